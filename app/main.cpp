@@ -1,0 +1,22 @@
+// mcpwatch entry point: parses the command line and dispatches to a subcommand.
+#include "app/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  CLI::App app{"mcpwatch: uptime monitoring and alerting for MCP servers", "mcpwatch"};
+  app.set_version_flag("--version", std::string("mcpwatch ") + MCPWATCH_VERSION);
+  app.require_subcommand(1);
+  int exitCode = 0;
+  mcpwatch::app::addProbeCommand(app, exitCode);
+  mcpwatch::app::addDemoServerCommand(app, exitCode);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // Usage errors exit 2 (DESIGN.md section 3); --help and --version exit 0.
+    return rc == 0 ? 0 : 2;
+  }
+  return exitCode;
+}

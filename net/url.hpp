@@ -1,0 +1,33 @@
+// Absolute http(s) URLs: parsing, printing, and resolving the relative references servers send.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpwatch::net {
+
+struct Url {
+  std::string scheme; // "http" or "https", lower case
+  std::string host;   // lower case; IPv6 literals without brackets
+  std::uint16_t port = 0;
+  std::string target = "/"; // path and query, never empty, no fragment
+
+  // Accepts only absolute http/https URLs with a host. Rejects userinfo, spaces and control bytes.
+  static std::optional<Url> parse(std::string_view text);
+
+  bool https() const { return scheme == "https"; }
+  bool defaultPort() const { return port == (https() ? 443 : 80); }
+  std::string hostHeader() const; // host[:port], port omitted when default
+  std::string origin() const;     // scheme://host[:port]
+  std::string toString() const;   // origin + target
+
+  // RFC 3986 reference resolution against this URL (absolute, absolute-path, relative paths,
+  // query-only). Returns nullopt when the result is not a valid http(s) URL.
+  std::optional<Url> resolve(std::string_view reference) const;
+
+  friend bool operator==(const Url&, const Url&) = default;
+};
+
+} // namespace mcpwatch::net

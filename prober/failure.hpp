@@ -1,0 +1,48 @@
+// The stable failure reasons of DESIGN.md section 4: users alert and filter on these strings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpwatch::prober {
+
+enum class FailureReason {
+  DnsError,
+  ConnectRefused,
+  ConnectTimeout,
+  TlsError,
+  TlsCertificateInvalid,
+  Timeout,
+  ConnectionClosed,
+  HttpError,
+  AuthRequired,
+  Forbidden,
+  RateLimited,
+  NotMcp,
+  InvalidResponse,
+  ResponseTooLarge,
+  JsonrpcError,
+  ProtocolVersionRejected,
+  ProtocolVersionUnsupported,
+  InitializeInvalid,
+  SessionError,
+  ToolsListFailed,
+  PaginationLoop,
+  SchemaDrift,
+  ToolCallFailed,
+};
+
+// "dns_error", "connect_refused", ... exactly as in DESIGN.md section 4.
+std::string_view toString(FailureReason reason);
+std::optional<FailureReason> parseFailureReason(std::string_view text);
+
+struct Failure {
+  FailureReason reason;
+  std::string detail; // one human line; never contains a secret (headers are not echoed)
+  std::optional<int> httpStatus;
+  std::optional<int> jsonrpcCode;
+  std::optional<std::string> resourceMetadata; // from WWW-Authenticate on 401
+};
+
+} // namespace mcpwatch::prober

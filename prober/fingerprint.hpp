@@ -1,0 +1,32 @@
+// Tool-schema fingerprints: canonical JSON per tool, SHA-256, and the diff between two lists.
+#pragma once
+
+#include "common/json.hpp"
+#include "prober/probe.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mcpwatch::prober {
+
+// Serialisation with object keys sorted (by UTF-8 bytes) and no insignificant whitespace.
+std::string canonicalJson(const common::Json& value);
+
+// The fields of one tool that define its schema (name, title, description, inputSchema,
+// outputSchema, annotations, execution, icons) as canonical JSON.
+std::string canonicalTool(const common::Json& tool);
+
+// Fingerprint of a full tool list: per-tool hashes sorted by name and the overall
+// "sha256:<hex>" over the sorted canonical tools. Tools without a string name are skipped.
+ToolsSummary fingerprintTools(const std::vector<common::Json>& tools);
+
+struct ToolsDiff {
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::vector<std::string> changed;
+  bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
+};
+
+ToolsDiff diffTools(const std::vector<ToolDigest>& before, const std::vector<ToolDigest>& after);
+
+} // namespace mcpwatch::prober

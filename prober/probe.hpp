@@ -1,0 +1,103 @@
+// One MCP probe: era/transport detection, handshake or discover, version check, tools/list,
+// fingerprint, optional tool call. Returns a ProbeResult; it never throws and never counts.
+#pragma once
+
+#include "common/asio.hpp"
+#include "common/json.hpp"
+#include "prober/failure.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mcpwatch::prober {
+
+enum class Transport { Auto, Modern, StreamableHttp, Sse };
+std::string_view toString(Transport t); // "auto", "modern", "streamable-http", "sse"
+std::optional<Transport> parseTransport(std::string_view text);
+
+enum class Era { Modern, Legacy };
+std::string_view toString(Era e); // "modern", "legacy"
+
+inline const std::vector<std::string> kDefaultAcceptedVersions = {
+    "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+
+struct ToolCall {
+  std::string name;
+  common::Json arguments = common::Json::object();
+};
+
+struct ProbeOptions {
+  std::string url;
+  Transport transport = Transport::Auto;
+  // Extra request headers (e.g. Authorization). Values may be secrets: they are sent, never shown.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds timeout{10'000}; // whole-probe deadline; no server can stretch it
+  bool insecure = false;                     // skip certificate and host-name verification
+  std::vector<std::string> acceptedVersions = kDefaultAcceptedVersions;
+  std::optional<ToolCall> call;
+  std::size_t maxPages = 100;                     // tools/list pages before pagination_loop
+  std::size_t maxResponseBytes = 4 * 1024 * 1024; // per response body
+  int maxJsonDepth = common::kDefaultMaxJsonDepth;
+};
+
+struct ServerInfo {
+  std::string name;
+  std::string version;
+  std::optional<std::string> title;
+};
+
+struct ToolDigest {
+  std::string name;
+  std::string sha256; // hex of the tool's canonical JSON
+};
+
+struct ToolsSummary {
+  std::size_t count = 0;
+  std::string fingerprint;       // "sha256:<hex>" over all tools, sorted by name
+  std::vector<ToolDigest> tools; // sorted by name
+};
+
+// Milliseconds per phase; a phase that did not happen stays unset.
+struct PhaseTimings {
+  std::optional<double> dns;
+  std::optional<double> connect;
+  std::optional<double> tls;
+  std::optional<double> handshake; // initialize (+initialized) or server/discover
+  std::optional<double> toolsList;
+  std::optional<double> toolCall;
+  double total = 0;
+};
+
+struct TlsInfo {
+  std::chrono::system_clock::time_point notAfter;
+  long daysLeft = 0; // whole days from the probe's end to notAfter (negative once expired)
+};
+
+struct ProbeResult {
+  std::string url;
+  bool ok = false;
+  std::optional<Failure> failure;
+  std::optional<Era> era;
+  std::optional<Transport>
+      transport; // StreamableHttp or Sse once known (Modern maps to StreamableHttp)
+  std::optional<std::string> protocolVersion;
+  std::optional<ServerInfo> serverInfo;
+  common::Json capabilities = common::Json::object();
+  std::optional<ToolsSummary> tools; // unset when the server has no tools capability
+  PhaseTimings timings;
+  std::optional<TlsInfo> tls;
+  std::chrono::system_clock::time_point startedAt;
+};
+
+// Runs one probe on the caller's executor. Never throws; every failure is in the result.
+Awaitable<ProbeResult> probe(ProbeOptions options);
+
+// `probe --json` output, exactly as DESIGN.md section 3.
+common::Json toJson(const ProbeResult& result);
+// The readable output of `mcpwatch probe`.
+std::string toText(const ProbeResult& result);
+
+} // namespace mcpwatch::prober
