@@ -1,4 +1,4 @@
-// Tool-schema fingerprints: canonical JSON per tool, SHA-256, and the diff between two lists.
+// Tool-schema fingerprints: canonical JSON per tool and SHA-256 (the detector diffs them).
 #pragma once
 
 #include "common/json.hpp"
@@ -19,14 +19,5 @@ std::string canonicalTool(const common::Json& tool);
 // Fingerprint of a full tool list: per-tool hashes sorted by name and the overall
 // "sha256:<hex>" over the sorted canonical tools. Tools without a string name are skipped.
 ToolsSummary fingerprintTools(const std::vector<common::Json>& tools);
-
-struct ToolsDiff {
-  std::vector<std::string> added;
-  std::vector<std::string> removed;
-  std::vector<std::string> changed;
-  bool empty() const { return added.empty() && removed.empty() && changed.empty(); }
-};
-
-ToolsDiff diffTools(const std::vector<ToolDigest>& before, const std::vector<ToolDigest>& after);
 
 } // namespace mcpwatch::prober
