@@ -1,0 +1,132 @@
+// SDK v1 (legacy era) MCP test server over Streamable HTTP, stateless or stateful, optionally
+// paginated and behind a bearer token; used by the integration tests as a well-behaved peer.
+//   --mode stateless|stateful   --json (application/json replies instead of SSE)
+//   --page-size N (0 = one page)  --tools N (default 5: add, tool_1 .. tool_N-1)
+//   --auth TOKEN (401 + WWW-Authenticate unless `Authorization: Bearer TOKEN`)
+import express from 'express';
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import { fail, listenAndAnnounce, parseFlags } from './peer-util.mjs';
+
+let flags;
+try {
+  flags = parseFlags(process.argv.slice(2),
+                     { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '' });
+} catch (e) {
+  fail(`v1-server: ${e.message}`);
+}
+if (!['stateless', 'stateful'].includes(flags.mode)) fail('v1-server: --mode stateless|stateful');
+if (flags.tools < 1) fail('v1-server: --tools must be at least 1');
+
+const tools = [{
+  name: 'add',
+  title: 'Add',
+  description: 'Add two numbers',
+  inputSchema: {
+    type: 'object',
+    properties: { a: { type: 'number' }, b: { type: 'number' } },
+    required: ['a', 'b'],
+  },
+  annotations: { readOnlyHint: true },
+}];
+for (let i = 1; i < flags.tools; i++) {
+  tools.push({
+    name: `tool_${i}`,
+    description: `Test tool number ${i}`,
+    inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+  });
+}
+
+// Cursors are the base64url of the next offset, like the SDK examples; anything else is -32602.
+function page(cursor) {
+  const size = flags['page-size'] > 0 ? flags['page-size'] : tools.length;
+  let offset = 0;
+  if (cursor !== undefined) {
+    const decoded = Buffer.from(cursor, 'base64url').toString();
+    offset = /^\d+$/.test(decoded) ? Number(decoded) : NaN;
+    if (!Number.isInteger(offset) || offset <= 0 || offset >= tools.length)
+      throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor');
+  }
+  const result = { tools: tools.slice(offset, offset + size) };
+  if (offset + size < tools.length)
+    result.nextCursor = Buffer.from(String(offset + size)).toString('base64url');
+  return result;
+}
+
+function buildServer() {
+  const server = new Server({ name: 'v1-test-server', version: '1.0.0', title: 'V1 Test Server' },
+                            { capabilities: { tools: { listChanged: false } }, instructions: 'test' });
+  server.setRequestHandler(ListToolsRequestSchema, async (req) => page(req.params?.cursor));
+  server.setRequestHandler(CallToolRequestSchema, async (req) => {
+    const { name, arguments: args = {} } = req.params;
+    if (name === 'add') {
+      if (typeof args.a !== 'number' || typeof args.b !== 'number')
+        return { content: [{ type: 'text', text: 'a and b must be numbers' }], isError: true };
+      return { content: [{ type: 'text', text: String(args.a + args.b) }] };
+    }
+    if (tools.some((t) => t.name === name))
+      return { content: [{ type: 'text', text: String(args.text ?? '') }] };
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+  });
+  return server;
+}
+
+const app = express();
+app.use(express.json({ limit: '1mb' }));
+
+if (flags.auth) {
+  app.use((req, res, next) => {
+    if (req.headers.authorization === `Bearer ${flags.auth}`) return next();
+    const port = req.socket.localPort;
+    res.set('WWW-Authenticate',
+            `Bearer resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp", scope="mcp:read"`);
+    res.status(401).json({ error: 'invalid_token', error_description: 'Missing Authorization header' });
+  });
+}
+
+if (flags.mode === 'stateless') {
+  app.post('/mcp', async (req, res) => {
+    const server = buildServer();
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined,
+                                                          enableJsonResponse: flags.json });
+    res.on('close', () => { transport.close(); server.close(); });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+  const notAllowed = (req, res) => res.status(405).set('Allow', 'POST').json(
+      { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
+  app.get('/mcp', notAllowed);
+  app.delete('/mcp', notAllowed);
+} else {
+  const transports = new Map();
+  const handle = async (req, res) => {
+    const sid = req.headers['mcp-session-id'];
+    let transport = sid ? transports.get(sid) : undefined;
+    if (sid && !transport)
+      return res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+    if (!transport) {
+      if (req.method !== 'POST' || req.body?.method !== 'initialize')
+        return res.status(400).json({ jsonrpc: '2.0',
+          error: { code: -32000, message: 'Bad Request: Mcp-Session-Id header is required' }, id: null });
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: flags.json,
+        onsessioninitialized: (id) => { transports.set(id, created); },
+        onsessionclosed: (id) => { transports.delete(id); },
+      });
+      transport = created;
+      await buildServer().connect(transport);
+    }
+    await transport.handleRequest(req, res, req.body);
+  };
+  app.post('/mcp', handle);
+  app.get('/mcp', handle);
+  app.delete('/mcp', handle);
+}
+
+listenAndAnnounce(http.createServer(app));
