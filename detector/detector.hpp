@@ -1,0 +1,107 @@
+// The per-server incident state machine: thresholds, flapping, maintenance hold-back and drift.
+// Pure: no I/O, no timers; time arrives as arguments and ids come from an injected generator.
+#pragma once
+
+#include "common/clock.hpp"
+#include "detector/drift.hpp"
+#include "detector/events.hpp"
+#include "detector/flapping.hpp"
+#include "detector/state.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcpwatch::detector {
+
+struct DetectorSettings {
+  int failureThreshold = 2; // consecutive failures that open an incident (values < 1 act as 1)
+  int successThreshold = 1; // consecutive successes that close it (values < 1 act as 1)
+  FlapSettings flapping;
+  DriftPolicy drift = DriftPolicy::Warn;
+};
+
+// Envoy's HealthTransition: Changed when the settled state (unknown/up/down/flapping) moved,
+// ChangePending when the result points the other way but the threshold is not reached yet.
+enum class Transition { Unchanged, ChangePending, Changed };
+std::string_view toString(Transition transition);
+
+// One probe's result as the detector needs it (the daemon maps prober::ProbeResult to this).
+struct CheckOutcome {
+  common::WallTime at;
+  bool ok = false;
+  std::string failureReason; // DESIGN.md section 4 string; used when !ok
+  std::string failureDetail;
+  std::optional<double> responseTimeMs;
+  std::optional<std::string> protocolVersion;
+  // Set when the check listed tools; nullopt means "no schema information" (not "no tools").
+  std::optional<ToolsSnapshot> tools;
+};
+
+struct Outcome {
+  Transition transition = Transition::Unchanged;
+  HealthState state = HealthState::Unknown;
+  std::vector<Event> events; // in the order they must be delivered
+};
+
+// Returns a fresh id starting with `prefix` ("evt_" or "inc_").
+using IdGenerator = std::function<std::string(std::string_view prefix)>;
+// prefix + 24 random hex characters from the CSPRNG: the production generator.
+IdGenerator randomIdGenerator();
+
+class Detector {
+public:
+  Detector(DetectorSettings settings, IdGenerator ids, ServerState state = {});
+
+  // Feeds one check. `inMaintenance` is the OR of matching windows and the flag file at
+  // `check.at`: the check still counts, new triggers are held back, resolves are not.
+  Outcome record(const CheckOutcome& check, bool inMaintenance);
+
+  // Re-evaluates without a probe (call at each maintenance boundary): when maintenance is over
+  // and an incident opened during it is still open, its held trigger goes out now.
+  Outcome evaluate(common::WallTime now, bool inMaintenance);
+
+  // Makes `snapshot` (or, when nullopt, the latest schema seen) the accepted baseline and ends a
+  // `fail`-policy drift; the next ok check then counts as a success. False when there is nothing
+  // to accept.
+  bool acceptBaseline(std::optional<ToolsSnapshot> snapshot = std::nullopt);
+  // A pinned baseline changes only through acceptBaseline(), even under the `warn` policy.
+  void setPinned(bool pinned);
+
+  // The server left the config: closes an open incident whose trigger was sent with a resolve
+  // saying so (nullopt when there is nothing to resolve). The state is left closed.
+  std::optional<Event> resolveForRemoval(common::WallTime now);
+
+  // Config reload: new thresholds apply from the next check; history is kept.
+  void setSettings(DetectorSettings settings);
+
+  const ServerState& state() const { return state_; }
+  const DetectorSettings& settings() const { return settings_; }
+
+private:
+  struct Effective {
+    bool ok;
+    std::string reason;
+    std::string detail;
+  };
+
+  Effective applyDrift(const CheckOutcome& check, std::vector<Event>& events);
+  void updateFlapping(bool ok);
+  void openIncident(common::WallTime at, std::string reason, std::string detail,
+                    common::WallTime downSince);
+  void closeIncident(common::WallTime at, std::vector<Event>& events, std::string note);
+  void releaseHeldTrigger(common::WallTime at, std::vector<Event>& events);
+  Event baseEvent(EventType type, common::WallTime at) const;
+  HealthState displayState() const;
+  Outcome finish(HealthState settledBefore, std::vector<Event> events);
+  int failureThreshold() const;
+  int successThreshold() const;
+
+  DetectorSettings settings_;
+  IdGenerator ids_;
+  ServerState state_;
+};
+
+} // namespace mcpwatch::detector

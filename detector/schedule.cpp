@@ -1,0 +1,41 @@
+// Next-due times: the retry rule and the stable spread of first probes.
+#include "detector/schedule.hpp"
+
+#include <algorithm>
+
+namespace mcpwatch::detector {
+
+common::WallTime nextDue(const ScheduleSettings& schedule, const DetectorSettings& detector,
+                         const ServerState& state, common::WallTime checkedAt) {
+  const bool lastFailed = state.lastOk == false;
+  // A recovery that still needs more successes is confirmed as fast as a failure is.
+  const bool confirmingRecovery =
+      state.incident && state.lastOk == true &&
+      state.consecutiveSuccesses < std::max(1, detector.successThreshold);
+  const auto wait = (lastFailed || confirmingRecovery) ? schedule.retryInterval : schedule.interval;
+  return checkedAt + std::chrono::duration_cast<common::WallTime::duration>(
+                         std::max(wait, std::chrono::milliseconds(1)));
+}
+
+std::uint64_t stableHash(std::string_view text) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+common::WallTime firstDue(std::string_view slug, const ScheduleSettings& schedule,
+                          common::WallTime start, const RandomSource& random) {
+  const auto intervalMs = std::max<std::int64_t>(1, schedule.interval.count());
+  const auto maxJitterMs = std::min<std::int64_t>(intervalMs / 20, 1000);
+  std::int64_t offset = static_cast<std::int64_t>(stableHash(slug) % std::uint64_t(intervalMs));
+  if (maxJitterMs > 0 && random)
+    offset += static_cast<std::int64_t>(random() % std::uint64_t(maxJitterMs + 1));
+  offset %= intervalMs; // jitter must not push the first probe past the first interval
+  return start +
+         std::chrono::duration_cast<common::WallTime::duration>(std::chrono::milliseconds(offset));
+}
+
+} // namespace mcpwatch::detector

@@ -1,0 +1,97 @@
+// Next-due rule and first-probe spread: exact times, no sleeping.
+#include "detector/schedule.hpp"
+#include "ledger.hpp"
+
+#include <gtest/gtest.h>
+#include <set>
+
+namespace mcpwatch::detector {
+namespace {
+
+using namespace testing;
+
+TEST(NextDue, RetryIntervalAfterFailuresIntervalOtherwise) {
+  DetectorSettings settings; // 2 / 1
+  ScheduleSettings schedule; // 60 s / 20 s
+  Detector d(settings, CountingIds{}.generator());
+  struct Step {
+    bool ok;
+    int checkedAt;
+    int due;
+  };
+  // Each check happens exactly at the previous due time.
+  const std::vector<Step> ledger = {
+      {true, 0, 60},                       // up: interval
+      {false, 60, 80},                     // first failure: retry to confirm
+      {false, 80, 100},                    // down (triggered): still retry_interval, as DESIGN says
+      {false, 100, 120}, {true, 120, 180}, // resolved: back to interval
+      {true, 180, 240},
+  };
+  for (const auto& step : ledger) {
+    d.record(step.ok ? okAt(t(std::chrono::seconds(step.checkedAt)))
+                     : failAt(t(std::chrono::seconds(step.checkedAt))),
+             false);
+    EXPECT_EQ(nextDue(schedule, settings, d.state(), t(std::chrono::seconds(step.checkedAt))),
+              t(std::chrono::seconds(step.due)))
+        << "check at +" << step.checkedAt;
+  }
+}
+
+TEST(NextDue, PendingRecoveryIsConfirmedAtTheRetryInterval) {
+  DetectorSettings settings;
+  settings.successThreshold = 3;
+  ScheduleSettings schedule{std::chrono::minutes(5), std::chrono::seconds(15)};
+  Detector d(settings, CountingIds{}.generator());
+  d.record(failAt(t(0s)), false);
+  d.record(failAt(t(15s)), false);
+  d.record(okAt(t(30s)), false);
+  EXPECT_EQ(nextDue(schedule, settings, d.state(), t(30s)), t(45s));
+  d.record(okAt(t(45s)), false);
+  EXPECT_EQ(nextDue(schedule, settings, d.state(), t(45s)), t(60s));
+  d.record(okAt(t(60s)), false); // resolved
+  EXPECT_EQ(nextDue(schedule, settings, d.state(), t(60s)), t(360s));
+}
+
+TEST(NextDue, FreshServerUsesTheInterval) {
+  ServerState fresh;
+  EXPECT_EQ(nextDue({}, {}, fresh, t(0s)), t(60s));
+}
+
+TEST(FirstDue, SpreadIsStableAndInsideTheFirstInterval) {
+  ScheduleSettings schedule;
+  RandomSource zero = [] { return std::uint64_t(0); };
+  std::set<common::WallTime> times;
+  for (int i = 0; i < 50; ++i) {
+    const std::string slug = "server-" + std::to_string(i);
+    auto due = firstDue(slug, schedule, kT0, zero);
+    EXPECT_GE(due, kT0);
+    EXPECT_LT(due, kT0 + schedule.interval);
+    EXPECT_EQ(due, firstDue(slug, schedule, kT0, zero)); // same slug, same time
+    times.insert(due);
+  }
+  EXPECT_GT(times.size(), 45u); // spread out, not all at once
+  // FNV-1a is fixed: the same on every build, so restarts keep the same phase.
+  EXPECT_EQ(stableHash(""), 14695981039346656037ull);
+  EXPECT_EQ(stableHash("a"), 0xaf63dc4c8601ec8cull);
+}
+
+TEST(FirstDue, JitterIsSmallAndNeverLeavesTheInterval) {
+  ScheduleSettings schedule;
+  RandomSource zero = [] { return std::uint64_t(0); };
+  RandomSource max = [] { return ~std::uint64_t(0); };
+  for (std::string slug : {"github-mcp", "internal-tools", "x"}) {
+    auto base = firstDue(slug, schedule, kT0, zero);
+    auto jittered = firstDue(slug, schedule, kT0, max);
+    auto delta = jittered >= base ? jittered - base : base - jittered;
+    // Up to 1 s later, or wrapped to the start of the interval.
+    EXPECT_TRUE(delta <= std::chrono::seconds(1) || jittered < kT0 + std::chrono::seconds(1))
+        << slug;
+    EXPECT_LT(jittered, kT0 + schedule.interval);
+  }
+  ScheduleSettings tiny{std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
+  EXPECT_EQ(firstDue("any", tiny, kT0, max), kT0);
+  EXPECT_EQ(firstDue("any", schedule, kT0, nullptr), firstDue("any", schedule, kT0, zero));
+}
+
+} // namespace
+} // namespace mcpwatch::detector
