@@ -3,6 +3,8 @@
 //   --mode stateless|stateful   --json (application/json replies instead of SSE)
 //   --page-size N (0 = one page)  --tools N (default 5: add, tool_1 .. tool_N-1)
 //   --auth TOKEN (401 + WWW-Authenticate unless `Authorization: Bearer TOKEN`)
+//   --log (one stderr line `REQUEST <http method> <json-rpc method> [cursor]` per request, so
+//          tests can count pages)
 import express from 'express';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +18,7 @@ import { fail, listenAndAnnounce, parseFlags } from './peer-util.mjs';
 let flags;
 try {
   flags = parseFlags(process.argv.slice(2),
-                     { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '' });
+                     { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false });
 } catch (e) {
   fail(`v1-server: ${e.message}`);
 }
@@ -78,6 +80,14 @@ function buildServer() {
 
 const app = express();
 app.use(express.json({ limit: '1mb' }));
+
+if (flags.log) {
+  app.use((req, res, next) => {
+    const cursor = req.body?.params?.cursor;
+    process.stderr.write(`REQUEST ${req.method} ${req.body?.method ?? '-'}${cursor ? ` ${cursor}` : ''}\n`);
+    next();
+  });
+}
 
 if (flags.auth) {
   app.use((req, res, next) => {

@@ -1,0 +1,285 @@
+// `mcpwatch probe` against real MCP servers: server-everything (SDK v1, stateful, SSE replies),
+// our SDK v1 test server (stateless JSON, paginated, bearer-protected) and SDK v2 (modern era).
+#include "tests/integration/probe_run.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace mcpwatch::integration {
+namespace {
+
+using testsupport::Peer;
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "s3cret-Bearer-Token-4217";
+
+TEST(PeersInstalled, NodeAndNodeModulesArePresent) {
+  auto problem = testsupport::peersUnavailable();
+  EXPECT_FALSE(problem.has_value()) << problem.value_or("");
+}
+
+class RealPeers : public ::testing::Test {
+protected:
+  enum Index { SeHttp, SeSse, V1Json, V1Paged, V1Auth, V2Modern, V2Dual, kCount };
+
+  static void SetUpTestSuite() {
+    std::vector<testsupport::PeerOptions> options(kCount);
+    options[SeHttp] = testsupport::serverEverything("streamableHttp");
+    options[SeSse] = testsupport::serverEverything("sse");
+    options[V1Json] = testsupport::v1Server({"--mode", "stateless", "--json"});
+    options[V1Paged] = testsupport::v1Server({"--mode", "stateful", "--page-size", "2", "--log"});
+    options[V1Auth] = testsupport::v1Server({"--mode", "stateless", "--json", "--auth", kToken});
+    options[V2Modern] = testsupport::v2Server({"--legacy", "reject"});
+    options[V2Dual] = testsupport::v2Server({});
+    auto started = testsupport::startPeers(std::move(options));
+    if (started)
+      peers_ = std::move(*started);
+    else
+      setupError_ = started.error();
+  }
+  static void TearDownTestSuite() { peers_.clear(); }
+
+  void SetUp() override {
+    MCPWATCH_REQUIRE_PEERS();
+    ASSERT_TRUE(setupError_.empty()) << "could not start the MCP peers: " << setupError_;
+  }
+
+  static Peer& peer(Index i) { return *peers_.at(i); }
+
+  static std::string fingerprint(const ProbeRun& probe) {
+    return probe.json.contains("tools") && probe.json["tools"].is_object()
+               ? probe.json["tools"].value("fingerprint", "")
+               : "";
+  }
+  static std::set<std::string> names(const ProbeRun& probe) {
+    std::set<std::string> out;
+    if (probe.json.contains("tools") && probe.json["tools"].contains("names"))
+      for (const auto& n : probe.json["tools"]["names"])
+        if (n.is_string())
+          out.insert(n.get<std::string>());
+    return out;
+  }
+
+  static inline std::vector<std::unique_ptr<Peer>> peers_;
+  static inline std::string setupError_;
+};
+
+TEST_F(RealPeers, ServerEverythingStreamableHttpAutoIsUpWithAStableFingerprint) {
+  const auto url = peer(SeHttp).url("/mcp");
+  const UpExpectation expected{"legacy", "streamable-http", "2025-11-25", 13};
+  ProbeRun first, second;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, first));
+  expectUp(first, url, expected);
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, second));
+  expectUp(second, url, expected);
+  EXPECT_EQ(fingerprint(first), fingerprint(second));
+  EXPECT_TRUE(names(first).count("echo")) << first.describe();
+  EXPECT_EQ(first.json["server_info"].value("name", ""),
+            second.json["server_info"].value("name", ""));
+}
+
+TEST_F(RealPeers, ServerEverythingWithForcedStreamableHttpMatchesAuto) {
+  const auto url = peer(SeHttp).url("/mcp");
+  const UpExpectation expected{"legacy", "streamable-http", "2025-11-25", 13};
+  ProbeRun forced, autoDetected;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "streamable-http"}, forced));
+  expectUp(forced, url, expected);
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "auto"}, autoDetected));
+  expectUp(autoDetected, url, expected);
+  EXPECT_EQ(fingerprint(forced), fingerprint(autoDetected));
+}
+
+TEST_F(RealPeers, ServerEverythingLegacySseAutoFromTheSseUrl) {
+  const auto url = peer(SeSse).url("/sse");
+  const UpExpectation expected{"legacy", "sse", "2024-11-05", 13};
+  ProbeRun first, second;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, first));
+  expectUp(first, url, expected);
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, second));
+  expectUp(second, url, expected);
+  EXPECT_EQ(fingerprint(first), fingerprint(second));
+}
+
+TEST_F(RealPeers, ServerEverythingLegacySseForced) {
+  const auto url = peer(SeSse).url("/sse");
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "sse"}, probe));
+  expectUp(probe, url, {"legacy", "sse", "2024-11-05", 13});
+}
+
+TEST_F(RealPeers, V1StatelessJsonServer) {
+  const auto url = peer(V1Json).url("/mcp");
+  const UpExpectation expected{"legacy", "streamable-http", "2025-11-25", 5};
+  ProbeRun first, second;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, first));
+  expectUp(first, url, expected);
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, second));
+  expectUp(second, url, expected);
+  EXPECT_EQ(fingerprint(first), fingerprint(second));
+  EXPECT_EQ(first.json["server_info"].value("name", ""), "v1-test-server");
+  EXPECT_EQ(first.json["server_info"].value("version", ""), "1.0.0");
+  EXPECT_EQ(first.json["server_info"].value("title", ""), "V1 Test Server");
+}
+
+TEST_F(RealPeers, V1PaginatedServerIsReadAcrossThreePages) {
+  auto countListRequests = [](const std::string& err) {
+    std::size_t count = 0;
+    for (std::size_t at = err.find("REQUEST POST tools/list"); at != std::string::npos;
+         at = err.find("REQUEST POST tools/list", at + 1))
+      ++count;
+    return count;
+  };
+  auto& process = peer(V1Paged).process();
+  const std::size_t before = countListRequests(process.stderrText());
+  const auto url = peer(V1Paged).url("/mcp");
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, probe));
+  expectUp(probe, url, {"legacy", "streamable-http", "2025-11-25", 5});
+  EXPECT_EQ(names(probe), (std::set<std::string>{"add", "tool_1", "tool_2", "tool_3", "tool_4"}));
+
+  // The peer logs each request before answering it, so all three lines are (about to be) there.
+  process.waitForOutput(
+      [&](const std::string&, const std::string& err) {
+        return countListRequests(err) >= before + 3;
+      },
+      5s);
+  const std::string log = process.stderrText();
+  EXPECT_EQ(countListRequests(log), before + 3) << log;
+  EXPECT_NE(log.find("REQUEST POST tools/list Mg"), std::string::npos) << log; // offset 2
+  EXPECT_NE(log.find("REQUEST POST tools/list NA"), std::string::npos) << log; // offset 4
+
+  // Same tools as the unpaginated server: pagination must not change the fingerprint.
+  ProbeRun unpaged;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V1Json).url("/mcp"), {}, unpaged));
+  EXPECT_EQ(fingerprint(probe), fingerprint(unpaged));
+  EXPECT_FALSE(fingerprint(probe).empty());
+}
+
+TEST_F(RealPeers, V2ModernOnlyServer) {
+  const auto url = peer(V2Modern).url("/mcp");
+  const UpExpectation expected{"modern", "streamable-http", "2026-07-28", 2};
+  ProbeRun first, second, forced;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, first));
+  expectUp(first, url, expected);
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, second));
+  expectUp(second, url, expected);
+  EXPECT_EQ(fingerprint(first), fingerprint(second));
+  EXPECT_EQ(names(first), (std::set<std::string>{"add", "echo"}));
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "modern"}, forced));
+  expectUp(forced, url, expected);
+  EXPECT_EQ(fingerprint(first), fingerprint(forced));
+}
+
+TEST_F(RealPeers, V2ModernOnlyServerRefusesTheLegacyHandshake) {
+  // Assumption: 400 -32022 to `initialize` means every offered version was refused.
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V2Modern).url("/mcp"),
+                                    {"--transport", "streamable-http", "--timeout", "5"}, probe));
+  expectDown(probe, "protocol_version_rejected");
+}
+
+TEST_F(RealPeers, V2DualEraServerIsModernWithAutoAndLegacyWhenForced) {
+  const auto url = peer(V2Dual).url("/mcp");
+  ProbeRun modern, legacy;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, modern));
+  expectUp(modern, url, {"modern", "streamable-http", "2026-07-28", 2});
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "streamable-http"}, legacy));
+  expectUp(legacy, url, {"legacy", "streamable-http", "2025-11-25", 2});
+  EXPECT_EQ(names(modern), names(legacy));
+}
+
+TEST_F(RealPeers, CallServerEverythingEcho) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(SeHttp).url("/mcp"),
+                                    {"--call", "echo", "--args", R"({"message":"hello"})"}, probe));
+  SCOPED_TRACE(probe.describe());
+  EXPECT_EQ(probe.run.exitCode(), 0);
+  EXPECT_EQ(probe.json.value("ok", false), true);
+}
+
+TEST_F(RealPeers, CallV1Add) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(
+      probeJson(peer(V1Json).url("/mcp"), {"--call", "add", "--args", R"({"a":2,"b":3})"}, probe));
+  SCOPED_TRACE(probe.describe());
+  EXPECT_EQ(probe.run.exitCode(), 0);
+  EXPECT_EQ(probe.json.value("ok", false), true);
+}
+
+TEST_F(RealPeers, CallV2AddInTheModernEra) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V2Modern).url("/mcp"),
+                                    {"--call", "add", "--args", R"({"a":2,"b":3})"}, probe));
+  SCOPED_TRACE(probe.describe());
+  EXPECT_EQ(probe.run.exitCode(), 0);
+  EXPECT_EQ(probe.json.value("ok", false), true);
+}
+
+TEST_F(RealPeers, CallUnknownToolFails) {
+  ProbeRun v1, everything;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V1Json).url("/mcp"), {"--call", "no_such_tool"}, v1));
+  expectDown(v1, "tool_call_failed");
+  ASSERT_NO_FATAL_FAILURE(
+      probeJson(peer(SeHttp).url("/mcp"), {"--call", "no_such_tool", "--args", "{}"}, everything));
+  expectDown(everything, "tool_call_failed");
+}
+
+TEST_F(RealPeers, CallReturningIsErrorFails) {
+  // The v1 server answers add with non-numbers by a result carrying isError: true.
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V1Json).url("/mcp"),
+                                    {"--call", "add", "--args", R"({"a":"x","b":3})"}, probe));
+  expectDown(probe, "tool_call_failed");
+}
+
+TEST_F(RealPeers, BearerTokenIsSentButNeverShown) {
+  const auto url = peer(V1Auth).url("/mcp");
+  const std::string header = std::string("Authorization: Bearer ") + kToken;
+
+  ProbeRun withToken;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--header", header}, withToken));
+  expectUp(withToken, url, {"legacy", "streamable-http", "2025-11-25", 5});
+  EXPECT_EQ(withToken.run.out.find(kToken), std::string::npos);
+  EXPECT_EQ(withToken.run.err.find(kToken), std::string::npos);
+
+  auto human = testsupport::runMcpwatch({"probe", url, "--header", header});
+  ASSERT_TRUE(human) << human.error();
+  EXPECT_EQ(human->exitCode(), 0) << human->out << human->err;
+  EXPECT_EQ(human->out.find(kToken), std::string::npos) << human->out;
+  EXPECT_EQ(human->err.find(kToken), std::string::npos) << human->err;
+
+  ProbeRun without;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, without));
+  expectDown(without, "auth_required");
+
+  const std::string wrong = "Authorization: Bearer wrong-Token-9981";
+  ProbeRun wrongToken;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--header", wrong}, wrongToken));
+  expectDown(wrongToken, "auth_required");
+  EXPECT_EQ(wrongToken.run.out.find("wrong-Token-9981"), std::string::npos) << wrongToken.run.out;
+  EXPECT_EQ(wrongToken.run.err.find("wrong-Token-9981"), std::string::npos) << wrongToken.run.err;
+}
+
+TEST_F(RealPeers, HumanOutputShowsTheStatusAndSetsTheExitCode) {
+  // Assumption: the readable output's first line says "up"/"down", and a failure names its reason.
+  auto up = testsupport::runMcpwatch({"probe", peer(V1Json).url("/mcp")});
+  ASSERT_TRUE(up) << up.error();
+  EXPECT_EQ(up->exitCode(), 0) << up->out << up->err;
+  const std::string upFirst = up->out.substr(0, up->out.find('\n'));
+  EXPECT_NE(upFirst.find("up"), std::string::npos) << up->out;
+  ASSERT_FALSE(up->out.empty());
+  EXPECT_NE(up->out.front(), '{') << "human output must not be JSON";
+
+  auto refusedPort = testsupport::freeLoopbackPort();
+  ASSERT_TRUE(refusedPort) << refusedPort.error();
+  auto down = testsupport::runMcpwatch(
+      {"probe", "http://127.0.0.1:" + std::to_string(*refusedPort) + "/mcp", "--timeout", "5"});
+  ASSERT_TRUE(down) << down.error();
+  EXPECT_EQ(down->exitCode(), 1) << down->out << down->err;
+  const std::string downFirst = down->out.substr(0, down->out.find('\n'));
+  EXPECT_NE(downFirst.find("down"), std::string::npos) << down->out;
+  EXPECT_NE(down->out.find("connect_refused"), std::string::npos) << down->out;
+}
+
+} // namespace
+} // namespace mcpwatch::integration
