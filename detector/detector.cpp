@@ -228,6 +228,10 @@ void Detector::closeIncident(common::WallTime at, std::vector<Event>& events, st
 void Detector::releaseHeldTrigger(common::WallTime at, std::vector<Event>& events) {
   if (!state_.incident || state_.incident->triggerSent)
     return;
+  // Held through maintenance and now recovering (successes below the threshold): page only if
+  // it fails again, not for a server that is coming back.
+  if (state_.lastOk == true && !state_.flapping)
+    return;
   Incident& incident = *state_.incident;
   Event event = baseEvent(EventType::Triggered, at);
   event.incidentId = incident.id;

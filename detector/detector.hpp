@@ -60,7 +60,9 @@ public:
   Outcome record(const CheckOutcome& check, bool inMaintenance);
 
   // Re-evaluates without a probe (call at each maintenance boundary): when maintenance is over
-  // and an incident opened during it is still open, its held trigger goes out now.
+  // and an incident opened during it is still open and its latest check failed (or it is
+  // flapping), the held trigger goes out now. One already recovering stays held: it closes
+  // silently on its next success or triggers on its next failure.
   Outcome evaluate(common::WallTime now, bool inMaintenance);
 
   // Makes `snapshot` (or, when nullopt, the latest schema seen) the accepted baseline and ends a

@@ -1,12 +1,15 @@
 // Schema drift: policy names and tool-level diffs.
 #include "detector/drift.hpp"
 
+#include "common/strings.hpp"
+
 #include <fmt/format.h>
 
 namespace mcpwatch::detector {
 namespace {
 
 constexpr std::size_t kNamesShown = 5;
+constexpr std::size_t kMaxNameBytes = 64;
 
 std::string part(std::size_t count, std::string_view what, const std::vector<std::string>& names) {
   std::string out = fmt::format("{} {}", count, what);
@@ -15,7 +18,8 @@ std::string part(std::size_t count, std::string_view what, const std::vector<std
     if (i > 0)
       out += ", ";
     // Tool names come from the probed server: cap each so a hostile name cannot bloat events.
-    out += names[i].size() > 64 ? names[i].substr(0, 64) + "..." : names[i];
+    out += names[i].size() > kMaxNameBytes ? common::truncateUtf8(names[i], kMaxNameBytes) + "..."
+                                           : names[i];
   }
   if (names.size() > kNamesShown)
     out += fmt::format(", +{} more", names.size() - kNamesShown);

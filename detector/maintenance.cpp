@@ -47,7 +47,7 @@ std::optional<WallTime> nextBoundary(const MaintenanceWindow& window, WallTime c
     // Occurrences that start before the current one ends extend it (duration > period).
     WallTime end = *occ->end;
     auto next = rec.cron.next(occ->start, *rec.zone);
-    for (int i = 0; i < kMaxChain && next && *next <= end; ++i) {
+    for (int i = 0; i < kMaxChain && next && *next <= end && *next <= cursor + kLookahead; ++i) {
       end = std::max(end, *next + rec.duration);
       next = rec.cron.next(*next, *rec.zone);
     }
@@ -252,7 +252,8 @@ std::optional<WallTime> MaintenanceCalendar::nextChange(const ServerRef& server,
       return candidate;
     cursor = *candidate;
   }
-  return std::nullopt;
+  // Search budget spent (many boundaries that change nothing): ask again from here.
+  return cursor;
 }
 
 Json toJson(const MaintenanceWindow& window) {

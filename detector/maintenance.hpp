@@ -99,7 +99,8 @@ public:
   std::vector<std::string> activeWindows(const ServerRef& server, common::WallTime at) const;
   // The first instant after `after` at which active(server, ·) differs from active(server,
   // after): when the daemon must call Detector::evaluate() without a probe. nullopt: never
-  // (within a year of lookahead).
+  // (within a year of lookahead). When thousands of boundaries change nothing (overlapping
+  // windows), an earlier instant may come back: evaluate then and ask again.
   std::optional<common::WallTime> nextChange(const ServerRef& server, common::WallTime after) const;
 
   // Runtime windows only (config windows come back from the config): for the store.

@@ -307,6 +307,28 @@ TEST(Maintenance, StillDownWhenTheWindowEndsTriggersThenOnce) {
   EXPECT_EQ(later[0].incidentId, trigger.incidentId);
 }
 
+TEST(Maintenance, RecoveringWhenTheWindowEndsIsNotPaged) {
+  DetectorSettings settings;
+  settings.successThreshold = 2;
+  auto d = makeDetector(settings);
+  runLedger(d, {
+                   {0, R::Fail, true, S::Failing, Tr::ChangePending, ""},
+                   {20, R::Fail, true, S::Down, Tr::Changed, ""},
+                   {40, R::Ok, true, S::Down, Tr::ChangePending, ""},
+               });
+  EXPECT_TRUE(d.evaluate(t(50s), false).events.empty()); // coming back: hold on
+  runLedger(d, {
+                   {60, R::Ok, false, S::Up, Tr::Changed, ""}, // closed without a word
+               });
+  auto again = makeDetector(settings);
+  runLedger(again, {
+                       {0, R::Fail, true, S::Failing, Tr::ChangePending, ""},
+                       {20, R::Fail, true, S::Down, Tr::Changed, ""},
+                       {40, R::Ok, true, S::Down, Tr::ChangePending, ""},
+                       {60, R::Fail, false, S::Down, Tr::Unchanged, T}, // relapsed: page now
+                   });
+}
+
 TEST(Maintenance, FirstCheckAfterTheWindowReleasesTheHeldTriggerWithoutEvaluate) {
   auto d = makeDetector();
   runLedger(d, {

@@ -111,6 +111,34 @@ TEST(MaintenanceCron, OccurrencesLongerThanThePeriodMergeIntoOneSpan) {
   EXPECT_EQ(calendar.nextChange(kGithub, at("2026-11-24T01:10:00Z")), at("2026-11-24T04:30:00Z"));
 }
 
+TEST(MaintenanceCron, AlwaysActiveScheduleHasNoNextChangeAndReturnsPromptly) {
+  MaintenanceCalendar calendar;
+  ASSERT_FALSE(calendar.setConfigWindows(
+      {recurring("forever", {true, {}, {}}, "* * * * *", std::chrono::minutes(5), "UTC")}));
+  EXPECT_TRUE(calendar.active(kGithub, at("2026-11-24T02:45:30Z")));
+  EXPECT_FALSE(calendar.nextChange(kGithub, at("2026-11-24T02:45:30Z")));
+}
+
+TEST(MaintenanceCron, ManyBoundariesInsideALongWindowStillMoveForward) {
+  // A minute-by-minute window inside a month-long one: no flip for weeks. nextChange may stop
+  // early, but only at an instant after `after` where asking again makes progress.
+  MaintenanceCalendar calendar;
+  ASSERT_FALSE(calendar.setConfigWindows(
+      {recurring("pulse", {true, {}, {}}, "* * * * *", std::chrono::seconds(30), "UTC"),
+       oneOff("month", {true, {}, {}}, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z")}));
+  auto cursor = at("2026-11-24T02:00:00Z");
+  int asks = 0;
+  while (cursor < at("2026-12-01T00:00:00Z") && asks < 10) {
+    auto next = calendar.nextChange(kGithub, cursor);
+    ASSERT_TRUE(next);
+    ASSERT_GT(*next, cursor);
+    cursor = *next;
+    ++asks;
+  }
+  EXPECT_EQ(cursor, at("2026-12-01T00:00:30Z")); // the first real flip: pulse ends after month
+  EXPECT_FALSE(calendar.active(kGithub, cursor));
+}
+
 TEST(MaintenanceCron, InvalidDefinitionsNameTheField) {
   auto badCron =
       makeRecurringWindow("x", {true, {}, {}}, "61 * * * *", std::chrono::minutes(5), "UTC");
