@@ -1,0 +1,784 @@
+// Outbound HTTP/1.1 client on Beast: deadlines on every step, TLS verification, keep-alive,
+// streams.
+// clang-format off
+#include <utility> // before common/asio.hpp: Boost 1.74's awaitable.hpp uses std::exchange
+// clang-format on
+#include "net/http_client.hpp"
+
+#include "common/strings.hpp"
+
+#include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <ctime>
+#include <limits>
+#include <map>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdexcept>
+#include <sys/socket.h>
+
+namespace mcpwatch::net {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = boost::asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using ErrorCode = boost::system::error_code;
+
+std::string_view toString(NetErrorKind kind) {
+  switch (kind) {
+  case NetErrorKind::DnsError:
+    return "dns_error";
+  case NetErrorKind::ConnectRefused:
+    return "connect_refused";
+  case NetErrorKind::ConnectTimeout:
+    return "connect_timeout";
+  case NetErrorKind::TlsError:
+    return "tls_error";
+  case NetErrorKind::TlsCertificateInvalid:
+    return "tls_certificate_invalid";
+  case NetErrorKind::Timeout:
+    return "timeout";
+  case NetErrorKind::ConnectionClosed:
+    return "connection_closed";
+  case NetErrorKind::ResponseTooLarge:
+    return "response_too_large";
+  case NetErrorKind::MalformedResponse:
+    return "malformed_response";
+  case NetErrorKind::Cancelled:
+    return "cancelled";
+  }
+  return "unknown";
+}
+
+// ---- Headers ------------------------------------------------------------------------------------
+
+void Headers::add(std::string name, std::string value) {
+  entries_.emplace_back(std::move(name), std::move(value));
+}
+
+void Headers::set(std::string name, std::string value) {
+  remove(name);
+  add(std::move(name), std::move(value));
+}
+
+void Headers::remove(std::string_view name) {
+  std::erase_if(entries_, [&](const auto& e) { return common::iequals(e.first, name); });
+}
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+  for (const auto& [n, v] : entries_) {
+    if (common::iequals(n, name))
+      return v;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> Headers::getAll(std::string_view name) const {
+  std::vector<std::string> out;
+  for (const auto& [n, v] : entries_) {
+    if (common::iequals(n, name))
+      out.push_back(v);
+  }
+  return out;
+}
+
+// ---- internals ----------------------------------------------------------------------------------
+
+namespace {
+
+NetError makeError(NetErrorKind kind, std::string detail) {
+  return {kind, std::move(detail)};
+}
+
+double msSince(SteadyClock::time_point start) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count();
+}
+
+bool isHttpError(const ErrorCode& ec) {
+  return ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
+bool isClosedError(const ErrorCode& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::connection_aborted || ec == asio::error::broken_pipe ||
+         ec == asio::error::not_connected || ec == ssl::error::stream_truncated;
+}
+
+std::string endpointText(const Url& url) {
+  return (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
+         std::to_string(url.port);
+}
+
+// Something Client::cancel() (or the destructor) must be able to stop.
+struct Abortable {
+  virtual ~Abortable() = default;
+  virtual void abort() = 0;
+};
+
+std::optional<TlsCertificate> peerCertificate(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr)
+    return std::nullopt;
+  TlsCertificate out;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+    out.notAfter = std::chrono::system_clock::from_time_t(timegm(&tm));
+  }
+  if (BIO* bio = BIO_new(BIO_s_mem())) {
+    if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+      char* data = nullptr;
+      long len = BIO_get_mem_data(bio, &data);
+      if (data != nullptr && len > 0)
+        out.subject.assign(data, static_cast<std::size_t>(len));
+    }
+    BIO_free(bio);
+  }
+  X509_free(cert);
+  return out;
+}
+
+// One HTTP connection, plain or TLS. Held by shared_ptr so a cancelled coroutine never touches a
+// destroyed socket.
+struct Conn final : Abortable {
+  explicit Conn(const asio::any_io_executor& ex) : tcp(ex) {}
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : tcp; }
+  void abort() override {
+    ErrorCode ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
+  }
+  void expiresAt(Deadline deadline) { lowest().expires_at(deadline); }
+
+  // An idle connection that the peer closed, or that has unexpected bytes waiting, must not be
+  // reused. MSG_PEEK without blocking tells both apart from a healthy idle socket.
+  bool looksUsable() {
+    auto& socket = lowest().socket();
+    if (!socket.is_open() || buffer.size() != 0)
+      return false;
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  template <class F> auto withStream(F&& f) {
+    if (tls)
+      return f(*tls);
+    return f(tcp);
+  }
+
+  beast::tcp_stream tcp;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  std::optional<TlsCertificate> certificate;
+  std::string where; // "host:port" for error details
+};
+
+// The resolver has no timeout and cancelling it does not interrupt a running getaddrinfo, so the
+// coroutine waits on a timer that the resolve handler cancels; on timeout the handler finishes
+// later on this shared state.
+struct ResolveState final : Abortable {
+  explicit ResolveState(const asio::any_io_executor& ex) : resolver(ex), timer(ex) {}
+  void abort() override {
+    aborted = true;
+    timer.cancel();
+    resolver.cancel();
+  }
+  tcp::resolver resolver;
+  asio::steady_timer timer;
+  bool done = false;
+  bool aborted = false;
+  ErrorCode ec;
+  tcp::resolver::results_type results;
+};
+
+// What a body stream needs from its client: whether cancel() happened since it was opened.
+struct CancelState {
+  std::uint64_t epoch = 0;
+};
+
+NetError cancelledError() {
+  return {NetErrorKind::Cancelled, "request cancelled"};
+}
+
+using HeadParser = http::response_parser<http::empty_body>;
+
+struct Head {
+  std::shared_ptr<Conn> conn;
+  std::unique_ptr<HeadParser> parser;
+  ResponseHead head;
+};
+
+} // namespace
+
+struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
+  Impl(asio::any_io_executor ex, ClientOptions opts)
+      : executor(std::move(ex)), options(std::move(opts)), context(ssl::context::tls_client) {
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+    ErrorCode ec;
+    context.set_default_verify_paths(ec); // a host without a CA store fails verification later
+    context.set_verify_mode(options.verifyTls ? ssl::verify_peer : ssl::verify_none, ec);
+  }
+
+  // Cancels everything in flight and every idle connection; operations see the epoch change.
+  void abortAll() {
+    ++cancelState->epoch;
+    auto active = std::move(registry);
+    registry.clear();
+    for (auto& weak : active) {
+      if (auto a = weak.lock())
+        a->abort();
+    }
+    for (auto& [origin, conn] : idle)
+      conn->abort();
+    idle.clear();
+  }
+
+  void track(const std::shared_ptr<Abortable>& a) {
+    std::erase_if(registry, [](const auto& w) { return w.expired(); });
+    registry.push_back(a);
+  }
+
+  std::shared_ptr<Conn> takeIdle(const std::string& origin) {
+    auto it = idle.find(origin);
+    if (it == idle.end())
+      return nullptr;
+    auto conn = std::move(it->second);
+    idle.erase(it);
+    if (!conn->looksUsable()) {
+      conn->abort();
+      return nullptr;
+    }
+    track(conn);
+    return conn;
+  }
+
+  void putIdle(const std::string& origin, std::shared_ptr<Conn> conn) {
+    auto& slot = idle[origin];
+    if (slot)
+      slot->abort();
+    slot = std::move(conn);
+  }
+
+  NetError cancelled() const { return cancelledError(); }
+  std::uint64_t epoch() const { return cancelState->epoch; }
+
+  static Awaitable<NetResult<std::shared_ptr<Conn>>> connect(std::shared_ptr<Impl> self, Url url,
+                                                             Deadline deadline, std::uint64_t epoch,
+                                                             ConnectTimings* timings);
+  static Awaitable<NetResult<Head>> exchange(std::shared_ptr<Impl> self,
+                                             const http::request<http::string_body>& req, Url url,
+                                             Deadline deadline, bool streaming,
+                                             SteadyClock::time_point start, std::uint64_t epoch);
+  static Awaitable<NetResult<Response>> send(std::shared_ptr<Impl> self, Request request,
+                                             Deadline deadline);
+  static Awaitable<NetResult<StreamResponse>> open(std::shared_ptr<Impl> self, Request request,
+                                                   Deadline deadline);
+
+  asio::any_io_executor executor;
+  ClientOptions options;
+  ssl::context context;
+  std::shared_ptr<CancelState> cancelState = std::make_shared<CancelState>();
+  std::vector<std::weak_ptr<Abortable>> registry;
+  std::map<std::string, std::shared_ptr<Conn>> idle;
+};
+
+namespace {
+
+// Maps a failure after the connection was established (write, read) to a NetError.
+NetError ioError(const ErrorCode& ec, std::string_view what, const std::string& where,
+                 std::size_t bodyLimit, std::size_t headerLimit) {
+  std::string prefix = std::string(what) + " " + where + ": ";
+  if (ec == beast::error::timeout)
+    return makeError(NetErrorKind::Timeout, prefix + "timed out");
+  if (ec == http::error::body_limit)
+    return makeError(NetErrorKind::ResponseTooLarge,
+                     prefix + "body exceeds " + std::to_string(bodyLimit) + " bytes");
+  if (ec == http::error::header_limit)
+    return makeError(NetErrorKind::ResponseTooLarge,
+                     prefix + "headers exceed " + std::to_string(headerLimit) + " bytes");
+  if (isClosedError(ec))
+    return makeError(NetErrorKind::ConnectionClosed,
+                     prefix + "connection closed (" + ec.message() + ")");
+  if (isHttpError(ec))
+    return makeError(NetErrorKind::MalformedResponse,
+                     prefix + "invalid HTTP (" + ec.message() + ")");
+  return makeError(NetErrorKind::ConnectionClosed, prefix + ec.message());
+}
+
+http::request<http::string_body> buildRequest(const Request& request, const ClientOptions& options,
+                                              bool keepAlive) {
+  http::request<http::string_body> req;
+  http::verb verb = http::string_to_verb(request.method);
+  if (verb == http::verb::unknown) {
+    req.method_string(request.method);
+  } else {
+    req.method(verb);
+  }
+  req.target(request.url.target);
+  req.version(11);
+  req.set(http::field::host, request.url.hostHeader());
+  bool userAgentGiven = false;
+  for (const auto& [name, value] : request.headers.entries()) {
+    auto bad = [](std::string_view s) {
+      return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+    };
+    // A CR or LF would let a header value inject further headers or a second request. This is
+    // a caller bug (config validation should have caught it), and the value is never echoed.
+    if (name.empty() || bad(name) || bad(value) || name.find(':') != std::string::npos)
+      throw std::invalid_argument("request header name or value contains forbidden characters");
+    if (common::iequals(name, "host") || common::iequals(name, "content-length") ||
+        common::iequals(name, "transfer-encoding"))
+      continue;
+    if (common::iequals(name, "user-agent"))
+      userAgentGiven = true;
+    req.insert(name, value);
+  }
+  if (!userAgentGiven)
+    req.set(http::field::user_agent, options.userAgent);
+  req.body() = request.body;
+  bool hasBody = !request.body.empty() || verb == http::verb::post || verb == http::verb::put ||
+                 verb == http::verb::patch;
+  if (hasBody)
+    req.prepare_payload();
+  req.keep_alive(keepAlive);
+  return req;
+}
+
+std::string verifyReason(SSL* ssl) {
+  long result = SSL_get_verify_result(ssl);
+  if (result == X509_V_OK)
+    return {};
+  return X509_verify_cert_error_string(result);
+}
+
+} // namespace
+
+Awaitable<NetResult<std::shared_ptr<Conn>>> Client::Impl::connect(std::shared_ptr<Impl> self,
+                                                                  Url url, Deadline deadline,
+                                                                  std::uint64_t epoch,
+                                                                  ConnectTimings* timings) {
+  const std::string where = endpointText(url);
+  auto t0 = SteadyClock::now();
+  // Beast's per-operation timer races the operation, and a loopback connect can win even against
+  // a deadline in the past; checking first keeps "no step starts after the deadline" exact.
+  auto expired = [&](std::string_view step) -> std::optional<NetError> {
+    if (SteadyClock::now() < deadline)
+      return std::nullopt;
+    return makeError(NetErrorKind::ConnectTimeout, std::string(step) + " " + where + ": timed out");
+  };
+  if (auto e = expired("connect to"))
+    co_return common::unexpected(std::move(*e));
+
+  // 1. Addresses. IP literals skip the resolver (and its helper thread) entirely.
+  std::vector<tcp::endpoint> endpoints;
+  ErrorCode ec;
+  auto literal = asio::ip::make_address(url.host, ec);
+  if (!ec) {
+    endpoints.emplace_back(literal, url.port);
+  } else {
+    auto state = std::make_shared<ResolveState>(self->executor);
+    self->track(state);
+    state->timer.expires_at(deadline);
+    state->resolver.async_resolve(
+        url.host, std::to_string(url.port),
+        [state](const ErrorCode& rec, tcp::resolver::results_type results) {
+          state->done = true;
+          state->ec = rec;
+          state->results = std::move(results);
+          state->timer.cancel();
+        });
+    ErrorCode timerEc;
+    if (!state->done)
+      co_await state->timer.async_wait(redirect_error(use_awaitable, timerEc));
+    if (self->epoch() != epoch || state->aborted)
+      co_return common::unexpected(self->cancelled());
+    if (!state->done) {
+      state->resolver.cancel();
+      co_return common::unexpected(
+          makeError(NetErrorKind::ConnectTimeout, "resolve " + url.host + ": timed out"));
+    }
+    if (state->ec || state->results.empty()) {
+      std::string reason = state->ec ? state->ec.message() : "no addresses";
+      co_return common::unexpected(
+          makeError(NetErrorKind::DnsError, "resolve " + url.host + ": " + reason));
+    }
+    for (const auto& entry : state->results)
+      endpoints.push_back(entry.endpoint());
+  }
+  auto t1 = SteadyClock::now();
+
+  // 2. TCP: every address in turn, all under the same deadline.
+  std::shared_ptr<Conn> conn;
+  std::string lastReason = "no address accepted the connection";
+  for (const auto& endpoint : endpoints) {
+    if (auto e = expired("connect to"))
+      co_return common::unexpected(std::move(*e));
+    auto attempt = std::make_shared<Conn>(self->executor);
+    attempt->where = where;
+    self->track(attempt);
+    attempt->tcp.expires_at(deadline);
+    co_await attempt->tcp.async_connect(endpoint, redirect_error(use_awaitable, ec));
+    if (self->epoch() != epoch)
+      co_return common::unexpected(self->cancelled());
+    if (!ec) {
+      conn = std::move(attempt);
+      break;
+    }
+    if (ec == beast::error::timeout)
+      co_return common::unexpected(
+          makeError(NetErrorKind::ConnectTimeout, "connect to " + where + ": timed out"));
+    lastReason = ec.message();
+  }
+  if (!conn)
+    co_return common::unexpected(
+        makeError(NetErrorKind::ConnectRefused, "connect to " + where + ": " + lastReason));
+  conn->tcp.socket().set_option(tcp::no_delay(true), ec);
+  auto t2 = SteadyClock::now();
+
+  // 3. TLS.
+  if (url.https()) {
+    conn->tls.emplace(std::move(conn->tcp), self->context);
+    SSL* ssl = conn->tls->native_handle();
+    ErrorCode addrEc;
+    asio::ip::make_address(url.host, addrEc);
+    const bool ipLiteral = !addrEc;
+    if (!ipLiteral)
+      SSL_set_tlsext_host_name(ssl, url.host.c_str());
+    if (self->options.verifyTls) {
+      X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+      if (ipLiteral) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
+      } else {
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), url.host.size());
+      }
+    }
+    conn->expiresAt(deadline);
+    co_await conn->tls->async_handshake(ssl::stream_base::client,
+                                        redirect_error(use_awaitable, ec));
+    if (self->epoch() != epoch)
+      co_return common::unexpected(self->cancelled());
+    if (ec) {
+      std::string prefix = "TLS handshake with " + where + ": ";
+      if (ec == beast::error::timeout)
+        co_return common::unexpected(makeError(NetErrorKind::Timeout, prefix + "timed out"));
+      std::string reason = self->options.verifyTls ? verifyReason(ssl) : std::string();
+      if (!reason.empty())
+        co_return common::unexpected(makeError(NetErrorKind::TlsCertificateInvalid,
+                                               prefix + "certificate verify failed: " + reason));
+      co_return common::unexpected(makeError(NetErrorKind::TlsError, prefix + ec.message()));
+    }
+    conn->certificate = peerCertificate(ssl);
+  }
+  auto t3 = SteadyClock::now();
+
+  if (timings != nullptr) {
+    using Ms = std::chrono::duration<double, std::milli>;
+    timings->dnsMs = Ms(t1 - t0).count();
+    timings->connectMs = Ms(t2 - t1).count();
+    if (url.https())
+      timings->tlsMs = Ms(t3 - t2).count();
+  }
+  co_return conn;
+}
+
+// Writes the request and reads the response head, on an idle connection when there is one; a
+// reused connection that fails before any response byte arrived is retried once on a new one.
+Awaitable<NetResult<Head>> Client::Impl::exchange(std::shared_ptr<Impl> self,
+                                                  const http::request<http::string_body>& req,
+                                                  Url url, Deadline deadline, bool streaming,
+                                                  SteadyClock::time_point start,
+                                                  std::uint64_t epoch) {
+  const std::string origin = url.origin();
+  const std::size_t headerLimit = self->options.maxHeaderBytes;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Head result;
+    std::shared_ptr<Conn> conn;
+    if (attempt == 0 && self->options.keepAlive)
+      conn = self->takeIdle(origin);
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      auto made = co_await connect(self, url, deadline, epoch, &result.head.connect);
+      if (!made)
+        co_return common::unexpected(std::move(made.error()));
+      conn = std::move(made.value());
+    }
+    result.head.certificate = conn->certificate;
+
+    ErrorCode ec;
+    if (SteadyClock::now() >= deadline) {
+      conn->abort();
+      co_return common::unexpected(
+          makeError(NetErrorKind::Timeout, "send request to " + conn->where + ": timed out"));
+    }
+    conn->expiresAt(deadline);
+    co_await conn->withStream([&](auto& stream) {
+      return http::async_write(stream, req, redirect_error(use_awaitable, ec));
+    });
+    if (self->epoch() != epoch)
+      co_return common::unexpected(self->cancelled());
+    if (ec) {
+      conn->abort();
+      if (reused && ec != beast::error::timeout)
+        continue;
+      co_return common::unexpected(ioError(ec, "send request to", conn->where, 0, headerLimit));
+    }
+
+    // Interim 1xx responses (103 Early Hints, a stray 100 Continue) are skipped.
+    for (int interim = 0; interim < 8; ++interim) {
+      result.parser = std::make_unique<HeadParser>();
+      result.parser->header_limit(static_cast<std::uint32_t>(
+          std::min<std::size_t>(headerLimit, std::numeric_limits<std::uint32_t>::max())));
+      if (streaming) {
+        result.parser->body_limit(boost::none);
+      } else {
+        result.parser->body_limit(self->options.maxBodyBytes);
+      }
+      if (req.method() == http::verb::head)
+        result.parser->skip(true);
+      conn->expiresAt(deadline);
+      co_await conn->withStream([&](auto& stream) {
+        return http::async_read_header(stream, conn->buffer, *result.parser,
+                                       redirect_error(use_awaitable, ec));
+      });
+      if (ec || result.parser->get().result_int() / 100 != 1 ||
+          result.parser->get().result_int() == 101)
+        break;
+    }
+    if (self->epoch() != epoch)
+      co_return common::unexpected(self->cancelled());
+    if (ec) {
+      bool nothingArrived = !result.parser->got_some() && conn->buffer.size() == 0;
+      conn->abort();
+      if (reused && nothingArrived && isClosedError(ec))
+        continue;
+      co_return common::unexpected(
+          ioError(ec, "read response from", conn->where, self->options.maxBodyBytes, headerLimit));
+    }
+    result.head.status = result.parser->get().result_int();
+    for (const auto& field : result.parser->get()) {
+      result.head.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    result.head.firstByteMs = msSince(start);
+    result.conn = std::move(conn);
+    co_return result;
+  }
+  co_return common::unexpected(
+      makeError(NetErrorKind::ConnectionClosed,
+                "send request to " + endpointText(url) + ": connection closed"));
+}
+
+Awaitable<NetResult<Response>> Client::Impl::send(std::shared_ptr<Impl> self, Request request,
+                                                  Deadline deadline) {
+  const auto start = SteadyClock::now();
+  const std::uint64_t epoch = self->epoch();
+  const auto req = buildRequest(request, self->options, self->options.keepAlive);
+  auto head = co_await exchange(self, req, request.url, deadline, false, start, epoch);
+  if (!head)
+    co_return common::unexpected(std::move(head.error()));
+  auto conn = std::move(head->conn);
+
+  http::response_parser<http::string_body> parser(std::move(*head->parser));
+  parser.body_limit(self->options.maxBodyBytes);
+  ErrorCode ec;
+  conn->expiresAt(deadline);
+  co_await conn->withStream([&](auto& stream) {
+    return http::async_read(stream, conn->buffer, parser, redirect_error(use_awaitable, ec));
+  });
+  if (self->epoch() != epoch)
+    co_return common::unexpected(self->cancelled());
+  if (ec == ssl::error::stream_truncated && parser.need_eof()) {
+    // A TLS peer that closes without close_notify ends a read-until-close body all the same.
+    ec = {};
+    parser.put_eof(ec);
+  }
+  if (ec) {
+    conn->abort();
+    co_return common::unexpected(ioError(ec, "read response body from", conn->where,
+                                         self->options.maxBodyBytes, self->options.maxHeaderBytes));
+  }
+
+  Response response;
+  response.head = std::move(head->head);
+  const bool reusable = self->options.keepAlive && parser.keep_alive() && parser.is_done();
+  response.body = std::move(parser.release().body());
+  response.totalMs = msSince(start);
+  if (reusable && conn->buffer.size() == 0) {
+    self->putIdle(request.url.origin(), std::move(conn));
+  } else {
+    conn->abort();
+  }
+  co_return response;
+}
+
+namespace {
+
+class StreamBody final : public BodyStream {
+public:
+  using Parser = http::response_parser<http::buffer_body>;
+
+  StreamBody(std::shared_ptr<CancelState> cancel, std::shared_ptr<Conn> conn,
+             std::unique_ptr<Parser> parser, Deadline deadline, std::uint64_t epoch)
+      : state_(std::make_shared<State>()) {
+    state_->cancel = std::move(cancel);
+    state_->conn = std::move(conn);
+    state_->parser = std::move(parser);
+    state_->deadline = deadline;
+    state_->epoch = epoch;
+  }
+  ~StreamBody() override { close(); }
+
+  Awaitable<NetResult<std::optional<std::string>>> next() override {
+    return read(state_, state_->deadline);
+  }
+  Awaitable<NetResult<std::optional<std::string>>> next(Deadline earlier) override {
+    return read(state_, std::min(earlier, state_->deadline));
+  }
+  std::size_t bytesRead() const override { return state_->bytes; }
+  void close() override {
+    if (state_->conn)
+      state_->conn->abort();
+    state_->closed = true;
+  }
+
+private:
+  // Shared with a read in flight, so destroying the stream mid-read is safe.
+  struct State {
+    std::shared_ptr<CancelState> cancel;
+    std::shared_ptr<Conn> conn;
+    std::unique_ptr<Parser> parser;
+    Deadline deadline;
+    std::uint64_t epoch = 0;
+    std::size_t bytes = 0;
+    bool finished = false;
+    bool closed = false;
+    std::optional<NetError> failed;
+  };
+
+  static Awaitable<NetResult<std::optional<std::string>>> read(std::shared_ptr<State> s,
+                                                               Deadline deadline) {
+    constexpr std::size_t kPiece = 64 * 1024;
+    if (s->failed)
+      co_return common::unexpected(*s->failed);
+    if (s->finished)
+      co_return std::optional<std::string>{};
+    auto fail = [&](NetError error) {
+      s->failed = error;
+      s->conn->abort();
+      return common::unexpected(std::move(error));
+    };
+    if (s->cancel->epoch != s->epoch)
+      co_return fail(cancelledError());
+    if (s->closed)
+      co_return fail(makeError(NetErrorKind::ConnectionClosed, "body stream closed"));
+
+    std::string piece(kPiece, '\0');
+    while (true) {
+      // Bytes already buffered are parsed without touching the socket, so the deadline must be
+      // checked here too or a fast endless stream would run past it.
+      if (SteadyClock::now() >= deadline)
+        co_return fail(makeError(NetErrorKind::Timeout,
+                                 "read response body from " + s->conn->where + ": timed out"));
+      if (s->parser->is_done()) {
+        s->finished = true;
+        s->conn->abort();
+        co_return std::optional<std::string>{};
+      }
+      auto& body = s->parser->get().body();
+      body.data = piece.data();
+      body.size = piece.size();
+      body.more = true;
+      ErrorCode ec;
+      s->conn->expiresAt(deadline);
+      co_await s->conn->withStream([&](auto& stream) {
+        return http::async_read_some(stream, s->conn->buffer, *s->parser,
+                                     redirect_error(use_awaitable, ec));
+      });
+      if (s->cancel->epoch != s->epoch)
+        co_return fail(cancelledError());
+      if (s->closed)
+        co_return fail(makeError(NetErrorKind::ConnectionClosed, "body stream closed"));
+      const std::size_t got = piece.size() - s->parser->get().body().size;
+      if (ec == http::error::need_buffer)
+        ec = {};
+      if (ec == ssl::error::stream_truncated && s->parser->need_eof()) {
+        ec = {};
+        s->parser->put_eof(ec);
+      }
+      if (ec) {
+        NetError error = ioError(ec, "read response body from", s->conn->where, 0, 0);
+        if (got > 0) {
+          // Hand over what arrived; the failure is reported by the next call.
+          s->failed = error;
+          s->conn->abort();
+          s->bytes += got;
+          piece.resize(got);
+          co_return std::optional<std::string>(std::move(piece));
+        }
+        co_return fail(std::move(error));
+      }
+      if (got > 0) {
+        s->bytes += got;
+        piece.resize(got);
+        co_return std::optional<std::string>(std::move(piece));
+      }
+    }
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+} // namespace
+
+Awaitable<NetResult<StreamResponse>> Client::Impl::open(std::shared_ptr<Impl> self, Request request,
+                                                        Deadline deadline) {
+  const auto start = SteadyClock::now();
+  const std::uint64_t epoch = self->epoch();
+  const auto req = buildRequest(request, self->options, self->options.keepAlive);
+  auto head = co_await exchange(self, req, request.url, deadline, true, start, epoch);
+  if (!head)
+    co_return common::unexpected(std::move(head.error()));
+  auto parser = std::make_unique<StreamBody::Parser>(std::move(*head->parser));
+  parser->body_limit(boost::none);
+  StreamResponse out;
+  out.head = std::move(head->head);
+  out.body = std::make_unique<StreamBody>(self->cancelState, std::move(head->conn),
+                                          std::move(parser), deadline, epoch);
+  co_return out;
+}
+
+// ---- Client -------------------------------------------------------------------------------------
+
+Client::Client(asio::any_io_executor executor, ClientOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+
+Client::~Client() {
+  impl_->abortAll();
+}
+
+Awaitable<NetResult<Response>> Client::send(Request request, Deadline deadline) {
+  // Not a coroutine itself: the Impl is captured now, so the Client may go away mid-request.
+  return Impl::send(impl_, std::move(request), deadline);
+}
+
+Awaitable<NetResult<StreamResponse>> Client::open(Request request, Deadline deadline) {
+  return Impl::open(impl_, std::move(request), deadline);
+}
+
+void Client::cancel() {
+  impl_->abortAll();
+}
+
+} // namespace mcpwatch::net
