@@ -2,7 +2,10 @@
 // fingerprint, optional tool call. Returns a ProbeResult; it never throws and never counts.
 #pragma once
 
+// clang-format off
+#include <utility> // common/asio.hpp needs it before Boost 1.74's awaitable.hpp
 #include "common/asio.hpp"
+// clang-format on
 #include "common/json.hpp"
 #include "prober/failure.hpp"
 

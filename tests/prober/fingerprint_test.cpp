@@ -1,0 +1,103 @@
+// Tool fingerprints: canonical JSON is independent of key order and whitespace, and every
+// schema field (and only those) changes the hash.
+#include "prober/fingerprint.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mcpwatch::prober {
+namespace {
+
+using common::Json;
+
+Json parse(const char* text) {
+  auto j = common::parseJson(text);
+  EXPECT_TRUE(j.has_value()) << text;
+  return j.value_or(Json());
+}
+
+TEST(CanonicalJson, SortsKeysAndDropsWhitespace) {
+  EXPECT_EQ(canonicalJson(parse(R"({ "b" : 1, "a" : {"d": [1, 2], "c": null} })")),
+            R"({"a":{"c":null,"d":[1,2]},"b":1})");
+  EXPECT_EQ(canonicalJson(parse(R"({"a":{"c":null,"d":[1,2]},"b":1})")),
+            canonicalJson(parse("{\n  \"b\": 1,\n  \"a\": {\"d\": [1,2], \"c\": null}\n}")));
+}
+
+TEST(CanonicalJson, SortsByBytesAndKeepsUnicode) {
+  EXPECT_EQ(canonicalJson(parse(R"({"é":1,"z":2,"A":3})")), "{\"A\":3,\"z\":2,\"é\":1}");
+}
+
+TEST(CanonicalJson, InvalidUtf8DoesNotThrow) {
+  Json j = std::string("bad \xff byte");
+  EXPECT_NO_THROW(canonicalJson(j));
+}
+
+TEST(CanonicalTool, KeepsOnlySchemaFields) {
+  auto tool =
+      parse(R"({"name":"echo","title":"Echo","description":"d","inputSchema":{"type":"object"},
+    "outputSchema":{"type":"object"},"annotations":{"readOnlyHint":true},
+    "execution":{"taskSupport":"forbidden"},"icons":[{"src":"x.png"}],
+    "_meta":{"volatile":1},"extra":"ignored"})");
+  EXPECT_EQ(
+      canonicalTool(tool),
+      R"({"annotations":{"readOnlyHint":true},"description":"d","execution":{"taskSupport":"forbidden"},)"
+      R"("icons":[{"src":"x.png"}],"inputSchema":{"type":"object"},"name":"echo",)"
+      R"("outputSchema":{"type":"object"},"title":"Echo"})");
+}
+
+TEST(Fingerprint, IndependentOfToolOrderKeyOrderAndWhitespace) {
+  auto a = fingerprintTools(
+      {parse(R"({"name":"b","inputSchema":{"type":"object","properties":{}}})"),
+       parse(R"({"name":"a","description":"x","inputSchema":{"type":"object"}})")});
+  auto b = fingerprintTools(
+      {parse(R"({ "inputSchema" : { "type" : "object" }, "description" : "x", "name" : "a" })"),
+       parse(R"({"inputSchema":{"properties":{},"type":"object"},"name":"b"})")});
+  EXPECT_EQ(a.fingerprint, b.fingerprint);
+  ASSERT_EQ(a.tools.size(), 2u);
+  EXPECT_EQ(a.tools[0].name, "a");
+  EXPECT_EQ(a.tools[1].name, "b");
+  EXPECT_EQ(a.tools[0].sha256, b.tools[0].sha256);
+  EXPECT_EQ(a.count, 2u);
+  EXPECT_EQ(a.fingerprint.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(a.fingerprint.size(), 7u + 64u);
+}
+
+TEST(Fingerprint, ChangedDescriptionChangesOnlyThatTool) {
+  auto before = fingerprintTools({parse(R"({"name":"a","description":"one","inputSchema":{}})"),
+                                  parse(R"({"name":"b","inputSchema":{}})")});
+  auto after = fingerprintTools({parse(R"({"name":"a","description":"two","inputSchema":{}})"),
+                                 parse(R"({"name":"b","inputSchema":{}})")});
+  EXPECT_NE(before.fingerprint, after.fingerprint);
+  EXPECT_NE(before.tools[0].sha256, after.tools[0].sha256);
+  EXPECT_EQ(before.tools[1].sha256, after.tools[1].sha256);
+}
+
+TEST(Fingerprint, EverySchemaFieldCounts) {
+  const Json base = parse(R"({"name":"t","inputSchema":{"type":"object"}})");
+  const std::string baseHash = fingerprintTools({base}).fingerprint;
+  for (const char* field : {"title", "description", "inputSchema", "outputSchema", "annotations",
+                            "execution", "icons"}) {
+    Json changed = base;
+    changed[field] = "changed";
+    EXPECT_NE(fingerprintTools({changed}).fingerprint, baseHash) << field;
+  }
+  Json meta = base;
+  meta["_meta"] = {{"x", 1}};
+  EXPECT_EQ(fingerprintTools({meta}).fingerprint, baseHash);
+}
+
+TEST(Fingerprint, SkipsToolsWithoutStringName) {
+  auto summary = fingerprintTools({parse(R"({"name":"a"})"), parse(R"({"name":3})"), parse("[1]"),
+                                   parse(R"({"title":"no name"})")});
+  EXPECT_EQ(summary.count, 1u);
+  EXPECT_EQ(summary.fingerprint, fingerprintTools({parse(R"({"name":"a"})")}).fingerprint);
+}
+
+TEST(Fingerprint, EmptyListIsStable) {
+  EXPECT_EQ(fingerprintTools({}).fingerprint, fingerprintTools({}).fingerprint);
+  EXPECT_EQ(fingerprintTools({}).count, 0u);
+  EXPECT_NE(fingerprintTools({}).fingerprint,
+            fingerprintTools({parse(R"({"name":"a"})")}).fingerprint);
+}
+
+} // namespace
+} // namespace mcpwatch::prober
