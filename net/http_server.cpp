@@ -1,0 +1,843 @@
+// Inbound HTTP/1.1 server: one coroutine per connection on its own strand, Beast parser with
+// limits, keep-alive, chunked streaming, and a stop() that closes everything promptly.
+// clang-format off
+#include <utility> // before common/asio.hpp: Boost 1.74's awaitable.hpp uses std::exchange
+// clang-format on
+#include "net/http_server.hpp"
+
+#include "common/strings.hpp"
+
+#include <array>
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+#include <limits>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace mcpwatch::net {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+// ---------------------------------------------------------------------------------------------
+// Small value types
+
+void HeaderFields::add(std::string name, std::string value) {
+  entries_.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<std::string> HeaderFields::get(std::string_view name) const {
+  for (const auto& [n, v] : entries_) {
+    if (common::iequals(n, name)) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ServerRequest::query(std::string_view name) const {
+  for (const auto& [n, v] : queryParams) {
+    if (n == name) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+ServerResponse ServerResponse::text(int status, std::string body) {
+  ServerResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  r.body = std::move(body);
+  return r;
+}
+
+ServerResponse ServerResponse::json(int status, std::string body) {
+  ServerResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+ServerResponse& ServerResponse::with(std::string name, std::string value) {
+  headers.emplace_back(std::move(name), std::move(value));
+  return *this;
+}
+
+std::optional<std::string> ServerResponse::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (common::iequals(n, name)) {
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+} // namespace
+
+std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) {
+        return std::nullopt;
+      }
+      int hi = hexValue(text[i + 1]);
+      int lo = hexValue(text[i + 2]);
+      if (hi < 0 || lo < 0) {
+        return std::nullopt;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plusIsSpace) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::string_view part : common::split(query, '&')) {
+    if (part.empty()) {
+      continue;
+    }
+    auto eq = part.find('=');
+    std::string_view rawName = part.substr(0, eq);
+    std::string_view rawValue = eq == std::string_view::npos ? "" : part.substr(eq + 1);
+    auto name = percentDecode(rawName, true);
+    auto value = percentDecode(rawValue, true);
+    out.emplace_back(name ? *name : std::string(rawName), value ? *value : std::string(rawValue));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server internals
+
+namespace {
+
+constexpr std::string_view kForbiddenHeaderChars{"\r\n\0", 3};
+
+void validateHeaders(const HeaderList& headers) {
+  for (const auto& [name, value] : headers) {
+    if (name.empty() || name.find_first_of(kForbiddenHeaderChars) != std::string::npos ||
+        name.find_first_of(" :") != std::string::npos ||
+        value.find_first_of(kForbiddenHeaderChars) != std::string::npos) {
+      throw std::invalid_argument("response header with an invalid name or value");
+    }
+  }
+}
+
+void validateStatus(int status) {
+  if (status < 200 || status > 599) {
+    throw std::invalid_argument(fmt::format("response status {} is not 200..599", status));
+  }
+}
+
+// Fields the server owns; a handler's copies are ignored.
+bool serverOwnedField(std::string_view name) {
+  return common::iequals(name, "Content-Length") || common::iequals(name, "Transfer-Encoding") ||
+         common::iequals(name, "Connection");
+}
+
+struct Connection {
+  Connection(tcp::socket socket, std::uint64_t id) : stream(std::move(socket)), id(id) {}
+
+  // Strand only.
+  void markClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (auto callback = std::move(onClose)) {
+      onClose = nullptr;
+      callback();
+    }
+  }
+
+  // Strand only.
+  void closeNow() {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream.close();
+    markClosed();
+  }
+
+  beast::tcp_stream stream;
+  std::uint64_t id;
+  bool closed = false;
+  std::function<void()> onClose;
+};
+
+} // namespace
+
+struct HttpServer::Impl {
+  Impl(asio::any_io_executor ex, Handler h, ServerLimits l)
+      : executor(ex), acceptorStrand(asio::make_strand(ex)), handler(std::move(h)),
+        limits(std::move(l)), acceptor(acceptorStrand) {}
+
+  asio::any_io_executor executor;
+  asio::any_io_executor acceptorStrand;
+  Handler handler;
+  ServerLimits limits;
+  tcp::acceptor acceptor; // acceptor strand only
+  std::atomic<std::uint16_t> boundPort{0};
+
+  mutable std::mutex mutex; // guards everything below
+  bool stopping = false;
+  bool listening = false;
+  std::uint64_t nextId = 1;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+
+  bool isStopping() const {
+    std::lock_guard lock(mutex);
+    return stopping;
+  }
+};
+
+namespace {
+
+using Impl = HttpServer::Impl;
+
+class ConnectionWriter final : public ResponseWriter {
+public:
+  ConnectionWriter(const Impl& server, std::shared_ptr<Connection> conn, unsigned version,
+                   bool keepAlive, bool head)
+      : server_(server), conn_(std::move(conn)), version_(version), keepAlive_(keepAlive),
+        head_(head) {}
+
+  Awaitable<void> send(ServerResponse response) override {
+    if (state_ != State::Idle) {
+      throw std::logic_error("a response was already started for this request");
+    }
+    validateStatus(response.status);
+    validateHeaders(response.headers);
+    http::response<http::string_body> res{static_cast<http::status>(response.status), version_};
+    bool hasServer = false;
+    for (auto& [name, value] : response.headers) {
+      if (common::iequals(name, "Connection")) {
+        if (common::iequals(common::trim(value), "close")) {
+          keepAlive_ = false;
+        }
+        continue;
+      }
+      if (serverOwnedField(name)) {
+        continue;
+      }
+      hasServer = hasServer || common::iequals(name, "Server");
+      res.insert(name, value);
+    }
+    if (!hasServer && !server_.limits.serverHeader.empty()) {
+      res.set(http::field::server, server_.limits.serverHeader);
+    }
+    res.keep_alive(keepAlive_);
+    res.body() = std::move(response.body);
+    res.prepare_payload(); // throws for a body on 204/304: still before anything is sent
+    state_ = State::Sent;
+    conn_->stream.expires_after(server_.limits.writeTimeout);
+    beast::error_code ec;
+    if (head_) {
+      http::response_serializer<http::string_body> serializer{res};
+      co_await http::async_write_header(conn_->stream, serializer,
+                                        redirect_error(use_awaitable, ec));
+    } else {
+      co_await http::async_write(conn_->stream, res, redirect_error(use_awaitable, ec));
+    }
+    if (ec) {
+      failed_ = true;
+    }
+  }
+
+  Awaitable<bool> startStream(int status, HeaderList headers) override {
+    if (state_ != State::Idle) {
+      throw std::logic_error("a response was already started for this request");
+    }
+    validateStatus(status);
+    validateHeaders(headers);
+    http::response<http::empty_body> res{static_cast<http::status>(status), version_};
+    bool hasServer = false;
+    for (auto& [name, value] : headers) {
+      if (serverOwnedField(name)) {
+        continue;
+      }
+      hasServer = hasServer || common::iequals(name, "Server");
+      res.insert(name, value);
+    }
+    if (!hasServer && !server_.limits.serverHeader.empty()) {
+      res.set(http::field::server, server_.limits.serverHeader);
+    }
+    // HTTP/1.0 has no chunked encoding: the body then ends when the connection closes.
+    chunked_ = version_ >= 11;
+    if (chunked_) {
+      res.chunked(true);
+    }
+    res.keep_alive(false);
+    state_ = State::Streaming;
+    if (!open()) {
+      co_return false;
+    }
+    http::response_serializer<http::empty_body> serializer{res};
+    conn_->stream.expires_after(server_.limits.writeTimeout);
+    beast::error_code ec;
+    co_await http::async_write_header(conn_->stream, serializer, redirect_error(use_awaitable, ec));
+    if (ec) {
+      failed_ = true;
+      conn_->markClosed();
+      co_return false;
+    }
+    // The client sends nothing more on this connection; a read completing means it went away.
+    asio::co_spawn(conn_->stream.get_executor(), watchForDisconnect(conn_), asio::detached);
+    co_return true;
+  }
+
+  Awaitable<bool> write(std::string_view data) override {
+    if (state_ != State::Streaming) {
+      throw std::logic_error("write() needs startStream() first");
+    }
+    if (!open()) {
+      co_return false;
+    }
+    if (data.empty()) {
+      co_return true; // an empty chunk would end the body
+    }
+    std::string frame;
+    if (chunked_) {
+      frame = fmt::format("{:x}\r\n", data.size());
+      frame.append(data);
+      frame.append("\r\n");
+    } else {
+      frame.assign(data);
+    }
+    conn_->stream.expires_after(server_.limits.writeTimeout);
+    beast::error_code ec;
+    co_await asio::async_write(conn_->stream, asio::buffer(frame),
+                               redirect_error(use_awaitable, ec));
+    if (ec) {
+      failed_ = true;
+      conn_->markClosed();
+      co_return false;
+    }
+    co_return true;
+  }
+
+  Awaitable<void> endStream() override {
+    if (state_ != State::Streaming) {
+      co_return;
+    }
+    state_ = State::Ended;
+    if (chunked_ && open()) {
+      conn_->stream.expires_after(server_.limits.writeTimeout);
+      beast::error_code ec;
+      co_await asio::async_write(conn_->stream, asio::buffer(std::string_view("0\r\n\r\n")),
+                                 redirect_error(use_awaitable, ec));
+    }
+  }
+
+  bool open() const override { return !conn_->closed && !server_.isStopping(); }
+
+  void onClose(std::function<void()> callback) override {
+    if (!callback) {
+      return;
+    }
+    if (conn_->closed) {
+      callback();
+      return;
+    }
+    conn_->onClose = std::move(callback);
+  }
+
+  bool responded() const override { return state_ != State::Idle; }
+  bool streamed() const { return state_ == State::Streaming || state_ == State::Ended; }
+  bool failed() const { return failed_; }
+  bool keepAlive() const { return keepAlive_; }
+
+private:
+  static Awaitable<void> watchForDisconnect(std::shared_ptr<Connection> conn) {
+    std::array<char, 512> scratch{};
+    beast::error_code ec;
+    while (!ec) {
+      co_await conn->stream.socket().async_read_some(asio::buffer(scratch),
+                                                     redirect_error(use_awaitable, ec));
+    }
+    conn->markClosed();
+  }
+
+  enum class State { Idle, Sent, Streaming, Ended };
+
+  const Impl& server_;
+  std::shared_ptr<Connection> conn_;
+  unsigned version_;
+  bool keepAlive_;
+  bool head_;
+  bool chunked_ = false;
+  bool failed_ = false;
+  State state_ = State::Idle;
+};
+
+// The status to answer a failed request read with, or 0 to just close (peer gone, stop()).
+int statusForReadError(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return 408;
+  }
+  if (ec == http::error::header_limit) {
+    return 431;
+  }
+  if (ec == http::error::body_limit) {
+    return 413;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+      return 0;
+    }
+    return 400;
+  }
+  return 0;
+}
+
+std::string_view reasonText(int status) {
+  switch (status) {
+  case 400:
+    return "Bad Request";
+  case 408:
+    return "Request Timeout";
+  case 413:
+    return "Payload Too Large";
+  case 431:
+    return "Request Header Fields Too Large";
+  default:
+    return "Internal Server Error";
+  }
+}
+
+// An error answer after which the connection is closed.
+Awaitable<void> writeErrorAndClose(const Impl& server, Connection& conn, int status) {
+  http::response<http::string_body> res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  if (!server.limits.serverHeader.empty()) {
+    res.set(http::field::server, server.limits.serverHeader);
+  }
+  res.keep_alive(false);
+  res.body() = std::string(reasonText(status)) + "\n";
+  res.prepare_payload();
+  conn.stream.expires_after(server.limits.writeTimeout);
+  beast::error_code ec;
+  co_await http::async_write(conn.stream, res, redirect_error(use_awaitable, ec));
+}
+
+std::string remoteAddressOf(const Connection& conn) {
+  beast::error_code ec;
+  auto ep = conn.stream.socket().remote_endpoint(ec);
+  if (ec) {
+    return "";
+  }
+  if (ep.address().is_v6()) {
+    return fmt::format("[{}]:{}", ep.address().to_string(), ep.port());
+  }
+  return fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+// Fills path/query from the request target. False when the target is unusable.
+bool splitTarget(std::string_view target, ServerRequest& out) {
+  // absolute-form ("http://host/path") is allowed by RFC 9112; only the path matters here.
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        common::iequals(target.substr(0, scheme.size()), scheme)) {
+      auto slash = target.find('/', scheme.size());
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+      break;
+    }
+  }
+  if (target.empty() || target.front() != '/') {
+    return false;
+  }
+  auto q = target.find('?');
+  std::string_view rawPath = target.substr(0, q);
+  if (q != std::string_view::npos) {
+    out.rawQuery = std::string(target.substr(q + 1));
+    auto hash = out.rawQuery.find('#');
+    if (hash != std::string::npos) {
+      out.rawQuery.resize(hash);
+    }
+    out.queryParams = parseQuery(out.rawQuery);
+  }
+  auto path = percentDecode(rawPath, false);
+  if (!path || path->find('\0') != std::string::npos) {
+    return false;
+  }
+  out.path = std::move(*path);
+  return true;
+}
+
+bool expectsContinue(const http::request_parser<http::string_body>& parser) {
+  auto it = parser.get().find(http::field::expect);
+  return it != parser.get().end() &&
+         common::iequals(common::trim(std::string_view(it->value().data(), it->value().size())),
+                         "100-continue");
+}
+
+Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Connection> conn) {
+  const ServerLimits& limits = self->limits;
+  auto& stream = conn->stream;
+  const std::string remote = remoteAddressOf(*conn);
+  beast::flat_buffer buffer;
+
+  for (;;) {
+    if (conn->closed || self->isStopping()) {
+      co_return;
+    }
+    beast::error_code ec;
+    if (buffer.size() == 0) {
+      // Between requests only the idle timeout applies; the request timeout starts with a byte.
+      stream.expires_after(limits.idleTimeout);
+      std::size_t n =
+          co_await stream.async_read_some(buffer.prepare(4096), redirect_error(use_awaitable, ec));
+      if (ec) {
+        co_return;
+      }
+      buffer.commit(n);
+    }
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(limits.maxHeaderBytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(static_cast<std::uint64_t>(limits.maxBodyBytes));
+    // Beast's own expiry would close the socket, leaving no way to answer 408; this deadline
+    // only cancels the read.
+    stream.expires_never();
+    auto timedOut = std::make_shared<bool>(false);
+    asio::steady_timer deadline(stream.get_executor(), limits.requestTimeout);
+    deadline.async_wait([conn, timedOut](const beast::error_code& waitEc) {
+      if (!waitEc) {
+        *timedOut = true;
+        beast::error_code ignored;
+        conn->stream.socket().cancel(ignored);
+      }
+    });
+    co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    if (!ec && !parser.is_done()) {
+      if (expectsContinue(parser)) {
+        co_await asio::async_write(stream,
+                                   asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")),
+                                   redirect_error(use_awaitable, ec));
+      }
+      if (!ec) {
+        co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
+      }
+    }
+    deadline.cancel();
+    if (ec && *timedOut) {
+      ec = beast::error::timeout;
+    }
+    if (ec) {
+      if (int status = statusForReadError(ec); status != 0 && !conn->closed) {
+        co_await writeErrorAndClose(*self, *conn, status);
+      }
+      co_return;
+    }
+
+    auto req = parser.release();
+    ServerRequest request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.httpVersion = req.version() >= 11 ? 11 : 10;
+    request.remoteAddress = remote;
+    if (!splitTarget(request.target, request)) {
+      co_await writeErrorAndClose(*self, *conn, 400);
+      co_return;
+    }
+    for (const auto& field : req) {
+      request.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+
+    const bool keepAlive = req.keep_alive() && !self->isStopping();
+    ConnectionWriter writer(*self, conn, request.httpVersion, keepAlive, request.method == "HEAD");
+    std::string failure;
+    try {
+      co_await self->handler(request, writer);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown exception";
+    }
+    conn->onClose = nullptr; // the handler is done; its callback must not outlive it
+    if (!failure.empty() || !writer.responded()) {
+      spdlog::error("http server: {} {} from {}: {}", request.method, request.path, remote,
+                    failure.empty() ? "handler sent no response" : failure);
+      if (writer.responded() || conn->closed) {
+        co_return; // a partial response cannot be repaired; closing tells the client
+      }
+      co_await writeErrorAndClose(*self, *conn, 500);
+      co_return;
+    }
+    if (writer.failed() || writer.streamed() || !writer.keepAlive()) {
+      co_return;
+    }
+  }
+}
+
+class Unregister {
+public:
+  Unregister(std::shared_ptr<Impl> server, std::uint64_t id)
+      : server_(std::move(server)), id_(id) {}
+  ~Unregister() {
+    std::lock_guard lock(server_->mutex);
+    server_->connections.erase(id_);
+  }
+  Unregister(const Unregister&) = delete;
+  Unregister& operator=(const Unregister&) = delete;
+
+private:
+  std::shared_ptr<Impl> server_;
+  std::uint64_t id_;
+};
+
+Awaitable<void> runConnection(std::shared_ptr<Impl> self, std::shared_ptr<Connection> conn) {
+  Unregister unregister(self, conn->id);
+  try {
+    co_await serveConnection(self, conn);
+  } catch (const std::exception& e) {
+    spdlog::warn("http server: connection failed: {}", e.what());
+  }
+  conn->closeNow();
+}
+
+// Over the connection limit: answer without allocating a coroutine, then close.
+void rejectBusy(tcp::socket& socket) {
+  static constexpr std::string_view kBusy = "HTTP/1.1 503 Service Unavailable\r\n"
+                                            "Content-Type: text/plain; charset=utf-8\r\n"
+                                            "Retry-After: 1\r\n"
+                                            "Connection: close\r\n"
+                                            "Content-Length: 21\r\n"
+                                            "\r\n"
+                                            "too many connections\n";
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(kBusy), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+Awaitable<void> acceptLoop(std::shared_ptr<Impl> self) {
+  for (;;) {
+    tcp::socket socket{asio::any_io_executor(asio::make_strand(self->executor))};
+    beast::error_code ec;
+    co_await self->acceptor.async_accept(socket, redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open() || self->isStopping()) {
+        co_return;
+      }
+      // Transient (out of file descriptors, aborted handshake): back off briefly, keep serving.
+      spdlog::warn("http server: accept failed: {}", ec.message());
+      asio::steady_timer pause(self->acceptorStrand, std::chrono::milliseconds(50));
+      co_await pause.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    std::shared_ptr<Connection> conn;
+    {
+      std::lock_guard lock(self->mutex);
+      if (self->stopping) {
+        socket.close(ec);
+        co_return;
+      }
+      if (self->connections.size() < self->limits.maxConnections) {
+        conn = std::make_shared<Connection>(std::move(socket), self->nextId++);
+        self->connections.emplace(conn->id, conn);
+      }
+    }
+    if (!conn) {
+      rejectBusy(socket);
+      continue;
+    }
+    asio::co_spawn(conn->stream.get_executor(), runConnection(self, conn), asio::detached);
+  }
+}
+
+} // namespace
+
+HttpServer::HttpServer(asio::any_io_executor executor, Handler handler, ServerLimits limits)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(handler), std::move(limits))) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+common::Expected<std::uint16_t, std::string> HttpServer::listen(std::string_view host,
+                                                                std::uint16_t port) {
+  Impl& s = *impl_;
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.listening || s.stopping) {
+      return common::unexpected(std::string("listen: the server was already started"));
+    }
+    s.listening = true;
+  }
+  const std::string where = fmt::format("listen {}:{}", host, port);
+  if (host.empty()) {
+    return common::unexpected(where + ": empty host");
+  }
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = asio::ip::make_address(std::string(host), ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, port);
+  } else {
+    tcp::resolver resolver(s.executor);
+    auto results = resolver.resolve(std::string(host), std::to_string(port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
+      return common::unexpected(
+          where + ": cannot resolve host: " + (ec ? ec.message() : std::string("no address")));
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    s.acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
+    return common::unexpected(where + ": " + ec.message());
+  }
+  auto bound = s.acceptor.local_endpoint(ec);
+  if (ec) {
+    return common::unexpected(where + ": " + ec.message());
+  }
+  s.boundPort = bound.port();
+  asio::co_spawn(s.acceptorStrand, acceptLoop(impl_), asio::detached);
+  return bound.port();
+}
+
+std::uint16_t HttpServer::port() const {
+  return impl_->boundPort;
+}
+
+void HttpServer::stop() {
+  auto self = impl_;
+  std::vector<std::shared_ptr<Connection>> live;
+  {
+    std::lock_guard lock(self->mutex);
+    self->stopping = true;
+    for (auto& [id, weak] : self->connections) {
+      if (auto c = weak.lock()) {
+        live.push_back(std::move(c));
+      }
+    }
+  }
+  asio::post(self->acceptorStrand, [self] {
+    beast::error_code ec;
+    self->acceptor.close(ec);
+  });
+  for (auto& c : live) {
+    asio::post(c->stream.get_executor(), [c] { c->closeNow(); });
+  }
+}
+
+std::size_t HttpServer::connectionCount() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->connections.size();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Router
+
+namespace {
+
+struct RouteTable {
+  struct Exact {
+    std::string method;
+    std::string path;
+    Handler handler;
+  };
+  std::vector<Exact> exact;
+  std::vector<std::pair<std::string, Handler>> prefixes;
+};
+
+Awaitable<void> routeRequest(std::shared_ptr<const RouteTable> table, const ServerRequest& req,
+                             ResponseWriter& writer) {
+  std::string allow;
+  for (const auto& route : table->exact) {
+    if (route.path != req.path) {
+      continue;
+    }
+    if (route.method == req.method) {
+      co_await route.handler(req, writer);
+      co_return;
+    }
+    allow += allow.empty() ? route.method : ", " + route.method;
+  }
+  if (!allow.empty()) {
+    co_await writer.send(
+        ServerResponse::text(405, "method not allowed\n").with("Allow", std::move(allow)));
+    co_return;
+  }
+  for (const auto& [prefix, handler] : table->prefixes) {
+    if (req.path.compare(0, prefix.size(), prefix) == 0) {
+      co_await handler(req, writer);
+      co_return;
+    }
+  }
+  co_await writer.send(ServerResponse::text(404, "not found\n"));
+}
+
+} // namespace
+
+Router& Router::add(std::string method, std::string path, Handler handler) {
+  exact_.push_back({std::move(method), std::move(path), std::move(handler)});
+  return *this;
+}
+
+Router& Router::addPrefix(std::string prefix, Handler handler) {
+  prefixes_.emplace_back(std::move(prefix), std::move(handler));
+  return *this;
+}
+
+Handler Router::handler() const {
+  auto table = std::make_shared<RouteTable>();
+  for (const auto& r : exact_) {
+    table->exact.push_back({r.method, r.path, r.handler});
+  }
+  table->prefixes = prefixes_;
+  std::shared_ptr<const RouteTable> shared = std::move(table);
+  return [shared](const ServerRequest& req, ResponseWriter& writer) {
+    return routeRequest(shared, req, writer);
+  };
+}
+
+} // namespace mcpwatch::net
