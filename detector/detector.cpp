@@ -33,7 +33,11 @@ IdGenerator randomIdGenerator() {
 }
 
 Detector::Detector(DetectorSettings settings, IdGenerator ids, ServerState state)
-    : settings_(std::move(settings)), ids_(std::move(ids)), state_(std::move(state)) {}
+    : settings_(std::move(settings)), ids_(std::move(ids)), state_(std::move(state)) {
+  // An empty generator would throw on the first incident; fall back to the production one.
+  if (!ids_)
+    ids_ = randomIdGenerator();
+}
 
 void Detector::setSettings(DetectorSettings settings) {
   settings_ = std::move(settings);

@@ -53,6 +53,7 @@ IdGenerator randomIdGenerator();
 
 class Detector {
 public:
+  // `ids` empty means randomIdGenerator().
   Detector(DetectorSettings settings, IdGenerator ids, ServerState state = {});
 
   // Feeds one check. `inMaintenance` is the OR of matching windows and the flag file at

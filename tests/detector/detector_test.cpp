@@ -397,6 +397,20 @@ TEST(Removal, NothingToResolveWhenHealthyOrNeverAnnounced) {
   EXPECT_FALSE(held.state().incident);
 }
 
+TEST(Events, ProductionIdsAreRandomHexWithTheirPrefix) {
+  Detector d({}, nullptr); // no generator given: the CSPRNG one
+  d.record(failAt(t(0s)), false);
+  auto out = d.record(failAt(t(20s)), false);
+  ASSERT_EQ(out.events.size(), 1u);
+  const auto& id = out.events[0].id;
+  const auto& incident = out.events[0].incidentId;
+  EXPECT_EQ(id.size(), 4u + 24u);
+  EXPECT_EQ(id.rfind("evt_", 0), 0u);
+  EXPECT_EQ(incident.rfind("inc_", 0), 0u);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos);
+  EXPECT_NE(id.substr(4), incident.substr(4));
+}
+
 TEST(Events, BodyCarriesTheDetectorFieldsOfDesignSection7) {
   auto d = makeDetector();
   d.record(failAt(t(0s), "timeout", "no answer in 10s"), false);
