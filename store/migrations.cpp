@@ -1,0 +1,146 @@
+// Schema migrations: version 1 creates the monitor's tables; later modules append their own.
+#include "store/migrations.hpp"
+
+#include <array>
+#include <fmt/format.h>
+
+namespace mcpwatch::store {
+namespace {
+
+// Times are integer milliseconds since the Unix epoch (UTC); days are at / 86400000.
+// JSON columns are checked with json_valid so a bug upstream cannot store unreadable state.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE checks (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+  reason TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '',
+  http_status INTEGER,
+  jsonrpc_code INTEGER,
+  dns_ms REAL,
+  connect_ms REAL,
+  tls_ms REAL,
+  handshake_ms REAL,
+  tools_list_ms REAL,
+  total_ms REAL,
+  protocol_version TEXT,
+  fingerprint TEXT,
+  tool_count INTEGER,
+  era TEXT,
+  transport TEXT
+);
+CREATE INDEX checks_slug_at ON checks (slug, at);
+CREATE INDEX checks_at ON checks (at);
+
+-- Per-day rollups, updated in the same transaction as each check, so 90-day uptime and status
+-- bars read about 90 rows per server instead of ~130,000 checks.
+CREATE TABLE check_days (
+  slug TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  checks INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  latency_sum REAL NOT NULL DEFAULT 0,
+  latency_count INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (slug, day)
+) WITHOUT ROWID;
+CREATE INDEX check_days_day ON check_days (day);
+
+CREATE TABLE check_day_reasons (
+  slug TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  PRIMARY KEY (slug, day, reason)
+) WITHOUT ROWID;
+CREATE INDEX check_day_reasons_day ON check_day_reasons (day);
+
+CREATE TABLE server_state (
+  slug TEXT PRIMARY KEY,
+  state TEXT NOT NULL CHECK (json_valid(state)),
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  slug TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  reason TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  trigger_sent INTEGER NOT NULL DEFAULT 0,
+  resolve_note TEXT NOT NULL DEFAULT '',
+  delivery TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(delivery))
+);
+CREATE INDEX incidents_slug ON incidents (slug, opened_at);
+CREATE INDEX incidents_opened ON incidents (opened_at);
+CREATE INDEX incidents_open ON incidents (opened_at) WHERE closed_at IS NULL;
+
+CREATE TABLE baselines (
+  slug TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  tools TEXT NOT NULL CHECK (json_valid(tools)),
+  accepted_at INTEGER NOT NULL,
+  pinned INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE schema_changes (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  old_fingerprint TEXT NOT NULL,
+  new_fingerprint TEXT NOT NULL,
+  diff TEXT NOT NULL CHECK (json_valid(diff))
+);
+CREATE INDEX schema_changes_slug ON schema_changes (slug, at);
+CREATE INDEX schema_changes_at ON schema_changes (at);
+
+CREATE TABLE maintenance (
+  id TEXT PRIMARY KEY,
+  selector TEXT NOT NULL CHECK (json_valid(selector)),
+  start_at INTEGER NOT NULL,
+  end_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL DEFAULT '',
+  ended_early INTEGER NOT NULL DEFAULT 0,
+  CHECK (end_at >= start_at)
+);
+CREATE INDEX maintenance_end ON maintenance (end_at);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
+              kV1},
+};
+
+} // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+int latestSchemaVersion() {
+  return kMigrations.back().version;
+}
+
+common::Expected<int, std::string> migrate(sqlite::Connection& connection) {
+  // IMMEDIATE takes the write lock before reading user_version, so two processes starting on the
+  // same file cannot both run a migration.
+  sqlite::Transaction tx(connection, sqlite::Transaction::Mode::Immediate);
+  const auto found = static_cast<int>(connection.queryInt("PRAGMA user_version"));
+  if (found > latestSchemaVersion())
+    return common::unexpected(fmt::format(
+        "{}: schema version {} is newer than this mcpwatch supports ({}); upgrade mcpwatch",
+        connection.path(), found, latestSchemaVersion()));
+  for (const auto& m : kMigrations) {
+    if (m.version <= found)
+      continue;
+    connection.exec(m.sql);
+    // PRAGMA takes no bound parameters; the version is our own integer.
+    connection.exec(fmt::format("PRAGMA user_version = {}", m.version));
+  }
+  tx.commit();
+  return found;
+}
+
+} // namespace mcpwatch::store

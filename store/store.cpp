@@ -1,0 +1,1015 @@
+// The store: a writer thread batching queued writes into transactions, and a pool of readers.
+#include "store/store.hpp"
+
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fmt/format.h>
+#include <future>
+#include <map>
+#include <mutex>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+#include <thread>
+#include <type_traits>
+#include <unistd.h>
+
+namespace mcpwatch::store {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::int64_t toMs(WallTime t) {
+  return std::chrono::floor<milliseconds>(t.time_since_epoch()).count();
+}
+
+WallTime fromMs(std::int64_t ms) {
+  return WallTime(std::chrono::duration_cast<WallTime::duration>(milliseconds(ms)));
+}
+
+// Floor division, so days before 1970 still start at midnight.
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+std::int64_t clampLimit(std::size_t n) {
+  return static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX));
+}
+
+constexpr std::string_view kCheckColumns =
+    "slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, connect_ms, tls_ms, "
+    "handshake_ms, tools_list_ms, total_ms, protocol_version, fingerprint, tool_count, era, "
+    "transport";
+
+CheckRecord readCheck(sqlite::Statement& s) {
+  CheckRecord c;
+  c.slug = s.text(0);
+  c.at = fromMs(s.int64(1));
+  c.ok = s.int64(2) != 0;
+  c.reason = s.text(3);
+  c.detail = s.text(4);
+  if (auto v = s.optInt64(5))
+    c.httpStatus = static_cast<int>(*v);
+  c.jsonrpcCode = s.optInt64(6);
+  c.dnsMs = s.optReal(7);
+  c.connectMs = s.optReal(8);
+  c.tlsMs = s.optReal(9);
+  c.handshakeMs = s.optReal(10);
+  c.toolsListMs = s.optReal(11);
+  c.totalMs = s.optReal(12);
+  c.protocolVersion = s.optText(13);
+  c.fingerprint = s.optText(14);
+  if (auto v = s.optInt64(15))
+    c.toolCount = static_cast<int>(*v);
+  c.era = s.optText(16);
+  c.transport = s.optText(17);
+  return c;
+}
+
+constexpr std::string_view kIncidentColumns =
+    "id, slug, opened_at, closed_at, reason, detail, trigger_sent, resolve_note, delivery";
+
+IncidentRecord readIncident(sqlite::Statement& s) {
+  IncidentRecord r;
+  r.id = s.text(0);
+  r.slug = s.text(1);
+  r.openedAt = fromMs(s.int64(2));
+  if (auto v = s.optInt64(3))
+    r.closedAt = fromMs(*v);
+  r.reason = s.text(4);
+  r.detail = s.text(5);
+  r.triggerSent = s.int64(6) != 0;
+  r.resolveNote = s.text(7);
+  r.deliveryJson = s.text(8);
+  return r;
+}
+
+constexpr std::string_view kMaintenanceColumns =
+    "id, selector, start_at, end_at, created_by, ended_early";
+
+MaintenanceRecord readMaintenance(sqlite::Statement& s) {
+  return MaintenanceRecord{s.text(0),          s.text(1), fromMs(s.int64(2)),
+                           fromMs(s.int64(3)), s.text(4), s.int64(5) != 0};
+}
+
+constexpr std::string_view kBaselineColumns = "slug, fingerprint, tools, accepted_at, pinned";
+
+BaselineRecord readBaseline(sqlite::Statement& s) {
+  return BaselineRecord{s.text(0), s.text(1), s.text(2), fromMs(s.int64(3)), s.int64(4) != 0};
+}
+
+// SQLite reports "unable to open database file" with whatever errno its last fallback left; the
+// file system gives the reason a person can act on.
+std::optional<std::string> diagnoseOpen(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file(path);
+  if (fs::is_directory(file, ec))
+    return std::string("it is a directory");
+  fs::path dir = file.parent_path();
+  if (dir.empty())
+    dir = ".";
+  if (!fs::exists(dir, ec))
+    return fmt::format("directory {} does not exist", dir.string());
+  if (!fs::is_directory(dir, ec))
+    return fmt::format("{} is not a directory", dir.string());
+  // WAL needs to create the -wal and -shm files next to the database, even for an existing one.
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return fmt::format("directory {} is not writable ({})", dir.string(), std::strerror(errno));
+  if (fs::exists(file, ec) && ::access(file.c_str(), R_OK | W_OK) != 0)
+    return fmt::format("the file is not readable and writable ({})", std::strerror(errno));
+  return std::nullopt;
+}
+
+bool isAccessError(int code) {
+  const int primary = code & 0xff;
+  return primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY || primary == SQLITE_PERM ||
+         primary == SQLITE_IOERR || primary == SQLITE_AUTH;
+}
+
+std::string sql(std::string_view a, std::string_view b, std::string_view c = {}) {
+  return std::string(a) + std::string(b) + std::string(c);
+}
+
+// Applies one write on the writer connection. Throws on failure.
+struct Applier {
+  sqlite::Connection& c;
+
+  void operator()(const CheckRecord& r) const {
+    const std::int64_t at = toMs(r.at);
+    const std::int64_t day = floorDiv(at, kDayMs);
+    {
+      auto s = c.use(
+          "INSERT INTO checks (slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, "
+          "connect_ms, tls_ms, handshake_ms, tools_list_ms, total_ms, protocol_version, "
+          "fingerprint, tool_count, era, transport) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+          "?18)");
+      s->bind(1, r.slug).bind(2, at).bind(3, r.ok).bind(4, r.reason).bind(5, r.detail);
+      s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
+      s->bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
+      s->bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
+      s->bind(17, r.era).bind(18, r.transport);
+      s->run();
+    }
+    {
+      const bool sample = r.ok && r.totalMs.has_value();
+      auto s = c.use("INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count) "
+                     "VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT (slug, day) DO UPDATE SET "
+                     "checks = checks + 1, ok = ok + excluded.ok, "
+                     "latency_sum = latency_sum + excluded.latency_sum, "
+                     "latency_count = latency_count + excluded.latency_count");
+      s->bind(1, r.slug).bind(2, day).bind(3, r.ok).bind(4, sample ? *r.totalMs : 0.0);
+      s->bind(5, sample ? 1 : 0);
+      s->run();
+    }
+    if (!r.ok) {
+      auto s = c.use("INSERT INTO check_day_reasons (slug, day, reason, failures) "
+                     "VALUES (?1, ?2, ?3, 1) ON CONFLICT (slug, day, reason) DO UPDATE SET "
+                     "failures = failures + 1");
+      s->bind(1, r.slug).bind(2, day).bind(3, r.reason);
+      s->run();
+    }
+  }
+
+  void operator()(const ServerStateRecord& r) const {
+    auto s = c.use("INSERT INTO server_state (slug, state, updated_at) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT (slug) DO UPDATE SET state = excluded.state, "
+                   "updated_at = excluded.updated_at");
+    s->bind(1, r.slug).bind(2, r.stateJson).bind(3, toMs(r.updatedAt));
+    s->run();
+  }
+
+  void operator()(const IncidentRecord& r) const {
+    auto s = c.use("INSERT INTO incidents (id, slug, opened_at, closed_at, reason, detail, "
+                   "trigger_sent, resolve_note, delivery) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    s->bind(1, r.id).bind(2, r.slug).bind(3, toMs(r.openedAt));
+    if (r.closedAt)
+      s->bind(4, toMs(*r.closedAt));
+    else
+      s->bindNull(4);
+    s->bind(5, r.reason).bind(6, r.detail).bind(7, r.triggerSent).bind(8, r.resolveNote);
+    s->bind(9, r.deliveryJson.empty() ? std::string("{}") : r.deliveryJson);
+    s->run();
+  }
+
+  void operator()(const CloseIncident& r) const {
+    auto s = c.use("UPDATE incidents SET closed_at = ?1, resolve_note = ?2 "
+                   "WHERE id = ?3 AND closed_at IS NULL");
+    s->bind(1, toMs(r.closedAt)).bind(2, r.resolveNote).bind(3, r.id);
+    s->run();
+    requireChange(fmt::format("incident {} is not open", r.id));
+  }
+
+  void operator()(const SetTriggerSent& r) const {
+    auto s = c.use("UPDATE incidents SET trigger_sent = ?1 WHERE id = ?2");
+    s->bind(1, r.sent).bind(2, r.id);
+    s->run();
+    requireChange(fmt::format("incident {} not found", r.id));
+  }
+
+  void operator()(const SetIncidentDelivery& r) const {
+    auto s = c.use("UPDATE incidents SET delivery = ?1 WHERE id = ?2");
+    s->bind(1, r.deliveryJson).bind(2, r.id);
+    s->run();
+    requireChange(fmt::format("incident {} not found", r.id));
+  }
+
+  void operator()(const BaselineRecord& r) const {
+    auto s = c.use("INSERT INTO baselines (slug, fingerprint, tools, accepted_at, pinned) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (slug) DO UPDATE SET "
+                   "fingerprint = excluded.fingerprint, tools = excluded.tools, "
+                   "accepted_at = excluded.accepted_at, pinned = excluded.pinned");
+    s->bind(1, r.slug).bind(2, r.fingerprint).bind(3, r.toolsJson).bind(4, toMs(r.acceptedAt));
+    s->bind(5, r.pinned);
+    s->run();
+  }
+
+  void operator()(const SchemaChangeRecord& r) const {
+    auto s = c.use("INSERT INTO schema_changes (slug, at, old_fingerprint, new_fingerprint, diff) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5)");
+    s->bind(1, r.slug).bind(2, toMs(r.at)).bind(3, r.oldFingerprint).bind(4, r.newFingerprint);
+    s->bind(5, r.diffJson);
+    s->run();
+  }
+
+  void operator()(const MaintenanceRecord& r) const {
+    auto s = c.use("INSERT INTO maintenance (id, selector, start_at, end_at, created_by, "
+                   "ended_early) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET "
+                   "selector = excluded.selector, start_at = excluded.start_at, "
+                   "end_at = excluded.end_at, created_by = excluded.created_by, "
+                   "ended_early = excluded.ended_early");
+    s->bind(1, r.id).bind(2, r.selectorJson).bind(3, toMs(r.start)).bind(4, toMs(r.end));
+    s->bind(5, r.createdBy).bind(6, r.endedEarly);
+    s->run();
+  }
+
+  void operator()(const EndMaintenance& r) const {
+    // Never before its start (the CHECK constraint), never later than planned.
+    auto s = c.use("UPDATE maintenance SET end_at = max(start_at, min(end_at, ?1)), "
+                   "ended_early = 1 WHERE id = ?2");
+    s->bind(1, toMs(r.at)).bind(2, r.id);
+    s->run();
+    requireChange(fmt::format("maintenance window {} not found", r.id));
+  }
+
+  void operator()(const DeleteMaintenance& r) const {
+    auto s = c.use("DELETE FROM maintenance WHERE id = ?1");
+    s->bind(1, r.id);
+    s->run();
+    requireChange(fmt::format("maintenance window {} not found", r.id));
+  }
+
+  void operator()(const CustomWrite& r) const {
+    if (!r.apply)
+      throw std::invalid_argument("custom write without a function");
+    r.apply(c);
+  }
+
+  void requireChange(const std::string& message) const {
+    if (c.changes() == 0)
+      throw std::runtime_error(message);
+  }
+};
+
+struct Submission {
+  WriteOp op;                 // a single queued write (when group is empty and !barrier)
+  std::vector<WriteOp> group; // an atomic group from commitNow()
+  std::promise<WriteResult>* done = nullptr;
+  std::chrono::steady_clock::time_point queuedAt;
+  bool grouped = false;
+  bool barrier = false; // flush(): nothing to write, only a completion
+  bool durable = false;
+  bool urgent = false; // someone is waiting: commit without waiting for a fuller batch
+};
+
+// Readers are created on demand up to a maximum and reused.
+class ReaderPool {
+public:
+  ReaderPool(std::string path, std::size_t max, milliseconds busyTimeout)
+      : path_(std::move(path)), max_(std::max<std::size_t>(max, 1)), busyTimeout_(busyTimeout) {}
+
+  class Lease {
+  public:
+    Lease(ReaderPool& pool, std::unique_ptr<sqlite::Connection> c)
+        : pool_(pool), c_(std::move(c)) {}
+    ~Lease() { pool_.release(std::move(c_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    sqlite::Connection& operator*() { return *c_; }
+
+  private:
+    ReaderPool& pool_;
+    std::unique_ptr<sqlite::Connection> c_;
+  };
+
+  Lease acquire() {
+    std::unique_lock lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || total_ < max_; });
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(c));
+    }
+    ++total_;
+    lock.unlock();
+    try {
+      return Lease(*this, connect());
+    } catch (...) {
+      std::lock_guard relock(mutex_);
+      --total_;
+      available_.notify_one();
+      throw;
+    }
+  }
+
+  std::unique_ptr<sqlite::Connection> connect() const {
+    auto c = std::make_unique<sqlite::Connection>(path_, false);
+    // query_only: a reader can never write by mistake; the writer thread owns all writes.
+    c->exec(fmt::format("PRAGMA busy_timeout = {}; PRAGMA query_only = 1", busyTimeout_.count()));
+    return c;
+  }
+
+private:
+  void release(std::unique_ptr<sqlite::Connection> c) {
+    if (!c)
+      return;
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(c));
+    available_.notify_one();
+  }
+
+  std::string path_;
+  std::size_t max_;
+  milliseconds busyTimeout_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_;
+  std::size_t total_ = 0;
+};
+
+} // namespace
+
+struct Store::Impl {
+  Impl(std::string p, StoreOptions o, std::unique_ptr<sqlite::Connection> w)
+      : path(std::move(p)), options(o), writer(std::move(w)),
+        readers(path, options.readConnections, options.busyTimeout) {}
+
+  std::string path;
+  StoreOptions options;
+  std::unique_ptr<sqlite::Connection> writer;
+  ReaderPool readers;
+
+  std::mutex mutex;
+  std::condition_variable work;  // writer waits for submissions
+  std::condition_variable space; // producers wait for room
+  std::deque<Submission> queue;
+  std::size_t queuedAsync = 0; // counted against queueCapacity
+  std::size_t urgent = 0;
+  std::size_t waitingProducers = 0;
+  bool stopping = false;
+  std::thread thread;
+  bool writerDurable = false; // the writer connection's current synchronous mode is FULL
+
+  std::atomic<std::uint64_t> committed{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::uint64_t> batches{0};
+
+  // Queue length at which a batch goes without waiting for its deadline; a queue smaller than a
+  // batch must not wait for a batch it can never hold.
+  std::size_t batchTrigger() const {
+    return std::max<std::size_t>(1, std::min(options.maxBatch, options.queueCapacity));
+  }
+  void run();
+  void commitBatch(std::vector<Submission>& batch);
+  WriteResult submitAndWait(Submission s);
+  bool enqueue(WriteOp op);
+
+  template <class F> auto read(F&& fn) -> Result<std::invoke_result_t<F, sqlite::Connection&>> {
+    try {
+      auto lease = readers.acquire();
+      // One read transaction: multi-statement reads see one consistent snapshot.
+      sqlite::Transaction tx(*lease);
+      auto value = fn(*lease);
+      tx.commit();
+      return value;
+    } catch (const std::exception& e) {
+      return common::unexpected(fmt::format("store: read failed: {}", e.what()));
+    }
+  }
+};
+
+void Store::Impl::run() {
+  std::vector<Submission> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex);
+      work.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty())
+        return; // stopping and drained
+      const auto deadline = queue.front().queuedAt + options.maxBatchDelay;
+      work.wait_until(lock, deadline, [&] {
+        return stopping || urgent > 0 || waitingProducers > 0 || queue.size() >= batchTrigger();
+      });
+      const std::size_t n = std::min(queue.size(), std::max<std::size_t>(options.maxBatch, 1));
+      for (std::size_t i = 0; i < n; ++i) {
+        Submission& s = queue.front();
+        if (s.urgent)
+          --urgent;
+        if (s.done == nullptr)
+          --queuedAsync;
+        batch.push_back(std::move(s));
+        queue.pop_front();
+      }
+    }
+    space.notify_all();
+    commitBatch(batch);
+    batch.clear();
+  }
+}
+
+void Store::Impl::commitBatch(std::vector<Submission>& batch) {
+  std::vector<std::optional<std::string>> errors(batch.size());
+  const bool durable =
+      std::any_of(batch.begin(), batch.end(), [](const Submission& s) { return s.durable; });
+  std::uint64_t ops = 0;
+  try {
+    if (durable != writerDurable) {
+      // synchronous=FULL fsyncs the WAL at commit: only batches with a sync write pay for it.
+      writer->exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+      writerDurable = durable;
+    }
+    sqlite::Transaction tx(*writer, sqlite::Transaction::Mode::Immediate);
+    Applier apply{*writer};
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Submission& s = batch[i];
+      if (s.barrier)
+        continue;
+      try {
+        sqlite::Savepoint sp(*writer);
+        if (s.grouped) {
+          for (const auto& op : s.group)
+            std::visit(apply, op);
+          ops += s.group.size();
+        } else {
+          std::visit(apply, s.op);
+          ++ops;
+        }
+        sp.release();
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+        if (!writer->inTransaction())
+          throw; // SQLite rolled the whole transaction back (I/O error, disk full)
+      }
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    ops = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (!errors[i] && !batch[i].barrier)
+        errors[i] = fmt::format("not committed: {}", e.what());
+  }
+  ++batches;
+  committed += ops;
+
+  // Counters and the log line come before any waiter is released, so a caller returning from
+  // flush() sees the statistics of everything it waited for.
+  std::size_t asyncFailures = 0;
+  const std::string* firstFailure = nullptr;
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (batch[i].done == nullptr && errors[i]) {
+      ++asyncFailures;
+      if (firstFailure == nullptr)
+        firstFailure = &*errors[i];
+    }
+  if (asyncFailures > 0) {
+    failed += asyncFailures;
+    // One line per batch, not per write: a full disk must not flood the log.
+    spdlog::error("store: {} queued write(s) failed; first: {}", asyncFailures, *firstFailure);
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Submission& s = batch[i];
+    if (s.done == nullptr)
+      continue;
+    if (errors[i])
+      s.done->set_value(common::unexpected(fmt::format("store: {}", *errors[i])));
+    else
+      s.done->set_value(std::monostate{});
+  }
+}
+
+WriteResult Store::Impl::submitAndWait(Submission s) {
+  std::promise<WriteResult> promise;
+  auto future = promise.get_future();
+  s.done = &promise;
+  s.urgent = true;
+  s.queuedAt = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex);
+    if (stopping)
+      return common::unexpected(fmt::format("store: {} is closing", path));
+    if (std::this_thread::get_id() == thread.get_id())
+      return common::unexpected(std::string("store: blocking write from the writer thread"));
+    queue.push_back(std::move(s));
+    ++urgent;
+  }
+  work.notify_one();
+  return future.get();
+}
+
+bool Store::Impl::enqueue(WriteOp op) {
+  std::unique_lock lock(mutex);
+  if (queuedAsync >= options.queueCapacity) {
+    // A full queue is a reason to commit now rather than at the batch deadline.
+    ++waitingProducers;
+    work.notify_one();
+    const bool room = space.wait_for(lock, options.maxEnqueueWait, [&] {
+      return stopping || queuedAsync < options.queueCapacity;
+    });
+    --waitingProducers;
+    if (!room) {
+      const auto n = ++dropped;
+      // The first drop and then every 1000th, so a stalled disk is visible but not a log flood.
+      if (n == 1 || n % 1000 == 0)
+        spdlog::error("store: write queue full for {} ms; {} write(s) dropped so far",
+                      options.maxEnqueueWait.count(), n);
+      return false;
+    }
+  }
+  if (stopping)
+    return false;
+  Submission s;
+  s.op = std::move(op);
+  s.queuedAt = std::chrono::steady_clock::now();
+  queue.push_back(std::move(s));
+  ++queuedAsync;
+  const bool wake = queue.size() == 1 || queue.size() >= batchTrigger();
+  lock.unlock();
+  if (wake)
+    work.notify_one();
+  return true;
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->work.notify_all();
+  impl_->space.notify_all();
+  if (impl_->thread.joinable())
+    impl_->thread.join();
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
+  if (path.empty())
+    return common::unexpected(std::string("store: database path is empty"));
+  try {
+    auto writer = std::make_unique<sqlite::Connection>(path, true);
+    if (writer->readOnly())
+      return common::unexpected(fmt::format("store: cannot open {}: the file is read-only", path));
+    writer->exec(fmt::format("PRAGMA busy_timeout = {}", options.busyTimeout.count()));
+    {
+      // The first statement that reads the file: a corrupt or foreign file fails here.
+      sqlite::Statement mode(*writer, "PRAGMA journal_mode = WAL");
+      const std::string got = mode.step() ? mode.text(0) : std::string();
+      if (got != "wal")
+        return common::unexpected(fmt::format(
+            "store: cannot open {}: WAL mode unavailable (journal mode is '{}')", path, got));
+    }
+    // A larger page cache keeps the (slug, at) index pages of 10,000 servers hot for the writer.
+    writer->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+                 "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192");
+    auto migrated = migrate(*writer);
+    if (!migrated)
+      return common::unexpected(fmt::format("store: cannot open {}", migrated.error()));
+
+    auto impl = std::make_unique<Impl>(path, options, std::move(writer));
+    // Prove a reader can attach now rather than on the first page view.
+    impl->readers.acquire();
+    auto* raw = impl.get();
+    impl->thread = std::thread([raw] { raw->run(); });
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
+  } catch (const sqlite::Error& e) {
+    if (isAccessError(e.code()))
+      if (auto reason = diagnoseOpen(path))
+        return common::unexpected(fmt::format("store: cannot open {}: {}", path, *reason));
+    return common::unexpected(fmt::format("store: cannot open {}", e.what()));
+  } catch (const std::exception& e) {
+    return common::unexpected(fmt::format("store: cannot open {}", e.what()));
+  }
+}
+
+bool Store::record(CheckRecord check) {
+  return impl_->enqueue(WriteOp(std::move(check)));
+}
+
+bool Store::enqueue(WriteOp op) {
+  return impl_->enqueue(std::move(op));
+}
+
+void Store::flush() {
+  Submission s;
+  s.barrier = true;
+  // A closing store has already drained what was queued before; nothing left to wait for.
+  (void)impl_->submitAndWait(std::move(s));
+}
+
+WriteResult Store::commitNow(std::vector<WriteOp> ops) {
+  Submission s;
+  s.group = std::move(ops);
+  s.grouped = true;
+  s.durable = true;
+  return impl_->submitAndWait(std::move(s));
+}
+
+namespace {
+std::vector<WriteOp> one(WriteOp op) {
+  std::vector<WriteOp> v;
+  v.push_back(std::move(op));
+  return v;
+}
+} // namespace
+
+WriteResult Store::putServerStateSync(ServerStateRecord state) {
+  return commitNow(one(std::move(state)));
+}
+WriteResult Store::openIncidentSync(IncidentRecord incident) {
+  return commitNow(one(std::move(incident)));
+}
+WriteResult Store::closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote) {
+  return commitNow(one(CloseIncident{std::move(id), closedAt, std::move(resolveNote)}));
+}
+WriteResult Store::putBaselineSync(BaselineRecord baseline) {
+  return commitNow(one(std::move(baseline)));
+}
+WriteResult Store::putMaintenanceSync(MaintenanceRecord window) {
+  return commitNow(one(std::move(window)));
+}
+WriteResult Store::endMaintenanceSync(std::string id, WallTime at) {
+  return commitNow(one(EndMaintenance{std::move(id), at}));
+}
+WriteResult Store::deleteMaintenanceSync(std::string id) {
+  return commitNow(one(DeleteMaintenance{std::move(id)}));
+}
+
+Result<PruneResult> Store::prune(WallTime cutoff) {
+  const std::int64_t cutoffMs = toMs(cutoff);
+  const std::int64_t cutoffDay = floorDiv(cutoffMs, kDayMs); // days wholly before the cutoff
+  const auto batch = static_cast<std::int64_t>(std::max<std::size_t>(impl_->options.pruneBatch, 1));
+  PruneResult result;
+
+  // Each step is its own small transaction queued like any write, so checks recorded meanwhile
+  // are committed between steps.
+  auto drain = [&](std::string_view deleteSql, std::int64_t bound,
+                   std::int64_t& counter) -> WriteResult {
+    for (;;) {
+      std::int64_t deleted = 0;
+      Submission s;
+      s.grouped = true;
+      s.group.push_back(CustomWrite{[&](sqlite::Connection& c) {
+        auto st = c.use(deleteSql);
+        st->bind(1, bound).bind(2, batch);
+        st->run();
+        deleted = c.changes();
+      }});
+      auto r = impl_->submitAndWait(std::move(s));
+      if (!r)
+        return r;
+      counter += deleted;
+      if (deleted < batch)
+        return std::monostate{};
+    }
+  };
+
+  struct Step {
+    std::string_view sql;
+    std::int64_t bound;
+    std::int64_t* counter;
+  };
+  const Step steps[] = {
+      {"DELETE FROM checks WHERE id IN "
+       "(SELECT id FROM checks WHERE at < ?1 ORDER BY at LIMIT ?2)",
+       cutoffMs, &result.checks},
+      {"DELETE FROM check_days WHERE (slug, day) IN "
+       "(SELECT slug, day FROM check_days WHERE day < ?1 LIMIT ?2)",
+       cutoffDay, &result.rollupRows},
+      {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN "
+       "(SELECT slug, day, reason FROM check_day_reasons WHERE day < ?1 LIMIT ?2)",
+       cutoffDay, &result.rollupRows},
+      {"DELETE FROM schema_changes WHERE id IN "
+       "(SELECT id FROM schema_changes WHERE at < ?1 ORDER BY at LIMIT ?2)",
+       cutoffMs, &result.schemaChanges},
+      {"DELETE FROM incidents WHERE id IN (SELECT id FROM incidents "
+       "WHERE closed_at IS NOT NULL AND closed_at < ?1 LIMIT ?2)",
+       cutoffMs, &result.incidents},
+      {"DELETE FROM maintenance WHERE id IN "
+       "(SELECT id FROM maintenance WHERE end_at < ?1 LIMIT ?2)",
+       cutoffMs, &result.maintenance},
+  };
+  for (const auto& step : steps) {
+    auto r = drain(step.sql, step.bound, *step.counter);
+    if (!r)
+      return common::unexpected(fmt::format("{} (prune)", r.error()));
+  }
+  return result;
+}
+
+Result<std::optional<CheckRecord>> Store::latestCheck(const std::string& slug) {
+  return impl_->read([&](sqlite::Connection& c) -> std::optional<CheckRecord> {
+    auto s = c.use(sql("SELECT ", kCheckColumns,
+                       " FROM checks WHERE slug = ?1 ORDER BY at DESC, id DESC LIMIT 1"));
+    s->bind(1, slug);
+    if (!s->step())
+      return std::nullopt;
+    return readCheck(*s);
+  });
+}
+
+Result<std::vector<CheckRecord>> Store::latestChecks() {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<CheckRecord> out;
+    // Walk the distinct slugs through the (slug, at) index: two index seeks per server instead of
+    // a scan of every check ever recorded.
+    std::optional<std::string> slug;
+    {
+      auto s = c.use("SELECT slug FROM checks ORDER BY slug LIMIT 1");
+      if (s->step())
+        slug = s->text(0);
+    }
+    while (slug) {
+      {
+        auto s = c.use(sql("SELECT ", kCheckColumns,
+                           " FROM checks WHERE slug = ?1 ORDER BY at DESC, id DESC LIMIT 1"));
+        s->bind(1, *slug);
+        if (s->step())
+          out.push_back(readCheck(*s));
+      }
+      auto s = c.use("SELECT slug FROM checks WHERE slug > ?1 ORDER BY slug LIMIT 1");
+      s->bind(1, *slug);
+      slug = s->step() ? std::optional<std::string>(s->text(0)) : std::nullopt;
+    }
+    return out;
+  });
+}
+
+Result<std::vector<CheckRecord>> Store::checksSince(const std::string& slug, WallTime since,
+                                                    std::size_t limit, bool failuresOnly) {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<CheckRecord> out;
+    auto s = c.use(sql("SELECT ", kCheckColumns,
+                       " FROM checks WHERE slug = ?1 AND at >= ?2 AND (?3 = 0 OR ok = 0) "
+                       "ORDER BY at DESC, id DESC LIMIT ?4"));
+    s->bind(1, slug).bind(2, toMs(since)).bind(3, failuresOnly).bind(4, clampLimit(limit));
+    while (s->step())
+      out.push_back(readCheck(*s));
+    return out;
+  });
+}
+
+Result<UptimeSummary> Store::uptime(const std::string& slug, WallTime from, WallTime to) {
+  const std::int64_t startMs = toMs(from);
+  const std::int64_t endMs = toMs(to);
+  return impl_->read([&](sqlite::Connection& c) {
+    UptimeSummary sum;
+    if (endMs <= startMs)
+      return sum;
+    auto raw = [&](std::int64_t a, std::int64_t b) {
+      if (b <= a)
+        return;
+      auto s = c.use("SELECT count(*), coalesce(sum(ok), 0) FROM checks "
+                     "WHERE slug = ?1 AND at >= ?2 AND at < ?3");
+      s->bind(1, slug).bind(2, a).bind(3, b);
+      if (s->step()) {
+        sum.checks += s->int64(0);
+        sum.ok += s->int64(1);
+      }
+    };
+    const std::int64_t firstDay = floorDiv(startMs + kDayMs - 1, kDayMs); // first whole day
+    const std::int64_t endDay = floorDiv(endMs, kDayMs);                  // exclusive
+    if (firstDay < endDay) {
+      raw(startMs, firstDay * kDayMs);
+      auto s = c.use("SELECT coalesce(sum(checks), 0), coalesce(sum(ok), 0) FROM check_days "
+                     "WHERE slug = ?1 AND day >= ?2 AND day < ?3");
+      s->bind(1, slug).bind(2, firstDay).bind(3, endDay);
+      if (s->step()) {
+        sum.checks += s->int64(0);
+        sum.ok += s->int64(1);
+      }
+      raw(endDay * kDayMs, endMs);
+    } else {
+      raw(startMs, endMs);
+    }
+    return sum;
+  });
+}
+
+Result<std::vector<DaySummary>> Store::dailySummary(const std::string& slug, int days,
+                                                    WallTime now) {
+  if (days <= 0 || days > 3660)
+    return common::unexpected(fmt::format("store: days must be 1..3660, got {}", days));
+  const std::int64_t today = floorDiv(toMs(now), kDayMs);
+  const std::int64_t first = today - days + 1;
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<DaySummary> out(static_cast<std::size_t>(days));
+    for (int i = 0; i < days; ++i)
+      out[static_cast<std::size_t>(i)].day = fromMs((first + i) * kDayMs);
+    {
+      auto s = c.use("SELECT day, checks, ok, latency_sum, latency_count FROM check_days "
+                     "WHERE slug = ?1 AND day >= ?2 AND day <= ?3");
+      s->bind(1, slug).bind(2, first).bind(3, today);
+      while (s->step()) {
+        auto& d = out[static_cast<std::size_t>(s->int64(0) - first)];
+        d.checks = s->int64(1);
+        d.ok = s->int64(2);
+        if (s->int64(4) > 0)
+          d.avgLatencyMs = s->real(3) / static_cast<double>(s->int64(4));
+      }
+    }
+    // Rows come ordered by (day, reason), so a strict '>' keeps the alphabetically first on ties.
+    std::vector<std::int64_t> best(out.size(), 0);
+    auto s = c.use("SELECT day, reason, failures FROM check_day_reasons "
+                   "WHERE slug = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, reason");
+    s->bind(1, slug).bind(2, first).bind(3, today);
+    while (s->step()) {
+      const auto i = static_cast<std::size_t>(s->int64(0) - first);
+      if (s->int64(2) > best[i]) {
+        best[i] = s->int64(2);
+        out[i].worstReason = s->text(1);
+      }
+    }
+    return out;
+  });
+}
+
+Result<std::vector<LatencyPoint>> Store::latencySeries(const std::string& slug, WallTime from,
+                                                       WallTime to,
+                                                       std::chrono::milliseconds bucket) {
+  if (bucket.count() <= 0)
+    return common::unexpected(std::string("store: latency bucket must be positive"));
+  const std::int64_t startMs = toMs(from);
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<LatencyPoint> out;
+    auto s = c.use("SELECT (at - ?1) / ?2 AS b, avg(total_ms), count(*) FROM checks "
+                   "WHERE slug = ?3 AND at >= ?1 AND at < ?4 AND ok = 1 AND total_ms IS NOT NULL "
+                   "GROUP BY b ORDER BY b");
+    s->bind(1, startMs).bind(2, static_cast<std::int64_t>(bucket.count())).bind(3, slug);
+    s->bind(4, toMs(to));
+    while (s->step())
+      out.push_back(
+          LatencyPoint{fromMs(startMs + s->int64(0) * bucket.count()), s->real(1), s->int64(2)});
+    return out;
+  });
+}
+
+Result<std::vector<IncidentRecord>> Store::openIncidents() {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<IncidentRecord> out;
+    auto s = c.use(sql("SELECT ", kIncidentColumns,
+                       " FROM incidents WHERE closed_at IS NULL ORDER BY opened_at, id"));
+    while (s->step())
+      out.push_back(readIncident(*s));
+    return out;
+  });
+}
+
+Result<std::optional<IncidentRecord>> Store::incident(const std::string& id) {
+  return impl_->read([&](sqlite::Connection& c) -> std::optional<IncidentRecord> {
+    auto s = c.use(sql("SELECT ", kIncidentColumns, " FROM incidents WHERE id = ?1"));
+    s->bind(1, id);
+    if (!s->step())
+      return std::nullopt;
+    return readIncident(*s);
+  });
+}
+
+Result<std::vector<IncidentRecord>> Store::incidentsOf(const std::string& slug, std::size_t limit,
+                                                       std::size_t offset) {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<IncidentRecord> out;
+    auto s = c.use(sql("SELECT ", kIncidentColumns,
+                       " FROM incidents WHERE slug = ?1 ORDER BY opened_at DESC, id DESC "
+                       "LIMIT ?2 OFFSET ?3"));
+    s->bind(1, slug).bind(2, clampLimit(limit)).bind(3, clampLimit(offset));
+    while (s->step())
+      out.push_back(readIncident(*s));
+    return out;
+  });
+}
+
+Result<std::vector<IncidentRecord>> Store::allIncidents(std::size_t limit, std::size_t offset) {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<IncidentRecord> out;
+    auto s = c.use(sql("SELECT ", kIncidentColumns,
+                       " FROM incidents ORDER BY opened_at DESC, id DESC LIMIT ?1 OFFSET ?2"));
+    s->bind(1, clampLimit(limit)).bind(2, clampLimit(offset));
+    while (s->step())
+      out.push_back(readIncident(*s));
+    return out;
+  });
+}
+
+Result<std::vector<ServerStateRecord>> Store::loadServerStates() {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<ServerStateRecord> out;
+    auto s = c.use("SELECT slug, state, updated_at FROM server_state ORDER BY slug");
+    while (s->step())
+      out.push_back(ServerStateRecord{s->text(0), s->text(1), fromMs(s->int64(2))});
+    return out;
+  });
+}
+
+Result<std::optional<BaselineRecord>> Store::baseline(const std::string& slug) {
+  return impl_->read([&](sqlite::Connection& c) -> std::optional<BaselineRecord> {
+    auto s = c.use(sql("SELECT ", kBaselineColumns, " FROM baselines WHERE slug = ?1"));
+    s->bind(1, slug);
+    if (!s->step())
+      return std::nullopt;
+    return readBaseline(*s);
+  });
+}
+
+Result<std::vector<BaselineRecord>> Store::baselines() {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<BaselineRecord> out;
+    auto s = c.use(sql("SELECT ", kBaselineColumns, " FROM baselines ORDER BY slug"));
+    while (s->step())
+      out.push_back(readBaseline(*s));
+    return out;
+  });
+}
+
+Result<std::vector<SchemaChangeRecord>> Store::schemaChanges(const std::optional<std::string>& slug,
+                                                             std::size_t limit) {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<SchemaChangeRecord> out;
+    auto s = c.use("SELECT id, slug, at, old_fingerprint, new_fingerprint, diff FROM "
+                   "schema_changes WHERE ?1 IS NULL OR slug = ?1 ORDER BY at DESC, id DESC "
+                   "LIMIT ?2");
+    s->bind(1, slug).bind(2, clampLimit(limit));
+    while (s->step())
+      out.push_back(SchemaChangeRecord{s->int64(0), s->text(1), fromMs(s->int64(2)), s->text(3),
+                                       s->text(4), s->text(5)});
+    return out;
+  });
+}
+
+Result<std::vector<MaintenanceRecord>> Store::maintenanceWindows() {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<MaintenanceRecord> out;
+    auto s = c.use(sql("SELECT ", kMaintenanceColumns, " FROM maintenance ORDER BY start_at, id"));
+    while (s->step())
+      out.push_back(readMaintenance(*s));
+    return out;
+  });
+}
+
+Result<std::vector<MaintenanceRecord>> Store::activeMaintenance(WallTime now) {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<MaintenanceRecord> out;
+    auto s = c.use(sql("SELECT ", kMaintenanceColumns,
+                       " FROM maintenance WHERE start_at <= ?1 AND end_at > ?1 "
+                       "ORDER BY start_at, id"));
+    s->bind(1, toMs(now));
+    while (s->step())
+      out.push_back(readMaintenance(*s));
+    return out;
+  });
+}
+
+WriteResult Store::read(const std::function<void(sqlite::Connection&)>& fn) {
+  return impl_->read([&](sqlite::Connection& c) {
+    fn(c);
+    return std::monostate{};
+  });
+}
+
+StoreStats Store::stats() const {
+  StoreStats st;
+  st.committed = impl_->committed.load();
+  st.failed = impl_->failed.load();
+  st.dropped = impl_->dropped.load();
+  st.batches = impl_->batches.load();
+  std::lock_guard lock(impl_->mutex);
+  st.queueDepth = impl_->queue.size();
+  return st;
+}
+
+const std::string& Store::path() const {
+  return impl_->path;
+}
+
+} // namespace mcpwatch::store

@@ -1,0 +1,805 @@
+// Unit tests for the SQLite store: opening and migrations, every table's writes and reads, exact
+// query results, prune, flush and queue semantics, and concurrent writers.
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
+#include "store/store.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <set>
+#include <sys/ioctl.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace mcpwatch::store;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+namespace {
+
+const WallTime kDay0 = std::chrono::sys_days{std::chrono::year{2026} / 11 / 20};
+
+class TempDir {
+public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "mcpwatch-store-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  fs::path file(const std::string& name) const { return path_ / name; }
+  const fs::path& path() const { return path_; }
+
+private:
+  fs::path path_;
+};
+
+// Makes a file or directory unwritable even for root: mode 0555/0444 stops ordinary users and
+// the immutable attribute stops root (CAP_LINUX_IMMUTABLE). Undone in the destructor.
+class ReadOnly {
+public:
+  explicit ReadOnly(const fs::path& p) : path_(p) {
+    fs::permissions(p, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                    fs::perm_options::remove);
+    immutable_ = setImmutable(true);
+  }
+  ~ReadOnly() {
+    if (immutable_)
+      setImmutable(false);
+    std::error_code ec;
+    fs::permissions(path_, fs::perms::owner_write, fs::perm_options::add, ec);
+  }
+
+private:
+  bool setImmutable(bool on) {
+    int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+      return false;
+    int flags = 0;
+    bool done = false;
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+      flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+      done = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    }
+    ::close(fd);
+    return done;
+  }
+
+  fs::path path_;
+  bool immutable_ = false;
+};
+
+bool canCreateIn(const fs::path& dir) {
+  auto probe = dir / "probe";
+  int fd = ::open(probe.c_str(), O_CREAT | O_WRONLY, 0644);
+  if (fd < 0)
+    return false;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return true;
+}
+
+bool canWrite(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY);
+  if (fd < 0)
+    return false;
+  ::close(fd);
+  return true;
+}
+
+std::unique_ptr<Store> openOrDie(const fs::path& p, StoreOptions o = {}) {
+  auto s = Store::open(p.string(), o);
+  if (!s)
+    throw std::runtime_error(s.error());
+  return std::move(s).value();
+}
+
+CheckRecord check(std::string slug, WallTime at, bool ok, std::string reason = {},
+                  std::optional<double> totalMs = std::nullopt) {
+  CheckRecord c;
+  c.slug = std::move(slug);
+  c.at = at;
+  c.ok = ok;
+  c.reason = ok ? std::string() : (reason.empty() ? std::string("timeout") : reason);
+  c.totalMs = totalMs;
+  return c;
+}
+
+std::int64_t countRows(Store& store, const std::string& table) {
+  std::int64_t n = -1;
+  auto r =
+      store.read([&](sqlite::Connection& c) { n = c.queryInt("SELECT count(*) FROM " + table); });
+  EXPECT_TRUE(r) << (r ? "" : r.error());
+  return n;
+}
+
+class StoreTest : public ::testing::Test {
+protected:
+  TempDir dir_;
+  fs::path db_ = dir_.file("mcpwatch.db");
+};
+
+} // namespace
+
+// --- Opening and migrations ---
+
+TEST(Migrations, VersionsAreConsecutiveFromOne) {
+  int expected = 1;
+  for (const auto& m : migrations()) {
+    EXPECT_EQ(m.version, expected++);
+    EXPECT_FALSE(m.sql.empty());
+  }
+  EXPECT_EQ(latestSchemaVersion(), expected - 1);
+}
+
+TEST_F(StoreTest, MigratesEmptyFileToLatestInWalMode) {
+  auto store = openOrDie(db_);
+  std::set<std::string> tables;
+  std::int64_t version = 0;
+  std::string mode;
+  auto r = store->read([&](sqlite::Connection& c) {
+    version = c.queryInt("PRAGMA user_version");
+    sqlite::Statement s(c, "SELECT name FROM sqlite_master WHERE type = 'table'");
+    while (s.step())
+      tables.insert(s.text(0));
+    sqlite::Statement m(c, "PRAGMA journal_mode");
+    ASSERT_TRUE(m.step());
+    mode = m.text(0);
+  });
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(version, latestSchemaVersion());
+  EXPECT_EQ(mode, "wal");
+  for (auto t : {"checks", "check_days", "check_day_reasons", "server_state", "incidents",
+                 "baselines", "schema_changes", "maintenance"})
+    EXPECT_TRUE(tables.count(t)) << t;
+}
+
+TEST_F(StoreTest, ReopenKeepsDataAndVersion) {
+  {
+    auto store = openOrDie(db_);
+    ASSERT_TRUE(store->record(check("a", kDay0 + 1s, true)));
+    ASSERT_TRUE(store->putServerStateSync({"a", R"({"state":"up"})", kDay0 + 2s}));
+  }
+  auto store = openOrDie(db_);
+  auto latest = store->latestCheck("a");
+  ASSERT_TRUE(latest);
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->at, kDay0 + 1s);
+  auto states = store->loadServerStates();
+  ASSERT_TRUE(states);
+  ASSERT_EQ(states->size(), 1u);
+  EXPECT_EQ((*states)[0].stateJson, R"({"state":"up"})");
+  std::int64_t version = 0;
+  ASSERT_TRUE(
+      store->read([&](sqlite::Connection& c) { version = c.queryInt("PRAGMA user_version"); }));
+  EXPECT_EQ(version, latestSchemaVersion());
+}
+
+TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
+  {
+    sqlite::Connection c(db_.string(), true);
+    c.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion() + 1));
+  }
+  auto store = Store::open(db_.string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find(db_.string()), std::string::npos) << store.error();
+  EXPECT_NE(store.error().find("newer than this mcpwatch supports"), std::string::npos)
+      << store.error();
+  EXPECT_EQ(store.error().find('\n'), std::string::npos);
+}
+
+TEST_F(StoreTest, CorruptFileIsRefusedWithReason) {
+  {
+    std::ofstream out(db_, std::ios::binary);
+    for (int i = 0; i < 512; ++i)
+      out << "this is not a database file ";
+  }
+  auto store = Store::open(db_.string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find(db_.string()), std::string::npos) << store.error();
+  EXPECT_NE(store.error().find("file is not a database"), std::string::npos) << store.error();
+}
+
+TEST_F(StoreTest, UnwritableDirectoryIsRefusedWithReason) {
+  auto sub = dir_.file("locked");
+  fs::create_directory(sub);
+  ReadOnly guard(sub);
+  if (canCreateIn(sub))
+    GTEST_SKIP() << "cannot make a directory read-only here (no immutable attribute support)";
+  auto path = (sub / "mcpwatch.db").string();
+  auto store = Store::open(path);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find(path), std::string::npos) << store.error();
+  EXPECT_NE(store.error().find("directory " + sub.string() + " is not writable"), std::string::npos)
+      << store.error();
+  EXPECT_EQ(store.error().find('\n'), std::string::npos);
+}
+
+TEST_F(StoreTest, ExistingDatabaseInUnwritableDirectoryIsRefused) {
+  auto sub = dir_.file("locked");
+  fs::create_directory(sub);
+  auto path = sub / "mcpwatch.db";
+  openOrDie(path).reset(); // closing checkpoints and removes the -wal and -shm files
+  ReadOnly guard(sub);
+  if (canCreateIn(sub))
+    GTEST_SKIP() << "cannot make a directory read-only here (no immutable attribute support)";
+  auto store = Store::open(path.string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find("is not writable"), std::string::npos) << store.error();
+}
+
+TEST_F(StoreTest, MissingDirectoryIsRefusedWithReason) {
+  auto path = dir_.file("nope") / "mcpwatch.db";
+  auto store = Store::open(path.string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find("does not exist"), std::string::npos) << store.error();
+}
+
+TEST_F(StoreTest, ReadOnlyFileIsRefusedWithReason) {
+  openOrDie(db_).reset();
+  ReadOnly guard(db_);
+  if (canWrite(db_))
+    GTEST_SKIP() << "cannot make a file read-only here (no immutable attribute support)";
+  auto store = Store::open(db_.string());
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find(db_.string()), std::string::npos) << store.error();
+  EXPECT_NE(store.error().find("read-only"), std::string::npos) << store.error();
+}
+
+TEST(StoreOpen, EmptyPathIsRefused) {
+  auto store = Store::open("");
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find("empty"), std::string::npos);
+}
+
+// --- Checks ---
+
+TEST_F(StoreTest, CheckRoundTripsEveryField) {
+  auto store = openOrDie(db_);
+  CheckRecord full;
+  full.slug = "github-mcp";
+  full.at = kDay0 + 1234ms;
+  full.ok = false;
+  full.reason = "jsonrpc_error";
+  full.detail = "method not found \"tools/list\" ü";
+  full.httpStatus = 200;
+  full.jsonrpcCode = -32601;
+  full.dnsMs = 0.5;
+  full.connectMs = 1.25;
+  full.tlsMs = 3.0;
+  full.handshakeMs = 4.5;
+  full.toolsListMs = 2.0;
+  full.totalMs = 11.25;
+  full.protocolVersion = "2025-11-25";
+  full.fingerprint = "sha256:abc";
+  full.toolCount = 13;
+  full.era = "modern";
+  full.transport = "streamable-http";
+  CheckRecord minimal = check("bare", kDay0 + 5s, true);
+  ASSERT_TRUE(store->record(full));
+  ASSERT_TRUE(store->record(minimal));
+  store->flush();
+  auto a = store->latestCheck("github-mcp");
+  ASSERT_TRUE(a && a->has_value());
+  EXPECT_EQ(**a, full);
+  auto b = store->latestCheck("bare");
+  ASSERT_TRUE(b && b->has_value());
+  EXPECT_EQ(**b, minimal);
+  auto none = store->latestCheck("nope");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(StoreTest, LatestChecksGivesNewestPerServer) {
+  auto store = openOrDie(db_);
+  for (int i = 0; i < 5; ++i)
+    for (std::string slug : {"c", "a", "b"})
+      store->record(check(slug, kDay0 + std::chrono::minutes(i), i % 2 == 0));
+  store->flush();
+  auto latest = store->latestChecks();
+  ASSERT_TRUE(latest) << latest.error();
+  ASSERT_EQ(latest->size(), 3u);
+  EXPECT_EQ((*latest)[0].slug, "a");
+  EXPECT_EQ((*latest)[1].slug, "b");
+  EXPECT_EQ((*latest)[2].slug, "c");
+  for (const auto& c : *latest) {
+    EXPECT_EQ(c.at, kDay0 + 4min);
+    EXPECT_TRUE(c.ok);
+  }
+}
+
+TEST_F(StoreTest, ChecksSinceIsNewestFirstLimitedAndFilterable) {
+  auto store = openOrDie(db_);
+  for (int i = 0; i < 10; ++i)
+    store->record(check("a", kDay0 + std::chrono::minutes(i), i % 3 != 0));
+  store->record(check("other", kDay0 + 5min, false));
+  store->flush();
+  auto recent = store->checksSince("a", kDay0 + 4min, 3);
+  ASSERT_TRUE(recent);
+  ASSERT_EQ(recent->size(), 3u);
+  EXPECT_EQ((*recent)[0].at, kDay0 + 9min);
+  EXPECT_EQ((*recent)[2].at, kDay0 + 7min);
+  auto all = store->checksSince("a", kDay0 + 4min, 100);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 6u); // minutes 4..9
+  auto failures = store->checksSince("a", kDay0, 100, true);
+  ASSERT_TRUE(failures);
+  ASSERT_EQ(failures->size(), 4u); // minutes 0, 3, 6, 9
+  EXPECT_EQ((*failures)[0].at, kDay0 + 9min);
+  EXPECT_EQ((*failures)[3].at, kDay0);
+}
+
+// Three days of checks every 6 hours (00, 06, 12, 18 h); day d fails at hours listed below.
+// Day 0: fails 06. Day 1: fails 00, 12. Day 2: all ok.
+class UptimeTest : public StoreTest {
+protected:
+  void SetUp() override {
+    store_ = openOrDie(db_);
+    const std::set<std::pair<int, int>> failures = {{0, 6}, {1, 0}, {1, 12}};
+    for (int d = 0; d < 3; ++d)
+      for (int h = 0; h < 24; h += 6) {
+        bool ok = !failures.count({d, h});
+        all_.push_back({kDay0 + std::chrono::hours(24 * d + h), ok});
+        store_->record(check("a", all_.back().first, ok, "connect_timeout"));
+      }
+    store_->record(check("noise", kDay0 + 1h, false));
+    store_->flush();
+  }
+  // The answer computed the slow way, from the list itself.
+  UptimeSummary expected(WallTime from, WallTime to) const {
+    UptimeSummary s;
+    for (auto& [at, ok] : all_)
+      if (at >= from && at < to) {
+        ++s.checks;
+        s.ok += ok;
+      }
+    return s;
+  }
+  std::unique_ptr<Store> store_;
+  std::vector<std::pair<WallTime, bool>> all_;
+};
+
+TEST_F(UptimeTest, MatchesExactCountsOverWholeAndPartialDays) {
+  struct Range {
+    WallTime from, to;
+  };
+  const Range ranges[] = {
+      {kDay0, kDay0 + 72h},            // three whole days: rollups only
+      {kDay0 + 3h, kDay0 + 66h},       // partial head + 1 whole day + partial tail
+      {kDay0 + 6h, kDay0 + 6h + 1ms},  // exactly one check, a failure
+      {kDay0 + 6h + 1ms, kDay0 + 12h}, // nothing (end is exclusive)
+      {kDay0 - 24h, kDay0 + 48h},      // an empty day and two days
+      {kDay0 + 12h, kDay0 + 36h},      // spans midnight, no whole day
+      {kDay0 + 24h, kDay0 + 48h},      // exactly day 1: 2 of 4
+  };
+  for (const auto& r : ranges) {
+    auto got = store_->uptime("a", r.from, r.to);
+    ASSERT_TRUE(got) << got.error();
+    EXPECT_EQ(*got, expected(r.from, r.to));
+  }
+  auto day1 = store_->uptime("a", kDay0 + 24h, kDay0 + 48h);
+  EXPECT_EQ(day1->checks, 4);
+  EXPECT_EQ(day1->ok, 2);
+  EXPECT_DOUBLE_EQ(*day1->ratio(), 0.5);
+  auto all = store_->uptime("a", kDay0, kDay0 + 72h);
+  EXPECT_EQ(all->checks, 12);
+  EXPECT_EQ(all->ok, 9);
+  auto empty = store_->uptime("a", kDay0 + 100h, kDay0 + 200h);
+  ASSERT_TRUE(empty);
+  EXPECT_FALSE(empty->ratio().has_value());
+  auto backwards = store_->uptime("a", kDay0 + 10h, kDay0);
+  ASSERT_TRUE(backwards);
+  EXPECT_EQ(backwards->checks, 0);
+}
+
+TEST_F(StoreTest, DailySummaryCountsWorstReasonAndLatency) {
+  auto store = openOrDie(db_);
+  // Day 0: two ok (10 ms, 30 ms), dns_error x1, timeout x2  -> worst timeout, avg 20.
+  store->record(check("a", kDay0 + 1h, true, {}, 10.0));
+  store->record(check("a", kDay0 + 2h, true, {}, 30.0));
+  store->record(check("a", kDay0 + 3h, false, "dns_error", 5.0));
+  store->record(check("a", kDay0 + 4h, false, "timeout"));
+  store->record(check("a", kDay0 + 5h, false, "timeout"));
+  // Day 2: tie between tls_error and connect_refused -> alphabetical: connect_refused.
+  store->record(check("a", kDay0 + 49h, false, "tls_error"));
+  store->record(check("a", kDay0 + 50h, false, "connect_refused"));
+  store->record(check("a", kDay0 + 51h, true)); // ok without timing: no latency sample
+  store->record(check("b", kDay0 + 1h, false, "not_mcp"));
+  store->flush();
+
+  auto days = store->dailySummary("a", 4, kDay0 + 50h + 30min);
+  ASSERT_TRUE(days) << days.error();
+  ASSERT_EQ(days->size(), 4u);
+  const auto& d = *days;
+  EXPECT_EQ(d[0].day, kDay0 - 24h);
+  EXPECT_EQ(d[0].checks, 0);
+  EXPECT_EQ(d[0].worstReason, "");
+  EXPECT_FALSE(d[0].avgLatencyMs.has_value());
+  EXPECT_EQ(d[1].day, kDay0);
+  EXPECT_EQ(d[1].checks, 5);
+  EXPECT_EQ(d[1].ok, 2);
+  EXPECT_EQ(d[1].worstReason, "timeout");
+  ASSERT_TRUE(d[1].avgLatencyMs.has_value());
+  EXPECT_DOUBLE_EQ(*d[1].avgLatencyMs, 20.0);
+  EXPECT_EQ(d[2].checks, 0);
+  EXPECT_EQ(d[3].day, kDay0 + 48h);
+  EXPECT_EQ(d[3].checks, 3);
+  EXPECT_EQ(d[3].ok, 1);
+  EXPECT_EQ(d[3].worstReason, "connect_refused");
+  EXPECT_FALSE(d[3].avgLatencyMs.has_value());
+
+  EXPECT_FALSE(store->dailySummary("a", 0, kDay0));
+  EXPECT_FALSE(store->dailySummary("a", -3, kDay0));
+}
+
+TEST_F(StoreTest, LatencySeriesBucketsExactAverages) {
+  auto store = openOrDie(db_);
+  const WallTime from = kDay0 + 10min;
+  // Bucket 0 [10:00, 15:00): 10 and 20 -> 15; a failure (ignored) and a check before `from`.
+  store->record(check("a", kDay0 + 9min, true, {}, 1000.0));
+  store->record(check("a", from, true, {}, 10.0));
+  store->record(check("a", from + 4min + 59s, true, {}, 20.0));
+  store->record(check("a", from + 1min, false, "timeout", 10000.0));
+  // Bucket 1 is empty; bucket 2 [20:00, 25:00): 7 -> 7; a check at `to` is excluded.
+  store->record(check("a", from + 10min, true, {}, 7.0));
+  store->record(check("a", from + 15min, true, {}, 500.0));
+  store->record(check("b", from, true, {}, 99.0));
+  store->flush();
+  auto series = store->latencySeries("a", from, from + 15min, 5min);
+  ASSERT_TRUE(series) << series.error();
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[0], (LatencyPoint{from, 15.0, 2}));
+  EXPECT_EQ((*series)[1], (LatencyPoint{from + 10min, 7.0, 1}));
+  EXPECT_FALSE(store->latencySeries("a", from, from + 1h, 0ms));
+}
+
+// --- Incidents, state, baselines, schema changes, maintenance ---
+
+TEST_F(StoreTest, IncidentsOpenCloseAndList) {
+  auto store = openOrDie(db_);
+  IncidentRecord one{"inc_1", "a", kDay0 + 1min, std::nullopt, "timeout", "no answer in 10s"};
+  IncidentRecord two{"inc_2", "b", kDay0 + 2min, std::nullopt, "dns_error", "NXDOMAIN"};
+  IncidentRecord three{"inc_3", "a", kDay0 + 3min, std::nullopt, "flapping", ""};
+  ASSERT_TRUE(store->openIncidentSync(one));
+  ASSERT_TRUE(store->openIncidentSync(two));
+  ASSERT_TRUE(store->openIncidentSync(three));
+
+  auto dup = store->openIncidentSync(one);
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().find("UNIQUE"), std::string::npos) << dup.error();
+
+  ASSERT_TRUE(store->closeIncidentSync("inc_1", kDay0 + 10min, "recovered"));
+  auto again = store->closeIncidentSync("inc_1", kDay0 + 11min);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().find("inc_1 is not open"), std::string::npos) << again.error();
+  EXPECT_FALSE(store->closeIncidentSync("inc_missing", kDay0));
+
+  ASSERT_TRUE(store->commitNow(
+      {SetTriggerSent{"inc_2", true}, SetIncidentDelivery{"inc_2", R"({"pd":{"key":"x"}})"}}));
+
+  auto open = store->openIncidents();
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].id, "inc_2");
+  EXPECT_TRUE((*open)[0].triggerSent);
+  EXPECT_EQ((*open)[0].deliveryJson, R"({"pd":{"key":"x"}})");
+  EXPECT_EQ((*open)[1].id, "inc_3");
+
+  auto closed = store->incident("inc_1");
+  ASSERT_TRUE(closed && closed->has_value());
+  IncidentRecord want = one;
+  want.closedAt = kDay0 + 10min;
+  want.resolveNote = "recovered";
+  EXPECT_EQ(**closed, want);
+
+  auto ofA = store->incidentsOf("a", 1);
+  ASSERT_TRUE(ofA);
+  ASSERT_EQ(ofA->size(), 1u);
+  EXPECT_EQ((*ofA)[0].id, "inc_3");
+  auto ofA2 = store->incidentsOf("a", 1, 1);
+  ASSERT_EQ(ofA2->size(), 1u);
+  EXPECT_EQ((*ofA2)[0].id, "inc_1");
+  EXPECT_TRUE(store->incidentsOf("a", 10, 2)->empty());
+  auto all = store->allIncidents(10);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, "inc_3");
+  EXPECT_EQ((*all)[2].id, "inc_1");
+}
+
+TEST_F(StoreTest, AtomicGroupIsAllOrNothing) {
+  auto store = openOrDie(db_);
+  IncidentRecord inc{"inc_1", "a", kDay0, std::nullopt, "timeout", ""};
+  // The state write is valid, the close fails: neither may land.
+  auto r = store->commitNow(
+      {ServerStateRecord{"a", R"({"down":true})", kDay0}, CloseIncident{"inc_missing", kDay0, ""}});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(store->loadServerStates()->empty());
+  ASSERT_TRUE(store->commitNow({ServerStateRecord{"a", R"({"down":true})", kDay0}, inc}));
+  EXPECT_EQ(store->loadServerStates()->size(), 1u);
+  EXPECT_EQ(store->openIncidents()->size(), 1u);
+}
+
+TEST_F(StoreTest, ServerStateRoundTripsAndReplaces) {
+  auto store = openOrDie(db_);
+  ASSERT_TRUE(store->putServerStateSync({"b", R"({"n":1})", kDay0}));
+  ASSERT_TRUE(store->putServerStateSync({"a", R"({"n":2})", kDay0 + 1s}));
+  ASSERT_TRUE(store->putServerStateSync({"b", R"({"n":3})", kDay0 + 2s}));
+  auto bad = store->putServerStateSync({"c", "{not json", kDay0});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("CHECK constraint failed"), std::string::npos) << bad.error();
+  auto states = store->loadServerStates();
+  ASSERT_TRUE(states);
+  ASSERT_EQ(states->size(), 2u);
+  EXPECT_EQ((*states)[0], (ServerStateRecord{"a", R"({"n":2})", kDay0 + 1s}));
+  EXPECT_EQ((*states)[1], (ServerStateRecord{"b", R"({"n":3})", kDay0 + 2s}));
+}
+
+TEST_F(StoreTest, BaselinesPutGetReplace) {
+  auto store = openOrDie(db_);
+  BaselineRecord b{"a", "sha256:1", R"({"echo":"h1"})", kDay0, false};
+  ASSERT_TRUE(store->putBaselineSync(b));
+  auto got = store->baseline("a");
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ(**got, b);
+  BaselineRecord pinned{"a", "sha256:2", R"({"echo":"h2","add":"h3"})", kDay0 + 1h, true};
+  ASSERT_TRUE(store->putBaselineSync(pinned));
+  EXPECT_EQ(**store->baseline("a"), pinned);
+  EXPECT_FALSE(store->baseline("zzz")->has_value());
+  ASSERT_TRUE(store->enqueue(BaselineRecord{"b", "sha256:9", "{}", kDay0, false}));
+  store->flush();
+  auto all = store->baselines();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].slug, "b");
+}
+
+TEST_F(StoreTest, SchemaChangesNewestFirstAndPerServer) {
+  auto store = openOrDie(db_);
+  store->enqueue(SchemaChangeRecord{0, "a", kDay0, "sha256:1", "sha256:2", R"({"added":["x"]})"});
+  store->enqueue(SchemaChangeRecord{0, "b", kDay0 + 1h, "sha256:7", "sha256:8", "{}"});
+  store->enqueue(SchemaChangeRecord{0, "a", kDay0 + 2h, "sha256:2", "sha256:3", "{}"});
+  store->flush();
+  auto all = store->schemaChanges(std::nullopt, 10);
+  ASSERT_TRUE(all) << all.error();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].newFingerprint, "sha256:3");
+  EXPECT_EQ((*all)[2].diffJson, R"({"added":["x"]})");
+  EXPECT_GT((*all)[0].id, 0);
+  auto ofA = store->schemaChanges(std::string("a"), 1);
+  ASSERT_EQ(ofA->size(), 1u);
+  EXPECT_EQ((*ofA)[0].at, kDay0 + 2h);
+}
+
+TEST_F(StoreTest, MaintenanceCrud) {
+  auto store = openOrDie(db_);
+  MaintenanceRecord deploy{"mw_1", R"({"servers":["a"]})", kDay0 + 1h, kDay0 + 2h, "admin", false};
+  MaintenanceRecord migration{"mw_2", R"({"tags":["internal"]})", kDay0 + 90min, kDay0 + 5h, "cli",
+                              false};
+  ASSERT_TRUE(store->putMaintenanceSync(deploy));
+  ASSERT_TRUE(store->putMaintenanceSync(migration));
+  MaintenanceRecord inverted{"mw_3", "{}", kDay0 + 2h, kDay0 + 1h, "x", false};
+  EXPECT_FALSE(store->putMaintenanceSync(inverted));
+
+  EXPECT_TRUE(store->activeMaintenance(kDay0 + 30min)->empty());
+  EXPECT_EQ(store->activeMaintenance(kDay0 + 1h)->size(), 1u);
+  EXPECT_EQ(store->activeMaintenance(kDay0 + 100min)->size(), 2u);
+  EXPECT_EQ(store->activeMaintenance(kDay0 + 2h)->size(), 1u); // end is exclusive
+
+  ASSERT_TRUE(store->endMaintenanceSync("mw_2", kDay0 + 3h));
+  auto all = store->maintenanceWindows();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].end, kDay0 + 3h);
+  EXPECT_TRUE((*all)[1].endedEarly);
+  EXPECT_TRUE(store->activeMaintenance(kDay0 + 3h)->empty());
+
+  // Updating by id replaces the window.
+  deploy.end = kDay0 + 4h;
+  ASSERT_TRUE(store->putMaintenanceSync(deploy));
+  EXPECT_EQ((*store->maintenanceWindows())[0].end, kDay0 + 4h);
+
+  ASSERT_TRUE(store->deleteMaintenanceSync("mw_1"));
+  EXPECT_EQ(store->maintenanceWindows()->size(), 1u);
+  auto missing = store->deleteMaintenanceSync("mw_1");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("mw_1 not found"), std::string::npos);
+  EXPECT_FALSE(store->endMaintenanceSync("mw_9", kDay0));
+}
+
+// --- Retention ---
+
+TEST_F(StoreTest, PruneDeletesOldRowsInBatches) {
+  StoreOptions o;
+  o.pruneBatch = 7; // several transactions per table
+  auto store = openOrDie(db_, o);
+  // 50 checks on day 0 (25 per server), 10 on day 3.
+  for (int i = 0; i < 50; ++i)
+    store->record(check(i % 2 ? "a" : "b", kDay0 + std::chrono::minutes(i), i % 5 != 0));
+  for (int i = 0; i < 10; ++i)
+    store->record(check("a", kDay0 + 72h + std::chrono::minutes(i), true));
+  store->enqueue(SchemaChangeRecord{0, "a", kDay0, "s1", "s2", "{}"});
+  store->enqueue(SchemaChangeRecord{0, "a", kDay0 + 72h, "s2", "s3", "{}"});
+  store->flush();
+  ASSERT_TRUE(store->openIncidentSync({"old_closed", "a", kDay0, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(store->closeIncidentSync("old_closed", kDay0 + 1h));
+  ASSERT_TRUE(store->openIncidentSync({"old_open", "b", kDay0, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(store->putMaintenanceSync({"mw_old", "{}", kDay0, kDay0 + 1h, "", false}));
+  ASSERT_TRUE(store->putMaintenanceSync({"mw_new", "{}", kDay0, kDay0 + 80h, "", false}));
+
+  auto pruned = store->prune(kDay0 + 48h);
+  ASSERT_TRUE(pruned) << pruned.error();
+  EXPECT_EQ(pruned->checks, 50);
+  EXPECT_EQ(pruned->schemaChanges, 1);
+  EXPECT_EQ(pruned->incidents, 1);
+  EXPECT_EQ(pruned->maintenance, 1);
+  // Day rollups: (a, day0), (b, day0) and the failure reasons of day 0 for both servers.
+  EXPECT_EQ(pruned->rollupRows, 4);
+  EXPECT_EQ(countRows(*store, "checks"), 10);
+  EXPECT_EQ(countRows(*store, "schema_changes"), 1);
+  auto open = store->openIncidents();
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].id, "old_open");
+  EXPECT_FALSE(store->incident("old_closed")->has_value());
+  EXPECT_EQ(store->maintenanceWindows()->size(), 1u);
+  EXPECT_EQ(store->uptime("a", kDay0, kDay0 + 96h)->checks, 10);
+  auto again = store->prune(kDay0 + 48h);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->checks, 0);
+}
+
+// --- Queue semantics ---
+
+TEST_F(StoreTest, QueuedWritesAreInvisibleUntilFlush) {
+  StoreOptions o;
+  o.maxBatch = 1'000'000;
+  o.maxBatchDelay = std::chrono::hours(1); // the writer would wait an hour on its own
+  auto store = openOrDie(db_, o);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_TRUE(store->record(check("a", kDay0 + std::chrono::seconds(i), true)));
+  EXPECT_EQ(countRows(*store, "checks"), 0);
+  EXPECT_EQ(store->stats().queueDepth, 100u);
+  store->flush();
+  EXPECT_EQ(countRows(*store, "checks"), 100);
+  EXPECT_EQ(store->stats().queueDepth, 0u);
+  EXPECT_EQ(store->stats().committed, 100u);
+}
+
+TEST_F(StoreTest, SyncWriteCommitsEverythingQueuedBeforeIt) {
+  StoreOptions o;
+  o.maxBatch = 1'000'000;
+  o.maxBatchDelay = std::chrono::hours(1);
+  auto store = openOrDie(db_, o);
+  for (int i = 0; i < 20; ++i)
+    store->record(check("a", kDay0 + std::chrono::seconds(i), false));
+  ASSERT_TRUE(store->putServerStateSync({"a", R"({"failures":20})", kDay0 + 20s}));
+  EXPECT_EQ(countRows(*store, "checks"), 20);
+}
+
+TEST_F(StoreTest, DestructorCommitsQueuedWrites) {
+  StoreOptions o;
+  o.maxBatch = 1'000'000;
+  o.maxBatchDelay = std::chrono::hours(1);
+  {
+    auto store = openOrDie(db_, o);
+    for (int i = 0; i < 250; ++i)
+      store->record(check("a", kDay0 + std::chrono::seconds(i), true));
+  }
+  auto store = openOrDie(db_);
+  EXPECT_EQ(countRows(*store, "checks"), 250);
+  EXPECT_EQ(store->uptime("a", kDay0, kDay0 + 24h)->checks, 250);
+}
+
+TEST_F(StoreTest, FailedQueuedWriteDoesNotLoseItsBatch) {
+  StoreOptions o;
+  o.maxBatch = 1'000'000;
+  o.maxBatchDelay = std::chrono::hours(1);
+  auto store = openOrDie(db_, o);
+  store->record(check("a", kDay0, true));
+  store->enqueue(ServerStateRecord{"a", "{broken", kDay0});
+  store->enqueue(CloseIncident{"inc_missing", kDay0, ""});
+  store->record(check("a", kDay0 + 1s, true));
+  store->flush();
+  EXPECT_EQ(countRows(*store, "checks"), 2);
+  EXPECT_EQ(store->stats().failed, 2u);
+  EXPECT_EQ(store->stats().committed, 2u);
+  EXPECT_EQ(store->stats().batches, 1u);
+}
+
+TEST_F(StoreTest, FullQueueBlocksThenDropsAndCounts) {
+  StoreOptions o;
+  o.queueCapacity = 1;
+  o.maxBatchDelay = 0ms;
+  o.maxEnqueueWait = 20ms;
+  auto store = openOrDie(db_, o);
+  std::promise<void> started;
+  std::promise<void> release;
+  auto releaseFuture = release.get_future().share();
+  // Holds the writer inside a transaction, as a stalled disk would.
+  ASSERT_TRUE(store->enqueue(CustomWrite{[&](sqlite::Connection&) {
+    started.set_value();
+    releaseFuture.wait();
+  }}));
+  started.get_future().wait();
+  EXPECT_TRUE(store->record(check("a", kDay0, true)));       // fills the queue
+  EXPECT_FALSE(store->record(check("a", kDay0 + 1s, true))); // waits 20 ms, then dropped
+  EXPECT_EQ(store->stats().dropped, 1u);
+  release.set_value();
+  store->flush();
+  auto kept = store->checksSince("a", kDay0, 10);
+  ASSERT_TRUE(kept);
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].at, kDay0);
+}
+
+TEST_F(StoreTest, ManyConcurrentWritersLoseNothing) {
+  StoreOptions o;
+  o.queueCapacity = 256; // small, so producers really block on a full queue
+  o.maxEnqueueWait = std::chrono::seconds(30);
+  auto store = openOrDie(db_, o);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 2'500;
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    // Readers run beside the writer (WAL) and never fail.
+    while (!done) {
+      auto u = store->uptime("t0", kDay0, kDay0 + 72h);
+      ASSERT_TRUE(u) << u.error();
+      ++reads;
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t)
+    writers.emplace_back([&, t] {
+      const std::string slug = "t" + std::to_string(t);
+      for (int i = 0; i < kPerThread; ++i)
+        ASSERT_TRUE(store->record(check(slug, kDay0 + std::chrono::seconds(i * 60), i % 10 != 0)));
+    });
+  for (auto& w : writers)
+    w.join();
+  store->flush();
+  done = true;
+  reader.join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(countRows(*store, "checks"), kThreads * kPerThread);
+  for (int t = 0; t < kThreads; ++t) {
+    auto u = store->uptime("t" + std::to_string(t), kDay0, kDay0 + 72h);
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->checks, kPerThread);
+    EXPECT_EQ(u->ok, kPerThread - kPerThread / 10);
+  }
+  EXPECT_EQ(store->stats().dropped, 0u);
+  EXPECT_EQ(store->stats().failed, 0u);
+}
+
+TEST_F(StoreTest, CustomReadAndWriteExtendTheStore) {
+  auto store = openOrDie(db_);
+  ASSERT_TRUE(store->commitNow({CustomWrite{[](sqlite::Connection& c) {
+    c.exec("CREATE TABLE IF NOT EXISTS extra (v INTEGER)");
+    auto s = c.use("INSERT INTO extra (v) VALUES (?1)");
+    s->bind(1, 42);
+    s->run();
+  }}}));
+  std::int64_t v = 0;
+  ASSERT_TRUE(store->read([&](sqlite::Connection& c) { v = c.queryInt("SELECT v FROM extra"); }));
+  EXPECT_EQ(v, 42);
+  auto failing = store->commitNow({CustomWrite{[](sqlite::Connection& c) {
+    c.exec("INSERT INTO extra (v) VALUES (1)");
+    throw std::runtime_error("boom");
+  }}});
+  ASSERT_FALSE(failing);
+  EXPECT_NE(failing.error().find("boom"), std::string::npos);
+  EXPECT_EQ(countRows(*store, "extra"), 1);
+  // Readers cannot write.
+  auto write = store->read([](sqlite::Connection& c) { c.exec("DELETE FROM extra"); });
+  EXPECT_FALSE(write);
+}
