@@ -7,7 +7,8 @@
 namespace mcpwatch::store {
 namespace {
 
-// Times are integer milliseconds since the Unix epoch (UTC); days are at / 86400000.
+// Times are integer milliseconds since the Unix epoch (UTC); days are at / 86400000, hours
+// at / 3600000.
 // JSON columns are checked with json_valid so a bug upstream cannot store unreadable state.
 constexpr std::string_view kV1 = R"sql(
 CREATE TABLE checks (
@@ -34,7 +35,7 @@ CREATE TABLE checks (
 CREATE INDEX checks_slug_at ON checks (slug, at);
 CREATE INDEX checks_at ON checks (at);
 
--- Per-day rollups, updated in the same transaction as each check, so 90-day uptime and status
+-- Per-day rollups (day = at / 86400000), updated in the same transaction as each check, so 90-day uptime and status
 -- bars read about 90 rows per server instead of ~130,000 checks.
 CREATE TABLE check_days (
   slug TEXT NOT NULL,
@@ -46,6 +47,17 @@ CREATE TABLE check_days (
   PRIMARY KEY (slug, day)
 ) WITHOUT ROWID;
 CREATE INDEX check_days_day ON check_days (day);
+
+-- Hourly rollups bound the raw checks read at the ragged ends of a window (e.g. "last 24 h") to at
+-- most an hour each side.
+CREATE TABLE check_hours (
+  slug TEXT NOT NULL,
+  hour INTEGER NOT NULL,
+  checks INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  PRIMARY KEY (slug, hour)
+) WITHOUT ROWID;
+CREATE INDEX check_hours_hour ON check_hours (hour);
 
 CREATE TABLE check_day_reasons (
   slug TEXT NOT NULL,

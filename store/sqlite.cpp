@@ -141,12 +141,8 @@ void Connection::exec(std::string_view sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
-    std::string text = message != nullptr ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    int sys = sqlite3_system_errno(db_);
-    if (sys != 0 && (rc & 0xff) != SQLITE_CONSTRAINT)
-      text += fmt::format(" ({})", std::strerror(sys));
-    throw Error(rc, fmt::format("{}: {}", path_, text));
+    throw Error(rc, fmt::format("{}: {}", path_, lastError()));
   }
 }
 

@@ -26,6 +26,7 @@ namespace {
 
 using std::chrono::milliseconds;
 constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kHourMs = 3'600'000;
 
 std::int64_t toMs(WallTime t) {
   return std::chrono::floor<milliseconds>(t.time_since_epoch()).count();
@@ -39,6 +40,10 @@ WallTime fromMs(std::int64_t ms) {
 std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+std::int64_t ceilDiv(std::int64_t a, std::int64_t b) {
+  return -floorDiv(-a, b);
 }
 
 std::int64_t clampLimit(std::size_t n) {
@@ -170,6 +175,13 @@ struct Applier {
                      "latency_count = latency_count + excluded.latency_count");
       s->bind(1, r.slug).bind(2, day).bind(3, r.ok).bind(4, sample ? *r.totalMs : 0.0);
       s->bind(5, sample ? 1 : 0);
+      s->run();
+    }
+    {
+      auto s = c.use("INSERT INTO check_hours (slug, hour, checks, ok) VALUES (?1, ?2, 1, ?3) "
+                     "ON CONFLICT (slug, hour) DO UPDATE SET checks = checks + 1, "
+                     "ok = ok + excluded.ok");
+      s->bind(1, r.slug).bind(2, floorDiv(at, kHourMs)).bind(3, r.ok);
       s->run();
     }
     if (!r.ok) {
@@ -669,6 +681,7 @@ WriteResult Store::deleteMaintenanceSync(std::string id) {
 Result<PruneResult> Store::prune(WallTime cutoff) {
   const std::int64_t cutoffMs = toMs(cutoff);
   const std::int64_t cutoffDay = floorDiv(cutoffMs, kDayMs); // days wholly before the cutoff
+  const std::int64_t cutoffHour = floorDiv(cutoffMs, kHourMs);
   const auto batch = static_cast<std::int64_t>(std::max<std::size_t>(impl_->options.pruneBatch, 1));
   PruneResult result;
 
@@ -707,6 +720,9 @@ Result<PruneResult> Store::prune(WallTime cutoff) {
       {"DELETE FROM check_days WHERE (slug, day) IN "
        "(SELECT slug, day FROM check_days WHERE day < ?1 LIMIT ?2)",
        cutoffDay, &result.rollupRows},
+      {"DELETE FROM check_hours WHERE (slug, hour) IN "
+       "(SELECT slug, hour FROM check_hours WHERE hour < ?1 LIMIT ?2)",
+       cutoffHour, &result.rollupRows},
       {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN "
        "(SELECT slug, day, reason FROM check_day_reasons WHERE day < ?1 LIMIT ?2)",
        cutoffDay, &result.rollupRows},
@@ -798,21 +814,46 @@ Result<UptimeSummary> Store::uptime(const std::string& slug, WallTime from, Wall
         sum.ok += s->int64(1);
       }
     };
-    const std::int64_t firstDay = floorDiv(startMs + kDayMs - 1, kDayMs); // first whole day
-    const std::int64_t endDay = floorDiv(endMs, kDayMs);                  // exclusive
-    if (firstDay < endDay) {
-      raw(startMs, firstDay * kDayMs);
-      auto s = c.use("SELECT coalesce(sum(checks), 0), coalesce(sum(ok), 0) FROM check_days "
-                     "WHERE slug = ?1 AND day >= ?2 AND day < ?3");
-      s->bind(1, slug).bind(2, firstDay).bind(3, endDay);
+    auto rollup = [&](std::string_view query, std::int64_t a, std::int64_t b) {
+      if (b <= a)
+        return;
+      auto s = c.use(query);
+      s->bind(1, slug).bind(2, a).bind(3, b);
       if (s->step()) {
         sum.checks += s->int64(0);
         sum.ok += s->int64(1);
       }
-      raw(endDay * kDayMs, endMs);
-    } else {
+    };
+    auto hours = [&](std::int64_t a, std::int64_t b) {
+      rollup("SELECT coalesce(sum(checks), 0), coalesce(sum(ok), 0) FROM check_hours "
+             "WHERE slug = ?1 AND hour >= ?2 AND hour < ?3",
+             a, b);
+    };
+    auto days = [&](std::int64_t a, std::int64_t b) {
+      rollup("SELECT coalesce(sum(checks), 0), coalesce(sum(ok), 0) FROM check_days "
+             "WHERE slug = ?1 AND day >= ?2 AND day < ?3",
+             a, b);
+    };
+    // Coarsest pieces in the middle: raw checks for the partial hours at the ends, hourly rollups
+    // up to the first and from the last whole day, daily rollups in between.
+    const std::int64_t h0 = ceilDiv(startMs, kHourMs);
+    const std::int64_t h1 = floorDiv(endMs, kHourMs);
+    if (h0 >= h1) {
       raw(startMs, endMs);
+      return sum;
     }
+    raw(startMs, h0 * kHourMs);
+    raw(h1 * kHourMs, endMs);
+    constexpr std::int64_t kHoursPerDay = kDayMs / kHourMs;
+    const std::int64_t d0 = ceilDiv(h0, kHoursPerDay);
+    const std::int64_t d1 = floorDiv(h1, kHoursPerDay);
+    if (d0 >= d1) {
+      hours(h0, h1);
+      return sum;
+    }
+    hours(h0, d0 * kHoursPerDay);
+    days(d0, d1);
+    hours(d1 * kHoursPerDay, h1);
     return sum;
   });
 }

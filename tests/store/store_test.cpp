@@ -12,6 +12,7 @@
 #include <future>
 #include <gtest/gtest.h>
 #include <linux/fs.h>
+#include <random>
 #include <set>
 #include <sys/ioctl.h>
 #include <thread>
@@ -403,6 +404,49 @@ TEST_F(UptimeTest, MatchesExactCountsOverWholeAndPartialDays) {
   EXPECT_EQ(backwards->checks, 0);
 }
 
+TEST_F(StoreTest, UptimeMatchesBruteForceOnRandomChecksAndWindows) {
+  auto store = openOrDie(db_);
+  std::mt19937_64 rng(20261124); // fixed seed: the same checks and windows on every run
+  const std::int64_t spanMs = 5LL * 86'400'000;
+  std::uniform_int_distribution<std::int64_t> at(0, spanMs - 1);
+  std::vector<std::pair<WallTime, bool>> checks;
+  for (int i = 0; i < 2'000; ++i) {
+    checks.push_back({kDay0 + milliseconds(at(rng)), rng() % 4 != 0});
+    store->record(check("a", checks.back().first, checks.back().second));
+  }
+  // Checks exactly on hour and day boundaries, where an off-by-one would show.
+  for (int h = 0; h <= 120; h += 1) {
+    checks.push_back({kDay0 + std::chrono::hours(h), h % 3 != 0});
+    store->record(check("a", checks.back().first, checks.back().second));
+  }
+  store->record(check("other", kDay0 + 1h, false));
+  store->flush();
+  std::uniform_int_distribution<std::int64_t> edge(-86'400'000, spanMs + 86'400'000);
+  std::uniform_int_distribution<int> hourEdge(-30, 150);
+  for (int i = 0; i < 300; ++i) {
+    // Alternate arbitrary edges with edges on whole hours (the rollup seams).
+    WallTime from, to;
+    if (i % 2 == 0) {
+      from = kDay0 + milliseconds(edge(rng));
+      to = kDay0 + milliseconds(edge(rng));
+    } else {
+      from = kDay0 + std::chrono::hours(hourEdge(rng));
+      to = kDay0 + std::chrono::hours(hourEdge(rng));
+    }
+    if (to < from)
+      std::swap(from, to);
+    UptimeSummary want;
+    for (auto& [t, ok] : checks)
+      if (t >= from && t < to) {
+        ++want.checks;
+        want.ok += ok;
+      }
+    auto got = store->uptime("a", from, to);
+    ASSERT_TRUE(got) << got.error();
+    ASSERT_EQ(*got, want) << "window " << (from - kDay0).count() << ".." << (to - kDay0).count();
+  }
+}
+
 TEST_F(StoreTest, DailySummaryCountsWorstReasonAndLatency) {
   auto store = openOrDie(db_);
   // Day 0: two ok (10 ms, 30 ms), dns_error x1, timeout x2  -> worst timeout, avg 20.
@@ -641,8 +685,8 @@ TEST_F(StoreTest, PruneDeletesOldRowsInBatches) {
   EXPECT_EQ(pruned->schemaChanges, 1);
   EXPECT_EQ(pruned->incidents, 1);
   EXPECT_EQ(pruned->maintenance, 1);
-  // Day rollups: (a, day0), (b, day0) and the failure reasons of day 0 for both servers.
-  EXPECT_EQ(pruned->rollupRows, 4);
+  // Day 0 rollups for a and b: one day row, one hour row and one failure-reason row each.
+  EXPECT_EQ(pruned->rollupRows, 6);
   EXPECT_EQ(countRows(*store, "checks"), 10);
   EXPECT_EQ(countRows(*store, "schema_changes"), 1);
   auto open = store->openIncidents();
