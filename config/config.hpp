@@ -1,0 +1,242 @@
+// The validated configuration model (DESIGN.md section 5): plain structs, fully resolved defaults.
+#pragma once
+
+#include "common/cron.hpp"
+#include "common/json.hpp"
+#include "common/secret.hpp"
+#include "common/timezone.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace mcpwatch::config {
+
+using Duration = std::chrono::milliseconds;
+using TimePoint = std::chrono::system_clock::time_point;
+
+enum class SchemaDriftPolicy { Warn, Fail, Ignore };
+enum class Transport { Auto, Modern, StreamableHttp, Sse };
+enum class Severity { Critical, Error, Warning, Info };
+enum class LogLevel { Debug, Info, Warn, Error };
+enum class LogFormat { Text, Json };
+
+// The config spellings: "warn", "streamable-http", "critical", "debug", "json", ...
+std::string_view toString(SchemaDriftPolicy v);
+std::string_view toString(Transport v);
+std::string_view toString(Severity v);
+std::string_view toString(LogLevel v);
+std::string_view toString(LogFormat v);
+
+inline const std::vector<std::string> kDefaultAcceptedProtocolVersions = {
+    "2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+
+// Nagios-style percent state change over the last `window` checks.
+struct FlappingSettings {
+  bool enabled = true;
+  int window = 21;        // checks, 5..100
+  int highThreshold = 50; // percent: at or above it the server starts flapping
+  int lowThreshold = 25;  // percent: below it a flapping server is stable again
+  friend bool operator==(const FlappingSettings&, const FlappingSettings&) = default;
+};
+
+// Everything `defaults:` sets and each server may override.
+struct CheckSettings {
+  Duration interval = std::chrono::seconds(60);
+  Duration timeout = std::chrono::seconds(10); // whole-probe deadline
+  Duration retryInterval = std::chrono::seconds(20);
+  int failureThreshold = 2;
+  int successThreshold = 1;
+  std::vector<std::string> acceptedProtocolVersions = kDefaultAcceptedProtocolVersions;
+  SchemaDriftPolicy schemaDrift = SchemaDriftPolicy::Warn;
+  Transport transport = Transport::Auto;
+  bool insecure = false;
+  FlappingSettings flapping;
+  friend bool operator==(const CheckSettings&, const CheckSettings&) = default;
+};
+using Defaults = CheckSettings;
+
+// Optional synthetic check: call one tool after tools/list.
+struct ToolCallConfig {
+  std::string tool;
+  common::Json args = common::Json::object();
+  friend bool operator==(const ToolCallConfig&, const ToolCallConfig&) = default;
+};
+
+struct ServerConfig {
+  std::string slug;
+  std::string name;
+  std::string url;
+  std::vector<std::string> tags;
+  std::map<std::string, common::Secret> headers; // values may carry tokens: never shown
+  bool isPublic = true;                          // `public:` (shown on the status page)
+  std::optional<ToolCallConfig> call;
+  bool enabled = true;
+  CheckSettings check; // defaults overlaid by this server's own keys
+  int line = 0;        // where the entry starts in the file (0 = unknown)
+
+  bool hasTag(std::string_view tag) const;
+  friend bool operator==(const ServerConfig&, const ServerConfig&) = default;
+};
+
+struct RouteMatch {
+  std::vector<std::string> tags;    // any of them
+  std::vector<std::string> servers; // slugs
+  // Empty lists match everything; with both lists set, either one matching is enough.
+  bool matches(const ServerConfig& server) const;
+  friend bool operator==(const RouteMatch&, const RouteMatch&) = default;
+};
+
+struct RouteConfig {
+  RouteMatch match;
+  std::vector<std::string> sinks;
+  bool continueMatching = true; // `continue: false` stops at this route
+  std::optional<Severity> severity;
+  friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
+};
+
+// One sink a route delivers to, with the severity override of the route that chose it.
+struct RouteTarget {
+  std::string sink;
+  std::optional<Severity> severity;
+  friend bool operator==(const RouteTarget&, const RouteTarget&) = default;
+};
+// Walks the routes in order: every matching route contributes its sinks (each sink once, the
+// first route naming it wins) until a matching route has `continue: false`.
+std::vector<RouteTarget> routeTargets(const std::vector<RouteConfig>& routes,
+                                      const ServerConfig& server);
+
+inline constexpr std::string_view kDefaultPagerDutyEventsUrl =
+    "https://events.pagerduty.com/v2/enqueue";
+
+struct PagerDutySinkConfig {
+  common::Secret routingKey; // exactly 32 characters
+  Severity severity = Severity::Critical;
+  std::string source = "mcpwatch";
+  std::string dedupPrefix = "mcpwatch";
+  std::string eventsUrl = std::string(kDefaultPagerDutyEventsUrl);
+  bool changeEvents = false; // schema drift goes to the Change Events API
+  Duration timeout = std::chrono::seconds(15);
+  friend bool operator==(const PagerDutySinkConfig&, const PagerDutySinkConfig&) = default;
+};
+
+struct WebhookSinkConfig {
+  std::string url;
+  std::optional<common::Secret> secret; // HMAC key; `whsec_` secrets are base64
+  std::string signatureHeader = "X-Mcpwatch-Signature";
+  std::map<std::string, common::Secret> headers;
+  Duration timeout = std::chrono::seconds(15);
+  friend bool operator==(const WebhookSinkConfig&, const WebhookSinkConfig&) = default;
+};
+
+using SinkSettings = std::variant<PagerDutySinkConfig, WebhookSinkConfig>;
+
+struct SinkConfig {
+  std::string name;
+  SinkSettings settings;
+  std::string_view type() const; // "pagerduty", "webhook"
+  friend bool operator==(const SinkConfig&, const SinkConfig&) = default;
+};
+
+struct FixedWindow {
+  TimePoint start;
+  TimePoint end; // exclusive
+  friend bool operator==(const FixedWindow&, const FixedWindow&) = default;
+};
+
+struct RecurringWindow {
+  common::CronExpression cron;
+  Duration duration{};
+  std::string timezone = "UTC";
+  std::shared_ptr<const common::TimeZone> zone; // loaded from `timezone`, never null
+  friend bool operator==(const RecurringWindow& a, const RecurringWindow& b) {
+    return a.cron.text() == b.cron.text() && a.duration == b.duration && a.timezone == b.timezone;
+  }
+};
+
+struct MaintenanceWindow {
+  std::string name;
+  std::vector<std::string> servers; // slugs
+  std::vector<std::string> tags;    // any of them
+  std::variant<FixedWindow, RecurringWindow> schedule;
+
+  // No selector means every server; otherwise the slug or any tag must match.
+  bool appliesTo(const ServerConfig& server) const;
+  // When the window covers `now`, the instant it ends (exclusive); nullopt when inactive.
+  std::optional<TimePoint> activeUntil(TimePoint now) const;
+  friend bool operator==(const MaintenanceWindow&, const MaintenanceWindow&) = default;
+};
+
+struct MaintenanceConfig {
+  std::vector<MaintenanceWindow> windows;
+  std::optional<std::string> flagFile; // resolved against the config file's directory
+  friend bool operator==(const MaintenanceConfig&, const MaintenanceConfig&) = default;
+};
+
+struct WebConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string listenHost = "127.0.0.1";            // IPv6 literals without brackets
+  std::uint16_t listenPort = 8080;                 // 0 = pick a free port
+  std::string publicUrl = "http://127.0.0.1:8080"; // no trailing slash
+  std::optional<common::Secret> adminToken;
+  friend bool operator==(const WebConfig&, const WebConfig&) = default;
+};
+
+struct StorageConfig {
+  std::string path = "./mcpwatch.db"; // resolved against the config file's directory
+  Duration retention = std::chrono::hours(24 * 90);
+  friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
+};
+
+struct HeartbeatConfig {
+  common::Secret url;     // ping URLs embed the check's token
+  common::Secret failUrl; // default: url + "/fail"
+  Duration interval = std::chrono::minutes(5);
+  friend bool operator==(const HeartbeatConfig&, const HeartbeatConfig&) = default;
+};
+
+struct AlertingConfig {
+  // Waits between delivery attempts; the last one repeats until give_up_after.
+  std::vector<Duration> retrySchedule = {std::chrono::minutes(1), std::chrono::minutes(5),
+                                         std::chrono::minutes(15), std::chrono::hours(1)};
+  Duration giveUpAfter = std::chrono::hours(24);
+  friend bool operator==(const AlertingConfig&, const AlertingConfig&) = default;
+};
+
+struct SchedulerConfig {
+  int concurrency = 64; // probes in flight, 1..10000
+  Duration jitter = std::chrono::seconds(5);
+  friend bool operator==(const SchedulerConfig&, const SchedulerConfig&) = default;
+};
+
+struct LogConfig {
+  LogLevel level = LogLevel::Info;
+  LogFormat format = LogFormat::Text;
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
+};
+
+struct Config {
+  Defaults defaults;
+  StorageConfig storage;
+  std::vector<ServerConfig> servers;
+  std::vector<RouteConfig> routes;
+  std::map<std::string, SinkConfig> sinks; // ordered by name
+  MaintenanceConfig maintenance;
+  WebConfig web;
+  std::optional<HeartbeatConfig> heartbeat;
+  AlertingConfig alerting;
+  SchedulerConfig scheduler;
+  LogConfig log;
+  std::string source; // the file (or source name) it was loaded from
+
+  const ServerConfig* findServer(std::string_view slug) const;
+  const SinkConfig* findSink(std::string_view name) const;
+};
+
+} // namespace mcpwatch::config

@@ -1,0 +1,1331 @@
+// YAML to Config: walks the document once, collecting every problem with its key path and line.
+#include "config/loader.hpp"
+
+#include "common/duration.hpp"
+#include "common/strings.hpp"
+#include "common/time.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <yaml-cpp/yaml.h>
+
+namespace mcpwatch::config {
+
+std::string ConfigError::toString() const {
+  std::string out = path.empty() ? message : path + ": " + message;
+  if (line > 0)
+    out += " (line " + std::to_string(line) + ")";
+  return out;
+}
+
+namespace {
+
+using common::Secret;
+using Node = YAML::Node;
+
+constexpr std::size_t kMaxQuoted = 60;
+constexpr int kMaxArgsDepth = 32;
+constexpr std::size_t kMaxArgsNodes = 10'000;
+
+const std::vector<std::string_view> kTopKeys = {"defaults",  "storage",     "servers", "routes",
+                                                "sinks",     "maintenance", "web",     "alerting",
+                                                "heartbeat", "scheduler",   "log"};
+const std::vector<std::string_view> kCheckKeys = {"interval",          "timeout",
+                                                  "retry_interval",    "failure_threshold",
+                                                  "success_threshold", "accepted_protocol_versions",
+                                                  "schema_drift",      "transport",
+                                                  "insecure",          "flapping"};
+const std::vector<std::string_view> kServerOwnKeys = {"slug",    "name",   "url",  "tags",
+                                                      "headers", "public", "call", "enabled"};
+
+// Non-secret user text quoted back in a message: cut short, control bytes made visible.
+std::string quote(std::string_view value) {
+  std::string cut = common::truncateCodePoints(value, kMaxQuoted);
+  std::string out = "\"";
+  for (unsigned char c : cut) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+int lineOf(const Node& node) {
+  if (!node.IsDefined())
+    return 0;
+  YAML::Mark mark = node.Mark();
+  return mark.is_null() ? 0 : mark.line + 1;
+}
+
+std::string child(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+std::string index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+bool isLowerWord(std::string_view s, bool allowUnderscore) {
+  if (s.empty())
+    return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           (allowUnderscore && c == '_');
+  });
+}
+
+bool isSlug(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-')
+    return false;
+  return isLowerWord(s, false);
+}
+
+bool isHeaderName(std::string_view s) {
+  static constexpr std::string_view kTokenSpecials = "!#$%&'*+-.^_`|~";
+  if (s.empty())
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           kTokenSpecials.find(c) != std::string_view::npos;
+  });
+}
+
+bool isProtocolVersion(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-')
+    return false;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+      return false;
+  return true;
+}
+
+bool isBase64(std::string_view s) {
+  if (s.empty() || s.size() % 4 != 0)
+    return false;
+  std::size_t pad = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad > 0)
+      return false;
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/';
+    if (!ok)
+      return false;
+  }
+  return pad <= 2;
+}
+
+// The problem with an http(s) URL, or nullopt when it is usable. Never contains the URL itself.
+std::optional<std::string> urlProblem(std::string_view url) {
+  for (unsigned char c : url)
+    if (c <= 0x20 || c == 0x7f)
+      return "must not contain spaces or control characters";
+  std::size_t sep = url.find("://");
+  if (sep == std::string_view::npos || !(common::iequals(url.substr(0, sep), "http") ||
+                                         common::iequals(url.substr(0, sep), "https")))
+    return "must be an absolute URL starting with http:// or https://";
+  std::string_view rest = url.substr(sep + 3);
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos)
+    return "must not contain credentials (user@host); send them in headers";
+  std::string_view host;
+  std::string_view portPart;
+  if (!authority.empty() && authority.front() == '[') {
+    std::size_t close = authority.find(']');
+    if (close == std::string_view::npos)
+      return "has an unterminated IPv6 address";
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && after.front() != ':')
+      return "has an invalid host";
+    portPart = after.empty() ? after : after.substr(1);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+        }))
+      return "has an invalid IPv6 address";
+  } else {
+    std::size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    portPart = colon == std::string_view::npos ? std::string_view() : authority.substr(colon + 1);
+    if (colon != std::string_view::npos && portPart.empty())
+      return "has an empty port";
+    if (!std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+        }))
+      return "has an invalid host";
+  }
+  if (host.empty())
+    return "has no host";
+  if (!portPart.empty()) {
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(portPart.data(), portPart.data() + portPart.size(), port);
+    if (ec != std::errc() || end != portPart.data() + portPart.size() || port == 0 || port > 65535)
+      return "has an invalid port";
+  }
+  return std::nullopt;
+}
+
+// A mapping's entries after checking keys: unknown and duplicate keys are reported once here.
+class Fields {
+public:
+  Fields() = default;
+  Fields(Node self, std::string path) : self_(std::move(self)), path_(std::move(path)) {}
+
+  void add(std::string key, Node value) { entries_.emplace_back(std::move(key), std::move(value)); }
+
+  // The value, or nullopt when the key is absent or explicitly empty (`key:` / `key: null`).
+  std::optional<Node> get(std::string_view key) const {
+    for (const auto& [k, v] : entries_)
+      if (k == key)
+        return v.IsNull() ? std::nullopt : std::optional<Node>(v);
+    return std::nullopt;
+  }
+  bool has(std::string_view key) const { return get(key).has_value(); }
+  const std::string& path() const { return path_; }
+  std::string path(std::string_view key) const { return child(path_, key); }
+  int line() const { return lineOf(self_); }
+  const std::vector<std::pair<std::string, Node>>& entries() const { return entries_; }
+
+private:
+  Node self_;
+  std::string path_;
+  std::vector<std::pair<std::string, Node>> entries_;
+};
+
+class Loader {
+public:
+  Loader(const EnvLookup& env, std::string baseDir) : env_(env), baseDir_(std::move(baseDir)) {}
+
+  std::vector<ConfigError> takeErrors() {
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [](const ConfigError& a, const ConfigError& b) {
+                       constexpr int kLast = std::numeric_limits<int>::max();
+                       int la = a.line == 0 ? kLast : a.line;
+                       int lb = b.line == 0 ? kLast : b.line;
+                       return la < lb;
+                     });
+    return std::move(errors_);
+  }
+
+  void error(const std::string& path, int line, std::string message) {
+    errors_.push_back({path, std::move(message), line});
+  }
+  void error(const std::string& path, const Node& node, std::string message) {
+    error(path, lineOf(node), std::move(message));
+  }
+
+  void load(const Node& root, Config& config) {
+    if (!root.IsDefined() || root.IsNull()) {
+      error("", 0,
+            "the file is empty: expected a mapping of settings (see examples/mcpwatch.yaml)");
+      return;
+    }
+    auto top = fields(root, "", {&kTopKeys});
+    if (!top)
+      return;
+    if (auto n = top->get("defaults")) {
+      if (auto f = fields(*n, "defaults", {&kCheckKeys}))
+        applyCheckSettings(*f, config.defaults);
+    }
+    if (auto n = top->get("storage"))
+      readStorage(*n, config.storage);
+    else
+      config.storage.path = resolvePath(config.storage.path);
+    if (auto n = top->get("servers"))
+      readServers(*n, config);
+    if (auto n = top->get("sinks"))
+      readSinks(*n, config);
+    if (auto n = top->get("routes"))
+      readRoutes(*n, config);
+    if (auto n = top->get("maintenance"))
+      readMaintenance(*n, config);
+    if (auto n = top->get("web"))
+      readWeb(*n, config.web);
+    if (auto n = top->get("heartbeat"))
+      readHeartbeat(*n, config);
+    if (auto n = top->get("alerting"))
+      readAlerting(*n, config.alerting);
+    if (auto n = top->get("scheduler"))
+      readScheduler(*n, config.scheduler);
+    if (auto n = top->get("log"))
+      readLog(*n, config.log);
+  }
+
+private:
+  const EnvLookup& env_;
+  std::string baseDir_;
+  std::vector<ConfigError> errors_;
+  std::set<std::string> sinkNames_; // every declared sink, even one with errors
+
+  // --- structure ---------------------------------------------------------------------------
+
+  // Checks that `node` is a mapping whose keys are all in one of `allowed`; reports unknown and
+  // duplicate keys. nullopt (after reporting) when it is not a mapping.
+  std::optional<Fields> fields(const Node& node, const std::string& path,
+                               std::initializer_list<const std::vector<std::string_view>*> allowed,
+                               bool allowAnyKey = false) {
+    if (!node.IsMap()) {
+      error(path.empty() ? "" : path, node,
+            path.empty() ? "the top level must be a mapping of settings (key: value)"
+                         : "must be a mapping (key: value)");
+      return std::nullopt;
+    }
+    Fields out(node, path);
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const Node key = it->first; // a copy: it-> yields a proxy temporary
+      if (!key.IsScalar()) {
+        error(path, key, "keys must be plain strings");
+        continue;
+      }
+      const std::string& name = key.Scalar();
+      if (!seen.insert(name).second) {
+        error(child(path, name), key, "duplicate key");
+        continue;
+      }
+      bool known = allowAnyKey;
+      for (const auto* list : allowed)
+        known = known || std::find(list->begin(), list->end(), name) != list->end();
+      if (!known) {
+        error(child(path, name), key, "unknown key");
+        continue;
+      }
+      out.add(name, it->second);
+    }
+    return out;
+  }
+
+  std::optional<std::vector<Node>> sequence(const Node& node, const std::string& path) {
+    if (!node.IsSequence()) {
+      error(path, node, "must be a list");
+      return std::nullopt;
+    }
+    std::vector<Node> out;
+    for (const auto& item : node)
+      out.push_back(item);
+    return out;
+  }
+
+  // --- scalars -------------------------------------------------------------------------------
+
+  // The scalar's text after ${VAR} substitution. Never quotes the text in errors (it may be a
+  // secret); callers that know the value is not secret quote it themselves.
+  std::optional<std::string> text(const Node& node, const std::string& path) {
+    if (node.IsNull()) {
+      error(path, node, "must not be empty");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      error(path, node,
+            node.IsSequence() ? "must be a single value, not a list"
+                              : "must be a single value, not a mapping");
+      return std::nullopt;
+    }
+    auto value = interpolateEnv(node.Scalar(), env_);
+    if (!value) {
+      error(path, node, value.error());
+      return std::nullopt;
+    }
+    return std::move(value.value());
+  }
+
+  std::optional<std::string> nonEmpty(const Node& node, const std::string& path) {
+    auto value = text(node, path);
+    if (value && value->empty()) {
+      error(path, node, "must not be empty");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<Secret> secret(const Node& node, const std::string& path) {
+    auto value = nonEmpty(node, path);
+    if (!value)
+      return std::nullopt;
+    return Secret(std::move(*value));
+  }
+
+  std::optional<Duration> duration(const Node& node, const std::string& path,
+                                   bool allowZero = false) {
+    auto value = text(node, path);
+    if (!value)
+      return std::nullopt;
+    auto parsed = common::parseDuration(common::trim(*value));
+    if (!parsed) {
+      error(path, node, "invalid duration " + quote(*value));
+      return std::nullopt;
+    }
+    if (!allowZero && parsed->count() == 0) {
+      error(path, node, "must be greater than 0");
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  std::optional<int> integer(const Node& node, const std::string& path, int min, int max) {
+    auto value = text(node, path);
+    if (!value)
+      return std::nullopt;
+    std::string_view s = common::trim(*value);
+    long long n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
+      error(path, node, "must be a whole number, got " + quote(*value));
+      return std::nullopt;
+    }
+    if (n < min || n > max) {
+      error(path, node,
+            "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                std::to_string(n));
+      return std::nullopt;
+    }
+    return static_cast<int>(n);
+  }
+
+  std::optional<bool> boolean(const Node& node, const std::string& path) {
+    auto value = text(node, path);
+    if (!value)
+      return std::nullopt;
+    if (*value == "true" || *value == "True" || *value == "TRUE")
+      return true;
+    if (*value == "false" || *value == "False" || *value == "FALSE")
+      return false;
+    error(path, node, "must be true or false, got " + quote(*value));
+    return std::nullopt;
+  }
+
+  template <class E>
+  std::optional<E> choice(const Node& node, const std::string& path,
+                          const std::vector<std::pair<std::string_view, E>>& options) {
+    auto value = text(node, path);
+    if (!value)
+      return std::nullopt;
+    for (const auto& [name, v] : options)
+      if (*value == name)
+        return v;
+    std::string names;
+    for (const auto& [name, v] : options)
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    error(path, node, "must be one of " + names + ", got " + quote(*value));
+    return std::nullopt;
+  }
+
+  std::optional<std::vector<std::pair<std::string, Node>>> stringList(const Node& node,
+                                                                      const std::string& path) {
+    auto items = sequence(node, path);
+    if (!items)
+      return std::nullopt;
+    std::vector<std::pair<std::string, Node>> out;
+    for (std::size_t i = 0; i < items->size(); ++i)
+      if (auto value = text((*items)[i], index(path, i)))
+        out.emplace_back(std::move(*value), (*items)[i]);
+    return out;
+  }
+
+  std::vector<std::string> tagList(const Node& node, const std::string& path) {
+    std::vector<std::string> tags;
+    auto items = stringList(node, path);
+    if (!items)
+      return tags;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      auto& [tag, item] = (*items)[i];
+      if (!isLowerWord(tag, true))
+        error(index(path, i), item, "invalid tag " + quote(tag) + " (use a-z, 0-9, _ and -)");
+      else if (std::find(tags.begin(), tags.end(), tag) == tags.end())
+        tags.push_back(tag);
+    }
+    return tags;
+  }
+
+  // Slugs that must name configured servers.
+  std::vector<std::string> serverRefs(const Node& node, const std::string& path,
+                                      const Config& config) {
+    std::vector<std::string> slugs;
+    auto items = stringList(node, path);
+    if (!items)
+      return slugs;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      auto& [slug, item] = (*items)[i];
+      if (config.findServer(slug) == nullptr)
+        error(index(path, i), item, "unknown server " + quote(slug));
+      else
+        slugs.push_back(slug);
+    }
+    return slugs;
+  }
+
+  std::optional<std::string> url(const Node& node, const std::string& path) {
+    auto value = nonEmpty(node, path);
+    if (!value)
+      return std::nullopt;
+    if (auto problem = urlProblem(*value)) {
+      error(path, node, "invalid URL " + quote(*value) + ": " + *problem);
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  std::optional<Secret> secretUrl(const Node& node, const std::string& path) {
+    auto value = nonEmpty(node, path);
+    if (!value)
+      return std::nullopt;
+    if (auto problem = urlProblem(*value)) {
+      error(path, node, "invalid URL: " + *problem);
+      return std::nullopt;
+    }
+    return Secret(std::move(*value));
+  }
+
+  // Header names must be tokens and unique ignoring case; values are secrets and must not be
+  // able to inject further header lines.
+  std::map<std::string, Secret> headers(const Node& node, const std::string& path) {
+    std::map<std::string, Secret> out;
+    auto f = fields(node, path, {}, true);
+    if (!f)
+      return out;
+    static const std::vector<std::string_view> kReserved = {
+        "host", "content-length", "transfer-encoding", "connection", "upgrade", "te"};
+    std::set<std::string> lowerNames;
+    for (const auto& [name, value] : f->entries()) {
+      std::string keyPath = child(path, name);
+      std::string lower = common::toLower(name);
+      if (!isHeaderName(name)) {
+        error(keyPath, value, "invalid header name");
+        continue;
+      }
+      if (std::find(kReserved.begin(), kReserved.end(), lower) != kReserved.end()) {
+        error(keyPath, value, "is set by mcpwatch itself and cannot be configured");
+        continue;
+      }
+      if (!lowerNames.insert(lower).second) {
+        error(keyPath, value, "duplicate header (names are case-insensitive)");
+        continue;
+      }
+      if (value.IsNull()) {
+        error(keyPath, value, "must not be empty");
+        continue;
+      }
+      auto v = text(value, keyPath);
+      if (!v)
+        continue;
+      if (v->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+        error(keyPath, value, "header value must not contain line breaks or NUL bytes");
+        continue;
+      }
+      out.emplace(name, Secret(std::move(*v)));
+    }
+    return out;
+  }
+
+  std::string resolvePath(const std::string& path) const {
+    std::filesystem::path p(path);
+    if (baseDir_.empty() || p.is_absolute())
+      return p.lexically_normal().string();
+    return (std::filesystem::path(baseDir_) / p).lexically_normal().string();
+  }
+
+  // --- sections ------------------------------------------------------------------------------
+
+  // Overlays the check keys present in `f` onto `out` (defaults first, then each server).
+  void applyCheckSettings(const Fields& f, CheckSettings& out) {
+    if (auto n = f.get("interval"))
+      if (auto v = duration(*n, f.path("interval")))
+        out.interval = *v;
+    if (auto n = f.get("timeout"))
+      if (auto v = duration(*n, f.path("timeout")))
+        out.timeout = *v;
+    if (auto n = f.get("retry_interval"))
+      if (auto v = duration(*n, f.path("retry_interval")))
+        out.retryInterval = *v;
+    if (auto n = f.get("failure_threshold"))
+      if (auto v = integer(*n, f.path("failure_threshold"), 1, 1000))
+        out.failureThreshold = *v;
+    if (auto n = f.get("success_threshold"))
+      if (auto v = integer(*n, f.path("success_threshold"), 1, 1000))
+        out.successThreshold = *v;
+    if (auto n = f.get("accepted_protocol_versions")) {
+      std::string path = f.path("accepted_protocol_versions");
+      if (auto items = stringList(*n, path)) {
+        std::vector<std::string> versions;
+        bool ok = true;
+        for (std::size_t i = 0; i < items->size(); ++i) {
+          auto& [version, item] = (*items)[i];
+          if (!isProtocolVersion(version)) {
+            error(index(path, i), item,
+                  "invalid protocol version " + quote(version) + " (expected YYYY-MM-DD)");
+            ok = false;
+          } else if (std::find(versions.begin(), versions.end(), version) == versions.end()) {
+            versions.push_back(version);
+          }
+        }
+        if (ok && items->size() == n->size() && versions.empty())
+          error(path, *n, "must list at least one version");
+        else if (ok && items->size() == n->size())
+          out.acceptedProtocolVersions = std::move(versions);
+      }
+    }
+    if (auto n = f.get("schema_drift"))
+      if (auto v = choice<SchemaDriftPolicy>(*n, f.path("schema_drift"),
+                                             {{"warn", SchemaDriftPolicy::Warn},
+                                              {"fail", SchemaDriftPolicy::Fail},
+                                              {"ignore", SchemaDriftPolicy::Ignore}}))
+        out.schemaDrift = *v;
+    if (auto n = f.get("transport"))
+      if (auto v = choice<Transport>(*n, f.path("transport"),
+                                     {{"auto", Transport::Auto},
+                                      {"modern", Transport::Modern},
+                                      {"streamable-http", Transport::StreamableHttp},
+                                      {"sse", Transport::Sse}}))
+        out.transport = *v;
+    if (auto n = f.get("insecure"))
+      if (auto v = boolean(*n, f.path("insecure")))
+        out.insecure = *v;
+    if (auto n = f.get("flapping"))
+      applyFlapping(*n, f.path("flapping"), out.flapping);
+  }
+
+  void applyFlapping(const Node& node, const std::string& path, FlappingSettings& out) {
+    static const std::vector<std::string_view> kKeys = {"enabled", "window", "high_threshold",
+                                                        "low_threshold"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("enabled"))
+      if (auto v = boolean(*n, f->path("enabled")))
+        out.enabled = *v;
+    if (auto n = f->get("window"))
+      if (auto v = integer(*n, f->path("window"), 5, 100))
+        out.window = *v;
+    bool thresholdsOk = true;
+    if (auto n = f->get("high_threshold")) {
+      auto v = integer(*n, f->path("high_threshold"), 1, 100);
+      thresholdsOk = thresholdsOk && v.has_value();
+      if (v)
+        out.highThreshold = *v;
+    }
+    if (auto n = f->get("low_threshold")) {
+      auto v = integer(*n, f->path("low_threshold"), 0, 99);
+      thresholdsOk = thresholdsOk && v.has_value();
+      if (v)
+        out.lowThreshold = *v;
+    }
+    if (thresholdsOk && out.lowThreshold >= out.highThreshold)
+      error(f->path("low_threshold"), f->line(),
+            "must be lower than high_threshold (" + std::to_string(out.lowThreshold) +
+                " >= " + std::to_string(out.highThreshold) + ")");
+  }
+
+  void readStorage(const Node& node, StorageConfig& out) {
+    static const std::vector<std::string_view> kKeys = {"path", "retention"};
+    out.path = resolvePath(out.path);
+    auto f = fields(node, "storage", {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("path"))
+      if (auto v = nonEmpty(*n, f->path("path")))
+        out.path = resolvePath(*v);
+    if (auto n = f->get("retention"))
+      if (auto v = duration(*n, f->path("retention")))
+        out.retention = *v;
+  }
+
+  void readServers(const Node& node, Config& config) {
+    auto items = sequence(node, "servers");
+    if (!items)
+      return;
+    std::map<std::string, std::string> firstPath; // slug -> where it was first declared
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      std::string path = index("servers", i);
+      const Node& item = (*items)[i];
+      auto f = fields(item, path, {&kServerOwnKeys, &kCheckKeys});
+      if (!f)
+        continue;
+      ServerConfig server;
+      server.line = lineOf(item);
+      server.check = config.defaults;
+      bool ok = true;
+      if (auto n = f->get("slug")) {
+        auto slug = text(*n, f->path("slug"));
+        if (!slug) {
+          ok = false;
+        } else if (!isSlug(*slug)) {
+          error(f->path("slug"), *n,
+                "invalid slug " + quote(*slug) +
+                    " (1-63 characters of a-z, 0-9 and -, not starting with -)");
+          ok = false;
+        } else if (auto [it, fresh] = firstPath.emplace(*slug, path); !fresh) {
+          error(f->path("slug"), *n,
+                "duplicate slug " + quote(*slug) + " (first used at " + it->second + ")");
+          ok = false;
+        } else {
+          server.slug = *slug;
+        }
+      } else {
+        error(f->path("slug"), f->line(), "is required");
+        ok = false;
+      }
+      server.name = server.slug;
+      if (auto n = f->get("name"))
+        if (auto v = nonEmpty(*n, f->path("name")))
+          server.name = *v;
+      if (auto n = f->get("url")) {
+        if (auto v = url(*n, f->path("url")))
+          server.url = *v;
+      } else {
+        error(f->path("url"), f->line(), "is required");
+      }
+      if (auto n = f->get("tags"))
+        server.tags = tagList(*n, f->path("tags"));
+      if (auto n = f->get("headers"))
+        server.headers = headers(*n, f->path("headers"));
+      if (auto n = f->get("public"))
+        if (auto v = boolean(*n, f->path("public")))
+          server.isPublic = *v;
+      if (auto n = f->get("enabled"))
+        if (auto v = boolean(*n, f->path("enabled")))
+          server.enabled = *v;
+      if (auto n = f->get("call"))
+        server.call = toolCall(*n, f->path("call"));
+      applyCheckSettings(*f, server.check);
+      // A server without a usable slug cannot be referenced; keep it out of cross-checks.
+      if (ok)
+        config.servers.push_back(std::move(server));
+    }
+  }
+
+  std::optional<ToolCallConfig> toolCall(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {"tool", "args"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    ToolCallConfig call;
+    if (auto n = f->get("tool")) {
+      if (auto v = nonEmpty(*n, f->path("tool")))
+        call.tool = *v;
+    } else {
+      error(f->path("tool"), f->line(), "is required");
+    }
+    if (auto n = f->get("args")) {
+      std::string argsPath = f->path("args");
+      if (n->IsScalar()) {
+        // Also accept the JSON text itself, as `mcpwatch probe --args` does.
+        if (auto v = text(*n, argsPath)) {
+          common::JsonParseError parseError;
+          auto json = common::parseJson(*v, &parseError);
+          if (!json)
+            error(argsPath, *n, "invalid JSON: " + parseError.message);
+          else if (!json->is_object())
+            error(argsPath, *n, "must be a JSON object");
+          else
+            call.args = std::move(*json);
+        }
+      } else if (!n->IsMap()) {
+        error(argsPath, *n, "must be a mapping (the tool's arguments)");
+      } else {
+        std::size_t budget = kMaxArgsNodes;
+        if (auto json = toJson(*n, argsPath, 0, budget))
+          call.args = std::move(*json);
+      }
+    }
+    return call;
+  }
+
+  // YAML to JSON for tool arguments: plain scalars get YAML 1.2 core types, quoted ones stay
+  // strings. Depth and node count are capped so alias tricks cannot blow up memory.
+  std::optional<common::Json> toJson(const Node& node, const std::string& path, int depth,
+                                     std::size_t& budget) {
+    if (budget == 0 || depth > kMaxArgsDepth) {
+      if (budget != 0)
+        error(path, node, "nested too deeply");
+      else
+        error(path, node, "too large");
+      budget = 0;
+      return std::nullopt;
+    }
+    --budget;
+    if (node.IsNull())
+      return common::Json(nullptr);
+    if (node.IsScalar()) {
+      auto value = text(node, path);
+      if (!value)
+        return std::nullopt;
+      if (node.Tag() == "!")
+        return common::Json(*value);
+      const std::string& raw = node.Scalar();
+      if (raw == "true" || raw == "True" || raw == "TRUE")
+        return common::Json(true);
+      if (raw == "false" || raw == "False" || raw == "FALSE")
+        return common::Json(false);
+      if (raw == "~" || raw == "null" || raw == "Null" || raw == "NULL")
+        return common::Json(nullptr);
+      long long i = 0;
+      auto [iend, iec] = std::from_chars(raw.data(), raw.data() + raw.size(), i);
+      if (!raw.empty() && iec == std::errc() && iend == raw.data() + raw.size())
+        return common::Json(i);
+      double d = 0;
+      auto [dend, dec] = std::from_chars(raw.data(), raw.data() + raw.size(), d);
+      if (!raw.empty() && dec == std::errc() && dend == raw.data() + raw.size() && std::isfinite(d))
+        return common::Json(d);
+      return common::Json(*value);
+    }
+    if (node.IsSequence()) {
+      common::Json out = common::Json::array();
+      std::size_t i = 0;
+      for (const auto& item : node) {
+        auto v = toJson(item, index(path, i++), depth + 1, budget);
+        if (!v)
+          return std::nullopt;
+        out.push_back(std::move(*v));
+      }
+      return out;
+    }
+    auto f = fields(node, path, {}, true);
+    if (!f)
+      return std::nullopt;
+    common::Json out = common::Json::object();
+    for (const auto& [key, value] : f->entries()) {
+      auto v = toJson(value, child(path, key), depth + 1, budget);
+      if (!v)
+        return std::nullopt;
+      out[key] = std::move(*v);
+    }
+    return out;
+  }
+
+  void readSinks(const Node& node, Config& config) {
+    auto f = fields(node, "sinks", {}, true);
+    if (!f)
+      return;
+    for (const auto& [name, value] : f->entries()) {
+      std::string path = child("sinks", name);
+      sinkNames_.insert(name);
+      if (!isLowerWord(name, true)) {
+        error(path, value, "invalid sink name (use a-z, 0-9, _ and -)");
+        continue;
+      }
+      if (!value.IsMap()) {
+        error(path, value, "must be a mapping with a type");
+        continue;
+      }
+      std::optional<std::string> type;
+      Node typeNode;
+      for (auto it = value.begin(); it != value.end(); ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == "type") {
+          typeNode = it->second;
+          break;
+        }
+      if (!typeNode.IsDefined() || typeNode.IsNull()) {
+        error(child(path, "type"), value, "is required (supported: pagerduty, webhook)");
+        continue;
+      }
+      type = text(typeNode, child(path, "type"));
+      if (!type)
+        continue;
+      static const std::vector<std::string_view> kPlanned = {"slack", "discord", "opsgenie",
+                                                             "email"};
+      if (std::find(kPlanned.begin(), kPlanned.end(), *type) != kPlanned.end()) {
+        error(child(path, "type"), typeNode,
+              quote(*type) + " is not supported yet (supported: pagerduty, webhook)");
+        continue;
+      }
+      std::optional<SinkSettings> settings;
+      if (*type == "pagerduty")
+        settings = pagerDuty(value, path);
+      else if (*type == "webhook")
+        settings = webhook(value, path);
+      else {
+        error(child(path, "type"), typeNode, "must be one of pagerduty, webhook");
+        continue;
+      }
+      if (settings)
+        config.sinks.emplace(name, SinkConfig{name, std::move(*settings)});
+    }
+  }
+
+  std::optional<SinkSettings> pagerDuty(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {
+        "type",         "routing_key", "severity",      "source",
+        "dedup_prefix", "events_url",  "change_events", "timeout"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    std::size_t before = errors_.size();
+    PagerDutySinkConfig pd;
+    if (auto n = f->get("routing_key")) {
+      if (auto v = secret(*n, f->path("routing_key"))) {
+        if (v->size() != 32)
+          error(f->path("routing_key"), *n, "must be 32 characters");
+        else
+          pd.routingKey = std::move(*v);
+      }
+    } else {
+      error(f->path("routing_key"), f->line(), "is required");
+    }
+    if (auto n = f->get("severity"))
+      if (auto v = severity(*n, f->path("severity")))
+        pd.severity = *v;
+    if (auto n = f->get("source"))
+      if (auto v = nonEmpty(*n, f->path("source")))
+        pd.source = *v;
+    if (auto n = f->get("dedup_prefix")) {
+      if (auto v = nonEmpty(*n, f->path("dedup_prefix"))) {
+        bool ok = std::all_of(v->begin(), v->end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        });
+        // dedup_key = prefix + "-" + slug (at most 63) must stay within PagerDuty's 255.
+        if (!ok)
+          error(f->path("dedup_prefix"), *n,
+                "invalid prefix " + quote(*v) + " (use letters, digits, ., _ and -)");
+        else if (v->size() > 191)
+          error(f->path("dedup_prefix"), *n, "must be at most 191 characters");
+        else
+          pd.dedupPrefix = *v;
+      }
+    }
+    if (auto n = f->get("events_url"))
+      if (auto v = url(*n, f->path("events_url")))
+        pd.eventsUrl = *v;
+    if (auto n = f->get("change_events"))
+      if (auto v = boolean(*n, f->path("change_events")))
+        pd.changeEvents = *v;
+    if (auto n = f->get("timeout"))
+      if (auto v = duration(*n, f->path("timeout")))
+        pd.timeout = *v;
+    if (errors_.size() != before)
+      return std::nullopt;
+    return pd;
+  }
+
+  std::optional<SinkSettings> webhook(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {"type",    "url",     "secret",
+                                                        "headers", "timeout", "signature_header"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    std::size_t before = errors_.size();
+    WebhookSinkConfig hook;
+    if (auto n = f->get("url")) {
+      if (auto v = url(*n, f->path("url")))
+        hook.url = *v;
+    } else {
+      error(f->path("url"), f->line(), "is required");
+    }
+    if (auto n = f->get("secret")) {
+      if (auto v = secret(*n, f->path("secret"))) {
+        constexpr std::string_view kPrefix = "whsec_";
+        if (v->reveal().starts_with(kPrefix) &&
+            !isBase64(std::string_view(v->reveal()).substr(kPrefix.size())))
+          error(f->path("secret"), *n, "a whsec_ secret must be base64 after the prefix");
+        else
+          hook.secret = std::move(*v);
+      }
+    }
+    if (auto n = f->get("signature_header")) {
+      if (auto v = nonEmpty(*n, f->path("signature_header"))) {
+        if (!isHeaderName(*v))
+          error(f->path("signature_header"), *n, "invalid header name " + quote(*v));
+        else
+          hook.signatureHeader = *v;
+      }
+    }
+    if (auto n = f->get("headers"))
+      hook.headers = headers(*n, f->path("headers"));
+    if (auto n = f->get("timeout"))
+      if (auto v = duration(*n, f->path("timeout")))
+        hook.timeout = *v;
+    if (errors_.size() != before)
+      return std::nullopt;
+    return hook;
+  }
+
+  std::optional<Severity> severity(const Node& node, const std::string& path) {
+    return choice<Severity>(node, path,
+                            {{"critical", Severity::Critical},
+                             {"error", Severity::Error},
+                             {"warning", Severity::Warning},
+                             {"info", Severity::Info}});
+  }
+
+  void readRoutes(const Node& node, Config& config) {
+    static const std::vector<std::string_view> kKeys = {"match", "sinks", "continue", "severity"};
+    static const std::vector<std::string_view> kMatchKeys = {"tags", "servers"};
+    auto items = sequence(node, "routes");
+    if (!items)
+      return;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      std::string path = index("routes", i);
+      auto f = fields((*items)[i], path, {&kKeys});
+      if (!f)
+        continue;
+      RouteConfig route;
+      if (auto n = f->get("match")) {
+        if (auto m = fields(*n, f->path("match"), {&kMatchKeys})) {
+          if (auto t = m->get("tags"))
+            route.match.tags = tagList(*t, m->path("tags"));
+          if (auto s = m->get("servers"))
+            route.match.servers = serverRefs(*s, m->path("servers"), config);
+        }
+      }
+      if (auto n = f->get("sinks")) {
+        std::string sinksPath = f->path("sinks");
+        if (auto names = stringList(*n, sinksPath)) {
+          if (names->empty() && n->size() == 0)
+            error(sinksPath, *n, "must name at least one sink");
+          for (std::size_t j = 0; j < names->size(); ++j) {
+            auto& [name, item] = (*names)[j];
+            if (sinkNames_.count(name) == 0)
+              error(index(sinksPath, j), item, "unknown sink " + quote(name));
+            else if (std::find(route.sinks.begin(), route.sinks.end(), name) == route.sinks.end())
+              route.sinks.push_back(name);
+          }
+        }
+      } else {
+        error(f->path("sinks"), f->line(), "is required");
+      }
+      if (auto n = f->get("continue"))
+        if (auto v = boolean(*n, f->path("continue")))
+          route.continueMatching = *v;
+      if (auto n = f->get("severity"))
+        route.severity = severity(*n, f->path("severity"));
+      config.routes.push_back(std::move(route));
+    }
+  }
+
+  void readMaintenance(const Node& node, Config& config) {
+    static const std::vector<std::string_view> kKeys = {"windows", "flag_file"};
+    static const std::vector<std::string_view> kWindowKeys = {
+        "name", "servers", "tags", "start", "end", "cron", "duration", "timezone"};
+    auto f = fields(node, "maintenance", {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("flag_file"))
+      if (auto v = nonEmpty(*n, f->path("flag_file")))
+        config.maintenance.flagFile = resolvePath(*v);
+    auto windowsNode = f->get("windows");
+    if (!windowsNode)
+      return;
+    auto items = sequence(*windowsNode, f->path("windows"));
+    if (!items)
+      return;
+    std::map<std::string, std::string> firstPath;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      std::string path = index(f->path("windows"), i);
+      auto w = fields((*items)[i], path, {&kWindowKeys});
+      if (!w)
+        continue;
+      std::size_t before = errors_.size();
+      MaintenanceWindow window;
+      if (auto n = w->get("name")) {
+        if (auto v = nonEmpty(*n, w->path("name"))) {
+          if (auto [it, fresh] = firstPath.emplace(*v, path); !fresh)
+            error(w->path("name"), *n,
+                  "duplicate window name " + quote(*v) + " (first used at " + it->second + ")");
+          else
+            window.name = *v;
+        }
+      } else {
+        error(w->path("name"), w->line(), "is required");
+      }
+      if (auto n = w->get("servers"))
+        window.servers = serverRefs(*n, w->path("servers"), config);
+      if (auto n = w->get("tags"))
+        window.tags = tagList(*n, w->path("tags"));
+      bool fixed = w->has("start") || w->has("end");
+      bool recurring = w->has("cron") || w->has("duration") || w->has("timezone");
+      if (fixed && recurring) {
+        error(path, w->line(), "use either start/end or cron/duration/timezone, not both");
+      } else if (fixed) {
+        auto start = timestamp(*w, "start");
+        auto end = timestamp(*w, "end");
+        if (start && end && *end <= *start)
+          error(w->path("end"), *w->get("end"), "must be after start");
+        else if (start && end)
+          window.schedule = FixedWindow{*start, *end};
+      } else if (recurring) {
+        RecurringWindow r;
+        std::optional<common::CronExpression> cron;
+        if (auto n = w->get("cron")) {
+          if (auto v = nonEmpty(*n, w->path("cron"))) {
+            std::string cronError;
+            cron = common::CronExpression::parse(*v, &cronError);
+            if (!cron)
+              error(w->path("cron"), *n, "invalid cron expression " + quote(*v) + ": " + cronError);
+          }
+        } else {
+          error(w->path("cron"), w->line(), "is required with duration");
+        }
+        if (auto n = w->get("duration")) {
+          if (auto v = duration(*n, w->path("duration")))
+            r.duration = *v;
+        } else {
+          error(w->path("duration"), w->line(), "is required with cron");
+        }
+        r.zone = common::TimeZone::utc();
+        if (auto n = w->get("timezone")) {
+          if (auto v = nonEmpty(*n, w->path("timezone"))) {
+            auto zone = common::TimeZone::load(*v);
+            if (!zone)
+              error(w->path("timezone"), *n, "unknown time zone " + quote(*v));
+            else {
+              r.timezone = *v;
+              r.zone = std::move(zone);
+            }
+          }
+        }
+        if (cron) {
+          r.cron = std::move(*cron);
+          window.schedule = std::move(r);
+        }
+      } else {
+        error(path, w->line(), "needs either start and end, or cron and duration");
+      }
+      if (errors_.size() == before)
+        config.maintenance.windows.push_back(std::move(window));
+    }
+  }
+
+  std::optional<TimePoint> timestamp(const Fields& f, std::string_view key) {
+    auto n = f.get(key);
+    if (!n) {
+      error(f.path(key), f.line(), "is required (RFC 3339, e.g. 2026-12-01T02:00:00Z)");
+      return std::nullopt;
+    }
+    auto v = nonEmpty(*n, f.path(key));
+    if (!v)
+      return std::nullopt;
+    auto t = common::parseRfc3339(common::trim(*v));
+    if (!t)
+      error(f.path(key), *n,
+            "invalid time " + quote(*v) + " (RFC 3339, e.g. 2026-12-01T02:00:00Z)");
+    return t;
+  }
+
+  void readWeb(const Node& node, WebConfig& out) {
+    static const std::vector<std::string_view> kKeys = {"listen", "public_url", "admin_token"};
+    auto f = fields(node, "web", {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("listen")) {
+      if (auto v = nonEmpty(*n, f->path("listen"))) {
+        if (parseListen(*v, out)) {
+          out.listen = *v;
+        } else {
+          error(f->path("listen"), *n,
+                "invalid listen address " + quote(*v) +
+                    " (expected host:port, e.g. 127.0.0.1:8080 or [::1]:8080)");
+        }
+      }
+    }
+    out.publicUrl = "http://" + out.listen;
+    if (auto n = f->get("public_url"))
+      if (auto v = url(*n, f->path("public_url")))
+        out.publicUrl = *v;
+    // Links are built as public_url + "/status/<slug>".
+    while (!out.publicUrl.empty() && out.publicUrl.back() == '/')
+      out.publicUrl.pop_back();
+    if (auto n = f->get("admin_token")) {
+      if (auto v = secret(*n, f->path("admin_token"))) {
+        if (v->size() < 16)
+          error(f->path("admin_token"), *n, "must be at least 16 characters");
+        else
+          out.adminToken = std::move(*v);
+      }
+    }
+  }
+
+  static bool parseListen(std::string_view text, WebConfig& out) {
+    std::string host;
+    std::string_view portText;
+    if (!text.empty() && text.front() == '[') {
+      std::size_t close = text.find(']');
+      if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+        return false;
+      host = std::string(text.substr(1, close - 1));
+      portText = text.substr(close + 2);
+      if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+          }))
+        return false;
+    } else {
+      std::size_t colon = text.rfind(':');
+      if (colon == std::string_view::npos)
+        return false;
+      host = std::string(text.substr(0, colon));
+      portText = text.substr(colon + 1);
+      if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+          }))
+        return false;
+    }
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
+    if (portText.empty() || ec != std::errc() || end != portText.data() + portText.size() ||
+        port > 65535)
+      return false;
+    out.listenHost = host;
+    out.listenPort = static_cast<std::uint16_t>(port);
+    return true;
+  }
+
+  void readHeartbeat(const Node& node, Config& config) {
+    static const std::vector<std::string_view> kKeys = {"url", "interval", "fail_url"};
+    auto f = fields(node, "heartbeat", {&kKeys});
+    if (!f)
+      return;
+    std::size_t before = errors_.size();
+    HeartbeatConfig hb;
+    if (auto n = f->get("url")) {
+      if (auto v = secretUrl(*n, f->path("url")))
+        hb.url = std::move(*v);
+    } else {
+      error(f->path("url"), f->line(), "is required");
+    }
+    if (auto n = f->get("interval"))
+      if (auto v = duration(*n, f->path("interval")))
+        hb.interval = *v;
+    if (auto n = f->get("fail_url")) {
+      if (auto v = secretUrl(*n, f->path("fail_url")))
+        hb.failUrl = std::move(*v);
+    } else if (!hb.url.empty()) {
+      std::string base = hb.url.reveal();
+      while (!base.empty() && base.back() == '/')
+        base.pop_back();
+      hb.failUrl = Secret(base + "/fail");
+    }
+    if (errors_.size() == before)
+      config.heartbeat = std::move(hb);
+  }
+
+  void readAlerting(const Node& node, AlertingConfig& out) {
+    static const std::vector<std::string_view> kKeys = {"retry_schedule", "give_up_after"};
+    auto f = fields(node, "alerting", {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("retry_schedule")) {
+      std::string path = f->path("retry_schedule");
+      if (auto items = sequence(*n, path)) {
+        std::vector<Duration> schedule;
+        bool ok = true;
+        for (std::size_t i = 0; i < items->size(); ++i) {
+          auto v = duration((*items)[i], index(path, i));
+          ok = ok && v.has_value();
+          if (v)
+            schedule.push_back(*v);
+        }
+        if (ok && schedule.empty())
+          error(path, *n, "must list at least one wait (e.g. [1m, 5m, 15m, 1h])");
+        else if (ok)
+          out.retrySchedule = std::move(schedule);
+      }
+    }
+    if (auto n = f->get("give_up_after"))
+      if (auto v = duration(*n, f->path("give_up_after")))
+        out.giveUpAfter = *v;
+  }
+
+  void readScheduler(const Node& node, SchedulerConfig& out) {
+    static const std::vector<std::string_view> kKeys = {"concurrency", "jitter"};
+    auto f = fields(node, "scheduler", {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("concurrency"))
+      if (auto v = integer(*n, f->path("concurrency"), 1, 10000))
+        out.concurrency = *v;
+    if (auto n = f->get("jitter"))
+      if (auto v = duration(*n, f->path("jitter"), true))
+        out.jitter = *v;
+  }
+
+  void readLog(const Node& node, LogConfig& out) {
+    static const std::vector<std::string_view> kKeys = {"level", "format"};
+    auto f = fields(node, "log", {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("level"))
+      if (auto v = choice<LogLevel>(*n, f->path("level"),
+                                    {{"debug", LogLevel::Debug},
+                                     {"info", LogLevel::Info},
+                                     {"warn", LogLevel::Warn},
+                                     {"error", LogLevel::Error}}))
+        out.level = *v;
+    if (auto n = f->get("format"))
+      if (auto v = choice<LogFormat>(*n, f->path("format"),
+                                     {{"text", LogFormat::Text}, {"json", LogFormat::Json}}))
+        out.format = *v;
+  }
+};
+
+} // namespace
+
+LoadResult loadConfigText(std::string_view text, std::string_view sourceName, const EnvLookup& env,
+                          const std::string& baseDir) {
+  std::vector<ConfigError> errors;
+  if (text.size() > kMaxConfigBytes) {
+    errors.push_back({"", "the file is larger than " + std::to_string(kMaxConfigBytes) + " bytes"});
+    return common::unexpected(std::move(errors));
+  }
+  Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    errors.push_back({"", "invalid YAML: " + e.msg, e.mark.is_null() ? 0 : e.mark.line + 1});
+    return common::unexpected(std::move(errors));
+  } catch (const std::exception& e) {
+    errors.push_back({"", std::string("invalid YAML: ") + e.what()});
+    return common::unexpected(std::move(errors));
+  }
+  Config config;
+  config.source = std::string(sourceName);
+  Loader loader(env, baseDir);
+  try {
+    loader.load(root, config);
+  } catch (const std::exception& e) {
+    // yaml-cpp throws on node shapes we did not anticipate; report instead of crashing.
+    loader.error("", 0, std::string("cannot read the configuration: ") + e.what());
+  }
+  errors = loader.takeErrors();
+  if (!errors.empty())
+    return common::unexpected(std::move(errors));
+  return config;
+}
+
+LoadResult loadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return common::unexpected(std::vector<ConfigError>{{"", "is a directory, not a file"}});
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return common::unexpected(std::vector<ConfigError>{{"", "cannot open the file"}});
+  std::string text;
+  char buffer[64 * 1024];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxConfigBytes)
+      return common::unexpected(std::vector<ConfigError>{
+          {"", "the file is larger than " + std::to_string(kMaxConfigBytes) + " bytes"}});
+  }
+  if (in.bad())
+    return common::unexpected(std::vector<ConfigError>{{"", "cannot read the file"}});
+  std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
+  return loadConfigText(text, path, env, dir.string());
+}
+
+} // namespace mcpwatch::config

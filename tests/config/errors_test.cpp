@@ -1,0 +1,455 @@
+// Every validation rule, all problems reported at once with lines, and no secret in any message.
+#include "tests/config/test_support.hpp"
+
+namespace mcpwatch::config {
+namespace {
+
+using test::envOf;
+using test::errorsOf;
+using test::load;
+using test::onlyError;
+
+// A valid server entry to prepend where a rule needs one.
+constexpr std::string_view kServer = "servers:\n  - {slug: a, url: \"http://a.example/mcp\"}\n";
+
+std::string withServer(std::string_view rest) {
+  return std::string(kServer) + std::string(rest);
+}
+
+TEST(ConfigErrors, YamlSyntaxErrorIsOneErrorWithItsLine) {
+  auto errors = errorsOf(load("servers:\n  - slug: a\n    url: [unclosed\nweb: {}\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(errors[0].starts_with("invalid YAML: ")) << errors[0];
+  EXPECT_TRUE(errors[0].ends_with("(line 4)") || errors[0].ends_with("(line 3)")) << errors[0];
+}
+
+TEST(ConfigErrors, EmptyFileAndWrongTopLevel) {
+  EXPECT_EQ(onlyError(""), "the file is empty: expected a mapping of settings (see "
+                           "examples/mcpwatch.yaml)");
+  EXPECT_EQ(onlyError("- a\n- b\n"),
+            "the top level must be a mapping of settings (key: value) (line 1)");
+}
+
+TEST(ConfigErrors, UnknownAndDuplicateKeys) {
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    intervall: 5s\n"),
+            "servers[0].intervall: unknown key (line 4)");
+  EXPECT_EQ(onlyError("color: blue\n"), "color: unknown key (line 1)");
+  EXPECT_EQ(onlyError("log: {level: info, level: debug}\n"), "log.level: duplicate key (line 1)");
+  EXPECT_EQ(onlyError("defaults:\n  flapping: {windw: 5}\n"),
+            "defaults.flapping.windw: unknown key (line 2)");
+}
+
+TEST(ConfigErrors, WrongShapes) {
+  EXPECT_EQ(onlyError("servers: {slug: a}\n"), "servers: must be a list (line 1)");
+  EXPECT_EQ(onlyError("servers:\n  - just-a-string\n"),
+            "servers[0]: must be a mapping (key: value) (line 2)");
+  EXPECT_EQ(onlyError(withServer("log: {level: [debug]}\n")),
+            "log.level: must be a single value, not a list (line 3)");
+}
+
+TEST(ConfigErrors, ServerSlugRules) {
+  EXPECT_EQ(onlyError("servers:\n  - {url: \"http://a.example/mcp\"}\n"),
+            "servers[0].slug: is required (line 2)");
+  EXPECT_EQ(onlyError("servers:\n  - {slug: Bad_Slug, url: \"http://a.example/mcp\"}\n"),
+            "servers[0].slug: invalid slug \"Bad_Slug\" (1-63 characters of a-z, 0-9 and -, not "
+            "starting with -) (line 2)");
+  EXPECT_NE(onlyError("servers:\n  - {slug: -a, url: \"http://a.example/mcp\"}\n")
+                .find("invalid "
+                      "slug"),
+            std::string::npos);
+  std::string longSlug(64, 'a');
+  EXPECT_NE(onlyError("servers:\n  - {slug: " + longSlug + ", url: \"http://a.example/mcp\"}\n")
+                .find("invalid slug"),
+            std::string::npos);
+  EXPECT_TRUE(
+      load("servers:\n  - {slug: " + std::string(63, 'a') + ", url: \"http://a.example/mcp\"}\n"));
+  EXPECT_EQ(onlyError("servers:\n"
+                      "  - {slug: a, url: \"http://a.example/mcp\"}\n"
+                      "  - {slug: b, url: \"http://b.example/mcp\"}\n"
+                      "  - {slug: a, url: \"http://c.example/mcp\"}\n"),
+            "servers[2].slug: duplicate slug \"a\" (first used at servers[0]) (line 4)");
+}
+
+TEST(ConfigErrors, ServerUrlRules) {
+  EXPECT_EQ(onlyError("servers:\n  - {slug: a}\n"), "servers[0].url: is required (line 2)");
+  auto urlError = [](const std::string& url) {
+    return onlyError("servers:\n  - {slug: a, url: \"" + url + "\"}\n");
+  };
+  EXPECT_EQ(urlError("ftp://a.example/mcp"),
+            "servers[0].url: invalid URL \"ftp://a.example/mcp\": must be an absolute URL "
+            "starting with http:// or https:// (line 2)");
+  EXPECT_NE(urlError("http:///mcp").find("has no host"), std::string::npos);
+  EXPECT_NE(urlError("http://a.example:99999/mcp").find("invalid port"), std::string::npos);
+  EXPECT_NE(urlError("http://a.example:/mcp").find("empty port"), std::string::npos);
+  EXPECT_NE(urlError("http://user:pw@a.example/mcp").find("credentials"), std::string::npos);
+  EXPECT_NE(urlError("http://a example/mcp").find("spaces"), std::string::npos);
+  EXPECT_NE(urlError("/relative/mcp").find("absolute"), std::string::npos);
+  EXPECT_TRUE(load("servers:\n  - {slug: a, url: \"HTTPS://[::1]:8443/mcp?x=1\"}\n"));
+}
+
+TEST(ConfigErrors, TagsHeadersAndCall) {
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    tags: [ok, "
+                      "NotOk]\n"),
+            "servers[0].tags[1]: invalid tag \"NotOk\" (use a-z, 0-9, _ and -) (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    headers: "
+                      "{Host: x}\n"),
+            "servers[0].headers.Host: is set by mcpwatch itself and cannot be configured (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    headers:\n"
+                      "      X-A: \"one\\r\\nInjected: yes\"\n"),
+            "servers[0].headers.X-A: header value must not contain line breaks or NUL bytes "
+            "(line 5)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    headers: {x-a: "
+                      "1, X-A: 2}\n"),
+            "servers[0].headers.X-A: duplicate header (names are case-insensitive) (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    headers: {\"Bad "
+                      "Name\": 1}\n"),
+            "servers[0].headers.Bad Name: invalid header name (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    call: {args: "
+                      "{}}\n"),
+            "servers[0].call.tool: is required (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    call: {tool: t, "
+                      "args: '[1]'}\n"),
+            "servers[0].call.args: must be a JSON object (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    call: {tool: t, "
+                      "args: [1]}\n"),
+            "servers[0].call.args: must be a mapping (the tool's arguments) (line 4)");
+  EXPECT_NE(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    call: {tool: t, "
+                      "args: '{bad'}\n")
+                .find("servers[0].call.args: invalid JSON"),
+            std::string::npos);
+}
+
+TEST(ConfigErrors, ToolArgumentAliasBombIsBounded) {
+  std::string yaml = "servers:\n  - slug: a\n    url: http://a.example/mcp\n    call:\n"
+                     "      tool: t\n      args:\n"
+                     "        l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i)
+    yaml += "        l" + std::to_string(i) + ": &l" + std::to_string(i) + " [*l" +
+            std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" +
+            std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" +
+            std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" +
+            std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + ", *l" +
+            std::to_string(i - 1) + ", *l" + std::to_string(i - 1) + "]\n";
+  auto errors = errorsOf(load(yaml));
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("too large"), std::string::npos) << errors[0];
+}
+
+TEST(ConfigErrors, CheckSettingRules) {
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    interval: 5x\n"),
+            "servers[0].interval: invalid duration \"5x\" (line 4)");
+  EXPECT_EQ(onlyError("defaults: {timeout: 0s}\n"),
+            "defaults.timeout: must be greater than 0 (line 1)");
+  EXPECT_EQ(onlyError("defaults: {failure_threshold: 0}\n"),
+            "defaults.failure_threshold: must be between 1 and 1000, got 0 (line 1)");
+  EXPECT_EQ(onlyError("defaults: {success_threshold: -1}\n"),
+            "defaults.success_threshold: must be between 1 and 1000, got -1 (line 1)");
+  EXPECT_EQ(onlyError("defaults: {success_threshold: two}\n"),
+            "defaults.success_threshold: must be a whole number, got \"two\" (line 1)");
+  EXPECT_EQ(onlyError("defaults: {schema_drift: loud}\n"),
+            "defaults.schema_drift: must be one of warn, fail, ignore, got \"loud\" (line 1)");
+  EXPECT_EQ(onlyError("defaults: {transport: websocket}\n"),
+            "defaults.transport: must be one of auto, modern, streamable-http, sse, got "
+            "\"websocket\" (line 1)");
+  EXPECT_EQ(onlyError("defaults: {insecure: maybe}\n"),
+            "defaults.insecure: must be true or false, got \"maybe\" (line 1)");
+  EXPECT_EQ(onlyError("defaults: {accepted_protocol_versions: [2025-06-18, latest]}\n"),
+            "defaults.accepted_protocol_versions[1]: invalid protocol version \"latest\" "
+            "(expected YYYY-MM-DD) (line 1)");
+  EXPECT_EQ(onlyError("defaults: {accepted_protocol_versions: []}\n"),
+            "defaults.accepted_protocol_versions: must list at least one version (line 1)");
+}
+
+TEST(ConfigErrors, FlappingRules) {
+  EXPECT_EQ(onlyError("defaults:\n  flapping: {window: 4}\n"),
+            "defaults.flapping.window: must be between 5 and 100, got 4 (line 2)");
+  EXPECT_EQ(onlyError("defaults:\n  flapping: {window: 101}\n"),
+            "defaults.flapping.window: must be between 5 and 100, got 101 (line 2)");
+  EXPECT_EQ(onlyError("defaults:\n  flapping: {low_threshold: 50, high_threshold: 50}\n"),
+            "defaults.flapping.low_threshold: must be lower than high_threshold (50 >= 50) "
+            "(line 2)");
+  // A server override that inverts the thresholds inherited from defaults is caught there.
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n"
+                      "    flapping: {high_threshold: 20}\n"),
+            "servers[0].flapping.low_threshold: must be lower than high_threshold (25 >= 20) "
+            "(line 4)");
+}
+
+TEST(ConfigErrors, RouteRules) {
+  std::string sinks = "sinks:\n  hook: {type: webhook, url: \"http://h.example/\"}\n";
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - sinks: [hook, pd-x]\n")),
+            "routes[0].sinks[1]: unknown sink \"pd-x\" (line 6)");
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - match: {tags: [x]}\n")),
+            "routes[0].sinks: is required (line 6)");
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - sinks: []\n")),
+            "routes[0].sinks: must name at least one sink (line 6)");
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - {match: {servers: [a, zz]}, sinks: "
+                                         "[hook]}\n")),
+            "routes[0].match.servers[1]: unknown server \"zz\" (line 6)");
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - {match: {labels: [x]}, sinks: [hook]}\n")),
+            "routes[0].match.labels: unknown key (line 6)");
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - {sinks: [hook], severity: fatal}\n")),
+            "routes[0].severity: must be one of critical, error, warning, info, got \"fatal\" "
+            "(line 6)");
+  EXPECT_EQ(onlyError(withServer(sinks + "routes:\n  - {sinks: [hook], continue: nah}\n")),
+            "routes[0].continue: must be true or false, got \"nah\" (line 6)");
+}
+
+TEST(ConfigErrors, SinkTypeRules) {
+  EXPECT_EQ(onlyError("sinks:\n  chat: {type: slack, url: \"https://hooks.slack.com/x\"}\n"),
+            "sinks.chat.type: \"slack\" is not supported yet (supported: pagerduty, webhook) "
+            "(line 2)");
+  for (std::string type : {"discord", "opsgenie", "email"})
+    EXPECT_EQ(onlyError("sinks:\n  s: {type: " + type + "}\n"),
+              "sinks.s.type: \"" + type +
+                  "\" is not supported yet (supported: pagerduty, webhook) (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: carrier-pigeon}\n"),
+            "sinks.s.type: must be one of pagerduty, webhook (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {url: \"http://x.example/\"}\n"),
+            "sinks.s.type: is required (supported: pagerduty, webhook) (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  Bad!: {type: webhook, url: \"http://x.example/\"}\n"),
+            "sinks.Bad!: invalid sink name (use a-z, 0-9, _ and -) (line 2)");
+  // A sink with errors still counts as declared: routes naming it do not add noise.
+  EXPECT_EQ(onlyError(withServer("sinks:\n  s: {type: slack}\nroutes:\n  - sinks: [s]\n")),
+            "sinks.s.type: \"slack\" is not supported yet (supported: pagerduty, webhook) "
+            "(line 4)");
+}
+
+TEST(ConfigErrors, PagerDutyRules) {
+  std::string key(32, 'k');
+  auto pd = [&](const std::string& extra) {
+    return "sinks:\n  pd-default:\n    type: pagerduty\n    routing_key: " + key + "\n" + extra;
+  };
+  EXPECT_TRUE(load(pd("")));
+  EXPECT_EQ(onlyError("sinks:\n  pd-default: {type: pagerduty}\n"),
+            "sinks.pd-default.routing_key: is required (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  pd-default:\n    type: pagerduty\n    routing_key: short\n"),
+            "sinks.pd-default.routing_key: must be 32 characters (line 4)");
+  EXPECT_EQ(onlyError(pd("    severity: page\n")),
+            "sinks.pd-default.severity: must be one of critical, error, warning, info, got "
+            "\"page\" (line 5)");
+  EXPECT_EQ(onlyError(pd("    dedup_prefix: \"a b\"\n")),
+            "sinks.pd-default.dedup_prefix: invalid prefix \"a b\" (use letters, digits, ., _ and "
+            "-) (line 5)");
+  EXPECT_EQ(onlyError(pd("    events_url: events.pagerduty.com\n")),
+            "sinks.pd-default.events_url: invalid URL \"events.pagerduty.com\": must be an "
+            "absolute URL starting with http:// or https:// (line 5)");
+  EXPECT_EQ(onlyError(pd("    change_events: 1\n")),
+            "sinks.pd-default.change_events: must be true or false, got \"1\" (line 5)");
+  EXPECT_EQ(onlyError(pd("    timeout: soon\n")),
+            "sinks.pd-default.timeout: invalid duration \"soon\" (line 5)");
+  EXPECT_EQ(onlyError(pd("    url: https://x.example/\n")),
+            "sinks.pd-default.url: unknown key (line 5)");
+}
+
+TEST(ConfigErrors, WebhookRules) {
+  EXPECT_EQ(onlyError("sinks:\n  hook: {type: webhook}\n"), "sinks.hook.url: is required (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  hook: {type: webhook, url: \"http://h.example/\", secret: "
+                      "\"whsec_not base64!\"}\n"),
+            "sinks.hook.secret: a whsec_ secret must be base64 after the prefix (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  hook: {type: webhook, url: \"http://h.example/\", "
+                      "signature_header: \"X Sig\"}\n"),
+            "sinks.hook.signature_header: invalid header name \"X Sig\" (line 2)");
+  EXPECT_EQ(
+      onlyError("sinks:\n  hook: {type: webhook, url: \"http://h.example/\", secret: \"\"}\n"),
+      "sinks.hook.secret: must not be empty (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  hook: {type: webhook, url: \"http://h.example/\", routing_key: "
+                      "x}\n"),
+            "sinks.hook.routing_key: unknown key (line 2)");
+}
+
+TEST(ConfigErrors, MaintenanceRules) {
+  auto window = [](const std::string& body) {
+    return withServer("maintenance:\n  windows:\n    - " + body + "\n");
+  };
+  EXPECT_EQ(onlyError(window("{cron: \"0 3 * * *\", duration: 1h}")),
+            "maintenance.windows[0].name: is required (line 5)");
+  EXPECT_EQ(onlyError(withServer("maintenance:\n  windows:\n"
+                                 "    - {name: w, cron: \"0 3 * * *\", duration: 1h}\n"
+                                 "    - {name: w, cron: \"0 4 * * *\", duration: 1h}\n")),
+            "maintenance.windows[1].name: duplicate window name \"w\" (first used at "
+            "maintenance.windows[0]) (line 6)");
+  EXPECT_EQ(onlyError(window("{name: w}")),
+            "maintenance.windows[0]: needs either start and end, or cron and duration (line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, cron: \"0 3 * * *\", duration: 1h, start: "
+                             "2026-12-01T02:00:00Z}")),
+            "maintenance.windows[0]: use either start/end or cron/duration/timezone, not both "
+            "(line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, start: 2026-12-01T02:00:00Z}")),
+            "maintenance.windows[0].end: is required (RFC 3339, e.g. 2026-12-01T02:00:00Z) "
+            "(line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, start: 2026-12-01T04:00:00Z, end: 2026-12-01T02:00:00Z}")),
+            "maintenance.windows[0].end: must be after start (line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, start: yesterday, end: 2026-12-01T02:00:00Z}")),
+            "maintenance.windows[0].start: invalid time \"yesterday\" (RFC 3339, e.g. "
+            "2026-12-01T02:00:00Z) (line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, cron: \"0 3 * * *\"}")),
+            "maintenance.windows[0].duration: is required with cron (line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, duration: 1h}")),
+            "maintenance.windows[0].cron: is required with duration (line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, cron: \"0 3 * * *\", duration: 1h, timezone: "
+                             "Mars/Olympus}")),
+            "maintenance.windows[0].timezone: unknown time zone \"Mars/Olympus\" (line 5)");
+  EXPECT_EQ(onlyError(window("{name: w, servers: [nope], cron: \"0 3 * * *\", duration: 1h}")),
+            "maintenance.windows[0].servers[0]: unknown server \"nope\" (line 5)");
+  // The cron parser's own message is included, whatever its wording.
+  std::string cronError;
+  ASSERT_FALSE(common::CronExpression::parse("61 * * * *", &cronError));
+  EXPECT_EQ(onlyError(window("{name: w, cron: \"61 * * * *\", duration: 1h}")),
+            "maintenance.windows[0].cron: invalid cron expression \"61 * * * *\": " + cronError +
+                " (line 5)");
+  EXPECT_EQ(onlyError("maintenance: {flag_file: \"\"}\n"),
+            "maintenance.flag_file: must not be empty (line 1)");
+}
+
+TEST(ConfigErrors, WebHeartbeatAlertingSchedulerLogRules) {
+  EXPECT_EQ(onlyError("web: {listen: localhost}\n"),
+            "web.listen: invalid listen address \"localhost\" (expected host:port, e.g. "
+            "127.0.0.1:8080 or [::1]:8080) (line 1)");
+  EXPECT_NE(onlyError("web: {listen: \"127.0.0.1:70000\"}\n").find("invalid listen"),
+            std::string::npos);
+  EXPECT_EQ(onlyError("web: {public_url: status.example.com}\n"),
+            "web.public_url: invalid URL \"status.example.com\": must be an absolute URL "
+            "starting with http:// or https:// (line 1)");
+  EXPECT_EQ(onlyError("web: {admin_token: short}\n"),
+            "web.admin_token: must be at least 16 characters (line 1)");
+  EXPECT_EQ(onlyError("heartbeat: {interval: 5m}\n"), "heartbeat.url: is required (line 1)");
+  EXPECT_EQ(onlyError("heartbeat: {url: \"hc-ping.com/abc\"}\n"),
+            "heartbeat.url: invalid URL: must be an absolute URL starting with http:// or "
+            "https:// (line 1)");
+  EXPECT_EQ(onlyError("alerting: {retry_schedule: []}\n"),
+            "alerting.retry_schedule: must list at least one wait (e.g. [1m, 5m, 15m, 1h]) "
+            "(line 1)");
+  EXPECT_EQ(onlyError("alerting: {retry_schedule: [1m, 0s]}\n"),
+            "alerting.retry_schedule[1]: must be greater than 0 (line 1)");
+  EXPECT_EQ(onlyError("alerting: {give_up_after: forever}\n"),
+            "alerting.give_up_after: invalid duration \"forever\" (line 1)");
+  EXPECT_EQ(onlyError("scheduler: {concurrency: 0}\n"),
+            "scheduler.concurrency: must be between 1 and 10000, got 0 (line 1)");
+  EXPECT_EQ(onlyError("scheduler: {concurrency: 10001}\n"),
+            "scheduler.concurrency: must be between 1 and 10000, got 10001 (line 1)");
+  EXPECT_EQ(onlyError("log: {level: trace}\n"),
+            "log.level: must be one of debug, info, warn, error, got \"trace\" (line 1)");
+  EXPECT_EQ(onlyError("log: {format: xml}\n"),
+            "log.format: must be one of text, json, got \"xml\" (line 1)");
+  EXPECT_EQ(onlyError("storage: {retention: 0d}\n"),
+            "storage.retention: must be greater than 0 (line 1)");
+}
+
+TEST(ConfigErrors, LongValuesAreTruncatedInMessages) {
+  std::string longValue(500, 'z');
+  std::string error = onlyError("log: {level: " + longValue + "}\n");
+  EXPECT_LT(error.size(), 200u);
+  EXPECT_EQ(error.find(longValue.substr(0, 61)), std::string::npos);
+}
+
+TEST(ConfigErrors, ManyErrorsAreAllReportedWithTheirLines) {
+  auto errors = errorsOf(load(R"(defaults:
+  interval: 5x
+  failure_threshold: 0
+servers:
+  - slug: ok
+    url: http://a.example/mcp
+  - slug: ok
+    url: http://b.example/mcp
+  - slug: third
+    url: nope
+    intervall: 10s
+sinks:
+  pd-default:
+    type: pagerduty
+    routing_key: tooshort
+  chat:
+    type: slack
+routes:
+  - match: {servers: [ok]}
+    sinks: [pd-default, pd-x]
+maintenance:
+  windows:
+    - name: deploy
+      cron: "not a cron"
+      duration: 30m
+      timezone: Nowhere/City
+log:
+  level: loud
+)"));
+  ASSERT_EQ(errors.size(), 11u) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0], "defaults.interval: invalid duration \"5x\" (line 2)");
+  EXPECT_EQ(errors[1], "defaults.failure_threshold: must be between 1 and 1000, got 0 (line 3)");
+  EXPECT_EQ(errors[2],
+            "servers[1].slug: duplicate slug \"ok\" (first used at servers[0]) (line 7)");
+  EXPECT_EQ(errors[3], "servers[2].url: invalid URL \"nope\": must be an absolute URL starting "
+                       "with http:// or https:// (line 10)");
+  EXPECT_EQ(errors[4], "servers[2].intervall: unknown key (line 11)");
+  EXPECT_EQ(errors[5], "sinks.pd-default.routing_key: must be 32 characters (line 15)");
+  EXPECT_EQ(errors[6], "sinks.chat.type: \"slack\" is not supported yet (supported: pagerduty, "
+                       "webhook) (line 17)");
+  EXPECT_EQ(errors[7], "routes[0].sinks[1]: unknown sink \"pd-x\" (line 20)");
+  EXPECT_TRUE(errors[8].starts_with(
+      "maintenance.windows[0].cron: invalid cron expression \"not a cron\": "))
+      << errors[8];
+  EXPECT_TRUE(errors[8].ends_with("(line 24)")) << errors[8];
+  EXPECT_EQ(errors[9],
+            "maintenance.windows[0].timezone: unknown time zone \"Nowhere/City\" (line 26)");
+  EXPECT_EQ(errors[10],
+            "log.level: must be one of debug, info, warn, error, got \"loud\" (line 28)");
+}
+
+TEST(ConfigErrors, SecretValuesNeverAppearInAnyMessage) {
+  const std::string key31 = "SECRETVALUE" + std::string(20, 'X'); // 31 characters
+  const std::string header = "SECRETHEADER\r\nInjected: 1";
+  const std::string admin = "SECRETADMIN";
+  const std::string hookSecret = "whsec_SECRETHOOK!!";
+  const std::string heartbeat = "SECRETBEAT/not-a-url";
+  auto env = envOf({{"PD_KEY", key31},
+                    {"HDR", header},
+                    {"ADMIN", admin},
+                    {"HOOK", hookSecret},
+                    {"BEAT", heartbeat},
+                    {"ENVHEADER", "SECRETENV${"}});
+  auto result = load(R"(servers:
+  - slug: a
+    url: http://a.example/mcp
+    headers:
+      Authorization: "${HDR}"
+      X-Other: "${ENVHEADER}"
+      X-Unset: "Bearer SECRETLITERAL ${UNSET_TOKEN}"
+      X-Broken: "SECRETBROKEN ${unterminated"
+sinks:
+  pd:
+    type: pagerduty
+    routing_key: "${PD_KEY}"
+  pd-literal:
+    type: pagerduty
+    routing_key: SECRETLITERALKEY
+  hook:
+    type: webhook
+    url: http://h.example/
+    secret: "${HOOK}"
+    headers: {X-Token: "SECRETTOKEN\n"}
+web:
+  admin_token: "${ADMIN}"
+heartbeat:
+  url: "${BEAT}"
+  fail_url: "SECRETFAIL"
+)",
+                     env);
+  ASSERT_FALSE(result);
+  auto errors = errorsOf(result);
+  EXPECT_EQ(errors.size(), 10u) << ::testing::PrintToString(errors);
+  for (const auto& e : errors) {
+    EXPECT_EQ(e.find("SECRET"), std::string::npos) << e;
+    EXPECT_EQ(e.find("XXXXXXXX"), std::string::npos) << e;
+  }
+  // The missing variable is named, the surrounding literal is not.
+  EXPECT_NE(std::find(errors.begin(), errors.end(),
+                      "servers[0].headers.X-Unset: environment variable UNSET_TOKEN is not set "
+                      "(line 7)"),
+            errors.end());
+  EXPECT_NE(std::find(errors.begin(), errors.end(),
+                      "sinks.pd.routing_key: must be 32 characters (line 12)"),
+            errors.end());
+}
+
+} // namespace
+} // namespace mcpwatch::config

@@ -1,0 +1,392 @@
+// Loading valid configs: defaults, per-server overlay, interpolation, JSON input, files.
+#include "common/time.hpp"
+#include "tests/config/test_support.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace mcpwatch::config {
+namespace {
+
+using namespace std::chrono_literals;
+using test::envOf;
+using test::errorsOf;
+using test::load;
+
+TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
+  auto result = load("servers:\n  - slug: a\n    url: http://127.0.0.1:1/mcp\n");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const Config& c = result.value();
+  EXPECT_EQ(c.source, "test.yaml");
+  const CheckSettings& d = c.defaults;
+  EXPECT_EQ(d.interval, 60s);
+  EXPECT_EQ(d.timeout, 10s);
+  EXPECT_EQ(d.retryInterval, 20s);
+  EXPECT_EQ(d.failureThreshold, 2);
+  EXPECT_EQ(d.successThreshold, 1);
+  EXPECT_EQ(d.acceptedProtocolVersions,
+            (std::vector<std::string>{"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26",
+                                      "2024-11-05"}));
+  EXPECT_EQ(d.schemaDrift, SchemaDriftPolicy::Warn);
+  EXPECT_EQ(d.transport, Transport::Auto);
+  EXPECT_FALSE(d.insecure);
+  EXPECT_TRUE(d.flapping.enabled);
+  EXPECT_EQ(d.flapping.window, 21);
+  EXPECT_EQ(d.flapping.highThreshold, 50);
+  EXPECT_EQ(d.flapping.lowThreshold, 25);
+
+  ASSERT_EQ(c.servers.size(), 1u);
+  const ServerConfig& s = c.servers[0];
+  EXPECT_EQ(s.slug, "a");
+  EXPECT_EQ(s.name, "a");
+  EXPECT_EQ(s.url, "http://127.0.0.1:1/mcp");
+  EXPECT_TRUE(s.tags.empty());
+  EXPECT_TRUE(s.headers.empty());
+  EXPECT_TRUE(s.isPublic);
+  EXPECT_TRUE(s.enabled);
+  EXPECT_FALSE(s.call);
+  EXPECT_EQ(s.check, d);
+  EXPECT_EQ(s.line, 2);
+
+  EXPECT_EQ(c.storage.path, "mcpwatch.db");
+  EXPECT_EQ(c.storage.retention, std::chrono::hours(24 * 90));
+  EXPECT_TRUE(c.routes.empty());
+  EXPECT_TRUE(c.sinks.empty());
+  EXPECT_TRUE(c.maintenance.windows.empty());
+  EXPECT_FALSE(c.maintenance.flagFile);
+  EXPECT_EQ(c.web.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.web.listenHost, "127.0.0.1");
+  EXPECT_EQ(c.web.listenPort, 8080);
+  EXPECT_EQ(c.web.publicUrl, "http://127.0.0.1:8080");
+  EXPECT_FALSE(c.web.adminToken);
+  EXPECT_FALSE(c.heartbeat);
+  EXPECT_EQ(c.alerting.retrySchedule, (std::vector<Duration>{1min, 5min, 15min, 1h}));
+  EXPECT_EQ(c.alerting.giveUpAfter, 24h);
+  EXPECT_EQ(c.scheduler.concurrency, 64);
+  EXPECT_EQ(c.scheduler.jitter, 5s);
+  EXPECT_EQ(c.log.level, LogLevel::Info);
+  EXPECT_EQ(c.log.format, LogFormat::Text);
+}
+
+TEST(ConfigLoader, ServerKeysOverlayTheDefaults) {
+  auto result = load(R"(defaults:
+  interval: 30s
+  failure_threshold: 3
+  schema_drift: fail
+  flapping: {window: 10, high_threshold: 60}
+servers:
+  - slug: plain
+    url: http://a.example/mcp
+  - slug: tuned
+    url: https://b.example:8443/mcp
+    interval: 5m
+    timeout: 2s
+    retry_interval: 500ms
+    success_threshold: 2
+    accepted_protocol_versions: ["2025-06-18"]
+    schema_drift: ignore
+    transport: sse
+    insecure: true
+    flapping: {enabled: false, low_threshold: 10}
+)");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& c = result.value();
+  const auto& plain = c.servers[0].check;
+  EXPECT_EQ(plain.interval, 30s);
+  EXPECT_EQ(plain.failureThreshold, 3);
+  EXPECT_EQ(plain.schemaDrift, SchemaDriftPolicy::Fail);
+  EXPECT_EQ(plain.flapping.window, 10);
+  EXPECT_EQ(plain.flapping.highThreshold, 60);
+  EXPECT_EQ(plain.timeout, 10s);
+  EXPECT_EQ(plain, c.defaults);
+
+  const auto& tuned = c.servers[1].check;
+  EXPECT_EQ(tuned.interval, 5min);
+  EXPECT_EQ(tuned.timeout, 2s);
+  EXPECT_EQ(tuned.retryInterval, 500ms);
+  EXPECT_EQ(tuned.failureThreshold, 3); // from defaults
+  EXPECT_EQ(tuned.successThreshold, 2);
+  EXPECT_EQ(tuned.acceptedProtocolVersions, (std::vector<std::string>{"2025-06-18"}));
+  EXPECT_EQ(tuned.schemaDrift, SchemaDriftPolicy::Ignore);
+  EXPECT_EQ(tuned.transport, Transport::Sse);
+  EXPECT_TRUE(tuned.insecure);
+  EXPECT_FALSE(tuned.flapping.enabled);
+  EXPECT_EQ(tuned.flapping.window, 10);        // defaults
+  EXPECT_EQ(tuned.flapping.highThreshold, 60); // defaults
+  EXPECT_EQ(tuned.flapping.lowThreshold, 10);  // own
+}
+
+TEST(ConfigLoader, ServerFieldsAreRead) {
+  auto result = load(R"(servers:
+  - slug: gh
+    name: GitHub MCP
+    url: https://api.example.com/mcp
+    tags: [thirdparty, team_a, team_a]
+    headers: {Authorization: "Bearer ${TOKEN}", X-Extra: plain}
+    public: false
+    enabled: false
+    call: {tool: search, args: {q: "x", limit: 2, ratio: 0.5, exact: true, none: null, n: "7"}}
+  - slug: second
+    url: http://127.0.0.1:9/mcp
+    call: {tool: echo, args: '{"text": "hi"}'}
+)",
+                     envOf({{"TOKEN", "tok123"}}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& s = result.value().servers[0];
+  EXPECT_EQ(s.name, "GitHub MCP");
+  EXPECT_EQ(s.tags, (std::vector<std::string>{"thirdparty", "team_a"}));
+  ASSERT_EQ(s.headers.size(), 2u);
+  EXPECT_EQ(s.headers.at("Authorization").reveal(), "Bearer tok123");
+  EXPECT_EQ(s.headers.at("X-Extra").reveal(), "plain");
+  EXPECT_FALSE(s.isPublic);
+  EXPECT_FALSE(s.enabled);
+  ASSERT_TRUE(s.call);
+  EXPECT_EQ(s.call->tool, "search");
+  EXPECT_EQ(
+      s.call->args,
+      common::Json::parse(R"({"q":"x","limit":2,"ratio":0.5,"exact":true,"none":null,"n":"7"})"));
+  const auto& second = result.value().servers[1];
+  ASSERT_TRUE(second.call);
+  EXPECT_EQ(second.call->args, common::Json::parse(R"({"text":"hi"})"));
+}
+
+TEST(ConfigLoader, UnquotedProtocolDatesKeepTheirText) {
+  auto result = load(R"(defaults:
+  accepted_protocol_versions: [2025-06-18, "2025-03-26"]
+)");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  EXPECT_EQ(result.value().defaults.acceptedProtocolVersions,
+            (std::vector<std::string>{"2025-06-18", "2025-03-26"}));
+}
+
+TEST(ConfigLoader, SinksRoutesAndSectionsAreRead) {
+  std::string key(32, 'k');
+  auto result = load(R"(servers:
+  - {slug: a, url: "http://a.example/mcp", tags: [internal]}
+  - {slug: b, url: "http://b.example/mcp"}
+sinks:
+  pd:
+    type: pagerduty
+    routing_key: ${PD_KEY}
+  pd-eu:
+    type: pagerduty
+    routing_key: ${PD_KEY}
+    severity: warning
+    source: mon-1
+    dedup_prefix: acme.mon
+    events_url: https://events.eu.pagerduty.com/v2/enqueue
+    change_events: true
+    timeout: 5s
+  hook:
+    type: webhook
+    url: https://hooks.example.com/in
+    secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+    signature_header: X-Hub-Signature-256
+    headers: {X-Team: ops}
+    timeout: 3s
+routes:
+  - match: {tags: [internal], servers: [b]}
+    sinks: [pd-eu, hook]
+    continue: false
+    severity: error
+  - sinks: [pd]
+web: {listen: "[::1]:0", public_url: "https://status.example.com/", admin_token: 0123456789abcdef}
+heartbeat: {url: "https://hc-ping.com/${HC}/", interval: 1m}
+alerting: {retry_schedule: [1s, 2s], give_up_after: 10s}
+scheduler: {concurrency: 10000, jitter: 0s}
+log: {level: debug, format: json}
+storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
+)",
+                     envOf({{"PD_KEY", key}, {"HC", "uuid-1"}}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& c = result.value();
+  ASSERT_EQ(c.sinks.size(), 3u);
+  const auto& pd = std::get<PagerDutySinkConfig>(c.sinks.at("pd").settings);
+  EXPECT_EQ(pd.routingKey.reveal(), key);
+  EXPECT_EQ(pd.severity, Severity::Critical);
+  EXPECT_EQ(pd.source, "mcpwatch");
+  EXPECT_EQ(pd.dedupPrefix, "mcpwatch");
+  EXPECT_EQ(pd.eventsUrl, "https://events.pagerduty.com/v2/enqueue");
+  EXPECT_FALSE(pd.changeEvents);
+  EXPECT_EQ(pd.timeout, 15s);
+  const auto& eu = std::get<PagerDutySinkConfig>(c.sinks.at("pd-eu").settings);
+  EXPECT_EQ(eu.severity, Severity::Warning);
+  EXPECT_EQ(eu.source, "mon-1");
+  EXPECT_EQ(eu.dedupPrefix, "acme.mon");
+  EXPECT_EQ(eu.eventsUrl, "https://events.eu.pagerduty.com/v2/enqueue");
+  EXPECT_TRUE(eu.changeEvents);
+  EXPECT_EQ(eu.timeout, 5s);
+  EXPECT_EQ(c.sinks.at("hook").type(), "webhook");
+  EXPECT_EQ(c.sinks.at("pd").type(), "pagerduty");
+  const auto& hook = std::get<WebhookSinkConfig>(c.sinks.at("hook").settings);
+  EXPECT_EQ(hook.url, "https://hooks.example.com/in");
+  ASSERT_TRUE(hook.secret);
+  EXPECT_EQ(hook.secret->reveal(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  EXPECT_EQ(hook.signatureHeader, "X-Hub-Signature-256");
+  EXPECT_EQ(hook.headers.at("X-Team").reveal(), "ops");
+  EXPECT_EQ(hook.timeout, 3s);
+
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].match.tags, (std::vector<std::string>{"internal"}));
+  EXPECT_EQ(c.routes[0].match.servers, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(c.routes[0].sinks, (std::vector<std::string>{"pd-eu", "hook"}));
+  EXPECT_FALSE(c.routes[0].continueMatching);
+  EXPECT_EQ(c.routes[0].severity, Severity::Error);
+  EXPECT_TRUE(c.routes[1].continueMatching);
+  EXPECT_FALSE(c.routes[1].severity);
+  EXPECT_TRUE(c.routes[1].match.tags.empty() && c.routes[1].match.servers.empty());
+
+  EXPECT_EQ(c.web.listenHost, "::1");
+  EXPECT_EQ(c.web.listenPort, 0);
+  EXPECT_EQ(c.web.publicUrl, "https://status.example.com");
+  ASSERT_TRUE(c.web.adminToken);
+  EXPECT_EQ(c.web.adminToken->reveal(), "0123456789abcdef");
+  ASSERT_TRUE(c.heartbeat);
+  EXPECT_EQ(c.heartbeat->url.reveal(), "https://hc-ping.com/uuid-1/");
+  EXPECT_EQ(c.heartbeat->failUrl.reveal(), "https://hc-ping.com/uuid-1/fail");
+  EXPECT_EQ(c.heartbeat->interval, 1min);
+  EXPECT_EQ(c.alerting.retrySchedule, (std::vector<Duration>{1s, 2s}));
+  EXPECT_EQ(c.alerting.giveUpAfter, 10s);
+  EXPECT_EQ(c.scheduler.concurrency, 10000);
+  EXPECT_EQ(c.scheduler.jitter, 0s);
+  EXPECT_EQ(c.log.level, LogLevel::Debug);
+  EXPECT_EQ(c.log.format, LogFormat::Json);
+  EXPECT_EQ(c.storage.path, "/var/lib/mcpwatch/db.sqlite");
+  EXPECT_EQ(c.storage.retention, std::chrono::hours(24 * 7));
+}
+
+TEST(ConfigLoader, MaintenanceWindowsAreRead) {
+  auto result = load(R"(servers:
+  - {slug: a, url: "http://a.example/mcp"}
+maintenance:
+  windows:
+    - {name: deploy, servers: [a], cron: "0 3 * * 2", duration: 30m, timezone: Europe/Berlin}
+    - {name: migration, tags: [internal], start: 2026-12-01T02:00:00Z, end: 2026-12-01T04:00:00Z}
+    - {name: nightly, cron: "0 1 * * *", duration: 1h}
+  flag_file: /run/mcpwatch/maintenance
+)");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& m = result.value().maintenance;
+  ASSERT_EQ(m.windows.size(), 3u);
+  const auto& deploy = std::get<RecurringWindow>(m.windows[0].schedule);
+  EXPECT_EQ(m.windows[0].servers, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(deploy.cron.text(), "0 3 * * 2");
+  EXPECT_EQ(deploy.duration, 30min);
+  EXPECT_EQ(deploy.timezone, "Europe/Berlin");
+  ASSERT_TRUE(deploy.zone);
+  EXPECT_EQ(deploy.zone->name(), "Europe/Berlin");
+  const auto& migration = std::get<FixedWindow>(m.windows[1].schedule);
+  EXPECT_EQ(m.windows[1].tags, (std::vector<std::string>{"internal"}));
+  EXPECT_EQ(migration.start, *common::parseRfc3339("2026-12-01T02:00:00Z"));
+  EXPECT_EQ(migration.end, *common::parseRfc3339("2026-12-01T04:00:00Z"));
+  const auto& nightly = std::get<RecurringWindow>(m.windows[2].schedule);
+  EXPECT_EQ(nightly.timezone, "UTC");
+  ASSERT_TRUE(nightly.zone);
+  EXPECT_EQ(m.flagFile, "/run/mcpwatch/maintenance");
+}
+
+TEST(ConfigLoader, EnvironmentVariablesAreInterpolatedAndEscaped) {
+  auto result = load(
+      R"(servers:
+  - slug: ${SLUG}
+    name: "literal $${NOT_A_VAR} and $$ and cost $5"
+    url: "http://${HOST}:${PORT}/mcp"
+    interval: ${INTERVAL}
+)",
+      envOf({{"SLUG", "from-env"}, {"HOST", "127.0.0.1"}, {"PORT", "8931"}, {"INTERVAL", "45s"}}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& s = result.value().servers[0];
+  EXPECT_EQ(s.slug, "from-env");
+  EXPECT_EQ(s.name, "literal ${NOT_A_VAR} and $$ and cost $5");
+  EXPECT_EQ(s.url, "http://127.0.0.1:8931/mcp");
+  EXPECT_EQ(s.check.interval, 45s);
+}
+
+TEST(ConfigLoader, MissingEnvironmentVariableNamesTheVariable) {
+  auto errors = errorsOf(load(R"(sinks:
+  pd:
+    type: pagerduty
+    routing_key: "${PD_ROUTING_KEY}"
+)"));
+  EXPECT_EQ(errors, (std::vector<std::string>{
+                        "sinks.pd.routing_key: environment variable PD_ROUTING_KEY is not set "
+                        "(line 4)"}));
+}
+
+TEST(ConfigLoader, JsonInputIsAccepted) {
+  auto result = load(R"({
+	"defaults": {"interval": "15s", "accepted_protocol_versions": ["2025-11-25"]},
+	"servers": [
+		{"slug": "j", "url": "http://127.0.0.1:8931/mcp", "tags": ["x"], "public": false,
+		 "call": {"tool": "echo", "args": {"n": 1, "s": "1"}}}
+	],
+	"sinks": {"hook": {"type": "webhook", "url": "http://127.0.0.1:9/h"}},
+	"routes": [{"sinks": ["hook"]}]
+})");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& c = result.value();
+  EXPECT_EQ(c.defaults.interval, 15s);
+  ASSERT_EQ(c.servers.size(), 1u);
+  EXPECT_EQ(c.servers[0].check.interval, 15s);
+  EXPECT_FALSE(c.servers[0].isPublic);
+  EXPECT_EQ(c.servers[0].call->args, common::Json::parse(R"({"n":1,"s":"1"})"));
+  EXPECT_EQ(c.routes.size(), 1u);
+}
+
+TEST(ConfigLoader, JsonInputErrorsCarryLines) {
+  auto errors = errorsOf(load("{\n\"servers\": [\n{\"slug\": \"j\", \"url\": \"nope\"}\n]\n}"));
+  EXPECT_EQ(errors,
+            (std::vector<std::string>{"servers[0].url: invalid URL \"nope\": must be an absolute "
+                                      "URL starting with http:// or https:// (line 3)"}));
+}
+
+class ConfigFileTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mcpwatch-config-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigFileTest, RelativePathsResolveAgainstTheFilesDirectory) {
+  std::string path = write("mcpwatch.yaml", "storage: {path: data/m.db}\n"
+                                            "maintenance: {flag_file: ./flag}\n");
+  auto result = loadConfigFile(path, envOf({}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  EXPECT_EQ(result.value().storage.path, (dir_ / "data/m.db").string());
+  EXPECT_EQ(result.value().maintenance.flagFile, (dir_ / "flag").string());
+  EXPECT_EQ(result.value().source, path);
+
+  std::string defaulted = write("other.yaml", "log: {level: warn}\n");
+  auto second = loadConfigFile(defaulted, envOf({}));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second.value().storage.path, (dir_ / "mcpwatch.db").string());
+}
+
+TEST_F(ConfigFileTest, MissingOrUnreadableFilesAreErrors) {
+  auto missing = loadConfigFile((dir_ / "absent.yaml").string(), envOf({}));
+  EXPECT_EQ(errorsOf(missing), (std::vector<std::string>{"cannot open the file"}));
+  auto directory = loadConfigFile(dir_.string(), envOf({}));
+  EXPECT_EQ(errorsOf(directory), (std::vector<std::string>{"is a directory, not a file"}));
+}
+
+TEST_F(ConfigFileTest, OversizedFilesAreRefused) {
+  std::string path = write("big.yaml", "# " + std::string(kMaxConfigBytes, 'x') + "\n");
+  auto result = loadConfigFile(path, envOf({}));
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error()[0].message.find("larger than"), std::string::npos);
+}
+
+} // namespace
+} // namespace mcpwatch::config
