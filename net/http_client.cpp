@@ -330,20 +330,29 @@ http::request<http::string_body> buildRequest(const Request& request, const Clie
   req.version(11);
   req.set(http::field::host, request.url.hostHeader());
   bool userAgentGiven = false;
-  for (const auto& [name, value] : request.headers.entries()) {
+  for (const auto& [name, rawValue] : request.headers.entries()) {
+    // Leading and trailing whitespace is not part of a field value (RFC 9110 5.5); trimming it
+    // forgives the classic token read from a file or variable with a trailing newline.
+    std::string_view value = rawValue;
+    while (!value.empty() && std::string_view(" \t\r\n").find(value.front()) != value.npos)
+      value.remove_prefix(1);
+    while (!value.empty() && std::string_view(" \t\r\n").find(value.back()) != value.npos)
+      value.remove_suffix(1);
     auto bad = [](std::string_view s) {
       return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
     };
-    // A CR or LF would let a header value inject further headers or a second request. This is
-    // a caller bug (config validation should have caught it), and the value is never echoed.
-    if (name.empty() || bad(name) || bad(value) || name.find(':') != std::string::npos)
-      throw std::invalid_argument("request header name or value contains forbidden characters");
+    // A CR or LF inside would let a value inject further headers or a second request. That is a
+    // caller bug (config validation rejects it), so it throws; the value is never echoed.
+    if (name.empty() || bad(name) || bad(value) || name.find_first_of(": \t") != std::string::npos)
+      throw std::invalid_argument("request header " +
+                                  (bad(name) ? std::string("name") : "\"" + name + "\"") +
+                                  ": contains CR, LF, NUL or (in the name) a colon or whitespace");
     if (common::iequals(name, "host") || common::iequals(name, "content-length") ||
         common::iequals(name, "transfer-encoding"))
       continue;
     if (common::iequals(name, "user-agent"))
       userAgentGiven = true;
-    req.insert(name, value);
+    req.insert(name, beast::string_view(value.data(), value.size()));
   }
   if (!userAgentGiven)
     req.set(http::field::user_agent, options.userAgent);

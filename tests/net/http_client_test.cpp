@@ -151,6 +151,46 @@ TEST_F(ClientTest, ContentLengthResponseAndRequestShape) {
   EXPECT_EQ(seen->substr(seen->size() - 6), "\r\n\r\n{}");
 }
 
+TEST_F(ClientTest, HeaderValuesAreTrimmedAndInjectionIsRefused) {
+  auto seen = std::make_shared<std::string>();
+  serve([seen](tcp::socket s, int) -> Awaitable<void> {
+    std::string buffer;
+    *seen = co_await readRequest(s, buffer);
+    co_await writeAll(s, okResponse("ok"));
+  });
+  Client client(io_.get_executor());
+  Request req = request();
+  req.headers.add("Authorization", "Bearer abc\n"); // a token file's trailing newline
+  req.headers.add("User-Agent", "custom/1");
+  auto result = run(client.send(req, Steady::now() + 2s));
+  ASSERT_TRUE(result.has_value()) << result.error().detail;
+  EXPECT_NE(seen->find("Authorization: Bearer abc\r\n"), std::string::npos) << *seen;
+  EXPECT_NE(seen->find("User-Agent: custom/1\r\n"), std::string::npos);
+  EXPECT_EQ(seen->find("mcpwatch/"), std::string::npos);
+
+  Request evil = request();
+  evil.headers.add("X-Token", "secret-value\r\nX-Injected: 1");
+  try {
+    run(client.send(evil, Steady::now() + 2s));
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).find("secret-value"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(*accepted_, 1);
+}
+
+TEST_F(ClientTest, UnresolvableNameIsADnsError) {
+  Client client(io_.get_executor());
+  Request req = request();
+  req.url = Url::parse("http://mcpwatch-test.invalid/mcp").value();
+  auto result = run(client.send(req, Steady::now() + 3s));
+  ASSERT_FALSE(result.has_value());
+  if (result.error().kind == NetErrorKind::ConnectTimeout)
+    GTEST_SKIP() << "this machine's resolver does not answer: " << result.error().detail;
+  EXPECT_EQ(result.error().kind, NetErrorKind::DnsError) << result.error().detail;
+  EXPECT_NE(result.error().detail.find("mcpwatch-test.invalid"), std::string::npos);
+}
+
 TEST_F(ClientTest, ChunkedResponse) {
   serve([](tcp::socket s, int) -> Awaitable<void> {
     std::string buffer;
