@@ -12,6 +12,7 @@
 #include <deque>
 #include <filesystem>
 #include <fmt/format.h>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -297,8 +298,10 @@ struct Applier {
 struct Submission {
   WriteOp op;                 // a single queued write (when group is empty and !barrier)
   std::vector<WriteOp> group; // an atomic group from commitNow()
-  std::promise<WriteResult>* done = nullptr;
+  // Called on the writer thread once committed or failed; unset for plain queued writes.
+  std::function<void(WriteResult)> done;
   std::chrono::steady_clock::time_point queuedAt;
+  bool counted = false; // counts against queueCapacity (plain queued writes)
   bool grouped = false;
   bool barrier = false; // flush(): nothing to write, only a completion
   bool durable = false;
@@ -405,6 +408,7 @@ struct Store::Impl {
   }
   void run();
   void commitBatch(std::vector<Submission>& batch);
+  bool submit(Submission& s); // false when closing
   WriteResult submitAndWait(Submission s);
   bool enqueue(WriteOp op);
 
@@ -418,6 +422,8 @@ struct Store::Impl {
       return value;
     } catch (const std::exception& e) {
       return common::unexpected(fmt::format("store: read failed: {}", e.what()));
+    } catch (...) {
+      return common::unexpected(std::string("store: read failed: non-standard exception"));
     }
   }
 };
@@ -439,7 +445,7 @@ void Store::Impl::run() {
         Submission& s = queue.front();
         if (s.urgent)
           --urgent;
-        if (s.done == nullptr)
+        if (s.counted)
           --queuedAsync;
         batch.push_back(std::move(s));
         queue.pop_front();
@@ -483,14 +489,25 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
         errors[i] = e.what();
         if (!writer->inTransaction())
           throw; // SQLite rolled the whole transaction back (I/O error, disk full)
+      } catch (...) {
+        errors[i] = "custom write threw a non-standard exception";
+        if (!writer->inTransaction())
+          throw;
       }
     }
     tx.commit();
-  } catch (const std::exception& e) {
+  } catch (...) {
     ops = 0;
+    std::string why = "unknown error";
+    try {
+      throw;
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+    }
     for (std::size_t i = 0; i < batch.size(); ++i)
       if (!errors[i] && !batch[i].barrier)
-        errors[i] = fmt::format("not committed: {}", e.what());
+        errors[i] = fmt::format("not committed: {}", why);
   }
   ++batches;
   committed += ops;
@@ -500,7 +517,7 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
   std::size_t asyncFailures = 0;
   const std::string* firstFailure = nullptr;
   for (std::size_t i = 0; i < batch.size(); ++i)
-    if (batch[i].done == nullptr && errors[i]) {
+    if (!batch[i].done && errors[i]) {
       ++asyncFailures;
       if (firstFailure == nullptr)
         firstFailure = &*errors[i];
@@ -512,31 +529,45 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Submission& s = batch[i];
-    if (s.done == nullptr)
+    if (!s.done)
       continue;
-    if (errors[i])
-      s.done->set_value(common::unexpected(fmt::format("store: {}", *errors[i])));
-    else
-      s.done->set_value(std::monostate{});
+    try {
+      if (errors[i])
+        s.done(common::unexpected(fmt::format("store: {}", *errors[i])));
+      else
+        s.done(std::monostate{});
+    } catch (const std::exception& e) {
+      // A throwing callback must not take the writer thread (and every later write) down.
+      spdlog::error("store: write completion callback threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("store: write completion callback threw");
+    }
   }
 }
 
-WriteResult Store::Impl::submitAndWait(Submission s) {
-  std::promise<WriteResult> promise;
-  auto future = promise.get_future();
-  s.done = &promise;
+bool Store::Impl::submit(Submission& s) {
   s.urgent = true;
   s.queuedAt = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex);
     if (stopping)
-      return common::unexpected(fmt::format("store: {} is closing", path));
-    if (std::this_thread::get_id() == thread.get_id())
-      return common::unexpected(std::string("store: blocking write from the writer thread"));
+      return false;
     queue.push_back(std::move(s));
     ++urgent;
   }
   work.notify_one();
+  return true;
+}
+
+WriteResult Store::Impl::submitAndWait(Submission s) {
+  if (std::this_thread::get_id() == thread.get_id())
+    return common::unexpected(std::string("store: blocking write from the writer thread"));
+  // The promise lives on this stack frame; the writer fulfils it exactly once before we return.
+  std::promise<WriteResult> promise;
+  auto future = promise.get_future();
+  s.done = [&promise](WriteResult r) { promise.set_value(std::move(r)); };
+  if (!submit(s))
+    return common::unexpected(fmt::format("store: {} is closing", path));
   return future.get();
 }
 
@@ -564,6 +595,7 @@ bool Store::Impl::enqueue(WriteOp op) {
   Submission s;
   s.op = std::move(op);
   s.queuedAt = std::chrono::steady_clock::now();
+  s.counted = true;
   queue.push_back(std::move(s));
   ++queuedAsync;
   const bool wake = queue.size() == 1 || queue.size() >= batchTrigger();
@@ -589,6 +621,10 @@ Store::~Store() {
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
   if (path.empty())
     return common::unexpected(std::string("store: database path is empty"));
+  if (options.queueCapacity == 0 || options.maxBatch == 0 || options.readConnections == 0 ||
+      options.pruneBatch == 0)
+    return common::unexpected(std::string(
+        "store: queueCapacity, maxBatch, readConnections and pruneBatch must be at least 1"));
   try {
     auto writer = std::make_unique<sqlite::Connection>(path, true);
     if (writer->readOnly())
@@ -638,6 +674,16 @@ void Store::flush() {
   s.barrier = true;
   // A closing store has already drained what was queued before; nothing left to wait for.
   (void)impl_->submitAndWait(std::move(s));
+}
+
+void Store::commitAsync(std::vector<WriteOp> ops, std::function<void(WriteResult)> done) {
+  Submission s;
+  s.group = std::move(ops);
+  s.grouped = true;
+  s.durable = true;
+  s.done = done ? std::move(done) : [](WriteResult) {};
+  if (!impl_->submit(s))
+    s.done(common::unexpected(fmt::format("store: {} is closing", impl_->path)));
 }
 
 WriteResult Store::commitNow(std::vector<WriteOp> ops) {

@@ -89,7 +89,9 @@ struct PruneResult {
 //  - record() for checks (queued; probing never waits for the disk);
 //  - openIncidentSync / closeIncidentSync / putServerStateSync, or commitNow() to make several
 //    of them atomic (e.g. the server state and the incident it opened): correctness after a crash
-//    depends on these, so they return only once committed with synchronous=FULL (fsync'd);
+//    depends on these, so they return only once committed with synchronous=FULL (fsync'd, about
+//    a millisecond). From a coroutine on the network loop, prefer commitAsync() and resume from
+//    its callback (post back to your executor) so the loop never waits for an fsync;
 //  - flush() at shutdown is implied by the destructor.
 // Never call a blocking write from inside a CustomWrite (it runs on the writer thread).
 class Store {
@@ -110,6 +112,11 @@ public:
 
   // --- Durable writes: ops applied atomically (all or none), fsync'd before returning ---
   WriteResult commitNow(std::vector<WriteOp> ops);
+  // The same durable, atomic commit without blocking: `done` runs exactly once on the writer thread
+  // after the commit (or at once, with an error, if the store is closing). Keep it short and post
+  // any real work to your own executor. Not bounded by queueCapacity: use it for state changes,
+  // not for per-check traffic.
+  void commitAsync(std::vector<WriteOp> ops, std::function<void(WriteResult)> done);
   WriteResult putServerStateSync(ServerStateRecord state);
   WriteResult openIncidentSync(IncidentRecord incident); // id must be new
   WriteResult closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote = {});

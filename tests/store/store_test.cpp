@@ -847,3 +847,34 @@ TEST_F(StoreTest, CustomReadAndWriteExtendTheStore) {
   auto write = store->read([](sqlite::Connection& c) { c.exec("DELETE FROM extra"); });
   EXPECT_FALSE(write);
 }
+
+TEST_F(StoreTest, CommitAsyncCallsBackOnceCommitted) {
+  auto store = openOrDie(db_);
+  std::promise<WriteResult> first;
+  store->commitAsync({ServerStateRecord{"a", R"({"down":true})", kDay0},
+                      IncidentRecord{"inc_1", "a", kDay0, std::nullopt, "timeout", ""}},
+                     [&](WriteResult r) { first.set_value(std::move(r)); });
+  auto r = first.get_future().get();
+  ASSERT_TRUE(r) << r.error();
+  // Committed before the callback ran: a reader sees it straight away.
+  EXPECT_EQ(store->openIncidents()->size(), 1u);
+  EXPECT_EQ(store->loadServerStates()->size(), 1u);
+
+  std::promise<WriteResult> second;
+  store->commitAsync({CloseIncident{"inc_404", kDay0, ""}},
+                     [&](WriteResult r) { second.set_value(std::move(r)); });
+  auto failed = second.get_future().get();
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().find("inc_404 is not open"), std::string::npos) << failed.error();
+  // A throwing callback is contained; the writer keeps working.
+  store->commitAsync({}, [](WriteResult) { throw std::runtime_error("callback bug"); });
+  EXPECT_TRUE(store->putServerStateSync({"b", "{}", kDay0}));
+}
+
+TEST_F(StoreTest, InvalidOptionsAreRefused) {
+  StoreOptions o;
+  o.queueCapacity = 0;
+  auto store = Store::open(db_.string(), o);
+  ASSERT_FALSE(store);
+  EXPECT_NE(store.error().find("queueCapacity"), std::string::npos);
+}
