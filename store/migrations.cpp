@@ -120,9 +120,46 @@ CREATE TABLE maintenance (
 CREATE INDEX maintenance_end ON maintenance (end_at);
 )sql";
 
+// The alerting outbox (alerting/outbox.cpp): one row per (event, sink), written durably before
+// any network call, plus the sinks (with their settings at trigger time) each incident's trigger
+// went to so its resolve follows them even after a config change.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE alert_outbox (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  incident_id TEXT NOT NULL DEFAULT '',
+  slug TEXT NOT NULL,
+  sink TEXT NOT NULL,
+  sink_settings TEXT NOT NULL CHECK (json_valid(sink_settings)),
+  severity TEXT,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  first_attempt_at INTEGER,
+  next_attempt_at INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  done_at INTEGER,
+  UNIQUE (event_id, sink)
+);
+CREATE INDEX alert_outbox_pending ON alert_outbox (state, sink, slug, id);
+
+CREATE TABLE alert_incident_sinks (
+  incident_id TEXT NOT NULL,
+  sink TEXT NOT NULL,
+  sink_settings TEXT NOT NULL CHECK (json_valid(sink_settings)),
+  severity TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, sink)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
               kV1},
+    Migration{2, "alerting outbox and the sinks each incident's trigger went to", kV2},
 };
 
 } // namespace
