@@ -23,6 +23,20 @@ TEST(ConfigErrors, YamlSyntaxErrorIsOneErrorWithItsLine) {
   EXPECT_TRUE(errors[0].ends_with("(line 4)") || errors[0].ends_with("(line 3)")) << errors[0];
 }
 
+TEST(ConfigErrors, HostileInputIsAnErrorNotACrash) {
+  // Deep nesting is refused by the parser's depth guard, not by running out of stack.
+  auto deep = errorsOf(load("servers: " + std::string(100'000, '[')));
+  ASSERT_EQ(deep.size(), 1u);
+  EXPECT_TRUE(deep[0].starts_with("invalid YAML: ")) << deep[0];
+  std::string garbage;
+  for (int i = 0; i < 4096; ++i)
+    garbage += static_cast<char>((i * 7919) % 256);
+  EXPECT_FALSE(load(garbage));
+  EXPECT_FALSE(load("\t- tab indented\n"));
+  EXPECT_FALSE(load("servers: [*undefined_alias]\n"));
+  EXPECT_EQ(onlyError("? [complex, key]\n: value\n"), "keys must be plain strings (line 1)");
+}
+
 TEST(ConfigErrors, EmptyFileAndWrongTopLevel) {
   EXPECT_EQ(onlyError(""), "the file is empty: expected a mapping of settings (see "
                            "examples/mcpwatch.yaml)");
