@@ -1,1 +1,172 @@
-// placeholder, being written
+// `mcpwatch probe URL`: one probe from the command line, printed for a person or as JSON.
+#include "app/commands.hpp"
+#include "common/duration.hpp"
+#include "common/strings.hpp"
+#include "net/url.hpp"
+#include "prober/probe.hpp"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+namespace mcpwatch::app {
+namespace {
+
+struct ProbeArgs {
+  std::string url;
+  std::string transport = "auto";
+  std::vector<std::string> headers;
+  std::string timeout = "10";
+  bool insecure = false;
+  bool json = false;
+  std::string call;
+  std::string args;
+  std::vector<std::string> acceptVersions;
+};
+
+bool isTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+    return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// "Name: value". The value may be a secret, so errors never quote it.
+std::optional<std::pair<std::string, std::string>> parseHeader(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos)
+    return std::nullopt;
+  auto name = common::trim(text.substr(0, colon));
+  auto value = common::trim(text.substr(colon + 1));
+  if (name.empty() || !std::all_of(name.begin(), name.end(), isTokenChar))
+    return std::nullopt;
+  for (unsigned char c : value)
+    if ((c < 0x20 && c != '\t') || c == 0x7F)
+      return std::nullopt;
+  return std::make_pair(std::string(name), std::string(value));
+}
+
+// Seconds ("10", "2.5") or a duration ("500ms", "1m").
+std::optional<std::chrono::milliseconds> parseTimeout(std::string_view text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  std::optional<std::chrono::milliseconds> ms;
+  if (ec == std::errc() && end == text.data() + text.size()) {
+    if (!std::isfinite(seconds) || seconds <= 0 || seconds > 86400)
+      return std::nullopt;
+    ms = std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+  } else {
+    ms = common::parseDuration(text);
+  }
+  if (!ms || ms->count() <= 0 || *ms > std::chrono::hours(24))
+    return std::nullopt;
+  return ms;
+}
+
+int usage(const std::string& message) {
+  std::fprintf(stderr, "mcpwatch probe: %s\n", message.c_str());
+  return 2;
+}
+
+int runProbe(const ProbeArgs& a) {
+  prober::ProbeOptions options;
+  if (!net::Url::parse(a.url))
+    return usage("URL must be an absolute http:// or https:// URL without credentials");
+  options.url = a.url;
+
+  auto transport = prober::parseTransport(a.transport);
+  if (!transport)
+    return usage("--transport must be one of auto, modern, streamable-http, sse");
+  options.transport = *transport;
+
+  for (std::size_t i = 0; i < a.headers.size(); ++i) {
+    auto header = parseHeader(a.headers[i]);
+    if (!header)
+      return usage("--header #" + std::to_string(i + 1) + " is not of the form 'Name: value'");
+    options.headers.push_back(std::move(*header));
+  }
+
+  auto timeout = parseTimeout(a.timeout);
+  if (!timeout)
+    return usage("--timeout must be a positive number of seconds (or a duration like 500ms), "
+                 "at most one day");
+  options.timeout = *timeout;
+  options.insecure = a.insecure;
+
+  if (!a.acceptVersions.empty()) {
+    for (const auto& v : a.acceptVersions)
+      if (common::trim(v).empty())
+        return usage("--accept-version must not be empty");
+    options.acceptedVersions = a.acceptVersions;
+  }
+
+  if (!a.args.empty() && a.call.empty())
+    return usage("--args needs --call TOOL");
+  if (!a.call.empty()) {
+    prober::ToolCall call;
+    call.name = a.call;
+    if (!a.args.empty()) {
+      common::JsonParseError error;
+      auto parsed = common::parseJson(a.args, &error);
+      if (!parsed)
+        return usage("--args is not valid JSON: " + error.message);
+      if (!parsed->is_object())
+        return usage("--args must be a JSON object");
+      call.arguments = std::move(*parsed);
+    }
+    options.call = std::move(call);
+  }
+
+  asio::io_context io;
+  std::optional<prober::ProbeResult> result;
+  std::exception_ptr failure;
+  asio::co_spawn(io, prober::probe(std::move(options)),
+                 [&](std::exception_ptr e, prober::ProbeResult r) {
+                   failure = e;
+                   if (!e)
+                     result = std::move(r);
+                 });
+  io.run();
+  if (failure || !result) {
+    std::fprintf(stderr, "mcpwatch probe: internal error\n");
+    return 1;
+  }
+  if (a.json) {
+    auto text =
+        prober::toJson(*result).dump(-1, ' ', false, common::Json::error_handler_t::replace);
+    std::printf("%s\n", text.c_str());
+  } else {
+    std::fputs(prober::toText(*result).c_str(), stdout);
+  }
+  std::fflush(stdout);
+  return result->ok ? 0 : 1;
+}
+
+} // namespace
+
+void addProbeCommand(CLI::App& app, int& exitCode) {
+  auto* cmd = app.add_subcommand("probe", "Probe one MCP server once and print the result "
+                                          "(exit 0 up, 1 down, 2 usage error)");
+  auto a = std::make_shared<ProbeArgs>();
+  cmd->add_option("url", a->url, "MCP endpoint URL, e.g. https://host/mcp or http://host/sse")
+      ->required();
+  cmd->add_option("--transport", a->transport, "auto | modern | streamable-http | sse")
+      ->capture_default_str();
+  cmd->add_option("--header", a->headers,
+                  "Extra request header 'Name: value' (repeatable; values are never printed)")
+      ->allow_extra_args(false);
+  cmd->add_option("--timeout", a->timeout, "Whole-probe deadline in seconds (or 500ms, 1m)")
+      ->capture_default_str();
+  cmd->add_flag("--insecure", a->insecure, "Skip TLS certificate and host-name verification");
+  cmd->add_flag("--json", a->json, "Print the result as one JSON object");
+  cmd->add_option("--call", a->call, "Call this tool after listing (synthetic check)");
+  cmd->add_option("--args", a->args, "JSON object of arguments for --call");
+  cmd->add_option("--accept-version", a->acceptVersions,
+                  "Accepted protocol version (repeatable; replaces the default list)")
+      ->allow_extra_args(false);
+  cmd->callback([a, &exitCode] { exitCode = runProbe(*a); });
+}
+
+} // namespace mcpwatch::app
