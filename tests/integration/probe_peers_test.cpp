@@ -3,6 +3,7 @@
 #include "tests/integration/probe_run.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace mcpwatch::integration {
@@ -261,11 +262,18 @@ TEST_F(RealPeers, BearerTokenIsSentButNeverShown) {
 }
 
 TEST_F(RealPeers, HumanOutputShowsTheStatusAndSetsTheExitCode) {
-  // Assumption: the readable output's first line says "up"/"down", and a failure names its reason.
+  // Assumption: the readable output's first line says up/down (any case), and a failure names its
+  // reason.
+  auto firstLineLower = [](const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    for (auto& c : line)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return line;
+  };
   auto up = testsupport::runMcpwatch({"probe", peer(V1Json).url("/mcp")});
   ASSERT_TRUE(up) << up.error();
   EXPECT_EQ(up->exitCode(), 0) << up->out << up->err;
-  const std::string upFirst = up->out.substr(0, up->out.find('\n'));
+  const std::string upFirst = firstLineLower(up->out);
   EXPECT_NE(upFirst.find("up"), std::string::npos) << up->out;
   ASSERT_FALSE(up->out.empty());
   EXPECT_NE(up->out.front(), '{') << "human output must not be JSON";
@@ -276,7 +284,7 @@ TEST_F(RealPeers, HumanOutputShowsTheStatusAndSetsTheExitCode) {
       {"probe", "http://127.0.0.1:" + std::to_string(*refusedPort) + "/mcp", "--timeout", "5"});
   ASSERT_TRUE(down) << down.error();
   EXPECT_EQ(down->exitCode(), 1) << down->out << down->err;
-  const std::string downFirst = down->out.substr(0, down->out.find('\n'));
+  const std::string downFirst = firstLineLower(down->out);
   EXPECT_NE(downFirst.find("down"), std::string::npos) << down->out;
   EXPECT_NE(down->out.find("connect_refused"), std::string::npos) << down->out;
 }
