@@ -663,9 +663,11 @@ DiscoverDecision decideDiscover(const Reply& reply, std::string_view sentVersion
   switch (reply.kind) {
   case Reply::Kind::Failure: {
     const auto r = reply.failure.reason;
-    // Auth and rate limits answer every era alike; falling back would only repeat them.
-    if (r == FailureReason::AuthRequired || r == FailureReason::Forbidden ||
-        r == FailureReason::RateLimited || r == FailureReason::ResponseTooLarge)
+    // Only an answer that is "not this era" falls back. Network errors, auth and rate limits
+    // would answer every era alike; trying again would only repeat them.
+    bool notModern = r == FailureReason::NotMcp || r == FailureReason::HttpError ||
+                     r == FailureReason::InvalidResponse;
+    if (!notModern || reply.httpStatus == 0)
       return {V::Stop, {}, reply.failure};
     return {V::Legacy, {}, reply.failure};
   }

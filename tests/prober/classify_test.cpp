@@ -492,6 +492,17 @@ TEST(DecideDiscover, AuthAndRateLimitStop) {
     EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Stop);
     EXPECT_EQ(d.failure->reason, reason);
   }
+  for (auto reason : {FailureReason::ConnectRefused, FailureReason::Timeout,
+                      FailureReason::DnsError, FailureReason::TlsCertificateInvalid,
+                      FailureReason::ResponseTooLarge, FailureReason::ConnectionClosed}) {
+    auto d = decideDiscover(failureReply({reason, "x", {}, {}, {}}), "2026-07-28", kAccepted,
+                            {"2026-07-28"});
+    EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Stop) << toString(reason);
+  }
+  // A malformed HTTP answer (no status) is a network-level failure too.
+  auto malformed = decideDiscover(failureReply({FailureReason::InvalidResponse, "x", {}, {}, {}}),
+                                  "2026-07-28", kAccepted, {"2026-07-28"});
+  EXPECT_EQ(malformed.verdict, DiscoverDecision::Verdict::Stop);
   auto mismatch = decideDiscover(errorReply(400, R"({"code":-32020,"message":"HeaderMismatch"})"),
                                  "2026-07-28", kAccepted, {"2026-07-28"});
   EXPECT_EQ(mismatch.verdict, DiscoverDecision::Verdict::Stop);
