@@ -383,8 +383,16 @@ ServerResponse DemoMcp::handleMcpPost(const ServerRequest& req) {
         meta = &*m;
       }
     }
-    modern = *method == "server/discover" ||
-             (meta != nullptr && meta->contains(std::string(kMetaVersion)));
+    auto version = meta != nullptr ? meta->find(std::string(kMetaVersion)) : Json::const_iterator();
+    const bool hasVersion = meta != nullptr && version != meta->end();
+    // A request that names a legacy version in both places belongs to the legacy path (the
+    // discover result offers 2025-11-25 there); answering -32022 would send the client in
+    // circles.
+    auto header = req.header("MCP-Protocol-Version");
+    const bool legacyVersion = hasVersion && version->is_string() &&
+                               isLegacyVersion(version->get<std::string>()) &&
+                               (!header || *header == version->get<std::string>());
+    modern = !legacyVersion && (*method == "server/discover" || hasVersion);
   }
   return modern ? handleModern(req, msg) : handleLegacy(req, msg);
 }

@@ -140,6 +140,27 @@ TEST(DemoMcpInput, HostileBodiesGetJsonRpcErrorsNotCrashes) {
   }
 }
 
+TEST(DemoMcpEras, ModernShapedRequestInALegacyVersionTakesTheLegacyPath) {
+  auto clock = std::make_shared<common::FakeClock>();
+  DemoMcp mcp(clock);
+  auto discover = [&](const std::string& headerVersion, const std::string& metaVersion) {
+    net::ServerRequest req = mcpPost(
+        {{"jsonrpc", "2.0"},
+         {"id", 1},
+         {"method", "server/discover"},
+         {"params", {{"_meta", {{"io.modelcontextprotocol/protocolVersion", metaVersion}}}}}});
+    req.headers.add("MCP-Protocol-Version", headerVersion);
+    req.headers.add("Mcp-Method", "server/discover");
+    auto r = mcp.handle(req);
+    return std::make_pair(r.status, common::parseJson(r.body).value()["error"]["code"]);
+  };
+  // 2025-11-25 is served through initialize: no session yet, so the legacy "session required".
+  EXPECT_EQ(discover("2025-11-25", "2025-11-25"), std::make_pair(400, Json(-32000)));
+  // Disagreeing versions are still a header mismatch, unknown ones still -32022.
+  EXPECT_EQ(discover("2026-07-28", "2025-11-25"), std::make_pair(400, Json(-32020)));
+  EXPECT_EQ(discover("1999-01-01", "1999-01-01"), std::make_pair(400, Json(-32022)));
+}
+
 TEST(DemoTools, ResultsAndArgumentErrors) {
   common::FakeClock clock(common::WallTime{} + std::chrono::seconds(1'795'000'000));
   auto call = [&](const std::string& name, const Json& args) {
