@@ -326,6 +326,10 @@ ServerResponse DemoMcp::handle(const ServerRequest& req) {
     }
     return methodNotAllowed("GET"); // GET /sse is served by the stream side
   }
+  if ((path == "/demo/outage" || path == "/demo/drift") && req.method != "GET" &&
+      !originAllowed(req)) {
+    return ServerResponse::text(403, "Forbidden: invalid Origin header\n"); // no cross-site CSRF
+  }
   if (path == "/demo/outage") {
     return handleOutage(req);
   }

@@ -450,6 +450,12 @@ TEST_F(DemoServerTest, OutageAnswers503ThenRecovers) {
   EXPECT_EQ(ended->status, 200);
   EXPECT_EQ(modern("server/discover").status, 200);
 
+  auto crossSite =
+      roundTrip(port_, "POST", "/demo/outage?seconds=5", {{"Origin", "https://evil.example"}});
+  ASSERT_TRUE(crossSite);
+  EXPECT_EQ(crossSite->status, 403);
+  EXPECT_EQ(modern("server/discover").status, 200);
+
   for (const char* bad : {"/demo/outage?seconds=0", "/demo/outage?seconds=abc",
                           "/demo/outage?seconds=-5", "/demo/outage?seconds=99999999999999999999"}) {
     auto r = roundTrip(port_, "POST", bad);

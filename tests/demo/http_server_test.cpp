@@ -303,6 +303,17 @@ TEST(HttpServer, StreamedResponseDeliversChunksOverTime) {
   EXPECT_TRUE(c.waitClosed());
 }
 
+TEST(HttpServer, Http10StreamEndsWithTheConnection) {
+  RunningServer s([](const ServerRequest& r, ResponseWriter& w) { return streamThree(r, w); });
+  TestConnection c(s.port());
+  ASSERT_TRUE(c.send("GET /events HTTP/1.0\r\n\r\n"));
+  auto r = c.readResponse(); // no chunking in HTTP/1.0: the body runs until the close
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(r->header("Transfer-Encoding"));
+  EXPECT_EQ(r->body, "onetwothree");
+}
+
 // Streams until the client leaves; reports that it noticed through `noticed`.
 struct DisconnectProbe {
   std::promise<void> noticed;
