@@ -1,0 +1,438 @@
+// The outbox dispatcher: one loop that sleeps until the earliest due row (or a publish), and
+// per-(sink, server) FIFO delivery with bounded concurrency.
+#include "alerting/alerting.hpp"
+
+#include "alerting/router.hpp"
+#include "common/crypto.hpp"
+#include "common/time.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+#include <mutex>
+#include <set>
+#include <spdlog/spdlog.h>
+
+namespace mcpwatch::alerting {
+
+namespace {
+
+// Attempts in flight at once: per sink (a slow sink cannot take every slot) and overall.
+constexpr int kPerSinkConcurrency = 4;
+constexpr int kMaxConcurrency = 32;
+// The loop re-reads the outbox at least this often, so a wall-clock jump is noticed.
+constexpr auto kMaxSleep = std::chrono::seconds(30);
+// How long run() waits for in-flight attempts after stop().
+constexpr auto kStopGrace = std::chrono::seconds(5);
+
+RetryPolicy policyOf(const config::Config& c) {
+  return {c.alerting.retrySchedule, c.alerting.giveUpAfter};
+}
+
+std::optional<std::string> severityText(const std::optional<config::Severity>& s) {
+  if (!s)
+    return std::nullopt;
+  return std::string(config::toString(*s));
+}
+
+} // namespace
+
+bool TestAlertResult::ok() const {
+  return classify(trigger) == AttemptOutcome::Delivered && resolve &&
+         classify(*resolve) == AttemptOutcome::Delivered;
+}
+
+struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
+  State(asio::any_io_executor executor, const config::Config& cfg, store::Store& st,
+        common::Clock& clk, SinkFactory f)
+      : strand(asio::make_strand(executor)), wake(strand), store(st), clock(clk),
+        factory(std::move(f)), config(cfg) {}
+
+  asio::strand<asio::any_io_executor> strand;
+  asio::steady_timer wake;
+  store::Store& store;
+  common::Clock& clock;
+  const SinkFactory factory;
+
+  mutable std::mutex mu; // guards config and counters (public methods run on any thread)
+  config::Config config;
+  std::map<std::string, std::map<std::string, std::uint64_t>> counters;
+
+  // Strand only.
+  bool stopping = false;
+  bool dirty = false;
+  std::set<std::pair<std::string, std::string>> inFlight; // (sink, slug)
+  std::map<std::string, int> perSink;
+  int total = 0;
+
+  config::Config configCopy() const {
+    std::lock_guard lock(mu);
+    return config;
+  }
+  void count(const std::string& sink, std::string_view outcome) {
+    std::lock_guard lock(mu);
+    ++counters[sink][std::string(outcome)];
+  }
+  void poke() {
+    asio::post(strand, [self = shared_from_this()] {
+      self->dirty = true;
+      self->wake.cancel();
+    });
+  }
+
+  std::unique_ptr<Sink> buildSink(const config::SinkConfig& sink, std::string& error) {
+    auto it = factory.find(sink.type());
+    if (it == factory.end()) {
+      error = fmt::format("sink type '{}' is not available in this build", sink.type());
+      return nullptr;
+    }
+    SinkContext context{strand, &clock, configCopy().web.publicUrl};
+    auto built = it->second(sink, context);
+    if (!built)
+      error = fmt::format("sink type '{}' could not be built", sink.type());
+    return built;
+  }
+
+  Awaitable<void> loop();
+  Awaitable<void> attempt(OutboxRow row);
+};
+
+Awaitable<void> Alerting::State::loop() {
+  auto self = shared_from_this();
+  while (!stopping) {
+    dirty = false;
+    std::optional<common::WallTime> earliest;
+    auto heads = outbox::pendingHeads(store);
+    if (!heads) {
+      spdlog::error("alerting: reading the outbox failed: {}", heads.error());
+      earliest = clock.now() + std::chrono::seconds(1);
+    } else {
+      const auto now = clock.now();
+      for (auto& row : heads.value()) {
+        const auto key = std::make_pair(row.sink, row.slug);
+        if (inFlight.count(key))
+          continue;
+        if (row.nextAttemptAt > now) {
+          earliest = earliest ? std::min(*earliest, row.nextAttemptAt) : row.nextAttemptAt;
+          continue;
+        }
+        // A due row without a free slot waits for an attempt to finish (which wakes the loop).
+        if (perSink[row.sink] >= kPerSinkConcurrency || total >= kMaxConcurrency)
+          continue;
+        inFlight.insert(key);
+        ++perSink[row.sink];
+        ++total;
+        asio::co_spawn(strand, attempt(std::move(row)), asio::detached);
+      }
+    }
+    if (dirty || stopping)
+      continue;
+    auto sleep = std::chrono::steady_clock::duration(kMaxSleep);
+    if (earliest) {
+      const auto wait = *earliest - clock.now();
+      sleep = std::clamp<std::chrono::steady_clock::duration>(
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(wait),
+          std::chrono::steady_clock::duration::zero(), sleep);
+    }
+    wake.expires_after(sleep);
+    boost::system::error_code ec;
+    co_await wake.async_wait(redirect_error(use_awaitable, ec));
+  }
+  // Let in-flight attempts record their outcome so they are not repeated after a restart.
+  const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+  while (total > 0 && std::chrono::steady_clock::now() < deadline) {
+    wake.expires_after(std::chrono::milliseconds(10));
+    boost::system::error_code ec;
+    co_await wake.async_wait(redirect_error(use_awaitable, ec));
+  }
+}
+
+Awaitable<void> Alerting::State::attempt(OutboxRow row) {
+  auto self = shared_from_this();
+  const auto started = clock.now();
+  AttemptResult result;
+  std::optional<AttemptOutcome> forced;
+  std::string buildError;
+  auto settings = common::parseJson(row.sinkSettings);
+  auto sinkConfig = settings ? sinkSettingsFromJson(*settings) : std::nullopt;
+  std::unique_ptr<Sink> sink;
+  if (!sinkConfig)
+    buildError = "the stored sink settings are unreadable";
+  else
+    sink = buildSink(*sinkConfig, buildError);
+  if (!sink) {
+    // Retrying cannot help: fail the row so the next one for this (sink, server) can proceed.
+    forced = AttemptOutcome::Permanent;
+    result.error = buildError;
+  } else {
+    Delivery delivery{row.eventId, row.eventType, row.slug, row.body,
+                      row.severity ? parseSeverity(*row.severity) : std::nullopt};
+    result = co_await sink->deliver(std::move(delivery));
+  }
+  const auto now = clock.now();
+  const auto outcome = forced.value_or(classify(result));
+  const auto first = row.firstAttemptAt.value_or(started);
+  const int attempts = row.attempts + 1;
+  const auto step =
+      nextStep(policyOf(configCopy()), outcome, attempts, first, now, result.retryAfter);
+  RowState state = RowState::Pending;
+  common::WallTime next = row.nextAttemptAt;
+  std::optional<common::WallTime> doneAt = now;
+  switch (step.kind) {
+  case NextKind::Delivered:
+    state = RowState::Delivered;
+    spdlog::info("alerting: {} {} delivered to sink {} for {} (attempt {}, HTTP {})", row.eventType,
+                 row.eventId, row.sink, row.slug, attempts, result.status.value_or(0));
+    break;
+  case NextKind::RetryAt:
+    next = step.at;
+    doneAt.reset();
+    spdlog::warn("alerting: {} {} to sink {} for {} failed (attempt {}): {}; retrying at {}",
+                 row.eventType, row.eventId, row.sink, row.slug, attempts, result.error,
+                 common::formatRfc3339Millis(step.at));
+    break;
+  case NextKind::Permanent:
+    state = RowState::Failed;
+    spdlog::error("alerting: {} {} to sink {} for {} refused permanently (attempt {}): {}",
+                  row.eventType, row.eventId, row.sink, row.slug, attempts, result.error);
+    break;
+  case NextKind::DeadLetter:
+    state = RowState::Dead;
+    spdlog::error("alerting: {} {} to sink {} for {} dead-lettered after {} attempts since {}: "
+                  "{}",
+                  row.eventType, row.eventId, row.sink, row.slug, attempts,
+                  common::formatRfc3339(first), result.error);
+    break;
+  }
+  count(row.sink, toString(step.kind));
+  auto committed = store.commitNow({outbox::updateAfterAttempt(
+      row.id, state, attempts, first, next, result.status, result.error, doneAt)});
+  if (!committed) {
+    spdlog::error("alerting: recording the outcome of {} for sink {} failed: {}", row.eventId,
+                  row.sink, committed.error());
+    // Hold the pair back a little so a broken disk does not turn into a resend storm.
+    asio::steady_timer pause(strand, std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await pause.async_wait(redirect_error(use_awaitable, ec));
+  }
+  inFlight.erase({row.sink, row.slug});
+  --perSink[row.sink];
+  --total;
+  dirty = true;
+  wake.cancel();
+}
+
+Alerting::Alerting(asio::any_io_executor executor, const config::Config& config,
+                   store::Store& store, common::Clock& clock, SinkFactory factory)
+    : state_(
+          std::make_shared<State>(std::move(executor), config, store, clock, std::move(factory))) {}
+
+Alerting::~Alerting() {
+  stop();
+}
+
+std::vector<std::string> Alerting::checkSinks(const config::Config& config,
+                                              const SinkFactory& factory) {
+  std::vector<std::string> errors;
+  for (const auto& [name, sink] : config.sinks)
+    if (!factory.count(sink.type()))
+      errors.push_back(
+          fmt::format("sinks.{}: type '{}' is not available in this build", name, sink.type()));
+  return errors;
+}
+
+store::WriteResult Alerting::publish(OutboundEvent event) {
+  auto& s = *state_;
+  const auto now = s.clock.now();
+  const std::string body = event.body.dump();
+  auto makeRow = [&](std::string sink, std::string settings, std::optional<std::string> severity) {
+    OutboxRow row;
+    row.eventId = event.id;
+    row.eventType = event.type;
+    row.incidentId = event.incidentId;
+    row.slug = event.serverSlug;
+    row.sink = std::move(sink);
+    row.sinkSettings = std::move(settings);
+    row.severity = std::move(severity);
+    row.body = body;
+    row.createdAt = now;
+    row.nextAttemptAt = now;
+    return row;
+  };
+  std::vector<OutboxRow> rows;
+  std::vector<store::WriteOp> ops;
+  if (event.type == kResolved) {
+    auto sinks = outbox::incidentSinks(s.store, event.incidentId);
+    if (!sinks)
+      return common::unexpected("alerting: reading the sinks of incident " + event.incidentId +
+                                ": " + sinks.error());
+    if (sinks->empty())
+      spdlog::info("alerting: {} for incident {} ({}): its trigger went to no sink, nothing to "
+                   "resolve",
+                   event.type, event.incidentId, event.serverSlug);
+    for (auto& sink : sinks.value())
+      rows.push_back(makeRow(sink.sink, sink.sinkSettings, sink.severity));
+  } else {
+    const auto config = s.configCopy();
+    std::vector<IncidentSink> told;
+    for (const auto& target : routeEvent(config, event.type, event.serverSlug, event.serverTags)) {
+      const auto* sink = config.findSink(target.sink);
+      auto settings = sinkSettingsToJson(*sink).dump();
+      told.push_back({target.sink, settings, severityText(target.severity)});
+      rows.push_back(makeRow(target.sink, std::move(settings), severityText(target.severity)));
+    }
+    if (event.type == kTriggered && !event.incidentId.empty())
+      ops.push_back(outbox::recordIncidentSinks(event.incidentId, std::move(told), now));
+    if (rows.empty())
+      spdlog::info("alerting: {} {} for {} matched no route", event.type, event.id,
+                   event.serverSlug);
+  }
+  if (rows.empty() && ops.empty())
+    return std::monostate{};
+  ops.push_back(outbox::insertRows(std::move(rows)));
+  auto committed = s.store.commitNow(std::move(ops));
+  if (!committed)
+    return common::unexpected("alerting: writing " + event.type + " " + event.id +
+                              " to the outbox: " + committed.error());
+  s.poke();
+  return std::monostate{};
+}
+
+Awaitable<void> Alerting::run() {
+  auto self = state_;
+  co_await asio::co_spawn(self->strand, self->loop(), use_awaitable);
+}
+
+void Alerting::reload(const config::Config& config) {
+  {
+    std::lock_guard lock(state_->mu);
+    state_->config = config;
+  }
+  state_->poke();
+}
+
+void Alerting::stop() {
+  asio::post(state_->strand, [self = state_] {
+    self->stopping = true;
+    self->wake.cancel();
+  });
+}
+
+AlertingStats Alerting::stats() const {
+  AlertingStats out;
+  const auto config = state_->configCopy();
+  for (const auto& [name, sink] : config.sinks)
+    out.sinks[name];
+  if (auto counts = outbox::countsBySink(state_->store)) {
+    for (const auto& [name, c] : counts.value()) {
+      auto& s = out.sinks[name];
+      s.pending = c.pending;
+      s.dead = c.dead;
+      s.failed = c.failed;
+    }
+  } else {
+    spdlog::error("alerting: reading outbox counts failed: {}", counts.error());
+  }
+  std::lock_guard lock(state_->mu);
+  for (const auto& [name, byOutcome] : state_->counters)
+    out.sinks[name].attempts = byOutcome;
+  return out;
+}
+
+namespace {
+
+common::Json testBody(std::string_view type, const std::string& eventId,
+                      const std::string& incidentId, const config::ServerConfig& server,
+                      const std::string& publicUrl, common::WallTime now) {
+  const bool resolved = type == kResolved;
+  common::Json body = {
+      {"id", eventId},
+      {"type", std::string(type)},
+      {"occurred_at", common::formatRfc3339(now)},
+      {"incident_id", incidentId},
+      {"server_slug", server.slug},
+      {"server_name", server.name},
+      {"check_url", server.url},
+      {"server_tags", server.tags},
+      {"failure_reason", "test"},
+      {"failure_detail", "test alert sent by mcpwatch test-alert; no action needed"},
+      {"consecutive_failures", resolved ? 0 : 1},
+      {"recent_failures", common::Json::array()},
+      {"down_since", common::formatRfc3339(now)},
+      {"duration_seconds", resolved ? common::Json(0) : common::Json(nullptr)},
+      {"response_time_ms", nullptr},
+      {"protocol_version", nullptr},
+      {"status_url", publicUrl + "/status/" + server.slug},
+      {"test", true}};
+  return body;
+}
+
+} // namespace
+
+Awaitable<common::Expected<std::vector<TestAlertResult>, std::string>>
+Alerting::testAlert(std::optional<std::string> serverSlug, std::optional<std::string> sinkName) {
+  auto self = state_;
+  co_await asio::post(self->strand, use_awaitable);
+  const auto config = self->configCopy();
+  config::ServerConfig server;
+  if (serverSlug) {
+    const auto* found = config.findServer(*serverSlug);
+    if (!found)
+      co_return common::unexpected("no server '" + *serverSlug + "' in the config");
+    server = *found;
+  } else {
+    server.slug = "mcpwatch-test";
+    server.name = "mcpwatch test alert";
+    server.url = config.web.publicUrl;
+  }
+  std::vector<config::RouteTarget> targets;
+  if (serverSlug)
+    targets = routeEvent(config, kTriggered, server.slug, server.tags);
+  else
+    for (const auto& [name, sink] : config.sinks)
+      targets.push_back({name, std::nullopt});
+  if (sinkName) {
+    if (!config.findSink(*sinkName))
+      co_return common::unexpected("no sink '" + *sinkName + "' in the config");
+    std::optional<config::Severity> severity;
+    for (const auto& t : targets)
+      if (t.sink == *sinkName)
+        severity = t.severity;
+    targets = {{*sinkName, severity}};
+  }
+  if (targets.empty())
+    co_return common::unexpected(serverSlug ? "no route sends alerts for '" + *serverSlug + "'"
+                                            : std::string("the config has no sinks"));
+  const auto suffix = common::randomHex(8);
+  const std::string incidentId = "inc_test_" + suffix;
+  std::vector<TestAlertResult> results;
+  for (const auto& target : targets) {
+    TestAlertResult r;
+    r.sink = target.sink;
+    std::string error;
+    auto sink = self->buildSink(*config.findSink(target.sink), error);
+    if (!sink) {
+      r.trigger.error = error;
+      results.push_back(std::move(r));
+      continue;
+    }
+    for (auto type : {kTriggered, kResolved}) {
+      const auto eventId = fmt::format("evt_test_{}_{}", suffix, type == kTriggered ? "t" : "r");
+      const auto body =
+          testBody(type, eventId, incidentId, server, config.web.publicUrl, self->clock.now());
+      // A named argument: g++ 12 destroys a braced temporary coroutine argument twice.
+      Delivery delivery{eventId, std::string(type), server.slug, body.dump(), target.severity};
+      auto result = co_await sink->deliver(std::move(delivery));
+      if (type == kTriggered) {
+        r.trigger = std::move(result);
+        if (classify(r.trigger) != AttemptOutcome::Delivered)
+          break;
+      } else {
+        r.resolve = std::move(result);
+      }
+    }
+    results.push_back(std::move(r));
+  }
+  co_return results;
+}
+
+} // namespace mcpwatch::alerting

@@ -1,0 +1,197 @@
+// The outbox tables' SQL; the dispatcher in alerting.cpp decides what to do with the rows.
+#include "alerting/outbox.hpp"
+
+#include "store/sqlite.hpp"
+
+namespace mcpwatch::alerting {
+
+std::string_view toString(RowState state) {
+  switch (state) {
+  case RowState::Pending:
+    return "pending";
+  case RowState::Delivered:
+    return "delivered";
+  case RowState::Failed:
+    return "failed";
+  case RowState::Dead:
+    return "dead";
+  }
+  return "pending";
+}
+
+namespace outbox {
+namespace {
+
+std::int64_t toMs(common::WallTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+common::WallTime fromMs(std::int64_t ms) {
+  return common::WallTime(
+      std::chrono::duration_cast<common::WallTime::duration>(std::chrono::milliseconds(ms)));
+}
+RowState parseState(const std::string& s) {
+  if (s == "delivered")
+    return RowState::Delivered;
+  if (s == "failed")
+    return RowState::Failed;
+  if (s == "dead")
+    return RowState::Dead;
+  return RowState::Pending;
+}
+
+constexpr std::string_view kColumns =
+    "id, event_id, event_type, incident_id, slug, sink, sink_settings, severity, body, state, "
+    "attempts, created_at, first_attempt_at, next_attempt_at, last_status, last_error";
+
+OutboxRow readRow(store::sqlite::Statement& s) {
+  OutboxRow r;
+  r.id = s.int64(0);
+  r.eventId = s.text(1);
+  r.eventType = s.text(2);
+  r.incidentId = s.text(3);
+  r.slug = s.text(4);
+  r.sink = s.text(5);
+  r.sinkSettings = s.text(6);
+  r.severity = s.optText(7);
+  r.body = s.text(8);
+  r.state = parseState(s.text(9));
+  r.attempts = static_cast<int>(s.int64(10));
+  r.createdAt = fromMs(s.int64(11));
+  if (auto v = s.optInt64(12))
+    r.firstAttemptAt = fromMs(*v);
+  r.nextAttemptAt = fromMs(s.int64(13));
+  if (auto v = s.optInt64(14))
+    r.lastStatus = static_cast<int>(*v);
+  r.lastError = s.text(15);
+  return r;
+}
+
+} // namespace
+
+store::WriteOp insertRows(std::vector<OutboxRow> rows) {
+  return store::CustomWrite{[rows = std::move(rows)](store::sqlite::Connection& c) {
+    for (const auto& r : rows) {
+      // OR IGNORE: publishing the same event twice (a daemon retry) must not deliver it twice.
+      auto s = c.use("INSERT OR IGNORE INTO alert_outbox (event_id, event_type, incident_id, slug, "
+                     "sink, sink_settings, severity, body, state, attempts, created_at, "
+                     "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)");
+      s->bind(1, r.eventId)
+          .bind(2, r.eventType)
+          .bind(3, r.incidentId)
+          .bind(4, r.slug)
+          .bind(5, r.sink)
+          .bind(6, r.sinkSettings)
+          .bind(7, r.severity)
+          .bind(8, r.body)
+          .bind(9, toMs(r.createdAt))
+          .bind(10, toMs(r.nextAttemptAt));
+      s->run();
+    }
+  }};
+}
+
+store::WriteOp recordIncidentSinks(std::string incidentId, std::vector<IncidentSink> sinks,
+                                   common::WallTime at) {
+  return store::CustomWrite{[incidentId = std::move(incidentId), sinks = std::move(sinks),
+                             at](store::sqlite::Connection& c) {
+    for (const auto& s : sinks) {
+      // A repeated trigger for the same incident keeps the first record: that is what PagerDuty
+      // was told, so that is where the resolve must go.
+      auto st = c.use("INSERT OR IGNORE INTO alert_incident_sinks (incident_id, sink, "
+                      "sink_settings, severity, created_at) VALUES (?, ?, ?, ?, ?)");
+      st->bind(1, incidentId).bind(2, s.sink).bind(3, s.sinkSettings).bind(4, s.severity);
+      st->bind(5, toMs(at));
+      st->run();
+    }
+  }};
+}
+
+store::WriteOp updateAfterAttempt(std::int64_t id, RowState state, int attempts,
+                                  common::WallTime firstAttemptAt, common::WallTime nextAttemptAt,
+                                  std::optional<int> lastStatus, std::string lastError,
+                                  std::optional<common::WallTime> doneAt) {
+  return store::CustomWrite{[=, lastError = std::move(lastError)](store::sqlite::Connection& c) {
+    auto s =
+        c.use("UPDATE alert_outbox SET state = ?, attempts = ?, first_attempt_at = ?, "
+              "next_attempt_at = ?, last_status = ?, last_error = ?, done_at = ? WHERE id = ?");
+    s->bind(1, toString(state))
+        .bind(2, attempts)
+        .bind(3, toMs(firstAttemptAt))
+        .bind(4, toMs(nextAttemptAt))
+        .bind(5, lastStatus)
+        .bind(6, lastError);
+    if (doneAt)
+      s->bind(7, toMs(*doneAt));
+    else
+      s->bindNull(7);
+    s->bind(8, id);
+    s->run();
+  }};
+}
+
+store::Result<std::vector<OutboxRow>> pendingHeads(store::Store& store) {
+  std::vector<OutboxRow> rows;
+  auto r = store.read([&](store::sqlite::Connection& c) {
+    auto s = c.use(std::string("SELECT ") + std::string(kColumns) +
+                   " FROM alert_outbox WHERE id IN (SELECT MIN(id) FROM alert_outbox WHERE "
+                   "state = 'pending' GROUP BY sink, slug) ORDER BY next_attempt_at, id");
+    while (s->step())
+      rows.push_back(readRow(*s));
+  });
+  if (!r)
+    return common::unexpected(r.error());
+  return rows;
+}
+
+store::Result<std::vector<IncidentSink>> incidentSinks(store::Store& store,
+                                                       const std::string& incidentId) {
+  std::vector<IncidentSink> out;
+  auto r = store.read([&](store::sqlite::Connection& c) {
+    auto s = c.use("SELECT sink, sink_settings, severity FROM alert_incident_sinks WHERE "
+                   "incident_id = ? ORDER BY sink");
+    s->bind(1, incidentId);
+    while (s->step())
+      out.push_back({s->text(0), s->text(1), s->optText(2)});
+  });
+  if (!r)
+    return common::unexpected(r.error());
+  return out;
+}
+
+store::Result<std::map<std::string, SinkCounts>> countsBySink(store::Store& store) {
+  std::map<std::string, SinkCounts> out;
+  auto r = store.read([&](store::sqlite::Connection& c) {
+    auto s = c.use("SELECT sink, state, COUNT(*) FROM alert_outbox WHERE state != 'delivered' "
+                   "GROUP BY sink, state");
+    while (s->step()) {
+      auto& counts = out[s->text(0)];
+      const auto state = parseState(s->text(1));
+      const auto n = s->int64(2);
+      if (state == RowState::Pending)
+        counts.pending = n;
+      else if (state == RowState::Dead)
+        counts.dead = n;
+      else if (state == RowState::Failed)
+        counts.failed = n;
+    }
+  });
+  if (!r)
+    return common::unexpected(r.error());
+  return out;
+}
+
+store::Result<std::vector<OutboxRow>> allRows(store::Store& store) {
+  std::vector<OutboxRow> rows;
+  auto r = store.read([&](store::sqlite::Connection& c) {
+    auto s =
+        c.use(std::string("SELECT ") + std::string(kColumns) + " FROM alert_outbox ORDER BY id");
+    while (s->step())
+      rows.push_back(readRow(*s));
+  });
+  if (!r)
+    return common::unexpected(r.error());
+  return rows;
+}
+
+} // namespace outbox
+} // namespace mcpwatch::alerting

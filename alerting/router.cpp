@@ -1,0 +1,27 @@
+// Routing of events to sinks, a pure function of the config.
+#include "alerting/router.hpp"
+
+namespace mcpwatch::alerting {
+
+std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::string_view type,
+                                            const std::string& serverSlug,
+                                            const std::vector<std::string>& serverTags) {
+  config::ServerConfig server;
+  server.slug = serverSlug;
+  server.tags = serverTags;
+  std::vector<config::RouteTarget> out;
+  for (auto& target : config::routeTargets(config.routes, server)) {
+    const auto* sink = config.findSink(target.sink);
+    if (!sink)
+      continue;
+    if (type == kDrifted) {
+      if (const auto* pd = std::get_if<config::PagerDutySinkConfig>(&sink->settings);
+          pd && !pd->changeEvents)
+        continue;
+    }
+    out.push_back(std::move(target));
+  }
+  return out;
+}
+
+} // namespace mcpwatch::alerting

@@ -1,0 +1,17 @@
+// Routing: which sinks (with which severity override) an event goes to under a config.
+#pragma once
+
+#include "alerting/sink.hpp"
+#include "config/config.hpp"
+
+#include <vector>
+
+namespace mcpwatch::alerting {
+
+// Every matching route in order (`continue: false` stops), each sink once, unknown sink names
+// skipped. schema.drifted skips PagerDuty sinks without change_events: it must not page.
+std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::string_view type,
+                                            const std::string& serverSlug,
+                                            const std::vector<std::string>& serverTags);
+
+} // namespace mcpwatch::alerting

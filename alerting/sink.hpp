@@ -1,0 +1,68 @@
+// The event model alerting works on and the Sink interface every delivery channel implements.
+#pragma once
+
+#include "alerting/retry.hpp"
+#include "common/asio.hpp"
+#include "common/clock.hpp"
+#include "common/json.hpp"
+#include "config/config.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcpwatch::alerting {
+
+inline constexpr std::string_view kTriggered = "alert.triggered";
+inline constexpr std::string_view kResolved = "alert.resolved";
+inline constexpr std::string_view kDrifted = "schema.drifted";
+
+// One event as the daemon hands it over: the DESIGN.md section 7 body plus what routing needs.
+struct OutboundEvent {
+  std::string id;         // "evt_..."; stable across retries (webhook-id)
+  std::string type;       // kTriggered, kResolved or kDrifted
+  std::string incidentId; // empty for schema.drifted
+  std::string serverSlug;
+  std::vector<std::string> serverTags;
+  common::Json body; // sent as is by webhook sinks
+};
+
+// One attempt to deliver one event to one sink.
+struct Delivery {
+  std::string eventId;
+  std::string type;
+  std::string serverSlug;
+  std::string body;                         // the exact bytes webhook sinks send
+  std::optional<config::Severity> severity; // the route's override, if any
+};
+
+class Sink {
+public:
+  virtual ~Sink() = default;
+  // One attempt; never throws. Network failures come back as a result without status.
+  virtual Awaitable<AttemptResult> deliver(Delivery delivery) = 0;
+};
+
+// What a sink may need besides its own config.
+struct SinkContext {
+  asio::any_io_executor executor;
+  const common::Clock* clock = nullptr;
+  std::string publicUrl; // web.public_url, for links back to mcpwatch
+};
+
+using SinkBuilder =
+    std::function<std::unique_ptr<Sink>(const config::SinkConfig&, const SinkContext&)>;
+// Sink type ("pagerduty", "webhook", ...) -> builder; the app fills it (DESIGN.md section 2).
+using SinkFactory = std::map<std::string, SinkBuilder, std::less<>>;
+
+// The sink's settings as JSON (secrets included: it is persisted in the outbox so a resolve or a
+// retry uses exactly the settings of the trigger), and back.
+common::Json sinkSettingsToJson(const config::SinkConfig& sink);
+std::optional<config::SinkConfig> sinkSettingsFromJson(const common::Json& json);
+
+std::optional<config::Severity> parseSeverity(std::string_view text);
+
+} // namespace mcpwatch::alerting

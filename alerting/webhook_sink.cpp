@@ -1,0 +1,104 @@
+// The webhook sink (DESIGN.md section 7): signed POST of the exact body.
+#include "alerting/webhook_sink.hpp"
+
+#include "common/crypto.hpp"
+#include "common/strings.hpp"
+
+#include <fmt/format.h>
+
+namespace mcpwatch::alerting {
+namespace {
+
+// Error bodies go into logs: keep them short, one line, valid UTF-8.
+std::string shortBody(std::string_view body) {
+  std::string out = common::truncateCodePoints(body, 300);
+  for (auto& c : out)
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+  return out;
+}
+
+} // namespace
+
+std::string webhookHexSignature(const common::Secret& secret, std::string_view body) {
+  return common::toHex(common::hmacSha256(secret.reveal(), body));
+}
+
+std::string standardWebhookSignature(const common::Secret& secret, std::string_view id,
+                                     std::int64_t timestamp, std::string_view body) {
+  std::string key = secret.reveal();
+  constexpr std::string_view kPrefix = "whsec_";
+  if (std::string_view(key).substr(0, kPrefix.size()) == kPrefix) {
+    if (auto decoded = common::base64Decode(std::string_view(key).substr(kPrefix.size())))
+      key = std::move(*decoded);
+  }
+  const std::string signed_ = fmt::format("{}.{}.{}", id, timestamp, body);
+  return "v1," + common::base64Encode(common::hmacSha256(key, signed_));
+}
+
+net::Headers webhookHeaders(const config::WebhookSinkConfig& config, std::string_view eventId,
+                            std::int64_t unixTime, std::string_view body) {
+  net::Headers h;
+  // Static headers first so the protocol headers below always win over a same-named one.
+  for (const auto& [name, value] : config.headers)
+    h.set(name, value.reveal());
+  h.set("Content-Type", "application/json");
+  h.set("User-Agent", "mcpwatch/" MCPWATCH_VERSION);
+  h.set("webhook-id", std::string(eventId));
+  h.set("webhook-timestamp", std::to_string(unixTime));
+  if (config.secret && !config.secret->empty()) {
+    h.set(config.signatureHeader, webhookHexSignature(*config.secret, body));
+    h.set("webhook-signature", standardWebhookSignature(*config.secret, eventId, unixTime, body));
+  }
+  return h;
+}
+
+WebhookSink::WebhookSink(config::WebhookSinkConfig config, SinkContext context)
+    : config_(std::move(config)), context_(std::move(context)) {}
+
+Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
+  auto url = net::Url::parse(config_.url);
+  if (!url)
+    co_return AttemptResult{400, std::nullopt, "webhook url is not a valid http(s) URL"};
+  net::Request request;
+  request.method = "POST";
+  request.url = *url;
+  const auto unixTime =
+      std::chrono::duration_cast<std::chrono::seconds>(context_.clock->now().time_since_epoch())
+          .count();
+  request.headers = webhookHeaders(config_, delivery.eventId, unixTime, delivery.body);
+  request.body = std::move(delivery.body);
+  co_return co_await sendOnce(context_.executor, std::move(request), config_.timeout);
+}
+
+std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context) {
+  const auto* wh = std::get_if<config::WebhookSinkConfig>(&sink.settings);
+  if (!wh)
+    return nullptr;
+  return std::make_unique<WebhookSink>(*wh, context);
+}
+
+Awaitable<AttemptResult> sendOnce(asio::any_io_executor executor, net::Request request,
+                                  Duration timeout) {
+  net::ClientOptions options;
+  options.keepAlive = false;
+  options.maxBodyBytes = 64 * 1024; // receivers' answers only matter for their error text
+  net::Client client(executor, options);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // The URL may carry a token in its path or query (Slack-style hooks): errors name the host only.
+  const std::string where = request.url.host;
+  auto result = co_await client.send(std::move(request), deadline);
+  if (!result) {
+    co_return AttemptResult{std::nullopt, std::nullopt,
+                            fmt::format("{} ({}): {}", net::toString(result.error().kind), where,
+                                        result.error().detail)};
+  }
+  AttemptResult out;
+  out.status = result->head.status;
+  out.retryAfter = result->head.headers.get("Retry-After");
+  if (classify(out) != AttemptOutcome::Delivered)
+    out.error = fmt::format("HTTP {}: {}", *out.status, shortBody(result->body));
+  co_return out;
+}
+
+} // namespace mcpwatch::alerting

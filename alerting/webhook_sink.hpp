@@ -1,0 +1,43 @@
+// The generic webhook sink: POSTs the exact event body, signed (mcpwatch HMAC and Standard
+// Webhooks v1).
+#pragma once
+
+#include "alerting/sink.hpp"
+#include "config/config.hpp"
+#include "net/http_client.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mcpwatch::alerting {
+
+// Lowercase hex HMAC-SHA256(secret bytes, body): the X-Mcpwatch-Signature value.
+std::string webhookHexSignature(const common::Secret& secret, std::string_view body);
+// "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>": the key is the base64-decoded part after
+// "whsec_" when the secret has that form, else the secret's bytes.
+std::string standardWebhookSignature(const common::Secret& secret, std::string_view id,
+                                     std::int64_t timestamp, std::string_view body);
+
+// Every header of one webhook request (besides Host and Content-Length), for a send at `unixTime`.
+net::Headers webhookHeaders(const config::WebhookSinkConfig& config, std::string_view eventId,
+                            std::int64_t unixTime, std::string_view body);
+
+class WebhookSink final : public Sink {
+public:
+  WebhookSink(config::WebhookSinkConfig config, SinkContext context);
+  Awaitable<AttemptResult> deliver(Delivery delivery) override;
+
+private:
+  config::WebhookSinkConfig config_;
+  SinkContext context_;
+};
+
+std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context);
+
+// Shared by sinks: sends one request with a fresh client (no redirects), maps the answer.
+// `describeBody` turns an error response body into a short log-safe line.
+Awaitable<AttemptResult> sendOnce(asio::any_io_executor executor, net::Request request,
+                                  Duration timeout);
+
+} // namespace mcpwatch::alerting

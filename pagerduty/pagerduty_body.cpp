@@ -1,0 +1,141 @@
+// PagerDuty Events API v2 body builder: trigger, resolve and change events, with the limits
+// PagerDuty enforces (summary 1024 characters, dedup_key 255, whole event 512 KB).
+#include "pagerduty/pagerduty_body.hpp"
+
+#include "common/strings.hpp"
+
+namespace mcpwatch::pagerduty {
+namespace {
+
+using common::Json;
+
+std::string str(const Json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool isTest(const Json& body) {
+  auto it = body.find("test");
+  return it != body.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string summary(std::string text, bool test) {
+  if (test)
+    text = "[TEST] " + text;
+  return common::truncateCodePoints(text, kMaxSummaryChars);
+}
+
+Json links(const Json& body) {
+  Json out = Json::array();
+  if (auto status = str(body, "status_url"); !status.empty())
+    out.push_back({{"href", status}, {"text", "Status page"}});
+  if (auto check = str(body, "check_url"); !check.empty())
+    out.push_back({{"href", check}, {"text", "MCP endpoint"}});
+  return out;
+}
+
+// Fits the event under 512 KB by trimming custom_details first (as Alertmanager does): long
+// strings are cut, then the recent failures go, then everything but the identifiers.
+std::string fit(Json event) {
+  std::string text = event.dump();
+  if (text.size() <= kMaxEventBytes)
+    return text;
+  auto& details = event["payload"]["custom_details"];
+  for (auto& [key, value] : details.items())
+    if (value.is_string())
+      value = common::truncateCodePoints(value.get<std::string>(), 1024);
+  if (details.contains("recent_failures"))
+    for (auto& f : details["recent_failures"])
+      if (f.is_object() && f.contains("detail") && f["detail"].is_string())
+        f["detail"] = common::truncateCodePoints(f["detail"].get<std::string>(), 256);
+  text = event.dump();
+  if (text.size() <= kMaxEventBytes)
+    return text;
+  details = Json{{"slug", details.value("slug", "")},
+                 {"incident_id", details.value("incident_id", "")},
+                 {"note", "details trimmed to fit PagerDuty's 512 KB event limit"}};
+  event["links"] = Json::array();
+  return event.dump();
+}
+
+} // namespace
+
+std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug) {
+  // A plain cut (no ellipsis): the key must be the same for the trigger and its resolve.
+  return common::truncateUtf8(sink.dedupPrefix + "-" + std::string(slug), kMaxDedupKeyChars);
+}
+
+std::string changeEventsUrl(std::string_view eventsUrl) {
+  std::string url(eventsUrl);
+  constexpr std::string_view kTail = "/v2/enqueue";
+  if (url.size() >= kTail.size() &&
+      url.compare(url.size() - kTail.size(), kTail.size(), kTail) == 0)
+    return url.substr(0, url.size() - kTail.size()) + "/v2/change/enqueue";
+  // A custom path: keep the origin, use PagerDuty's path.
+  const auto scheme = url.find("://");
+  const auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return (slash == std::string::npos ? url : url.substr(0, slash)) + "/v2/change/enqueue";
+}
+
+std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
+                                     std::optional<config::Severity> severity, const Json& body,
+                                     std::string_view publicUrl) {
+  const std::string type = str(body, "type");
+  const std::string slug = str(body, "server_slug");
+  std::string name = str(body, "server_name");
+  if (name.empty())
+    name = slug;
+  const bool test = isTest(body);
+  if (type == "alert.resolved") {
+    return Json{{"routing_key", sink.routingKey.reveal()},
+                {"event_action", "resolve"},
+                {"dedup_key", dedupKey(sink, slug)}}
+        .dump();
+  }
+  if (type == "alert.triggered") {
+    const std::string reason = str(body, "failure_reason");
+    Json details = {{"slug", slug},
+                    {"reason", reason},
+                    {"detail", str(body, "failure_detail")},
+                    {"check_url", str(body, "check_url")},
+                    {"status_url", str(body, "status_url")},
+                    {"recent_failures", body.value("recent_failures", Json::array())},
+                    {"incident_id", str(body, "incident_id")},
+                    {"event_id", str(body, "id")}};
+    if (test)
+      details["test"] = true;
+    Json payload = {{"summary", summary("MCP server down: " + name + " (" + reason + ")", test)},
+                    {"source", sink.source},
+                    {"severity", std::string(config::toString(severity.value_or(sink.severity)))},
+                    {"component", slug},
+                    {"class", reason},
+                    {"custom_details", std::move(details)}};
+    if (auto at = str(body, "occurred_at"); !at.empty())
+      payload["timestamp"] = at;
+    Json event = {{"routing_key", sink.routingKey.reveal()},
+                  {"event_action", "trigger"},
+                  {"dedup_key", dedupKey(sink, slug)},
+                  {"payload", std::move(payload)},
+                  {"links", links(body)},
+                  {"client", "mcpwatch"},
+                  {"client_url", std::string(publicUrl)}};
+    return fit(std::move(event));
+  }
+  if (type == "schema.drifted") {
+    Json details = {{"slug", slug}, {"event_id", str(body, "id")}};
+    if (auto it = body.find("schema"); it != body.end())
+      details["schema"] = *it;
+    Json payload = {{"summary", summary("MCP server tools changed: " + name, test)},
+                    {"source", sink.source},
+                    {"custom_details", std::move(details)}};
+    if (auto at = str(body, "occurred_at"); !at.empty())
+      payload["timestamp"] = at;
+    Json event = {{"routing_key", sink.routingKey.reveal()},
+                  {"payload", std::move(payload)},
+                  {"links", links(body)}};
+    return fit(std::move(event));
+  }
+  return std::nullopt;
+}
+
+} // namespace mcpwatch::pagerduty

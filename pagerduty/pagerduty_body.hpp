@@ -1,0 +1,29 @@
+// Pure PagerDuty Events API v2 bodies (DESIGN.md section 8) built from a section 7 event body.
+#pragma once
+
+#include "common/json.hpp"
+#include "config/config.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcpwatch::pagerduty {
+
+inline constexpr std::size_t kMaxSummaryChars = 1024;
+inline constexpr std::size_t kMaxDedupKeyChars = 255;
+inline constexpr std::size_t kMaxEventBytes = 512 * 1024;
+
+// "{prefix}-{slug}", cut to 255 characters.
+std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug);
+
+// The request body for an alert.triggered / alert.resolved event, or a Change Events body for
+// schema.drifted; nullopt for any other type. `severity` is the route's override.
+std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
+                                     std::optional<config::Severity> severity,
+                                     const common::Json& event, std::string_view publicUrl);
+
+// The Change Events URL on the same host: ".../v2/enqueue" -> ".../v2/change/enqueue".
+std::string changeEventsUrl(std::string_view eventsUrl);
+
+} // namespace mcpwatch::pagerduty

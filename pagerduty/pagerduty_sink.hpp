@@ -1,0 +1,27 @@
+// The PagerDuty sink: Events API v2 alerts and Change Events (DESIGN.md section 8).
+#pragma once
+
+#include "alerting/sink.hpp"
+#include "config/config.hpp"
+
+#include <memory>
+
+namespace mcpwatch::pagerduty {
+
+class PagerDutySink final : public alerting::Sink {
+public:
+  PagerDutySink(config::PagerDutySinkConfig config, alerting::SinkContext context);
+  Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
+
+private:
+  config::PagerDutySinkConfig config_;
+  alerting::SinkContext context_;
+};
+
+std::unique_ptr<alerting::Sink> makePagerDutySink(const config::SinkConfig& sink,
+                                                  const alerting::SinkContext& context);
+
+// "Event object is invalid: <errors[] joined>" from a PagerDuty error body, for the log.
+std::string describeError(std::string_view body);
+
+} // namespace mcpwatch::pagerduty

@@ -1,0 +1,326 @@
+// The dispatcher against the strict fakes with a compressed schedule: ordering, retries,
+// permanent failures, Retry-After, dead letters, sink independence, config changes, restarts.
+#include "alerting/alerting.hpp"
+#include "alerting/webhook_sink.hpp"
+#include "pagerduty/pagerduty_sink.hpp"
+#include "tests/fakes/fake_pagerduty.hpp"
+
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sstream>
+
+namespace mcpwatch::alerting {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kKeyA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const std::string kKeyB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+const std::string kHookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+SinkFactory factory() {
+  return {{"webhook", makeWebhookSink}, {"pagerduty", pagerduty::makePagerDutySink}};
+}
+
+OutboundEvent event(std::string type, std::string id, std::string incident,
+                    std::string slug = "github-mcp") {
+  OutboundEvent e{id, type, incident, slug, {"thirdparty"}, {}};
+  e.body = {{"id", id},
+            {"type", type},
+            {"occurred_at", "2026-11-24T02:03:04Z"},
+            {"incident_id", incident},
+            {"server_slug", slug},
+            {"server_name", "GitHub MCP"},
+            {"check_url", "https://api.example.com/mcp"},
+            {"server_tags", {"thirdparty"}},
+            {"failure_reason", "connect_timeout"},
+            {"failure_detail", "no answer in 10s"},
+            {"recent_failures", common::Json::array()},
+            {"status_url", "https://status.example.com/status/" + slug},
+            {"test", false}};
+  return e;
+}
+
+Awaitable<void> runAlerting(Alerting* alerting, bool* done) {
+  co_await alerting->run();
+  *done = true;
+}
+
+class Dispatcher : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mcpwatch-alerting-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    openStore();
+    config_.alerting.retrySchedule = {100ms, 200ms};
+    config_.alerting.giveUpAfter = 3s;
+    config_.web.publicUrl = "https://status.example.com";
+    setPagerDutyKey(kKeyA);
+    config::WebhookSinkConfig hook;
+    hook.url = hook_.url();
+    hook.secret = common::Secret(kHookSecret);
+    hook.timeout = 2s;
+    config_.sinks["hook"] = {"hook", hook};
+    config::RouteConfig all;
+    all.sinks = {"pd", "hook"};
+    config_.routes = {all};
+  }
+  void TearDown() override {
+    stopAlerting();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void openStore() {
+    auto opened = store::Store::open((dir_ / "db.sqlite").string());
+    ASSERT_TRUE(opened) << opened.error();
+    store_ = std::move(opened.value());
+  }
+  void setPagerDutyKey(const std::string& key) {
+    config::PagerDutySinkConfig pd;
+    pd.routingKey = common::Secret(key);
+    pd.eventsUrl = pd_.eventsUrl();
+    pd.timeout = 2s;
+    config_.sinks["pd"] = {"pd", pd};
+  }
+  void startAlerting() {
+    runDone_ = false;
+    alerting_ =
+        std::make_unique<Alerting>(ioc_.get_executor(), config_, *store_, clock_, factory());
+    asio::co_spawn(ioc_, runAlerting(alerting_.get(), &runDone_), asio::detached);
+  }
+  void stopAlerting() {
+    if (!alerting_)
+      return;
+    alerting_->stop();
+    ASSERT_TRUE(pump([&] { return runDone_; }, 10s));
+    alerting_.reset();
+  }
+  // Runs the loop until `done` holds; false at the deadline.
+  template <class F> bool pump(F done, std::chrono::milliseconds timeout = 8s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      ioc_.run_for(5ms);
+    }
+    return true;
+  }
+  void publish(const OutboundEvent& e) {
+    auto r = alerting_->publish(e);
+    ASSERT_TRUE(r) << r.error();
+  }
+  std::vector<std::string> pdActions() const {
+    std::vector<std::string> out;
+    for (const auto& e : pd_.acceptedEvents())
+      out.push_back(e.value("event_action", ""));
+    return out;
+  }
+  std::vector<std::string> hookTypes() const {
+    std::vector<std::string> out;
+    for (const auto& d : hook_.deliveries())
+      out.push_back(common::parseJson(d.body)->value("type", ""));
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  asio::io_context ioc_;
+  common::SystemClock clock_;
+  std::unique_ptr<store::Store> store_;
+  fakes::FakePagerDuty pd_{ioc_.get_executor()};
+  fakes::FakeWebhookReceiver hook_{ioc_.get_executor(), kHookSecret};
+  config::Config config_;
+  std::unique_ptr<Alerting> alerting_;
+  bool runDone_ = false;
+};
+
+using Strings = std::vector<std::string>;
+
+TEST_F(Dispatcher, TriggerAndResolveInOrderThroughServerErrors) {
+  pd_.failNext(2, 500);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  publish(event("alert.resolved", "evt_2", "inc_1"));
+  ASSERT_TRUE(
+      pump([&] { return pd_.acceptedEvents().size() == 2 && hook_.deliveries().size() == 2; }));
+  EXPECT_EQ(pdActions(), (Strings{"trigger", "resolve"}));
+  EXPECT_EQ(hookTypes(), (Strings{"alert.triggered", "alert.resolved"}));
+  // The resolve waited behind the trigger: PD saw 500, 500, trigger, resolve.
+  auto requests = pd_.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[0].answered, 500);
+  EXPECT_EQ(common::parseJson(requests[1].body)->value("event_action", ""), "trigger");
+  EXPECT_EQ(pd_.acceptedEvents()[0].value("dedup_key", ""), "mcpwatch-github-mcp");
+  EXPECT_EQ(pd_.acceptedEvents()[1].value("dedup_key", ""), "mcpwatch-github-mcp");
+  // The webhook got the exact body, with the event id as webhook-id.
+  EXPECT_EQ(hook_.deliveries()[0].id, "evt_1");
+  EXPECT_EQ(hook_.deliveries()[0].body, event("alert.triggered", "evt_1", "inc_1").body.dump());
+  EXPECT_EQ(hook_.badSignatures(), 0u);
+  auto stats = alerting_->stats();
+  EXPECT_EQ(stats.sinks["pd"].pending, 0);
+  EXPECT_EQ(stats.sinks["pd"].attempts["retry"], 2u);
+  EXPECT_EQ(stats.sinks["pd"].attempts["delivered"], 2u);
+  // Publishing the same event again delivers nothing new.
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  EXPECT_FALSE(pump([&] { return pd_.requests().size() > 4; }, 300ms));
+}
+
+TEST_F(Dispatcher, PermanentFailureIsNotRetriedAndUnblocksTheNextRow) {
+  hook_.failNext(1, 400);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  publish(event("alert.resolved", "evt_2", "inc_1"));
+  ASSERT_TRUE(
+      pump([&] { return hook_.deliveries().size() == 1 && pd_.acceptedEvents().size() == 2; }));
+  EXPECT_FALSE(pump([&] { return hook_.requestCount() > 2; }, 400ms));
+  EXPECT_EQ(hookTypes(), (Strings{"alert.resolved"}));
+  auto stats = alerting_->stats();
+  EXPECT_EQ(stats.sinks["hook"].failed, 1);
+  EXPECT_EQ(stats.sinks["hook"].attempts["failed"], 1u);
+}
+
+TEST_F(Dispatcher, PagerDutyBadRequestIsPermanentAndLoggedWithoutTheKey) {
+  // A 31-character key: the fake answers PagerDuty's real 400.
+  setPagerDutyKey(std::string(31, 'z'));
+  std::ostringstream log;
+  auto logSink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", logSink));
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  const bool done =
+      pump([&] { return pd_.requests().size() == 1 && hook_.deliveries().size() == 1; });
+  stopAlerting();
+  spdlog::set_default_logger(previous);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(pd_.requests()[0].answered, 400);
+  const auto text = log.str();
+  EXPECT_NE(text.find("Length of 'routing_key' is incorrect"), std::string::npos) << text;
+  EXPECT_EQ(text.find(std::string(31, 'z')), std::string::npos) << text;
+  EXPECT_EQ(text.find(kHookSecret), std::string::npos) << text;
+  EXPECT_EQ(pd_.requests().size(), 1u);
+}
+
+TEST_F(Dispatcher, RetryAfterIsHonoured) {
+  pd_.failNext(1, 429, "1");
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(pump([&] { return pd_.acceptedEvents().size() == 1; }));
+  // The schedule alone would retry after 100 ms.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);
+  EXPECT_EQ(pd_.requests().size(), 2u);
+}
+
+TEST_F(Dispatcher, GivesUpIntoTheDeadLetterAndCountsIt) {
+  config_.alerting.giveUpAfter = 500ms;
+  pd_.failNext(1000, 503);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return alerting_->stats().sinks["pd"].dead == 1; }));
+  auto stats = alerting_->stats();
+  EXPECT_EQ(stats.sinks["pd"].pending, 0);
+  EXPECT_EQ(stats.sinks["pd"].attempts["dead"], 1u);
+  // At most 0, 100, 300 and 500 ms (the deadline); slow machines fit fewer in.
+  EXPECT_GE(pd_.requests().size(), 2u);
+  EXPECT_LE(pd_.requests().size(), 5u);
+  EXPECT_TRUE(pd_.acceptedEvents().empty());
+}
+
+TEST_F(Dispatcher, OneSinkDownDoesNotDelayAnother) {
+  hook_.failNext(1000, 500);
+  startAlerting();
+  const auto start = std::chrono::steady_clock::now();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  publish(event("alert.resolved", "evt_2", "inc_1"));
+  ASSERT_TRUE(pump([&] { return pd_.acceptedEvents().size() == 2; }));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(pdActions(), (Strings{"trigger", "resolve"}));
+  EXPECT_TRUE(hook_.deliveries().empty());
+  EXPECT_EQ(alerting_->stats().sinks["hook"].pending, 2);
+}
+
+TEST_F(Dispatcher, ResolveFollowsTheTriggerRoutingKeyAfterAConfigChange) {
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return pd_.acceptedEvents().size() == 1; }));
+  // New key, and routes that no longer send this server anywhere.
+  setPagerDutyKey(kKeyB);
+  config_.routes.clear();
+  alerting_->reload(config_);
+  publish(event("alert.resolved", "evt_2", "inc_1"));
+  ASSERT_TRUE(
+      pump([&] { return pd_.acceptedEvents().size() == 2 && hook_.deliveries().size() == 2; }));
+  EXPECT_EQ(pd_.acceptedEvents()[1].value("event_action", ""), "resolve");
+  EXPECT_EQ(pd_.acceptedEvents()[1].value("routing_key", ""), kKeyA);
+  // A new trigger matches no route now.
+  publish(event("alert.triggered", "evt_3", "inc_2"));
+  EXPECT_FALSE(pump([&] { return pd_.requests().size() > 2; }, 300ms));
+}
+
+TEST_F(Dispatcher, SchemaDriftGoesToChangeEventsOnlyWhenEnabled) {
+  startAlerting();
+  publish(event("schema.drifted", "evt_1", ""));
+  ASSERT_TRUE(pump([&] { return hook_.deliveries().size() == 1; }));
+  EXPECT_FALSE(pump([&] { return !pd_.requests().empty(); }, 200ms));
+  std::get<config::PagerDutySinkConfig>(config_.sinks["pd"].settings).changeEvents = true;
+  alerting_->reload(config_);
+  publish(event("schema.drifted", "evt_2", ""));
+  ASSERT_TRUE(pump([&] { return pd_.acceptedChanges().size() == 1; }));
+  EXPECT_TRUE(pd_.acceptedEvents().empty());
+}
+
+TEST_F(Dispatcher, RestartResumesPendingDeliveriesOnce) {
+  pd_.failNext(1, 500);
+  config_.alerting.retrySchedule = {700ms};
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return pd_.requests().size() == 1 && hook_.deliveries().size() == 1; }));
+  stopAlerting();
+  // A new process on the same database.
+  store_.reset();
+  openStore();
+  startAlerting();
+  publish(event("alert.resolved", "evt_2", "inc_1"));
+  ASSERT_TRUE(
+      pump([&] { return pd_.acceptedEvents().size() == 2 && hook_.deliveries().size() == 2; }));
+  EXPECT_EQ(pdActions(), (Strings{"trigger", "resolve"}));
+  EXPECT_EQ(hookTypes(), (Strings{"alert.triggered", "alert.resolved"}));
+  EXPECT_FALSE(pump([&] { return pd_.requests().size() > 3 || hook_.requestCount() > 2; }, 300ms));
+  auto rows = outbox::allRows(*store_);
+  ASSERT_TRUE(rows);
+  for (const auto& row : rows.value())
+    EXPECT_EQ(row.state, RowState::Delivered) << row.eventId << " " << row.sink;
+}
+
+TEST_F(Dispatcher, TestAlertSendsTriggerAndResolveOnce) {
+  startAlerting();
+  auto done = false;
+  common::Expected<std::vector<TestAlertResult>, std::string> result =
+      common::unexpected(std::string("not run"));
+  asio::co_spawn(
+      ioc_,
+      [](Alerting* a, bool* d, decltype(result)* out) -> Awaitable<void> {
+        *out = co_await a->testAlert(std::nullopt, std::nullopt);
+        *d = true;
+      }(alerting_.get(), &done, &result),
+      asio::detached);
+  ASSERT_TRUE(pump([&] { return done; }));
+  ASSERT_TRUE(result) << result.error();
+  ASSERT_EQ(result->size(), 2u);
+  for (const auto& r : *result)
+    EXPECT_TRUE(r.ok()) << r.sink << ": " << r.trigger.error;
+  ASSERT_EQ(pd_.acceptedEvents().size(), 2u);
+  EXPECT_EQ(pd_.acceptedEvents()[0]["payload"].value("summary", "").rfind("[TEST] ", 0), 0u);
+  ASSERT_EQ(hook_.deliveries().size(), 2u);
+  EXPECT_TRUE(common::parseJson(hook_.deliveries()[0].body)->value("test", false));
+  // Nothing went through the outbox.
+  EXPECT_TRUE(outbox::allRows(*store_)->empty());
+}
+
+} // namespace
+} // namespace mcpwatch::alerting
