@@ -1,6 +1,10 @@
 // The single place that includes Boost.Asio: Boost 1.74's awaitable.hpp needs <utility> first.
 #pragma once
 
+// clang-format off
+#include <utility> // must precede Boost 1.74's awaitable.hpp
+// clang-format on
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,8 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <utility>
-
 namespace mcpwatch {
 namespace asio = boost::asio;
 template <class T> using Awaitable = boost::asio::awaitable<T>;

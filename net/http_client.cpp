@@ -551,7 +551,7 @@ Awaitable<NetResult<Head>> Client::Impl::exchange(std::shared_ptr<Impl> self,
       result.parser->header_limit(static_cast<std::uint32_t>(
           std::min<std::size_t>(headerLimit, std::numeric_limits<std::uint32_t>::max())));
       if (streaming) {
-        result.parser->body_limit(boost::none);
+        result.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
       } else {
         result.parser->body_limit(self->options.maxBodyBytes);
       }
@@ -760,7 +760,7 @@ Awaitable<NetResult<StreamResponse>> Client::Impl::open(std::shared_ptr<Impl> se
   if (!head)
     co_return common::unexpected(std::move(head.error()));
   auto parser = std::make_unique<StreamBody::Parser>(std::move(*head->parser));
-  parser->body_limit(boost::none);
+  parser->body_limit(std::numeric_limits<std::uint64_t>::max());
   StreamResponse out;
   out.head = std::move(head->head);
   out.body = std::make_unique<StreamBody>(self->cancelState, std::move(head->conn),

@@ -536,6 +536,23 @@ TEST_F(ClientTest, OpenStreamsChunksAsTheyArrive) {
   EXPECT_FALSE(after.value().has_value());
 }
 
+TEST_F(ClientTest, OpenReadsContentLengthBodies) {
+  // A body with Content-Length through open(): the stream must not apply send()'s cap logic.
+  serve([](tcp::socket s, int) -> Awaitable<void> {
+    std::string buffer;
+    co_await readRequest(s, buffer);
+    co_await writeAll(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         "Content-Length: 11\r\n\r\n{\"ok\":true}");
+    co_await pause(1h);
+  });
+  Client client(io_.get_executor());
+  auto opened = run(client.open(request("POST", "{}"), Steady::now() + 2s));
+  ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  NetError error{NetErrorKind::Cancelled, "unset"};
+  EXPECT_EQ(run(drain(*opened->body, &error)), "{\"ok\":true}");
+  EXPECT_EQ(error.detail, "unset");
+}
+
 TEST_F(ClientTest, OpenHeadersThenSilenceTimesOutAtTheDeadline) {
   serve([](tcp::socket s, int) -> Awaitable<void> {
     std::string buffer;
