@@ -11,5 +11,7 @@ namespace mcpwatch::app {
 // `exitCode` (0 ok, 1 down/failed, 2 usage or invalid input).
 void addProbeCommand(CLI::App& app, int& exitCode);
 void addDemoServerCommand(CLI::App& app, int& exitCode);
+void addCheckConfigCommand(CLI::App& app, int& exitCode);
+void addRunCommand(CLI::App& app, int& exitCode);
 
 } // namespace mcpwatch::app

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exitCode = 0;
   mcpwatch::app::addProbeCommand(app, exitCode);
+  mcpwatch::app::addRunCommand(app, exitCode);
+  mcpwatch::app::addCheckConfigCommand(app, exitCode);
   mcpwatch::app::addDemoServerCommand(app, exitCode);
   try {
     app.parse(argc, argv);

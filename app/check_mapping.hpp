@@ -1,0 +1,31 @@
+// Translations between modules (wiring only): a probe result into what the detector and the
+// store need, and a detector event into the DESIGN.md section 7 event body.
+#pragma once
+
+#include "common/json.hpp"
+#include "detector/detector.hpp"
+#include "prober/probe.hpp"
+#include "store/records.hpp"
+
+#include <string>
+#include <vector>
+
+namespace mcpwatch::app {
+
+detector::CheckOutcome toCheckOutcome(const prober::ProbeResult& result);
+store::CheckRecord toCheckRecord(const std::string& slug, const prober::ProbeResult& result);
+
+// What the event body says about the server, from the config at the time of the event.
+struct ServerDescription {
+  std::string slug;
+  std::string name;
+  std::string url;
+  std::vector<std::string> tags;
+  std::string statusUrl; // public_url + "/status/" + slug
+};
+
+// The full event body of DESIGN.md section 7 (webhook sinks send exactly this).
+common::Json eventBody(const detector::Event& event, const ServerDescription& server,
+                       bool test = false);
+
+} // namespace mcpwatch::app

@@ -1,0 +1,163 @@
+// `mcpwatch run --config FILE`: the daemon. Loads and validates the config, opens the store,
+// runs the scheduler until SIGTERM/SIGINT, reloads on SIGHUP, and shuts down with a deadline.
+#include "app/commands.hpp"
+#include "app/daemon.hpp"
+#include "app/logging.hpp"
+#include "common/asio.hpp"
+#include "config/interpolate.hpp"
+#include "config/loader.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <iostream>
+
+namespace mcpwatch::app {
+namespace {
+
+struct RunArgs {
+  std::string configPath;
+  std::string logFormat;
+  std::string logLevel;
+  double shutdownGraceSeconds = 10;
+};
+
+void printConfigErrors(const std::string& path, const std::vector<config::ConfigError>& errors) {
+  for (const auto& e : errors)
+    std::cerr << path << ": " << e.toString() << "\n";
+}
+
+int runDaemon(const RunArgs& args) {
+  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment());
+  if (!loaded) {
+    printConfigErrors(args.configPath, loaded.error());
+    std::cerr << "mcpwatch: refusing to start with an invalid config (" << loaded.error().size()
+              << " problem" << (loaded.error().size() == 1 ? "" : "s") << ")\n";
+    return 2;
+  }
+  config::Config cfg = std::move(loaded.value());
+
+  std::string format =
+      !args.logFormat.empty() ? args.logFormat : std::string(config::toString(cfg.log.format));
+  std::string level =
+      !args.logLevel.empty() ? args.logLevel : std::string(config::toString(cfg.log.level));
+  setupLogging(level, format == "json" ? LogFormat::Json : LogFormat::Text);
+
+  auto opened = store::Store::open(cfg.storage.path);
+  if (!opened) {
+    logRecord(spdlog::level::critical, "cannot open the database", {{"error", opened.error()}});
+    std::cerr << "mcpwatch: " << opened.error() << "\n";
+    return 1;
+  }
+  auto store = std::move(opened.value());
+
+  asio::io_context io(1);
+  common::SystemClock clock;
+  LogEventPublisher publisher;
+  auto daemon = std::make_unique<Daemon>(io.get_executor(), cfg, *store, clock, publisher);
+  logRecord(spdlog::level::info, "mcpwatch starting",
+            {{"version", MCPWATCH_VERSION},
+             {"config", args.configPath},
+             {"database", cfg.storage.path},
+             {"servers", cfg.servers.size()}});
+  daemon->start();
+
+  // Retention: prune old history hourly on a worker thread so the event loop never waits.
+  asio::thread_pool blocking(1);
+  asio::steady_timer pruneTimer(io);
+  std::function<void()> schedulePrune = [&] {
+    pruneTimer.expires_after(std::chrono::minutes(1));
+    pruneTimer.async_wait([&](boost::system::error_code ec) {
+      if (ec)
+        return;
+      auto cutoff = clock.now() - daemon->config().storage.retention;
+      asio::post(blocking, [&store, cutoff] {
+        auto r = store->prune(cutoff);
+        if (!r)
+          logRecord(spdlog::level::err, "retention prune failed", {{"error", r.error()}});
+        else if (r->checks > 0)
+          logRecord(spdlog::level::info, "old checks pruned", {{"checks", r->checks}});
+      });
+      pruneTimer.expires_after(std::chrono::hours(1));
+      pruneTimer.async_wait([&](boost::system::error_code e2) {
+        if (!e2)
+          schedulePrune();
+      });
+    });
+  };
+  schedulePrune();
+
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  asio::steady_timer graceTimer(io);
+  bool stopping = false;
+  std::function<void()> waitSignal = [&] {
+    signals.async_wait([&](boost::system::error_code ec, int signo) {
+      if (ec)
+        return;
+      if (signo == SIGHUP) {
+        auto next = config::loadConfigFile(args.configPath, config::processEnvironment());
+        if (!next) {
+          for (const auto& e : next.error())
+            logRecord(spdlog::level::err, "config reload rejected",
+                      {{"file", args.configPath}, {"problem", e.toString()}});
+          logRecord(spdlog::level::err, "keeping the previous config",
+                    {{"problems", next.error().size()}});
+        } else {
+          daemon->reload(std::move(next.value()));
+        }
+        waitSignal();
+        return;
+      }
+      if (stopping) { // a second signal: stop now
+        io.stop();
+        return;
+      }
+      stopping = true;
+      logRecord(
+          spdlog::level::info, "shutting down",
+          {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", daemon->inFlight()}});
+      pruneTimer.cancel();
+      daemon->stop([&] { io.stop(); });
+      graceTimer.expires_after(
+          std::chrono::milliseconds(static_cast<long long>(args.shutdownGraceSeconds * 1000)));
+      graceTimer.async_wait([&](boost::system::error_code e2) {
+        if (!e2) {
+          logRecord(spdlog::level::warn, "shutdown deadline reached; cancelling probes",
+                    {{"in_flight", daemon->inFlight()}});
+          io.stop();
+        }
+      });
+      waitSignal();
+    });
+  };
+  waitSignal();
+
+  io.run();
+  blocking.join();
+  // Abandoned probe coroutines are destroyed with the io_context below; the store then commits
+  // everything queued before it closes.
+  daemon.reset();
+  store->flush();
+  store.reset();
+  logRecord(spdlog::level::info, "stopped", {});
+  return 0;
+}
+
+} // namespace
+
+void addRunCommand(CLI::App& app, int& exitCode) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run the monitoring daemon");
+  cmd->add_option("--config,-c", args->configPath, "Config file (YAML or JSON)")->required();
+  cmd->add_option("--log-format", args->logFormat,
+                  "Log format: text or json (overrides log.format)")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--log-level", args->logLevel, "debug, info, warn or error (overrides log.level)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd->add_option("--shutdown-grace", args->shutdownGraceSeconds,
+                  "Seconds to let in-flight probes finish on SIGTERM")
+      ->check(CLI::Range(0.0, 600.0));
+  cmd->callback([args, &exitCode] { exitCode = runDaemon(*args); });
+}
+
+} // namespace mcpwatch::app

@@ -1,0 +1,525 @@
+// Daemon wiring: probes due servers, feeds the detector, persists, publishes events.
+#include "app/daemon.hpp"
+
+#include "app/check_mapping.hpp"
+#include "app/logging.hpp"
+#include "common/time.hpp"
+#include "config/diff.hpp"
+
+#include <filesystem>
+#include <random>
+#include <set>
+#include <sys/stat.h>
+
+namespace mcpwatch::app {
+namespace {
+
+prober::Transport toProberTransport(config::Transport t) {
+  switch (t) {
+  case config::Transport::Modern:
+    return prober::Transport::Modern;
+  case config::Transport::StreamableHttp:
+    return prober::Transport::StreamableHttp;
+  case config::Transport::Sse:
+    return prober::Transport::Sse;
+  case config::Transport::Auto:
+    break;
+  }
+  return prober::Transport::Auto;
+}
+
+detector::DriftPolicy toDriftPolicy(config::SchemaDriftPolicy p) {
+  switch (p) {
+  case config::SchemaDriftPolicy::Fail:
+    return detector::DriftPolicy::Fail;
+  case config::SchemaDriftPolicy::Ignore:
+    return detector::DriftPolicy::Ignore;
+  case config::SchemaDriftPolicy::Warn:
+    break;
+  }
+  return detector::DriftPolicy::Warn;
+}
+
+detector::ScheduleSettings scheduleOf(const config::ServerConfig& server) {
+  return {server.check.interval, server.check.retryInterval};
+}
+
+common::Json toolsJson(const detector::ToolsSnapshot& snapshot) {
+  common::Json j = common::Json::object();
+  for (const auto& [name, hash] : snapshot.tools)
+    j[name] = hash;
+  return j;
+}
+
+std::optional<detector::ToolsSnapshot> snapshotFromBaseline(const store::BaselineRecord& record) {
+  auto parsed = common::parseJson(record.toolsJson);
+  if (!parsed || !parsed->is_object())
+    return std::nullopt;
+  detector::ToolsSnapshot snapshot;
+  snapshot.fingerprint = record.fingerprint;
+  for (auto it = parsed->begin(); it != parsed->end(); ++it)
+    if (it.value().is_string())
+      snapshot.tools[it.key()] = it.value().get<std::string>();
+  return snapshot;
+}
+
+std::string baselineFingerprint(const detector::Detector& d) {
+  const auto& b = d.state().schema.baseline;
+  return b ? b->fingerprint : std::string();
+}
+
+} // namespace
+
+Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Store& store,
+               common::Clock& clock, EventPublisher& publisher, DaemonOptions options)
+    : executor_(executor), config_(std::move(config)), store_(store), clock_(clock),
+      publisher_(publisher), options_(std::move(options)),
+      queue_(static_cast<std::size_t>(config_.scheduler.concurrency)), timer_(executor) {
+  if (!options_.probe)
+    options_.probe = [](prober::ProbeOptions o) { return prober::probe(std::move(o)); };
+  if (!options_.ids)
+    options_.ids = detector::randomIdGenerator();
+  if (!options_.random) {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    options_.random = [engine] { return (*engine)(); };
+  }
+  if (!options_.flagFileExists)
+    options_.flagFileExists = [this] {
+      const auto& path = config_.maintenance.flagFile;
+      struct stat st;
+      return path && !path->empty() && ::stat(path->c_str(), &st) == 0;
+    };
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::rebuildCalendar() {
+  std::vector<detector::MaintenanceWindow> windows;
+  for (const auto& w : config_.maintenance.windows) {
+    detector::WindowTarget target;
+    target.all = w.servers.empty() && w.tags.empty();
+    target.servers = w.servers;
+    target.tags = w.tags;
+    common::Expected<detector::MaintenanceWindow, std::string> built =
+        std::holds_alternative<config::FixedWindow>(w.schedule)
+            ? detector::makeOneOffWindow(w.name, target,
+                                         std::get<config::FixedWindow>(w.schedule).start,
+                                         std::get<config::FixedWindow>(w.schedule).end)
+            : detector::makeRecurringWindow(
+                  w.name, target, std::get<config::RecurringWindow>(w.schedule).cron.text(),
+                  std::chrono::duration_cast<std::chrono::seconds>(
+                      std::get<config::RecurringWindow>(w.schedule).duration),
+                  std::get<config::RecurringWindow>(w.schedule).timezone);
+    if (built)
+      windows.push_back(std::move(built.value()));
+    else
+      logRecord(spdlog::level::err, "maintenance window rejected",
+                {{"window", w.name}, {"error", built.error()}});
+  }
+  if (auto err = calendar_.setConfigWindows(std::move(windows)))
+    logRecord(spdlog::level::err, "maintenance windows rejected", {{"error", *err}});
+}
+
+bool Daemon::inMaintenance(const config::ServerConfig& server, common::WallTime at) const {
+  return flagFile_ || calendar_.active(detector::ServerRef{server.slug, server.tags}, at);
+}
+
+detector::DetectorSettings Daemon::detectorSettings(const config::ServerConfig& server) const {
+  detector::DetectorSettings s;
+  s.failureThreshold = server.check.failureThreshold;
+  s.successThreshold = server.check.successThreshold;
+  s.flapping.enabled = server.check.flapping.enabled;
+  s.flapping.window = static_cast<std::size_t>(server.check.flapping.window);
+  s.flapping.highThreshold = server.check.flapping.highThreshold;
+  s.flapping.lowThreshold = server.check.flapping.lowThreshold;
+  s.drift = toDriftPolicy(server.check.schemaDrift);
+  return s;
+}
+
+prober::ProbeOptions Daemon::probeOptions(const config::ServerConfig& server) const {
+  prober::ProbeOptions o;
+  o.url = server.url;
+  o.transport = toProberTransport(server.check.transport);
+  for (const auto& [name, value] : server.headers)
+    o.headers.emplace_back(name, value.reveal());
+  o.timeout = server.check.timeout;
+  o.insecure = server.check.insecure;
+  o.acceptedVersions = server.check.acceptedProtocolVersions;
+  if (server.call)
+    o.call = prober::ToolCall{server.call->tool, server.call->args};
+  return o;
+}
+
+ServerDescription Daemon::describe(const config::ServerConfig& server) const {
+  return {server.slug, server.name, server.url, server.tags,
+          config_.web.publicUrl + "/status/" + server.slug};
+}
+
+void Daemon::start() {
+  rebuildCalendar();
+  auto now = clock_.now();
+
+  if (auto runtime = store_.maintenanceWindows()) {
+    for (const auto& r : runtime.value()) {
+      if (r.endedEarly || r.end <= now)
+        continue;
+      auto selector = common::parseJson(r.selectorJson);
+      detector::WindowTarget target;
+      if (selector && selector->is_object()) {
+        target.servers = selector->value("servers", std::vector<std::string>{});
+        target.tags = selector->value("tags", std::vector<std::string>{});
+      }
+      target.all = target.servers.empty() && target.tags.empty();
+      auto w =
+          detector::makeOneOffWindow(r.id, target, r.start, r.end, detector::WindowSource::Runtime);
+      if (w)
+        calendar_.add(std::move(w.value()));
+    }
+  }
+
+  std::map<std::string, store::ServerStateRecord> saved;
+  if (auto states = store_.loadServerStates()) {
+    for (auto& s : states.value())
+      saved.emplace(s.slug, std::move(s));
+  } else {
+    logRecord(spdlog::level::err, "could not load server state", {{"error", states.error()}});
+  }
+
+  for (const auto& server : config_.servers) {
+    if (!server.enabled)
+      continue;
+    auto it = saved.find(server.slug);
+    addServer(server, it == saved.end() ? nullptr : &it->second, now);
+  }
+
+  // Servers that left the config while mcpwatch was stopped: close what they left open.
+  for (const auto& [slug, record] : saved) {
+    if (servers_.count(slug))
+      continue;
+    auto json = common::parseJson(record.stateJson);
+    if (!json)
+      continue;
+    auto state = detector::stateFromJson(*json);
+    if (!state || !state->incident)
+      continue;
+    detector::Detector d({}, options_.ids, std::move(state.value()));
+    auto before = d.state().incident;
+    if (auto ev = d.resolveForRemoval(now)) {
+      std::vector<store::WriteOp> ops;
+      ops.push_back(store::CloseIncident{before->id, now, ev->note});
+      ops.push_back(store::ServerStateRecord{slug, detector::toJson(d.state()).dump(), now});
+      if (auto r = store_.commitNow(std::move(ops)); !r)
+        logRecord(spdlog::level::err, "store write failed", {{"error", r.error()}});
+      ServerDescription desc{slug, slug, "", {}, config_.web.publicUrl + "/status/" + slug};
+      logRecord(spdlog::level::info, "incident closed: server removed from the config",
+                {{"server", slug}, {"incident", before->id}});
+      publisher_.publish(*ev, desc);
+    } else if (before) {
+      store_.closeIncidentSync(before->id, now, "server removed from the config");
+      store_.putServerStateSync({slug, detector::toJson(d.state()).dump(), now});
+    }
+  }
+
+  logRecord(spdlog::level::info, "monitoring started",
+            {{"servers", servers_.size()}, {"concurrency", config_.scheduler.concurrency}});
+  asio::co_spawn(executor_, loop(), [](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        logRecord(spdlog::level::critical, "scheduler loop failed", {{"error", ex.what()}});
+      }
+    }
+  });
+}
+
+void Daemon::addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved,
+                       common::WallTime now) {
+  detector::ServerState state;
+  if (saved) {
+    auto json = common::parseJson(saved->stateJson);
+    auto restored = json ? detector::stateFromJson(*json)
+                         : common::Expected<detector::ServerState, std::string>(
+                               common::unexpected(std::string("not JSON")));
+    if (restored)
+      state = std::move(restored.value());
+    else
+      logRecord(spdlog::level::err, "saved server state ignored",
+                {{"server", server.slug}, {"error", restored.error()}});
+  }
+  ServerRuntime rt;
+  rt.config = server;
+  rt.generation = nextGeneration_++;
+  rt.detector = std::make_unique<detector::Detector>(detectorSettings(server), options_.ids,
+                                                     std::move(state));
+  if (rt.detector->state().incident)
+    logRecord(spdlog::level::info, "open incident restored",
+              {{"server", server.slug},
+               {"incident", rt.detector->state().incident->id},
+               {"state", detector::toString(rt.detector->state().status)}});
+  queue_.schedule(server.slug,
+                  detector::firstDue(server.slug, scheduleOf(server), now, options_.random));
+  servers_[server.slug] = std::move(rt);
+}
+
+void Daemon::removeServer(const std::string& slug, common::WallTime now) {
+  auto it = servers_.find(slug);
+  if (it == servers_.end())
+    return;
+  auto& rt = it->second;
+  auto before = rt.detector->state().incident;
+  detector::Outcome outcome;
+  outcome.state = rt.detector->state().status;
+  if (auto ev = rt.detector->resolveForRemoval(now)) {
+    outcome.events.push_back(std::move(*ev));
+    outcome.transition = detector::Transition::Changed;
+  }
+  handleOutcome(rt, outcome, before);
+  queue_.remove(slug);
+  servers_.erase(it);
+  logRecord(spdlog::level::info, "server removed", {{"server", slug}});
+}
+
+void Daemon::reload(config::Config next) {
+  auto now = clock_.now();
+  std::map<std::string, const config::ServerConfig*> wanted;
+  for (const auto& s : next.servers)
+    if (s.enabled)
+      wanted[s.slug] = &s;
+  auto diff = config::diffServers(config_, next);
+  std::set<std::string> changed(diff.changed.begin(), diff.changed.end());
+
+  config_ = std::move(next);
+  queue_.setConcurrency(static_cast<std::size_t>(config_.scheduler.concurrency));
+  rebuildCalendar();
+
+  std::vector<std::string> gone;
+  for (const auto& [slug, rt] : servers_)
+    if (!config_.findServer(slug) || !config_.findServer(slug)->enabled)
+      gone.push_back(slug);
+  for (const auto& slug : gone)
+    removeServer(slug, now);
+
+  int added = 0, updated = 0;
+  for (const auto& server : config_.servers) {
+    if (!server.enabled)
+      continue;
+    auto it = servers_.find(server.slug);
+    if (it == servers_.end()) {
+      addServer(server, nullptr, now);
+      ++added;
+      continue;
+    }
+    auto& rt = it->second;
+    bool probeChanged = changed.count(server.slug) > 0;
+    rt.config = server;
+    rt.detector->setSettings(detectorSettings(server));
+    if (probeChanged) {
+      // A probe still running with the old settings is discarded when it ends.
+      rt.generation = nextGeneration_++;
+      queue_.schedule(server.slug,
+                      detector::firstDue(server.slug, scheduleOf(server), now, options_.random));
+      ++updated;
+    }
+  }
+  logRecord(spdlog::level::info, "config reloaded",
+            {{"servers", servers_.size()},
+             {"added", added},
+             {"removed", gone.size()},
+             {"changed", updated}});
+  wake();
+}
+
+void Daemon::stop(std::function<void()> onIdle) {
+  stopping_ = true;
+  onIdle_ = std::move(onIdle);
+  timer_.cancel();
+  if (queue_.inFlightCount() == 0 && onIdle_) {
+    auto cb = std::move(onIdle_);
+    onIdle_ = nullptr;
+    asio::post(executor_, std::move(cb));
+  }
+}
+
+void Daemon::wake() {
+  timer_.cancel();
+}
+
+void Daemon::evaluateHeld(common::WallTime now) {
+  for (auto& [slug, rt] : servers_) {
+    const auto& st = rt.detector->state();
+    bool held = st.incident && !st.incident->triggerSent;
+    bool maint = inMaintenance(rt.config, now);
+    if (!held && maint == st.inMaintenance)
+      continue;
+    auto before = st.incident;
+    auto outcome = rt.detector->evaluate(now, maint);
+    handleOutcome(rt, outcome, before);
+  }
+}
+
+void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
+  // `mcpwatch baseline accept` writes the store; the store otherwise mirrors the detector, so a
+  // stored baseline that differs from the detector's was accepted by a person.
+  auto record = store_.baseline(rt.config.slug);
+  if (!record || !record.value())
+    return;
+  const auto& b = *record.value();
+  if (b.fingerprint == baselineFingerprint(*rt.detector) &&
+      b.pinned == rt.detector->state().schema.pinned)
+    return;
+  if (auto snapshot = snapshotFromBaseline(b)) {
+    rt.detector->acceptBaseline(std::move(*snapshot));
+    rt.detector->setPinned(b.pinned);
+    rt.baselineKnown = true;
+    rt.storedBaseline = b.fingerprint;
+    rt.storedPinned = b.pinned;
+    logRecord(spdlog::level::info, "schema baseline accepted",
+              {{"server", rt.config.slug}, {"fingerprint", b.fingerprint}});
+  }
+}
+
+void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
+                           const std::optional<detector::Incident>& before) {
+  const auto& slug = rt.config.slug;
+  const auto& st = rt.detector->state();
+  auto now = clock_.now();
+  std::vector<store::WriteOp> ops;
+  const auto& after = st.incident;
+  if (after && (!before || before->id != after->id))
+    ops.push_back(store::IncidentRecord{after->id, slug, after->openedAt, std::nullopt,
+                                        after->reason, after->detail, after->triggerSent, "",
+                                        "{}"});
+  if (before && (!after || after->id != before->id)) {
+    std::string note;
+    for (const auto& ev : outcome.events)
+      if (ev.type == detector::EventType::Resolved && ev.incidentId == before->id)
+        note = ev.note;
+    ops.push_back(store::CloseIncident{before->id, now, note});
+  }
+  if (before && after && before->id == after->id && !before->triggerSent && after->triggerSent)
+    ops.push_back(store::SetTriggerSent{after->id, true});
+  for (const auto& ev : outcome.events) {
+    if (ev.type != detector::EventType::SchemaDrifted || !ev.schema)
+      continue;
+    common::Json diff = {{"added", ev.schema->diff.added},
+                         {"removed", ev.schema->diff.removed},
+                         {"changed", ev.schema->diff.changed}};
+    ops.push_back(store::SchemaChangeRecord{0, slug, ev.occurredAt, ev.schema->oldFingerprint,
+                                            ev.schema->newFingerprint, diff.dump()});
+  }
+  if (st.schema.baseline) {
+    if (!rt.baselineKnown) {
+      rt.baselineKnown = true;
+      if (auto stored = store_.baseline(slug); stored && stored.value()) {
+        rt.storedBaseline = stored.value()->fingerprint;
+        rt.storedPinned = stored.value()->pinned;
+      }
+    }
+    const auto& fp = st.schema.baseline->fingerprint;
+    if (rt.storedBaseline != fp || rt.storedPinned != st.schema.pinned) {
+      ops.push_back(store::BaselineRecord{slug, fp, toolsJson(*st.schema.baseline).dump(), now,
+                                          st.schema.pinned});
+      rt.storedBaseline = fp;
+      rt.storedPinned = st.schema.pinned;
+    }
+  }
+
+  store::ServerStateRecord state{slug, detector::toJson(st).dump(), now};
+  bool important = !ops.empty() || !outcome.events.empty() ||
+                   outcome.transition != detector::Transition::Unchanged;
+  if (important) {
+    ops.push_back(std::move(state));
+    if (auto r = store_.commitNow(std::move(ops)); !r)
+      logRecord(spdlog::level::err, "store write failed", {{"server", slug}, {"error", r.error()}});
+  } else {
+    store_.enqueue(std::move(state));
+  }
+
+  if (outcome.transition != detector::Transition::Unchanged) {
+    common::Json fields = {{"server", slug},
+                           {"state", detector::toString(st.status)},
+                           {"transition", detector::toString(outcome.transition)},
+                           {"consecutive_failures", st.consecutiveFailures}};
+    if (!st.recentFailures.empty() && st.lastOk == false) {
+      fields["reason"] = st.recentFailures.back().reason;
+      fields["detail"] = st.recentFailures.back().detail;
+    }
+    if (st.inMaintenance)
+      fields["maintenance"] = true;
+    logRecord(outcome.transition == detector::Transition::Changed ? spdlog::level::warn
+                                                                  : spdlog::level::info,
+              "state changed", fields);
+  }
+  auto desc = describe(rt.config);
+  for (const auto& ev : outcome.events)
+    publisher_.publish(ev, desc);
+}
+
+Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
+  std::optional<prober::ProbeResult> result;
+  try {
+    auto it = servers_.find(slug);
+    if (it != servers_.end())
+      result = co_await options_.probe(probeOptions(it->second.config));
+  } catch (const std::exception& e) {
+    logRecord(spdlog::level::err, "probe failed unexpectedly",
+              {{"server", slug}, {"error", e.what()}});
+  }
+  auto it = servers_.find(slug);
+  if (result && it != servers_.end() && it->second.generation == generation) {
+    auto& rt = it->second;
+    try {
+      if (result->tools && result->tools->fingerprint != baselineFingerprint(*rt.detector))
+        syncBaselineFromStore(rt);
+      auto before = rt.detector->state().incident;
+      bool maint = inMaintenance(rt.config, result->startedAt);
+      auto outcome = rt.detector->record(toCheckOutcome(*result), maint);
+      store_.record(toCheckRecord(slug, *result));
+      handleOutcome(rt, outcome, before);
+      queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
+                                              rt.detector->state(), result->startedAt));
+      rt.lastResult = std::move(result);
+    } catch (const std::exception& e) {
+      logRecord(spdlog::level::err, "check handling failed",
+                {{"server", slug}, {"error", e.what()}});
+      queue_.schedule(slug, clock_.now() + rt.config.check.interval);
+    }
+  }
+  queue_.finished(slug);
+  if (stopping_) {
+    if (queue_.inFlightCount() == 0 && onIdle_) {
+      auto cb = std::move(onIdle_);
+      onIdle_ = nullptr;
+      cb();
+    }
+  } else {
+    wake();
+  }
+}
+
+Awaitable<void> Daemon::loop() {
+  while (!stopping_) {
+    auto now = clock_.now();
+    flagFile_ = options_.flagFileExists();
+    evaluateHeld(now);
+    while (!stopping_) {
+      auto slug = queue_.takeDue(now);
+      if (!slug)
+        break;
+      auto gen = servers_.at(*slug).generation;
+      asio::co_spawn(executor_, probeOne(*slug, gen), asio::detached);
+    }
+    auto wakeAt = now + options_.tick;
+    if (auto due = queue_.nextDue(); due && *due < wakeAt)
+      wakeAt = *due;
+    auto delay = wakeAt - clock_.now();
+    if (delay < std::chrono::milliseconds(1))
+      delay = std::chrono::milliseconds(1);
+    timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));
+    boost::system::error_code ec;
+    co_await timer_.async_wait(redirect_error(use_awaitable, ec));
+  }
+}
+
+} // namespace mcpwatch::app

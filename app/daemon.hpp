@@ -1,0 +1,98 @@
+// The monitoring daemon's wiring: scheduler loop, probes, detector, store and event publishing
+// on one Asio event loop. Decisions live in ScheduleQueue and the detector; this only connects.
+#pragma once
+
+#include "app/event_publisher.hpp"
+#include "app/schedule_queue.hpp"
+#include "common/asio.hpp"
+#include "common/clock.hpp"
+#include "config/config.hpp"
+#include "detector/detector.hpp"
+#include "detector/maintenance.hpp"
+#include "detector/schedule.hpp"
+#include "prober/probe.hpp"
+#include "store/store.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mcpwatch::app {
+
+struct DaemonOptions {
+  // How often the loop wakes at the latest (flag file, maintenance ends, held triggers).
+  std::chrono::milliseconds tick{1000};
+  // Runs a probe; tests may replace it. Default: prober::probe.
+  std::function<Awaitable<prober::ProbeResult>(prober::ProbeOptions)> probe;
+  // Whether the maintenance flag file exists; default: a stat of config.maintenance.flag_file.
+  std::function<bool()> flagFileExists;
+  detector::IdGenerator ids;     // default: random evt_/inc_ ids
+  detector::RandomSource random; // default: seeded mt19937_64
+};
+
+// One configured server at run time.
+struct ServerRuntime {
+  config::ServerConfig config;
+  std::unique_ptr<detector::Detector> detector;
+  std::uint64_t generation = 0; // bumped when the probe settings change (reload)
+  std::optional<prober::ProbeResult> lastResult;
+  // The baseline the store holds for this server, cached so a probe does not read the store.
+  bool baselineKnown = false;
+  std::string storedBaseline;
+  bool storedPinned = false;
+};
+
+class Daemon {
+public:
+  Daemon(asio::any_io_executor executor, config::Config config, store::Store& store,
+         common::Clock& clock, EventPublisher& publisher, DaemonOptions options = {});
+  ~Daemon();
+
+  // Restores detector state from the store, resolves incidents of servers no longer configured,
+  // schedules the first probes (spread over the first interval) and starts the loop.
+  void start();
+  // Applies a new, already validated config (SIGHUP).
+  void reload(config::Config config);
+  // Stops scheduling new probes. `onIdle` runs once no probe is in flight (maybe at once).
+  void stop(std::function<void()> onIdle);
+
+  std::size_t inFlight() const { return queue_.inFlightCount(); }
+  const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
+  const config::Config& config() const { return config_; }
+  bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
+
+private:
+  Awaitable<void> loop();
+  Awaitable<void> probeOne(std::string slug, std::uint64_t generation);
+  void handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
+                     const std::optional<detector::Incident>& incidentBefore);
+  void addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved,
+                 common::WallTime now);
+  void removeServer(const std::string& slug, common::WallTime now);
+  void evaluateHeld(common::WallTime now);
+  void syncBaselineFromStore(ServerRuntime& rt);
+  prober::ProbeOptions probeOptions(const config::ServerConfig& server) const;
+  detector::DetectorSettings detectorSettings(const config::ServerConfig& server) const;
+  ServerDescription describe(const config::ServerConfig& server) const;
+  void rebuildCalendar();
+  void wake();
+
+  asio::any_io_executor executor_;
+  config::Config config_;
+  store::Store& store_;
+  common::Clock& clock_;
+  EventPublisher& publisher_;
+  DaemonOptions options_;
+  ScheduleQueue queue_;
+  std::map<std::string, ServerRuntime> servers_;
+  detector::MaintenanceCalendar calendar_;
+  asio::steady_timer timer_;
+  bool stopping_ = false;
+  bool flagFile_ = false;
+  std::function<void()> onIdle_;
+  std::uint64_t nextGeneration_ = 1;
+};
+
+} // namespace mcpwatch::app

@@ -1,0 +1,63 @@
+// Structured log lines for people (text) and machines (JSON lines).
+#include "app/logging.hpp"
+
+#include "common/time.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+namespace mcpwatch::app {
+namespace {
+
+LogFormat gFormat = LogFormat::Text;
+
+std::string textValue(const common::Json& v) {
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.empty() || s.find_first_of(" \t\"=") != std::string::npos)
+      return v.dump();
+    return s;
+  }
+  return v.dump();
+}
+
+} // namespace
+
+void setupLogging(std::string_view level, LogFormat format) {
+  gFormat = format;
+  auto logger = spdlog::stderr_logger_mt("mcpwatch");
+  if (format == LogFormat::Json)
+    logger->set_pattern("%v");
+  else
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-5l %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(std::string(level)));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+}
+
+void logRecord(spdlog::level::level_enum level, std::string_view msg, const common::Json& fields) {
+  if (!spdlog::should_log(level))
+    return;
+  if (gFormat == LogFormat::Json) {
+    common::Json line = common::Json::object();
+    line["time"] = common::formatRfc3339Millis(std::chrono::system_clock::now());
+    line["level"] = std::string(spdlog::level::to_string_view(level).data(),
+                                spdlog::level::to_string_view(level).size());
+    line["msg"] = msg;
+    if (fields.is_object())
+      for (auto it = fields.begin(); it != fields.end(); ++it)
+        line[it.key()] = it.value();
+    spdlog::log(level, "{}", line.dump(-1, ' ', false, common::Json::error_handler_t::replace));
+    return;
+  }
+  std::string text(msg);
+  if (fields.is_object())
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      text += ' ';
+      text += it.key();
+      text += '=';
+      text += textValue(it.value());
+    }
+  spdlog::log(level, "{}", text);
+}
+
+} // namespace mcpwatch::app
