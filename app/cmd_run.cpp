@@ -1,8 +1,10 @@
 // `mcpwatch run --config FILE`: the daemon. Loads and validates the config, opens the store,
 // runs the scheduler until SIGTERM/SIGINT, reloads on SIGHUP, and shuts down with a deadline.
+#include "app/alerting_publisher.hpp"
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
 #include "app/logging.hpp"
+#include "app/sinks.hpp"
 #include "common/asio.hpp"
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
@@ -51,9 +53,18 @@ int runDaemon(const RunArgs& args) {
   }
   auto store = std::move(opened.value());
 
+  auto factory = sinkFactory();
+  if (auto problems = alerting::Alerting::checkSinks(cfg, factory); !problems.empty()) {
+    for (const auto& p : problems)
+      std::cerr << args.configPath << ": " << p << "\n";
+    return 2;
+  }
+
   asio::io_context io(1);
   common::SystemClock clock;
-  LogEventPublisher publisher;
+  auto alerts =
+      std::make_unique<alerting::Alerting>(io.get_executor(), cfg, *store, clock, factory);
+  AlertingEventPublisher publisher(*alerts);
   auto daemon = std::make_unique<Daemon>(io.get_executor(), cfg, *store, clock, publisher);
   logRecord(spdlog::level::info, "mcpwatch starting",
             {{"version", MCPWATCH_VERSION},
@@ -61,6 +72,18 @@ int runDaemon(const RunArgs& args) {
              {"database", cfg.storage.path},
              {"servers", cfg.servers.size()}});
   daemon->start();
+  // The dispatcher resumes every pending delivery at its stored time; when it returns (after
+  // stop(), in-flight attempts done) the loop may end.
+  asio::co_spawn(io, alerts->run(), [&io](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        logRecord(spdlog::level::critical, "alert dispatcher failed", {{"error", ex.what()}});
+      }
+    }
+    io.stop();
+  });
 
   // Retention: prune old history hourly on a worker thread so the event loop never waits.
   asio::thread_pool blocking(1);
@@ -103,7 +126,14 @@ int runDaemon(const RunArgs& args) {
           logRecord(spdlog::level::err, "keeping the previous config",
                     {{"problems", next.error().size()}});
         } else {
-          daemon->reload(std::move(next.value()));
+          if (auto problems = alerting::Alerting::checkSinks(next.value(), factory);
+              !problems.empty()) {
+            for (const auto& p : problems)
+              logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
+          } else {
+            alerts->reload(next.value());
+            daemon->reload(std::move(next.value()));
+          }
         }
         waitSignal();
         return;
@@ -117,7 +147,8 @@ int runDaemon(const RunArgs& args) {
           spdlog::level::info, "shutting down",
           {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", daemon->inFlight()}});
       pruneTimer.cancel();
-      daemon->stop([&] { io.stop(); });
+      // Probes first (their events still reach the outbox), then the dispatcher.
+      daemon->stop([&] { alerts->stop(); });
       graceTimer.expires_after(
           std::chrono::milliseconds(static_cast<long long>(args.shutdownGraceSeconds * 1000)));
       graceTimer.async_wait([&](boost::system::error_code e2) {
@@ -137,6 +168,7 @@ int runDaemon(const RunArgs& args) {
   // Abandoned probe coroutines are destroyed with the io_context below; the store then commits
   // everything queued before it closes.
   daemon.reset();
+  alerts.reset();
   store->flush();
   store.reset();
   logRecord(spdlog::level::info, "stopped", {});

@@ -1,10 +1,9 @@
 // `mcpwatch test-alert --config FILE [--server SLUG] [--sink NAME]`: sends a test trigger and its
 // resolve through the real routes and sinks and prints what each sink answered.
 #include "alerting/alerting.hpp"
-#include "alerting/webhook_sink.hpp"
 #include "app/commands.hpp"
+#include "app/sinks.hpp"
 #include "config/loader.hpp"
-#include "pagerduty/pagerduty_sink.hpp"
 #include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
@@ -39,8 +38,7 @@ int runTestAlert(const TestAlertOptions& options) {
     return 2;
   }
   const auto& cfg = loaded.value();
-  const alerting::SinkFactory factory = {{"webhook", alerting::makeWebhookSink},
-                                         {"pagerduty", pagerduty::makePagerDutySink}};
+  const alerting::SinkFactory factory = sinkFactory();
   if (auto errors = alerting::Alerting::checkSinks(cfg, factory); !errors.empty()) {
     for (const auto& e : errors)
       std::fprintf(stderr, "%s: %s\n", options.configFile.c_str(), e.c_str());

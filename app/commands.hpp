@@ -13,5 +13,6 @@ void addProbeCommand(CLI::App& app, int& exitCode);
 void addDemoServerCommand(CLI::App& app, int& exitCode);
 void addCheckConfigCommand(CLI::App& app, int& exitCode);
 void addRunCommand(CLI::App& app, int& exitCode);
+void addTestAlertCommand(CLI::App& app, int& exitCode);
 
 } // namespace mcpwatch::app

@@ -447,8 +447,10 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
     }
     if (st.inMaintenance)
       fields["maintenance"] = true;
-    logRecord(outcome.transition == detector::Transition::Changed ? spdlog::level::warn
-                                                                  : spdlog::level::info,
+    bool bad =
+        st.status == detector::HealthState::Down || st.status == detector::HealthState::Flapping;
+    logRecord(outcome.transition == detector::Transition::Changed && bad ? spdlog::level::warn
+                                                                         : spdlog::level::info,
               "state changed", fields);
   }
   auto desc = describe(rt.config);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   mcpwatch::app::addProbeCommand(app, exitCode);
   mcpwatch::app::addRunCommand(app, exitCode);
   mcpwatch::app::addCheckConfigCommand(app, exitCode);
+  mcpwatch::app::addTestAlertCommand(app, exitCode);
   mcpwatch::app::addDemoServerCommand(app, exitCode);
   try {
     app.parse(argc, argv);
