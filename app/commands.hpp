@@ -14,5 +14,6 @@ void addDemoServerCommand(CLI::App& app, int& exitCode);
 void addCheckConfigCommand(CLI::App& app, int& exitCode);
 void addRunCommand(CLI::App& app, int& exitCode);
 void addTestAlertCommand(CLI::App& app, int& exitCode);
+void addBaselineCommand(CLI::App& app, int& exitCode);
 
 } // namespace mcpwatch::app

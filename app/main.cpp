@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   mcpwatch::app::addRunCommand(app, exitCode);
   mcpwatch::app::addCheckConfigCommand(app, exitCode);
   mcpwatch::app::addTestAlertCommand(app, exitCode);
+  mcpwatch::app::addBaselineCommand(app, exitCode);
   mcpwatch::app::addDemoServerCommand(app, exitCode);
   try {
     app.parse(argc, argv);
