@@ -13,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
+#include <sys/stat.h>
 
 namespace mcpwatch::app {
 namespace {
@@ -52,6 +53,9 @@ int runDaemon(const RunArgs& args) {
     return 1;
   }
   auto store = std::move(opened.value());
+  // The outbox keeps sink settings (routing keys, webhook secrets) so resolves follow their
+  // triggers after a config change: keep the database private to its owner.
+  ::chmod(cfg.storage.path.c_str(), 0600);
 
   auto factory = sinkFactory();
   if (auto problems = alerting::Alerting::checkSinks(cfg, factory); !problems.empty()) {

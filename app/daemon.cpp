@@ -257,9 +257,19 @@ void Daemon::addServer(const config::ServerConfig& server, const store::ServerSt
               {{"server", server.slug},
                {"incident", rt.detector->state().incident->id},
                {"state", detector::toString(rt.detector->state().status)}});
-  queue_.schedule(server.slug,
-                  detector::firstDue(server.slug, scheduleOf(server), now, options_.random));
+  queue_.schedule(server.slug, firstProbeAt(server, now));
   servers_[server.slug] = std::move(rt);
+}
+
+common::WallTime Daemon::firstProbeAt(const config::ServerConfig& server, common::WallTime now) {
+  // Spread over the first interval by the slug's hash (detector::firstDue), plus up to
+  // scheduler.jitter (never more than a tenth of the interval) so restarts do not align probes.
+  auto due = detector::firstDue(server.slug, scheduleOf(server), now, options_.random);
+  auto cap =
+      std::min<std::chrono::milliseconds>(config_.scheduler.jitter, server.check.interval / 10);
+  if (cap.count() > 0)
+    due += std::chrono::milliseconds(options_.random() % static_cast<std::uint64_t>(cap.count()));
+  return due;
 }
 
 void Daemon::removeServer(const std::string& slug, common::WallTime now) {
@@ -317,8 +327,7 @@ void Daemon::reload(config::Config next) {
     if (probeChanged) {
       // A probe still running with the old settings is discarded when it ends.
       rt.generation = nextGeneration_++;
-      queue_.schedule(server.slug,
-                      detector::firstDue(server.slug, scheduleOf(server), now, options_.random));
+      queue_.schedule(server.slug, firstProbeAt(server, now));
       ++updated;
     }
   }

@@ -77,6 +77,7 @@ private:
   detector::DetectorSettings detectorSettings(const config::ServerConfig& server) const;
   ServerDescription describe(const config::ServerConfig& server) const;
   void rebuildCalendar();
+  common::WallTime firstProbeAt(const config::ServerConfig& server, common::WallTime now);
   void wake();
 
   asio::any_io_executor executor_;
