@@ -240,7 +240,8 @@ std::vector<std::string> Alerting::checkSinks(const config::Config& config,
   return errors;
 }
 
-store::WriteResult Alerting::publish(OutboundEvent event) {
+common::Expected<std::vector<store::WriteOp>, std::string>
+Alerting::prepare(const OutboundEvent& event) {
   auto& s = *state_;
   const auto now = s.clock.now();
   const std::string body = event.body.dump();
@@ -287,13 +288,26 @@ store::WriteResult Alerting::publish(OutboundEvent event) {
                    event.serverSlug);
   }
   if (rows.empty() && ops.empty())
-    return std::monostate{};
+    return ops;
   ops.push_back(outbox::insertRows(std::move(rows)));
-  auto committed = s.store.commitNow(std::move(ops));
+  return ops;
+}
+
+void Alerting::notifyCommitted() {
+  state_->poke();
+}
+
+store::WriteResult Alerting::publish(OutboundEvent event) {
+  auto ops = prepare(event);
+  if (!ops)
+    return common::unexpected(ops.error());
+  if (ops->empty())
+    return std::monostate{};
+  auto committed = state_->store.commitNow(std::move(ops.value()));
   if (!committed)
     return common::unexpected("alerting: writing " + event.type + " " + event.id +
                               " to the outbox: " + committed.error());
-  s.poke();
+  state_->poke();
   return std::monostate{};
 }
 

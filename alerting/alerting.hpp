@@ -63,6 +63,14 @@ public:
   // Publishing an event id twice is a no-op.
   store::WriteResult publish(OutboundEvent event);
 
+  // publish() in two halves, for callers that must commit the outbox rows in the same
+  // transaction as their own state (the daemon commits the incident change and its events
+  // atomically, so a crash can neither lose a trigger nor send one for an incident it forgot):
+  // prepare() routes the event and returns the writes; after committing them, call
+  // notifyCommitted() so the dispatcher looks at the new rows.
+  common::Expected<std::vector<store::WriteOp>, std::string> prepare(const OutboundEvent& event);
+  void notifyCommitted();
+
   // The dispatcher: returns after stop(), once in-flight attempts finished (bounded wait).
   Awaitable<void> run();
   // New routes, sinks and retry schedule for events published from now on (rows already in the

@@ -9,7 +9,9 @@ namespace mcpwatch::app {
 class AlertingEventPublisher final : public EventPublisher {
 public:
   explicit AlertingEventPublisher(alerting::Alerting& alerting) : alerting_(alerting) {}
-  void publish(const detector::Event& event, const ServerDescription& server) override;
+  std::vector<store::WriteOp> prepare(const detector::Event& event,
+                                      const ServerDescription& server) override;
+  void committed(const detector::Event& event, const ServerDescription& server) override;
 
 private:
   alerting::Alerting& alerting_;

@@ -205,15 +205,17 @@ void Daemon::start() {
     detector::Detector d({}, options_.ids, std::move(state.value()));
     auto before = d.state().incident;
     if (auto ev = d.resolveForRemoval(now)) {
-      std::vector<store::WriteOp> ops;
+      ServerDescription desc{slug, slug, "", {}, config_.web.publicUrl + "/status/" + slug};
+      std::vector<store::WriteOp> ops = publisher_.prepare(*ev, desc);
       ops.push_back(store::CloseIncident{before->id, now, ev->note});
       ops.push_back(store::ServerStateRecord{slug, detector::toJson(d.state()).dump(), now});
-      if (auto r = store_.commitNow(std::move(ops)); !r)
+      if (auto r = store_.commitNow(std::move(ops)); !r) {
         logRecord(spdlog::level::err, "store write failed", {{"error", r.error()}});
-      ServerDescription desc{slug, slug, "", {}, config_.web.publicUrl + "/status/" + slug};
+        continue;
+      }
       logRecord(spdlog::level::info, "incident closed: server removed from the config",
                 {{"server", slug}, {"incident", before->id}});
-      publisher_.publish(*ev, desc);
+      publisher_.committed(*ev, desc);
     } else if (before) {
       store_.closeIncidentSync(before->id, now, "server removed from the config");
       store_.putServerStateSync({slug, detector::toJson(d.state()).dump(), now});
@@ -434,13 +436,23 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
     }
   }
 
+  // The incident change, the detector state and the events' outbox rows commit together: a crash
+  // can neither lose a trigger nor leave an incident the outbox never heard of.
+  auto desc = describe(rt.config);
+  for (const auto& ev : outcome.events)
+    for (auto& op : publisher_.prepare(ev, desc))
+      ops.push_back(std::move(op));
   store::ServerStateRecord state{slug, detector::toJson(st).dump(), now};
   bool important = !ops.empty() || !outcome.events.empty() ||
                    outcome.transition != detector::Transition::Unchanged;
+  bool committed = true;
   if (important) {
     ops.push_back(std::move(state));
-    if (auto r = store_.commitNow(std::move(ops)); !r)
-      logRecord(spdlog::level::err, "store write failed", {{"server", slug}, {"error", r.error()}});
+    if (auto r = store_.commitNow(std::move(ops)); !r) {
+      committed = false;
+      logRecord(spdlog::level::critical, "store write failed; events of this check are lost",
+                {{"server", slug}, {"error", r.error()}});
+    }
   } else {
     store_.enqueue(std::move(state));
   }
@@ -462,9 +474,9 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                                                                          : spdlog::level::info,
               "state changed", fields);
   }
-  auto desc = describe(rt.config);
-  for (const auto& ev : outcome.events)
-    publisher_.publish(ev, desc);
+  if (committed)
+    for (const auto& ev : outcome.events)
+      publisher_.committed(ev, desc);
 }
 
 Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {

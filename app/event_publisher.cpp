@@ -5,7 +5,7 @@
 
 namespace mcpwatch::app {
 
-void LogEventPublisher::publish(const detector::Event& event, const ServerDescription& server) {
+void LogEventPublisher::committed(const detector::Event& event, const ServerDescription& server) {
   auto body = eventBody(event, server);
   auto level =
       event.type == detector::EventType::Triggered ? spdlog::level::warn : spdlog::level::info;

@@ -1,22 +1,32 @@
-// Where detector events go. Until alerting is wired in, a publisher that writes one structured
-// log line per event; the alerting outbox implements the same interface.
+// Where detector events go. The daemon commits an event's writes (the alerting outbox rows) in
+// the same transaction as the incident change that produced it, then announces the commit.
 #pragma once
 
 #include "app/check_mapping.hpp"
 #include "detector/events.hpp"
+#include "store/records.hpp"
+
+#include <vector>
 
 namespace mcpwatch::app {
 
 class EventPublisher {
 public:
   virtual ~EventPublisher() = default;
-  // Called after the incident change is durable in the store, in the order events must go out.
-  virtual void publish(const detector::Event& event, const ServerDescription& server) = 0;
+  // The writes that deliver `event` (committed together with the detector state).
+  virtual std::vector<store::WriteOp> prepare(const detector::Event& event,
+                                              const ServerDescription& server) = 0;
+  // Called once those writes are committed, in the order events must go out.
+  virtual void committed(const detector::Event& event, const ServerDescription& server) = 0;
 };
 
+// Events to the log only (one structured "event" line each).
 class LogEventPublisher final : public EventPublisher {
 public:
-  void publish(const detector::Event& event, const ServerDescription& server) override;
+  std::vector<store::WriteOp> prepare(const detector::Event&, const ServerDescription&) override {
+    return {};
+  }
+  void committed(const detector::Event& event, const ServerDescription& server) override;
 };
 
 } // namespace mcpwatch::app
