@@ -124,6 +124,81 @@ bool Daemon::inMaintenance(const config::ServerConfig& server, common::WallTime 
   return flagFile_ || calendar_.active(detector::ServerRef{server.slug, server.tags}, at);
 }
 
+std::vector<std::string> Daemon::maintenanceWindows(const config::ServerConfig& server,
+                                                    common::WallTime at) const {
+  auto ids = calendar_.activeWindows(detector::ServerRef{server.slug, server.tags}, at);
+  if (flagFile_)
+    ids.insert(ids.begin(), "flag_file");
+  return ids;
+}
+
+std::optional<std::string> Daemon::pause(const std::string& slug) {
+  auto it = servers_.find(slug);
+  if (it == servers_.end())
+    return "unknown server \"" + slug + "\"";
+  if (!it->second.paused) {
+    it->second.paused = true;
+    it->second.generation = nextGeneration_++; // a probe in flight is discarded
+    queue_.remove(slug);
+    logRecord(spdlog::level::info, "monitoring paused", {{"server", slug}});
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Daemon::resume(const std::string& slug) {
+  auto it = servers_.find(slug);
+  if (it == servers_.end())
+    return "unknown server \"" + slug + "\"";
+  if (it->second.paused) {
+    it->second.paused = false;
+    queue_.schedule(slug, clock_.now());
+    logRecord(spdlog::level::info, "monitoring resumed", {{"server", slug}});
+    wake();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Daemon::addMaintenance(detector::MaintenanceWindow window) {
+  auto id = window.id;
+  if (auto err = calendar_.add(std::move(window)))
+    return err;
+  logRecord(spdlog::level::info, "maintenance started", {{"window", id}});
+  wake();
+  return std::nullopt;
+}
+
+std::optional<std::string> Daemon::endMaintenance(std::string_view id, common::WallTime at) {
+  if (auto err = calendar_.endEarly(id, at))
+    return err;
+  logRecord(spdlog::level::info, "maintenance ended early", {{"window", std::string(id)}});
+  wake(); // held triggers of servers still down go out at the next loop turn
+  return std::nullopt;
+}
+
+common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::string& slug) {
+  auto it = servers_.find(slug);
+  if (it == servers_.end())
+    return common::unexpected("unknown server \"" + slug + "\"");
+  auto& rt = it->second;
+  if (!rt.detector->acceptBaseline())
+    return common::unexpected("no tool schema has been recorded for \"" + slug + "\" yet");
+  rt.detector->setPinned(true);
+  const auto& st = rt.detector->state();
+  auto now = clock_.now();
+  std::vector<store::WriteOp> ops;
+  ops.push_back(store::BaselineRecord{slug, st.schema.baseline->fingerprint,
+                                      toolsJson(*st.schema.baseline).dump(), now, true});
+  ops.push_back(store::ServerStateRecord{slug, detector::toJson(st).dump(), now});
+  if (auto r = store_.commitNow(std::move(ops)); !r)
+    return common::unexpected(r.error());
+  rt.baselineKnown = true;
+  rt.storedBaseline = st.schema.baseline->fingerprint;
+  rt.storedPinned = true;
+  logRecord(spdlog::level::info, "schema baseline accepted",
+            {{"server", slug}, {"fingerprint", rt.storedBaseline}});
+  return rt.storedBaseline;
+}
+
 detector::DetectorSettings Daemon::detectorSettings(const config::ServerConfig& server) const {
   detector::DetectorSettings s;
   s.failureThreshold = server.check.failureThreshold;
@@ -222,6 +297,7 @@ void Daemon::start() {
     }
   }
 
+  started_ = true;
   logRecord(spdlog::level::info, "monitoring started",
             {{"servers", servers_.size()}, {"concurrency", config_.scheduler.concurrency}});
   asio::co_spawn(executor_, loop(), [](std::exception_ptr e) {
@@ -358,6 +434,8 @@ void Daemon::wake() {
 
 void Daemon::evaluateHeld(common::WallTime now) {
   for (auto& [slug, rt] : servers_) {
+    if (rt.paused)
+      continue;
     const auto& st = rt.detector->state();
     bool held = st.incident && !st.incident->triggerSent;
     bool maint = inMaintenance(rt.config, now);
@@ -500,6 +578,8 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       auto outcome = rt.detector->record(toCheckOutcome(*result), maint);
       store_.record(toCheckRecord(slug, *result));
       handleOutcome(rt, outcome, before);
+      if (options_.onResult)
+        options_.onResult(rt.config, *result, rt.detector->state());
       queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
                                               rt.detector->state(), result->startedAt));
       rt.lastResult = std::move(result);

@@ -30,13 +30,18 @@ struct DaemonOptions {
   std::function<bool()> flagFileExists;
   detector::IdGenerator ids;     // default: random evt_/inc_ ids
   detector::RandomSource random; // default: seeded mt19937_64
+  // Called after every recorded probe (metrics). Optional.
+  std::function<void(const config::ServerConfig&, const prober::ProbeResult&,
+                     const detector::ServerState&)>
+      onResult;
 };
 
 // One configured server at run time.
 struct ServerRuntime {
   config::ServerConfig config;
   std::unique_ptr<detector::Detector> detector;
-  std::uint64_t generation = 0; // bumped when the probe settings change (reload)
+  std::uint64_t generation = 0; // bumped when the probe settings change (reload) or on pause
+  bool paused = false;          // admin API: no probes (and so no triggers) until resumed
   std::optional<prober::ProbeResult> lastResult;
   // The baseline the store holds for this server, cached so a probe does not read the store.
   bool baselineKnown = false;
@@ -62,6 +67,18 @@ public:
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
   const config::Config& config() const { return config_; }
   bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
+  std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
+                                              common::WallTime at) const;
+  std::chrono::milliseconds scheduleLag() const { return queue_.lag(clock_.now()); }
+  bool running() const { return started_ && !stopping_; }
+
+  // Admin actions (web API). Errors are messages for the caller.
+  std::optional<std::string> pause(const std::string& slug);
+  std::optional<std::string> resume(const std::string& slug);
+  std::optional<std::string> addMaintenance(detector::MaintenanceWindow window);
+  std::optional<std::string> endMaintenance(std::string_view id, common::WallTime at);
+  // Adopts the latest tools schema as the pinned baseline; returns its fingerprint.
+  common::Expected<std::string, std::string> acceptBaseline(const std::string& slug);
 
 private:
   Awaitable<void> loop();
@@ -91,6 +108,7 @@ private:
   detector::MaintenanceCalendar calendar_;
   asio::steady_timer timer_;
   bool stopping_ = false;
+  bool started_ = false;
   bool flagFile_ = false;
   std::function<void()> onIdle_;
   std::uint64_t nextGeneration_ = 1;
