@@ -193,5 +193,20 @@ store::Result<std::vector<OutboxRow>> allRows(store::Store& store) {
   return rows;
 }
 
+store::Result<std::vector<OutboxRow>> rowsInState(store::Store& store, RowState state,
+                                                  std::size_t limit) {
+  std::vector<OutboxRow> rows;
+  auto r = store.read([&](store::sqlite::Connection& c) {
+    auto s = c.use(std::string("SELECT ") + std::string(kColumns) +
+                   " FROM alert_outbox WHERE state = ? ORDER BY id DESC LIMIT ?");
+    s->bind(1, toString(state)).bind(2, static_cast<std::int64_t>(limit));
+    while (s->step())
+      rows.push_back(readRow(*s));
+  });
+  if (!r)
+    return common::unexpected(r.error());
+  return rows;
+}
+
 } // namespace outbox
 } // namespace mcpwatch::alerting

@@ -68,6 +68,9 @@ store::Result<std::vector<IncidentSink>> incidentSinks(store::Store& store,
 store::Result<std::map<std::string, SinkCounts>> countsBySink(store::Store& store);
 // Every row, oldest first (tests and diagnostics).
 store::Result<std::vector<OutboxRow>> allRows(store::Store& store);
+// Newest first, at most `limit` rows in `state` (the API's dead-letter listing).
+store::Result<std::vector<OutboxRow>> rowsInState(store::Store& store, RowState state,
+                                                  std::size_t limit);
 
 } // namespace outbox
 } // namespace mcpwatch::alerting
