@@ -1,0 +1,556 @@
+// WebServer: pages, JSON API, /metrics, health probes, admin API and security headers, over a
+// real store filled with known history and a fake backend.
+#include "common/json.hpp"
+#include "tests/support/process.hpp"
+#include "tests/web/prom_parser.hpp"
+#include "tests/web/web_fixture.hpp"
+#include "web/api.hpp"
+#include "web/html.hpp"
+#include "web/pages.hpp"
+#include "web/server.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+
+namespace mcpwatch::web {
+namespace {
+
+using namespace std::chrono_literals;
+using common::Json;
+using testing::request;
+
+constexpr const char* kToken = "admin-token-0123456789";
+
+class WebServerTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto opened = store::Store::open((dir.path() / "web.db").string());
+    ASSERT_TRUE(opened.has_value()) << opened.error();
+    store = std::move(opened.value());
+    clock.set(testing::testNow());
+    testing::seedDemo(*store, backend, clock.now());
+    makeServer(kToken);
+  }
+
+  void makeServer(std::optional<std::string> token, WebOptions options = {}) {
+    server.reset();
+    server = std::make_unique<WebServer>(ctx.get_executor(), testing::webConfig(token), backend,
+                                         *store, registry, clock, options);
+  }
+
+  net::ServerResponse call(std::string method, std::string target,
+                           std::optional<std::string> bearer = std::nullopt,
+                           std::string body = {}) {
+    return testing::runOn(ctx, server->handle(request(std::move(method), std::move(target),
+                                                      std::move(bearer), std::move(body))));
+  }
+  net::ServerResponse get(std::string target, std::optional<std::string> bearer = std::nullopt) {
+    return call("GET", std::move(target), std::move(bearer));
+  }
+  Json json(const net::ServerResponse& r) {
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json") << r.body;
+    auto parsed = common::parseJson(r.body);
+    EXPECT_TRUE(parsed.has_value()) << r.body;
+    return parsed.value_or(Json());
+  }
+
+  testing::TempDir dir;
+  common::FakeClock clock;
+  testing::FakeBackend backend;
+  std::unique_ptr<store::Store> store;
+  MetricsRegistry registry;
+  asio::io_context ctx;
+  std::unique_ptr<WebServer> server;
+};
+
+TEST_F(WebServerTest, EveryResponseCarriesTheSecurityHeaders) {
+  for (const char* target : {"/", "/status/alpha", "/status/nope", "/api/v1/servers",
+                             "/api/v1/nope", "/metrics", "/healthz", "/static/style.css"}) {
+    auto r = get(target);
+    EXPECT_EQ(r.header("Content-Security-Policy").value_or(""), kContentSecurityPolicy) << target;
+    EXPECT_EQ(r.header("X-Content-Type-Options").value_or(""), "nosniff") << target;
+    EXPECT_EQ(r.header("X-Frame-Options").value_or(""), "DENY") << target;
+  }
+  auto page = get("/");
+  EXPECT_EQ(page.header("Content-Type").value_or(""), "text/html; charset=utf-8");
+  EXPECT_EQ(page.body.find("<script"), std::string::npos) << "no script on pages";
+  EXPECT_EQ(page.body.find("style=\""), std::string::npos) << "no inline style attributes";
+  EXPECT_EQ(page.body.find("<style"), std::string::npos);
+  EXPECT_NE(page.body.find("<link rel=\"stylesheet\" href=\"/static/style.css\">"),
+            std::string::npos);
+  auto css = get("/static/style.css");
+  EXPECT_EQ(css.status, 200);
+  EXPECT_EQ(css.header("Content-Type").value_or(""), "text/css; charset=utf-8");
+  EXPECT_NE(css.body.find(".d-down"), std::string::npos);
+}
+
+TEST_F(WebServerTest, OverviewShowsPublicServersStatesUptimeBarsAndLatency) {
+  auto r = get("/");
+  ASSERT_EQ(r.status, 200);
+  const auto& b = r.body;
+  EXPECT_NE(b.find("data-slug=\"alpha\" data-state=\"up\""), std::string::npos);
+  EXPECT_NE(b.find("data-slug=\"beta\" data-state=\"down\""), std::string::npos);
+  EXPECT_NE(b.find("data-slug=\"evil\" data-state=\"maintenance\""), std::string::npos);
+  // Worst first: beta (down) comes before alpha (up).
+  EXPECT_LT(b.find("data-slug=\"beta\""), b.find("data-slug=\"alpha\""));
+  EXPECT_NE(b.find("1 of 3 servers have problems"), std::string::npos);
+  EXPECT_NE(b.find("<td class=\"num latency\">42 ms</td>"), std::string::npos);
+  // alpha: 144 checks in 3 days with one failure, all within 7 days.
+  EXPECT_NE(b.find(formatPercent(143.0 / 144.0)), std::string::npos);
+  // The 90-day bar: a day cell per day, hover text with uptime and incidents.
+  EXPECT_NE(b.find("2026-11-24: 100.00% uptime (0 failed of 25 checks), 0 incidents"),
+            std::string::npos);
+  EXPECT_NE(b.find("class=\"day d-none\"><title>2026-08-27: no data, 0 incidents"),
+            std::string::npos)
+      << "the first of 90 days";
+  EXPECT_NE(
+      b.find("class=\"day d-down\"><title>2026-11-24: 80.00% uptime (5 failed of 25 checks), 1 "
+             "incident, most failures: connect_timeout"),
+      std::string::npos)
+      << "beta today: incident -> red";
+  EXPECT_NE(b.find("2026-11-21: 100.00% uptime (0 failed of 23 checks), 1 incident<"),
+            std::string::npos)
+      << "alpha's old incident";
+  EXPECT_NE(b.find("d-degraded\"><title>2026-11-23: 97.91% uptime (1 failed of 48 checks), 0 "
+                   "incidents, most failures: http_error"),
+            std::string::npos);
+}
+
+TEST_F(WebServerTest, PrivateServersNeverAppearWithoutTheToken) {
+  std::vector<std::string> bodies;
+  for (const char* target :
+       {"/", "/status/alpha", "/status/beta", "/api/v1/servers", "/api/v1/servers/alpha",
+        "/api/v1/incidents", "/api/v1/incidents?state=open", "/metrics",
+        "/api/v1/servers/alpha/checks"}) {
+    auto r = get(target);
+    EXPECT_EQ(r.status, 200) << target;
+    bodies.push_back(r.body);
+  }
+  for (const auto& body : bodies) {
+    EXPECT_EQ(body.find("secret"), std::string::npos) << body.substr(0, 2000);
+    EXPECT_EQ(body.find("Secret Internal"), std::string::npos);
+    EXPECT_EQ(body.find("s3cr3t"), std::string::npos) << "check URLs and tokens never public";
+    EXPECT_EQ(body.find("internal.example"), std::string::npos);
+  }
+  EXPECT_EQ(get("/status/secret").status, 404);
+  EXPECT_EQ(get("/api/v1/servers/secret").status, 404);
+  EXPECT_EQ(get("/api/v1/servers/secret/checks").status, 404);
+  // With the admin token the API includes them, with their URLs.
+  auto all = json(get("/api/v1/servers", kToken));
+  ASSERT_EQ(all["servers"].size(), 4u);
+  bool found = false;
+  for (const auto& s : all["servers"])
+    if (s["slug"] == "secret") {
+      found = true;
+      EXPECT_EQ(s["public"], false);
+      EXPECT_EQ(s["url"], "https://secret.internal.example/mcp?token=s3cr3t-secret");
+    }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(get("/api/v1/servers/secret", kToken).status, 200);
+  EXPECT_EQ(json(get("/api/v1/incidents?state=open", kToken))["incidents"].size(), 2u);
+  EXPECT_NE(get("/metrics", kToken).body.find("server=\"secret\""), std::string::npos);
+  // Still never on a page, even with the token.
+  EXPECT_EQ(call("GET", "/status/secret", kToken).status, 404);
+}
+
+TEST_F(WebServerTest, ApiShapes) {
+  auto list = json(get("/api/v1/servers"));
+  ASSERT_EQ(list["servers"].size(), 3u);
+  EXPECT_EQ(list["generated_at"], "2026-11-24T12:00:00Z");
+  const auto& alpha = list["servers"][0];
+  EXPECT_EQ(alpha["slug"], "alpha");
+  EXPECT_EQ(alpha["name"], "Alpha MCP");
+  EXPECT_EQ(alpha["state"], "up");
+  EXPECT_EQ(alpha["latency_ms"], 42.5);
+  EXPECT_EQ(alpha["protocol_version"], "2025-11-25");
+  EXPECT_EQ(alpha["server_info"]["name"], "Alpha MCP-impl");
+  EXPECT_EQ(alpha["tool_count"], 7);
+  EXPECT_EQ(alpha["tls"]["days_left"], 38);
+  EXPECT_DOUBLE_EQ(alpha["uptime"]["24h"].get<double>(), 1.0);
+  EXPECT_NEAR(alpha["uptime"]["7d"].get<double>(), 143.0 / 144.0, 1e-3);
+  EXPECT_TRUE(alpha["open_incident"].is_null());
+  EXPECT_FALSE(alpha.contains("url"));
+  EXPECT_FALSE(alpha.contains("public"));
+  const auto& beta = list["servers"][1];
+  EXPECT_EQ(beta["open_incident"]["id"], "inc_beta1");
+  EXPECT_EQ(beta["open_incident"]["reason"], "connect_timeout");
+
+  auto detail = json(get("/api/v1/servers/alpha"));
+  EXPECT_EQ(detail["daily"].size(), 90u);
+  EXPECT_EQ(detail["daily"].back()["day"], "2026-11-24");
+  ASSERT_EQ(detail["incidents"].size(), 1u);
+  EXPECT_EQ(detail["incidents"][0]["duration_seconds"], 900);
+  EXPECT_EQ(detail["incidents"][0]["state"], "closed");
+
+  auto checks = json(get("/api/v1/servers/alpha/checks?limit=2"));
+  ASSERT_EQ(checks["checks"].size(), 2u);
+  EXPECT_EQ(checks["checks"][0]["at"], "2026-11-24T12:00:00.000Z"); // newest first
+  EXPECT_EQ(checks["checks"][0]["ok"], true);
+  EXPECT_TRUE(checks["checks"][0]["failure"].is_null());
+  EXPECT_EQ(checks["checks"][0]["timings_ms"]["total"], 40.0);
+  auto failed = json(get("/api/v1/servers/alpha/checks?since=2026-11-22T00:00:00Z&limit=1000"));
+  int failures = 0;
+  for (const auto& c : failed["checks"])
+    if (!c["ok"].get<bool>()) {
+      ++failures;
+      EXPECT_EQ(c["failure"]["reason"], "http_error");
+    }
+  EXPECT_EQ(failures, 1);
+  EXPECT_EQ(get("/api/v1/servers/alpha/checks?since=yesterday").status, 400);
+  EXPECT_EQ(get("/api/v1/servers/alpha/checks?limit=0").status, 400);
+  EXPECT_EQ(get("/api/v1/servers/alpha/checks?limit=5000").status, 400);
+  EXPECT_EQ(get("/api/v1/servers/alpha/checks?limit=1x").status, 400);
+
+  auto open = json(get("/api/v1/incidents?state=open"));
+  ASSERT_EQ(open["incidents"].size(), 1u);
+  EXPECT_EQ(open["incidents"][0]["id"], "inc_beta1");
+  EXPECT_EQ(open["incidents"][0]["state"], "open");
+  EXPECT_EQ(open["incidents"][0]["duration_seconds"], 7200);
+  auto closed = json(get("/api/v1/incidents?state=closed"));
+  EXPECT_EQ(closed["incidents"].size(), 2u); // alpha's old one and evil's
+  EXPECT_EQ(get("/api/v1/incidents?state=weird").status, 400);
+
+  auto missing = get("/api/v1/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json(missing)["error"], "not found");
+  EXPECT_EQ(get("/api").status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/servers").status, 405);
+  EXPECT_EQ(call("POST", "/").status, 405);
+  EXPECT_EQ(get("/nope").status, 404);
+  EXPECT_EQ(get("/status/").status, 404);
+  EXPECT_EQ(get("/status/UPPER").status, 404);
+}
+
+TEST_F(WebServerTest, DetailPageShowsFactsChartsIncidentsFailuresAndSchemaChanges) {
+  auto r = get("/status/alpha");
+  ASSERT_EQ(r.status, 200);
+  const auto& b = r.body;
+  EXPECT_NE(b.find("id=\"state\" data-state=\"up\""), std::string::npos);
+  EXPECT_NE(b.find("<td>Alpha MCP-impl 1.2.3</td>"), std::string::npos);
+  EXPECT_NE(b.find("<tr id=\"fact-protocol\"><th>Protocol version</th><td>2025-11-25</td>"),
+            std::string::npos);
+  EXPECT_NE(b.find("<tr id=\"fact-tools\"><th>Tools</th><td>7</td>"), std::string::npos);
+  EXPECT_NE(b.find("2027-01-01 (38 days left)"), std::string::npos);
+  EXPECT_NE(b.find("<figcaption>Last 24 hours</figcaption><svg class=\"latency\""),
+            std::string::npos);
+  EXPECT_NE(b.find("<figcaption>Last 7 days</figcaption><svg class=\"latency\""),
+            std::string::npos);
+  EXPECT_NE(b.find("<polyline class=\"line\""), std::string::npos);
+  EXPECT_NE(b.find("data-open=\"false\"><td>2026-11-21 12:00 UTC</td><td>2026-11-21 12:15 "
+                   "UTC</td><td>15m 0s</td><td><code>tls_error</code></td>"),
+            std::string::npos);
+  EXPECT_NE(b.find("<code>http_error</code></td><td>–</td><td>–</td><td>HTTP 502</td>"),
+            std::string::npos);
+  auto beta = get("/status/beta").body;
+  EXPECT_NE(beta.find("data-open=\"true\""), std::string::npos);
+  EXPECT_NE(beta.find("<td>ongoing</td><td>2h 0m</td>"), std::string::npos);
+  auto evil = get("/status/evil").body;
+  EXPECT_NE(evil.find("<code>aaaaaaaaaaaa</code> &#8594; <code>bbbbbbbbbbbb</code>"),
+            std::string::npos);
+  EXPECT_NE(evil.find("<code>old_tool</code>"), std::string::npos);
+}
+
+TEST_F(WebServerTest, HostileServerStringsAreEscapedOnEveryPage) {
+  for (const char* target : {"/", "/status/evil"}) {
+    auto b = get(target).body;
+    EXPECT_EQ(b.find("<script"), std::string::npos) << target;
+    EXPECT_EQ(b.find("<img"), std::string::npos) << target;
+    EXPECT_EQ(b.find("<b>"), std::string::npos) << target;
+    EXPECT_EQ(b.find("<i>"), std::string::npos) << target;
+    EXPECT_NE(b.find("&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;"), std::string::npos)
+        << target;
+  }
+  auto detail = get("/status/evil").body;
+  EXPECT_NE(detail.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(detail.find("&quot;&gt;&lt;script&gt;alert(&#39;version&#39;)"), std::string::npos);
+  EXPECT_NE(detail.find("&lt;script&gt;alert(&#39;detail&#39;)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(detail.find("&lt;/td&gt;&lt;script&gt;alert(&#39;incident&#39;)"), std::string::npos);
+  EXPECT_NE(detail.find("<code>&lt;script&gt;alert(&#39;tool&#39;)&lt;/script&gt;</code>"),
+            std::string::npos);
+  EXPECT_NE(detail.find("&lt;b&gt;2025-11-25&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(detail.find("&lt;i&gt;deploy&lt;/i&gt;"), std::string::npos);
+  // In JSON the strings stay as they are (JSON escaping is the client's contract).
+  auto api = json(get("/api/v1/servers/evil"));
+  EXPECT_EQ(api["name"], "<script>alert('name')</script>");
+}
+
+TEST_F(WebServerTest, InvalidUtf8FromAServerNeverBreaksJsonOrPages) {
+  backend.views[0].serverName = "bad \xff\xfe bytes";
+  server->invalidateCache();
+  auto r = get("/api/v1/servers");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json(r)["servers"][0]["server_info"]["name"], "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes");
+  EXPECT_EQ(get("/status/alpha").status, 200);
+}
+
+TEST_F(WebServerTest, AdminAuthentication) {
+  auto missing = call("POST", "/api/v1/admin/servers/alpha/pause");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.header("WWW-Authenticate").value_or(""), "Bearer realm=\"mcpwatch\"");
+  auto bad = call("POST", "/api/v1/admin/servers/alpha/pause", "wrong-token");
+  EXPECT_EQ(bad.status, 401);
+  EXPECT_EQ(bad.header("WWW-Authenticate").value_or(""),
+            "Bearer realm=\"mcpwatch\", error=\"invalid_token\"");
+  EXPECT_EQ(bad.body.find(kToken), std::string::npos);
+  EXPECT_EQ(call("POST", "/api/v1/admin/servers/alpha/pause", std::string(kToken) + "x").status,
+            401);
+  EXPECT_TRUE(backend.paused.empty());
+  auto lower = request("POST", "/api/v1/admin/servers/alpha/pause");
+  lower.headers.add("Authorization", std::string("bearer ") + kToken);
+  EXPECT_EQ(testing::runOn(ctx, server->handle(lower)).status, 200);
+  // A bad token on a public endpoint is an error too, not a silent downgrade.
+  EXPECT_EQ(get("/api/v1/servers", "wrong").status, 401);
+  EXPECT_EQ(get("/metrics", "wrong").status, 401);
+  auto basic = request("GET", "/api/v1/servers");
+  basic.headers.add("Authorization", "Basic YWRtaW46YWRtaW4=");
+  EXPECT_EQ(testing::runOn(ctx, server->handle(basic)).status, 401);
+
+  // Without a configured token every admin route is 404, whatever is sent.
+  makeServer(std::nullopt);
+  EXPECT_EQ(call("POST", "/api/v1/admin/servers/alpha/pause", kToken).status, 404);
+  EXPECT_EQ(get("/api/v1/admin/maintenance").status, 404);
+  EXPECT_EQ(get("/api/v1/servers", kToken).status, 401);
+  makeServer(std::string());
+  EXPECT_EQ(get("/api/v1/admin/maintenance", "").status, 404) << "an empty token disables too";
+  // A reload can set one.
+  server->setAdminToken(common::Secret("fresh"));
+  EXPECT_EQ(get("/api/v1/admin/maintenance", "fresh").status, 200);
+}
+
+TEST_F(WebServerTest, MaintenanceStartListEnd) {
+  auto created = call("POST", "/api/v1/admin/maintenance", kToken,
+                      R"({"servers": ["alpha"], "tags": ["db"], "duration": "30m",
+                          "comment": "deploy 42"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto body = json(created);
+  std::string id = body["id"];
+  EXPECT_TRUE(id.starts_with("mnt_"));
+  EXPECT_EQ(body["start"], "2026-11-24T12:00:00Z");
+  EXPECT_EQ(body["end"], "2026-11-24T12:30:00Z");
+  EXPECT_EQ(body["active"], true);
+  EXPECT_EQ(body["comment"], "deploy 42");
+  ASSERT_EQ(backend.added.size(), 1u);
+  EXPECT_EQ(backend.added[0].id, id);
+  EXPECT_EQ(backend.added[0].target.servers, std::vector<std::string>{"alpha"});
+  EXPECT_EQ(backend.added[0].source, detector::WindowSource::Runtime);
+  EXPECT_EQ(backend.added[0].comment, "deploy 42");
+  auto stored = store->maintenanceWindows();
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ(stored->at(0).createdBy, "admin-api");
+  // The stored record restores to the same window (what the daemon does at start).
+  auto restored = windowFromRecord(stored->at(0));
+  ASSERT_TRUE(restored.has_value());
+  EXPECT_EQ(restored->target.tags, std::vector<std::string>{"db"});
+
+  auto everything = call("POST", "/api/v1/admin/maintenance", kToken,
+                         R"({"all": true, "end": "2026-11-25T00:00:00Z"})");
+  ASSERT_EQ(everything.status, 201) << everything.body;
+  EXPECT_EQ(json(everything)["all"], true);
+  EXPECT_TRUE(backend.added[1].target.all);
+
+  auto list = json(get("/api/v1/admin/maintenance", kToken));
+  EXPECT_EQ(list["maintenance"].size(), 2u);
+
+  clock.advance(5min);
+  auto ended = call("POST", "/api/v1/admin/maintenance/" + id + "/end", kToken);
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_EQ(json(ended)["ended_early"], true);
+  EXPECT_EQ(json(ended)["end"], "2026-11-24T12:05:00Z");
+  EXPECT_EQ(backend.ended, std::vector<std::string>{id});
+  auto after = store->maintenanceWindows();
+  ASSERT_TRUE(after.has_value());
+  for (const auto& w : after.value())
+    EXPECT_EQ(w.endedEarly, w.id == id) << w.id;
+  EXPECT_EQ(call("POST", "/api/v1/admin/maintenance/" + id + "/end", kToken).status, 409);
+  EXPECT_EQ(call("DELETE", "/api/v1/admin/maintenance/mnt_nope", kToken).status, 404);
+
+  for (const char* bad :
+       {"", "[]", "{\"servers\": [\"alpha\"]}", "{\"duration\": \"30m\"}",
+        "{\"servers\": [\"nope\"], \"duration\": \"30m\"}",
+        "{\"servers\": \"alpha\", \"duration\": \"30m\"}", "{\"all\": true, \"duration\": \"-5m\"}",
+        "{\"all\": true, \"duration\": \"30m\", \"extra\": 1}",
+        "{\"all\": true, \"servers\": [\"alpha\"], \"duration\": \"30m\"}",
+        "{\"all\": true, \"end\": \"2020-01-01T00:00:00Z\"}",
+        "{\"all\": true, \"duration\": \"30m\", \"end\": \"2030-01-01T00:00:00Z\"}",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}) {
+    auto r = call("POST", "/api/v1/admin/maintenance", kToken, bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_TRUE(json(r)["error"].is_string()) << bad;
+  }
+  EXPECT_EQ(json(call("POST", "/api/v1/admin/maintenance", kToken,
+                      "{\"servers\": [\"nope\"], \"duration\": \"30m\"}"))["error"],
+            "servers: unknown server nope");
+  // The daemon refusing the window leaves nothing behind in the store.
+  backend.addResult = common::unexpected(std::string("calendar refused"));
+  EXPECT_EQ(call("POST", "/api/v1/admin/maintenance", kToken, R"({"all": true, "duration": "1h"})")
+                .status,
+            409);
+  EXPECT_EQ(store->maintenanceWindows()->size(), 2u);
+}
+
+TEST_F(WebServerTest, BaselinePauseResumeAndTestAlert) {
+  auto accepted = call("POST", "/api/v1/admin/servers/alpha/baseline", kToken);
+  ASSERT_EQ(accepted.status, 200);
+  EXPECT_EQ(json(accepted)["fingerprint"], "sha256:feedface");
+  EXPECT_EQ(backend.accepted, std::vector<std::string>{"alpha"});
+  auto refused = call("POST", "/api/v1/admin/servers/beta/baseline", kToken);
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(json(refused)["error"], "no tools schema seen yet");
+  EXPECT_EQ(call("POST", "/api/v1/admin/servers/nope/baseline", kToken).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/admin/servers/alpha/baseline", kToken).status, 405);
+
+  EXPECT_EQ(call("POST", "/api/v1/admin/servers/alpha/pause", kToken).status, 200);
+  EXPECT_NE(get("/").body.find("data-slug=\"alpha\" data-state=\"paused\""), std::string::npos)
+      << "admin actions refresh the cached overview";
+  EXPECT_EQ(json(call("POST", "/api/v1/admin/servers/alpha/resume", kToken))["paused"], false);
+  EXPECT_EQ(backend.resumed, std::vector<std::string>{"alpha"});
+
+  auto sent =
+      call("POST", "/api/v1/admin/test-alert", kToken, R"({"server": "beta", "sink": "pd"})");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(json(sent)["result"], "sent to pd-default");
+  ASSERT_EQ(backend.testAlerts.size(), 1u);
+  EXPECT_EQ(backend.testAlerts[0].server, "beta");
+  EXPECT_EQ(backend.testAlerts[0].sink, "pd");
+  EXPECT_EQ(call("POST", "/api/v1/admin/test-alert", kToken).status, 200);
+  EXPECT_FALSE(backend.testAlerts[1].server.has_value());
+  EXPECT_EQ(call("POST", "/api/v1/admin/test-alert", kToken, R"({"server": "zzz"})").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/admin/test-alert", kToken, R"({"server": 5})").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/admin/nope", kToken).status, 404);
+}
+
+TEST_F(WebServerTest, DeliveriesNeedTheProviderAndTheToken) {
+  EXPECT_EQ(get("/api/v1/deliveries?state=dead", kToken).status, 404);
+  backend.deliveriesAvailable = true;
+  EXPECT_EQ(get("/api/v1/deliveries?state=dead").status, 401);
+  auto r = get("/api/v1/deliveries?state=dead", kToken);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(json(r)["deliveries"][0]["id"], "dlv_1");
+  EXPECT_EQ(get("/api/v1/deliveries?state=pending", kToken).status, 400);
+}
+
+TEST_F(WebServerTest, HealthAndReadiness) {
+  auto h = get("/healthz");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, "ok\n");
+  EXPECT_EQ(get("/readyz").status, 200);
+  backend.readiness.problems = {"store not writable"};
+  auto r = get("/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(json(r)["problems"][0], "store not writable");
+}
+
+TEST_F(WebServerTest, MetricsScrapeIsStrictlyValidAndPassesPromtool) {
+  MonitorMetrics monitor(registry);
+  for (const auto& slug : {"alpha", "beta", "secret"})
+    monitor.observeCheck(testing::check(slug, clock.now(), slug == std::string("alpha"), 80));
+  monitor.setProbesInFlight(2);
+  OutboxStats outbox;
+  outbox.pendingBySink = {{"pd-default", 3}};
+  outbox.deadBySink = {{"pd-default", 1}, {"bridge", 0}};
+  outbox.deliveriesBySinkOutcome = {{"pd-default", {{"delivered", 10}, {"retry", 2}}}};
+  backend.outbox = outbox;
+  for (bool admin : {false, true}) {
+    auto r = get("/metrics", admin ? std::optional<std::string>(kToken) : std::nullopt);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "text/plain; version=0.0.4; charset=utf-8");
+    auto p = testing::parsePrometheus(r.body);
+    EXPECT_TRUE(p.errors.empty()) << ::testing::PrintToString(p.errors);
+    EXPECT_EQ(p.find("mcpwatch_up", {{"server", "alpha"}}), 1);
+    EXPECT_EQ(p.find("mcpwatch_server_state", {{"server", "beta"}, {"state", "down"}}), 1);
+    EXPECT_EQ(p.find("mcpwatch_server_state", {{"server", "beta"}, {"state", "up"}}), 0);
+    EXPECT_EQ(p.find("mcpwatch_incident_open", {{"server", "beta"}}), 1);
+    EXPECT_EQ(p.find("mcpwatch_server_in_maintenance", {{"server", "evil"}}), 1);
+    EXPECT_EQ(p.find("mcpwatch_tls_certificate_expiry_timestamp_seconds", {{"server", "alpha"}}),
+              1798804800); // 2027-01-01T12:00:00Z
+    EXPECT_EQ(p.find("mcpwatch_outbox_pending", {{"sink", "pd-default"}}), 3);
+    EXPECT_EQ(p.find("mcpwatch_outbox_dead", {{"sink", "pd-default"}}), 1);
+    EXPECT_EQ(p.find("mcpwatch_deliveries_total", {{"sink", "pd-default"}, {"outcome", "retry"}}),
+              2);
+    EXPECT_EQ(p.find("mcpwatch_probes_in_flight"), 2);
+    EXPECT_EQ(p.hasLabelValue("server", "secret"), admin);
+    if (!admin) {
+      auto promtool = testsupport::findExecutable("promtool");
+      ASSERT_TRUE(promtool.has_value())
+          << "promtool missing: run scripts/install-deps --with-tests (package prometheus)";
+      auto file = dir.path() / "scrape.txt";
+      std::ofstream(file) << r.body;
+      auto result = testsupport::runCommand(
+          {"/bin/sh", "-c", "\"$0\" check metrics < \"$1\"", promtool.value(), file.string()},
+          std::chrono::seconds(20));
+      ASSERT_TRUE(result.has_value()) << result.error();
+      EXPECT_EQ(result->exitCode(), 0) << result->out << result->err;
+      EXPECT_EQ(result->out + result->err, "");
+    }
+  }
+}
+
+TEST_F(WebServerTest, OverviewIsCachedForTheConfiguredTime) {
+  WebOptions options;
+  options.overviewCacheTtl = 5s;
+  makeServer(kToken, options);
+  EXPECT_NE(get("/").body.find("data-slug=\"alpha\" data-state=\"up\""), std::string::npos);
+  backend.views[0].state.status = detector::HealthState::Down;
+  store->record(testing::check("alpha", clock.now() + 1s, false));
+  store->flush();
+  clock.advance(4s);
+  EXPECT_NE(get("/").body.find("data-slug=\"alpha\" data-state=\"up\""), std::string::npos)
+      << "served from the cache";
+  EXPECT_EQ(json(get("/api/v1/servers"))["servers"][0]["state"], "up");
+  clock.advance(2s);
+  EXPECT_NE(get("/").body.find("data-slug=\"alpha\" data-state=\"down\""), std::string::npos)
+      << "refreshed after the TTL";
+}
+
+TEST_F(WebServerTest, OverviewPaginates) {
+  WebOptions options;
+  options.serversPerPage = 2;
+  makeServer(kToken, options);
+  auto first = get("/").body;
+  EXPECT_NE(first.find("page 1 of 2"), std::string::npos);
+  EXPECT_NE(first.find("href=\"/?page=2\""), std::string::npos);
+  auto second = get("/?page=2").body;
+  EXPECT_NE(second.find("data-slug=\"alpha\""), std::string::npos); // up sorts last
+  EXPECT_EQ(second.find("data-slug=\"beta\""), std::string::npos);
+  EXPECT_EQ(get("/?page=x").status, 400);
+  EXPECT_NE(get("/?page=99").body.find("page 2 of 2"), std::string::npos);
+}
+
+// Over a real socket: headers on the wire, request limits, and the loopback default bind.
+TEST_F(WebServerTest, ServesOverHttpWithLimits) {
+  auto port = server->start();
+  ASSERT_TRUE(port.has_value()) << port.error();
+  net::Client client(ctx.get_executor());
+  auto fetch = [&](std::string method, std::string target, net::Headers headers = {},
+                   std::string body = {}) {
+    net::Request req;
+    req.method = std::move(method);
+    req.url = *net::Url::parse("http://127.0.0.1:" + std::to_string(*port) + target);
+    req.headers = std::move(headers);
+    req.body = std::move(body);
+    return testing::runOn(ctx, client.send(std::move(req), std::chrono::steady_clock::now() + 5s));
+  };
+  auto page = fetch("GET", "/");
+  ASSERT_TRUE(page.has_value()) << page.error().detail;
+  EXPECT_EQ(page->head.status, 200);
+  EXPECT_EQ(page->head.headers.get("Content-Security-Policy").value_or(""), kContentSecurityPolicy);
+  EXPECT_EQ(page->head.headers.get("X-Content-Type-Options").value_or(""), "nosniff");
+  EXPECT_NE(page->body.find("data-slug=\"alpha\""), std::string::npos);
+  auto api404 = fetch("GET", "/api/v1/zzz");
+  ASSERT_TRUE(api404.has_value());
+  EXPECT_EQ(api404->head.status, 404);
+  EXPECT_EQ(api404->head.headers.get("Content-Type").value_or(""), "application/json");
+  net::Headers big;
+  big.add("X-Big", std::string(20 * 1024, 'a'));
+  auto tooBig = fetch("GET", "/", big);
+  EXPECT_TRUE(!tooBig.has_value() || tooBig->head.status == 431);
+  net::Headers auth;
+  auth.add("Authorization", std::string("Bearer ") + kToken);
+  auto hugeBody = fetch("POST", "/api/v1/admin/maintenance", auth, std::string(100 * 1024, '{'));
+  EXPECT_TRUE(!hugeBody.has_value() || hugeBody->head.status == 413);
+  server->stop();
+}
+
+} // namespace
+} // namespace mcpwatch::web

@@ -1,0 +1,301 @@
+// JSON API bodies and the admin maintenance request parser.
+#include "web/api.hpp"
+
+#include "common/duration.hpp"
+#include "common/strings.hpp"
+#include "common/time.hpp"
+#include "web/html.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mcpwatch::web {
+namespace {
+
+using common::Json;
+
+Json optTime(const std::optional<common::WallTime>& t) {
+  return t ? Json(common::formatRfc3339(*t)) : Json(nullptr);
+}
+template <class T> Json opt(const std::optional<T>& v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+Json optDouble(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? Json(std::round(*v * 1000) / 1000) : Json(nullptr);
+}
+
+Json stringList(const Json& j) {
+  Json out = Json::array();
+  if (j.is_array())
+    for (const auto& item : j)
+      if (item.is_string())
+        out.push_back(item);
+  return out;
+}
+
+constexpr std::size_t kMaxSelectors = 1000;
+
+} // namespace
+
+std::string dumpJson(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json serverJson(const ServerSummary& s, bool admin, common::WallTime now) {
+  const auto& v = s.view;
+  Json j = {{"slug", v.slug},
+            {"name", v.name},
+            {"tags", v.tags},
+            {"state", displayState(v)},
+            {"health", detector::toString(v.state.status)},
+            {"in_maintenance", v.inMaintenance},
+            {"paused", v.paused},
+            {"uptime",
+             {{"24h", optDouble(s.uptime24h)},
+              {"7d", optDouble(s.uptime7d)},
+              {"30d", optDouble(s.uptime30d)},
+              {"90d", optDouble(s.uptime90d)}}},
+            {"latency_ms", optDouble(v.state.lastResponseTimeMs)},
+            {"last_check_at", optTime(v.state.lastCheckAt)},
+            {"protocol_version", opt(v.state.protocolVersion)},
+            {"server_info", {{"name", opt(v.serverName)}, {"version", opt(v.serverVersion)}}},
+            {"tool_count", opt(v.toolCount)}};
+  if (v.tlsNotAfter) {
+    auto left = std::chrono::duration_cast<std::chrono::hours>(*v.tlsNotAfter - now).count() / 24;
+    j["tls"] = {{"not_after", common::formatRfc3339(*v.tlsNotAfter)}, {"days_left", left}};
+  } else {
+    j["tls"] = nullptr;
+  }
+  if (v.state.incident) {
+    const auto& i = *v.state.incident;
+    j["open_incident"] = {{"id", i.id},
+                          {"opened_at", common::formatRfc3339(i.openedAt)},
+                          {"down_since", common::formatRfc3339(i.downSince)},
+                          {"reason", i.reason},
+                          {"detail", i.detail}};
+  } else {
+    j["open_incident"] = nullptr;
+  }
+  if (admin) {
+    j["url"] = v.url;
+    j["public"] = v.isPublic;
+    j["maintenance_windows"] = v.maintenanceIds;
+  }
+  return j;
+}
+
+Json detailJson(const Detail& d, bool admin) {
+  Json j = serverJson(d.summary, admin, d.generatedAt);
+  Json failures = Json::array();
+  for (const auto& f : d.summary.view.state.recentFailures)
+    failures.push_back(
+        {{"at", common::formatRfc3339(f.at)}, {"reason", f.reason}, {"detail", f.detail}});
+  j["recent_failures"] = std::move(failures);
+  Json days = Json::array();
+  for (const auto& c : d.summary.days)
+    days.push_back({{"day", formatDay(c.day)},
+                    {"checks", c.checks},
+                    {"ok", c.ok},
+                    {"incidents", c.incidents},
+                    {"severity", c.severity},
+                    {"top_reason", c.worstReason.empty() ? Json(nullptr) : Json(c.worstReason)}});
+  j["daily"] = std::move(days);
+  Json incidents = Json::array();
+  for (const auto& i : d.incidents)
+    incidents.push_back(incidentJson(i, d.generatedAt));
+  j["incidents"] = std::move(incidents);
+  Json changes = Json::array();
+  for (const auto& c : d.schemaChanges) {
+    auto diff = common::parseJson(c.diffJson).value_or(Json::object());
+    changes.push_back(
+        {{"at", common::formatRfc3339(c.at)},
+         {"old_fingerprint", c.oldFingerprint},
+         {"new_fingerprint", c.newFingerprint},
+         {"added", stringList(diff.is_object() ? diff.value("added", Json()) : Json())},
+         {"removed", stringList(diff.is_object() ? diff.value("removed", Json()) : Json())},
+         {"changed", stringList(diff.is_object() ? diff.value("changed", Json()) : Json())}});
+  }
+  j["schema_changes"] = std::move(changes);
+  return j;
+}
+
+Json checkJson(const store::CheckRecord& c) {
+  Json failure = nullptr;
+  if (!c.ok)
+    failure = {{"reason", c.reason},
+               {"detail", c.detail},
+               {"http_status", opt(c.httpStatus)},
+               {"jsonrpc_code", opt(c.jsonrpcCode)}};
+  return {{"at", common::formatRfc3339Millis(c.at)},
+          {"ok", c.ok},
+          {"failure", std::move(failure)},
+          {"protocol_version", opt(c.protocolVersion)},
+          {"era", opt(c.era)},
+          {"transport", opt(c.transport)},
+          {"tool_count", opt(c.toolCount)},
+          {"fingerprint", opt(c.fingerprint)},
+          {"timings_ms",
+           {{"dns", optDouble(c.dnsMs)},
+            {"connect", optDouble(c.connectMs)},
+            {"tls", optDouble(c.tlsMs)},
+            {"handshake", optDouble(c.handshakeMs)},
+            {"tools_list", optDouble(c.toolsListMs)},
+            {"total", optDouble(c.totalMs)}}}};
+}
+
+Json incidentJson(const store::IncidentRecord& i, common::WallTime now) {
+  auto end = i.closedAt.value_or(now);
+  return {{"id", i.id},
+          {"server", i.slug},
+          {"state", i.closedAt ? "closed" : "open"},
+          {"opened_at", common::formatRfc3339(i.openedAt)},
+          {"closed_at", optTime(i.closedAt)},
+          {"duration_seconds",
+           std::max<long long>(
+               0, std::chrono::duration_cast<std::chrono::seconds>(end - i.openedAt).count())},
+          {"reason", i.reason},
+          {"detail", i.detail},
+          {"trigger_sent", i.triggerSent},
+          {"resolve_note", i.resolveNote.empty() ? Json(nullptr) : Json(i.resolveNote)}};
+}
+
+Json maintenanceJson(const store::MaintenanceRecord& r, common::WallTime now) {
+  auto selector = common::parseJson(r.selectorJson).value_or(Json::object());
+  Json servers = stringList(selector.is_object() ? selector.value("servers", Json()) : Json());
+  Json tags = stringList(selector.is_object() ? selector.value("tags", Json()) : Json());
+  return {{"id", r.id},
+          {"all", servers.empty() && tags.empty()},
+          {"servers", servers},
+          {"tags", tags},
+          {"start", common::formatRfc3339(r.start)},
+          {"end", common::formatRfc3339(r.end)},
+          {"active", r.start <= now && now < r.end},
+          {"ended_early", r.endedEarly},
+          {"created_by", r.createdBy},
+          {"comment",
+           selector.is_object() && selector.contains("comment") && selector["comment"].is_string()
+               ? selector["comment"]
+               : Json("")}};
+}
+
+Result<MaintenanceRequest> parseMaintenanceRequest(std::string_view body, common::WallTime now) {
+  common::JsonParseError perr;
+  auto parsed = common::parseJson(body, &perr, 8);
+  if (!parsed || !parsed->is_object())
+    return common::unexpected(std::string("body: expected a JSON object"));
+  const Json& j = *parsed;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "servers" && it.key() != "tags" && it.key() != "all" &&
+        it.key() != "duration" && it.key() != "start" && it.key() != "end" && it.key() != "comment")
+      return common::unexpected("unknown key: " + sanitizeUtf8(common::truncateUtf8(it.key(), 64)));
+  MaintenanceRequest r;
+  auto readList = [&](const char* key,
+                      std::vector<std::string>& out) -> std::optional<std::string> {
+    if (!j.contains(key))
+      return std::nullopt;
+    if (!j[key].is_array() || j[key].size() > kMaxSelectors)
+      return std::string(key) + ": expected an array of strings";
+    for (const auto& item : j[key]) {
+      if (!item.is_string() || item.get<std::string>().empty() ||
+          item.get<std::string>().size() > 200)
+        return std::string(key) + ": expected an array of non-empty strings";
+      out.push_back(item.get<std::string>());
+    }
+    return std::nullopt;
+  };
+  if (auto err = readList("servers", r.target.servers))
+    return common::unexpected(*err);
+  if (auto err = readList("tags", r.target.tags))
+    return common::unexpected(*err);
+  if (j.contains("all")) {
+    if (!j["all"].is_boolean())
+      return common::unexpected(std::string("all: expected true or false"));
+    r.target.all = j["all"].get<bool>();
+  }
+  if (r.target.all && (!r.target.servers.empty() || !r.target.tags.empty()))
+    return common::unexpected(std::string("all: cannot be combined with servers or tags"));
+  if (!r.target.all && r.target.servers.empty() && r.target.tags.empty())
+    return common::unexpected(
+        std::string("servers: name servers or tags, or set \"all\": true for every server"));
+  if (j.contains("comment")) {
+    if (!j["comment"].is_string() || j["comment"].get<std::string>().size() > 1000)
+      return common::unexpected(std::string("comment: expected a string (at most 1000 bytes)"));
+    r.comment = j["comment"].get<std::string>();
+  }
+  auto readTime = [&](const char* key) -> Result<std::optional<common::WallTime>> {
+    if (!j.contains(key))
+      return std::optional<common::WallTime>{};
+    if (!j[key].is_string())
+      return common::unexpected(std::string(key) + ": expected an RFC 3339 time");
+    auto t = common::parseRfc3339(j[key].get<std::string>());
+    if (!t)
+      return common::unexpected(std::string(key) + ": expected an RFC 3339 time");
+    return std::optional<common::WallTime>(*t);
+  };
+  auto start = readTime("start");
+  if (!start)
+    return common::unexpected(start.error());
+  auto end = readTime("end");
+  if (!end)
+    return common::unexpected(end.error());
+  r.start = start->value_or(now);
+  if (j.contains("duration")) {
+    if (end->has_value())
+      return common::unexpected(std::string("duration: give either duration or end, not both"));
+    std::optional<std::chrono::milliseconds> d;
+    if (j["duration"].is_string())
+      d = common::parseDuration(j["duration"].get<std::string>());
+    if (!d || d->count() <= 0)
+      return common::unexpected(std::string("duration: expected a positive duration like 30m"));
+    if (*d > std::chrono::hours(24 * 366))
+      return common::unexpected(std::string("duration: at most 366d"));
+    r.end = r.start + std::chrono::duration_cast<common::WallTime::duration>(*d);
+  } else if (end->has_value()) {
+    r.end = **end;
+  } else {
+    return common::unexpected(std::string("duration: required (or end)"));
+  }
+  if (r.end <= r.start)
+    return common::unexpected(std::string("end: must be after start"));
+  if (r.end <= now)
+    return common::unexpected(std::string("end: must be in the future"));
+  return r;
+}
+
+store::MaintenanceRecord toRecord(const MaintenanceRequest& request, std::string id,
+                                  std::string createdBy) {
+  Json selector = {
+      {"servers", request.target.all ? std::vector<std::string>{} : request.target.servers},
+      {"tags", request.target.all ? std::vector<std::string>{} : request.target.tags}};
+  if (!request.comment.empty())
+    selector["comment"] = sanitizeUtf8(request.comment);
+  store::MaintenanceRecord r;
+  r.id = std::move(id);
+  r.selectorJson = dumpJson(selector);
+  r.start = request.start;
+  r.end = request.end;
+  r.createdBy = std::move(createdBy);
+  return r;
+}
+
+Result<detector::MaintenanceWindow> windowFromRecord(const store::MaintenanceRecord& record) {
+  auto selector = common::parseJson(record.selectorJson);
+  detector::WindowTarget target;
+  if (selector && selector->is_object()) {
+    for (const auto& s : stringList(selector->value("servers", Json())))
+      target.servers.push_back(s.get<std::string>());
+    for (const auto& t : stringList(selector->value("tags", Json())))
+      target.tags.push_back(t.get<std::string>());
+  }
+  target.all = target.servers.empty() && target.tags.empty();
+  auto w = detector::makeOneOffWindow(record.id, std::move(target), record.start, record.end,
+                                      detector::WindowSource::Runtime);
+  if (!w)
+    return common::unexpected(w.error());
+  if (selector && selector->is_object() && selector->contains("comment") &&
+      (*selector)["comment"].is_string())
+    w->comment = (*selector)["comment"].get<std::string>();
+  return std::move(w.value());
+}
+
+} // namespace mcpwatch::web

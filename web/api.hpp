@@ -1,0 +1,37 @@
+// JSON shapes of the public and admin API (documented in web/API.md).
+#pragma once
+
+#include "common/json.hpp"
+#include "store/records.hpp"
+#include "web/pages.hpp"
+
+#include <string>
+
+namespace mcpwatch::web {
+
+// Dumps with invalid UTF-8 replaced (text from probed servers may carry any bytes).
+std::string dumpJson(const common::Json& json);
+
+// `admin` adds url and public (never shown unauthenticated).
+common::Json serverJson(const ServerSummary& summary, bool admin, common::WallTime now);
+common::Json detailJson(const Detail& detail, bool admin);
+common::Json checkJson(const store::CheckRecord& check);
+common::Json incidentJson(const store::IncidentRecord& incident, common::WallTime now);
+common::Json maintenanceJson(const store::MaintenanceRecord& record, common::WallTime now);
+
+// A POST /api/v1/admin/maintenance body, validated: {"servers": [...], "tags": [...],
+// "all": true, "duration": "30m" | "start"/"end" RFC 3339, "comment": "..."}.
+struct MaintenanceRequest {
+  detector::WindowTarget target;
+  common::WallTime start;
+  common::WallTime end;
+  std::string comment;
+};
+Result<MaintenanceRequest> parseMaintenanceRequest(std::string_view body, common::WallTime now);
+// The stored form and back; selectorJson is {"servers": [...], "tags": [...]} (both empty = all),
+// the form the daemon restores at start.
+store::MaintenanceRecord toRecord(const MaintenanceRequest& request, std::string id,
+                                  std::string createdBy);
+Result<detector::MaintenanceWindow> windowFromRecord(const store::MaintenanceRecord& record);
+
+} // namespace mcpwatch::web

@@ -1,0 +1,522 @@
+// Server-rendered status pages: HTML with inline SVG, no script, every foreign string escaped.
+#include "web/pages.hpp"
+
+#include "common/json.hpp"
+#include "common/time.hpp"
+#include "web/html.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <map>
+
+namespace mcpwatch::web {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::duration_cast;
+
+constexpr auto kDay = std::chrono::hours(24);
+
+common::WallTime dayStart(common::WallTime t) {
+  auto since = t.time_since_epoch();
+  auto days = std::chrono::floor<std::chrono::days>(since);
+  return common::WallTime(duration_cast<common::WallTime::duration>(days));
+}
+
+std::optional<double> uptimeOf(store::Store& store, const std::string& slug, common::WallTime from,
+                               common::WallTime to, std::vector<std::string>& errors) {
+  auto u = store.uptime(slug, from, to);
+  if (!u) {
+    errors.push_back(u.error());
+    return std::nullopt;
+  }
+  return u->ratio();
+}
+
+void fillUptimes(store::Store& store, ServerSummary& s, common::WallTime now,
+                 std::vector<std::string>& errors) {
+  const auto& slug = s.view.slug;
+  auto end = now + 1ms; // include a check stamped exactly now
+  s.uptime24h = uptimeOf(store, slug, now - kDay, end, errors);
+  s.uptime7d = uptimeOf(store, slug, now - 7 * kDay, end, errors);
+  s.uptime30d = uptimeOf(store, slug, now - 30 * kDay, end, errors);
+  s.uptime90d = uptimeOf(store, slug, now - 90 * kDay, end, errors);
+}
+
+void fillDays(store::Store& store, ServerSummary& s, common::WallTime now,
+              std::vector<std::string>& errors) {
+  auto days = store.dailySummary(s.view.slug, kBarDays, now);
+  if (!days) {
+    errors.push_back(days.error());
+    return;
+  }
+  auto firstDay = dayStart(now) - (kBarDays - 1) * kDay;
+  std::vector<store::IncidentRecord> incidents;
+  // Incidents newest first; stop once they end before the bar starts.
+  if (auto inc = store.incidentsOf(s.view.slug, 500)) {
+    for (auto& i : inc.value()) {
+      if (i.closedAt && *i.closedAt < firstDay)
+        break;
+      incidents.push_back(std::move(i));
+    }
+  } else {
+    errors.push_back(inc.error());
+  }
+  s.days.reserve(days->size());
+  for (const auto& d : days.value()) {
+    DayCell cell;
+    cell.day = d.day;
+    cell.checks = d.checks;
+    cell.ok = d.ok;
+    cell.worstReason = d.worstReason;
+    auto dayEnd = d.day + kDay;
+    for (const auto& i : incidents) {
+      auto closed = i.closedAt.value_or(now);
+      if (i.openedAt < dayEnd && closed >= d.day)
+        ++cell.incidents;
+    }
+    if (cell.incidents > 0)
+      cell.severity = "down";
+    else if (d.checks == 0)
+      cell.severity = "none";
+    else if (d.ok < d.checks)
+      cell.severity = "degraded";
+    else
+      cell.severity = "ok";
+    s.days.push_back(std::move(cell));
+  }
+}
+
+std::string stateLabel(std::string_view state) {
+  if (state == "up")
+    return "Operational";
+  if (state == "failing")
+    return "Failing";
+  if (state == "down")
+    return "Down";
+  if (state == "flapping")
+    return "Flapping";
+  if (state == "maintenance")
+    return "Maintenance";
+  if (state == "paused")
+    return "Paused";
+  return "No data";
+}
+
+std::string head(std::string_view title) {
+  return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<title>{}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
+                     "</head><body><main>",
+                     escapeHtml(title));
+}
+
+std::string dayTitle(const DayCell& c) {
+  std::string text = formatDay(c.day) + ": ";
+  if (c.checks == 0)
+    text += "no data";
+  else
+    text += formatPercent(static_cast<double>(c.ok) / static_cast<double>(c.checks)) + " uptime (" +
+            std::to_string(c.checks - c.ok) + " failed of " + std::to_string(c.checks) + " checks)";
+  text += ", " + std::to_string(c.incidents) + (c.incidents == 1 ? " incident" : " incidents");
+  if (!c.worstReason.empty())
+    text += ", most failures: " + c.worstReason;
+  return text;
+}
+
+void renderBar(std::string& out, const std::vector<DayCell>& days) {
+  if (days.empty()) {
+    out += "<span class=\"muted\">history unavailable</span>";
+    return;
+  }
+  out += fmt::format("<svg class=\"bar\" viewBox=\"0 0 {} 20\" preserveAspectRatio=\"none\" "
+                     "role=\"img\" aria-label=\"{}-day status history\">",
+                     days.size() * 5, days.size());
+  std::size_t x = 0;
+  for (const auto& c : days) {
+    out += fmt::format("<rect x=\"{}\" y=\"0\" width=\"4\" height=\"20\" class=\"day d-{}\">"
+                       "<title>{}</title></rect>",
+                       x, c.severity, escapeHtml(dayTitle(c)));
+    x += 5;
+  }
+  out += "</svg>";
+}
+
+void renderChart(std::string& out, const std::vector<store::LatencyPoint>& points,
+                 common::WallTime from, common::WallTime to, std::string_view label) {
+  out += fmt::format("<figure class=\"chart\"><figcaption>{}</figcaption>", escapeHtml(label));
+  if (points.empty()) {
+    out += "<p class=\"muted\">No successful checks in this period.</p></figure>";
+    return;
+  }
+  constexpr double kW = 600, kH = 160, kLeft = 50, kBottom = 20, kTop = 8;
+  double maxMs = 1;
+  for (const auto& p : points)
+    if (std::isfinite(p.avgMs))
+      maxMs = std::max(maxMs, p.avgMs);
+  // A round top for the axis: 1, 2 or 5 times a power of ten.
+  double magnitude = std::pow(10.0, std::floor(std::log10(maxMs)));
+  double top = magnitude;
+  for (double step : {1.0, 2.0, 5.0, 10.0})
+    if (step * magnitude >= maxMs) {
+      top = step * magnitude;
+      break;
+    }
+  double span =
+      std::max(1.0, static_cast<double>(duration_cast<std::chrono::seconds>(to - from).count()));
+  auto xOf = [&](common::WallTime t) {
+    double s = static_cast<double>(duration_cast<std::chrono::seconds>(t - from).count());
+    return kLeft + std::clamp(s / span, 0.0, 1.0) * (kW - kLeft - 4);
+  };
+  auto yOf = [&](double ms) {
+    return kTop + (1 - std::clamp(ms / top, 0.0, 1.0)) * (kH - kTop - kBottom);
+  };
+  out += fmt::format("<svg class=\"latency\" viewBox=\"0 0 {} {}\" role=\"img\" "
+                     "aria-label=\"{}\">",
+                     kW, kH, escapeHtml(label));
+  out += fmt::format("<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
+                     "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\"/>",
+                     kLeft, kTop, kH - kBottom, kW - 4);
+  out += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\"/>",
+                     kLeft, yOf(top / 2), kW - 4);
+  out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                     kLeft - 4, kTop + 8, escapeHtml(formatLatency(top)));
+  out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>",
+                     kLeft - 4, yOf(top / 2) + 4, escapeHtml(formatLatency(top / 2)));
+  out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text>",
+                     kLeft - 4, kH - kBottom);
+  out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\">{}</text>", kLeft, kH - 4,
+                     escapeHtml(formatShortTime(from)));
+  out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", kW - 4,
+                     kH - 4, escapeHtml(formatShortTime(to)));
+  out += "<polyline class=\"line\" points=\"";
+  for (const auto& p : points)
+    out += fmt::format("{:.1f},{:.1f} ", xOf(p.bucketStart), yOf(p.avgMs));
+  out += "\"/>";
+  for (const auto& p : points)
+    out += fmt::format("<circle class=\"pt\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2\"><title>{}: {} "
+                       "({} checks)</title></circle>",
+                       xOf(p.bucketStart), yOf(p.avgMs), escapeHtml(formatShortTime(p.bucketStart)),
+                       escapeHtml(formatLatency(p.avgMs)), p.samples);
+  out += "</svg></figure>";
+}
+
+std::string diffList(const common::Json& diff, const char* key) {
+  if (!diff.is_object() || !diff.contains(key) || !diff[key].is_array() || diff[key].empty())
+    return "–";
+  std::string out;
+  for (const auto& item : diff[key]) {
+    if (!out.empty())
+      out += ", ";
+    out +=
+        "<code>" + escapeHtml(item.is_string() ? item.get<std::string>() : item.dump()) + "</code>";
+  }
+  return out;
+}
+
+std::string shortFingerprint(std::string_view fp) {
+  auto colon = fp.find(':');
+  auto hex = colon == std::string_view::npos ? fp : fp.substr(colon + 1);
+  return std::string(hex.substr(0, 12));
+}
+
+} // namespace
+
+std::string displayState(const ServerView& view) {
+  if (view.paused)
+    return "paused";
+  if (view.inMaintenance)
+    return "maintenance";
+  return std::string(detector::toString(view.state.status));
+}
+
+int stateRank(std::string_view state) {
+  static constexpr std::string_view kOrder[] = {"down",   "flapping", "failing", "maintenance",
+                                                "paused", "unknown",  "up"};
+  for (int i = 0; i < 7; ++i)
+    if (kOrder[i] == state)
+      return i;
+  return 7;
+}
+
+Overview gatherOverview(store::Store& store, std::vector<ServerView> servers, common::WallTime now,
+                        bool withDays) {
+  Overview overview;
+  overview.generatedAt = now;
+  overview.servers.reserve(servers.size());
+  for (auto& view : servers) {
+    ServerSummary s;
+    s.view = std::move(view);
+    fillUptimes(store, s, now, overview.errors);
+    if (withDays)
+      fillDays(store, s, now, overview.errors);
+    overview.servers.push_back(std::move(s));
+  }
+  std::stable_sort(overview.servers.begin(), overview.servers.end(),
+                   [](const ServerSummary& a, const ServerSummary& b) {
+                     int ra = stateRank(displayState(a.view)), rb = stateRank(displayState(b.view));
+                     if (ra != rb)
+                       return ra < rb;
+                     return a.view.name < b.view.name;
+                   });
+  return overview;
+}
+
+Detail gatherDetail(store::Store& store, ServerView server, common::WallTime now) {
+  Detail d;
+  d.generatedAt = now;
+  d.summary.view = std::move(server);
+  const std::string slug = d.summary.view.slug;
+  fillUptimes(store, d.summary, now, d.errors);
+  fillDays(store, d.summary, now, d.errors);
+  auto end = now + 1ms;
+  if (auto l = store.latencySeries(slug, now - kDay, end, 15min))
+    d.latency24h = std::move(l.value());
+  else
+    d.errors.push_back(l.error());
+  if (auto l = store.latencySeries(slug, now - 7 * kDay, end, 2h))
+    d.latency7d = std::move(l.value());
+  else
+    d.errors.push_back(l.error());
+  if (auto i = store.incidentsOf(slug, 50))
+    d.incidents = std::move(i.value());
+  else
+    d.errors.push_back(i.error());
+  if (auto f = store.checksSince(slug, now - 30 * kDay, 20, true))
+    d.failures = std::move(f.value());
+  else
+    d.errors.push_back(f.error());
+  if (auto c = store.schemaChanges(slug, 20))
+    d.schemaChanges = std::move(c.value());
+  else
+    d.errors.push_back(c.error());
+  return d;
+}
+
+std::string renderOverviewPage(const Overview& overview, PageLinks links) {
+  const auto& servers = overview.servers;
+  int perPage = std::max(1, links.perPage);
+  int pages = std::max<int>(1, static_cast<int>((servers.size() + perPage - 1) / perPage));
+  int page = std::clamp(links.page, 1, pages);
+
+  std::map<std::string, int> counts;
+  for (const auto& s : servers)
+    ++counts[displayState(s.view)];
+  int problems = counts["down"] + counts["flapping"] + counts["failing"];
+
+  std::string out = head("Status");
+  out.reserve(servers.size() > 0 ? 4096 + std::min<std::size_t>(servers.size(), perPage) * 9000
+                                 : 4096);
+  out += "<header><h1>Status</h1>";
+  if (servers.empty())
+    out += "<p class=\"banner b-none\">No servers are published on this page.</p>";
+  else if (problems == 0)
+    out += "<p class=\"banner b-ok\" id=\"overall\" data-overall=\"ok\">All systems "
+           "operational</p>";
+  else
+    out += fmt::format("<p class=\"banner b-down\" id=\"overall\" data-overall=\"problem\">{} of "
+                       "{} servers have problems</p>",
+                       problems, servers.size());
+  out += "<p class=\"counts\">";
+  for (const auto& [state, n] : counts)
+    out += fmt::format("<span class=\"count s-{0}\">{1}: {2}</span> ", state, stateLabel(state), n);
+  out += "</p></header>";
+  if (!overview.errors.empty())
+    out += "<p class=\"warning\">Some history could not be read; affected values show as "
+           "&#8211;.</p>";
+
+  out += "<table class=\"servers\"><thead><tr><th>Server</th><th>State</th><th>24 h</th>"
+         "<th>7 d</th><th>30 d</th><th>90 d</th><th class=\"history\">Last 90 days</th>"
+         "<th>Latency</th></tr></thead><tbody>";
+  std::size_t first = static_cast<std::size_t>(page - 1) * perPage;
+  std::size_t last = std::min(servers.size(), first + perPage);
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& s = servers[i];
+    std::string state = displayState(s.view);
+    out += fmt::format("<tr class=\"server\" data-slug=\"{0}\" data-state=\"{1}\">"
+                       "<td class=\"name\"><a href=\"/status/{0}\">{2}</a></td>"
+                       "<td><span class=\"state s-{1}\">{3}</span></td>"
+                       "<td class=\"num\">{4}</td><td class=\"num\">{5}</td>"
+                       "<td class=\"num\">{6}</td><td class=\"num\">{7}</td><td class=\"history\">",
+                       escapeHtml(s.view.slug), state, escapeHtml(s.view.name), stateLabel(state),
+                       formatPercent(s.uptime24h), formatPercent(s.uptime7d),
+                       formatPercent(s.uptime30d), formatPercent(s.uptime90d));
+    renderBar(out, s.days);
+    out += fmt::format("</td><td class=\"num latency\">{}</td></tr>",
+                       escapeHtml(formatLatency(s.view.state.lastResponseTimeMs)));
+  }
+  out += "</tbody></table>";
+  if (pages > 1) {
+    out += "<nav class=\"pages\">";
+    if (page > 1)
+      out += fmt::format("<a rel=\"prev\" href=\"/?page={}\">&#8592; previous</a> ", page - 1);
+    out += fmt::format("<span>page {} of {}</span>", page, pages);
+    if (page < pages)
+      out += fmt::format(" <a rel=\"next\" href=\"/?page={}\">next &#8594;</a>", page + 1);
+    out += "</nav>";
+  }
+  out += fmt::format("<footer>Updated {} &#183; mcpwatch</footer></main></body></html>\n",
+                     escapeHtml(formatShortTime(overview.generatedAt)));
+  return out;
+}
+
+std::string renderDetailPage(const Detail& d) {
+  const auto& v = d.summary.view;
+  std::string state = displayState(v);
+  std::string out = head(v.name + " – status");
+  out += fmt::format("<p class=\"crumbs\"><a href=\"/\">&#8592; all servers</a></p>"
+                     "<header><h1 id=\"server-name\">{}</h1>"
+                     "<p><span class=\"state s-{}\" id=\"state\" data-state=\"{}\">{}</span></p>",
+                     escapeHtml(v.name), state, state, stateLabel(state));
+  if (v.inMaintenance && !v.maintenanceIds.empty()) {
+    out += "<p class=\"muted\">Maintenance: ";
+    for (std::size_t i = 0; i < v.maintenanceIds.size(); ++i)
+      out += (i ? ", " : "") + escapeHtml(v.maintenanceIds[i]);
+    out += "</p>";
+  }
+  out += "</header>";
+  if (!d.errors.empty())
+    out += "<p class=\"warning\">Some history could not be read; affected values show as "
+           "&#8211;.</p>";
+
+  auto fact = [&](std::string_view id, std::string_view label, const std::string& valueHtml) {
+    out += fmt::format("<tr id=\"{}\"><th>{}</th><td>{}</td></tr>", id, label, valueHtml);
+  };
+  out += "<section><h2>Details</h2><table class=\"facts\">";
+  std::string serverInfo = v.serverName ? escapeHtml(*v.serverName) : std::string("–");
+  if (v.serverVersion)
+    serverInfo += " " + escapeHtml(*v.serverVersion);
+  fact("fact-server", "Server", serverInfo);
+  fact("fact-protocol", "Protocol version",
+       v.state.protocolVersion ? escapeHtml(*v.state.protocolVersion) : "–");
+  fact("fact-tools", "Tools", v.toolCount ? std::to_string(*v.toolCount) : "–");
+  fact("fact-latency", "Response time", escapeHtml(formatLatency(v.state.lastResponseTimeMs)));
+  fact("fact-last-check", "Last check",
+       v.state.lastCheckAt ? escapeHtml(formatShortTime(*v.state.lastCheckAt)) : "–");
+  if (v.tlsNotAfter) {
+    auto left = duration_cast<std::chrono::hours>(*v.tlsNotAfter - d.generatedAt).count() / 24;
+    fact("fact-tls", "Certificate expires",
+         fmt::format("{} ({})", escapeHtml(formatDay(*v.tlsNotAfter)),
+                     left < 0 ? std::string("expired") : fmt::format("{} days left", left)));
+  } else {
+    fact("fact-tls", "Certificate expires", "–");
+  }
+  fact("fact-uptime", "Uptime 24 h / 7 d / 30 d / 90 d",
+       fmt::format("{} / {} / {} / {}", formatPercent(d.summary.uptime24h),
+                   formatPercent(d.summary.uptime7d), formatPercent(d.summary.uptime30d),
+                   formatPercent(d.summary.uptime90d)));
+  out += "</table></section>";
+
+  out += "<section><h2>Last 90 days</h2>";
+  renderBar(out, d.summary.days);
+  out += "</section><section><h2>Response time</h2>";
+  renderChart(out, d.latency24h, d.generatedAt - kDay, d.generatedAt, "Last 24 hours");
+  renderChart(out, d.latency7d, d.generatedAt - 7 * kDay, d.generatedAt, "Last 7 days");
+  out += "</section>";
+
+  out += "<section><h2>Incidents</h2>";
+  if (d.incidents.empty()) {
+    out += "<p class=\"muted\" id=\"no-incidents\">No incidents recorded.</p>";
+  } else {
+    out += "<table class=\"incidents\"><thead><tr><th>Started</th><th>Ended</th><th>Duration</th>"
+           "<th>Reason</th><th>Detail</th></tr></thead><tbody>";
+    for (const auto& i : d.incidents) {
+      auto end = i.closedAt.value_or(d.generatedAt);
+      out += fmt::format(
+          "<tr class=\"incident\" data-open=\"{}\"><td>{}</td><td>{}</td><td>{}</td>"
+          "<td><code>{}</code></td><td>{}</td></tr>",
+          i.closedAt ? "false" : "true", escapeHtml(formatShortTime(i.openedAt)),
+          i.closedAt ? escapeHtml(formatShortTime(*i.closedAt)) : "ongoing",
+          escapeHtml(formatHumanDuration(duration_cast<std::chrono::seconds>(end - i.openedAt))),
+          escapeHtml(i.reason), escapeHtml(i.detail));
+    }
+    out += "</tbody></table>";
+  }
+  out += "</section><section><h2>Recent failures</h2>";
+  if (d.failures.empty()) {
+    out += "<p class=\"muted\">No failed checks in the last 30 days.</p>";
+  } else {
+    out += "<table class=\"failures\"><thead><tr><th>Time</th><th>Reason</th><th>HTTP</th>"
+           "<th>JSON-RPC</th><th>Detail</th></tr></thead><tbody>";
+    for (const auto& c : d.failures)
+      out +=
+          fmt::format("<tr class=\"failure\"><td>{}</td><td><code>{}</code></td><td>{}</td>"
+                      "<td>{}</td><td>{}</td></tr>",
+                      escapeHtml(formatShortTime(c.at)), escapeHtml(c.reason),
+                      c.httpStatus ? std::to_string(*c.httpStatus) : "–",
+                      c.jsonrpcCode ? std::to_string(*c.jsonrpcCode) : "–", escapeHtml(c.detail));
+    out += "</tbody></table>";
+  }
+  out += "</section><section><h2>Schema changes</h2>";
+  if (d.schemaChanges.empty()) {
+    out += "<p class=\"muted\">No tool schema changes recorded.</p>";
+  } else {
+    out += "<table class=\"schema\"><thead><tr><th>Time</th><th>Fingerprint</th><th>Added</th>"
+           "<th>Removed</th><th>Changed</th></tr></thead><tbody>";
+    for (const auto& c : d.schemaChanges) {
+      auto diff = common::parseJson(c.diffJson).value_or(common::Json::object());
+      out += fmt::format("<tr class=\"schema-change\"><td>{}</td><td><code>{}</code> &#8594; "
+                         "<code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                         escapeHtml(formatShortTime(c.at)),
+                         escapeHtml(shortFingerprint(c.oldFingerprint)),
+                         escapeHtml(shortFingerprint(c.newFingerprint)), diffList(diff, "added"),
+                         diffList(diff, "removed"), diffList(diff, "changed"));
+    }
+    out += "</tbody></table>";
+  }
+  out += fmt::format("</section><footer>Updated {} &#183; mcpwatch</footer></main></body></html>\n",
+                     escapeHtml(formatShortTime(d.generatedAt)));
+  return out;
+}
+
+std::string renderErrorPage(int status, std::string_view title, std::string_view message) {
+  std::string out = head(title);
+  out += fmt::format("<h1>{} {}</h1><p>{}</p><p><a href=\"/\">All servers</a></p></main></body>"
+                     "</html>\n",
+                     status, escapeHtml(title), escapeHtml(message));
+  return out;
+}
+
+const std::string_view kStyleCss = R"css(/* mcpwatch status page */
+:root { color-scheme: light dark; --ok: #2e9d4f; --warn: #d99a1e; --down: #d6403a;
+  --none: #b9bec5; --maint: #4a7fd4; --muted: #6b7280; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; }
+main { max-width: 1180px; margin: 0 auto; padding: 1.5rem; }
+h1 { margin: 0 0 .5rem; font-size: 1.6rem; }
+h2 { font-size: 1.15rem; margin: 1.8rem 0 .6rem; }
+a { color: inherit; }
+.muted, footer, .tick { color: var(--muted); fill: var(--muted); }
+footer { margin-top: 2rem; font-size: .85rem; }
+.banner { padding: .7rem 1rem; border-radius: 6px; color: #fff; font-weight: 600; }
+.b-ok { background: var(--ok); } .b-down { background: var(--down); }
+.b-none { background: var(--none); color: #222; }
+.warning { background: #fff4d6; color: #5c4400; padding: .5rem .8rem; border-radius: 6px; }
+.counts .count { margin-right: 1rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid rgba(127,127,127,.25);
+  vertical-align: middle; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.history { width: 40%; } th.history { width: 40%; }
+.state { display: inline-block; padding: .1rem .55rem; border-radius: 999px; color: #fff;
+  font-size: .85rem; white-space: nowrap; }
+.s-up { background: var(--ok); } .s-failing { background: var(--warn); }
+.s-down, .s-flapping { background: var(--down); } .s-maintenance { background: var(--maint); }
+.s-paused, .s-unknown { background: var(--none); color: #222; }
+.counts .count { background: none; color: inherit; }
+svg.bar { width: 100%; height: 22px; display: block; }
+.d-ok { fill: var(--ok); } .d-degraded { fill: var(--warn); } .d-down { fill: var(--down); }
+.d-none { fill: var(--none); }
+.day:hover { opacity: .7; }
+figure.chart { margin: 0 0 1rem; }
+figcaption { font-weight: 600; margin-bottom: .3rem; }
+svg.latency { width: 100%; max-width: 900px; height: auto; display: block; }
+.axis { stroke: var(--muted); stroke-width: 1; } .grid { stroke: rgba(127,127,127,.3); }
+.line { fill: none; stroke: var(--maint); stroke-width: 1.5; } .pt { fill: var(--maint); }
+.tick { font-size: 10px; }
+table.facts th { width: 16rem; font-weight: 500; color: var(--muted); }
+code { font-size: .9em; overflow-wrap: anywhere; }
+nav.pages { margin-top: 1rem; }
+)css";
+
+} // namespace mcpwatch::web

@@ -1,0 +1,72 @@
+// Status page data (gathered from the store and the backend) and its server-side HTML rendering.
+#pragma once
+
+#include "common/clock.hpp"
+#include "store/store.hpp"
+#include "web/backend.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcpwatch::web {
+
+inline constexpr int kBarDays = 90;
+
+// One UTC day of the 90-day bar.
+struct DayCell {
+  common::WallTime day;
+  std::int64_t checks = 0;
+  std::int64_t ok = 0;
+  std::string worstReason;
+  int incidents = 0;    // incidents overlapping the day
+  std::string severity; // worst state of the day: "ok", "degraded", "down" or "none" (no data)
+};
+
+struct ServerSummary {
+  ServerView view;
+  std::optional<double> uptime24h, uptime7d, uptime30d, uptime90d;
+  std::vector<DayCell> days; // kBarDays, oldest first (empty when not gathered)
+};
+
+struct Overview {
+  common::WallTime generatedAt;
+  std::vector<ServerSummary> servers; // sorted: worst state first, then name
+  std::vector<std::string> errors;    // store reads that failed (values left unknown)
+};
+
+struct Detail {
+  common::WallTime generatedAt;
+  ServerSummary summary;
+  std::vector<store::LatencyPoint> latency24h; // 15-minute buckets
+  std::vector<store::LatencyPoint> latency7d;  // 2-hour buckets
+  std::vector<store::IncidentRecord> incidents;
+  std::vector<store::CheckRecord> failures;
+  std::vector<store::SchemaChangeRecord> schemaChanges;
+  std::vector<std::string> errors;
+};
+
+// "up", "failing", "down", "flapping", "maintenance", "paused" or "unknown".
+std::string displayState(const ServerView& view);
+// Sort rank: lower is worse (shown first).
+int stateRank(std::string_view state);
+
+// Reads uptimes (and, with `withDays`, the 90-day bar) for every server. Safe on any thread.
+Overview gatherOverview(store::Store& store, std::vector<ServerView> servers, common::WallTime now,
+                        bool withDays = true);
+Detail gatherDetail(store::Store& store, ServerView server, common::WallTime now);
+
+struct PageLinks {
+  int page = 1; // 1-based
+  int perPage = 100;
+};
+// The overview of the servers given (the caller has filtered out private ones).
+std::string renderOverviewPage(const Overview& overview, PageLinks links);
+std::string renderDetailPage(const Detail& detail);
+std::string renderErrorPage(int status, std::string_view title, std::string_view message);
+
+// /static/style.css
+extern const std::string_view kStyleCss;
+
+} // namespace mcpwatch::web

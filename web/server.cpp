@@ -1,0 +1,752 @@
+// Routing, authentication, caching and the response headers of the web server.
+#include "web/server.hpp"
+
+#include "common/crypto.hpp"
+#include "common/strings.hpp"
+#include "common/time.hpp"
+#include "web/api.hpp"
+#include "web/html.hpp"
+#include "web/pages.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fmt/format.h>
+#include <mutex>
+#include <set>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+namespace mcpwatch::web {
+namespace {
+
+using common::Json;
+using net::ServerRequest;
+using net::ServerResponse;
+
+enum class Auth { None, Valid, Invalid };
+
+bool validSlug(std::string_view s) {
+  if (s.empty() || s.size() > 128)
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+std::vector<std::string_view> pathParts(std::string_view path) {
+  std::vector<std::string_view> parts;
+  for (auto p : common::split(path, '/'))
+    if (!p.empty())
+      parts.push_back(p);
+  return parts;
+}
+
+ServerResponse jsonResponse(int status, const Json& body) {
+  return ServerResponse::json(status, dumpJson(body) + "\n");
+}
+
+ServerResponse jsonError(int status, std::string_view message) {
+  return jsonResponse(status, Json{{"error", sanitizeUtf8(message)}});
+}
+
+ServerResponse htmlResponse(int status, std::string body) {
+  ServerResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.with("Content-Type", "text/html; charset=utf-8");
+  return r;
+}
+
+std::optional<std::size_t> parseLimit(const std::optional<std::string>& text, std::size_t fallback,
+                                      std::size_t max) {
+  if (!text)
+    return fallback;
+  std::size_t value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size() || value == 0 || value > max)
+    return std::nullopt;
+  return value;
+}
+
+} // namespace
+
+struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
+  Impl(asio::any_io_executor ex, const config::WebConfig& cfg, WebBackend& b, store::Store& s,
+       MetricsRegistry& m, common::Clock& c, WebOptions o)
+      : executor(ex), config(cfg), backend(b), store(s), metrics(m), clock(c),
+        options(std::move(o)), worker(1) {
+    workGuard = asio::require(worker.get_executor(), asio::execution::outstanding_work.tracked);
+    workerThread = std::thread([this] { worker.run(); });
+  }
+  ~Impl() {
+    workGuard.reset();
+    worker.stop();
+    if (workerThread.joinable())
+      workerThread.join();
+  }
+
+  asio::any_io_executor executor;
+  config::WebConfig config;
+  WebBackend& backend;
+  store::Store& store;
+  MetricsRegistry& metrics;
+  common::Clock& clock;
+  WebOptions options;
+  std::unique_ptr<net::HttpServer> http;
+
+  // Store reads and the overview rendering run here, off the io thread.
+  asio::io_context worker;
+  std::optional<asio::any_io_executor> workGuard;
+  std::thread workerThread;
+
+  struct Cache {
+    std::shared_ptr<const Overview> overview;
+    common::WallTime at{};
+    bool refreshing = false;
+    std::map<int, std::shared_ptr<const std::string>> pages;
+  };
+  std::mutex cacheMutex;
+  Cache cache;
+
+  // Runs `f` on the worker thread and resumes the awaiting coroutine on its own executor with
+  // the result (or the exception). A plain initiation, not a lambda coroutine: captures of a
+  // coroutine lambda would dangle once the lambda object is gone.
+  template <class F> auto onWorker(F f) {
+    using T = std::invoke_result_t<F>;
+    return asio::async_initiate<const asio::use_awaitable_t<>&,
+                                void(std::exception_ptr, std::shared_ptr<T>)>(
+        [this](auto handler, F fn) {
+          auto home = asio::get_associated_executor(handler, executor);
+          // Keeps the caller's io_context from running out of work while the worker is busy.
+          auto guard = asio::prefer(home, asio::execution::outstanding_work.tracked);
+          asio::post(worker, [fn = std::move(fn), handler = std::move(handler),
+                              guard = std::move(guard)]() mutable {
+            std::exception_ptr error;
+            std::shared_ptr<T> result;
+            try {
+              result = std::make_shared<T>(fn());
+            } catch (...) {
+              error = std::current_exception();
+            }
+            auto target = guard;
+            asio::post(target,
+                       [handler = std::move(handler), error, result = std::move(result)]() mutable {
+                         std::move(handler)(error, std::move(result));
+                       });
+          });
+        },
+        use_awaitable, std::move(f));
+  }
+
+  Auth authOf(const ServerRequest& req) const {
+    auto header = req.header("Authorization");
+    if (!header)
+      return Auth::None;
+    if (!config.adminToken || config.adminToken->empty())
+      return Auth::Invalid;
+    std::string_view value = common::trim(*header);
+    if (value.size() < 7 || !common::iequals(value.substr(0, 7), "bearer "))
+      return Auth::Invalid;
+    auto token = common::trim(value.substr(7));
+    return common::constantTimeEquals(token, config.adminToken->reveal()) ? Auth::Valid
+                                                                          : Auth::Invalid;
+  }
+
+  bool adminEnabled() const { return config.adminToken && !config.adminToken->empty(); }
+
+  ServerResponse unauthorized(bool badToken) const {
+    auto r = jsonError(401, badToken ? "invalid admin token" : "admin token required");
+    r.with("WWW-Authenticate", badToken ? "Bearer realm=\"mcpwatch\", error=\"invalid_token\""
+                                        : "Bearer realm=\"mcpwatch\"");
+    return r;
+  }
+
+  Awaitable<std::shared_ptr<const Overview>> overview() {
+    auto now = clock.now();
+    {
+      std::lock_guard lock(cacheMutex);
+      if (cache.overview && (now - cache.at < options.overviewCacheTtl || cache.refreshing))
+        co_return cache.overview; // fresh, or stale while another request refreshes it
+      cache.refreshing = true;
+    }
+    try {
+      auto views = backend.servers();
+      auto gather = [this, views = std::move(views), now]() mutable {
+        return gatherOverview(store, std::move(views), now);
+      };
+      auto gathered = co_await onWorker(std::move(gather));
+      for (const auto& e : gathered->errors)
+        spdlog::warn("web: overview read failed: {}", e);
+      std::shared_ptr<const Overview> result = std::move(gathered);
+      std::lock_guard lock(cacheMutex);
+      cache.overview = result;
+      cache.at = now;
+      cache.pages.clear();
+      cache.refreshing = false;
+      co_return result;
+    } catch (...) {
+      std::lock_guard lock(cacheMutex);
+      cache.refreshing = false;
+      throw;
+    }
+  }
+
+  static Overview publicOnly(const Overview& all) {
+    Overview o;
+    o.generatedAt = all.generatedAt;
+    o.errors = all.errors;
+    for (const auto& s : all.servers)
+      if (s.view.isPublic)
+        o.servers.push_back(s);
+    return o;
+  }
+
+  Awaitable<ServerResponse> overviewPage(const ServerRequest& req) {
+    int page = 1;
+    if (auto p = req.query("page")) {
+      auto n = parseLimit(p, 1, 1'000'000);
+      if (!n)
+        co_return htmlResponse(400, renderErrorPage(400, "Bad request", "page: expected a number"));
+      page = static_cast<int>(*n);
+    }
+    auto ov = co_await overview();
+    {
+      std::lock_guard lock(cacheMutex);
+      if (cache.overview == ov) {
+        auto it = cache.pages.find(page);
+        if (it != cache.pages.end())
+          co_return htmlResponse(200, *it->second);
+      }
+    }
+    int perPage = options.serversPerPage;
+    auto render = [ov, page, perPage] {
+      return renderOverviewPage(publicOnly(*ov), PageLinks{page, perPage});
+    };
+    auto html = co_await onWorker(std::move(render));
+    {
+      std::lock_guard lock(cacheMutex);
+      if (cache.overview == ov && cache.pages.size() < 1000)
+        cache.pages[page] = html;
+    }
+    co_return htmlResponse(200, *html);
+  }
+
+  std::optional<ServerView> visibleServer(std::string_view slug, bool admin) {
+    if (!validSlug(slug))
+      return std::nullopt;
+    auto view = backend.server(slug);
+    if (!view || (!view->isPublic && !admin))
+      return std::nullopt;
+    return view;
+  }
+
+  Awaitable<ServerResponse> detailPage(std::string_view slug) {
+    auto view = visibleServer(slug, false);
+    if (!view)
+      co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such server."));
+    auto now = clock.now();
+    auto renderDetail = [this, v = std::move(*view), now]() mutable {
+      auto d = gatherDetail(store, std::move(v), now);
+      for (const auto& e : d.errors)
+        spdlog::warn("web: detail read failed: {}", e);
+      return renderDetailPage(d);
+    };
+    auto html = co_await onWorker(std::move(renderDetail));
+    co_return htmlResponse(200, *html);
+  }
+
+  std::string renderMetrics(bool admin) {
+    std::set<std::string> hidden;
+    auto views = backend.servers();
+    for (const auto& v : views)
+      if (!v.isPublic)
+        hidden.insert(v.slug);
+    SeriesFilter filter;
+    if (!admin)
+      filter = [&hidden](std::string_view label, std::string_view value) {
+        return label != "server" || !hidden.contains(std::string(value));
+      };
+    std::string text = metrics.render(filter);
+
+    // Values read from live state at scrape time.
+    MetricsRegistry live;
+    auto build = live.gauge("mcpwatch_build_info", "mcpwatch version", {"version"});
+    build.set({MCPWATCH_VERSION}, 1);
+    auto state = live.gauge("mcpwatch_server_state",
+                            "1 for the server's current detector state, 0 for the others",
+                            {"server", "state"});
+    auto incident =
+        live.gauge("mcpwatch_incident_open", "1 while the server has an open incident", {"server"});
+    auto maintenance = live.gauge("mcpwatch_server_in_maintenance",
+                                  "1 while a maintenance window covers the server", {"server"});
+    auto paused = live.gauge("mcpwatch_server_paused", "1 while monitoring is paused", {"server"});
+    auto tls = live.gauge("mcpwatch_tls_certificate_expiry_timestamp_seconds",
+                          "Unix time the server's TLS certificate expires", {"server"});
+    static constexpr detector::HealthState kStates[] = {
+        detector::HealthState::Unknown, detector::HealthState::Up, detector::HealthState::Failing,
+        detector::HealthState::Down, detector::HealthState::Flapping};
+    for (const auto& v : views) {
+      if (!admin && !v.isPublic)
+        continue;
+      for (auto s : kStates)
+        state.set({v.slug, std::string(detector::toString(s))}, v.state.status == s ? 1 : 0);
+      incident.set({v.slug}, v.state.incident ? 1 : 0);
+      maintenance.set({v.slug}, v.inMaintenance ? 1 : 0);
+      paused.set({v.slug}, v.paused ? 1 : 0);
+      if (v.tlsNotAfter)
+        tls.set({v.slug}, static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                  v.tlsNotAfter->time_since_epoch())
+                                                  .count()));
+    }
+    if (auto outbox = backend.outboxStats()) {
+      auto pending =
+          live.gauge("mcpwatch_outbox_pending", "Deliveries waiting in the outbox", {"sink"});
+      auto dead = live.gauge("mcpwatch_outbox_dead", "Dead-lettered deliveries", {"sink"});
+      auto deliveries = live.counter("mcpwatch_deliveries_total",
+                                     "Delivery attempts by sink and outcome", {"sink", "outcome"});
+      for (const auto& [sink, n] : outbox->pendingBySink)
+        pending.set({sink}, static_cast<double>(n));
+      for (const auto& [sink, n] : outbox->deadBySink)
+        dead.set({sink}, static_cast<double>(n));
+      for (const auto& [sink, outcomes] : outbox->deliveriesBySinkOutcome)
+        for (const auto& [outcome, n] : outcomes)
+          deliveries.inc({sink, outcome}, static_cast<double>(n));
+    }
+    text += live.render();
+    return text;
+  }
+
+  // --- JSON API ---
+
+  Awaitable<ServerResponse> apiServers(bool admin) {
+    auto ov = co_await overview();
+    Json list = Json::array();
+    for (const auto& s : ov->servers)
+      if (admin || s.view.isPublic)
+        list.push_back(serverJson(s, admin, ov->generatedAt));
+    // Config order is friendlier for scripts than the page's worst-first order.
+    std::sort(list.begin(), list.end(),
+              [](const Json& a, const Json& b) { return a["slug"] < b["slug"]; });
+    co_return jsonResponse(200, Json{{"generated_at", common::formatRfc3339(ov->generatedAt)},
+                                     {"servers", std::move(list)}});
+  }
+
+  Awaitable<ServerResponse> apiServer(std::string_view slug, bool admin) {
+    auto view = visibleServer(slug, admin);
+    if (!view)
+      co_return jsonError(404, "no such server");
+    auto now = clock.now();
+    auto buildJson = [this, v = std::move(*view), now, admin]() mutable {
+      return detailJson(gatherDetail(store, std::move(v), now), admin);
+    };
+    auto body = co_await onWorker(std::move(buildJson));
+    co_return jsonResponse(200, *body);
+  }
+
+  Awaitable<ServerResponse> apiChecks(const ServerRequest& req, std::string_view slug, bool admin) {
+    auto view = visibleServer(slug, admin);
+    if (!view)
+      co_return jsonError(404, "no such server");
+    auto now = clock.now();
+    common::WallTime since = now - std::chrono::hours(24);
+    if (auto s = req.query("since")) {
+      auto t = common::parseRfc3339(*s);
+      if (!t)
+        co_return jsonError(400, "since: expected an RFC 3339 time like 2026-11-24T00:00:00Z");
+      since = *t;
+    }
+    auto limit = parseLimit(req.query("limit"), 100, options.maxChecksLimit);
+    if (!limit)
+      co_return jsonError(400, fmt::format("limit: expected 1..{}", options.maxChecksLimit));
+    std::string key = view->slug;
+    auto readChecks = [this, key, since, n = *limit] { return store.checksSince(key, since, n); };
+    auto checks = co_await onWorker(std::move(readChecks));
+    if (!*checks)
+      co_return jsonError(500, "store read failed");
+    Json list = Json::array();
+    for (const auto& c : checks->value())
+      list.push_back(checkJson(c));
+    co_return jsonResponse(200, Json{{"server", key}, {"checks", std::move(list)}});
+  }
+
+  Awaitable<ServerResponse> apiIncidents(const ServerRequest& req, bool admin) {
+    std::string state = req.query("state").value_or("all");
+    if (state != "open" && state != "closed" && state != "all")
+      co_return jsonError(400, "state: expected open, closed or all");
+    auto limit = parseLimit(req.query("limit"), 100, 1000);
+    if (!limit)
+      co_return jsonError(400, "limit: expected 1..1000");
+    std::set<std::string> visible;
+    for (const auto& v : backend.servers())
+      if (admin || v.isPublic)
+        visible.insert(v.slug);
+    auto now = clock.now();
+    auto readIncidents = [this, state, n = *limit, visible, admin, now]() -> Json {
+      Json list = Json::array();
+      auto keep = [&](const store::IncidentRecord& i) {
+        // Incidents of servers no longer configured are shown to the admin only.
+        return (admin || visible.contains(i.slug)) &&
+               (state == "all" || (state == "open") == !i.closedAt.has_value());
+      };
+      if (state == "open") {
+        auto open = store.openIncidents();
+        if (!open)
+          throw std::runtime_error(open.error());
+        for (auto it = open->rbegin(); it != open->rend() && list.size() < n; ++it)
+          if (keep(*it))
+            list.push_back(incidentJson(*it, now));
+        return list;
+      }
+      constexpr std::size_t kPage = 500;
+      for (std::size_t offset = 0; list.size() < n && offset < 100'000; offset += kPage) {
+        auto page = store.allIncidents(kPage, offset);
+        if (!page)
+          throw std::runtime_error(page.error());
+        for (const auto& i : page.value())
+          if (list.size() < n && keep(i))
+            list.push_back(incidentJson(i, now));
+        if (page->size() < kPage)
+          break;
+      }
+      return list;
+    };
+    auto result = co_await onWorker(std::move(readIncidents));
+    co_return jsonResponse(200, Json{{"incidents", std::move(*result)}});
+  }
+
+  // --- Admin API ---
+
+  Awaitable<ServerResponse> admin(const ServerRequest& req,
+                                  const std::vector<std::string_view>& p) {
+    // p = ["api", "v1", "admin", ...]
+    auto now = clock.now();
+    if (p.size() == 4 && p[3] == "maintenance") {
+      if (req.method == "GET") {
+        auto readWindows = [this] { return store.maintenanceWindows(); };
+        auto list = co_await onWorker(std::move(readWindows));
+        if (!*list)
+          co_return jsonError(500, "store read failed");
+        Json out = Json::array();
+        for (const auto& r : list->value())
+          out.push_back(maintenanceJson(r, now));
+        co_return jsonResponse(200, Json{{"maintenance", std::move(out)}});
+      }
+      if (req.method != "POST")
+        co_return methodNotAllowed("GET, POST");
+      auto parsed = parseMaintenanceRequest(req.body, now);
+      if (!parsed)
+        co_return jsonError(400, parsed.error());
+      for (const auto& slug : parsed->target.servers)
+        if (!backend.server(slug))
+          co_return jsonError(400, "servers: unknown server " + common::truncateUtf8(slug, 128));
+      auto record = toRecord(*parsed, "mnt_" + common::randomHex(8), "admin-api");
+      auto window = windowFromRecord(record);
+      if (!window)
+        co_return jsonError(400, window.error());
+      auto storeWindow = [this, record] { return store.putMaintenanceSync(record); };
+      auto stored = co_await onWorker(std::move(storeWindow));
+      if (!*stored) {
+        spdlog::error("web: could not store maintenance window: {}", stored->error());
+        co_return jsonError(500, "could not store the maintenance window");
+      }
+      auto added = backend.addMaintenance(std::move(window.value()));
+      if (!added) {
+        auto dropWindow = [this, id = record.id] { return store.deleteMaintenanceSync(id); };
+        co_await onWorker(std::move(dropWindow));
+        co_return jsonError(409, added.error());
+      }
+      invalidate();
+      co_return jsonResponse(201, maintenanceJson(record, now));
+    }
+    if (p.size() == 5 && p[3] == "maintenance") {
+      std::string id(p[4]);
+      if (req.method != "DELETE")
+        co_return methodNotAllowed("DELETE");
+      co_return co_await endMaintenance(id, now);
+    }
+    if (p.size() == 6 && p[3] == "maintenance" && p[5] == "end") {
+      if (req.method != "POST")
+        co_return methodNotAllowed("POST");
+      std::string id(p[4]);
+      co_return co_await endMaintenance(id, now);
+    }
+    if (p.size() == 6 && p[3] == "servers") {
+      if (req.method != "POST")
+        co_return methodNotAllowed("POST");
+      std::string slug(p[4]);
+      if (!validSlug(slug) || !backend.server(slug))
+        co_return jsonError(404, "no such server");
+      if (p[5] == "baseline") {
+        auto fp = backend.acceptBaseline(slug);
+        if (!fp)
+          co_return jsonError(409, fp.error());
+        invalidate();
+        co_return jsonResponse(200, Json{{"server", slug}, {"fingerprint", fp.value()}});
+      }
+      if (p[5] == "pause" || p[5] == "resume") {
+        bool pause = p[5] == "pause";
+        auto done = pause ? backend.pause(slug) : backend.resume(slug);
+        if (!done)
+          co_return jsonError(409, done.error());
+        invalidate();
+        co_return jsonResponse(200, Json{{"server", slug}, {"paused", pause}});
+      }
+      co_return jsonError(404, "not found");
+    }
+    if (p.size() == 4 && p[3] == "test-alert") {
+      if (req.method != "POST")
+        co_return methodNotAllowed("POST");
+      TestAlertRequest request;
+      if (!common::trim(req.body).empty()) {
+        auto body = common::parseJson(req.body, nullptr, 4);
+        if (!body || !body->is_object())
+          co_return jsonError(400, "body: expected a JSON object");
+        for (auto it = body->begin(); it != body->end(); ++it) {
+          if ((it.key() != "server" && it.key() != "sink") || !(it.value().is_string()))
+            co_return jsonError(400, "body: only \"server\" and \"sink\" strings are accepted");
+        }
+        if (body->contains("server")) {
+          request.server = (*body)["server"].get<std::string>();
+          if (!validSlug(*request.server) || !backend.server(*request.server))
+            co_return jsonError(400, "server: unknown server");
+        }
+        if (body->contains("sink"))
+          request.sink = (*body)["sink"].get<std::string>();
+      }
+      auto result = co_await backend.testAlert(std::move(request));
+      if (!result)
+        co_return jsonError(502, result.error());
+      co_return jsonResponse(200, Json{{"result", result.value()}});
+    }
+    co_return jsonError(404, "not found");
+  }
+
+  Awaitable<ServerResponse> endMaintenance(std::string id, common::WallTime now) {
+    auto readAll = [this] { return store.maintenanceWindows(); };
+    auto list = co_await onWorker(std::move(readAll));
+    if (!*list)
+      co_return jsonError(500, "store read failed");
+    auto found = std::find_if(list->value().begin(), list->value().end(),
+                              [&](const store::MaintenanceRecord& r) { return r.id == id; });
+    if (found == list->value().end())
+      co_return jsonError(404, "no such maintenance window");
+    if (!(found->start <= now && now < found->end))
+      co_return jsonError(409, "the maintenance window is not active");
+    auto endWindow = [this, id, now] { return store.endMaintenanceSync(id, now); };
+    auto ended = co_await onWorker(std::move(endWindow));
+    if (!*ended) {
+      spdlog::error("web: could not end maintenance window: {}", ended->error());
+      co_return jsonError(500, "could not end the maintenance window");
+    }
+    auto record = *found;
+    record.end = now;
+    record.endedEarly = true;
+    Json body = maintenanceJson(record, now);
+    if (auto done = backend.endMaintenance(id, now); !done)
+      body["warning"] = done.error();
+    invalidate();
+    co_return jsonResponse(200, body);
+  }
+
+  ServerResponse methodNotAllowed(std::string_view allow) const {
+    auto r = jsonError(405, "method not allowed");
+    r.with("Allow", std::string(allow));
+    return r;
+  }
+
+  void invalidate() {
+    std::lock_guard lock(cacheMutex);
+    cache.overview.reset();
+    cache.pages.clear();
+  }
+
+  Awaitable<ServerResponse> route(const ServerRequest& req) {
+    const std::string& path = req.path;
+    bool isApi = path == "/api" || path.starts_with("/api/");
+    auto parts = pathParts(path);
+    bool get = req.method == "GET";
+
+    if (isApi) {
+      Auth auth = authOf(req);
+      bool isAdmin = parts.size() >= 3 && parts[2] == "admin";
+      if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
+        co_return jsonError(404, "not found");
+      if (isAdmin) {
+        if (!adminEnabled())
+          co_return jsonError(404, "the admin API is disabled (no web.admin_token)");
+        if (auth != Auth::Valid)
+          co_return unauthorized(auth == Auth::Invalid);
+        co_return co_await admin(req, parts);
+      }
+      if (auth == Auth::Invalid)
+        co_return unauthorized(true);
+      bool admin = auth == Auth::Valid;
+      if (parts[2] == "servers" && parts.size() <= 5) {
+        if (!get)
+          co_return methodNotAllowed("GET");
+        if (parts.size() == 3)
+          co_return co_await apiServers(admin);
+        if (parts.size() == 4)
+          co_return co_await apiServer(parts[3], admin);
+        if (parts[4] == "checks")
+          co_return co_await apiChecks(req, parts[3], admin);
+      }
+      if (parts[2] == "incidents" && parts.size() == 3) {
+        if (!get)
+          co_return methodNotAllowed("GET");
+        co_return co_await apiIncidents(req, admin);
+      }
+      if (parts[2] == "deliveries" && parts.size() == 3) {
+        if (!get)
+          co_return methodNotAllowed("GET");
+        std::string state = req.query("state").value_or("dead");
+        auto result = backend.deliveries(state);
+        if (!result)
+          co_return jsonError(404, "deliveries are not available");
+        if (!adminEnabled())
+          co_return jsonError(404, "the deliveries API needs web.admin_token");
+        if (!admin)
+          co_return unauthorized(false);
+        if (!*result)
+          co_return jsonError(400, result->error());
+        co_return jsonResponse(200, Json{{"state", state}, {"deliveries", result->value()}});
+      }
+      co_return jsonError(404, "not found");
+    }
+
+    auto notAllowed = [] {
+      auto r = htmlResponse(405, renderErrorPage(405, "Method not allowed", "Use GET."));
+      r.with("Allow", "GET");
+      return r;
+    };
+    if (path == "/healthz") {
+      if (!get)
+        co_return notAllowed();
+      co_return ServerResponse::text(200, "ok\n");
+    }
+    if (path == "/readyz") {
+      if (!get)
+        co_return notAllowed();
+      auto ready = backend.ready();
+      if (ready.ok())
+        co_return jsonResponse(200, Json{{"status", "ready"}});
+      co_return jsonResponse(503, Json{{"status", "not_ready"}, {"problems", ready.problems}});
+    }
+    if (path == "/metrics") {
+      if (!get)
+        co_return notAllowed();
+      Auth auth = authOf(req);
+      if (auth == Auth::Invalid)
+        co_return unauthorized(true);
+      ServerResponse r;
+      r.body = renderMetrics(auth == Auth::Valid);
+      r.with("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      co_return r;
+    }
+    if (path == "/static/style.css") {
+      if (!get)
+        co_return notAllowed();
+      ServerResponse r;
+      r.body = std::string(kStyleCss);
+      r.with("Content-Type", "text/css; charset=utf-8");
+      r.with("Cache-Control", "public, max-age=3600");
+      co_return r;
+    }
+    if (path == "/") {
+      if (!get)
+        co_return notAllowed();
+      co_return co_await overviewPage(req);
+    }
+    if (parts.size() == 2 && parts[0] == "status" && !path.ends_with("/")) {
+      if (!get)
+        co_return notAllowed();
+      co_return co_await detailPage(parts[1]);
+    }
+    co_return htmlResponse(404, renderErrorPage(404, "Not found", "There is no page here."));
+  }
+
+  Awaitable<ServerResponse> handle(const ServerRequest& req) {
+    ServerResponse r;
+    try {
+      r = co_await route(req);
+    } catch (const std::exception& e) {
+      spdlog::error("web: {} {} failed: {}", sanitizeUtf8(req.method),
+                    sanitizeUtf8(common::truncateUtf8(req.path, 200)), e.what());
+      bool isApi = req.path == "/api" || req.path.starts_with("/api/");
+      r = isApi ? jsonError(500, "internal error")
+                : htmlResponse(500, renderErrorPage(500, "Error", "Something went wrong."));
+    }
+    r.with("X-Content-Type-Options", "nosniff");
+    r.with("Content-Security-Policy", std::string(kContentSecurityPolicy));
+    r.with("X-Frame-Options", "DENY");
+    r.with("Referrer-Policy", "no-referrer");
+    if (!r.header("Cache-Control"))
+      r.with("Cache-Control", "no-store");
+    co_return r;
+  }
+};
+
+namespace {
+// The connection handler; `impl` by value keeps the server's state alive for the request.
+Awaitable<void> serve(std::shared_ptr<WebServer::Impl> impl, const ServerRequest& req,
+                      net::ResponseWriter& writer) {
+  if (!impl) {
+    co_await writer.send(ServerResponse::text(503, "shutting down\n"));
+    co_return;
+  }
+  auto response = co_await impl->handle(req);
+  co_await writer.send(std::move(response));
+}
+} // namespace
+
+WebServer::WebServer(asio::any_io_executor executor, const config::WebConfig& config,
+                     WebBackend& backend, store::Store& store, MetricsRegistry& metrics,
+                     common::Clock& clock, WebOptions options)
+    : impl_(std::make_shared<Impl>(executor, config, backend, store, metrics, clock,
+                                   std::move(options))) {}
+
+WebServer::~WebServer() {
+  stop();
+}
+
+common::Expected<std::uint16_t, std::string> WebServer::start() {
+  if (impl_->http)
+    return common::unexpected(std::string("web: already started"));
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->http = std::make_unique<net::HttpServer>(
+      impl_->executor,
+      [weak](const ServerRequest& req, net::ResponseWriter& writer) {
+        return serve(weak.lock(), req, writer);
+      },
+      impl_->options.limits);
+  auto port = impl_->http->listen(impl_->config.listenHost, impl_->config.listenPort);
+  if (!port) {
+    impl_->http.reset();
+    return common::unexpected("web.listen: " + port.error());
+  }
+  return port.value();
+}
+
+void WebServer::stop() {
+  if (impl_->http)
+    impl_->http->stop();
+}
+
+std::uint16_t WebServer::port() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
+
+void WebServer::setAdminToken(std::optional<common::Secret> token) {
+  impl_->config.adminToken = std::move(token);
+}
+
+void WebServer::invalidateCache() {
+  impl_->invalidate();
+}
+
+Awaitable<net::ServerResponse> WebServer::handle(const net::ServerRequest& request) {
+  auto impl = impl_;
+  co_return co_await impl->handle(request);
+}
+
+} // namespace mcpwatch::web
