@@ -65,6 +65,9 @@ int runDaemon(const RunArgs& args) {
   }
 
   asio::io_context io(1);
+  // Registered before anything starts: a SIGTERM or SIGHUP that arrives while the daemon is
+  // starting is queued for the handler below instead of killing the process (default action).
+  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   common::SystemClock clock;
   auto alerts =
       std::make_unique<alerting::Alerting>(io.get_executor(), cfg, *store, clock, factory);
@@ -114,7 +117,6 @@ int runDaemon(const RunArgs& args) {
   };
   schedulePrune();
 
-  asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   asio::steady_timer graceTimer(io);
   bool stopping = false;
   std::function<void()> waitSignal = [&] {
