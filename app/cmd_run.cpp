@@ -1,13 +1,18 @@
 // `mcpwatch run --config FILE`: the daemon. Loads and validates the config, opens the store,
 // runs the scheduler until SIGTERM/SIGINT, reloads on SIGHUP, and shuts down with a deadline.
 #include "app/alerting_publisher.hpp"
+#include "app/check_mapping.hpp"
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
 #include "app/logging.hpp"
 #include "app/sinks.hpp"
+#include "app/web_backend.hpp"
 #include "common/asio.hpp"
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
+#include "web/heartbeat.hpp"
+#include "web/metrics.hpp"
+#include "web/server.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -72,13 +77,76 @@ int runDaemon(const RunArgs& args) {
   auto alerts =
       std::make_unique<alerting::Alerting>(io.get_executor(), cfg, *store, clock, factory);
   AlertingEventPublisher publisher(*alerts);
-  auto daemon = std::make_unique<Daemon>(io.get_executor(), cfg, *store, clock, publisher);
+
+  web::MetricsRegistry registry;
+  web::MonitorMetrics metrics(registry);
+  std::unique_ptr<Daemon> daemon;
+  DaemonOptions options;
+  options.onResult = [&metrics](const config::ServerConfig& server,
+                                const prober::ProbeResult& result, const detector::ServerState&) {
+    metrics.observeCheck(toCheckRecord(server.slug, result));
+  };
+  daemon = std::make_unique<Daemon>(io.get_executor(), cfg, *store, clock, publisher,
+                                    std::move(options));
   logRecord(spdlog::level::info, "mcpwatch starting",
             {{"version", MCPWATCH_VERSION},
              {"config", args.configPath},
              {"database", cfg.storage.path},
              {"servers", cfg.servers.size()}});
   daemon->start();
+
+  DaemonWebBackend backend(*daemon, *alerts, *store, clock);
+  auto webServer = std::make_unique<web::WebServer>(io.get_executor(), cfg.web, backend, *store,
+                                                    registry, clock);
+  auto webPort = webServer->start();
+  if (!webPort) {
+    logRecord(spdlog::level::critical, "cannot start the web server", {{"error", webPort.error()}});
+    std::cerr << "mcpwatch: web server: " << webPort.error() << "\n";
+    return 1;
+  }
+  logRecord(spdlog::level::info, "web server listening",
+            {{"url", "http://" +
+                         (cfg.web.listenHost.find(':') != std::string::npos
+                              ? "[" + cfg.web.listenHost + "]"
+                              : cfg.web.listenHost) +
+                         ":" + std::to_string(webPort.value()) + "/"},
+             {"admin_api", cfg.web.adminToken.has_value()}});
+
+  // Process-wide gauges, refreshed every second (a stalled scheduler shows as growing lag).
+  asio::steady_timer gaugeTimer(io);
+  std::function<void()> refreshGauges = [&] {
+    metrics.setProbesInFlight(daemon->inFlight());
+    metrics.setScheduleLag(daemon->scheduleLag());
+    gaugeTimer.expires_after(std::chrono::seconds(1));
+    gaugeTimer.async_wait([&](boost::system::error_code ec) {
+      if (!ec)
+        refreshGauges();
+    });
+  };
+  refreshGauges();
+
+  std::unique_ptr<web::Heartbeat> heartbeat;
+  auto startHeartbeat = [&](const config::Config& c) {
+    if (heartbeat)
+      heartbeat->stop();
+    heartbeat.reset();
+    if (!c.heartbeat)
+      return;
+    heartbeat = std::make_unique<web::Heartbeat>(
+        io.get_executor(), *c.heartbeat, clock,
+        [&] {
+          web::HeartbeatHealth h;
+          h.schedulerRunning = daemon->running();
+          h.scheduleLag = daemon->scheduleLag();
+          for (const auto& [sink, st] : alerts->stats().sinks)
+            h.deadDeliveries += st.dead;
+          return h;
+        },
+        web::HeartbeatOptions{}, &registry);
+    if (auto started = heartbeat->start(); !started)
+      logRecord(spdlog::level::err, "heartbeat not started", {{"error", started.error()}});
+  };
+  startHeartbeat(cfg);
   // The dispatcher resumes every pending delivery at its stored time; when it returns (after
   // stop(), in-flight attempts done) the loop may end.
   asio::co_spawn(io, alerts->run(), [&io](std::exception_ptr e) {
@@ -138,7 +206,10 @@ int runDaemon(const RunArgs& args) {
               logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
           } else {
             alerts->reload(next.value());
+            webServer->setAdminToken(next.value().web.adminToken);
+            startHeartbeat(next.value());
             daemon->reload(std::move(next.value()));
+            webServer->invalidateCache();
           }
         }
         waitSignal();
@@ -154,6 +225,9 @@ int runDaemon(const RunArgs& args) {
           {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", daemon->inFlight()}});
       pruneTimer.cancel();
       // Probes first (their events still reach the outbox), then the dispatcher.
+      gaugeTimer.cancel();
+      if (heartbeat)
+        heartbeat->stop();
       daemon->stop([&] { alerts->stop(); });
       graceTimer.expires_after(
           std::chrono::milliseconds(static_cast<long long>(args.shutdownGraceSeconds * 1000)));
@@ -173,6 +247,8 @@ int runDaemon(const RunArgs& args) {
   blocking.join();
   // Abandoned probe coroutines are destroyed with the io_context below; the store then commits
   // everything queued before it closes.
+  webServer.reset();
+  heartbeat.reset();
   daemon.reset();
   alerts.reset();
   store->flush();
