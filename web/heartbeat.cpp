@@ -27,6 +27,18 @@ HeartbeatDecision decideHeartbeat(const HeartbeatHealth& health, const Heartbeat
   return {PingKind::Success, {}};
 }
 
+std::string defaultFailUrl(std::string_view url) {
+  auto cut = url.find_first_of("?#");
+  std::string_view base = url.substr(0, cut);
+  std::string out(base);
+  if (!out.empty() && out.back() == '/')
+    out.pop_back();
+  out += "/fail";
+  if (cut != std::string_view::npos)
+    out += url.substr(cut);
+  return out;
+}
+
 HeartbeatPlanner::HeartbeatPlanner(std::chrono::milliseconds interval,
                                    std::chrono::milliseconds retryDelay)
     : interval_(std::max(interval, std::chrono::milliseconds(1))),
@@ -86,7 +98,7 @@ common::Expected<std::monostate, std::string> Heartbeat::start() {
     return common::unexpected(std::string("heartbeat.url: not a valid http(s) URL"));
   std::optional<net::Url> failUrl;
   if (config_.failUrl.empty())
-    failUrl = net::Url::parse(config_.url.reveal() + "/fail");
+    failUrl = net::Url::parse(defaultFailUrl(config_.url.reveal()));
   else
     failUrl = net::Url::parse(config_.failUrl.reveal());
   if (!failUrl)

@@ -43,6 +43,10 @@ struct HeartbeatDecision {
 
 HeartbeatDecision decideHeartbeat(const HeartbeatHealth& health, const HeartbeatPolicy& policy);
 
+// The Healthchecks.io failure URL for a ping URL: "/fail" appended to the path, before any query
+// ("https://hc-ping.com/u?create=1" -> "https://hc-ping.com/u/fail?create=1").
+std::string defaultFailUrl(std::string_view url);
+
 // When to ping: the first tick at once, then every `interval`; a change of kind (healthy ->
 // failing or back) at once; after a ping that did not get through, again after `retryDelay`
 // (at most `interval`). Pure: the caller passes the time.

@@ -42,6 +42,13 @@ TEST(HeartbeatDecision, Table) {
   EXPECT_EQ(decideHeartbeat({true, 0s, 5, true}, policy).kind, PingKind::Success);
 }
 
+TEST(HeartbeatDecision, DefaultFailUrl) {
+  EXPECT_EQ(defaultFailUrl("https://hc-ping.com/abc"), "https://hc-ping.com/abc/fail");
+  EXPECT_EQ(defaultFailUrl("https://hc-ping.com/abc/"), "https://hc-ping.com/abc/fail");
+  EXPECT_EQ(defaultFailUrl("https://hc-ping.com/key/slug?create=1"),
+            "https://hc-ping.com/key/slug/fail?create=1");
+}
+
 TEST(HeartbeatPlanner, PingsOnIntervalRetriesSoonerAndReactsToChange) {
   common::FakeClock clock(testing::testNow());
   HeartbeatPlanner p(5min, 30s);
