@@ -255,9 +255,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     co_return htmlResponse(200, *html);
   }
 
-  std::string renderMetrics(bool admin) {
+  // Runs on the worker: `views` and `outbox` were read from the backend on the io thread.
+  std::string renderMetrics(bool admin, const std::vector<ServerView>& views,
+                            const std::optional<OutboxStats>& outbox) {
     std::set<std::string> hidden;
-    auto views = backend.servers();
     for (const auto& v : views)
       if (!v.isPublic)
         hidden.insert(v.slug);
@@ -298,7 +299,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
                                                   v.tlsNotAfter->time_since_epoch())
                                                   .count()));
     }
-    if (auto outbox = backend.outboxStats()) {
+    if (outbox) {
       auto pending =
           live.gauge("mcpwatch_outbox_pending", "Deliveries waiting in the outbox", {"sink"});
       auto dead = live.gauge("mcpwatch_outbox_dead", "Dead-lettered deliveries", {"sink"});
@@ -638,8 +639,13 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       Auth auth = authOf(req);
       if (auth == Auth::Invalid)
         co_return unauthorized(true);
+      auto scrape = [this, admin = auth == Auth::Valid, views = backend.servers(),
+                     outbox = backend.outboxStats()] {
+        return renderMetrics(admin, views, outbox);
+      };
+      auto text = co_await onWorker(std::move(scrape));
       ServerResponse r;
-      r.body = renderMetrics(auth == Auth::Valid);
+      r.body = std::move(*text);
       r.with("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
       co_return r;
     }
