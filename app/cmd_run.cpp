@@ -207,6 +207,11 @@ int runDaemon(const RunArgs& args) {
           } else {
             alerts->reload(next.value());
             webServer->setAdminToken(next.value().web.adminToken);
+            for (const auto& [slug, rt] : daemon->servers()) {
+              const auto* kept = next.value().findServer(slug);
+              if (!kept || !kept->enabled)
+                metrics.forgetServer(slug); // its series disappear from /metrics
+            }
             startHeartbeat(next.value());
             daemon->reload(std::move(next.value()));
             webServer->invalidateCache();
