@@ -30,6 +30,7 @@ const scenarios = {
   'tools-list-error': 'legacy server whose tools/list answers a JSON-RPC error',
   'cursor-loop': 'legacy server whose tools/list returns the same nextCursor forever',
   'reset-mid-body': 'send headers and part of the body, then reset the connection',
+  'script-names': 'valid legacy server whose serverInfo and tool carry <script>alert(1)</script> and "quotes"',
 };
 
 let flags;
@@ -128,6 +129,21 @@ const overrides = {
   },
   'tools-list-error': { 'tools/list': (m) => error(m.id, -32603, 'Internal error: tool registry unavailable') },
   'cursor-loop': { 'tools/list': (m) => result(m.id, { tools: [echoTool], nextCursor: 'c2FtZS1jdXJzb3I' }) },
+  // Markup and quotes in every string a status page shows: web pages must escape them.
+  'script-names': {
+    initialize: (m) => {
+      const answer = legacyAnswer(m);
+      answer.result.serverInfo = {
+        name: '<script>alert(1)</script> "quotes"',
+        title: '<script>alert(1)</script> "title"',
+        version: '1.0.0',
+      };
+      return answer;
+    },
+    'tools/list': (m) => result(m.id, {
+      tools: [{ ...echoTool, name: '<script>alert(1)</script>"quotes"', description: '<script>alert(1)</script> "described"' }],
+    }),
+  },
 };
 
 async function legacyServer(req, res) {
