@@ -1,0 +1,328 @@
+// `mcpwatch run` as users run it: real demo servers killed and restarted on the same port, the
+// reference server-everything peer, restarts of the daemon itself, the maintenance flag file,
+// SIGHUP reloads, schema drift, refusal of bad input and prompt SIGTERM.
+#include "tests/daemon/harness.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+
+namespace mcpwatch::daemontest {
+namespace {
+
+using namespace std::chrono_literals;
+
+class DaemonE2E : public ::testing::Test {
+protected:
+  std::string configPath() const { return dir_.file("mcpwatch.yaml"); }
+  std::string dbPath() const { return dir_.file("mcpwatch.db"); }
+
+  void writeConfig(std::vector<ServerSpec> servers, std::string flagFile = "") {
+    ConfigSpec spec;
+    spec.servers = std::move(servers);
+    spec.databasePath = dbPath();
+    spec.flagFile = std::move(flagFile);
+    writeFile(configPath(), renderConfig(spec));
+  }
+
+  std::unique_ptr<DemoServer> startDemo() {
+    auto demo = DemoServer::start();
+    EXPECT_TRUE(demo) << (demo ? "" : demo.error());
+    return demo ? std::move(demo.value()) : nullptr;
+  }
+
+  std::unique_ptr<DaemonProcess> startDaemon() {
+    auto d = DaemonProcess::start(configPath());
+    EXPECT_TRUE(d) << (d ? "" : d.error());
+    return d ? std::move(d.value()) : nullptr;
+  }
+
+  // SIGTERM must end the daemon with exit 0 within a few seconds.
+  static void expectCleanStop(DaemonProcess& daemon) {
+    auto status = daemon.terminate(8s);
+    ASSERT_TRUE(status) << "mcpwatch run did not exit after SIGTERM\n" << daemon.stderrTail();
+    EXPECT_EQ(status->code, 0) << status->describe() << "\n" << daemon.stderrTail();
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(DaemonE2E, ServerEverythingStaysUpWithoutAlerts) {
+  if (auto why = testsupport::peersUnavailable())
+    FAIL() << *why;
+  auto peer = testsupport::startPeer(testsupport::serverEverything("streamableHttp"));
+  ASSERT_TRUE(peer) << peer.error();
+  writeConfig({{"everything", (*peer)->url("/mcp"), "server-everything", {}}});
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+
+  ASSERT_TRUE(
+      daemon->waitForLog([](const Json& l) { return isStateChange(l, "everything", "up"); }, 10s))
+      << daemon->stderrTail();
+  // A few more probes (interval 1s): nothing may go wrong in the meantime.
+  EXPECT_FALSE(daemon->waitForLog(
+      [](const Json& l) {
+        return isEvent(l, "alert.triggered") || isStateChange(l, "everything", "failing") ||
+               isStateChange(l, "everything", "down");
+      },
+      3s))
+      << daemon->stderrTail();
+  expectCleanStop(*daemon);
+  EXPECT_TRUE(daemon->events("alert.triggered").empty());
+  EXPECT_TRUE(std::filesystem::exists(dbPath()));
+  EXPECT_EQ(std::filesystem::status(dbPath()).permissions() & std::filesystem::perms::others_read,
+            std::filesystem::perms::none);
+}
+
+TEST_F(DaemonE2E, KilledServerTriggersOnceAndResolvesOnceWhenBackOnTheSamePort) {
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  writeConfig({{"demo", demo->url(), "Demo", {"e2e"}}});
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(daemon->waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
+      << daemon->stderrTail();
+
+  demo->kill();
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "demo", 10s)) << daemon->stderrTail();
+  auto trigger = daemon->events("alert.triggered", "demo").at(0);
+  EXPECT_EQ(trigger.value("failure_reason", ""), "connect_refused") << trigger.dump();
+  EXPECT_EQ(trigger.value("consecutive_failures", 0), 2) << trigger.dump();
+  EXPECT_EQ(trigger.value("server_name", ""), "Demo");
+  EXPECT_EQ(trigger.value("check_url", ""), demo->url());
+  EXPECT_EQ(trigger.value("status_url", ""), "https://status.example.test/status/demo");
+  EXPECT_EQ(trigger.value("test", true), false);
+  std::string incident = trigger.value("incident_id", "");
+  EXPECT_EQ(incident.rfind("inc_", 0), 0u) << trigger.dump();
+  // The first failure was only "failing": one failure never pages.
+  auto changes = daemon->messages("state changed");
+  bool sawFailing = false;
+  for (const auto& c : changes)
+    sawFailing = sawFailing || (c.value("state", "") == "failing");
+  EXPECT_TRUE(sawFailing) << daemon->stderrTail();
+
+  auto back = demo->restart();
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_TRUE(daemon->waitForEvents("alert.resolved", 1, "demo", 10s)) << daemon->stderrTail();
+  auto resolve = daemon->events("alert.resolved", "demo").at(0);
+  EXPECT_EQ(resolve.value("incident_id", ""), incident);
+  EXPECT_NE(resolve.value("id", ""), trigger.value("id", ""));
+
+  expectCleanStop(*daemon);
+  EXPECT_EQ(daemon->events("alert.triggered").size(), 1u) << daemon->stderrTail();
+  EXPECT_EQ(daemon->events("alert.resolved").size(), 1u) << daemon->stderrTail();
+}
+
+TEST_F(DaemonE2E, OpenIncidentSurvivesKillNineAndResolvesOnceWithTheOriginalId) {
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  writeConfig({{"demo", demo->url()}});
+  auto first = startDaemon();
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
+      << first->stderrTail();
+  demo->kill();
+  ASSERT_TRUE(first->waitForEvents("alert.triggered", 1, "demo", 10s)) << first->stderrTail();
+  std::string incident = first->events("alert.triggered", "demo").at(0).value("incident_id", "");
+  ASSERT_FALSE(incident.empty());
+  first->kill9();
+
+  auto second = startDaemon();
+  ASSERT_TRUE(second);
+  ASSERT_TRUE(second->waitForLog(
+      [&](const Json& l) {
+        return l.value("msg", "") == "open incident restored" && l.value("server", "") == "demo" &&
+               l.value("incident", "") == incident;
+      },
+      10s))
+      << second->stderrTail();
+  // Probes keep failing after the restart (interval 1s, retry 500ms): no second page.
+  EXPECT_FALSE(second->waitForLog([](const Json& l) { return isEvent(l, "alert.triggered"); }, 3s))
+      << second->stderrTail();
+
+  auto back = demo->restart();
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_TRUE(second->waitForEvents("alert.resolved", 1, "demo", 10s)) << second->stderrTail();
+  EXPECT_EQ(second->events("alert.resolved", "demo").at(0).value("incident_id", ""), incident);
+  expectCleanStop(*second);
+  EXPECT_TRUE(second->events("alert.triggered").empty()) << second->stderrTail();
+  EXPECT_EQ(second->events("alert.resolved").size(), 1u) << second->stderrTail();
+}
+
+TEST_F(DaemonE2E, FlagFileHoldsTheTriggerUntilItIsRemoved) {
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  std::string flag = dir_.file("maintenance.flag");
+  writeFile(flag, "deploying\n");
+  writeConfig({{"demo", demo->url()}}, flag);
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(daemon->waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
+      << daemon->stderrTail();
+
+  demo->kill();
+  // The failures are confirmed (the incident opens) but the page is held back.
+  ASSERT_TRUE(daemon->waitForLog(
+      [](const Json& l) {
+        return l.value("msg", "") == "state changed" && l.value("server", "") == "demo" &&
+               l.value("consecutive_failures", 0) >= 2;
+      },
+      10s))
+      << daemon->stderrTail();
+  EXPECT_FALSE(daemon->waitForLog([](const Json& l) { return isEvent(l, "alert.triggered"); }, 2s))
+      << daemon->stderrTail();
+
+  std::filesystem::remove(flag);
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "demo", 5s)) << daemon->stderrTail();
+  std::string incident = daemon->events("alert.triggered", "demo").at(0).value("incident_id", "");
+
+  auto back = demo->restart();
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_TRUE(daemon->waitForEvents("alert.resolved", 1, "demo", 10s)) << daemon->stderrTail();
+  EXPECT_EQ(daemon->events("alert.resolved", "demo").at(0).value("incident_id", ""), incident);
+  expectCleanStop(*daemon);
+  EXPECT_EQ(daemon->events("alert.triggered").size(), 1u) << daemon->stderrTail();
+}
+
+TEST_F(DaemonE2E, SighupAddsAndRemovesServersAndKeepsTheOldConfigWhenTheNewOneIsInvalid) {
+  auto demoA = startDemo();
+  auto demoB = startDemo();
+  ASSERT_TRUE(demoA && demoB);
+  writeConfig({{"alpha", demoA->url()}});
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(
+      daemon->waitForLog([](const Json& l) { return isStateChange(l, "alpha", "up"); }, 10s))
+      << daemon->stderrTail();
+
+  // Added server: probed after the reload.
+  writeConfig({{"alpha", demoA->url()}, {"beta", demoB->url()}});
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->waitForLog(
+      [](const Json& l) {
+        return l.value("msg", "") == "config reloaded" && l.value("added", 0) == 1;
+      },
+      5s))
+      << daemon->stderrTail();
+  ASSERT_TRUE(daemon->waitForLog([](const Json& l) { return isStateChange(l, "beta", "up"); }, 10s))
+      << daemon->stderrTail();
+
+  // Removed server with an open incident: its resolve goes out, saying why.
+  demoA->kill();
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "alpha", 10s)) << daemon->stderrTail();
+  std::string incident = daemon->events("alert.triggered", "alpha").at(0).value("incident_id", "");
+  writeConfig({{"beta", demoB->url()}});
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->waitForEvents("alert.resolved", 1, "alpha", 5s)) << daemon->stderrTail();
+  auto resolve = daemon->events("alert.resolved", "alpha").at(0);
+  EXPECT_EQ(resolve.value("incident_id", ""), incident);
+  EXPECT_NE(resolve.value("note", "").find("removed"), std::string::npos) << resolve.dump();
+  ASSERT_TRUE(daemon->waitForLog(
+      [](const Json& l) {
+        return l.value("msg", "") == "server removed" && l.value("server", "") == "alpha";
+      },
+      5s));
+
+  // Invalid config: rejected with the problem named, the running config stays.
+  writeFile(configPath(), "servers:\n  - slug: Not A Slug\n    url: nope\nbogus_key: 1\n");
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->waitForLog(
+      [](const Json& l) { return l.value("msg", "") == "keeping the previous config"; }, 5s))
+      << daemon->stderrTail();
+  auto rejected = daemon->messages("config reload rejected");
+  ASSERT_FALSE(rejected.empty());
+  EXPECT_EQ(rejected[0].value("file", ""), configPath());
+  EXPECT_FALSE(rejected[0].value("problem", "").empty());
+  // beta is still monitored under the old config: its outage still pages.
+  demoB->kill();
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "beta", 10s)) << daemon->stderrTail();
+  expectCleanStop(*daemon);
+  EXPECT_EQ(daemon->events("alert.triggered", "alpha").size(), 1u);
+  EXPECT_EQ(daemon->events("alert.resolved", "alpha").size(), 1u);
+}
+
+TEST_F(DaemonE2E, SchemaDriftEmitsOneDriftEventWithTheAddedTool) {
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  writeConfig({{"demo", demo->url()}});
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(daemon->waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
+      << daemon->stderrTail();
+  auto toggled = demo->toggleDrift();
+  ASSERT_TRUE(toggled && *toggled / 100 == 2)
+      << (toggled ? std::to_string(*toggled) : toggled.error());
+  ASSERT_TRUE(daemon->waitForEvents("schema.drifted", 1, "demo", 10s)) << daemon->stderrTail();
+  auto drift = daemon->events("schema.drifted", "demo").at(0);
+  ASSERT_TRUE(drift.contains("schema")) << drift.dump();
+  EXPECT_EQ(drift["schema"]["added"], Json::array({"demo_drift"})) << drift.dump();
+  EXPECT_EQ(drift["schema"]["removed"], Json::array()) << drift.dump();
+  // warn policy: the new schema becomes the baseline, so later probes report nothing new.
+  EXPECT_FALSE(daemon->waitForLog(
+      [](const Json& l) {
+        return isEvent(l, "alert.triggered") || isStateChange(l, "demo", "failing");
+      },
+      2500ms))
+      << daemon->stderrTail();
+  expectCleanStop(*daemon);
+  EXPECT_EQ(daemon->events("schema.drifted").size(), 1u) << daemon->stderrTail();
+}
+
+TEST_F(DaemonE2E, RefusesAnInvalidConfigWithEveryProblemAsPathColonMessage) {
+  writeFile(configPath(), "defaults:\n  interval: soon\nservers:\n  - slug: Bad Slug\n"
+                          "    url: http://127.0.0.1:1/mcp\nunknown_key: true\n");
+  auto run = testsupport::runMcpwatch({"run", "--config", configPath()}, 10s);
+  ASSERT_TRUE(run) << run.error();
+  EXPECT_EQ(run->exitCode(), 2) << run->err;
+  int problems = 0;
+  std::istringstream lines(run->err);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(configPath() + ": ", 0) == 0)
+      ++problems;
+  EXPECT_GE(problems, 3) << run->err; // interval, slug and the unknown key, all at once
+  EXPECT_NE(run->err.find("unknown_key"), std::string::npos) << run->err;
+  EXPECT_FALSE(std::filesystem::exists(dbPath()));
+}
+
+TEST_F(DaemonE2E, RefusesACorruptDatabaseNamingTheFile) {
+  std::string junk;
+  for (int i = 0; i < 512; ++i)
+    junk += "this is not an SQLite database. ";
+  writeFile(dbPath(), junk);
+  writeConfig({{"demo", "http://127.0.0.1:1/mcp"}});
+  auto run = testsupport::runMcpwatch({"run", "--config", configPath()}, 10s);
+  ASSERT_TRUE(run) << run.error();
+  EXPECT_NE(run->exitCode(), 0) << run->err;
+  EXPECT_FALSE(run->timedOut);
+  EXPECT_NE(run->err.find(dbPath()), std::string::npos) << run->err;
+}
+
+TEST_F(DaemonE2E, SigtermExitsZeroPromptly) {
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  writeConfig({{"demo", demo->url()}});
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(daemon->waitForLog(
+      [](const Json& l) { return l.value("msg", "") == "monitoring started"; }, 10s))
+      << daemon->stderrTail();
+  auto begin = std::chrono::steady_clock::now();
+  auto status = daemon->terminate(5s);
+  ASSERT_TRUE(status) << daemon->stderrTail();
+  EXPECT_EQ(status->code, 0) << status->describe();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 3s);
+  EXPECT_FALSE(daemon->messages("shutting down").empty());
+  EXPECT_FALSE(daemon->messages("stopped").empty());
+}
+
+TEST(CheckConfig, ShippedExampleIsValid) {
+  auto run = testsupport::runMcpwatch(
+      {"check-config", std::string(MCPWATCH_SOURCE_DIR) + "/examples/mcpwatch.yaml"}, 10s);
+  ASSERT_TRUE(run) << run.error();
+  EXPECT_EQ(run->exitCode(), 0) << run->out << run->err;
+}
+
+} // namespace
+} // namespace mcpwatch::daemontest
