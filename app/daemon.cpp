@@ -576,6 +576,14 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       auto before = rt.detector->state().incident;
       bool maint = inMaintenance(rt.config, result->startedAt);
       auto outcome = rt.detector->record(toCheckOutcome(*result), maint);
+      if (spdlog::should_log(spdlog::level::debug))
+        logRecord(spdlog::level::debug, "probe",
+                  {{"server", slug},
+                   {"ok", result->ok},
+                   {"reason", result->failure ? common::Json(std::string(
+                                                    prober::toString(result->failure->reason)))
+                                              : common::Json()},
+                   {"total_ms", result->timings.total}});
       store_.record(toCheckRecord(slug, *result));
       handleOutcome(rt, outcome, before);
       if (options_.onResult)
