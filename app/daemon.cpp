@@ -6,6 +6,7 @@
 #include "common/time.hpp"
 #include "config/diff.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <set>
@@ -340,11 +341,17 @@ void Daemon::addServer(const config::ServerConfig& server, const store::ServerSt
 }
 
 common::WallTime Daemon::firstProbeAt(const config::ServerConfig& server, common::WallTime now) {
-  // Spread over the first interval by the slug's hash (detector::firstDue), plus up to
-  // scheduler.jitter (never more than a tenth of the interval) so restarts do not align probes.
-  auto due = detector::firstDue(server.slug, scheduleOf(server), now, options_.random);
-  auto cap =
-      std::min<std::chrono::milliseconds>(config_.scheduler.jitter, server.check.interval / 10);
+  // First probes are spread by the slug's hash (detector::firstDue) over a window that grows with
+  // the fleet, 20 ms per server up to the whole interval: a large fleet starts gently (no
+  // thundering herd) and a small one is checked within a second of start-up. Plus up to
+  // scheduler.jitter (at most a tenth of the window) so restarts do not align probes.
+  auto perServer = std::chrono::milliseconds(20) * static_cast<long>(config_.servers.size());
+  auto window = std::clamp<std::chrono::milliseconds>(perServer, std::chrono::seconds(1),
+                                                      server.check.interval);
+  auto spread = scheduleOf(server);
+  spread.interval = window;
+  auto due = detector::firstDue(server.slug, spread, now, options_.random);
+  auto cap = std::min<std::chrono::milliseconds>(config_.scheduler.jitter, window / 10);
   if (cap.count() > 0)
     due += std::chrono::milliseconds(options_.random() % static_cast<std::uint64_t>(cap.count()));
   return due;
