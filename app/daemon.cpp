@@ -15,20 +15,6 @@
 namespace mcpwatch::app {
 namespace {
 
-prober::Transport toProberTransport(config::Transport t) {
-  switch (t) {
-  case config::Transport::Modern:
-    return prober::Transport::Modern;
-  case config::Transport::StreamableHttp:
-    return prober::Transport::StreamableHttp;
-  case config::Transport::Sse:
-    return prober::Transport::Sse;
-  case config::Transport::Auto:
-    break;
-  }
-  return prober::Transport::Auto;
-}
-
 detector::DriftPolicy toDriftPolicy(config::SchemaDriftPolicy p) {
   switch (p) {
   case config::SchemaDriftPolicy::Fail:
@@ -215,7 +201,7 @@ detector::DetectorSettings Daemon::detectorSettings(const config::ServerConfig& 
 prober::ProbeOptions Daemon::probeOptions(const config::ServerConfig& server) const {
   prober::ProbeOptions o;
   o.url = server.url;
-  o.transport = toProberTransport(server.check.transport);
+  o.transport = server.check.transport;
   for (const auto& [name, value] : server.headers)
     o.headers.emplace_back(name, value.reveal());
   o.timeout = server.check.timeout;

@@ -17,20 +17,6 @@ std::string_view toString(SchemaDriftPolicy v) {
   return "warn";
 }
 
-std::string_view toString(Transport v) {
-  switch (v) {
-  case Transport::Auto:
-    return "auto";
-  case Transport::Modern:
-    return "modern";
-  case Transport::StreamableHttp:
-    return "streamable-http";
-  case Transport::Sse:
-    return "sse";
-  }
-  return "auto";
-}
-
 std::string_view toString(Severity v) {
   switch (v) {
   case Severity::Critical:

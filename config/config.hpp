@@ -5,6 +5,7 @@
 #include "common/json.hpp"
 #include "common/secret.hpp"
 #include "common/timezone.hpp"
+#include "common/transport.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -22,14 +23,14 @@ using Duration = std::chrono::milliseconds;
 using TimePoint = std::chrono::system_clock::time_point;
 
 enum class SchemaDriftPolicy { Warn, Fail, Ignore };
-enum class Transport { Auto, Modern, StreamableHttp, Sse };
+using Transport = common::Transport;
+using common::toString;
 enum class Severity { Critical, Error, Warning, Info };
 enum class LogLevel { Debug, Info, Warn, Error };
 enum class LogFormat { Text, Json };
 
 // The config spellings: "warn", "streamable-http", "critical", "debug", "json", ...
 std::string_view toString(SchemaDriftPolicy v);
-std::string_view toString(Transport v);
 std::string_view toString(Severity v);
 std::string_view toString(LogLevel v);
 std::string_view toString(LogFormat v);

@@ -14,27 +14,6 @@
 
 namespace mcpwatch::prober {
 
-std::string_view toString(Transport t) {
-  switch (t) {
-  case Transport::Auto:
-    return "auto";
-  case Transport::Modern:
-    return "modern";
-  case Transport::StreamableHttp:
-    return "streamable-http";
-  case Transport::Sse:
-    return "sse";
-  }
-  return "auto";
-}
-
-std::optional<Transport> parseTransport(std::string_view text) {
-  for (auto t : {Transport::Auto, Transport::Modern, Transport::StreamableHttp, Transport::Sse})
-    if (toString(t) == text)
-      return t;
-  return std::nullopt;
-}
-
 std::string_view toString(Era e) {
   return e == Era::Modern ? "modern" : "legacy";
 }

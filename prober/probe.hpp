@@ -7,6 +7,7 @@
 #include "common/asio.hpp"
 // clang-format on
 #include "common/json.hpp"
+#include "common/transport.hpp"
 #include "prober/failure.hpp"
 
 #include <chrono>
@@ -17,9 +18,9 @@
 
 namespace mcpwatch::prober {
 
-enum class Transport { Auto, Modern, StreamableHttp, Sse };
-std::string_view toString(Transport t); // "auto", "modern", "streamable-http", "sse"
-std::optional<Transport> parseTransport(std::string_view text);
+using Transport = common::Transport; // "auto", "modern", "streamable-http", "sse"
+using common::parseTransport;
+using common::toString;
 
 enum class Era { Modern, Legacy };
 std::string_view toString(Era e); // "modern", "legacy"
