@@ -3,6 +3,7 @@
 // promtool, a real Prometheus scrape and headless Chromium. One daemon serves the whole suite;
 // the outage test runs last because it changes the demo server's state.
 #include "common/json.hpp"
+#include "tests/daemon/harness.hpp"
 #include "tests/support/peers.hpp"
 #include "tests/support/process.hpp"
 #include "tests/web/prom_parser.hpp"
@@ -33,39 +34,15 @@ using namespace std::chrono_literals;
 using common::Json;
 using testsupport::ChildProcess;
 using testsupport::Result;
+// Shared with the daemon end-to-end tests (tests/daemon/harness.hpp).
+using daemontest::pollUntil;
+using daemontest::TempDir;
+using daemontest::writeFile;
 
 const std::string kAdminToken = "e2e-admin-token-0123456789abcdef";
 const std::string kScript = "<script>alert(1)</script>";
 const std::string kScriptEscaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
 const std::string kPrivateSlug = "hidden-private-e2e";
-
-// A private directory under $TMPDIR, removed with everything in it.
-class TempDir {
-public:
-  TempDir() {
-    auto base = std::filesystem::temp_directory_path();
-    std::random_device rd;
-    for (;;) {
-      path_ = base / ("mcpwatch-webe2e-" + std::to_string(rd()));
-      if (std::filesystem::create_directory(path_))
-        break;
-    }
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-  std::filesystem::path path_;
-};
-
-void writeFile(const std::string& path, const std::string& content) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
-}
 
 struct HttpResponse {
   int status = 0;
@@ -175,17 +152,6 @@ Result<HttpResponse> httpGet(std::uint16_t port, const std::string& target,
     r.body = *body;
   }
   return r;
-}
-
-// Polls `done` until it holds or the deadline passes.
-bool pollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return done();
 }
 
 // `mcpwatch demo-server --listen 127.0.0.1:0`; the port comes from its first stdout line.
