@@ -7,6 +7,7 @@
 #include "common/time.hpp"
 
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 #include <mutex>
 #include <set>
@@ -52,6 +53,9 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   store::Store& store;
   common::Clock& clock;
   const SinkFactory factory;
+  DestinationGates gates;
+  // Blocking sink libraries (SMTP) run here so a slow mail server never stalls the strand.
+  asio::thread_pool blocking{2};
 
   mutable std::mutex mu; // guards config and counters (public methods run on any thread)
   config::Config config;
@@ -85,7 +89,8 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
       error = fmt::format("sink type '{}' is not available in this build", sink.type());
       return nullptr;
     }
-    SinkContext context{strand, &clock, configCopy().web.publicUrl};
+    SinkContext context{strand, &clock, configCopy().web.publicUrl, &gates,
+                        blocking.get_executor()};
     auto built = it->second(sink, context);
     if (!built)
       error = fmt::format("sink type '{}' could not be built", sink.type());

@@ -14,11 +14,8 @@ std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::s
     const auto* sink = config.findSink(target.sink);
     if (!sink)
       continue;
-    if (type == kDrifted) {
-      if (const auto* pd = std::get_if<config::PagerDutySinkConfig>(&sink->settings);
-          pd && !pd->changeEvents)
-        continue;
-    }
+    if (type == kDrifted && !sink->receivesSchemaDrift())
+      continue;
     out.push_back(std::move(target));
   }
   return out;

@@ -1,6 +1,7 @@
 // The event model alerting works on and the Sink interface every delivery channel implements.
 #pragma once
 
+#include "alerting/pacing.hpp"
 #include "alerting/retry.hpp"
 #include "common/asio.hpp"
 #include "common/clock.hpp"
@@ -51,6 +52,11 @@ struct SinkContext {
   asio::any_io_executor executor;
   const common::Clock* clock = nullptr;
   std::string publicUrl; // web.public_url, for links back to mcpwatch
+  // Shared by every attempt of the process (sinks are built per attempt): pacing per webhook
+  // URL, 429 holds and revoked destinations. Never null when built by the dispatcher.
+  DestinationGates* gates = nullptr;
+  // For blocking client libraries (libcurl SMTP): run the transfer there, never on `executor`.
+  asio::any_io_executor blockingExecutor;
 };
 
 using SinkBuilder =

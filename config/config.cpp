@@ -90,7 +90,67 @@ std::vector<RouteTarget> routeTargets(const std::vector<RouteConfig>& routes,
 }
 
 std::string_view SinkConfig::type() const {
-  return std::holds_alternative<PagerDutySinkConfig>(settings) ? "pagerduty" : "webhook";
+  struct Name {
+    std::string_view operator()(const PagerDutySinkConfig&) const { return "pagerduty"; }
+    std::string_view operator()(const WebhookSinkConfig&) const { return "webhook"; }
+    std::string_view operator()(const SlackSinkConfig&) const { return "slack"; }
+    std::string_view operator()(const DiscordSinkConfig&) const { return "discord"; }
+    std::string_view operator()(const OpsGenieSinkConfig&) const { return "opsgenie"; }
+    std::string_view operator()(const EmailSinkConfig&) const { return "email"; }
+  };
+  return std::visit(Name{}, settings);
+}
+
+bool SinkConfig::receivesSchemaDrift() const {
+  struct Drift {
+    bool operator()(const PagerDutySinkConfig& s) const { return s.changeEvents; }
+    bool operator()(const WebhookSinkConfig&) const { return true; }
+    bool operator()(const SlackSinkConfig& s) const { return s.schemaDrift; }
+    bool operator()(const DiscordSinkConfig& s) const { return s.schemaDrift; }
+    bool operator()(const OpsGenieSinkConfig& s) const { return s.schemaDrift; }
+    bool operator()(const EmailSinkConfig& s) const { return s.schemaDrift; }
+  };
+  return std::visit(Drift{}, settings);
+}
+
+std::string_view toString(OpsGeniePriority priority) {
+  switch (priority) {
+  case OpsGeniePriority::P1:
+    return "P1";
+  case OpsGeniePriority::P2:
+    return "P2";
+  case OpsGeniePriority::P3:
+    return "P3";
+  case OpsGeniePriority::P4:
+    return "P4";
+  case OpsGeniePriority::P5:
+    return "P5";
+  }
+  return "P1";
+}
+
+std::string_view toString(SmtpTls tls) {
+  switch (tls) {
+  case SmtpTls::StartTls:
+    return "starttls";
+  case SmtpTls::Implicit:
+    return "tls";
+  case SmtpTls::None:
+    return "none";
+  }
+  return "starttls";
+}
+
+std::string_view toString(SmtpAuth auth) {
+  switch (auth) {
+  case SmtpAuth::Auto:
+    return "auto";
+  case SmtpAuth::Plain:
+    return "plain";
+  case SmtpAuth::Login:
+    return "login";
+  }
+  return "auto";
 }
 
 bool MaintenanceWindow::appliesTo(const ServerConfig& server) const {

@@ -136,12 +136,81 @@ struct WebhookSinkConfig {
   friend bool operator==(const WebhookSinkConfig&, const WebhookSinkConfig&) = default;
 };
 
-using SinkSettings = std::variant<PagerDutySinkConfig, WebhookSinkConfig>;
+inline constexpr std::string_view kOpsGenieUsUrl = "https://api.opsgenie.com";
+inline constexpr std::string_view kOpsGenieEuUrl = "https://api.eu.opsgenie.com";
+
+// Slack incoming webhook. The URL is the credential, so it is a secret.
+struct SlackSinkConfig {
+  common::Secret url;      // https://hooks.slack.com/services/T.../B.../...
+  bool schemaDrift = true; // schema.drifted events are posted too
+  Duration timeout = std::chrono::seconds(15);
+  friend bool operator==(const SlackSinkConfig&, const SlackSinkConfig&) = default;
+};
+
+// Discord webhook (`?wait=true` is added when sending). The URL holds the token: a secret.
+struct DiscordSinkConfig {
+  common::Secret url;   // https://discord.com/api/webhooks/{id}/{token}
+  std::string username; // display name override; empty keeps the webhook's own
+  bool schemaDrift = true;
+  Duration timeout = std::chrono::seconds(15);
+  friend bool operator==(const DiscordSinkConfig&, const DiscordSinkConfig&) = default;
+};
+
+enum class OpsGeniePriority { P1, P2, P3, P4, P5 };
+std::string_view toString(OpsGeniePriority priority);
+
+struct OpsGenieResponder {
+  std::string type; // team, user, escalation or schedule
+  std::string name; // team/escalation/schedule name, or the user's username
+  friend bool operator==(const OpsGenieResponder&, const OpsGenieResponder&) = default;
+};
+
+// OpsGenie Alert API v2 (an API integration key).
+struct OpsGenieSinkConfig {
+  common::Secret apiKey;
+  std::string apiUrl = std::string(kOpsGenieUsUrl);      // from `region` (us, eu) or `api_url`
+  OpsGeniePriority priority = OpsGeniePriority::P1;      // of down alerts
+  OpsGeniePriority driftPriority = OpsGeniePriority::P4; // of schema drift alerts
+  std::string dedupPrefix = "mcpwatch";                  // alias "{prefix}-{slug}", as PagerDuty
+  std::string source = "mcpwatch";
+  std::vector<std::string> tags; // added to the server's tags
+  std::vector<OpsGenieResponder> responders;
+  bool schemaDrift = true;
+  Duration timeout = std::chrono::seconds(15);
+  friend bool operator==(const OpsGenieSinkConfig&, const OpsGenieSinkConfig&) = default;
+};
+
+enum class SmtpTls { StartTls, Implicit, None };
+enum class SmtpAuth { Auto, Plain, Login };
+std::string_view toString(SmtpTls tls);
+std::string_view toString(SmtpAuth auth);
+
+// Email over SMTP.
+struct EmailSinkConfig {
+  std::string host;
+  int port = 587; // default by tls: starttls 587, tls 465, none 25
+  SmtpTls tls = SmtpTls::StartTls;
+  std::string username; // empty: no AUTH
+  common::Secret password;
+  SmtpAuth auth = SmtpAuth::Auto;
+  std::string from;            // "Name <addr@example.com>" or "addr@example.com"
+  std::vector<std::string> to; // at least one address
+  std::string caFile;          // extra trust anchors (PEM); empty: the system store
+  bool insecure = false;       // skip certificate verification (tests, lab setups)
+  bool schemaDrift = true;
+  Duration timeout = std::chrono::seconds(30);
+  friend bool operator==(const EmailSinkConfig&, const EmailSinkConfig&) = default;
+};
+
+using SinkSettings = std::variant<PagerDutySinkConfig, WebhookSinkConfig, SlackSinkConfig,
+                                  DiscordSinkConfig, OpsGenieSinkConfig, EmailSinkConfig>;
 
 struct SinkConfig {
   std::string name;
   SinkSettings settings;
-  std::string_view type() const; // "pagerduty", "webhook"
+  std::string_view type() const; // "pagerduty", "webhook", "slack", "discord", "opsgenie", "email"
+  // Whether schema.drifted events go to this sink (PagerDuty: only with change_events).
+  bool receivesSchemaDrift() const;
   friend bool operator==(const SinkConfig&, const SinkConfig&) = default;
 };
 

@@ -1,0 +1,84 @@
+// Per-destination send slots, holds and revocations.
+#include "alerting/pacing.hpp"
+
+#include "common/crypto.hpp"
+
+namespace mcpwatch::alerting {
+
+std::string DestinationGates::keyOf(std::string_view destination) {
+  return common::sha256Hex(destination);
+}
+
+DestinationGates::SteadyTime DestinationGates::reserve(const std::string& key, Millis minInterval,
+                                                       SteadyTime now) {
+  std::lock_guard lock(mu_);
+  if (++reservations_ % 256 == 0)
+    prune(now);
+  auto& entry = entries_[key];
+  const auto slot = std::max({now, entry.next, entry.hold});
+  entry.next = slot + minInterval;
+  return slot;
+}
+
+void DestinationGates::holdUntil(const std::string& key, SteadyTime until) {
+  std::lock_guard lock(mu_);
+  auto& entry = entries_[key];
+  entry.hold = std::max(entry.hold, until);
+}
+
+std::optional<DestinationGates::SteadyTime>
+DestinationGates::busyUntil(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end())
+    return std::nullopt;
+  return std::max(it->second.next, it->second.hold);
+}
+
+void DestinationGates::revoke(const std::string& key, std::string reason) {
+  std::lock_guard lock(mu_);
+  entries_[key].revokedReason = std::move(reason);
+}
+
+std::optional<std::string> DestinationGates::revoked(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end())
+    return std::nullopt;
+  return it->second.revokedReason;
+}
+
+Awaitable<std::optional<DestinationGates::Millis>>
+DestinationGates::pace(const std::string& key, Millis minInterval, Millis maxWait) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    // Defer without reserving when the wait is long: the slot goes to whoever comes back first.
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) {
+      const auto start = std::max({now, it->second.next, it->second.hold});
+      if (start - now > maxWait)
+        co_return std::chrono::ceil<Millis>(start - now);
+    }
+  }
+  const auto slot = reserve(key, minInterval, now);
+  if (slot > now) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, slot);
+    boost::system::error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+  }
+  co_return std::nullopt;
+}
+
+void DestinationGates::prune(SteadyTime now) {
+  constexpr auto kIdle = std::chrono::hours(1);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    const auto& e = it->second;
+    if (!e.revokedReason && std::max(e.next, e.hold) + kIdle < now)
+      it = entries_.erase(it);
+    else
+      ++it;
+  }
+}
+
+} // namespace mcpwatch::alerting

@@ -1,0 +1,157 @@
+// Parsing of the section 7 event body and the texts every channel shares.
+#include "channels/event_view.hpp"
+
+#include "common/json.hpp"
+
+#include <cmath>
+
+namespace mcpwatch::channels {
+namespace {
+
+using common::Json;
+
+std::string optionalString(const Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null())
+    return {};
+  if (!it->is_string())
+    throw std::runtime_error(std::string(key) + " must be a string");
+  return it->get<std::string>();
+}
+
+std::vector<std::string> stringArray(const Json& body, const char* key) {
+  std::vector<std::string> out;
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null())
+    return out;
+  if (!it->is_array())
+    throw std::runtime_error(std::string(key) + " must be an array");
+  for (const auto& item : *it) {
+    if (!item.is_string())
+      throw std::runtime_error(std::string(key) + " must hold strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+} // namespace
+
+common::Expected<EventView, std::string> parseEvent(std::string_view body) {
+  auto json = common::parseJson(body);
+  if (!json || !json->is_object())
+    return common::unexpected(std::string("event body is not a JSON object"));
+  try {
+    const Json& b = *json;
+    EventView e;
+    const auto type = b.at("type").get<std::string>();
+    if (type == "alert.triggered")
+      e.kind = EventKind::Triggered;
+    else if (type == "alert.resolved")
+      e.kind = EventKind::Resolved;
+    else if (type == "schema.drifted")
+      e.kind = EventKind::Drifted;
+    else
+      return common::unexpected("unknown event type " + type);
+    e.id = b.at("id").get<std::string>();
+    e.occurredAt = optionalString(b, "occurred_at");
+    e.incidentId = optionalString(b, "incident_id");
+    e.slug = b.at("server_slug").get<std::string>();
+    e.name = optionalString(b, "server_name");
+    if (e.name.empty())
+      e.name = e.slug;
+    e.checkUrl = optionalString(b, "check_url");
+    e.statusUrl = optionalString(b, "status_url");
+    e.tags = stringArray(b, "server_tags");
+    e.reason = optionalString(b, "failure_reason");
+    e.detail = optionalString(b, "failure_detail");
+    if (auto it = b.find("consecutive_failures"); it != b.end() && it->is_number_integer())
+      e.consecutiveFailures = it->get<int>();
+    if (auto it = b.find("recent_failures"); it != b.end() && it->is_array())
+      for (const auto& f : *it)
+        if (f.is_object())
+          e.recentFailures.push_back(
+              {optionalString(f, "at"), optionalString(f, "reason"), optionalString(f, "detail")});
+    e.downSince = optionalString(b, "down_since");
+    if (auto it = b.find("duration_seconds"); it != b.end() && it->is_number())
+      e.durationSeconds = static_cast<std::int64_t>(std::llround(it->get<double>()));
+    if (auto it = b.find("response_time_ms"); it != b.end() && it->is_number())
+      e.responseTimeMs = it->get<double>();
+    e.protocolVersion = optionalString(b, "protocol_version");
+    if (auto it = b.find("schema"); it != b.end() && it->is_object()) {
+      SchemaDrift drift;
+      drift.oldFingerprint = optionalString(*it, "old_fingerprint");
+      drift.newFingerprint = optionalString(*it, "new_fingerprint");
+      drift.added = stringArray(*it, "added");
+      drift.removed = stringArray(*it, "removed");
+      drift.changed = stringArray(*it, "changed");
+      e.schema = std::move(drift);
+    }
+    e.note = optionalString(b, "note");
+    if (auto it = b.find("test"); it != b.end() && it->is_boolean())
+      e.test = it->get<bool>();
+    return e;
+  } catch (const std::exception& error) {
+    return common::unexpected("event body: " + std::string(error.what()));
+  }
+}
+
+std::string_view statusWord(EventKind kind) {
+  switch (kind) {
+  case EventKind::Triggered:
+    return "DOWN";
+  case EventKind::Resolved:
+    return "RESOLVED";
+  case EventKind::Drifted:
+    return "SCHEMA DRIFT";
+  }
+  return "DOWN";
+}
+
+std::string humanDuration(std::int64_t seconds) {
+  if (seconds < 0)
+    seconds = 0;
+  const auto d = seconds / 86400, h = seconds % 86400 / 3600, m = seconds % 3600 / 60,
+             s = seconds % 60;
+  if (d > 0)
+    return std::to_string(d) + "d " + std::to_string(h) + "h";
+  if (h > 0)
+    return std::to_string(h) + "h " + std::to_string(m) + "m";
+  if (m > 0)
+    return std::to_string(m) + "m " + std::to_string(s) + "s";
+  return std::to_string(s) + "s";
+}
+
+std::string driftSummary(const SchemaDrift& drift) {
+  std::string out;
+  auto part = [&](std::size_t n, const char* what) {
+    if (n == 0)
+      return;
+    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  part(drift.added.size(), "added");
+  part(drift.removed.size(), "removed");
+  part(drift.changed.size(), "changed");
+  return out.empty() ? "fingerprint changed" : out;
+}
+
+std::string headline(const EventView& event) {
+  std::string out = event.test ? "[TEST] " : "";
+  switch (event.kind) {
+  case EventKind::Triggered:
+    out += "MCP server down: " + event.name + " (" + event.reason + ")";
+    break;
+  case EventKind::Resolved:
+    out += "MCP server recovered: " + event.name;
+    if (event.durationSeconds)
+      out += " (down " + humanDuration(*event.durationSeconds) + ")";
+    break;
+  case EventKind::Drifted:
+    out += "MCP tools changed: " + event.name;
+    if (event.schema)
+      out += " (" + driftSummary(*event.schema) + ")";
+    break;
+  }
+  return out;
+}
+
+} // namespace mcpwatch::channels

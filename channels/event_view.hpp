@@ -1,0 +1,70 @@
+// The one event model every chat, on-call and mail sink renders from: a DESIGN.md section 7 body
+// parsed into typed fields, plus the headline and fact texts all channels share.
+#pragma once
+
+#include "common/expected.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcpwatch::channels {
+
+enum class EventKind { Triggered, Resolved, Drifted };
+
+struct RecentFailure {
+  std::string at; // RFC 3339
+  std::string reason;
+  std::string detail;
+};
+
+struct SchemaDrift {
+  std::string oldFingerprint;
+  std::string newFingerprint;
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::vector<std::string> changed;
+};
+
+// Every string here may come from a monitored server or its operator: escape it for the target
+// format before use.
+struct EventView {
+  EventKind kind = EventKind::Triggered;
+  std::string id;         // "evt_..."
+  std::string occurredAt; // RFC 3339
+  std::string incidentId; // empty for drift
+  std::string slug;
+  std::string name;
+  std::string checkUrl;
+  std::string statusUrl; // empty when web.public_url is not set
+  std::vector<std::string> tags;
+  std::string reason; // failure_reason; empty on drift
+  std::string detail;
+  int consecutiveFailures = 0;
+  std::vector<RecentFailure> recentFailures;
+  std::string downSince; // RFC 3339 or empty
+  std::optional<std::int64_t> durationSeconds;
+  std::optional<double> responseTimeMs;
+  std::string protocolVersion;
+  std::optional<SchemaDrift> schema;
+  std::string note;
+  bool test = false;
+};
+
+// Parses a section 7 body; an error names the missing or mistyped field.
+common::Expected<EventView, std::string> parseEvent(std::string_view body);
+
+// "MCP server down: GitHub MCP (connect_timeout)", "MCP server recovered: GitHub MCP (down 4m
+// 10s)", "MCP tools changed: GitHub MCP (1 added, 2 changed)"; "[TEST] " first for test alerts.
+// Plain text (not escaped).
+std::string headline(const EventView& event);
+// Short status words: "DOWN", "RESOLVED", "SCHEMA DRIFT".
+std::string_view statusWord(EventKind kind);
+// "1h 2m", "4m 10s", "12s".
+std::string humanDuration(std::int64_t seconds);
+// "+a, -b, ~c" style summary of a drift: "1 added, 2 changed".
+std::string driftSummary(const SchemaDrift& drift);
+
+} // namespace mcpwatch::channels

@@ -1,0 +1,11 @@
+// The OpsGenie sink: being written (issue 6); not registered in app/sinks.cpp until it is complete.
+#include "channels/opsgenie_sink.hpp"
+
+namespace mcpwatch::channels {
+
+std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig&,
+                                                 const alerting::SinkContext&) {
+  return nullptr;
+}
+
+} // namespace mcpwatch::channels

@@ -1,0 +1,2 @@
+// Tests of the discord sink (being written).
+#include "channels/discord_sink.hpp"

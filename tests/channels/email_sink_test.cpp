@@ -1,0 +1,2 @@
+// Tests of the email sink (being written).
+#include "channels/email_sink.hpp"

@@ -1,0 +1,61 @@
+// Tests of the shared channel event model: parsing a section 7 body and the shared texts.
+#include "channels/event_view.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mcpwatch::channels {
+namespace {
+
+const char* kTrigger =
+    R"({"id":"evt_1","type":"alert.triggered","occurred_at":"2026-11-24T02:03:04Z",
+ "incident_id":"inc_1","server_slug":"github-mcp","server_name":"GitHub MCP",
+ "check_url":"https://api.example.com/mcp","server_tags":["thirdparty"],
+ "failure_reason":"connect_timeout","failure_detail":"no answer in 10s","consecutive_failures":2,
+ "recent_failures":[{"at":"2026-11-24T02:02:04Z","reason":"connect_timeout","detail":"x"}],
+ "down_since":"2026-11-24T02:02:04Z","duration_seconds":null,"response_time_ms":null,
+ "protocol_version":"2025-11-25","status_url":"https://status.example.com/status/github-mcp",
+ "test":false})";
+
+TEST(EventView, ParsesATrigger) {
+  auto e = parseEvent(kTrigger);
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_EQ(e->kind, EventKind::Triggered);
+  EXPECT_EQ(e->name, "GitHub MCP");
+  EXPECT_EQ(e->tags, std::vector<std::string>{"thirdparty"});
+  EXPECT_EQ(e->reason, "connect_timeout");
+  ASSERT_EQ(e->recentFailures.size(), 1u);
+  EXPECT_EQ(e->recentFailures[0].detail, "x");
+  EXPECT_FALSE(e->durationSeconds);
+  EXPECT_EQ(headline(*e), "MCP server down: GitHub MCP (connect_timeout)");
+}
+
+TEST(EventView, ResolveAndDriftHeadlines) {
+  auto r = parseEvent(R"({"id":"evt_2","type":"alert.resolved","server_slug":"a",
+    "server_name":"A","duration_seconds":250,"test":true})");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(headline(*r), "[TEST] MCP server recovered: A (down 4m 10s)");
+  auto d = parseEvent(R"({"id":"evt_3","type":"schema.drifted","server_slug":"a",
+    "schema":{"old_fingerprint":"o","new_fingerprint":"n","added":["x"],"removed":[],
+    "changed":["y","z"]}})");
+  ASSERT_TRUE(d) << d.error();
+  EXPECT_EQ(d->name, "a");
+  EXPECT_EQ(headline(*d), "MCP tools changed: a (1 added, 2 changed)");
+}
+
+TEST(EventView, RejectsBadBodies) {
+  EXPECT_FALSE(parseEvent("not json"));
+  EXPECT_FALSE(parseEvent(R"({"id":"e","type":"alert.exploded","server_slug":"a"})"));
+  auto e = parseEvent(R"({"id":"e","type":"alert.triggered","server_slug":"a","server_tags":[1]})");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().find("server_tags"), std::string::npos);
+}
+
+TEST(EventView, HumanDurations) {
+  EXPECT_EQ(humanDuration(12), "12s");
+  EXPECT_EQ(humanDuration(3720), "1h 2m");
+  EXPECT_EQ(humanDuration(90000), "1d 1h");
+  EXPECT_EQ(humanDuration(-5), "0s");
+}
+
+} // namespace
+} // namespace mcpwatch::channels

@@ -1,0 +1,2 @@
+// Tests of the opsgenie sink (being written).
+#include "channels/opsgenie_sink.hpp"

@@ -1,0 +1,2 @@
+// Tests of the slack sink (being written).
+#include "channels/slack_sink.hpp"

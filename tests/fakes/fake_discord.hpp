@@ -1,0 +1,2 @@
+// Strict fake of discord (being written).
+#pragma once

@@ -1,0 +1,2 @@
+// Strict fake of opsgenie (being written).
+#include "tests/fakes/fake_opsgenie.hpp"

@@ -1,0 +1,2 @@
+// Strict fake of opsgenie (being written).
+#pragma once

@@ -1,0 +1,2 @@
+// Strict fake of slack (being written).
+#pragma once

@@ -1,0 +1,2 @@
+// The npm SMTP server peer (being written).
+#include "tests/support/smtp_peer.hpp"

@@ -1,0 +1,2 @@
+// The npm SMTP server peer (being written).
+#pragma once
