@@ -78,8 +78,8 @@ std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const Sink
   return std::make_unique<WebhookSink>(*wh, context);
 }
 
-Awaitable<AttemptResult> sendOnce(asio::any_io_executor executor, net::Request request,
-                                  Duration timeout) {
+Awaitable<Exchange> exchangeOnce(asio::any_io_executor executor, net::Request request,
+                                 Duration timeout) {
   net::ClientOptions options;
   options.keepAlive = false;
   options.maxBodyBytes = 64 * 1024; // receivers' answers only matter for their error text
@@ -88,17 +88,25 @@ Awaitable<AttemptResult> sendOnce(asio::any_io_executor executor, net::Request r
   // The URL may carry a token in its path or query (Slack-style hooks): errors name the host only.
   const std::string where = request.url.host;
   auto result = co_await client.send(std::move(request), deadline);
+  Exchange out;
   if (!result) {
-    co_return AttemptResult{std::nullopt, std::nullopt,
-                            fmt::format("{} ({}): {}", net::toString(result.error().kind), where,
-                                        result.error().detail)};
+    out.result = AttemptResult{std::nullopt, std::nullopt,
+                               fmt::format("{} ({}): {}", net::toString(result.error().kind), where,
+                                           result.error().detail)};
+    co_return out;
   }
-  AttemptResult out;
-  out.status = result->head.status;
-  out.retryAfter = result->head.headers.get("Retry-After");
-  if (classify(out) != AttemptOutcome::Delivered)
-    out.error = fmt::format("HTTP {}: {}", *out.status, shortBody(result->body));
+  out.result.status = result->head.status;
+  out.result.retryAfter = result->head.headers.get("Retry-After");
+  if (classify(out.result) != AttemptOutcome::Delivered)
+    out.result.error = fmt::format("HTTP {}: {}", *out.result.status, shortBody(result->body));
+  out.response = std::move(*result);
   co_return out;
+}
+
+Awaitable<AttemptResult> sendOnce(asio::any_io_executor executor, net::Request request,
+                                  Duration timeout) {
+  auto exchange = co_await exchangeOnce(std::move(executor), std::move(request), timeout);
+  co_return std::move(exchange.result);
 }
 
 } // namespace mcpwatch::alerting

@@ -35,8 +35,17 @@ private:
 
 std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context);
 
-// Shared by sinks: sends one request with a fresh client (no redirects), maps the answer.
-// `describeBody` turns an error response body into a short log-safe line.
+// One request and, when an HTTP answer came, the response itself (for sinks that must read the
+// body of a 2xx, such as Slack's "ok", or a 429's retry_after).
+struct Exchange {
+  AttemptResult result;
+  std::optional<net::Response> response;
+};
+
+// Shared by sinks: sends one request with a fresh client (no redirects), maps the answer. Error
+// texts name the host only (URLs may hold tokens) and quote at most a short response body.
+Awaitable<Exchange> exchangeOnce(asio::any_io_executor executor, net::Request request,
+                                 Duration timeout);
 Awaitable<AttemptResult> sendOnce(asio::any_io_executor executor, net::Request request,
                                   Duration timeout);
 
