@@ -32,6 +32,7 @@ using Node = YAML::Node;
 constexpr std::size_t kMaxQuoted = 60;
 constexpr int kMaxArgsDepth = 32;
 constexpr std::size_t kMaxArgsNodes = 10'000;
+constexpr std::string_view kSinkTypes = "pagerduty, webhook, slack, discord, opsgenie, email";
 
 const std::vector<std::string_view> kTopKeys = {"defaults",  "storage",     "servers", "routes",
                                                 "sinks",     "maintenance", "web",     "alerting",
@@ -833,26 +834,28 @@ private:
           break;
         }
       if (!typeNode.IsDefined() || typeNode.IsNull()) {
-        error(child(path, "type"), value, "is required (supported: pagerduty, webhook)");
+        error(child(path, "type"), value, "is required (one of " + std::string(kSinkTypes) + ")");
         continue;
       }
       type = text(typeNode, child(path, "type"));
       if (!type)
         continue;
-      static const std::vector<std::string_view> kPlanned = {"slack", "discord", "opsgenie",
-                                                             "email"};
-      if (std::find(kPlanned.begin(), kPlanned.end(), *type) != kPlanned.end()) {
-        error(child(path, "type"), typeNode,
-              quote(*type) + " is not supported yet (supported: pagerduty, webhook)");
-        continue;
-      }
       std::optional<SinkSettings> settings;
       if (*type == "pagerduty")
         settings = pagerDuty(value, path);
       else if (*type == "webhook")
         settings = webhook(value, path);
+      else if (*type == "slack")
+        settings = slack(value, path);
+      else if (*type == "discord")
+        settings = discord(value, path);
+      else if (*type == "opsgenie")
+        settings = opsGenie(value, path);
+      else if (*type == "email")
+        settings = email(value, path);
       else {
-        error(child(path, "type"), typeNode, "must be one of pagerduty, webhook");
+        error(child(path, "type"), typeNode,
+              "must be one of " + std::string(kSinkTypes) + ", got " + quote(*type));
         continue;
       }
       if (settings)
@@ -954,6 +957,332 @@ private:
     if (errors_.size() != before)
       return std::nullopt;
     return hook;
+  }
+
+  // A webhook URL that is itself the credential (Slack, Discord): https only, kept as a secret.
+  std::optional<Secret> webhookUrl(const Node& node, const std::string& path,
+                                   std::string_view service) {
+    auto v = secretUrl(node, path);
+    if (!v)
+      return std::nullopt;
+    // http:// is allowed for loopback receivers (tests, local relays) only: the URL is a token.
+    const auto& u = v->reveal();
+    if (!common::iequals(u.substr(0, 8), "https://") &&
+        !common::iequals(u.substr(0, 17), "http://127.0.0.1:") &&
+        !common::iequals(u.substr(0, 17), "http://localhost:")) {
+      error(path, node,
+            "must be an https:// URL (the " + std::string(service) + " webhook URL is a secret)");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<SinkSettings> slack(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {"type", "url", "schema_drift", "timeout"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    std::size_t before = errors_.size();
+    SlackSinkConfig slack;
+    if (auto n = f->get("url")) {
+      if (auto v = webhookUrl(*n, f->path("url"), "Slack"))
+        slack.url = std::move(*v);
+    } else {
+      error(f->path("url"), f->line(), "is required (the incoming webhook URL)");
+    }
+    if (auto n = f->get("schema_drift"))
+      if (auto v = boolean(*n, f->path("schema_drift")))
+        slack.schemaDrift = *v;
+    if (auto n = f->get("timeout"))
+      if (auto v = duration(*n, f->path("timeout")))
+        slack.timeout = *v;
+    if (errors_.size() != before)
+      return std::nullopt;
+    return slack;
+  }
+
+  std::optional<SinkSettings> discord(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {"type", "url", "username", "schema_drift",
+                                                        "timeout"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    std::size_t before = errors_.size();
+    DiscordSinkConfig discord;
+    if (auto n = f->get("url")) {
+      if (auto v = webhookUrl(*n, f->path("url"), "Discord"))
+        discord.url = std::move(*v);
+    } else {
+      error(f->path("url"), f->line(), "is required (the webhook URL)");
+    }
+    if (auto n = f->get("username")) {
+      if (auto v = nonEmpty(*n, f->path("username"))) {
+        // Discord refuses names over 80 characters and names containing "discord" or "clyde".
+        const auto lower = common::toLower(*v);
+        if (common::truncateCodePoints(*v, 80) != *v)
+          error(f->path("username"), *n, "must be at most 80 characters");
+        else if (lower.find("discord") != std::string::npos ||
+                 lower.find("clyde") != std::string::npos)
+          error(f->path("username"), *n, "must not contain \"discord\" or \"clyde\"");
+        else
+          discord.username = *v;
+      }
+    }
+    if (auto n = f->get("schema_drift"))
+      if (auto v = boolean(*n, f->path("schema_drift")))
+        discord.schemaDrift = *v;
+    if (auto n = f->get("timeout"))
+      if (auto v = duration(*n, f->path("timeout")))
+        discord.timeout = *v;
+    if (errors_.size() != before)
+      return std::nullopt;
+    return discord;
+  }
+
+  std::optional<OpsGeniePriority> opsGeniePriority(const Node& node, const std::string& path) {
+    return choice<OpsGeniePriority>(node, path,
+                                    {{"P1", OpsGeniePriority::P1},
+                                     {"P2", OpsGeniePriority::P2},
+                                     {"P3", OpsGeniePriority::P3},
+                                     {"P4", OpsGeniePriority::P4},
+                                     {"P5", OpsGeniePriority::P5}});
+  }
+
+  std::vector<OpsGenieResponder> responders(const Node& node, const std::string& path) {
+    std::vector<OpsGenieResponder> out;
+    auto items = sequence(node, path);
+    if (!items)
+      return out;
+    static const std::vector<std::string_view> kKeys = {"type", "name"};
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      const std::string itemPath = index(path, i);
+      auto f = fields((*items)[i], itemPath, {&kKeys});
+      if (!f)
+        continue;
+      OpsGenieResponder r;
+      if (auto n = f->get("type")) {
+        if (auto v = choice<std::string>(*n, f->path("type"),
+                                         {{"team", "team"},
+                                          {"user", "user"},
+                                          {"escalation", "escalation"},
+                                          {"schedule", "schedule"}}))
+          r.type = *v;
+      } else {
+        error(f->path("type"), f->line(), "is required (team, user, escalation or schedule)");
+      }
+      if (auto n = f->get("name")) {
+        if (auto v = nonEmpty(*n, f->path("name")))
+          r.name = *v;
+      } else {
+        error(f->path("name"), f->line(), "is required");
+      }
+      if (!r.type.empty() && !r.name.empty())
+        out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  std::optional<SinkSettings> opsGenie(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {
+        "type",   "api_key", "region",     "api_url",      "priority", "drift_priority",
+        "source", "tags",    "responders", "dedup_prefix", "timeout",  "schema_drift"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    std::size_t before = errors_.size();
+    OpsGenieSinkConfig og;
+    if (auto n = f->get("api_key")) {
+      if (auto v = secret(*n, f->path("api_key")))
+        og.apiKey = std::move(*v);
+    } else {
+      error(f->path("api_key"), f->line(), "is required (an API integration key)");
+    }
+    auto regionNode = f->get("region");
+    auto urlNode = f->get("api_url");
+    if (regionNode && urlNode) {
+      error(f->path("api_url"), *urlNode, "set either region or api_url, not both");
+    } else if (regionNode) {
+      if (auto v = choice<std::string_view>(*regionNode, f->path("region"),
+                                            {{"us", kOpsGenieUsUrl}, {"eu", kOpsGenieEuUrl}}))
+        og.apiUrl = std::string(*v);
+    } else if (urlNode) {
+      if (auto v = url(*urlNode, f->path("api_url"))) {
+        std::string base = *v;
+        while (!base.empty() && base.back() == '/')
+          base.pop_back();
+        og.apiUrl = base;
+      }
+    }
+    if (auto n = f->get("priority"))
+      if (auto v = opsGeniePriority(*n, f->path("priority")))
+        og.priority = *v;
+    if (auto n = f->get("drift_priority"))
+      if (auto v = opsGeniePriority(*n, f->path("drift_priority")))
+        og.driftPriority = *v;
+    if (auto n = f->get("source")) {
+      if (auto v = nonEmpty(*n, f->path("source"))) {
+        if (common::truncateCodePoints(*v, 100) != *v)
+          error(f->path("source"), *n, "must be at most 100 characters");
+        else
+          og.source = *v;
+      }
+    }
+    if (auto n = f->get("dedup_prefix")) {
+      if (auto v = nonEmpty(*n, f->path("dedup_prefix"))) {
+        bool ok = std::all_of(v->begin(), v->end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        });
+        // alias = prefix + "-" + slug (at most 63) + "-schema" must stay within OpsGenie's 512.
+        if (!ok)
+          error(f->path("dedup_prefix"), *n,
+                "invalid prefix " + quote(*v) + " (use letters, digits, ., _ and -)");
+        else if (v->size() > 191)
+          error(f->path("dedup_prefix"), *n, "must be at most 191 characters");
+        else
+          og.dedupPrefix = *v;
+      }
+    }
+    if (auto n = f->get("tags")) {
+      if (auto items = stringList(*n, f->path("tags"))) {
+        for (std::size_t i = 0; i < items->size(); ++i) {
+          auto& [tag, item] = (*items)[i];
+          if (tag.empty() || common::truncateCodePoints(tag, 50) != tag)
+            error(index(f->path("tags"), i), item, "a tag must have 1 to 50 characters");
+          else if (std::find(og.tags.begin(), og.tags.end(), tag) == og.tags.end())
+            og.tags.push_back(tag);
+        }
+        if (og.tags.size() > 10)
+          error(f->path("tags"), *n, "at most 10 tags (OpsGenie keeps 20, the server's tags too)");
+      }
+    }
+    if (auto n = f->get("responders"))
+      og.responders = responders(*n, f->path("responders"));
+    if (auto n = f->get("schema_drift"))
+      if (auto v = boolean(*n, f->path("schema_drift")))
+        og.schemaDrift = *v;
+    if (auto n = f->get("timeout"))
+      if (auto v = duration(*n, f->path("timeout")))
+        og.timeout = *v;
+    if (errors_.size() != before)
+      return std::nullopt;
+    return og;
+  }
+
+  // "addr@example.com" or "Name <addr@example.com>"; the address part is checked loosely (one @,
+  // no spaces, no control characters or angle brackets: enough to keep SMTP commands intact).
+  std::optional<std::string> mailbox(const Node& node, const std::string& path) {
+    auto v = nonEmpty(node, path);
+    if (!v)
+      return std::nullopt;
+    std::string_view addr = *v;
+    if (auto lt = addr.rfind('<'); lt != std::string_view::npos && addr.back() == '>')
+      addr = addr.substr(lt + 1, addr.size() - lt - 2);
+    const auto at = addr.find('@');
+    const bool ok = at != std::string_view::npos && at > 0 && at + 1 < addr.size() &&
+                    addr.find('@', at + 1) == std::string_view::npos &&
+                    std::none_of(addr.begin(), addr.end(), [](unsigned char c) {
+                      return c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',';
+                    });
+    if (!ok || v->find_first_of("\r\n") != std::string::npos) {
+      error(path, node, "invalid email address " + quote(*v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<SinkSettings> email(const Node& node, const std::string& path) {
+    static const std::vector<std::string_view> kKeys = {
+        "type", "host", "port",    "tls",      "username",     "password", "auth",
+        "from", "to",   "ca_file", "insecure", "schema_drift", "timeout"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return std::nullopt;
+    std::size_t before = errors_.size();
+    EmailSinkConfig mail;
+    if (auto n = f->get("host")) {
+      if (auto v = nonEmpty(*n, f->path("host"))) {
+        if (v->find_first_of(" /\\@\r\n\t") != std::string::npos)
+          error(f->path("host"), *n, "must be a host name or IP address");
+        else
+          mail.host = *v;
+      }
+    } else {
+      error(f->path("host"), f->line(), "is required (the SMTP server)");
+    }
+    if (auto n = f->get("tls"))
+      if (auto v = choice<SmtpTls>(*n, f->path("tls"),
+                                   {{"starttls", SmtpTls::StartTls},
+                                    {"tls", SmtpTls::Implicit},
+                                    {"none", SmtpTls::None}}))
+        mail.tls = *v;
+    mail.port = mail.tls == SmtpTls::StartTls ? 587 : mail.tls == SmtpTls::Implicit ? 465 : 25;
+    if (auto n = f->get("port"))
+      if (auto v = integer(*n, f->path("port"), 1, 65535))
+        mail.port = *v;
+    if (auto n = f->get("username"))
+      if (auto v = nonEmpty(*n, f->path("username")))
+        mail.username = *v;
+    if (auto n = f->get("password")) {
+      if (auto v = secret(*n, f->path("password")))
+        mail.password = std::move(*v);
+      if (mail.username.empty())
+        error(f->path("password"), *n, "needs username");
+    } else if (!mail.username.empty()) {
+      error(f->path("password"), f->line(), "is required with username");
+    }
+    if (!mail.username.empty() && mail.tls == SmtpTls::None)
+      error(f->path("tls"), f->line(),
+            "must be starttls or tls when username is set (the password would travel in clear)");
+    if (auto n = f->get("auth"))
+      if (auto v = choice<SmtpAuth>(
+              *n, f->path("auth"),
+              {{"auto", SmtpAuth::Auto}, {"plain", SmtpAuth::Plain}, {"login", SmtpAuth::Login}}))
+        mail.auth = *v;
+    if (auto n = f->get("from")) {
+      if (auto v = mailbox(*n, f->path("from")))
+        mail.from = *v;
+    } else {
+      error(f->path("from"), f->line(), "is required (the sender address)");
+    }
+    if (auto n = f->get("to")) {
+      if (n->IsScalar()) {
+        if (auto v = mailbox(*n, f->path("to")))
+          mail.to.push_back(*v);
+      } else if (auto items = sequence(*n, f->path("to"))) {
+        if (items->empty())
+          error(f->path("to"), *n, "must list at least one recipient");
+        for (std::size_t i = 0; i < items->size(); ++i)
+          if (auto v = mailbox((*items)[i], index(f->path("to"), i)))
+            if (std::find(mail.to.begin(), mail.to.end(), *v) == mail.to.end())
+              mail.to.push_back(*v);
+        if (mail.to.size() > 50)
+          error(f->path("to"), *n, "at most 50 recipients (use a mailing list)");
+      }
+    } else {
+      error(f->path("to"), f->line(), "is required (one address or a list)");
+    }
+    if (auto n = f->get("ca_file")) {
+      if (auto v = nonEmpty(*n, f->path("ca_file"))) {
+        std::string resolved = resolvePath(*v);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(resolved, ec))
+          error(f->path("ca_file"), *n, "file not found: " + quote(*v));
+        else
+          mail.caFile = resolved;
+      }
+    }
+    if (auto n = f->get("insecure"))
+      if (auto v = boolean(*n, f->path("insecure")))
+        mail.insecure = *v;
+    if (auto n = f->get("schema_drift"))
+      if (auto v = boolean(*n, f->path("schema_drift")))
+        mail.schemaDrift = *v;
+    if (auto n = f->get("timeout"))
+      if (auto v = duration(*n, f->path("timeout")))
+        mail.timeout = *v;
+    if (errors_.size() != before)
+      return std::nullopt;
+    return mail;
   }
 
   std::optional<Severity> severity(const Node& node, const std::string& path) {

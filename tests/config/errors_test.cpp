@@ -210,23 +210,84 @@ TEST(ConfigErrors, RouteRules) {
 }
 
 TEST(ConfigErrors, SinkTypeRules) {
-  EXPECT_EQ(onlyError("sinks:\n  chat: {type: slack, url: \"https://hooks.slack.com/x\"}\n"),
-            "sinks.chat.type: \"slack\" is not supported yet (supported: pagerduty, webhook) "
-            "(line 2)");
-  for (std::string type : {"discord", "opsgenie", "email"})
-    EXPECT_EQ(onlyError("sinks:\n  s: {type: " + type + "}\n"),
-              "sinks.s.type: \"" + type +
-                  "\" is not supported yet (supported: pagerduty, webhook) (line 2)");
   EXPECT_EQ(onlyError("sinks:\n  s: {type: carrier-pigeon}\n"),
-            "sinks.s.type: must be one of pagerduty, webhook (line 2)");
+            "sinks.s.type: must be one of pagerduty, webhook, slack, discord, opsgenie, email, "
+            "got \"carrier-pigeon\" (line 2)");
   EXPECT_EQ(onlyError("sinks:\n  s: {url: \"http://x.example/\"}\n"),
-            "sinks.s.type: is required (supported: pagerduty, webhook) (line 2)");
+            "sinks.s.type: is required (one of pagerduty, webhook, slack, discord, opsgenie, "
+            "email) (line 2)");
   EXPECT_EQ(onlyError("sinks:\n  Bad!: {type: webhook, url: \"http://x.example/\"}\n"),
             "sinks.Bad!: invalid sink name (use a-z, 0-9, _ and -) (line 2)");
   // A sink with errors still counts as declared: routes naming it do not add noise.
   EXPECT_EQ(onlyError(withServer("sinks:\n  s: {type: slack}\nroutes:\n  - sinks: [s]\n")),
-            "sinks.s.type: \"slack\" is not supported yet (supported: pagerduty, webhook) "
-            "(line 4)");
+            "sinks.s.url: is required (the incoming webhook URL) (line 4)");
+}
+
+TEST(ConfigErrors, ChatSinkRules) {
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: slack, url: \"http://hooks.slack.com/services/x\"}\n"),
+            "sinks.s.url: must be an https:// URL (the Slack webhook URL is a secret) (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: slack, url: \"https://hooks.slack.com/x\", "
+                      "channel: \"#ops\"}\n"),
+            "sinks.s.channel: unknown key (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: discord}\n"),
+            "sinks.s.url: is required (the webhook URL) (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: discord, url: \"https://discord.com/api/webhooks/1/t\", "
+                      "username: \"Discord Bot\"}\n"),
+            "sinks.s.username: must not contain \"discord\" or \"clyde\" (line 2)");
+  // The secret URL is never quoted back, even when it is malformed.
+  auto errors =
+      errorsOf(load("sinks:\n  s: {type: slack, url: \"https://hooks slack/T0SECRET\"}\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].find("T0SECRET"), std::string::npos) << errors[0];
+}
+
+TEST(ConfigErrors, OpsGenieRules) {
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: opsgenie}\n"),
+            "sinks.s.api_key: is required (an API integration key) (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: opsgenie, api_key: k, region: au}\n"),
+            "sinks.s.region: must be one of us, eu, got \"au\" (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: opsgenie, api_key: k, region: eu, "
+                      "api_url: \"https://og.example\"}\n"),
+            "sinks.s.api_url: set either region or api_url, not both (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: opsgenie, api_key: k, priority: P0}\n"),
+            "sinks.s.priority: must be one of P1, P2, P3, P4, P5, got \"P0\" (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: opsgenie, api_key: k, responders: [{type: squad, "
+                      "name: sre}]}\n"),
+            "sinks.s.responders[0].type: must be one of team, user, escalation, schedule, got "
+            "\"squad\" (line 2)");
+  EXPECT_EQ(onlyError("sinks:\n  s: {type: opsgenie, api_key: k, tags: [\"" + std::string(51, 't') +
+                      "\"]}\n"),
+            "sinks.s.tags[0]: a tag must have 1 to 50 characters (line 2)");
+}
+
+TEST(ConfigErrors, EmailRules) {
+  auto errors = errorsOf(load("sinks:\n  m:\n    type: email\n"));
+  EXPECT_EQ(errors,
+            (std::vector<std::string>{"sinks.m.host: is required (the SMTP server) (line 3)",
+                                      "sinks.m.from: is required (the sender address) (line 3)",
+                                      "sinks.m.to: is required (one address or a list) (line 3)"}));
+  const std::string base =
+      "sinks:\n  m: {type: email, host: smtp.example.com, from: a@example.com, ";
+  EXPECT_EQ(onlyError(base + "to: [\"not an address\"]}\n"),
+            "sinks.m.to[0]: invalid email address \"not an address\" (line 2)");
+  EXPECT_EQ(onlyError(base + "to: [], tls: starttls}\n"),
+            "sinks.m.to: must list at least one recipient (line 2)");
+  EXPECT_EQ(onlyError(base + "to: b@example.com, username: u}\n"),
+            "sinks.m.password: is required with username (line 2)");
+  EXPECT_EQ(onlyError(base + "to: b@example.com, username: u, password: p, tls: none}\n"),
+            "sinks.m.tls: must be starttls or tls when username is set (the password would "
+            "travel in clear) (line 2)");
+  EXPECT_EQ(onlyError(base + "to: b@example.com, auth: cram-md5}\n"),
+            "sinks.m.auth: must be one of auto, plain, login, got \"cram-md5\" (line 2)");
+  EXPECT_EQ(onlyError(base + "to: b@example.com, port: 70000}\n"),
+            "sinks.m.port: must be between 1 and 65535, got 70000 (line 2)");
+  EXPECT_EQ(onlyError(base + "to: b@example.com, ca_file: /nonexistent/ca.pem}\n"),
+            "sinks.m.ca_file: file not found: \"/nonexistent/ca.pem\" (line 2)");
+  // The password never appears in an error.
+  auto withPassword = errorsOf(load(base + "to: b@example.com, username: u, password: hunter2pw, "
+                                           "tls: none}\n"));
+  ASSERT_EQ(withPassword.size(), 1u);
+  EXPECT_EQ(withPassword[0].find("hunter2pw"), std::string::npos);
 }
 
 TEST(ConfigErrors, PagerDutyRules) {
@@ -396,8 +457,7 @@ log:
                        "with http:// or https:// (line 10)");
   EXPECT_EQ(errors[4], "servers[2].intervall: unknown key (line 11)");
   EXPECT_EQ(errors[5], "sinks.pd-default.routing_key: must be 32 characters (line 15)");
-  EXPECT_EQ(errors[6], "sinks.chat.type: \"slack\" is not supported yet (supported: pagerduty, "
-                       "webhook) (line 17)");
+  EXPECT_EQ(errors[6], "sinks.chat.url: is required (the incoming webhook URL) (line 17)");
   EXPECT_EQ(errors[7], "routes[0].sinks[1]: unknown sink \"pd-x\" (line 20)");
   EXPECT_TRUE(errors[8].starts_with(
       "maintenance.windows[0].cron: invalid cron expression \"not a cron\": "))

@@ -257,6 +257,112 @@ storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
   EXPECT_EQ(c.storage.retention, std::chrono::hours(24 * 7));
 }
 
+TEST(ConfigLoader, ChannelSinksAreRead) {
+  auto result = load(R"(
+sinks:
+  chat:
+    type: slack
+    url: ${SLACK_URL}
+  chat-min:
+    type: slack
+    url: https://hooks.slack.com/services/T0/B0/x
+    schema_drift: false
+    timeout: 5s
+  disc:
+    type: discord
+    url: https://discord.com/api/webhooks/1/tok
+    username: mcpwatch
+  og:
+    type: opsgenie
+    api_key: ${OG_KEY}
+  og-eu:
+    type: opsgenie
+    api_key: k2
+    region: eu
+    priority: P2
+    drift_priority: P5
+    source: mon-1
+    dedup_prefix: acme
+    tags: [mcp, prod]
+    responders: [{type: team, name: sre}, {type: user, name: ana@example.com}]
+  og-url:
+    type: opsgenie
+    api_key: k3
+    api_url: https://og.example.com/
+  mail:
+    type: email
+    host: smtp.example.com
+    username: mcpwatch
+    password: ${SMTP_PW}
+    from: "mcpwatch <mcpwatch@example.com>"
+    to: [oncall@example.com, sre@example.com]
+  mail-tls:
+    type: email
+    host: 127.0.0.1
+    tls: tls
+    auth: login
+    insecure: true
+    from: a@example.com
+    to: b@example.com
+  mail-plain:
+    type: email
+    host: relay.internal
+    tls: none
+    from: a@example.com
+    to: b@example.com
+)",
+                     envOf({{"SLACK_URL", "https://hooks.slack.com/services/T1/B1/secret"},
+                            {"OG_KEY", "og-key-1"},
+                            {"SMTP_PW", "pw"}}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& c = result.value();
+  ASSERT_EQ(c.sinks.size(), 9u);
+  const auto& slack = std::get<SlackSinkConfig>(c.sinks.at("chat").settings);
+  EXPECT_EQ(slack.url.reveal(), "https://hooks.slack.com/services/T1/B1/secret");
+  EXPECT_TRUE(slack.schemaDrift);
+  EXPECT_EQ(slack.timeout, 15s);
+  const auto& slackMin = std::get<SlackSinkConfig>(c.sinks.at("chat-min").settings);
+  EXPECT_FALSE(slackMin.schemaDrift);
+  EXPECT_FALSE(c.sinks.at("chat-min").receivesSchemaDrift());
+  EXPECT_EQ(slackMin.timeout, 5s);
+  EXPECT_EQ(c.sinks.at("disc").type(), "discord");
+  EXPECT_EQ(std::get<DiscordSinkConfig>(c.sinks.at("disc").settings).username, "mcpwatch");
+  const auto& og = std::get<OpsGenieSinkConfig>(c.sinks.at("og").settings);
+  EXPECT_EQ(og.apiKey.reveal(), "og-key-1");
+  EXPECT_EQ(og.apiUrl, "https://api.opsgenie.com");
+  EXPECT_EQ(og.priority, OpsGeniePriority::P1);
+  EXPECT_EQ(og.driftPriority, OpsGeniePriority::P4);
+  EXPECT_EQ(og.dedupPrefix, "mcpwatch");
+  const auto& eu = std::get<OpsGenieSinkConfig>(c.sinks.at("og-eu").settings);
+  EXPECT_EQ(eu.apiUrl, "https://api.eu.opsgenie.com");
+  EXPECT_EQ(eu.priority, OpsGeniePriority::P2);
+  EXPECT_EQ(eu.driftPriority, OpsGeniePriority::P5);
+  EXPECT_EQ(eu.source, "mon-1");
+  EXPECT_EQ(eu.dedupPrefix, "acme");
+  EXPECT_EQ(eu.tags, (std::vector<std::string>{"mcp", "prod"}));
+  EXPECT_EQ(eu.responders,
+            (std::vector<OpsGenieResponder>{{"team", "sre"}, {"user", "ana@example.com"}}));
+  EXPECT_EQ(std::get<OpsGenieSinkConfig>(c.sinks.at("og-url").settings).apiUrl,
+            "https://og.example.com");
+  const auto& mail = std::get<EmailSinkConfig>(c.sinks.at("mail").settings);
+  EXPECT_EQ(mail.host, "smtp.example.com");
+  EXPECT_EQ(mail.port, 587);
+  EXPECT_EQ(mail.tls, SmtpTls::StartTls);
+  EXPECT_EQ(mail.username, "mcpwatch");
+  EXPECT_EQ(mail.password.reveal(), "pw");
+  EXPECT_EQ(mail.auth, SmtpAuth::Auto);
+  EXPECT_EQ(mail.from, "mcpwatch <mcpwatch@example.com>");
+  EXPECT_EQ(mail.to, (std::vector<std::string>{"oncall@example.com", "sre@example.com"}));
+  EXPECT_EQ(mail.timeout, 30s);
+  const auto& tls = std::get<EmailSinkConfig>(c.sinks.at("mail-tls").settings);
+  EXPECT_EQ(tls.port, 465);
+  EXPECT_EQ(tls.tls, SmtpTls::Implicit);
+  EXPECT_EQ(tls.auth, SmtpAuth::Login);
+  EXPECT_TRUE(tls.insecure);
+  EXPECT_EQ(tls.to, (std::vector<std::string>{"b@example.com"}));
+  EXPECT_EQ(std::get<EmailSinkConfig>(c.sinks.at("mail-plain").settings).port, 25);
+}
+
 TEST(ConfigLoader, MaintenanceWindowsAreRead) {
   auto result = load(R"(servers:
   - {slug: a, url: "http://a.example/mcp"}
