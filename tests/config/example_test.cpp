@@ -40,7 +40,11 @@ EnvLookup exampleEnv() {
                 {"PD_INTERNAL_ROUTING_KEY", std::string(32, 'q')},
                 {"WEBHOOK_SECRET", "hook-secret"},
                 {"MCPWATCH_ADMIN_TOKEN", "admin-token-0123456789"},
-                {"HEALTHCHECKS_UUID", "0b0c0d0e"}});
+                {"HEALTHCHECKS_UUID", "0b0c0d0e"},
+                {"SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/x"},
+                {"DISCORD_WEBHOOK_URL", "https://discord.com/api/webhooks/1/t"},
+                {"OPSGENIE_API_KEY", "og-key"},
+                {"SMTP_PASSWORD", "smtp-pw"}});
 }
 
 TEST(ExampleConfig, LoadsAsShippedWithoutAnyEnvironment) {
@@ -90,7 +94,14 @@ TEST(ExampleConfig, EveryCommentedOutBlockIsValidWhenEnabled) {
   EXPECT_EQ(search.call->args, common::Json::parse(R"({"query":"health check","limit":1})"));
   EXPECT_FALSE(c.findServer("legacy-sse")->enabled);
 
-  ASSERT_EQ(c.sinks.size(), 3u);
+  ASSERT_EQ(c.sinks.size(), 7u);
+  EXPECT_EQ(c.sinks.at("team-slack").type(), "slack");
+  EXPECT_EQ(c.sinks.at("team-discord").type(), "discord");
+  EXPECT_EQ(std::get<OpsGenieSinkConfig>(c.sinks.at("opsgenie").settings).responders,
+            (std::vector<OpsGenieResponder>{{"team", "platform"}}));
+  const auto& mail = std::get<EmailSinkConfig>(c.sinks.at("oncall-mail").settings);
+  EXPECT_EQ(mail.password.reveal(), "smtp-pw");
+  EXPECT_EQ(mail.to.size(), 2u);
   const auto& pd = std::get<PagerDutySinkConfig>(c.sinks.at("pd-default").settings);
   EXPECT_EQ(pd.routingKey.reveal(), std::string(32, 'p'));
   EXPECT_TRUE(pd.changeEvents);
