@@ -1,11 +1,59 @@
-// The Email sink (README "Alerts"; reference: alerting-contracts.md section 4).
+// The email sink: a multipart text + HTML message per event, sent over SMTP with libcurl
+// (STARTTLS or implicit TLS, AUTH PLAIN/LOGIN), threaded so a resolve answers its trigger.
 #pragma once
 
 #include "alerting/sink.hpp"
+#include "channels/event_view.hpp"
+#include "common/clock.hpp"
 
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace mcpwatch::channels {
+
+// One rendered message. `rfc822` is the complete message (CRLF line ends, 7-bit, lines of at most
+// 998 octets) exactly as it goes to DATA.
+struct EmailMessage {
+  std::string subject;   // unencoded UTF-8, as a mail client shows it
+  std::string messageId; // "<id@domain>"
+  std::string inReplyTo; // "<id@domain>" of the trigger on resolves; empty otherwise
+  std::string rfc822;
+};
+
+// Renders `event`. The Message-ID depends only on the event (a trigger's on its incident id, so
+// the resolve can name it in In-Reply-To/References; a resolve's and a drift's on the event id):
+// a retry after a timeout sends the same message, and mail servers and clients can drop the
+// duplicate. `now` only sets the Date header.
+EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& config,
+                        std::string_view publicUrl, common::WallTime now);
+
+// "Name <a@example.com>" or "a@example.com" -> "a@example.com" (trimmed, CR/LF removed).
+std::string mailAddress(std::string_view mailbox);
+// The domain of the from address for Message-IDs; "mcpwatch.local" when there is none.
+std::string messageIdDomain(std::string_view from);
+// A header field "Name: value" folded at 78 columns; non-ASCII values become RFC 2047 UTF-8
+// encoded-words. CR, LF and other control characters in `value` are replaced by spaces, so a
+// value can never start another header. Ends with CRLF.
+std::string foldedHeader(std::string_view name, std::string_view value);
+// Quoted-printable (RFC 2045) of UTF-8 text: CRLF line ends, encoded lines of at most 76 octets.
+std::string quotedPrintable(std::string_view text);
+
+// How one SMTP transfer ended, in the terms the outbox understands (classify() knows only
+// HTTP-style statuses):
+// - accepted: status 200;
+// - SMTP 4xx reply (421, 450, 451, 452, 454 ...): no status, so the outbox retries;
+// - SMTP 5xx reply (550 mailbox unavailable, 554, 535 authentication failed, 530 ...): status
+//   422, a permanent failure (an SMTP 5xx would otherwise read as an HTTP 5xx and be retried);
+// - a local configuration the server can never satisfy (malformed host, no STARTTLS offered,
+//   unreadable ca_file): status 422 as well;
+// - connect failures, timeouts, TLS handshake and certificate errors, a dropped connection: no
+//   status (retried).
+// `curlCode` is the CURLcode, `smtpCode` the last SMTP reply code (0 if none), `reply` the server's
+// last reply text and `curlError` curl's error text; the error names both, never a credential.
+alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::string_view reply,
+                                          std::string_view curlError);
 
 std::unique_ptr<alerting::Sink> makeEmailSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context);
