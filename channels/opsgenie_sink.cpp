@@ -1,11 +1,482 @@
-// The OpsGenie sink: being written (issue 6); not registered in app/sinks.cpp until it is complete.
+// OpsGenie Alert API v2 delivery: pure create/close bodies within OpsGenie's limits, and one
+// request per attempt with OpsGenie's answers mapped onto the outbox's retry rule.
 #include "channels/opsgenie_sink.hpp"
 
-namespace mcpwatch::channels {
+#include "alerting/webhook_sink.hpp"
+#include "common/strings.hpp"
 
-std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig&,
-                                                 const alerting::SinkContext&) {
-  return nullptr;
+#include <algorithm>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace mcpwatch::channels {
+namespace {
+
+using common::Json;
+using namespace std::chrono_literals;
+
+// A pace wait longer than this is handed back to the outbox as a deferral rather than holding a
+// delivery slot (OpsGenie's Retry-After is seconds, its buckets refill per second and minute).
+constexpr alerting::DestinationGates::Millis kMaxPaceWait = 2s;
+
+std::size_t codePoints(std::string_view s) {
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+bool isControl(unsigned char c) {
+  return c < 0x20 || c == 0x7F;
+}
+
+// Server-provided text for single-line fields (message, tags, entity): control characters and
+// line breaks become one space. The message also reaches SMS, voice calls and push
+// notifications, so it stays plain text: HTML entities would be read out literally there.
+std::string oneLine(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool space = false;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (isControl(c) || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space)
+      out += ' ';
+    space = false;
+    out += ch;
+  }
+  return out;
+}
+
+// Text for the multi-line description: keeps line breaks and tabs, drops the other control
+// characters (terminal escapes, NUL, bell) a hostile server could put in its error texts.
+std::string plainText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\n' || c == '\t')
+      out += ch;
+    else if (c == '\r')
+      continue;
+    else if (!isControl(c))
+      out += ch;
+  }
+  return out;
+}
+
+std::string cut(std::string_view s, std::size_t maxChars) {
+  return common::truncateCodePoints(s, maxChars);
+}
+
+std::string joinNames(const std::vector<std::string>& names, std::size_t maxChars) {
+  std::string out;
+  for (const auto& n : names)
+    out += (out.empty() ? "" : ", ") + oneLine(n);
+  return cut(out, maxChars);
+}
+
+std::string priorityOf(const config::OpsGenieSinkConfig& config, const EventView& event,
+                       std::optional<config::Severity> severity) {
+  if (event.kind == EventKind::Drifted)
+    return std::string(config::toString(config.driftPriority));
+  if (severity) {
+    switch (*severity) {
+    case config::Severity::Critical:
+      return "P1";
+    case config::Severity::Error:
+      return "P2";
+    case config::Severity::Warning:
+      return "P3";
+    case config::Severity::Info:
+      return "P5";
+    }
+  }
+  return std::string(config::toString(config.priority));
+}
+
+std::string description(const EventView& e, std::string_view publicUrl) {
+  std::string out = oneLine(headline(e)) + "\n";
+  auto line = [&](std::string_view label, const std::string& value, std::size_t max = 2000) {
+    if (!value.empty())
+      out += std::string(label) + ": " + cut(plainText(value), max) + "\n";
+  };
+  out += "\n";
+  if (e.kind == EventKind::Triggered) {
+    line("Reason", e.reason);
+    line("Detail", e.detail, 4000);
+    if (e.consecutiveFailures > 0)
+      line("Consecutive failures", std::to_string(e.consecutiveFailures));
+    line("Down since", e.downSince);
+  }
+  if (e.kind == EventKind::Resolved) {
+    if (e.durationSeconds)
+      line("Down for", humanDuration(*e.durationSeconds));
+    line("Down since", e.downSince);
+  }
+  line("Protocol version", e.protocolVersion);
+  line("Note", e.note);
+  line("Status page", e.statusUrl);
+  line("Endpoint", e.checkUrl);
+  if (e.statusUrl.empty() && !publicUrl.empty())
+    line("mcpwatch", std::string(publicUrl));
+  if (!e.recentFailures.empty()) {
+    out += "\nRecent failures:\n";
+    for (const auto& f : e.recentFailures)
+      out += "- " + oneLine(f.at) + " " + oneLine(f.reason) + ": " + cut(oneLine(f.detail), 1000) +
+             "\n";
+  }
+  if (e.kind == EventKind::Drifted && e.schema) {
+    out += "\nTools " + driftSummary(*e.schema) + ".\n";
+    auto names = [&](std::string_view label, const std::vector<std::string>& list) {
+      if (!list.empty())
+        out += std::string(label) + " (" + std::to_string(list.size()) +
+               "): " + joinNames(list, 3000) + "\n";
+    };
+    names("Added", e.schema->added);
+    names("Removed", e.schema->removed);
+    names("Changed", e.schema->changed);
+    if (!e.schema->oldFingerprint.empty() || !e.schema->newFingerprint.empty())
+      out += "Fingerprint: " + oneLine(e.schema->oldFingerprint) + " -> " +
+             oneLine(e.schema->newFingerprint) + "\n";
+  }
+  if (e.test)
+    out += "\nThis is a test alert sent by mcpwatch test-alert; no action is needed.\n";
+  return cut(out, kOpsGenieMaxDescription);
+}
+
+std::vector<std::string> tagsOf(const config::OpsGenieSinkConfig& config, const EventView& e) {
+  // The operator's tags first: OpsGenie routing rules match on them, so they must survive the cut.
+  std::vector<std::string> candidates = config.tags;
+  candidates.push_back("mcpwatch");
+  if (e.kind == EventKind::Drifted)
+    candidates.push_back("schema_drift");
+  else if (e.kind == EventKind::Triggered)
+    candidates.push_back(e.reason);
+  if (e.test)
+    candidates.push_back("test");
+  candidates.insert(candidates.end(), e.tags.begin(), e.tags.end());
+  std::vector<std::string> out;
+  for (const auto& raw : candidates) {
+    auto tag = cut(oneLine(raw), kOpsGenieMaxTag);
+    if (tag.empty() || std::find(out.begin(), out.end(), tag) != out.end())
+      continue;
+    out.push_back(std::move(tag));
+    if (out.size() == kOpsGenieMaxTags)
+      break;
+  }
+  return out;
+}
+
+Json detailsOf(const EventView& e, std::string_view publicUrl) {
+  std::vector<std::pair<std::string, std::string>> d = {
+      {"slug", e.slug},
+      {"server_name", e.name},
+      {"event_id", e.id},
+      {"incident_id", e.incidentId},
+      {"check_url", e.checkUrl},
+      {"status_url", e.statusUrl},
+      {"protocol_version", e.protocolVersion},
+      {"reason", e.reason},
+      {"detail", e.detail},
+      {"consecutive_failures",
+       e.consecutiveFailures > 0 ? std::to_string(e.consecutiveFailures) : ""},
+      {"down_since", e.downSince},
+      {"occurred_at", e.occurredAt},
+      {"mcpwatch_url", std::string(publicUrl)},
+  };
+  if (!e.recentFailures.empty()) {
+    std::string recent;
+    for (const auto& f : e.recentFailures)
+      recent += (recent.empty() ? "" : " | ") + f.at + " " + f.reason + ": " + f.detail;
+    d.emplace_back("recent_failures", recent);
+  }
+  if (e.schema) {
+    d.emplace_back("tools_added", joinNames(e.schema->added, 100000));
+    d.emplace_back("tools_removed", joinNames(e.schema->removed, 100000));
+    d.emplace_back("tools_changed", joinNames(e.schema->changed, 100000));
+    d.emplace_back("old_fingerprint", e.schema->oldFingerprint);
+    d.emplace_back("new_fingerprint", e.schema->newFingerprint);
+  }
+  if (e.test)
+    d.emplace_back("test", "true");
+  std::erase_if(d, [](const auto& kv) { return kv.second.empty(); });
+  for (auto& kv : d)
+    kv.second = oneLine(kv.second);
+  // OpsGenie refuses more than 8000 characters of keys and values together: cap every value
+  // harder until it fits. With under 25 short keys the last cap always fits.
+  auto total = [&] {
+    std::size_t n = 0;
+    for (const auto& [k, v] : d)
+      n += codePoints(k) + codePoints(v);
+    return n;
+  };
+  for (std::size_t capChars : {std::size_t(2000), std::size_t(1000), std::size_t(400),
+                               std::size_t(150), std::size_t(60)}) {
+    if (total() <= kOpsGenieMaxDetails)
+      break;
+    for (auto& kv : d)
+      kv.second = cut(kv.second, capChars);
+  }
+  Json out = Json::object();
+  for (auto& [k, v] : d)
+    out[k] = std::move(v);
+  return out;
+}
+
+Json respondersOf(const config::OpsGenieSinkConfig& config) {
+  Json out = Json::array();
+  for (const auto& r : config.responders) {
+    if (r.name.empty())
+      continue;
+    // OpsGenie names a user by `username`; teams, escalations and schedules by `name`.
+    out.push_back({{"type", r.type}, {r.type == "user" ? "username" : "name", r.name}});
+  }
+  return out;
+}
+
+std::string hostOf(std::string_view apiUrl) {
+  auto url = net::Url::parse(apiUrl);
+  return url ? url->host : std::string("the configured api_url");
+}
+
+std::string redact(std::string text, const common::Secret& key) {
+  // OpsGenie never echoes the key, but a proxy in front of it might: never let it reach a log.
+  if (key.empty())
+    return text;
+  for (auto at = text.find(key.reveal()); at != std::string::npos; at = text.find(key.reveal(), at))
+    text.replace(at, key.size(), "[redacted]");
+  return text;
+}
+
+// A 404 that is OpsGenie saying the alert is gone (not a wrong api_url or a proxy's page).
+bool alertDoesNotExist(std::string_view body) {
+  auto json = common::parseJson(body);
+  if (!json || !json->is_object())
+    return false;
+  auto it = json->find("message");
+  if (it == json->end() || !it->is_string())
+    return false;
+  const auto message = common::toLower(it->get<std::string>());
+  return message.find("alert") != std::string::npos &&
+         (message.find("does not exist") != std::string::npos ||
+          message.find("not found") != std::string::npos);
+}
+
+} // namespace
+
+std::string opsGenieAlias(const config::OpsGenieSinkConfig& config, std::string_view slug) {
+  // A plain cut, no ellipsis: the trigger and its resolve must compute the same key. The loader
+  // keeps prefix and slug short enough that the cut never happens with a loaded config.
+  return common::truncateUtf8(config.dedupPrefix + "-" + std::string(slug), kOpsGenieMaxAlias);
+}
+
+std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug) {
+  constexpr std::string_view kSuffix = "-schema";
+  return common::truncateUtf8(config.dedupPrefix + "-" + std::string(slug),
+                              kOpsGenieMaxAlias - kSuffix.size()) +
+         std::string(kSuffix);
+}
+
+std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event) {
+  std::string alias = event.kind == EventKind::Drifted ? opsGenieDriftAlias(config, event.slug)
+                                                       : opsGenieAlias(config, event.slug);
+  if (!event.test)
+    return alias;
+  constexpr std::string_view kSuffix = "-test";
+  return common::truncateUtf8(alias, kOpsGenieMaxAlias - kSuffix.size()) + std::string(kSuffix);
+}
+
+std::string opsGenieEncodePathSegment(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0x0F];
+    }
+  }
+  return out;
+}
+
+Json createBody(const config::OpsGenieSinkConfig& config, const EventView& event,
+                std::optional<config::Severity> severity, std::string_view publicUrl) {
+  Json body = {{"message", cut(oneLine(headline(event)), kOpsGenieMaxMessage)},
+               {"alias", opsGenieAliasFor(config, event)},
+               {"description", description(event, publicUrl)},
+               {"tags", tagsOf(config, event)},
+               {"details", detailsOf(event, publicUrl)},
+               {"entity", cut(oneLine(event.slug), kOpsGenieMaxEntity)},
+               {"source", cut(oneLine(config.source), kOpsGenieMaxSource)},
+               {"priority", priorityOf(config, event, severity)},
+               {"user", "mcpwatch"}};
+  if (auto responders = respondersOf(config); !responders.empty())
+    body["responders"] = std::move(responders);
+  return body;
+}
+
+Json closeBody(const config::OpsGenieSinkConfig& config, const EventView& event) {
+  std::string note = event.test ? "[TEST] Recovered" : "Recovered";
+  if (event.durationSeconds)
+    note += " after " + humanDuration(*event.durationSeconds);
+  if (!event.note.empty())
+    note += ". " + plainText(event.note);
+  if (!event.statusUrl.empty())
+    note += "\nStatus page: " + oneLine(event.statusUrl);
+  return {{"source", cut(oneLine(config.source), kOpsGenieMaxSource)},
+          {"user", "mcpwatch"},
+          {"note", cut(note, kOpsGenieMaxNote)}};
+}
+
+std::string opsGenieAuthHint(std::string_view apiUrl) {
+  const std::string host = hostOf(apiUrl);
+  std::string where;
+  if (apiUrl == config::kOpsGenieUsUrl)
+    where = host + " (region us); EU accounts need region: eu";
+  else if (apiUrl == config::kOpsGenieEuUrl)
+    where = host + " (region eu); US accounts need region: us";
+  else
+    where = host + " (api_url); OpsGenie accounts live in region us (api.opsgenie.com) or eu "
+                   "(api.eu.opsgenie.com)";
+  return "check the region: requests go to " + where +
+         ". Check api_key too: it must be the key of an API integration that is enabled (account "
+         "API keys from API Key Management cannot create or close alerts)";
+}
+
+std::string describeOpsGenieError(std::string_view body) {
+  auto json = common::parseJson(body);
+  if (!json || !json->is_object()) {
+    std::string text = oneLine(body);
+    return text.empty() ? "empty response body" : cut(text, 300);
+  }
+  std::string out = oneLine(json->value("message", std::string()));
+  if (auto it = json->find("errors"); it != json->end() && it->is_object()) {
+    std::string errors;
+    for (const auto& [field, problem] : it->items())
+      errors += (errors.empty() ? "" : "; ") + oneLine(field) + ": " +
+                oneLine(problem.is_string() ? problem.get<std::string>() : problem.dump());
+    if (!errors.empty())
+      out += (out.empty() ? "" : " ") + ("(" + errors + ")");
+  }
+  if (out.empty())
+    out = oneLine(json->dump(-1, ' ', false, Json::error_handler_t::replace));
+  if (auto it = json->find("requestId"); it != json->end() && it->is_string())
+    out += " [requestId " + oneLine(it->get<std::string>()) + "]";
+  return cut(out, 1000);
+}
+
+OpsGenieSink::OpsGenieSink(config::OpsGenieSinkConfig config, alerting::SinkContext context)
+    : config_(std::move(config)), context_(std::move(context)) {}
+
+Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery delivery) {
+  auto event = parseEvent(delivery.body);
+  if (!event)
+    co_return alerting::AttemptResult{400, std::nullopt, event.error()};
+  const bool close = event->kind == EventKind::Resolved;
+  const std::string alias = opsGenieAliasFor(config_, *event);
+  const std::string path =
+      close ? "/v2/alerts/" + opsGenieEncodePathSegment(alias) + "/close?identifierType=alias"
+            : std::string("/v2/alerts");
+  auto url = net::Url::parse(config_.apiUrl + path);
+  if (!url)
+    co_return alerting::AttemptResult{400, std::nullopt,
+                                      "opsgenie api_url is not a valid http(s) URL"};
+  const std::string action = fmt::format("{} of alert {}", close ? "close" : "create", alias);
+
+  // One gate per account (base URL and key, hashed): OpsGenie rate-limits per account, so after
+  // a 429 every delivery to it waits, not just the one that was refused.
+  std::string gate;
+  if (context_.gates) {
+    gate = alerting::DestinationGates::keyOf("opsgenie\n" + config_.apiUrl + "\n" +
+                                             config_.apiKey.reveal());
+    if (auto wait = co_await context_.gates->pace(gate, 0ms, kMaxPaceWait)) {
+      const auto seconds = (wait->count() + 999) / 1000;
+      co_return alerting::AttemptResult{
+          std::nullopt, std::to_string(seconds),
+          fmt::format("OpsGenie ({}) asked to slow down (HTTP 429 earlier); {} deferred by {}s",
+                      url->host, action, seconds)};
+    }
+  }
+
+  net::Request request;
+  request.method = "POST";
+  request.url = *url;
+  request.headers.set("Authorization", "GenieKey " + config_.apiKey.reveal());
+  request.headers.set("Content-Type", "application/json");
+  request.headers.set("Accept", "application/json");
+  const Json body = close ? closeBody(config_, *event)
+                          : createBody(config_, *event, delivery.severity, context_.publicUrl);
+  request.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  auto exchange =
+      co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
+  auto result = std::move(exchange.result);
+  if (!exchange.response || !result.status) {
+    result.error = redact(fmt::format("{}: {}", action, result.error), config_.apiKey);
+    co_return result;
+  }
+  const int status = *result.status;
+  if (status >= 200 && status < 300) // 202: accepted for asynchronous processing
+    co_return result;
+  const std::string& answer = exchange.response->body;
+  if (status == 404 && close && alertDoesNotExist(answer)) {
+    // Nothing is left to close: the alert was closed or deleted in OpsGenie already (by a person
+    // or an expiry). The goal of a resolve, no open alert under this alias, holds, and retrying
+    // could never succeed. So this counts as delivered (a 2xx for the outbox's classify(), which
+    // reads the status alone). A 404 that is not OpsGenie's "alert does not exist" (a wrong
+    // api_url path, a proxy's page) stays a permanent failure so it gets noticed.
+    spdlog::info("opsgenie: {}: OpsGenie says the alert does not exist (HTTP 404); nothing left "
+                 "to close, counted as delivered",
+                 action);
+    result.status = 200;
+    result.error.clear();
+    co_return result;
+  }
+  std::string why = describeOpsGenieError(answer);
+  switch (status) {
+  case 401:
+    why += "; " + opsGenieAuthHint(config_.apiUrl);
+    break;
+  case 402:
+    why += "; the OpsGenie plan does not allow this request";
+    break;
+  case 403:
+    why += "; the API integration lacks the permission (it needs create and update access, and "
+           "must not be read-only)";
+    break;
+  case 404:
+    why += "; check api_url (" + url->host + ")";
+    break;
+  case 429:
+    if (context_.gates && result.retryAfter) {
+      const auto now = context_.clock ? context_.clock->now() : std::chrono::system_clock::now();
+      if (auto delay = alerting::parseRetryAfter(*result.retryAfter, now))
+        context_.gates->holdUntil(gate, std::chrono::steady_clock::now() + *delay);
+    }
+    why += result.retryAfter ? "; rate limited, Retry-After " + oneLine(*result.retryAfter)
+                             : "; rate limited";
+    break;
+  default:
+    break;
+  }
+  result.error =
+      redact(fmt::format("{}: HTTP {} from OpsGenie ({}): {}", action, status, url->host, why),
+             config_.apiKey);
+  co_return result;
+}
+
+std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig& sink,
+                                                 const alerting::SinkContext& context) {
+  const auto* og = std::get_if<config::OpsGenieSinkConfig>(&sink.settings);
+  if (!og)
+    return nullptr;
+  return std::make_unique<OpsGenieSink>(*og, context);
 }
 
 } // namespace mcpwatch::channels

@@ -1,11 +1,68 @@
-// The OpsGenie sink (README "Alerts"; reference: alerting-contracts.md section 4).
+// The OpsGenie sink (Alert API v2): create on trigger and drift, close by alias on resolve
+// (README "OpsGenie"; reference: alerting-contracts.md section 4.3).
 #pragma once
 
 #include "alerting/sink.hpp"
+#include "channels/event_view.hpp"
+#include "common/json.hpp"
+#include "config/config.hpp"
 
+#include <cstddef>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace mcpwatch::channels {
+
+// OpsGenie's documented field limits (characters, i.e. code points).
+inline constexpr std::size_t kOpsGenieMaxMessage = 130;
+inline constexpr std::size_t kOpsGenieMaxAlias = 512;
+inline constexpr std::size_t kOpsGenieMaxDescription = 15000;
+inline constexpr std::size_t kOpsGenieMaxTags = 20;
+inline constexpr std::size_t kOpsGenieMaxTag = 50;
+inline constexpr std::size_t kOpsGenieMaxDetails = 8000; // keys plus values, all together
+inline constexpr std::size_t kOpsGenieMaxEntity = 512;
+inline constexpr std::size_t kOpsGenieMaxSource = 100;
+inline constexpr std::size_t kOpsGenieMaxUser = 100;
+inline constexpr std::size_t kOpsGenieMaxNote = 25000;
+
+// "{dedup_prefix}-{slug}": the same stable key PagerDuty uses, so one outage is one alert.
+std::string opsGenieAlias(const config::OpsGenieSinkConfig& config, std::string_view slug);
+// "{dedup_prefix}-{slug}-schema": drift alerts never dedup onto (or get closed with) a down alert.
+std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug);
+// The alias an event creates or closes: the two above, with "-test" appended for test alerts so
+// `mcpwatch test-alert --server X` can never count onto or close X's real open alert.
+std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event);
+
+// Percent-encodes every byte outside RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), so the
+// result is one path segment whatever the alias holds ('/', '?', '#', spaces, non-ASCII).
+std::string opsGenieEncodePathSegment(std::string_view text);
+
+// The create request (POST /v2/alerts) for a trigger or a schema drift. `severity` is the route's
+// override and maps onto the priority of triggers (critical P1, error P2, warning P3, info P5);
+// drift always uses drift_priority. Every limit is met by truncation, never by failing.
+common::Json createBody(const config::OpsGenieSinkConfig& config, const EventView& event,
+                        std::optional<config::Severity> severity, std::string_view publicUrl);
+// The close request body for a resolve: {"source", "user": "mcpwatch", "note": "Recovered after
+// 4m 10s"}.
+common::Json closeBody(const config::OpsGenieSinkConfig& config, const EventView& event);
+
+// The advice appended to a 401: names the host in use and its region, and the key type needed.
+std::string opsGenieAuthHint(std::string_view apiUrl);
+
+// OpsGenie's error body as one log-friendly line: "message (field: problem; ...) [requestId X]".
+std::string describeOpsGenieError(std::string_view body);
+
+class OpsGenieSink final : public alerting::Sink {
+public:
+  OpsGenieSink(config::OpsGenieSinkConfig config, alerting::SinkContext context);
+  Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
+
+private:
+  config::OpsGenieSinkConfig config_;
+  alerting::SinkContext context_;
+};
 
 std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig& sink,
                                                  const alerting::SinkContext& context);
