@@ -1,5 +1,6 @@
 // Tests of the OpsGenie sink: the pure create/close bodies and alias encoding, single attempts
 // against the strict fake, and trigger/resolve/drift/errors/429 through the real outbox.
+#include "alerting/webhook_sink.hpp"
 #include "channels/opsgenie_sink.hpp"
 #include "common/strings.hpp"
 #include "tests/fakes/fake_opsgenie.hpp"
@@ -388,6 +389,36 @@ TEST_F(OpsGenieAttempt, CloseOfAnAlertOpsGenieNoLongerHasCountsAsDelivered) {
   fake_.failNext(1, 404, std::nullopt, "Alert does not exist");
   const auto create = attempt(ogConfig(fake_.baseUrl()), eventBody("alert.triggered"));
   EXPECT_EQ(alerting::classify(create), alerting::AttemptOutcome::Permanent);
+}
+
+Awaitable<void> exchangeInto(asio::any_io_executor ex, net::Request request,
+                             std::optional<alerting::Exchange>* out) {
+  *out = co_await alerting::exchangeOnce(ex, std::move(request), 2s);
+}
+
+TEST_F(OpsGenieAttempt, ClosingAnUnknownAliasIsAcceptedAndFailsOnlyInTheRequestStatus) {
+  // OpsGenie's close is asynchronous: 202 first, "Alert does not exist" in the request status.
+  const auto r = attempt(ogConfig(fake_.baseUrl()), eventBody("alert.resolved"));
+  ASSERT_EQ(r.status, 202) << r.error;
+  ASSERT_EQ(fake_.processed().size(), 1u);
+  const auto p = fake_.processed()[0];
+  EXPECT_FALSE(p.isSuccess);
+  EXPECT_EQ(p.status, "Alert does not exist");
+  EXPECT_EQ(p.alias, "mcpwatch-github-mcp");
+  net::Request get;
+  get.method = "GET";
+  get.url = *net::Url::parse(fake_.baseUrl() + "/v2/alerts/requests/" + p.requestId);
+  get.headers.set("Authorization", "GenieKey " + kKey);
+  std::optional<alerting::Exchange> out;
+  asio::co_spawn(ioc_, exchangeInto(ioc_.get_executor(), get, &out), asio::detached);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!out && std::chrono::steady_clock::now() < deadline)
+    ioc_.run_for(5ms);
+  ASSERT_TRUE(out && out->response);
+  EXPECT_EQ(out->response->head.status, 200);
+  const auto status = Json::parse(out->response->body);
+  EXPECT_EQ(status["data"]["status"], "Alert does not exist");
+  EXPECT_EQ(status["data"]["isSuccess"], false);
 }
 
 TEST_F(OpsGenieAttempt, A404ThatIsNotOpsGenieIsPermanent) {
