@@ -194,8 +194,11 @@ std::string fakeSinksYaml(const std::string& eventsUrl, const std::string& hookU
 
 FakeReceivers::FakeReceivers(std::string hookSecret)
     : pd_(std::make_unique<fakes::FakePagerDuty>(ioc_.get_executor())),
-      hook_(std::make_unique<fakes::FakeWebhookReceiver>(ioc_.get_executor(),
-                                                         std::move(hookSecret))) {
+      hook_(
+          std::make_unique<fakes::FakeWebhookReceiver>(ioc_.get_executor(), std::move(hookSecret))),
+      slack_(std::make_unique<fakes::FakeSlack>(ioc_.get_executor())),
+      discord_(std::make_unique<fakes::FakeDiscord>(ioc_.get_executor())),
+      opsgenie_(std::make_unique<fakes::FakeOpsGenie>(ioc_.get_executor(), kOpsGenieKey)) {
   thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(ioc_);
     ioc_.run();
@@ -205,6 +208,9 @@ FakeReceivers::FakeReceivers(std::string hookSecret)
 FakeReceivers::~FakeReceivers() {
   ioc_.stop();
   thread_.join();
+  opsgenie_.reset();
+  discord_.reset();
+  slack_.reset();
   hook_.reset();
   pd_.reset();
 }

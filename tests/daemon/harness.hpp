@@ -4,7 +4,10 @@
 
 #include "common/asio.hpp"
 #include "common/json.hpp"
+#include "tests/fakes/fake_discord.hpp"
+#include "tests/fakes/fake_opsgenie.hpp"
 #include "tests/fakes/fake_pagerduty.hpp"
+#include "tests/fakes/fake_slack.hpp"
 #include "tests/support/peers.hpp"
 #include "tests/support/process.hpp"
 
@@ -92,11 +95,17 @@ public:
   ~FakeReceivers();
   fakes::FakePagerDuty& pd() { return *pd_; }
   fakes::FakeWebhookReceiver& hook() { return *hook_; }
+  fakes::FakeSlack& slack() { return *slack_; }
+  fakes::FakeDiscord& discord() { return *discord_; }
+  fakes::FakeOpsGenie& opsgenie() { return *opsgenie_; } // accepts kOpsGenieKey
 
 private:
   asio::io_context ioc_;
   std::unique_ptr<fakes::FakePagerDuty> pd_;
   std::unique_ptr<fakes::FakeWebhookReceiver> hook_;
+  std::unique_ptr<fakes::FakeSlack> slack_;
+  std::unique_ptr<fakes::FakeDiscord> discord_;
+  std::unique_ptr<fakes::FakeOpsGenie> opsgenie_;
   std::thread thread_;
 };
 
@@ -140,5 +149,7 @@ bool isStateChange(const Json& line, const std::string& slug, const std::string&
 
 // A fixed, obviously fake 32-character PagerDuty routing key.
 inline const std::string kRoutingKey = "R0UT1NGKEYdaemonE2Eabcdef0123456";
+// A fixed, obviously fake OpsGenie API integration key (OpsGenie keys are UUIDs).
+inline const std::string kOpsGenieKey = "0e2e0e2e-1111-4222-8333-0123456789ab";
 
 } // namespace mcpwatch::daemontest
