@@ -31,9 +31,17 @@ constexpr std::size_t kMaxRecentFailures = 10;
 // again after a rate limit risks Slack disabling the app, so guess long rather than short.
 constexpr std::chrono::seconds kDefaultRateLimitHold{30};
 
-std::size_t codePoints(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+// Characters as Slack counts them. Its limits are enforced in JavaScript, which counts UTF-16
+// units, so a code point past U+FFFF (most emoji) counts twice; that is never fewer than the
+// code points, so a text within this count is within either reading of the limit.
+std::size_t slackChars(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u & 0xC0) != 0x80)
+      n += u >= 0xF0 ? 2 : 1;
+  }
+  return n;
 }
 
 // Decodes the code point at `i` (advancing `i`); an invalid sequence yields 0xFFFD and skips one
@@ -119,7 +127,7 @@ std::string escapeAs(std::string_view text, std::size_t maxChars, bool keepNewli
     if (p.empty())
       continue;
     pieces.push_back(p);
-    total += codePoints(p);
+    total += slackChars(p);
     if (total > maxChars) {
       over = true;
       break;
@@ -135,7 +143,7 @@ std::string escapeAs(std::string_view text, std::size_t maxChars, bool keepNewli
     return out;
   std::size_t used = 0;
   for (auto p : pieces) {
-    const auto n = codePoints(p);
+    const auto n = slackChars(p);
     if (used + n > maxChars - 1)
       break;
     out += p;
@@ -219,7 +227,7 @@ std::string nameList(const std::vector<std::string>& names, std::size_t maxChars
   for (const auto& n : names) {
     const std::string item = (out.empty() ? "" : ", ") + slackCode(n, 200);
     // Room for the longest possible "… and N more" tail.
-    if (codePoints(out) + codePoints(item) + 24 > maxChars)
+    if (slackChars(out) + slackChars(item) + 24 > maxChars)
       break;
     out += item;
     ++shown;
@@ -239,7 +247,7 @@ std::string recentFailuresText(const EventView& e, std::size_t maxChars) {
     std::string line = "\n\xE2\x80\xA2 " + slackCode(f.at, 40) + " " + slackCode(f.reason, 80);
     if (!f.detail.empty())
       line += ": " + slackCode(f.detail, 240);
-    if (codePoints(out) + codePoints(line) + 24 > maxChars)
+    if (slackChars(out) + slackChars(line) + 24 > maxChars)
       break;
     out += line;
     ++shown;
@@ -403,7 +411,7 @@ std::size_t slackTextLength(const Json& message) {
     if (j->is_object()) {
       for (const auto& [k, v] : j->items()) {
         if ((k == "text" || k == "fallback") && v.is_string())
-          n += codePoints(v.get_ref<const std::string&>());
+          n += slackChars(v.get_ref<const std::string&>());
         else if (v.is_structured())
           stack.push_back(&v);
       }

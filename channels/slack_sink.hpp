@@ -17,7 +17,8 @@
 
 namespace mcpwatch::channels {
 
-// Slack's documented Block Kit limits (characters, i.e. code points).
+// Slack's documented Block Kit limits, in characters. The sink counts UTF-16 units (as Slack's
+// JavaScript does: an emoji past U+FFFF is two), which is never fewer than code points.
 inline constexpr std::size_t kSlackMaxBlocks = 50; // top-level and attachment blocks together
 inline constexpr std::size_t kSlackMaxSectionText = 3000;
 inline constexpr std::size_t kSlackMaxHeaderText = 150;
@@ -54,7 +55,8 @@ std::string slackCodeBlock(std::string_view text, std::size_t maxChars);
 // endpoint. Every Slack limit is met by truncation, never by failing.
 common::Json slackMessage(const EventView& event, std::string_view publicUrl);
 
-// Counts the characters of every text a Slack message holds (what Slack's 40,000 budget counts).
+// Counts the characters (UTF-16 units) of every text a Slack message holds (what Slack's 40,000
+// budget counts).
 std::size_t slackTextLength(const common::Json& message);
 
 class SlackSink final : public alerting::Sink {

@@ -249,8 +249,10 @@ TEST(SlackMessage, TruncationIsUtf8SafeAndNeverSplitsAnEntity) {
   std::string emoji;
   for (int i = 0; i < 100; ++i)
     emoji += "\xF0\x9F\x98\x80";
+  // Emoji past U+FFFF count twice (UTF-16, as Slack counts): 4 of them and the ellipsis.
   const auto e = slackEscape(emoji, 10);
-  EXPECT_EQ(chars(e), 10u);
+  EXPECT_EQ(chars(e), 5u);
+  EXPECT_EQ(e.substr(e.size() - 3), "\xE2\x80\xA6");
   EXPECT_NO_THROW((void)Json(e).dump());
   EXPECT_EQ(slackEscape(std::string(100, '&'), 12), "&amp;&amp;\xE2\x80\xA6");
   EXPECT_EQ(slackEscape("&&", 10), "&amp;&amp;"); // exactly 10: no cut
