@@ -566,12 +566,12 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
 
   // Keys are hashes, so the token is never kept. Per webhook (its URL without the query:
   // thread_id shares the webhook's bucket): `gate` paces sends and carries holds; `holdGate`
-  // carries the holds alone. Per Discord host: `globalHoldGate` for a global 429.
+  // carries the holds alone. Per Discord host name: `globalHoldGate` for a global 429.
   const std::string path = url->target.substr(0, url->target.find('?'));
   const std::string webhook = url->origin() + path;
   const GateKeys keys{alerting::DestinationGates::keyOf("discord\n" + webhook),
                       alerting::DestinationGates::keyOf("discord-hold\n" + webhook),
-                      alerting::DestinationGates::keyOf("discord-global\n" + url->origin())};
+                      alerting::DestinationGates::keyOf("discord-global\n" + url->host)};
   if (context_.gates) {
     if (auto reason = context_.gates->revoked(keys.gate))
       co_return alerting::AttemptResult{

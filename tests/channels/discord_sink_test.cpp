@@ -485,6 +485,19 @@ TEST_F(DiscordAttempt, ALongHoldIsDeferredToTheOutbox) {
   EXPECT_EQ(fake_.requests().size(), 1u);
 }
 
+TEST_F(DiscordAttempt, AGlobal429HoldsEveryWebhookOnTheHost) {
+  fakes::FakeDiscord other(ioc_.get_executor(), "42", "other-token-123456");
+  fake_.failNext(1, 429, 20.0, fakes::DiscordRetryHint::BodyAndHeader, true);
+  const auto first = attempt(eventBody("alert.triggered"));
+  ASSERT_EQ(first.status, 429);
+  EXPECT_TRUE(contains(first.error, "(global)")) << first.error;
+  const auto r = attempt(dcConfig(other.webhookUrl()), eventBody("alert.triggered"));
+  EXPECT_FALSE(r.status);
+  ASSERT_TRUE(r.retryAfter);
+  EXPECT_GE(std::stoi(*r.retryAfter), 19);
+  EXPECT_TRUE(other.requests().empty());
+}
+
 TEST_F(DiscordAttempt, AnEmptyBucketPausesSendingUntilItResets) {
   fake_.setBucket(2, 1500ms);
   for (int i = 0; i < 3; ++i)

@@ -25,6 +25,7 @@ struct Scripted {
   int status = 500;
   std::optional<double> retryAfter;
   DiscordRetryHint hint = DiscordRetryHint::BodyAndHeader;
+  bool global = false;
 };
 
 std::size_t chars(const std::string& s) {
@@ -262,14 +263,17 @@ struct FakeDiscord::Impl {
     return {allowed, std::move(headers)};
   }
 
-  static net::ServerResponse rateLimited(double retryAfter, DiscordRetryHint hint) {
+  static net::ServerResponse rateLimited(double retryAfter, DiscordRetryHint hint,
+                                         bool global = false) {
     net::ServerResponse r;
     if (hint == DiscordRetryHint::HeaderOnly)
-      r = answer(429, {{"message", "You are being rate limited."}, {"global", false}});
+      r = answer(429, {{"message", "You are being rate limited."}, {"global", global}});
     else
       r = answer(429, {{"message", "You are being rate limited."},
                        {"retry_after", retryAfter},
-                       {"global", false}});
+                       {"global", global}});
+    if (global)
+      r.with("X-RateLimit-Global", "true");
     if (hint != DiscordRetryHint::BodyOnly)
       r.with("Retry-After", std::to_string(static_cast<long long>(std::ceil(retryAfter))));
     return r;
@@ -314,7 +318,7 @@ struct FakeDiscord::Impl {
     }
     if (scripted) {
       if (scripted->status == 429)
-        return rateLimited(scripted->retryAfter.value_or(1.25), scripted->hint);
+        return rateLimited(scripted->retryAfter.value_or(1.25), scripted->hint, scripted->global);
       return discordError(scripted->status, "scripted failure", 0);
     }
     const std::string prefix = "/api/webhooks/";
@@ -407,10 +411,10 @@ const std::string& FakeDiscord::token() const {
   return impl_->token;
 }
 void FakeDiscord::failNext(int count, int status, std::optional<double> retryAfter,
-                           DiscordRetryHint hint) {
+                           DiscordRetryHint hint, bool global) {
   std::lock_guard lock(impl_->mu);
   for (int i = 0; i < count; ++i)
-    impl_->failures.push_back({status, retryAfter, hint});
+    impl_->failures.push_back({status, retryAfter, hint, global});
 }
 void FakeDiscord::setBucket(std::size_t limit, std::chrono::milliseconds window) {
   std::lock_guard lock(impl_->mu);

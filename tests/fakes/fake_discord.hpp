@@ -51,9 +51,10 @@ public:
 
   // The next `count` requests get `status` before any other check. A 429 carries Discord's JSON
   // body with retry_after = `retryAfter` seconds (default 1.25) and/or a Retry-After header
-  // (whole seconds, rounded up) as `hint` says; other statuses carry {"message", "code": 0}.
+  // (whole seconds, rounded up) as `hint` says, and "global": `global` (with X-RateLimit-Global
+  // when true); other statuses carry {"message", "code": 0}.
   void failNext(int count, int status, std::optional<double> retryAfter = std::nullopt,
-                DiscordRetryHint hint = DiscordRetryHint::BodyAndHeader);
+                DiscordRetryHint hint = DiscordRetryHint::BodyAndHeader, bool global = false);
   // Discord's per-webhook bucket: at most `limit` requests per fixed `window`; beyond that 429.
   // Default: 5 per 2 s. Every answer carries the X-RateLimit-* headers of the bucket.
   void setBucket(std::size_t limit, std::chrono::milliseconds window);
