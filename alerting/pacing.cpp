@@ -50,24 +50,34 @@ std::optional<std::string> DestinationGates::revoked(const std::string& key) con
 
 Awaitable<std::optional<DestinationGates::Millis>>
 DestinationGates::pace(const std::string& key, Millis minInterval, Millis maxWait) {
-  const auto now = std::chrono::steady_clock::now();
-  {
-    // Defer without reserving when the wait is long: the slot goes to whoever comes back first.
-    std::lock_guard lock(mu_);
-    auto it = entries_.find(key);
-    if (it != entries_.end()) {
-      const auto start = std::max({now, it->second.next, it->second.hold});
-      if (start - now > maxWait)
-        co_return std::chrono::ceil<Millis>(start - now);
+  for (;;) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+      // Defer without reserving when the wait is long: the slot goes to whoever comes back first.
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end()) {
+        const auto start = std::max({now, it->second.next, it->second.hold});
+        if (start - now > maxWait)
+          co_return std::chrono::ceil<Millis>(start - now);
+      }
     }
-  }
-  const auto slot = reserve(key, minInterval, now);
-  if (slot > now) {
+    const auto slot = reserve(key, minInterval, now);
+    if (slot <= now)
+      co_return std::nullopt;
     asio::steady_timer timer(co_await asio::this_coro::executor, slot);
     boost::system::error_code ec;
     co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    // A 429 may have arrived for this destination while we waited: honour it before sending.
+    bool held = false;
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      held = it != entries_.end() && it->second.hold > std::chrono::steady_clock::now();
+    }
+    if (!held)
+      co_return std::nullopt;
   }
-  co_return std::nullopt;
 }
 
 void DestinationGates::prune(SteadyTime now) {

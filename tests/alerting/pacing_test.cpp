@@ -82,3 +82,37 @@ TEST(DestinationGates, PaceWaitsForAShortSlot) {
 
 } // namespace
 } // namespace mcpwatch::alerting
+
+namespace mcpwatch::alerting {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A hold that arrives while a sender waits for its slot is honoured before it sends.
+TEST(DestinationGates, PaceRechecksHoldsAfterWaiting) {
+  asio::io_context ioc;
+  DestinationGates gates;
+  const auto key = DestinationGates::keyOf("x");
+  gates.reserve(key, 50ms, std::chrono::steady_clock::now()); // the next slot is in 50 ms
+  std::optional<std::chrono::milliseconds> deferred{0ms};
+  bool done = false;
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        deferred = co_await gates.pace(key, 50ms, 5s);
+        done = true;
+      },
+      asio::detached);
+  // While it waits, the destination answers 429 with a 10 s hold: the sender must defer.
+  asio::steady_timer hold(ioc, 10ms);
+  hold.async_wait([&](boost::system::error_code) {
+    gates.holdUntil(key, std::chrono::steady_clock::now() + 10s);
+  });
+  ioc.run();
+  ASSERT_TRUE(done);
+  ASSERT_TRUE(deferred);
+  EXPECT_GT(*deferred, 9s);
+}
+
+} // namespace
+} // namespace mcpwatch::alerting
