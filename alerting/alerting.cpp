@@ -185,8 +185,8 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   switch (step.kind) {
   case NextKind::Delivered:
     state = RowState::Delivered;
-    spdlog::info("alerting: {} {} delivered to sink {} for {} (attempt {}, HTTP {})", row.eventType,
-                 row.eventId, row.sink, row.slug, attempts, result.status.value_or(0));
+    spdlog::info("alerting: {} {} delivered to sink {} for {} (attempt {}, {})", row.eventType,
+                 row.eventId, row.sink, row.slug, attempts, describeAnswer(result));
     break;
   case NextKind::RetryAt:
     next = step.at;

@@ -36,6 +36,12 @@ std::string_view toString(NextKind kind) {
   return "unknown";
 }
 
+std::string describeAnswer(const AttemptResult& result) {
+  if (!result.answer.empty())
+    return result.answer;
+  return result.status ? "HTTP " + std::to_string(*result.status) : std::string("no answer");
+}
+
 AttemptOutcome classify(const AttemptResult& result) {
   if (!result.status)
     return AttemptOutcome::Retry;

@@ -19,7 +19,12 @@ struct AttemptResult {
   std::optional<int> status;
   std::optional<std::string> retryAfter; // the raw Retry-After header, if any
   std::string error;                     // empty on success; never contains a secret
+  // The receiver's answer for people when it is not HTTP ("SMTP 250"); empty: "HTTP <status>".
+  std::string answer;
 };
+
+// "SMTP 250", "HTTP 202" or "no answer": what the receiver said, for logs and test-alert.
+std::string describeAnswer(const AttemptResult& result);
 
 enum class AttemptOutcome { Delivered, Retry, Permanent };
 std::string_view toString(AttemptOutcome outcome);

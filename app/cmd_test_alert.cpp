@@ -24,7 +24,7 @@ struct TestAlertOptions {
 };
 
 std::string describe(const alerting::AttemptResult& r) {
-  std::string out = r.status ? "HTTP " + std::to_string(*r.status) : std::string("no answer");
+  std::string out = alerting::describeAnswer(r);
   if (!r.error.empty())
     out += " (" + r.error + ")";
   return out;

@@ -105,10 +105,9 @@ Awaitable<web::Result<std::string>> DaemonWebBackend::testAlert(web::TestAlertRe
     if (!summary.empty())
       summary += "; ";
     summary += r.sink + ": trigger ";
-    summary += r.trigger.status ? "HTTP " + std::to_string(*r.trigger.status) : "no answer";
+    summary += alerting::describeAnswer(r.trigger);
     if (r.resolve)
-      summary += ", resolve " +
-                 (r.resolve->status ? "HTTP " + std::to_string(*r.resolve->status) : "no answer");
+      summary += ", resolve " + alerting::describeAnswer(*r.resolve);
     summary += r.ok() ? " (ok)" : " (FAILED)";
     allOk = allOk && r.ok();
   }

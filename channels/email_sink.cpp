@@ -593,8 +593,10 @@ EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& c
 
 alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::string_view reply,
                                           std::string_view curlError) {
+  // SMTP codes are not HTTP codes: the outbox sees 200 / 422 / none, people see the SMTP reply.
+  const std::string answer = smtpCode > 0 ? "SMTP " + std::to_string(smtpCode) : std::string();
   if (curlCode == CURLE_OK)
-    return {200, std::nullopt, ""};
+    return {200, std::nullopt, "", answer.empty() ? "SMTP accepted" : answer};
   const std::string what = curlError.empty()
                                ? std::string(curl_easy_strerror(static_cast<CURLcode>(curlCode)))
                                : std::string(curlError);
@@ -602,10 +604,10 @@ alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::stri
       reply.empty() ? std::to_string(smtpCode) : common::truncateCodePoints(oneLine(reply), 300);
   if (smtpCode >= 500 && smtpCode < 600)
     return {422, std::nullopt,
-            "SMTP server refused the message permanently (" + replyText + "): " + what};
+            "SMTP server refused the message permanently (" + replyText + "): " + what, answer};
   if (smtpCode >= 400 && smtpCode < 500)
     return {std::nullopt, std::nullopt,
-            "SMTP server deferred the message (" + replyText + "): " + what};
+            "SMTP server deferred the message (" + replyText + "): " + what, answer};
   switch (curlCode) {
   case CURLE_UNSUPPORTED_PROTOCOL:
   case CURLE_URL_MALFORMAT:
