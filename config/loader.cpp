@@ -863,6 +863,26 @@ private:
     }
   }
 
+  // The prefix of PagerDuty dedup keys and OpsGenie aliases: "{prefix}-{slug}" (slug at most 63)
+  // must stay within PagerDuty's 255 (OpsGenie allows 512, with "-schema" for drift).
+  std::optional<std::string> dedupPrefix(const Node& node, const std::string& path) {
+    auto v = nonEmpty(node, path);
+    if (!v)
+      return std::nullopt;
+    bool ok = std::all_of(v->begin(), v->end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+    });
+    if (!ok) {
+      error(path, node, "invalid prefix " + quote(*v) + " (use letters, digits, ., _ and -)");
+      return std::nullopt;
+    }
+    if (v->size() > 191) {
+      error(path, node, "must be at most 191 characters");
+      return std::nullopt;
+    }
+    return v;
+  }
+
   std::optional<SinkSettings> pagerDuty(const Node& node, const std::string& path) {
     static const std::vector<std::string_view> kKeys = {
         "type",         "routing_key", "severity",      "source",
@@ -888,21 +908,9 @@ private:
     if (auto n = f->get("source"))
       if (auto v = nonEmpty(*n, f->path("source")))
         pd.source = *v;
-    if (auto n = f->get("dedup_prefix")) {
-      if (auto v = nonEmpty(*n, f->path("dedup_prefix"))) {
-        bool ok = std::all_of(v->begin(), v->end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-        });
-        // dedup_key = prefix + "-" + slug (at most 63) must stay within PagerDuty's 255.
-        if (!ok)
-          error(f->path("dedup_prefix"), *n,
-                "invalid prefix " + quote(*v) + " (use letters, digits, ., _ and -)");
-        else if (v->size() > 191)
-          error(f->path("dedup_prefix"), *n, "must be at most 191 characters");
-        else
-          pd.dedupPrefix = *v;
-      }
-    }
+    if (auto n = f->get("dedup_prefix"))
+      if (auto v = dedupPrefix(*n, f->path("dedup_prefix")))
+        pd.dedupPrefix = *v;
     if (auto n = f->get("events_url"))
       if (auto v = url(*n, f->path("events_url")))
         pd.eventsUrl = *v;
@@ -1127,21 +1135,9 @@ private:
           og.source = *v;
       }
     }
-    if (auto n = f->get("dedup_prefix")) {
-      if (auto v = nonEmpty(*n, f->path("dedup_prefix"))) {
-        bool ok = std::all_of(v->begin(), v->end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-        });
-        // alias = prefix + "-" + slug (at most 63) + "-schema" must stay within OpsGenie's 512.
-        if (!ok)
-          error(f->path("dedup_prefix"), *n,
-                "invalid prefix " + quote(*v) + " (use letters, digits, ., _ and -)");
-        else if (v->size() > 191)
-          error(f->path("dedup_prefix"), *n, "must be at most 191 characters");
-        else
-          og.dedupPrefix = *v;
-      }
-    }
+    if (auto n = f->get("dedup_prefix"))
+      if (auto v = dedupPrefix(*n, f->path("dedup_prefix")))
+        og.dedupPrefix = *v;
     if (auto n = f->get("tags")) {
       if (auto items = stringList(*n, f->path("tags"))) {
         for (std::size_t i = 0; i < items->size(); ++i) {
