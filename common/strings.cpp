@@ -92,4 +92,84 @@ std::string toHex(std::string_view bytes) {
   return out;
 }
 
+Utf8Char decodeUtf8(std::string_view s, std::size_t pos) {
+  const auto c = static_cast<unsigned char>(s[pos]);
+  if (c < 0x80)
+    return {c, 1, true};
+  std::size_t len = 0;
+  char32_t cp = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    cp = c & 0x07;
+  }
+  bool valid = len > 0 && pos + len <= s.size();
+  for (std::size_t k = 1; valid && k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[pos + k]);
+    if (!isContinuation(cc))
+      valid = false;
+    else
+      cp = (cp << 6) | (cc & 0x3F);
+  }
+  // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
+  if (valid && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+                (cp >= 0xD800 && cp <= 0xDFFF)))
+    valid = false;
+  if (!valid)
+    return {0xFFFD, 1, false};
+  return {cp, len, true};
+}
+
+std::string sanitizeUtf8(std::string_view text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Char ch = decodeUtf8(text, i);
+    if (!ch.valid)
+      out += kReplacement;
+    else if (ch.codePoint >= 0x80)
+      out.append(text.substr(i, ch.length));
+    // Other C0 controls (and DEL) are dropped: they have no business in displayed text.
+    else if ((ch.codePoint >= 0x20 && ch.codePoint != 0x7F) || ch.codePoint == '\t' ||
+             ch.codePoint == '\n' || ch.codePoint == '\r')
+      out += static_cast<char>(ch.codePoint);
+    i += ch.length;
+  }
+  return out;
+}
+
+std::string escapeHtml(std::string_view text) {
+  std::string clean = sanitizeUtf8(text);
+  std::string out;
+  out.reserve(clean.size() + clean.size() / 8);
+  for (char c : clean) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
 } // namespace mcpwatch::common

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/clock.hpp"
+#include "common/strings.hpp"
 
 #include <chrono>
 #include <optional>
@@ -10,11 +11,9 @@
 
 namespace mcpwatch::web {
 
-// Replaces every invalid UTF-8 sequence with U+FFFD and drops NUL and other C0 controls except
-// tab, LF and CR, so text from a probed server is always well-formed.
-std::string sanitizeUtf8(std::string_view text);
-// Escapes & < > " ' (after sanitizeUtf8): safe in element content and quoted attributes.
-std::string escapeHtml(std::string_view text);
+// The pages escape with the shared helpers (also used by the email sink).
+using common::escapeHtml;
+using common::sanitizeUtf8;
 // "99.95%" (rounded down, so anything short of 100% never shows as 100.00%); "–" when unknown.
 std::string formatPercent(std::optional<double> ratio);
 // "123 ms", "1.23 s"; "–" when unknown.

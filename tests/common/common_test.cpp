@@ -55,6 +55,47 @@ TEST(Strings, TruncatesOnUtf8Boundaries) {
   EXPECT_EQ(trim("  x \r\n"), "x");
 }
 
+TEST(Strings, EscapesHtmlMarkupCharacters) {
+  EXPECT_EQ(escapeHtml("<script>alert(\"x\")</script>"),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+  EXPECT_EQ(escapeHtml("a & b 'c'"), "a &amp; b &#39;c&#39;");
+  EXPECT_EQ(escapeHtml("plain ünïcode ✓"), "plain ünïcode ✓");
+}
+
+TEST(Strings, RepairsInvalidUtf8AndDropsControls) {
+  EXPECT_EQ(sanitizeUtf8("ok\xff"), "ok\xEF\xBF\xBD");
+  EXPECT_EQ(sanitizeUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                 // overlong '/'
+  EXPECT_EQ(sanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // surrogate
+  EXPECT_EQ(sanitizeUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");                 // truncated
+  EXPECT_EQ(sanitizeUtf8(std::string("a\0b\x1b[31m\x7f", 9)), "ab[31m");
+  EXPECT_EQ(sanitizeUtf8("tab\tnl\n"), "tab\tnl\n");
+  EXPECT_EQ(sanitizeUtf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
+}
+
+TEST(Strings, DecodesUtf8OneCharacterAtATime) {
+  const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+  auto ch = decodeUtf8(text, 0);
+  EXPECT_EQ(ch.codePoint, U'a');
+  EXPECT_EQ(ch.length, 1u);
+  ch = decodeUtf8(text, 1);
+  EXPECT_EQ(ch.codePoint, U'\u00E9');
+  EXPECT_EQ(ch.length, 2u);
+  ch = decodeUtf8(text, 3);
+  EXPECT_EQ(ch.codePoint, U'\u20AC');
+  EXPECT_EQ(ch.length, 3u);
+  ch = decodeUtf8(text, 6);
+  EXPECT_EQ(ch.codePoint, U'\U0001F600');
+  EXPECT_EQ(ch.length, 4u);
+  EXPECT_TRUE(ch.valid);
+  // Invalid: a continuation byte, an overlong form, a surrogate, a cut-short sequence.
+  for (std::string bad : {"\x80", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80"}) {
+    ch = decodeUtf8(bad, 0);
+    EXPECT_FALSE(ch.valid) << bad.size();
+    EXPECT_EQ(ch.codePoint, 0xFFFDu);
+    EXPECT_EQ(ch.length, 1u);
+  }
+}
+
 TEST(Crypto, KnownVectors) {
   EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // RFC 4231 test case 2.

@@ -1,4 +1,4 @@
-// HTML escaping, UTF-8 repair and display formatting.
+// Display formatting for the status pages (escaping is tested with common/strings).
 #include "common/time.hpp"
 #include "web/html.hpp"
 
@@ -6,23 +6,6 @@
 
 namespace mcpwatch::web {
 namespace {
-
-TEST(Html, EscapesMarkupCharacters) {
-  EXPECT_EQ(escapeHtml("<script>alert(\"x\")</script>"),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
-  EXPECT_EQ(escapeHtml("a & b 'c'"), "a &amp; b &#39;c&#39;");
-  EXPECT_EQ(escapeHtml("plain ünïcode ✓"), "plain ünïcode ✓");
-}
-
-TEST(Html, RepairsInvalidUtf8AndDropsControls) {
-  EXPECT_EQ(sanitizeUtf8("ok\xff"), "ok\xEF\xBF\xBD");
-  EXPECT_EQ(sanitizeUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                 // overlong '/'
-  EXPECT_EQ(sanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // surrogate
-  EXPECT_EQ(sanitizeUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");                 // truncated
-  EXPECT_EQ(sanitizeUtf8(std::string("a\0b\x1b[31m\x7f", 9)), "ab[31m");
-  EXPECT_EQ(sanitizeUtf8("tab\tnl\n"), "tab\tnl\n");
-  EXPECT_EQ(sanitizeUtf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
-}
 
 TEST(Html, Formatting) {
   EXPECT_EQ(formatPercent(std::nullopt), "–");
