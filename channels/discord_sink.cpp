@@ -4,6 +4,7 @@
 #include "channels/discord_sink.hpp"
 
 #include "alerting/webhook_sink.hpp"
+#include "channels/text.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
 
@@ -26,40 +27,6 @@ constexpr alerting::DestinationGates::Millis kMinInterval = 500ms;
 constexpr alerting::DestinationGates::Millis kMaxPaceWait = 5s;
 
 constexpr std::string_view kZeroWidthSpace = "\xE2\x80\x8B";
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
-
-bool isContinuation(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
-
-std::size_t codePoints(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return !isContinuation(c); }));
-}
-
-bool isControl(unsigned char c) {
-  return c < 0x20 || c == 0x7F;
-}
-
-// Single-line text (titles, field values, footers): control characters and line breaks become
-// one space.
-std::string oneLine(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool space = false;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (isControl(c) || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space)
-      out += ' ';
-    space = false;
-    out += ch;
-  }
-  return out;
-}
 
 // For texts Discord shows without markdown (footer, username): no control characters, and no
 // '@' that could start a mention.
@@ -297,17 +264,13 @@ std::string hostOf(const net::Url& url) {
 }
 
 // Removes the webhook URL and its token from a text (Discord never echoes them, a proxy might).
+// Shorter than 8 characters is no webhook token: leave such text alone.
 std::string redact(std::string text, const common::Secret& url) {
-  auto scrub = [&](const std::string& secret) {
-    if (secret.size() < 8)
-      return;
-    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-      text.replace(at, secret.size(), "[redacted]");
-  };
-  scrub(url.reveal());
+  constexpr std::size_t kMinSecret = 8;
+  redactInPlace(text, url.reveal(), kMinSecret);
   if (auto parsed = net::Url::parse(url.reveal())) {
     const std::string path = parsed->target.substr(0, parsed->target.find('?'));
-    scrub(path.substr(path.find_last_of('/') + 1)); // the token segment
+    redactInPlace(text, path.substr(path.find_last_of('/') + 1), kMinSecret); // the token segment
   }
   return text;
 }
@@ -426,18 +389,8 @@ std::string cutDiscordText(std::string_view markdown, std::size_t maxChars) {
     return std::string(markdown);
   if (maxChars == 0)
     return {};
-  std::size_t kept = 0;
-  std::size_t end = 0;
-  while (end < markdown.size()) {
-    std::size_t next = end + 1;
-    while (next < markdown.size() && isContinuation(markdown[next]))
-      ++next;
-    if (kept + 1 > maxChars - 1)
-      break;
-    ++kept;
-    end = next;
-  }
-  std::string out(markdown.substr(0, end));
+  std::string out = common::truncateCodePoints(markdown, maxChars);
+  out.resize(out.size() - kEllipsis.size());
   // An odd run of trailing backslashes would escape the ellipsis and show a stray '\'.
   std::size_t slashes = 0;
   for (auto it = out.rbegin(); it != out.rend() && *it == '\\'; ++it)
@@ -517,10 +470,8 @@ std::optional<net::Url> discordRequestUrl(const common::Secret& webhookUrl) {
 
 std::string describeDiscordError(std::string_view body) {
   auto json = common::parseJson(body);
-  if (!json || !json->is_object()) {
-    std::string text = oneLine(body);
-    return text.empty() ? "empty response body" : common::truncateCodePoints(text, 300);
-  }
+  if (!json || !json->is_object())
+    return plainAnswer(body);
   std::string out = oneLine(stringOf(*json, "message"));
   if (auto it = json->find("code"); it != json->end() && it->is_number_integer())
     out += fmt::format("{}(code {})", out.empty() ? "" : " ", it->get<long long>());
@@ -548,7 +499,7 @@ std::string describeDiscordError(std::string_view body) {
   if (!errors.empty())
     out += (out.empty() ? "" : ": ") + errors;
   if (out.empty())
-    out = oneLine(json->dump(-1, ' ', false, Json::error_handler_t::replace));
+    out = compactJson(*json);
   return common::truncateCodePoints(out, 1000);
 }
 

@@ -2,6 +2,7 @@
 // libcurl's SMTP client on the blocking executor (a slow mail server never stalls the loop).
 #include "channels/email_sink.hpp"
 
+#include "channels/text.hpp"
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
 
@@ -37,19 +38,15 @@ bool isAscii(std::string_view s) {
                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// Control characters (CR and LF above all) become spaces: a value stays on its line.
-std::string oneLine(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f)
-      c = ' ';
-  }
-  return out;
+// Control characters (CR and LF above all) become spaces: a value stays on its line. Unlike the
+// chat sinks' oneLine (text.hpp), spacing is kept as given (mail shows the text, it does not reflow
+// it).
+std::string mailLine(std::string_view s) {
+  return controlsToSpaces(s);
 }
 
 std::string clip(std::string_view s, std::size_t maxChars) {
-  return common::truncateCodePoints(oneLine(s), maxChars);
+  return common::truncateCodePoints(mailLine(s), maxChars);
 }
 
 // Multi-line text (a failure detail): line breaks kept as "\n", other controls become spaces.
@@ -64,7 +61,7 @@ std::string clipLines(std::string_view s, std::size_t maxChars) {
     } else if (s[i] == '\n') {
       out += '\n';
     } else {
-      out += (u < 0x20 || u == 0x7f) ? ' ' : s[i];
+      out += isControl(u) ? ' ' : s[i];
     }
   }
   return common::truncateCodePoints(out, maxChars);
@@ -125,7 +122,7 @@ struct Mailbox {
 };
 
 Mailbox parseMailbox(std::string_view text) {
-  const auto clean = oneLine(text);
+  const auto clean = mailLine(text);
   std::string_view s = common::trim(clean);
   const auto open = s.rfind('<');
   const auto close = s.rfind('>');
@@ -198,33 +195,6 @@ std::string rfc5322Date(common::WallTime now) {
                 tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
                 tm.tm_sec);
   return buffer;
-}
-
-std::string htmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += c;
-    }
-  }
-  return out;
 }
 
 // Only http(s) URLs become links: a `javascript:` check URL stays text.
@@ -401,8 +371,9 @@ std::string_view colourOf(EventKind kind) {
 
 std::string htmlValue(const Fact& fact) {
   if (fact.link && linkable(fact.value))
-    return "<a href=\"" + htmlEscape(fact.value) + "\">" + htmlEscape(fact.value) + "</a>";
-  std::string out = htmlEscape(fact.value);
+    return "<a href=\"" + common::escapeHtml(fact.value) + "\">" + common::escapeHtml(fact.value) +
+           "</a>";
+  std::string out = common::escapeHtml(fact.value);
   for (std::size_t pos = out.find('\n'); pos != std::string::npos; pos = out.find('\n', pos + 5))
     out.replace(pos, 1, "<br>\n");
   return out;
@@ -413,38 +384,40 @@ std::string htmlBody(const EventView& e, const std::string& subject,
                      const std::vector<Section>& sections, std::string_view statusUrl) {
   const std::string colour(colourOf(e.kind));
   std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>" +
-                    htmlEscape(subject) + "</title></head>\n";
+                    common::escapeHtml(subject) + "</title></head>\n";
   out += "<body style=\"font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
          "color:#202124;margin:0;padding:16px\">\n";
   out += "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
          "style=\"border-left:6px solid " +
          colour + ";background:#f8f9fa\">\n<tr><td style=\"padding:12px 16px\">\n";
   out += "<div style=\"color:" + colour + ";font-weight:bold;font-size:13px;letter-spacing:1px\">" +
-         (e.test ? std::string("TEST &middot; ") : std::string()) + htmlEscape(statusWord(e.kind)) +
-         "</div>\n";
-  out += "<h1 style=\"font-size:18px;margin:6px 0 4px 0\">" + htmlEscape(headlineText) + "</h1>\n";
-  out += "<div style=\"color:#5f6368;font-size:14px\">" + htmlEscape(leadOf(e)) + "</div>\n";
+         (e.test ? std::string("TEST &middot; ") : std::string()) +
+         common::escapeHtml(statusWord(e.kind)) + "</div>\n";
+  out += "<h1 style=\"font-size:18px;margin:6px 0 4px 0\">" + common::escapeHtml(headlineText) +
+         "</h1>\n";
+  out +=
+      "<div style=\"color:#5f6368;font-size:14px\">" + common::escapeHtml(leadOf(e)) + "</div>\n";
   out += "</td></tr></table>\n";
   out += "<table cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;"
          "margin-top:12px;font-size:14px\">\n";
   for (const auto& fact : facts)
     out += "<tr><th style=\"text-align:left;vertical-align:top;padding:4px 16px 4px 0;"
            "color:#5f6368;font-weight:normal;white-space:nowrap\">" +
-           htmlEscape(fact.label) + "</th><td style=\"padding:4px 0\">" + htmlValue(fact) +
+           common::escapeHtml(fact.label) + "</th><td style=\"padding:4px 0\">" + htmlValue(fact) +
            "</td></tr>\n";
   out += "</table>\n";
   for (const auto& section : sections) {
-    out += "<h2 style=\"font-size:15px;margin:16px 0 4px 0\">" + htmlEscape(section.title) +
+    out += "<h2 style=\"font-size:15px;margin:16px 0 4px 0\">" + common::escapeHtml(section.title) +
            "</h2>\n<ul style=\"margin:0;padding-left:20px;font-size:14px\">\n";
     for (const auto& item : section.items)
-      out += "<li>" + htmlEscape(item) + "</li>\n";
+      out += "<li>" + common::escapeHtml(item) + "</li>\n";
     out += "</ul>\n";
   }
   std::vector<std::string> links;
   if (linkable(statusUrl))
-    links.push_back("<a href=\"" + htmlEscape(statusUrl) + "\">Status page</a>");
+    links.push_back("<a href=\"" + common::escapeHtml(statusUrl) + "\">Status page</a>");
   if (linkable(e.checkUrl))
-    links.push_back("<a href=\"" + htmlEscape(clip(e.checkUrl, kMaxValueChars)) +
+    links.push_back("<a href=\"" + common::escapeHtml(clip(e.checkUrl, kMaxValueChars)) +
                     "\">Endpoint</a>");
   if (!links.empty()) {
     out += "<p style=\"margin-top:16px;font-size:14px\">";
@@ -495,7 +468,7 @@ std::string messageIdDomain(std::string_view from) {
 }
 
 std::string foldedHeader(std::string_view name, std::string_view value) {
-  const auto clean = oneLine(value);
+  const auto clean = mailLine(value);
   return foldTokens(name, needsEncoding(clean) ? encodedWords(clean) : asciiWords(clean));
 }
 
@@ -601,7 +574,7 @@ alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::stri
                                ? std::string(curl_easy_strerror(static_cast<CURLcode>(curlCode)))
                                : std::string(curlError);
   const std::string replyText =
-      reply.empty() ? std::to_string(smtpCode) : common::truncateCodePoints(oneLine(reply), 300);
+      reply.empty() ? std::to_string(smtpCode) : common::truncateCodePoints(mailLine(reply), 300);
   if (smtpCode >= 500 && smtpCode < 600)
     return {422, std::nullopt,
             "SMTP server refused the message permanently (" + replyText + "): " + what, answer};
@@ -841,9 +814,7 @@ void scrub(std::string& text, const config::EmailSinkConfig& config) {
       password, common::base64Encode(password),
       common::base64Encode(std::string(1, '\0') + config.username + '\0' + password)};
   for (const auto& form : forms)
-    for (auto pos = text.find(form); !form.empty() && pos != std::string::npos;
-         pos = text.find(form, pos))
-      text.replace(pos, form.size(), "[redacted]");
+    redactInPlace(text, form);
 }
 
 class EmailSink final : public alerting::Sink {

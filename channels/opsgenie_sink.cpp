@@ -3,6 +3,7 @@
 #include "channels/opsgenie_sink.hpp"
 
 #include "alerting/webhook_sink.hpp"
+#include "channels/text.hpp"
 #include "common/strings.hpp"
 
 #include <algorithm>
@@ -19,53 +20,9 @@ using namespace std::chrono_literals;
 // delivery slot (OpsGenie's Retry-After is seconds, its buckets refill per second and minute).
 constexpr alerting::DestinationGates::Millis kMaxPaceWait = 2s;
 
-std::size_t codePoints(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-bool isControl(unsigned char c) {
-  return c < 0x20 || c == 0x7F;
-}
-
-// Server-provided text for single-line fields (message, tags, entity): control characters and
-// line breaks become one space. The message also reaches SMS, voice calls and push
-// notifications, so it stays plain text: HTML entities would be read out literally there.
-std::string oneLine(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool space = false;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (isControl(c) || c == ' ') {
-      space = !out.empty();
-      continue;
-    }
-    if (space)
-      out += ' ';
-    space = false;
-    out += ch;
-  }
-  return out;
-}
-
-// Text for the multi-line description: keeps line breaks and tabs, drops the other control
-// characters (terminal escapes, NUL, bell) a hostile server could put in its error texts.
-std::string plainText(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '\n' || c == '\t')
-      out += ch;
-    else if (c == '\r')
-      continue;
-    else if (!isControl(c))
-      out += ch;
-  }
-  return out;
-}
-
+// Server-provided text goes in as plain text (oneLine, plainText from text.hpp), never as HTML
+// entities: the message also reaches SMS, voice calls and push notifications, where entities
+// would be read out literally.
 std::string cut(std::string_view s, std::size_t maxChars) {
   return common::truncateCodePoints(s, maxChars);
 }
@@ -243,10 +200,7 @@ std::string hostOf(std::string_view apiUrl) {
 
 std::string redact(std::string text, const common::Secret& key) {
   // OpsGenie never echoes the key, but a proxy in front of it might: never let it reach a log.
-  if (key.empty())
-    return text;
-  for (auto at = text.find(key.reveal()); at != std::string::npos; at = text.find(key.reveal(), at))
-    text.replace(at, key.size(), "[redacted]");
+  redactInPlace(text, key.reveal());
   return text;
 }
 
@@ -352,10 +306,8 @@ std::string opsGenieAuthHint(std::string_view apiUrl) {
 
 std::string describeOpsGenieError(std::string_view body) {
   auto json = common::parseJson(body);
-  if (!json || !json->is_object()) {
-    std::string text = oneLine(body);
-    return text.empty() ? "empty response body" : cut(text, 300);
-  }
+  if (!json || !json->is_object())
+    return plainAnswer(body);
   std::string out = oneLine(json->value("message", std::string()));
   if (auto it = json->find("errors"); it != json->end() && it->is_object()) {
     std::string errors;
@@ -366,7 +318,7 @@ std::string describeOpsGenieError(std::string_view body) {
       out += (out.empty() ? "" : " ") + ("(" + errors + ")");
   }
   if (out.empty())
-    out = oneLine(json->dump(-1, ' ', false, Json::error_handler_t::replace));
+    out = compactJson(*json);
   if (auto it = json->find("requestId"); it != json->end() && it->is_string())
     out += " [requestId " + oneLine(it->get<std::string>()) + "]";
   return cut(out, 1000);

@@ -3,6 +3,8 @@
 #include "channels/slack_sink.hpp"
 
 #include "alerting/webhook_sink.hpp"
+#include "channels/text.hpp"
+#include "common/strings.hpp"
 #include "common/time.hpp"
 
 #include <algorithm>
@@ -16,7 +18,6 @@ namespace {
 using common::Json;
 using namespace std::chrono_literals;
 
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";    // …
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD"; // U+FFFD
 constexpr std::string_view kGraveLookalike = "\xCB\x8B";  // ˋ U+02CB
 constexpr std::string_view kEmDash = "\xE2\x80\x94";      // —
@@ -42,47 +43,6 @@ std::size_t slackChars(std::string_view s) {
       n += u >= 0xF0 ? 2 : 1;
   }
   return n;
-}
-
-// Decodes the code point at `i` (advancing `i`); an invalid sequence yields 0xFFFD and skips one
-// byte. `bytes` receives the sequence as it appears in `s` (or U+FFFD).
-char32_t nextCodePoint(std::string_view s, std::size_t& i, std::string_view& bytes) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if (c < 0x80) {
-    len = 1;
-    cp = c;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    cp = c & 0x07;
-  }
-  bool ok = len > 0 && i + len <= s.size();
-  for (std::size_t k = 1; ok && k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80)
-      ok = false;
-    else
-      cp = (cp << 6) | (cc & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are invalid too.
-  if (ok && ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-             (cp >= 0xD800 && cp <= 0xDFFF)))
-    ok = false;
-  if (!ok) {
-    ++i;
-    bytes = kReplacement;
-    return 0xFFFD;
-  }
-  bytes = s.substr(i, len);
-  i += len;
-  return cp;
 }
 
 enum class Flavor { Text, Code };
@@ -121,9 +81,10 @@ std::string escapeAs(std::string_view text, std::size_t maxChars, bool keepNewli
   std::size_t total = 0;
   bool over = false;
   for (std::size_t i = 0; i < text.size();) {
-    std::string_view bytes;
-    const char32_t cp = nextCodePoint(text, i, bytes);
-    const auto p = piece(cp, bytes, flavor, keepNewlines);
+    const common::Utf8Char ch = common::decodeUtf8(text, i);
+    const auto bytes = ch.valid ? text.substr(i, ch.length) : kReplacement;
+    i += ch.length;
+    const auto p = piece(ch.codePoint, bytes, flavor, keepNewlines);
     if (p.empty())
       continue;
     pieces.push_back(p);
@@ -464,12 +425,8 @@ std::optional<std::string> jsonError(std::string_view body) {
 std::string redact(std::string text, const common::Secret& url, const std::string& path) {
   // Slack never echoes the hook, but a proxy in front of it might: neither the URL nor its
   // token-bearing path may reach a log.
-  for (const std::string* s : {&url.reveal(), &path}) {
-    if (s->size() < 2)
-      continue;
-    for (auto at = text.find(*s); at != std::string::npos; at = text.find(*s, at))
-      text.replace(at, s->size(), "[redacted]");
-  }
+  redactInPlace(text, url.reveal(), 2);
+  redactInPlace(text, path, 2); // "/" alone is no secret
   return text;
 }
 
