@@ -5,18 +5,19 @@
 #include "channels/discord_sink.hpp"
 #include "common/strings.hpp"
 #include "tests/fakes/fake_discord.hpp"
+#include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-#include <sstream>
 
 namespace mcpwatch::channels {
 namespace {
 
 using namespace std::chrono_literals;
 using common::Json;
+using fakes::codePointCount;
+using fakes::contains;
+using fakes::eventBody;
 
 const std::string kZwsp = "\xE2\x80\x8B";
 const std::string kEllipsis = "\xE2\x80\xA6";
@@ -29,27 +30,10 @@ config::DiscordSinkConfig dcConfig(std::string url) {
   return c;
 }
 
-Json eventBody(const std::string& type, const std::string& id = "evt_1",
-               const std::string& slug = "github-mcp") {
-  return fakes::OutboxHarness::event(type, id, "inc_1", slug).body;
-}
-
 EventView view(const Json& body) {
   auto e = parseEvent(body.dump());
   EXPECT_TRUE(e) << e.error();
   return e ? *e : EventView{};
-}
-
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80)
-      ++n;
-  return n;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 void expectValid(const Json& message) {
@@ -238,15 +222,15 @@ TEST(DiscordMessage, HugeInputsMeetEveryLimitByTruncation) {
   const auto m = discordMessage(view(b), "", std::string(300, 'u'));
   expectValid(m);
   const auto& e = m["embeds"][0];
-  EXPECT_LE(chars(m["content"]), kDiscordMaxContent);
+  EXPECT_LE(codePointCount(m["content"]), kDiscordMaxContent);
   EXPECT_TRUE(std::string(m["content"]).ends_with(kEllipsis));
-  EXPECT_EQ(chars(e["title"]), kDiscordMaxTitle);
-  EXPECT_LE(chars(e["description"]), kDiscordMaxDescription);
+  EXPECT_EQ(codePointCount(e["title"]), kDiscordMaxTitle);
+  EXPECT_LE(codePointCount(e["description"]), kDiscordMaxDescription);
   EXPECT_LE(e["fields"].size(), kDiscordMaxFields);
   for (const auto& f : e["fields"])
-    EXPECT_LE(chars(f["value"]), kDiscordMaxFieldValue) << f["name"];
+    EXPECT_LE(codePointCount(f["value"]), kDiscordMaxFieldValue) << f["name"];
   EXPECT_LE(discordEmbedChars(e), kDiscordMaxEmbedTotal);
-  EXPECT_EQ(chars(m["username"]), kDiscordMaxUsername);
+  EXPECT_EQ(codePointCount(m["username"]), kDiscordMaxUsername);
   // The description (the server's detail) was trimmed first; the short facts survive.
   EXPECT_EQ(fieldValue(m, "Reason"), "connect\\_timeout");
   EXPECT_TRUE(fieldValue(m, "Recent failures"));
@@ -270,10 +254,10 @@ TEST(DiscordMessage, TotalLimitTrimsTheDescriptionBeforeTheFields) {
   const auto& e = m["embeds"][0];
   EXPECT_EQ(discordEmbedChars(e), kDiscordMaxEmbedTotal); // trimmed exactly to the limit
   EXPECT_TRUE(std::string(e["description"]).ends_with("d" + kEllipsis));
-  EXPECT_LT(chars(e["description"]), kDiscordMaxDescription);
+  EXPECT_LT(codePointCount(e["description"]), kDiscordMaxDescription);
   // Three lines of 340 characters: untouched by the trim.
-  EXPECT_EQ(chars(*fieldValue(m, "Recent failures")), 1022u);
-  EXPECT_EQ(chars(*fieldValue(m, "Endpoint")), 922u);
+  EXPECT_EQ(codePointCount(*fieldValue(m, "Recent failures")), 1022u);
+  EXPECT_EQ(codePointCount(*fieldValue(m, "Endpoint")), 922u);
 }
 
 TEST(DiscordMessage, UnicodeTruncationNeverSplitsACodePoint) {
@@ -286,7 +270,7 @@ TEST(DiscordMessage, UnicodeTruncationNeverSplitsACodePoint) {
   const auto m = discordMessage(view(b), "", "");
   expectValid(m);
   const std::string title = m["embeds"][0]["title"];
-  EXPECT_EQ(chars(title), kDiscordMaxTitle);
+  EXPECT_EQ(codePointCount(title), kDiscordMaxTitle);
   EXPECT_TRUE(title.ends_with("\xF0\x9F\x98\x80" + kEllipsis));
 }
 
@@ -318,7 +302,7 @@ TEST(DiscordError, NestedFormErrorsAreFlattened) {
   EXPECT_EQ(describeDiscordError("<html>\n502 Bad Gateway</html>"),
             "<html> 502 Bad Gateway</html>");
   EXPECT_EQ(describeDiscordError(""), "empty response body");
-  EXPECT_LE(chars(describeDiscordError(std::string(100000, 'x'))), 1000u);
+  EXPECT_LE(codePointCount(describeDiscordError(std::string(100000, 'x'))), 1000u);
 }
 
 // The fake refuses what Discord refuses, so a passing renderer test means something.
@@ -350,11 +334,6 @@ TEST(DiscordFake, ValidationRefusesDiscordsLimits) {
 
 // ---- single attempts against the fake ----
 
-Awaitable<void> deliverInto(alerting::Sink* sink, alerting::Delivery d,
-                            std::optional<alerting::AttemptResult>* out) {
-  *out = co_await sink->deliver(std::move(d));
-}
-
 class DiscordAttempt : public ::testing::Test {
 protected:
   alerting::AttemptResult attempt(const config::DiscordSinkConfig& c, const Json& body) {
@@ -363,17 +342,7 @@ protected:
     context.clock = &clock_;
     context.gates = &gates_;
     DiscordSink sink(c, context);
-    std::optional<alerting::AttemptResult> out;
-    alerting::Delivery d{body.value("id", ""), body.value("type", ""),
-                         body.value("server_slug", ""), body.dump(), std::nullopt};
-    asio::co_spawn(ioc_, deliverInto(&sink, std::move(d), &out), asio::detached);
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!out && std::chrono::steady_clock::now() < deadline) {
-      ioc_.restart();
-      ioc_.run_for(5ms);
-    }
-    EXPECT_TRUE(out) << "no result in time";
-    const auto r = out.value_or(alerting::AttemptResult{});
+    const auto r = fakes::deliverOnce(ioc_, sink, fakes::deliveryOf(body));
     EXPECT_FALSE(contains(r.error, fake_.token())) << r.error;
     return r;
   }
@@ -398,10 +367,7 @@ TEST_F(DiscordAttempt, TheRequestIsWhatDiscordExpects) {
   EXPECT_EQ(m.body["embeds"][0]["title"], "DOWN: GitHub MCP");
   const auto req = fake_.requests()[0];
   EXPECT_EQ(req.method, "POST");
-  bool json = false;
-  for (const auto& [name, value] : req.headers)
-    json = json || (common::iequals(name, "Content-Type") && value == "application/json");
-  EXPECT_TRUE(json);
+  EXPECT_EQ(fakes::headerValue(req.headers, "Content-Type"), "application/json");
 }
 
 TEST_F(DiscordAttempt, ThreadIdIsKept) {
@@ -543,21 +509,6 @@ TEST_F(DiscordAttempt, AnUnparseableEventOrUrlIsPermanent) {
 
 // ---- through the outbox ----
 
-// Captures the default spdlog logger for the lifetime of the object.
-class LogCapture {
-public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-
-private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
-
 class DiscordOutbox : public ::testing::Test {
 protected:
   void start() {
@@ -575,7 +526,7 @@ protected:
     EXPECT_FALSE(contains(log, fake_.webhookUrl())) << log;
   }
 
-  LogCapture log_;
+  fakes::LogCapture log_;
   fakes::OutboxHarness harness_;
   fakes::FakeDiscord fake_{harness_.executor()};
 };
@@ -689,23 +640,9 @@ TEST_F(DiscordOutbox, HostileDetailCannotPingAnyone) {
 }
 
 TEST_F(DiscordOutbox, TestAlertSendsATriggerAndItsResolve) {
-  config::ServerConfig server;
-  server.slug = "github-mcp";
-  server.name = "GitHub MCP";
-  server.url = "https://api.example.com/mcp";
-  harness_.config().servers.push_back(server);
+  harness_.addServer();
   start();
-  bool done = false;
-  common::Expected<std::vector<alerting::TestAlertResult>, std::string> result =
-      common::unexpected(std::string("not run"));
-  asio::co_spawn(
-      harness_.executor(),
-      [](alerting::Alerting* a, bool* d, decltype(result)* out) -> Awaitable<void> {
-        *out = co_await a->testAlert(std::string("github-mcp"), std::string("chat"));
-        *d = true;
-      }(&harness_.alerting(), &done, &result),
-      asio::detached);
-  ASSERT_TRUE(harness_.pump([&] { return done; }));
+  const auto result = harness_.testAlert(std::string("github-mcp"), std::string("chat"));
   ASSERT_TRUE(result) << result.error();
   ASSERT_EQ(result->size(), 1u);
   EXPECT_TRUE((*result)[0].ok()) << (*result)[0].trigger.error;

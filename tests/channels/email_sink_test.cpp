@@ -12,8 +12,6 @@
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 #include <sstream>
 
 namespace mcpwatch::channels {
@@ -387,15 +385,10 @@ protected:
   }
 
   // Captures spdlog output until stopCapture().
-  void captureLog() {
-    previous_ = spdlog::default_logger();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_)));
-  }
+  void captureLog() { log_.emplace(); }
   void stopCapture() {
-    if (previous_)
-      spdlog::set_default_logger(previous_);
-    previous_.reset();
+    if (log_)
+      log_->stop();
   }
   void TearDown() override {
     harness_.stop();
@@ -403,8 +396,7 @@ protected:
   }
 
   OutboxHarness harness_;
-  std::ostringstream log_;
-  std::shared_ptr<spdlog::logger> previous_;
+  std::optional<fakes::LogCapture> log_;
 };
 
 TEST_F(EmailSinkE2E, StartTlsAuthPlainToTwoRecipients) {
@@ -508,8 +500,8 @@ TEST_F(EmailSinkE2E, PermanentRefusalIsNotRetried) {
   EXPECT_EQ(stats().attempts.count("retry"), 0u);
   EXPECT_EQ(peer->rejectedCount(), 1u);
   EXPECT_TRUE(peer->messages().empty());
-  EXPECT_NE(log_.str().find("550"), std::string::npos) << log_.str();
-  EXPECT_NE(log_.str().find("mailbox unavailable"), std::string::npos) << log_.str();
+  EXPECT_NE(log_->text().find("550"), std::string::npos) << log_->text();
+  EXPECT_NE(log_->text().find("mailbox unavailable"), std::string::npos) << log_->text();
 }
 
 TEST_F(EmailSinkE2E, WrongPasswordIsPermanentAndNeverLogged) {
@@ -526,17 +518,7 @@ TEST_F(EmailSinkE2E, WrongPasswordIsPermanentAndNeverLogged) {
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
 
   // test-alert reports the same refusal, also without the password.
-  bool done = false;
-  common::Expected<std::vector<alerting::TestAlertResult>, std::string> result =
-      common::unexpected(std::string("not run"));
-  asio::co_spawn(
-      harness_.executor(),
-      [](alerting::Alerting* a, bool* d, decltype(result)* out) -> Awaitable<void> {
-        *out = co_await a->testAlert(std::nullopt, std::string("mail"));
-        *d = true;
-      }(&harness_.alerting(), &done, &result),
-      asio::detached);
-  ASSERT_TRUE(harness_.pump([&] { return done; }));
+  const auto result = harness_.testAlert(std::nullopt, std::string("mail"));
   harness_.stop();
   stopCapture();
   ASSERT_TRUE(result) << result.error();
@@ -548,7 +530,7 @@ TEST_F(EmailSinkE2E, WrongPasswordIsPermanentAndNeverLogged) {
   EXPECT_GE(peer->authFailureCount(), 2u);
   EXPECT_TRUE(peer->messages().empty());
   EXPECT_EQ(stats().attempts.count("retry"), 0u);
-  const auto log = log_.str();
+  const auto log = log_->text();
   EXPECT_NE(log.find("535"), std::string::npos) << log;
   for (const auto& form :
        {password, common::base64Encode(password),
@@ -563,17 +545,7 @@ TEST_F(EmailSinkE2E, TestAlertSendsATestTriggerAndItsThreadedResolve) {
   ASSERT_TRUE(peer);
   harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
   start();
-  bool done = false;
-  common::Expected<std::vector<alerting::TestAlertResult>, std::string> result =
-      common::unexpected(std::string("not run"));
-  asio::co_spawn(
-      harness_.executor(),
-      [](alerting::Alerting* a, bool* d, decltype(result)* out) -> Awaitable<void> {
-        *out = co_await a->testAlert(std::nullopt, std::string("mail"));
-        *d = true;
-      }(&harness_.alerting(), &done, &result),
-      asio::detached);
-  ASSERT_TRUE(harness_.pump([&] { return done; }));
+  const auto result = harness_.testAlert(std::nullopt, std::string("mail"));
   ASSERT_TRUE(result) << result.error();
   ASSERT_EQ(result->size(), 1u);
   EXPECT_TRUE(result->front().ok()) << result->front().trigger.error;

@@ -4,19 +4,21 @@
 #include "channels/opsgenie_sink.hpp"
 #include "common/strings.hpp"
 #include "tests/fakes/fake_opsgenie.hpp"
+#include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
 
 #include <gtest/gtest.h>
 #include <set>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-#include <sstream>
 
 namespace mcpwatch::channels {
 namespace {
 
 using namespace std::chrono_literals;
 using common::Json;
+using fakes::codePointCount;
+using fakes::contains;
+using fakes::eventBody;
+using fakes::LogCapture;
 
 const std::string kKey = "3f2b8a0e-5d1c-4c7a-9e2f-1a2b3c4d5e6f";
 const std::string kWrongKey = "0badc0de-1111-2222-3333-444444444444";
@@ -32,27 +34,10 @@ config::OpsGenieSinkConfig ogConfig(std::string apiUrl = std::string(config::kOp
   return c;
 }
 
-Json eventBody(const std::string& type, const std::string& id = "evt_1",
-               const std::string& slug = "github-mcp") {
-  return fakes::OutboxHarness::event(type, id, "inc_1", slug).body;
-}
-
 EventView view(const Json& body) {
   auto e = parseEvent(body.dump());
   EXPECT_TRUE(e) << e.error();
   return e ? *e : EventView{};
-}
-
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80)
-      ++n;
-  return n;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 void expectValid(const Json& body) {
@@ -219,20 +204,20 @@ TEST(OpsGenieBody, HugeInputsAreTruncatedToEveryLimit) {
   c.source = std::string(300, 'o');
   const auto body = createBody(c, view(b), std::nullopt, "");
   expectValid(body);
-  EXPECT_EQ(chars(body["message"]), 130u);
+  EXPECT_EQ(codePointCount(body["message"]), 130u);
   EXPECT_TRUE(std::string(body["message"]).ends_with("\xE2\x80\xA6"));
-  EXPECT_LE(chars(body["description"]), 15000u);
+  EXPECT_LE(codePointCount(body["description"]), 15000u);
   EXPECT_TRUE(contains(body["description"], "Reason: connect_timeout"));
   EXPECT_EQ(body["tags"].size(), 20u);
   for (const auto& t : body["tags"])
-    EXPECT_LE(chars(t), 50u);
+    EXPECT_LE(codePointCount(t), 50u);
   std::size_t total = 0;
   for (const auto& [k, v] : body["details"].items())
-    total += chars(k) + chars(v.get<std::string>());
+    total += codePointCount(k) + codePointCount(v.get<std::string>());
   EXPECT_LE(total, 8000u);
   EXPECT_EQ(body["details"]["slug"].get<std::string>().substr(0, 10), "ssssssssss");
-  EXPECT_LE(chars(body["entity"]), 512u);
-  EXPECT_LE(chars(body["source"]), 100u);
+  EXPECT_LE(codePointCount(body["entity"]), 512u);
+  EXPECT_LE(codePointCount(body["source"]), 100u);
   EXPECT_LE(opsGenieAliasFor(c, view(b)).size(), 512u);
 }
 
@@ -246,7 +231,7 @@ TEST(OpsGenieBody, UnicodeTruncationNeverSplitsACodePoint) {
   const auto body = createBody(ogConfig(), view(b), std::nullopt, "");
   expectValid(body);
   const std::string message = body["message"];
-  EXPECT_EQ(chars(message), 130u);
+  EXPECT_EQ(codePointCount(message), 130u);
   EXPECT_TRUE(message.ends_with("\xE2\x80\xA6"));
   EXPECT_TRUE(contains(message, "\xF0\x9F\x98\x80"));
 }
@@ -292,15 +277,10 @@ TEST(OpsGenieBody, DescribeErrorReadsOpsGenieBodies) {
   EXPECT_EQ(describeOpsGenieError("<html>\n<b>Bad gateway</b>\n</html>"),
             "<html> <b>Bad gateway</b> </html>");
   EXPECT_EQ(describeOpsGenieError(""), "empty response body");
-  EXPECT_LE(chars(describeOpsGenieError(std::string(100000, 'x'))), 1000u);
+  EXPECT_LE(codePointCount(describeOpsGenieError(std::string(100000, 'x'))), 1000u);
 }
 
 // ---- single attempts against the fake ----
-
-Awaitable<void> deliverInto(alerting::Sink* sink, alerting::Delivery d,
-                            std::optional<alerting::AttemptResult>* out) {
-  *out = co_await sink->deliver(std::move(d));
-}
 
 class OpsGenieAttempt : public ::testing::Test {
 protected:
@@ -311,17 +291,7 @@ protected:
     context.clock = &clock_;
     context.gates = gates;
     OpsGenieSink sink(c, context);
-    std::optional<alerting::AttemptResult> out;
-    alerting::Delivery d{body.value("id", ""), body.value("type", ""),
-                         body.value("server_slug", ""), body.dump(), std::nullopt};
-    asio::co_spawn(ioc_, deliverInto(&sink, std::move(d), &out), asio::detached);
-    const auto deadline = std::chrono::steady_clock::now() + 8s;
-    while (!out && std::chrono::steady_clock::now() < deadline) {
-      ioc_.restart();
-      ioc_.run_for(5ms);
-    }
-    EXPECT_TRUE(out) << "no result in time";
-    return out.value_or(alerting::AttemptResult{});
+    return fakes::deliverOnce(ioc_, sink, fakes::deliveryOf(body));
   }
 
   asio::io_context ioc_;
@@ -355,11 +325,7 @@ TEST_F(OpsGenieAttempt, TheRequestIsWhatOpsGenieExpects) {
   const auto req = fake_.requests()[0];
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.target, "/v2/alerts");
-  bool auth = false;
-  for (const auto& [name, value] : req.headers)
-    if (common::iequals(name, "Authorization"))
-      auth = value == "GenieKey " + kKey;
-  EXPECT_TRUE(auth);
+  EXPECT_EQ(fakes::headerValue(req.headers, "Authorization"), "GenieKey " + kKey);
   ASSERT_EQ(fake_.processed().size(), 1u);
   EXPECT_EQ(fake_.processed()[0].status, "Created alert");
 }
@@ -492,12 +458,8 @@ TEST_F(OpsGenieAttempt, AnUnparseableEventIsPermanent) {
   context.executor = ioc_.get_executor();
   context.clock = &clock_;
   OpsGenieSink sink(ogConfig(fake_.baseUrl()), context);
-  std::optional<alerting::AttemptResult> out;
-  asio::co_spawn(
-      ioc_, deliverInto(&sink, {"evt_1", "alert.triggered", "x", "{not json", std::nullopt}, &out),
-      asio::detached);
-  while (!out)
-    ioc_.run_one_for(100ms);
+  const std::optional<alerting::AttemptResult> out =
+      fakes::deliverOnce(ioc_, sink, {"evt_1", "alert.triggered", "x", "{not json", std::nullopt});
   EXPECT_EQ(alerting::classify(*out), alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(fake_.requests().empty());
 }
@@ -525,21 +487,6 @@ protected:
 
   fakes::OutboxHarness harness_;
   fakes::FakeOpsGenie fake_{harness_.executor(), kKey};
-};
-
-// Captures the default spdlog logger for the lifetime of the object.
-class LogCapture {
-public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-
-private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::logger> previous_;
 };
 
 TEST_F(OpsGenieOutbox, TriggerThenResolveLeavesTheAlertClosed) {
@@ -686,25 +633,11 @@ TEST_F(OpsGenieOutbox, DriftCreatesASeparateAlertThatTheResolveLeavesOpen) {
 }
 
 TEST_F(OpsGenieOutbox, TestAlertUsesItsOwnAliasAndClosesIt) {
-  config::ServerConfig server;
-  server.slug = "github-mcp";
-  server.name = "GitHub MCP";
-  server.url = "https://api.example.com/mcp";
-  harness_.config().servers.push_back(server);
+  harness_.addServer();
   startDefault();
   publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
-  bool done = false;
-  common::Expected<std::vector<alerting::TestAlertResult>, std::string> result =
-      common::unexpected(std::string("not run"));
-  asio::co_spawn(
-      harness_.executor(),
-      [](alerting::Alerting* a, bool* d, decltype(result)* out) -> Awaitable<void> {
-        *out = co_await a->testAlert(std::string("github-mcp"), std::string("og"));
-        *d = true;
-      }(&harness_.alerting(), &done, &result),
-      asio::detached);
-  ASSERT_TRUE(harness_.pump([&] { return done; }));
+  const auto result = harness_.testAlert(std::string("github-mcp"), std::string("og"));
   ASSERT_TRUE(result) << result.error();
   ASSERT_EQ(result->size(), 1u);
   EXPECT_TRUE((*result)[0].ok()) << (*result)[0].trigger.error;

@@ -3,49 +3,26 @@
 // trigger/resolve/errors/pacing/test-alert through the real outbox.
 #include "channels/slack_sink.hpp"
 #include "tests/fakes/fake_slack.hpp"
+#include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
 
 #include <gtest/gtest.h>
 #include <set>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-#include <sstream>
 
 namespace mcpwatch::channels {
 namespace {
 
 using namespace std::chrono_literals;
 using common::Json;
-
-Json eventBody(const std::string& type, const std::string& id = "evt_1",
-               const std::string& slug = "github-mcp") {
-  return fakes::OutboxHarness::event(type, id, "inc_1", slug).body;
-}
+using fakes::codePointCount;
+using fakes::contains;
+using fakes::eventBody;
+using fakes::occurrences;
 
 EventView view(const Json& body) {
   auto e = parseEvent(body.dump());
   EXPECT_TRUE(e) << e.error();
   return e ? *e : EventView{};
-}
-
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80)
-      ++n;
-  return n;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + needle.size()))
-    ++n;
-  return n;
 }
 
 void expectAccepted(const Json& message) {
@@ -200,13 +177,13 @@ TEST(SlackMessage, HostileServerStringsCannotPingLinkOrFormat) {
                           "<script>", "<!everyone>", "<!subteam"})
     EXPECT_FALSE(contains(all, raw)) << raw;
   // The only '<' left are mcpwatch's own date tokens.
-  EXPECT_EQ(count(all, "<"), count(all, "<!date^"));
+  EXPECT_EQ(occurrences(all, "<"), occurrences(all, "<!date^"));
   EXPECT_EQ(m["text"], "MCP server down: &lt;!channel&gt; *boss* &amp; co (&lt;!here&gt;_x_)");
   // In mrkdwn the server's strings sit in code spans, where * _ ~ do not format; backticks from
   // the server become 'ˋ' so the span cannot be closed early.
   EXPECT_EQ(fieldText(m, "Reason"), "`&lt;!here&gt;_x_`");
   const auto detail = sectionTexts(m)[0];
-  EXPECT_EQ(count(detail, "`"), 6u) << detail; // the two ``` fences only
+  EXPECT_EQ(occurrences(detail, "`"), 6u) << detail; // the two ``` fences only
   EXPECT_TRUE(contains(detail, "\xCB\x8B"
                                "code\xCB\x8B"))
       << detail;
@@ -234,8 +211,8 @@ TEST(SlackMessage, CodeSpansNeutraliseFormatting) {
   EXPECT_EQ(slackCode("   ", 100), "\xE2\x80\x94");
   EXPECT_EQ(slackCode("line1\nline2", 100), "`line1 line2`");
   EXPECT_EQ(slackCodeBlock("x\n```y", 100), "```\nx\n\xCB\x8B\xCB\x8B\xCB\x8By\n```");
-  EXPECT_EQ(chars(slackCode(std::string(500, 'a'), 50)), 50u);
-  EXPECT_EQ(chars(slackCodeBlock(std::string(500, 'a'), 50)), 50u);
+  EXPECT_EQ(codePointCount(slackCode(std::string(500, 'a'), 50)), 50u);
+  EXPECT_EQ(codePointCount(slackCodeBlock(std::string(500, 'a'), 50)), 50u);
 }
 
 TEST(SlackMessage, TruncationIsUtf8SafeAndNeverSplitsAnEntity) {
@@ -243,7 +220,7 @@ TEST(SlackMessage, TruncationIsUtf8SafeAndNeverSplitsAnEntity) {
   for (int i = 0; i < 5000; ++i)
     accents += "\xC3\xA9";
   const auto cut = slackEscape(accents, 100);
-  EXPECT_EQ(chars(cut), 100u);
+  EXPECT_EQ(codePointCount(cut), 100u);
   EXPECT_EQ(cut.substr(cut.size() - 3), "\xE2\x80\xA6");
   EXPECT_NO_THROW((void)Json(cut).dump());
   std::string emoji;
@@ -251,7 +228,7 @@ TEST(SlackMessage, TruncationIsUtf8SafeAndNeverSplitsAnEntity) {
     emoji += "\xF0\x9F\x98\x80";
   // Emoji past U+FFFF count twice (UTF-16, as Slack counts): 4 of them and the ellipsis.
   const auto e = slackEscape(emoji, 10);
-  EXPECT_EQ(chars(e), 5u);
+  EXPECT_EQ(codePointCount(e), 5u);
   EXPECT_EQ(e.substr(e.size() - 3), "\xE2\x80\xA6");
   EXPECT_NO_THROW((void)Json(e).dump());
   EXPECT_EQ(slackEscape(std::string(100, '&'), 12), "&amp;&amp;\xE2\x80\xA6");
@@ -299,12 +276,12 @@ TEST(SlackMessage, HugeInputsAreTruncatedToEveryLimitNeverRefused) {
     expectAccepted(m);
     EXPECT_LE(blockCount(m), kSlackMaxBlocks);
     EXPECT_LE(slackTextLength(m), kSlackMaxTotalText);
-    EXPECT_LE(chars(m["blocks"][0]["text"]["text"]), kSlackMaxHeaderText);
+    EXPECT_LE(codePointCount(m["blocks"][0]["text"]["text"]), kSlackMaxHeaderText);
     EXPECT_TRUE(contains(m["blocks"][0]["text"]["text"], "\xE2\x80\xA6"));
     for (const auto& f : fieldTexts(m))
-      EXPECT_LE(chars(f), kSlackMaxFieldText);
+      EXPECT_LE(codePointCount(f), kSlackMaxFieldText);
     for (const auto& s : sectionTexts(m))
-      EXPECT_LE(chars(s), kSlackMaxSectionText);
+      EXPECT_LE(codePointCount(s), kSlackMaxSectionText);
     // The 3 kB endpoint URL is too long for a button but still shown (truncated) as a field.
     for (const auto& b : buttons(m))
       EXPECT_NE(b["text"]["text"], "Endpoint");
@@ -364,11 +341,6 @@ TEST(SlackMessage, TheFakeRefusesWhatSlackRefuses) {
 
 // ---- single attempts against the strict fake ----
 
-Awaitable<void> deliverInto(alerting::Sink* sink, alerting::Delivery d,
-                            std::optional<alerting::AttemptResult>* out) {
-  *out = co_await sink->deliver(std::move(d));
-}
-
 class SlackAttempt : public ::testing::Test {
 protected:
   config::SlackSinkConfig slackConfig(std::string url = "") {
@@ -385,17 +357,7 @@ protected:
     context.clock = &clock_;
     context.gates = gates;
     SlackSink sink(c, context);
-    std::optional<alerting::AttemptResult> out;
-    alerting::Delivery d{body.value("id", ""), body.value("type", ""),
-                         body.value("server_slug", ""), body.dump(), std::nullopt};
-    asio::co_spawn(ioc_, deliverInto(&sink, std::move(d), &out), asio::detached);
-    const auto deadline = std::chrono::steady_clock::now() + 8s;
-    while (!out && std::chrono::steady_clock::now() < deadline) {
-      ioc_.restart();
-      ioc_.run_for(5ms);
-    }
-    EXPECT_TRUE(out) << "no result in time";
-    return out.value_or(alerting::AttemptResult{});
+    return fakes::deliverOnce(ioc_, sink, fakes::deliveryOf(body));
   }
 
   void expectNoSecret(const std::string& text) {
@@ -548,12 +510,8 @@ TEST_F(SlackAttempt, BadInputIsPermanentWithoutASend) {
   alerting::SinkContext context;
   context.executor = ioc_.get_executor();
   SlackSink sink(slackConfig(), context);
-  std::optional<alerting::AttemptResult> out;
-  asio::co_spawn(
-      ioc_, deliverInto(&sink, {"evt_1", "alert.triggered", "x", "{not json", std::nullopt}, &out),
-      asio::detached);
-  while (!out)
-    ioc_.run_one_for(100ms);
+  const std::optional<alerting::AttemptResult> out =
+      fakes::deliverOnce(ioc_, sink, {"evt_1", "alert.triggered", "x", "{not json", std::nullopt});
   EXPECT_EQ(alerting::classify(*out), alerting::AttemptOutcome::Permanent);
   const auto bad =
       attempt(slackConfig("not a url/services/T1/B1/SECRET"), eventBody("alert.triggered"));
@@ -563,21 +521,6 @@ TEST_F(SlackAttempt, BadInputIsPermanentWithoutASend) {
 }
 
 // ---- through the outbox ----
-
-// Captures the default spdlog logger for the lifetime of the object.
-class LogCapture {
-public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)));
-  }
-  ~LogCapture() { spdlog::set_default_logger(previous_); }
-  std::string text() const { return text_.str(); }
-
-private:
-  std::ostringstream text_;
-  std::shared_ptr<spdlog::logger> previous_;
-};
 
 class SlackOutbox : public ::testing::Test {
 protected:
@@ -598,7 +541,7 @@ protected:
     EXPECT_FALSE(contains(text, "/services/")) << text;
   }
 
-  LogCapture log_;
+  fakes::LogCapture log_;
   fakes::OutboxHarness harness_;
   fakes::FakeSlack fake_{harness_.executor()};
 };
@@ -710,17 +653,7 @@ TEST_F(SlackOutbox, EventsForSeveralServersArePacedNotDropped) {
 
 TEST_F(SlackOutbox, TestAlertPostsAMarkedTriggerAndResolve) {
   start();
-  bool done = false;
-  common::Expected<std::vector<alerting::TestAlertResult>, std::string> result =
-      common::unexpected(std::string("not run"));
-  asio::co_spawn(
-      harness_.executor(),
-      [](alerting::Alerting* a, bool* d, decltype(result)* out) -> Awaitable<void> {
-        *out = co_await a->testAlert(std::nullopt, std::string("slack"));
-        *d = true;
-      }(&harness_.alerting(), &done, &result),
-      asio::detached);
-  ASSERT_TRUE(harness_.pump([&] { return done; }));
+  const auto result = harness_.testAlert(std::nullopt, std::string("slack"));
   ASSERT_TRUE(result) << result.error();
   ASSERT_EQ(result->size(), 1u);
   EXPECT_TRUE((*result)[0].ok()) << (*result)[0].trigger.error;

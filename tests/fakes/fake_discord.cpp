@@ -6,6 +6,7 @@
 #include "common/strings.hpp"
 #include "common/time.hpp"
 #include "net/url.hpp"
+#include "tests/fakes/fake_util.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -27,14 +28,6 @@ struct Scripted {
   DiscordRetryHint hint = DiscordRetryHint::BodyAndHeader;
   bool global = false;
 };
-
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80)
-      ++n;
-  return n;
-}
 
 net::ServerResponse answer(int status, const Json& body) {
   return net::ServerResponse::json(status, body.dump());
@@ -75,7 +68,7 @@ void checkString(const Json& obj, const char* key, std::size_t max, bool require
   const auto& s = it->get_ref<const std::string&>();
   if (required && common::trim(s).empty())
     addError(errors, join(at, {key}), "BASE_TYPE_REQUIRED", "This field is required");
-  else if (chars(s) > max)
+  else if (codePointCount(s) > max)
     addError(errors, join(at, {key}), "BASE_TYPE_MAX_LENGTH",
              fmt::format("Must be {} or fewer in length.", max));
 }
@@ -89,7 +82,7 @@ void checkKnown(const Json& obj, const std::set<std::string>& known, Json& error
 
 std::size_t stringChars(const Json& obj, const char* key) {
   auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? chars(it->get<std::string>()) : 0;
+  return it != obj.end() && it->is_string() ? codePointCount(it->get<std::string>()) : 0;
 }
 
 std::size_t validateEmbed(const Json& embed, Json& errors, const Path& at) {
@@ -308,14 +301,7 @@ struct FakeDiscord::Impl {
   }
 
   net::ServerResponse route(const net::ServerRequest& req, Clock::time_point now) {
-    std::optional<Scripted> scripted;
-    {
-      std::lock_guard lock(mu);
-      if (!failures.empty()) {
-        scripted = failures.front();
-        failures.pop_front();
-      }
-    }
+    const std::optional<Scripted> scripted = takeScripted(mu, failures);
     if (scripted) {
       if (scripted->status == 429)
         return rateLimited(scripted->retryAfter.value_or(1.25), scripted->hint, scripted->global);
@@ -393,9 +379,7 @@ struct FakeDiscord::Impl {
 
 FakeDiscord::FakeDiscord(asio::any_io_executor executor, std::string webhookId, std::string token)
     : impl_(std::make_shared<Impl>(executor, std::move(webhookId), std::move(token))) {
-  auto port = impl_->server.listen("127.0.0.1", 0);
-  if (!port)
-    throw std::runtime_error("fake Discord: " + port.error());
+  listenOnLoopback(impl_->server, "fake Discord");
 }
 FakeDiscord::~FakeDiscord() {
   impl_->server.stop();
@@ -412,9 +396,7 @@ const std::string& FakeDiscord::token() const {
 }
 void FakeDiscord::failNext(int count, int status, std::optional<double> retryAfter,
                            DiscordRetryHint hint, bool global) {
-  std::lock_guard lock(impl_->mu);
-  for (int i = 0; i < count; ++i)
-    impl_->failures.push_back({status, retryAfter, hint, global});
+  addScripted(impl_->mu, impl_->failures, count, Scripted{status, retryAfter, hint, global});
 }
 void FakeDiscord::setBucket(std::size_t limit, std::chrono::milliseconds window) {
   std::lock_guard lock(impl_->mu);

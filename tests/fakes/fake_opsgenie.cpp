@@ -4,6 +4,7 @@
 
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
+#include "tests/fakes/fake_util.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -22,14 +23,6 @@ struct Scripted {
   std::optional<std::string> retryAfter;
   std::string message;
 };
-
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80)
-      ++n;
-  return n;
-}
 
 std::string newRequestId() {
   const auto h = common::randomHex(16);
@@ -59,13 +52,6 @@ net::ServerResponse accepted(const std::string& requestId) {
   return answer(202, {{"result", "Request will be processed"}, {"requestId", requestId}});
 }
 
-std::string baseContentType(const std::optional<std::string>& v) {
-  if (!v)
-    return {};
-  auto s = common::toLower(*v);
-  return std::string(common::trim(s.substr(0, s.find(';'))));
-}
-
 // RFC 3986 pchar: unreserved, sub-delims, ':' and '@' raw; everything else must be "%XX".
 bool validSegment(const std::string& seg) {
   static const std::string kRaw = "-._~!$&'()*+,;=:@";
@@ -89,7 +75,7 @@ void checkString(const Json& body, const char* key, std::size_t max, Errors& err
     return;
   if (!it->is_string())
     errors[key] = std::string(key) + " must be a string";
-  else if (chars(it->get<std::string>()) > max)
+  else if (codePointCount(it->get<std::string>()) > max)
     errors[key] =
         std::string(key) + " can not be longer than " + std::to_string(max) + " characters";
 }
@@ -163,7 +149,8 @@ std::optional<Errors> FakeOpsGenie::validateCreate(const Json& body) {
       errors["tags"] = "Tags can not be more than 20";
     else
       for (const auto& t : *it)
-        if (!t.is_string() || t.get<std::string>().empty() || chars(t.get<std::string>()) > 50) {
+        if (!t.is_string() || t.get<std::string>().empty() ||
+            codePointCount(t.get<std::string>()) > 50) {
           errors["tags"] = "Each tag must be a non-empty string of at most 50 characters";
           break;
         }
@@ -173,7 +160,7 @@ std::optional<Errors> FakeOpsGenie::validateCreate(const Json& body) {
       errors["actions"] = "Actions can not be more than 10";
     else
       for (const auto& a : *it)
-        if (!a.is_string() || chars(a.get<std::string>()) > 50)
+        if (!a.is_string() || codePointCount(a.get<std::string>()) > 50)
           errors["actions"] = "Each action must be a string of at most 50 characters";
   }
   if (auto it = body.find("details"); it != body.end()) {
@@ -186,7 +173,7 @@ std::optional<Errors> FakeOpsGenie::validateCreate(const Json& body) {
           errors["details"] = "Detail values must be strings (" + k + ")";
           break;
         }
-        total += chars(k) + chars(v.get<std::string>());
+        total += codePointCount(k) + codePointCount(v.get<std::string>());
       }
       if (total > 8000 && !errors.count("details"))
         errors["details"] = "Details can not be longer than 8000 characters in total (got " +
@@ -378,14 +365,7 @@ struct FakeOpsGenie::Impl {
 
   Awaitable<void> handle(const net::ServerRequest& req, net::ResponseWriter& w) {
     const auto now = std::chrono::steady_clock::now();
-    std::optional<Scripted> scripted;
-    {
-      std::lock_guard lock(mu);
-      if (!failures.empty()) {
-        scripted = failures.front();
-        failures.pop_front();
-      }
-    }
+    const std::optional<Scripted> scripted = takeScripted(mu, failures);
     net::ServerResponse response;
     if (scripted) {
       response = answer(scripted->status, {{"message", scripted->message}});
@@ -413,9 +393,7 @@ struct FakeOpsGenie::Impl {
 
 FakeOpsGenie::FakeOpsGenie(asio::any_io_executor executor, std::string apiKey)
     : impl_(std::make_shared<Impl>(executor, std::move(apiKey))) {
-  auto port = impl_->server.listen("127.0.0.1", 0);
-  if (!port)
-    throw std::runtime_error("fake OpsGenie: " + port.error());
+  listenOnLoopback(impl_->server, "fake OpsGenie");
 }
 FakeOpsGenie::~FakeOpsGenie() {
   impl_->server.stop();
@@ -428,9 +406,7 @@ std::string FakeOpsGenie::baseUrl() const {
 }
 void FakeOpsGenie::failNext(int count, int status, std::optional<std::string> retryAfter,
                             std::string message) {
-  std::lock_guard lock(impl_->mu);
-  for (int i = 0; i < count; ++i)
-    impl_->failures.push_back({status, retryAfter, message});
+  addScripted(impl_->mu, impl_->failures, count, Scripted{status, retryAfter, message});
 }
 void FakeOpsGenie::setRateLimit(std::size_t requests, std::chrono::milliseconds window,
                                 std::string retryAfter) {

@@ -4,6 +4,7 @@
 
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
+#include "tests/fakes/fake_util.hpp"
 
 #include <set>
 
@@ -33,22 +34,6 @@ std::size_t utf8Chars(const std::string& s) {
     if ((c & 0xC0) != 0x80)
       ++n;
   return n;
-}
-
-std::string baseContentType(const std::optional<std::string>& v) {
-  if (!v)
-    return {};
-  auto s = common::toLower(*v);
-  return std::string(common::trim(s.substr(0, s.find(';'))));
-}
-
-std::optional<ScriptedFailure> takeScripted(std::mutex& mu, std::deque<ScriptedFailure>& q) {
-  std::lock_guard lock(mu);
-  if (q.empty())
-    return std::nullopt;
-  auto f = q.front();
-  q.pop_front();
-  return f;
 }
 
 } // namespace
@@ -162,9 +147,7 @@ struct FakePagerDuty::Impl {
 
 FakePagerDuty::FakePagerDuty(asio::any_io_executor executor)
     : impl_(std::make_shared<Impl>(executor)) {
-  auto port = impl_->server.listen("127.0.0.1", 0);
-  if (!port)
-    throw std::runtime_error("fake PagerDuty: " + port.error());
+  listenOnLoopback(impl_->server, "fake PagerDuty");
 }
 FakePagerDuty::~FakePagerDuty() {
   impl_->server.stop();
@@ -176,9 +159,7 @@ std::string FakePagerDuty::eventsUrl() const {
   return "http://127.0.0.1:" + std::to_string(port()) + "/v2/enqueue";
 }
 void FakePagerDuty::failNext(int count, int status, std::optional<std::string> retryAfter) {
-  std::lock_guard lock(impl_->mu);
-  for (int i = 0; i < count; ++i)
-    impl_->failures.push_back({status, retryAfter});
+  addScripted(impl_->mu, impl_->failures, count, ScriptedFailure{status, retryAfter});
 }
 std::vector<Json> FakePagerDuty::acceptedEvents() const {
   std::lock_guard lock(impl_->mu);
@@ -255,9 +236,7 @@ struct FakeWebhookReceiver::Impl {
 FakeWebhookReceiver::FakeWebhookReceiver(asio::any_io_executor executor, std::string secret,
                                          std::string signatureHeader)
     : impl_(std::make_shared<Impl>(executor, std::move(secret), std::move(signatureHeader))) {
-  auto port = impl_->server.listen("127.0.0.1", 0);
-  if (!port)
-    throw std::runtime_error("fake webhook receiver: " + port.error());
+  listenOnLoopback(impl_->server, "fake webhook receiver");
 }
 FakeWebhookReceiver::~FakeWebhookReceiver() {
   impl_->server.stop();
@@ -269,9 +248,7 @@ std::string FakeWebhookReceiver::url() const {
   return "http://127.0.0.1:" + std::to_string(port()) + "/hook";
 }
 void FakeWebhookReceiver::failNext(int count, int status, std::optional<std::string> retryAfter) {
-  std::lock_guard lock(impl_->mu);
-  for (int i = 0; i < count; ++i)
-    impl_->failures.push_back({status, retryAfter});
+  addScripted(impl_->mu, impl_->failures, count, ScriptedFailure{status, retryAfter});
 }
 std::vector<WebhookDelivery> FakeWebhookReceiver::deliveries() const {
   std::lock_guard lock(impl_->mu);

@@ -5,6 +5,7 @@
 
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
+#include "tests/fakes/fake_util.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -21,14 +22,6 @@ using Refusal = std::optional<SlackRefusal>;
 
 constexpr std::string_view kTeam = "T0MCPWATCH";
 constexpr std::string_view kBot = "B0MCPWATCH";
-
-std::size_t chars(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80)
-      ++n;
-  return n;
-}
 
 Refusal refuse(std::string code, std::string problem) {
   return SlackRefusal{std::move(code), std::move(problem)};
@@ -79,7 +72,7 @@ Refusal textObject(const Json& t, const std::string& where, std::size_t max, boo
   auto text = t.find("text");
   if (text == t.end() || !text->is_string() || text->get<std::string>().empty())
     return refuse("invalid_blocks", where + ".text must be a non-empty string");
-  const auto n = chars(text->get<std::string>());
+  const auto n = codePointCount(text->get<std::string>());
   if (n > max)
     return refuse("invalid_blocks", where + ".text is " + std::to_string(n) +
                                         " characters, more than " + std::to_string(max));
@@ -97,7 +90,7 @@ Refusal textObject(const Json& t, const std::string& where, std::size_t max, boo
 }
 
 bool validUrl(const std::string& url) {
-  if (url.empty() || chars(url) > 3000)
+  if (url.empty() || codePointCount(url) > 3000)
     return false;
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
     return false;
@@ -111,7 +104,8 @@ Refusal optionalId(const Json& block, const char* key, const std::string& where)
   auto it = block.find(key);
   if (it == block.end())
     return std::nullopt;
-  if (!it->is_string() || it->get<std::string>().empty() || chars(it->get<std::string>()) > 255)
+  if (!it->is_string() || it->get<std::string>().empty() ||
+      codePointCount(it->get<std::string>()) > 255)
     return refuse("invalid_blocks", where + "." + key + " must be a string of 1..255 characters");
   return std::nullopt;
 }
@@ -131,7 +125,7 @@ Refusal button(const Json& b, const std::string& where, Budget& budget) {
       it != b.end() && (!it->is_string() || (*it != "primary" && *it != "danger")))
     return refuse("invalid_blocks", where + ".style must be primary or danger");
   if (auto it = b.find("value");
-      it != b.end() && (!it->is_string() || chars(it->get<std::string>()) > 2000))
+      it != b.end() && (!it->is_string() || codePointCount(it->get<std::string>()) > 2000))
     return refuse("invalid_blocks", where + ".value must be a string of at most 2000 characters");
   return optionalId(b, "action_id", where);
 }
@@ -254,7 +248,7 @@ std::optional<SlackRefusal> FakeSlack::validate(const Json& payload) {
     if (!it->is_string())
       return refuse("invalid_payload", "text must be a string");
     hasText = !common::trim(it->get<std::string>()).empty();
-    budget.total += chars(*it);
+    budget.total += codePointCount(it->get_ref<const std::string&>());
   }
   if (auto it = payload.find("mrkdwn"); it != payload.end() && !it->is_boolean())
     return refuse("invalid_payload", "mrkdwn must be a boolean");
@@ -280,7 +274,7 @@ std::optional<SlackRefusal> FakeSlack::validate(const Json& payload) {
         if (a.contains(key)) {
           if (!a[key].is_string())
             return refuse("invalid_attachments", where + "." + key + " must be a string");
-          budget.total += chars(a[key]);
+          budget.total += codePointCount(a[key].get_ref<const std::string&>());
         }
       if (a.contains("blocks"))
         if (auto r = blockList(a["blocks"], where + ".blocks", budget))
@@ -394,14 +388,7 @@ struct FakeSlack::Impl {
 
   Awaitable<void> handle(const net::ServerRequest& req, net::ResponseWriter& w) {
     const auto now = std::chrono::steady_clock::now();
-    std::optional<Scripted> scripted;
-    {
-      std::lock_guard lock(mu);
-      if (!failures.empty()) {
-        scripted = failures.front();
-        failures.pop_front();
-      }
-    }
+    const std::optional<Scripted> scripted = takeScripted(mu, failures);
     net::ServerResponse response;
     std::string problem;
     if (scripted) {
@@ -423,9 +410,7 @@ struct FakeSlack::Impl {
 };
 
 FakeSlack::FakeSlack(asio::any_io_executor executor) : impl_(std::make_shared<Impl>(executor)) {
-  auto port = impl_->server.listen("127.0.0.1", 0);
-  if (!port)
-    throw std::runtime_error("fake Slack: " + port.error());
+  listenOnLoopback(impl_->server, "fake Slack");
 }
 FakeSlack::~FakeSlack() {
   impl_->server.stop();
@@ -441,9 +426,7 @@ std::string FakeSlack::token() const {
 }
 void FakeSlack::failNext(int count, int status, std::optional<std::string> retryAfter,
                          std::string body) {
-  std::lock_guard lock(impl_->mu);
-  for (int i = 0; i < count; ++i)
-    impl_->failures.push_back({status, retryAfter, body});
+  addScripted(impl_->mu, impl_->failures, count, Impl::Scripted{status, retryAfter, body});
 }
 void FakeSlack::revoke(int status) {
   std::lock_guard lock(impl_->mu);

@@ -2,6 +2,8 @@
 #include "tests/fakes/outbox_harness.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 namespace mcpwatch::fakes {
@@ -12,6 +14,17 @@ using namespace std::chrono_literals;
 Awaitable<void> runAlerting(alerting::Alerting* alerting, bool* done) {
   co_await alerting->run();
   *done = true;
+}
+
+Awaitable<void> testAlertInto(alerting::Alerting* alerting, std::optional<std::string> server,
+                              std::optional<std::string> sink,
+                              std::optional<OutboxHarness::TestAlertResults>* out) {
+  *out = co_await alerting->testAlert(std::move(server), std::move(sink));
+}
+
+Awaitable<void> deliverInto(alerting::Sink* sink, alerting::Delivery delivery,
+                            std::optional<alerting::AttemptResult>* out) {
+  *out = co_await sink->deliver(std::move(delivery));
 }
 
 } // namespace
@@ -47,6 +60,14 @@ void OutboxHarness::addSink(const std::string& name, config::SinkSettings settin
   config_.routes.push_back(route);
 }
 
+void OutboxHarness::addServer() {
+  config::ServerConfig server;
+  server.slug = "github-mcp";
+  server.name = "GitHub MCP";
+  server.url = "https://api.example.com/mcp";
+  config_.servers.push_back(server);
+}
+
 void OutboxHarness::start(alerting::SinkFactory factory) {
   runDone_ = false;
   alerting_ = std::make_unique<alerting::Alerting>(ioc_.get_executor(), config_, *store_, clock_,
@@ -74,6 +95,17 @@ bool OutboxHarness::pump(const std::function<bool()>& done, std::chrono::millise
     ioc_.run_for(5ms);
   }
   return true;
+}
+
+OutboxHarness::TestAlertResults OutboxHarness::testAlert(std::optional<std::string> serverSlug,
+                                                         std::optional<std::string> sinkName) {
+  std::optional<TestAlertResults> out;
+  asio::co_spawn(ioc_,
+                 testAlertInto(alerting_.get(), std::move(serverSlug), std::move(sinkName), &out),
+                 asio::detached);
+  if (!pump([&] { return out.has_value(); }))
+    return common::unexpected(std::string("the test alert did not finish in time"));
+  return std::move(*out);
 }
 
 alerting::OutboundEvent OutboxHarness::event(std::string type, std::string id, std::string incident,
@@ -110,6 +142,44 @@ alerting::OutboundEvent OutboxHarness::event(std::string type, std::string id, s
                         {"removed", common::Json::array()},
                         {"changed", {"search_code"}}};
   return e;
+}
+
+common::Json eventBody(const std::string& type, const std::string& id, const std::string& slug) {
+  return OutboxHarness::event(type, id, "inc_1", slug).body;
+}
+
+alerting::Delivery deliveryOf(const common::Json& body) {
+  return {body.value("id", ""), body.value("type", ""), body.value("server_slug", ""), body.dump(),
+          std::nullopt};
+}
+
+alerting::AttemptResult deliverOnce(asio::io_context& ioc, alerting::Sink& sink,
+                                    alerting::Delivery delivery,
+                                    std::chrono::milliseconds timeout) {
+  std::optional<alerting::AttemptResult> out;
+  asio::co_spawn(ioc, deliverInto(&sink, std::move(delivery), &out), asio::detached);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!out && std::chrono::steady_clock::now() < deadline) {
+    ioc.restart();
+    ioc.run_for(5ms);
+  }
+  EXPECT_TRUE(out) << "no result in time";
+  return out.value_or(alerting::AttemptResult{});
+}
+
+LogCapture::LogCapture() : previous_(spdlog::default_logger()) {
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)));
+}
+
+LogCapture::~LogCapture() {
+  stop();
+}
+
+void LogCapture::stop() {
+  if (previous_)
+    spdlog::set_default_logger(previous_);
+  previous_.reset();
 }
 
 } // namespace mcpwatch::fakes

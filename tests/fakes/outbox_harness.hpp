@@ -9,7 +9,14 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
+
+namespace spdlog {
+class logger;
+}
 
 namespace mcpwatch::fakes {
 
@@ -27,6 +34,8 @@ public:
 
   // Adds a sink and a route sending every server's events to it.
   void addSink(const std::string& name, config::SinkSettings settings);
+  // Adds server "github-mcp" / "GitHub MCP" (https://api.example.com/mcp), for test alerts.
+  void addServer();
   void start(alerting::SinkFactory factory);
   void stop(); // waits for run() to return
   // Publishes durably (fails the test on a store error).
@@ -34,6 +43,10 @@ public:
   // Runs the loop until `done` holds; false at the deadline.
   bool pump(const std::function<bool()>& done,
             std::chrono::milliseconds timeout = std::chrono::seconds(8));
+  using TestAlertResults = common::Expected<std::vector<alerting::TestAlertResult>, std::string>;
+  // Runs Alerting::testAlert to its end on the pumped loop; an error when it does not finish.
+  TestAlertResults testAlert(std::optional<std::string> serverSlug,
+                             std::optional<std::string> sinkName);
 
   // A complete section 7 body for `type` ("alert.triggered", "alert.resolved",
   // "schema.drifted") of server "github-mcp" / "GitHub MCP" with tag "thirdparty".
@@ -48,6 +61,35 @@ private:
   config::Config config_;
   std::unique_ptr<alerting::Alerting> alerting_;
   bool runDone_ = false;
+};
+
+// The body of OutboxHarness::event(type, id, "inc_1", slug), for the pure renderer tests.
+common::Json eventBody(const std::string& type, const std::string& id = "evt_1",
+                       const std::string& slug = "github-mcp");
+
+// One Delivery of an event body, as the outbox would hand it to a sink.
+alerting::Delivery deliveryOf(const common::Json& body);
+// Runs one sink.deliver() on `ioc` until it returns; fails the test (and returns an empty
+// result) when it has not after `timeout`.
+alerting::AttemptResult deliverOnce(asio::io_context& ioc, alerting::Sink& sink,
+                                    alerting::Delivery delivery,
+                                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Captures what is logged through the default spdlog logger until stop() or destruction, so a
+// test can check that a secret never reaches the log.
+class LogCapture {
+public:
+  LogCapture();
+  ~LogCapture();
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::string text() const { return text_.str(); }
+  void stop(); // restores the previous logger (idempotent)
+
+private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::logger> previous_;
 };
 
 } // namespace mcpwatch::fakes
