@@ -4,6 +4,7 @@
 #include "alerting/webhook_sink.hpp"
 #include "channels/discord_sink.hpp"
 #include "common/strings.hpp"
+#include "tests/channels/sink_test_support.hpp"
 #include "tests/fakes/fake_discord.hpp"
 #include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
@@ -28,12 +29,6 @@ config::DiscordSinkConfig dcConfig(std::string url) {
   c.username = "mcpwatch";
   c.timeout = 2s;
   return c;
-}
-
-EventView view(const Json& body) {
-  auto e = parseEvent(body.dump());
-  EXPECT_TRUE(e) << e.error();
-  return e ? *e : EventView{};
 }
 
 void expectValid(const Json& message) {
@@ -515,12 +510,7 @@ protected:
     harness_.addSink("chat", dcConfig(fake_.webhookUrl()));
     harness_.start({{"discord", makeDiscordSink}});
   }
-  void publish(const alerting::OutboundEvent& event) { harness_.publish(event); }
-  void publish(const std::string& type, const std::string& id,
-               const std::string& slug = "github-mcp") {
-    publish(fakes::OutboxHarness::event(type, id, "inc_" + slug, slug));
-  }
-  alerting::SinkStats stats() { return harness_.alerting().stats().sinks["chat"]; }
+  alerting::SinkStats stats() { return harness_.sinkStats("chat"); }
   void expectNoSecret(const std::string& log) {
     EXPECT_FALSE(contains(log, fake_.token())) << log;
     EXPECT_FALSE(contains(log, fake_.webhookUrl())) << log;
@@ -533,8 +523,8 @@ protected:
 
 TEST_F(DiscordOutbox, TriggerThenResolveArriveInOrder) {
   start();
-  publish("alert.triggered", "evt_1");
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.triggered", "evt_1");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   const auto messages = fake_.messages();
   ASSERT_EQ(messages.size(), 2u);
@@ -549,7 +539,7 @@ TEST_F(DiscordOutbox, TriggerThenResolveArriveInOrder) {
 TEST_F(DiscordOutbox, TriggerErrorsAreRetriedUntilAccepted) {
   fake_.failNext(2, 500);
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   EXPECT_EQ(fake_.messages().size(), 1u);
@@ -560,7 +550,7 @@ TEST_F(DiscordOutbox, TriggerErrorsAreRetriedUntilAccepted) {
 TEST_F(DiscordOutbox, ARefusedTriggerIsNotRetried) {
   fake_.failNext(1, 400);
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_EQ(fake_.requests().size(), 1u);
   EXPECT_TRUE(fake_.messages().empty());
@@ -569,11 +559,11 @@ TEST_F(DiscordOutbox, ARefusedTriggerIsNotRetried) {
 
 TEST_F(DiscordOutbox, ResolveErrorsAreRetriedUntilDelivered) {
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.failNext(1, 503);
   fake_.failNext(1, 429, 0.2);
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   ASSERT_EQ(fake_.messages().size(), 2u);
@@ -582,13 +572,13 @@ TEST_F(DiscordOutbox, ResolveErrorsAreRetriedUntilDelivered) {
 
 TEST_F(DiscordOutbox, ADeletedWebhookFailsTheResolveAndIsNotContactedAgain) {
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.revoke();
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
-  publish("alert.triggered", "evt_3", "other-mcp");
-  publish("alert.triggered", "evt_4", "third-mcp");
+  harness_.publish("alert.triggered", "evt_3", "other-mcp");
+  harness_.publish("alert.triggered", "evt_4", "third-mcp");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 3; }));
   EXPECT_EQ(fake_.requests().size(), 2u); // the trigger and the one 404
   EXPECT_EQ(fake_.invalidRequests(), 1u);
@@ -599,7 +589,7 @@ TEST_F(DiscordOutbox, ADeletedWebhookFailsTheResolveAndIsNotContactedAgain) {
 TEST_F(DiscordOutbox, RetryAfterFromTheJsonBodyIsHonoured) {
   fake_.failNext(1, 429, 1.25, fakes::DiscordRetryHint::BodyOnly);
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 1; }));
   const auto reqs = fake_.requests();
   ASSERT_EQ(reqs.size(), 2u);
@@ -612,7 +602,7 @@ TEST_F(DiscordOutbox, ABurstRespectsTheBucketWithoutA429) {
   fake_.setBucket(2, 1s);
   start();
   for (int i = 0; i < 5; ++i)
-    publish("alert.triggered", "evt_" + std::to_string(i), "server-" + std::to_string(i));
+    harness_.publish("alert.triggered", "evt_" + std::to_string(i), "server-" + std::to_string(i));
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 5; }, 10s));
   EXPECT_EQ(fake_.invalidRequests(), 0u);
   const auto messages = fake_.messages();
@@ -627,7 +617,7 @@ TEST_F(DiscordOutbox, HostileDetailCannotPingAnyone) {
   auto event = fakes::OutboxHarness::event("alert.triggered", "evt_1", "inc_1");
   event.body["failure_detail"] = "@everyone the server says hi <@&1234> @here";
   event.body["server_name"] = "@everyone";
-  publish(event);
+  harness_.publish(event);
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 1; }));
   const auto m = fake_.messages()[0];
   EXPECT_TRUE(m.mentionsOff);

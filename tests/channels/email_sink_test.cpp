@@ -6,6 +6,7 @@
 #include "channels/email_sink.hpp"
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
+#include "tests/channels/sink_test_support.hpp"
 #include "tests/fakes/fake_pagerduty.hpp"
 #include "tests/fakes/outbox_harness.hpp"
 #include "tests/support/smtp_peer.hpp"
@@ -26,15 +27,9 @@ using testsupport::SmtpPeerTls;
 // 2026-11-24T02:03:04Z, a Tuesday.
 const common::WallTime kNow = common::WallTime{} + std::chrono::seconds(1795485784);
 
-EventView viewOf(const common::Json& body) {
-  auto view = parseEvent(body.dump());
-  EXPECT_TRUE(view) << view.error();
-  return view ? *view : EventView{};
-}
-
 EventView eventView(const std::string& type, const std::string& id = "evt_1",
                     const std::string& incident = "inc_1") {
-  return viewOf(OutboxHarness::event(type, id, incident).body);
+  return view(OutboxHarness::event(type, id, incident).body);
 }
 
 config::EmailSinkConfig mailConfig() {
@@ -147,7 +142,7 @@ TEST(EmailBuilder, SubjectsSayWhatHappened) {
             "[RESOLVED] GitHub MCP (down 4m 10s)");
   auto driftBody = OutboxHarness::event("schema.drifted", "evt_3", "").body;
   driftBody["schema"]["changed"] = {"search_code", "get_issue"};
-  EXPECT_EQ(buildEmail(viewOf(driftBody), config, "", kNow).subject,
+  EXPECT_EQ(buildEmail(view(driftBody), config, "", kNow).subject,
             "[SCHEMA DRIFT] GitHub MCP: 1 added, 2 changed");
   auto test = eventView("alert.triggered");
   test.test = true;
@@ -301,8 +296,8 @@ TEST(EmailBuilder, MessageIdsAreStableAndThreadTheResolve) {
   EXPECT_EQ(headerValue(resolve.rfc822, "In-Reply-To"), trigger.messageId);
   EXPECT_EQ(headerValue(resolve.rfc822, "References"), trigger.messageId);
   EXPECT_EQ(headerValue(resolve.rfc822, "Message-ID"), resolve.messageId);
-  const auto drift = buildEmail(viewOf(OutboxHarness::event("schema.drifted", "evt_3", "").body),
-                                config, "", kNow);
+  const auto drift =
+      buildEmail(view(OutboxHarness::event("schema.drifted", "evt_3", "").body), config, "", kNow);
   EXPECT_EQ(drift.messageId, "<evt_3@example.com>");
   EXPECT_EQ(drift.inReplyTo, "");
 }
@@ -376,9 +371,7 @@ protected:
     return c;
   }
 
-  alerting::SinkStats stats(const std::string& sink = "mail") {
-    return harness_.alerting().stats().sinks[sink];
-  }
+  alerting::SinkStats stats(const std::string& sink = "mail") { return harness_.sinkStats(sink); }
 
   void start() {
     harness_.start({{"email", makeEmailSink}, {"webhook", alerting::makeWebhookSink}});

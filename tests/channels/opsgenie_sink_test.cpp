@@ -3,6 +3,7 @@
 #include "alerting/webhook_sink.hpp"
 #include "channels/opsgenie_sink.hpp"
 #include "common/strings.hpp"
+#include "tests/channels/sink_test_support.hpp"
 #include "tests/fakes/fake_opsgenie.hpp"
 #include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
@@ -32,12 +33,6 @@ config::OpsGenieSinkConfig ogConfig(std::string apiUrl = std::string(config::kOp
   c.responders = {{"team", "sre"}, {"user", "ann@example.com"}};
   c.timeout = 2s;
   return c;
-}
-
-EventView view(const Json& body) {
-  auto e = parseEvent(body.dump());
-  EXPECT_TRUE(e) << e.error();
-  return e ? *e : EventView{};
 }
 
 void expectValid(const Json& body) {
@@ -473,11 +468,7 @@ protected:
     harness_.start({{"opsgenie", makeOpsGenieSink}});
   }
   void startDefault() { start(ogConfig(fake_.baseUrl())); }
-  void publish(const std::string& type, const std::string& id,
-               const std::string& slug = "github-mcp") {
-    harness_.publish(fakes::OutboxHarness::event(type, id, "inc_" + slug, slug));
-  }
-  alerting::SinkStats stats() { return harness_.alerting().stats().sinks["og"]; }
+  alerting::SinkStats stats() { return harness_.sinkStats("og"); }
   std::size_t answered(int status) const {
     std::size_t n = 0;
     for (const auto& r : fake_.requests())
@@ -492,8 +483,8 @@ protected:
 TEST_F(OpsGenieOutbox, TriggerThenResolveLeavesTheAlertClosed) {
   LogCapture log;
   startDefault();
-  publish("alert.triggered", "evt_1");
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.triggered", "evt_1");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   ASSERT_EQ(fake_.alerts().size(), 1u);
   const auto a = fake_.alerts()[0];
@@ -511,9 +502,9 @@ TEST_F(OpsGenieOutbox, TriggerThenResolveLeavesTheAlertClosed) {
 
 TEST_F(OpsGenieOutbox, RepeatedTriggersCountOntoTheOneOpenAlert) {
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
-  publish("alert.triggered", "evt_2");
+  harness_.publish("alert.triggered", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   ASSERT_EQ(fake_.alerts().size(), 1u);
   EXPECT_EQ(fake_.alerts()[0].count, 2);
@@ -524,7 +515,7 @@ TEST_F(OpsGenieOutbox, TriggerErrorsAreRetriedUntilAccepted) {
   LogCapture log;
   fake_.failNext(2, 503, std::nullopt, "Service temporarily unavailable");
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   EXPECT_EQ(fake_.requests().size(), 3u);
@@ -537,7 +528,7 @@ TEST_F(OpsGenieOutbox, TriggerErrorsAreRetriedUntilAccepted) {
 TEST_F(OpsGenieOutbox, AnUnprocessableTriggerIsNotRetried) {
   fake_.failNext(1, 422, std::nullopt, "Request body is not processable.");
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_EQ(fake_.requests().size(), 1u);
   EXPECT_TRUE(fake_.alerts().empty());
@@ -545,11 +536,11 @@ TEST_F(OpsGenieOutbox, AnUnprocessableTriggerIsNotRetried) {
 
 TEST_F(OpsGenieOutbox, ResolveErrorsAreRetriedUntilTheAlertCloses) {
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.failNext(1, 500, std::nullopt, "Internal error");
   fake_.failNext(1, 429);
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   EXPECT_FALSE(fake_.alerts()[0].open);
@@ -558,10 +549,10 @@ TEST_F(OpsGenieOutbox, ResolveErrorsAreRetriedUntilTheAlertCloses) {
 
 TEST_F(OpsGenieOutbox, APermanentResolveFailureLeavesTheAlertOpen) {
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.failNext(1, 403, std::nullopt, "Integration is read-only");
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_TRUE(fake_.alerts()[0].open);
   EXPECT_EQ(fake_.requests().size(), 2u);
@@ -570,7 +561,7 @@ TEST_F(OpsGenieOutbox, APermanentResolveFailureLeavesTheAlertOpen) {
 TEST_F(OpsGenieOutbox, RetryAfterOn429IsHonoured) {
   fake_.failNext(1, 429, "1");
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return fake_.alerts().size() == 1; }));
   const auto requests = fake_.requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -582,9 +573,9 @@ TEST_F(OpsGenieOutbox, RetryAfterOn429IsHonoured) {
 TEST_F(OpsGenieOutbox, ARateLimitedAccountIsNotHammered) {
   fake_.setRateLimit(1, 1s, "1");
   startDefault();
-  publish("alert.triggered", "evt_1", "a-mcp");
-  publish("alert.triggered", "evt_2", "b-mcp");
-  publish("alert.triggered", "evt_3", "c-mcp");
+  harness_.publish("alert.triggered", "evt_1", "a-mcp");
+  harness_.publish("alert.triggered", "evt_2", "b-mcp");
+  harness_.publish("alert.triggered", "evt_3", "c-mcp");
   ASSERT_TRUE(harness_.pump([&] { return fake_.alerts().size() == 3; }, 10s));
   const auto requests = fake_.requests();
   // After a 429 the next request for that alert waits for Retry-After; the hold keeps the other
@@ -606,7 +597,7 @@ TEST_F(OpsGenieOutbox, ARateLimitedAccountIsNotHammered) {
 TEST_F(OpsGenieOutbox, AWrongKeyFailsPermanentlyAndIsLoggedWithoutTheKey) {
   LogCapture log;
   start(ogConfig(fake_.baseUrl(), kWrongKey));
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_EQ(fake_.requests().size(), 1u);
   const auto text = log.text();
@@ -618,9 +609,9 @@ TEST_F(OpsGenieOutbox, AWrongKeyFailsPermanentlyAndIsLoggedWithoutTheKey) {
 
 TEST_F(OpsGenieOutbox, DriftCreatesASeparateAlertThatTheResolveLeavesOpen) {
   startDefault();
-  publish("alert.triggered", "evt_1");
-  publish("schema.drifted", "evt_2");
-  publish("alert.resolved", "evt_3");
+  harness_.publish("alert.triggered", "evt_1");
+  harness_.publish("schema.drifted", "evt_2");
+  harness_.publish("alert.resolved", "evt_3");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 3; }));
   ASSERT_EQ(fake_.alerts().size(), 2u);
   const auto down = fake_.alert("mcpwatch-github-mcp");
@@ -635,7 +626,7 @@ TEST_F(OpsGenieOutbox, DriftCreatesASeparateAlertThatTheResolveLeavesOpen) {
 TEST_F(OpsGenieOutbox, TestAlertUsesItsOwnAliasAndClosesIt) {
   harness_.addServer();
   startDefault();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   const auto result = harness_.testAlert(std::string("github-mcp"), std::string("og"));
   ASSERT_TRUE(result) << result.error();

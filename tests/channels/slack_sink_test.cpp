@@ -2,6 +2,7 @@
 // attempts against the strict fake (Slack's answers, revocation, 429 holds), and
 // trigger/resolve/errors/pacing/test-alert through the real outbox.
 #include "channels/slack_sink.hpp"
+#include "tests/channels/sink_test_support.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
@@ -18,12 +19,6 @@ using fakes::codePointCount;
 using fakes::contains;
 using fakes::eventBody;
 using fakes::occurrences;
-
-EventView view(const Json& body) {
-  auto e = parseEvent(body.dump());
-  EXPECT_TRUE(e) << e.error();
-  return e ? *e : EventView{};
-}
 
 void expectAccepted(const Json& message) {
   auto refusal = fakes::FakeSlack::validate(message);
@@ -531,11 +526,7 @@ protected:
     harness_.addSink("slack", c);
     harness_.start({{"slack", makeSlackSink}});
   }
-  void publish(const std::string& type, const std::string& id,
-               const std::string& slug = "github-mcp") {
-    harness_.publish(fakes::OutboxHarness::event(type, id, "inc_" + slug, slug));
-  }
-  alerting::SinkStats stats() { return harness_.alerting().stats().sinks["slack"]; }
+  alerting::SinkStats stats() { return harness_.sinkStats("slack"); }
   void expectNoSecret(const std::string& text) {
     EXPECT_FALSE(contains(text, fake_.token())) << text;
     EXPECT_FALSE(contains(text, "/services/")) << text;
@@ -548,8 +539,8 @@ protected:
 
 TEST_F(SlackOutbox, TriggerThenResolvePostTwoDistinctMessages) {
   start();
-  publish("alert.triggered", "evt_1");
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.triggered", "evt_1");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   const auto messages = fake_.messages();
   ASSERT_EQ(messages.size(), 2u);
@@ -564,7 +555,7 @@ TEST_F(SlackOutbox, TriggerThenResolvePostTwoDistinctMessages) {
 TEST_F(SlackOutbox, TriggerErrorsAreRetriedUntilPosted) {
   fake_.failNext(2, 500);
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   EXPECT_EQ(fake_.requests().size(), 3u);
@@ -576,7 +567,7 @@ TEST_F(SlackOutbox, TriggerErrorsAreRetriedUntilPosted) {
 TEST_F(SlackOutbox, AnInvalidPayloadTriggerIsNotRetried) {
   fake_.failNext(1, 400, std::nullopt, "invalid_payload");
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_EQ(fake_.requests().size(), 1u);
   EXPECT_TRUE(contains(log_.text(), "invalid_payload")) << log_.text();
@@ -585,11 +576,11 @@ TEST_F(SlackOutbox, AnInvalidPayloadTriggerIsNotRetried) {
 
 TEST_F(SlackOutbox, ResolveErrorsAreRetriedUntilPosted) {
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.failNext(1, 503, std::nullopt, "service_unavailable");
   fake_.failNext(1, 200, std::nullopt, "not ok");
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   ASSERT_EQ(fake_.messages().size(), 2u);
@@ -599,10 +590,10 @@ TEST_F(SlackOutbox, ResolveErrorsAreRetriedUntilPosted) {
 
 TEST_F(SlackOutbox, ARevokedWebhookFailsLoudlyAndIsNotCalledAgain) {
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.revoke(410);
-  publish("alert.resolved", "evt_2");
+  harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_EQ(fake_.requests().size(), 2u);
   const auto text = log_.text();
@@ -611,7 +602,7 @@ TEST_F(SlackOutbox, ARevokedWebhookFailsLoudlyAndIsNotCalledAgain) {
       << text;
   EXPECT_TRUE(contains(text, "create a new incoming webhook")) << text;
   // A later event for another server is refused at once without contacting Slack.
-  publish("alert.triggered", "evt_3", "other-mcp");
+  harness_.publish("alert.triggered", "evt_3", "other-mcp");
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 2; }));
   EXPECT_EQ(fake_.requests().size(), 2u);
   EXPECT_TRUE(contains(log_.text(), "(not sent)")) << log_.text();
@@ -621,7 +612,7 @@ TEST_F(SlackOutbox, ARevokedWebhookFailsLoudlyAndIsNotCalledAgain) {
 TEST_F(SlackOutbox, RetryAfterOn429IsHonoured) {
   fake_.failNext(1, 429, "1");
   start();
-  publish("alert.triggered", "evt_1");
+  harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 1; }));
   const auto requests = fake_.requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -635,9 +626,9 @@ TEST_F(SlackOutbox, EventsForSeveralServersArePacedNotDropped) {
   // Slack's "one message per second" with a little tolerance for connect jitter.
   fake_.setRateLimit(900ms);
   start();
-  publish("alert.triggered", "evt_1", "a-mcp");
-  publish("alert.triggered", "evt_2", "b-mcp");
-  publish("alert.triggered", "evt_3", "c-mcp");
+  harness_.publish("alert.triggered", "evt_1", "a-mcp");
+  harness_.publish("alert.triggered", "evt_2", "b-mcp");
+  harness_.publish("alert.triggered", "evt_3", "c-mcp");
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 3; }, 10s));
   EXPECT_EQ(fake_.rateLimited(), 0u);
   EXPECT_EQ(fake_.requests().size(), 3u);

@@ -87,6 +87,15 @@ void OutboxHarness::publish(const alerting::OutboundEvent& event) {
   ASSERT_TRUE(r) << r.error();
 }
 
+void OutboxHarness::publish(const std::string& type, const std::string& id,
+                            const std::string& slug) {
+  publish(event(type, id, "inc_" + slug, slug));
+}
+
+alerting::SinkStats OutboxHarness::sinkStats(const std::string& sink) {
+  return alerting_->stats().sinks[sink];
+}
+
 bool OutboxHarness::pump(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done()) {

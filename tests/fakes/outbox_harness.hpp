@@ -40,6 +40,11 @@ public:
   void stop(); // waits for run() to return
   // Publishes durably (fails the test on a store error).
   void publish(const alerting::OutboundEvent& event);
+  // Publishes event(type, id, "inc_" + slug, slug).
+  void publish(const std::string& type, const std::string& id,
+               const std::string& slug = "github-mcp");
+  // The dispatcher's counters for one sink.
+  alerting::SinkStats sinkStats(const std::string& sink);
   // Runs the loop until `done` holds; false at the deadline.
   bool pump(const std::function<bool()>& done,
             std::chrono::milliseconds timeout = std::chrono::seconds(8));
