@@ -218,6 +218,8 @@ TEST_F(ChannelsE2E, TestAlertReachesEachSinkByName) {
   ASSERT_EQ(fakes_.discord().messages().size(), 2u);
   ASSERT_EQ(fakes_.opsgenie().alerts().size(), 1u);
   EXPECT_FALSE(fakes_.opsgenie().alerts()[0].open);
+  // The SMTP peer reports on its stdout, which may lag the 250 the client already got.
+  ASSERT_TRUE(smtp_->waitForMessages(2, 10s)) << smtp_->messages().size();
   ASSERT_EQ(smtp_->messages().size(), 2u);
   EXPECT_TRUE(smtp_->messages()[0].subject.starts_with("[TEST] [DOWN]") ||
               smtp_->messages()[0].subject.starts_with("[DOWN] [TEST]"))

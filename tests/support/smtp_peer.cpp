@@ -197,20 +197,33 @@ std::size_t SmtpPeer::authFailureCount() const {
   return countLines("AUTHFAIL ");
 }
 
-bool SmtpPeer::waitForMessages(std::size_t count, std::chrono::milliseconds timeout) {
+bool SmtpPeer::waitForLines(std::string_view prefix, std::size_t count,
+                            std::chrono::milliseconds timeout) const {
   return peer_->process().waitForOutput(
       [&](const std::string& out, const std::string&) {
-        // Only complete lines count: messages() parses whole lines.
+        // Only complete lines count: the peer prints each record as one line.
         const auto end = out.rfind('\n');
         if (end == std::string::npos)
           return count == 0;
         std::size_t n = 0;
         for (auto line : common::split(std::string_view(out).substr(0, end), '\n'))
-          if (line.starts_with("MESSAGE "))
+          if (line.starts_with(prefix))
             ++n;
         return n >= count;
       },
       timeout);
+}
+
+bool SmtpPeer::waitForMessages(std::size_t count, std::chrono::milliseconds timeout) {
+  return waitForLines("MESSAGE ", count, timeout);
+}
+
+bool SmtpPeer::waitForRejections(std::size_t count, std::chrono::milliseconds timeout) {
+  return waitForLines("REJECTED ", count, timeout);
+}
+
+bool SmtpPeer::waitForAuthFailures(std::size_t count, std::chrono::milliseconds timeout) {
+  return waitForLines("AUTHFAIL ", count, timeout);
 }
 
 std::string SmtpPeer::stderrText() const {

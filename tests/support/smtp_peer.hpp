@@ -72,11 +72,17 @@ public:
   std::size_t authFailureCount() const; // AUTH attempts with wrong credentials
   // Waits until at least `count` messages arrived; false at the deadline.
   bool waitForMessages(std::size_t count, std::chrono::milliseconds timeout);
+  // The peer reports on its stdout, read asynchronously: a client that got its SMTP answer may
+  // look before the line arrived. These wait for at least `count` records; false at the deadline.
+  bool waitForRejections(std::size_t count, std::chrono::milliseconds timeout);
+  bool waitForAuthFailures(std::size_t count, std::chrono::milliseconds timeout);
   std::string stderrText() const;
 
 private:
   SmtpPeer() = default;
   std::size_t countLines(std::string_view prefix) const;
+  bool waitForLines(std::string_view prefix, std::size_t count,
+                    std::chrono::milliseconds timeout) const;
 
   std::filesystem::path dir_;
   std::unique_ptr<Peer> peer_;
