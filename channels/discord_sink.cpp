@@ -311,9 +311,8 @@ int statusOfReason(const std::string& reason) {
 }
 
 struct GateKeys {
-  std::string gate;
-  std::string holdGate;
-  std::string globalHoldGate;
+  std::string gate;           // per webhook: pacing and its own holds
+  std::string globalHoldGate; // per Discord host: holds after a global 429 (never reserved)
 };
 
 void hold(alerting::DestinationGates& gates, const GateKeys& keys, bool global,
@@ -323,22 +322,19 @@ void hold(alerting::DestinationGates& gates, const GateKeys& keys, bool global,
     return;
   }
   gates.holdUntil(keys.gate, until);
-  gates.holdUntil(keys.holdGate, until);
 }
 
-// Waits for this webhook's next send slot; a deferral when that is more than kMaxPaceWait away.
-// pace() reserves a slot up front, so a hold that arrives while a delivery sleeps towards its
-// slot (the bucket ran empty, a 429) is checked again after waking; the delivery then waits out
-// the hold and takes a fresh slot, so a queue behind a hold leaves it one by one, not at once.
+// Waits for this webhook's next send slot (pace() honours the webhook's own holds, also those
+// that arrive while it waits) and then for a host-wide hold after a global 429; a deferral when
+// either is more than kMaxPaceWait away.
 Awaitable<std::optional<alerting::DestinationGates::Millis>>
 waitForTurn(alerting::DestinationGates& gates, const GateKeys& keys) {
   using Millis = alerting::DestinationGates::Millis;
   for (int round = 0; round < 16; ++round) {
     if (auto wait = co_await gates.pace(keys.gate, kMinInterval, kMaxPaceWait))
       co_return wait;
-    // The hold-only gates never get reservations, so busyUntil() is exactly their hold.
-    auto until = std::max(gates.busyUntil(keys.holdGate).value_or(Clock::time_point{}),
-                          gates.busyUntil(keys.globalHoldGate).value_or(Clock::time_point{}));
+    // The global gate never gets reservations, so busyUntil() is exactly its hold.
+    const auto until = gates.busyUntil(keys.globalHoldGate).value_or(Clock::time_point{});
     const auto now = Clock::now();
     if (until <= now)
       co_return std::nullopt;
@@ -516,12 +512,11 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
   const std::string where = fmt::format("Discord ({})", hostOf(*url));
 
   // Keys are hashes, so the token is never kept. Per webhook (its URL without the query:
-  // thread_id shares the webhook's bucket): `gate` paces sends and carries holds; `holdGate`
-  // carries the holds alone. Per Discord host name: `globalHoldGate` for a global 429.
+  // thread_id shares the webhook's bucket): `gate` paces sends and carries holds. Per Discord
+  // host name: `globalHoldGate` for a global 429.
   const std::string path = url->target.substr(0, url->target.find('?'));
   const std::string webhook = url->origin() + path;
   const GateKeys keys{alerting::DestinationGates::keyOf("discord\n" + webhook),
-                      alerting::DestinationGates::keyOf("discord-hold\n" + webhook),
                       alerting::DestinationGates::keyOf("discord-global\n" + url->host)};
   if (context_.gates) {
     if (auto reason = context_.gates->revoked(keys.gate))
