@@ -3,7 +3,7 @@
 
 namespace mcpwatch::app {
 
-void ScheduleQueue::schedule(const std::string& slug, common::WallTime due) {
+void ScheduleQueue::schedule(const std::string& slug, common::MonoTime due) {
   auto& e = entries_[slug];
   e.due = due;
   e.generation = nextGeneration_++;
@@ -26,7 +26,7 @@ void ScheduleQueue::dropStale() const {
   }
 }
 
-std::optional<std::string> ScheduleQueue::takeDue(common::WallTime now) {
+std::optional<std::string> ScheduleQueue::takeDue(common::MonoTime now) {
   if (!slotFree())
     return std::nullopt;
   dropStale();
@@ -47,14 +47,14 @@ void ScheduleQueue::finished(const std::string& slug) {
   }
 }
 
-std::optional<common::WallTime> ScheduleQueue::nextDue() const {
+std::optional<common::MonoTime> ScheduleQueue::nextDue() const {
   dropStale();
   if (heap_.empty())
     return std::nullopt;
   return heap_.top().due;
 }
 
-std::chrono::milliseconds ScheduleQueue::lag(common::WallTime now) const {
+std::chrono::milliseconds ScheduleQueue::lag(common::MonoTime now) const {
   auto due = nextDue();
   if (!due || *due >= now)
     return std::chrono::milliseconds(0);

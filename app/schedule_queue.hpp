@@ -20,20 +20,20 @@ public:
 
   // (Re)schedules a server; replaces any earlier due time. A server that is in flight gets the
   // new due time once its probe finishes (finished() keeps it).
-  void schedule(const std::string& slug, common::WallTime due);
+  void schedule(const std::string& slug, common::MonoTime due);
   // Forgets a server (removed from the config). An in-flight probe may still finish.
   void remove(const std::string& slug);
 
   // The next server whose due time has come, if a concurrency slot is free; marks it in flight.
-  std::optional<std::string> takeDue(common::WallTime now);
+  std::optional<std::string> takeDue(common::MonoTime now);
   // Called when a probe ends; frees the slot.
   void finished(const std::string& slug);
 
   // The earliest due time among servers not in flight (what the loop should sleep until), or
   // nullopt when nothing is scheduled.
-  std::optional<common::WallTime> nextDue() const;
+  std::optional<common::MonoTime> nextDue() const;
   // How late the oldest due server is at `now` (0 when nothing is overdue): the schedule lag.
-  std::chrono::milliseconds lag(common::WallTime now) const;
+  std::chrono::milliseconds lag(common::MonoTime now) const;
 
   bool inFlight(const std::string& slug) const;
   std::size_t inFlightCount() const { return inFlight_.size(); }
@@ -43,11 +43,11 @@ public:
 
 private:
   struct Entry {
-    common::WallTime due;
+    common::MonoTime due;
     std::uint64_t generation = 0;
   };
   struct HeapItem {
-    common::WallTime due;
+    common::MonoTime due;
     std::uint64_t generation;
     std::string slug;
     bool operator>(const HeapItem& o) const { return due != o.due ? due > o.due : slug > o.slug; }

@@ -5,16 +5,21 @@
 
 namespace mcpwatch::detector {
 
-common::WallTime nextDue(const ScheduleSettings& schedule, const DetectorSettings& detector,
-                         const ServerState& state, common::WallTime checkedAt) {
+std::chrono::milliseconds nextDelay(const ScheduleSettings& schedule,
+                                    const DetectorSettings& detector, const ServerState& state) {
   const bool lastFailed = state.lastOk == false;
   // A recovery that still needs more successes is confirmed as fast as a failure is.
   const bool confirmingRecovery =
       state.incident && state.lastOk == true &&
       state.consecutiveSuccesses < std::max(1, detector.successThreshold);
   const auto wait = (lastFailed || confirmingRecovery) ? schedule.retryInterval : schedule.interval;
-  return checkedAt + std::chrono::duration_cast<common::WallTime::duration>(
-                         std::max(wait, std::chrono::milliseconds(1)));
+  return std::max(wait, std::chrono::milliseconds(1));
+}
+
+common::MonoTime nextDue(const ScheduleSettings& schedule, const DetectorSettings& detector,
+                         const ServerState& state, common::MonoTime checkedAt) {
+  return checkedAt + std::chrono::duration_cast<common::MonoTime::duration>(
+                         nextDelay(schedule, detector, state));
 }
 
 std::uint64_t stableHash(std::string_view text) {
@@ -26,8 +31,8 @@ std::uint64_t stableHash(std::string_view text) {
   return hash;
 }
 
-common::WallTime firstDue(std::string_view slug, const ScheduleSettings& schedule,
-                          common::WallTime start, const RandomSource& random) {
+common::MonoTime firstDue(std::string_view slug, const ScheduleSettings& schedule,
+                          common::MonoTime start, const RandomSource& random) {
   const auto intervalMs = std::max<std::int64_t>(1, schedule.interval.count());
   const auto maxJitterMs = std::min<std::int64_t>(intervalMs / 20, 1000);
   std::int64_t offset = static_cast<std::int64_t>(stableHash(slug) % std::uint64_t(intervalMs));
@@ -35,7 +40,7 @@ common::WallTime firstDue(std::string_view slug, const ScheduleSettings& schedul
     offset += static_cast<std::int64_t>(random() % std::uint64_t(maxJitterMs + 1));
   offset %= intervalMs; // jitter must not push the first probe past the first interval
   return start +
-         std::chrono::duration_cast<common::WallTime::duration>(std::chrono::milliseconds(offset));
+         std::chrono::duration_cast<common::MonoTime::duration>(std::chrono::milliseconds(offset));
 }
 
 } // namespace mcpwatch::detector

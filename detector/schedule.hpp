@@ -20,8 +20,11 @@ struct ScheduleSettings {
 // The next due time after a check at `checkedAt` that left the detector in `state`:
 // retry_interval after a failure (DESIGN.md section 6: confirm fast, also while long down) and
 // while a recovery awaits more successes; interval otherwise.
-common::WallTime nextDue(const ScheduleSettings& schedule, const DetectorSettings& detector,
-                         const ServerState& state, common::WallTime checkedAt);
+// Scheduling runs on the monotonic clock: a wall-clock step neither stops nor floods probing.
+std::chrono::milliseconds nextDelay(const ScheduleSettings& schedule,
+                                    const DetectorSettings& detector, const ServerState& state);
+common::MonoTime nextDue(const ScheduleSettings& schedule, const DetectorSettings& detector,
+                         const ServerState& state, common::MonoTime checkedAt);
 
 // Uniform random 64-bit values; production uses a seeded engine, tests a fixed sequence.
 using RandomSource = std::function<std::uint64_t()>;
@@ -32,7 +35,7 @@ std::uint64_t stableHash(std::string_view text);
 // The first probe of a server: spread over [start, start + interval) by the slug's stable hash
 // plus a jitter of up to min(interval / 20, 1s), so N servers do not all probe at once after a
 // start. Always strictly less than start + interval.
-common::WallTime firstDue(std::string_view slug, const ScheduleSettings& schedule,
-                          common::WallTime start, const RandomSource& random);
+common::MonoTime firstDue(std::string_view slug, const ScheduleSettings& schedule,
+                          common::MonoTime start, const RandomSource& random);
 
 } // namespace mcpwatch::detector

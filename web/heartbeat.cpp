@@ -20,6 +20,8 @@ HeartbeatDecision decideHeartbeat(const HeartbeatHealth& health, const Heartbeat
   if (!(health.scheduleLag <= maxLag)) // NaN counts as stalled
     return {PingKind::Fail, fmt::format("scheduler lag {:.1f}s above {:.1f}s",
                                         health.scheduleLag.count(), maxLag.count())};
+  if (!health.storeProblem.empty())
+    return {PingKind::Fail, health.storeProblem};
   if (!health.dispatcherRunning)
     return {PingKind::Fail, "alert dispatcher not running"};
   if (policy.failOnDeadLetters && health.deadDeliveries > 0)
@@ -44,7 +46,7 @@ HeartbeatPlanner::HeartbeatPlanner(std::chrono::milliseconds interval,
     : interval_(std::max(interval, std::chrono::milliseconds(1))),
       retryDelay_(std::clamp(retryDelay, std::chrono::milliseconds(1), interval_)) {}
 
-bool HeartbeatPlanner::due(common::WallTime now, PingKind kind) const {
+bool HeartbeatPlanner::due(common::MonoTime now, PingKind kind) const {
   if (!lastAttempt_)
     return true;
   if (lastDelivered_ && kind != *lastKind_)
@@ -52,15 +54,15 @@ bool HeartbeatPlanner::due(common::WallTime now, PingKind kind) const {
   return now >= nextDue();
 }
 
-void HeartbeatPlanner::recordAttempt(common::WallTime now, PingKind kind, bool delivered) {
+void HeartbeatPlanner::recordAttempt(common::MonoTime now, PingKind kind, bool delivered) {
   lastAttempt_ = now;
   lastKind_ = kind;
   lastDelivered_ = delivered;
 }
 
-common::WallTime HeartbeatPlanner::nextDue() const {
+common::MonoTime HeartbeatPlanner::nextDue() const {
   if (!lastAttempt_)
-    return common::WallTime::min();
+    return common::MonoTime::min();
   return *lastAttempt_ + (lastDelivered_ ? interval_ : retryDelay_);
 }
 
@@ -137,7 +139,7 @@ Awaitable<void> Heartbeat::loop() {
     } catch (const std::exception& e) {
       decision.reason = std::string("health check failed: ") + e.what();
     }
-    auto now = clock_.now();
+    auto now = clock_.monoNow();
     if (planner.due(now, decision.kind)) {
       if (decision.kind == PingKind::Fail)
         spdlog::warn("heartbeat: sending fail ping: {}", decision.reason);

@@ -25,6 +25,8 @@ struct HeartbeatHealth {
   std::chrono::duration<double> scheduleLag{0}; // how late the most recent due probe started
   std::int64_t deadDeliveries = 0;              // dead-lettered outbox rows
   bool dispatcherRunning = true;
+  // Set while durable database commits fail (disk full): what is wrong, for the fail ping.
+  std::string storeProblem;
 };
 
 struct HeartbeatPolicy {
@@ -53,15 +55,15 @@ std::string defaultFailUrl(std::string_view url);
 class HeartbeatPlanner {
 public:
   HeartbeatPlanner(std::chrono::milliseconds interval, std::chrono::milliseconds retryDelay);
-  bool due(common::WallTime now, PingKind kind) const;
-  void recordAttempt(common::WallTime now, PingKind kind, bool delivered);
+  bool due(common::MonoTime now, PingKind kind) const;
+  void recordAttempt(common::MonoTime now, PingKind kind, bool delivered);
   // The next time due() can become true for the same kind (a kind change is due at once).
-  common::WallTime nextDue() const;
+  common::MonoTime nextDue() const;
 
 private:
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds retryDelay_;
-  std::optional<common::WallTime> lastAttempt_;
+  std::optional<common::MonoTime> lastAttempt_;
   std::optional<PingKind> lastKind_;
   bool lastDelivered_ = false;
 };

@@ -7,7 +7,7 @@ using namespace mcpwatch;
 using namespace std::chrono_literals;
 
 namespace {
-const common::WallTime kT0 = common::WallTime{} + 1000h;
+const common::MonoTime kT0 = common::MonoTime{} + 1000h;
 }
 
 TEST(ScheduleQueue, TakesServersInDueOrderOnlyWhenDue) {
@@ -70,13 +70,13 @@ TEST(ScheduleQueue, RemovedServersAreNeverTaken) {
 
 TEST(ScheduleQueue, TenThousandServersComeOutInDueOrder) {
   app::ScheduleQueue q(10'000);
-  std::unordered_map<std::string, common::WallTime> due;
+  std::unordered_map<std::string, common::MonoTime> due;
   for (int i = 0; i < 10'000; ++i) {
     auto slug = "s" + std::to_string(i);
     due[slug] = kT0 + std::chrono::milliseconds((i * 7919) % 60'000);
     q.schedule(slug, due[slug]);
   }
-  common::WallTime previous = kT0;
+  common::MonoTime previous = kT0;
   int taken = 0;
   for (auto now = kT0; now <= kT0 + 60s; now += 250ms) {
     while (auto slug = q.takeDue(now)) {

@@ -29,6 +29,10 @@ public:
   common::WallTime now() const override {
     return common::WallTime{common::WallTime::duration{ticks_.load()}};
   }
+  common::MonoTime monoNow() const override {
+    return common::MonoTime{} + std::chrono::duration_cast<common::MonoTime::duration>(
+                                    common::WallTime::duration{ticks_.load()});
+  }
   void advance(common::WallTime::duration d) { ticks_ += d.count(); }
 
 private:

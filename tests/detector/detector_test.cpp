@@ -122,7 +122,7 @@ struct Simulation {
     ++checks;
     for (auto& e : outcome.events)
       events.push_back(std::move(e));
-    now = nextDue(schedule, detector.settings(), detector.state(), now);
+    now += nextDelay(schedule, detector.settings(), detector.state());
   }
   int count(EventType type) const {
     int n = 0;

@@ -10,6 +10,8 @@ namespace {
 
 using namespace testing;
 
+const common::MonoTime kM0 = common::MonoTime{} + std::chrono::hours(1000);
+
 TEST(NextDue, RetryIntervalAfterFailuresIntervalOtherwise) {
   DetectorSettings settings; // 2 / 1
   ScheduleSettings schedule; // 60 s / 20 s
@@ -31,7 +33,7 @@ TEST(NextDue, RetryIntervalAfterFailuresIntervalOtherwise) {
     d.record(step.ok ? okAt(t(std::chrono::seconds(step.checkedAt)))
                      : failAt(t(std::chrono::seconds(step.checkedAt))),
              false);
-    EXPECT_EQ(nextDue(schedule, settings, d.state(), t(std::chrono::seconds(step.checkedAt))),
+    EXPECT_EQ(t(std::chrono::seconds(step.checkedAt)) + nextDelay(schedule, settings, d.state()),
               t(std::chrono::seconds(step.due)))
         << "check at +" << step.checkedAt;
   }
@@ -45,28 +47,28 @@ TEST(NextDue, PendingRecoveryIsConfirmedAtTheRetryInterval) {
   d.record(failAt(t(0s)), false);
   d.record(failAt(t(15s)), false);
   d.record(okAt(t(30s)), false);
-  EXPECT_EQ(nextDue(schedule, settings, d.state(), t(30s)), t(45s));
+  EXPECT_EQ(t(30s) + nextDelay(schedule, settings, d.state()), t(45s));
   d.record(okAt(t(45s)), false);
-  EXPECT_EQ(nextDue(schedule, settings, d.state(), t(45s)), t(60s));
+  EXPECT_EQ(t(45s) + nextDelay(schedule, settings, d.state()), t(60s));
   d.record(okAt(t(60s)), false); // resolved
-  EXPECT_EQ(nextDue(schedule, settings, d.state(), t(60s)), t(360s));
+  EXPECT_EQ(t(60s) + nextDelay(schedule, settings, d.state()), t(360s));
 }
 
 TEST(NextDue, FreshServerUsesTheInterval) {
   ServerState fresh;
-  EXPECT_EQ(nextDue({}, {}, fresh, t(0s)), t(60s));
+  EXPECT_EQ(t(0s) + nextDelay({}, {}, fresh), t(60s));
 }
 
 TEST(FirstDue, SpreadIsStableAndInsideTheFirstInterval) {
   ScheduleSettings schedule;
   RandomSource zero = [] { return std::uint64_t(0); };
-  std::set<common::WallTime> times;
+  std::set<common::MonoTime> times;
   for (int i = 0; i < 50; ++i) {
     const std::string slug = "server-" + std::to_string(i);
-    auto due = firstDue(slug, schedule, kT0, zero);
-    EXPECT_GE(due, kT0);
-    EXPECT_LT(due, kT0 + schedule.interval);
-    EXPECT_EQ(due, firstDue(slug, schedule, kT0, zero)); // same slug, same time
+    auto due = firstDue(slug, schedule, kM0, zero);
+    EXPECT_GE(due, kM0);
+    EXPECT_LT(due, kM0 + schedule.interval);
+    EXPECT_EQ(due, firstDue(slug, schedule, kM0, zero)); // same slug, same time
     times.insert(due);
   }
   EXPECT_GT(times.size(), 45u); // spread out, not all at once
@@ -80,17 +82,17 @@ TEST(FirstDue, JitterIsSmallAndNeverLeavesTheInterval) {
   RandomSource zero = [] { return std::uint64_t(0); };
   RandomSource max = [] { return ~std::uint64_t(0); };
   for (std::string slug : {"github-mcp", "internal-tools", "x"}) {
-    auto base = firstDue(slug, schedule, kT0, zero);
-    auto jittered = firstDue(slug, schedule, kT0, max);
+    auto base = firstDue(slug, schedule, kM0, zero);
+    auto jittered = firstDue(slug, schedule, kM0, max);
     auto delta = jittered >= base ? jittered - base : base - jittered;
     // Up to 1 s later, or wrapped to the start of the interval.
-    EXPECT_TRUE(delta <= std::chrono::seconds(1) || jittered < kT0 + std::chrono::seconds(1))
+    EXPECT_TRUE(delta <= std::chrono::seconds(1) || jittered < kM0 + std::chrono::seconds(1))
         << slug;
-    EXPECT_LT(jittered, kT0 + schedule.interval);
+    EXPECT_LT(jittered, kM0 + schedule.interval);
   }
   ScheduleSettings tiny{std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
-  EXPECT_EQ(firstDue("any", tiny, kT0, max), kT0);
-  EXPECT_EQ(firstDue("any", schedule, kT0, nullptr), firstDue("any", schedule, kT0, zero));
+  EXPECT_EQ(firstDue("any", tiny, kM0, max), kM0);
+  EXPECT_EQ(firstDue("any", schedule, kM0, nullptr), firstDue("any", schedule, kM0, zero));
 }
 
 } // namespace

@@ -52,26 +52,26 @@ TEST(HeartbeatDecision, DefaultFailUrl) {
 TEST(HeartbeatPlanner, PingsOnIntervalRetriesSoonerAndReactsToChange) {
   common::FakeClock clock(testing::testNow());
   HeartbeatPlanner p(5min, 30s);
-  EXPECT_TRUE(p.due(clock.now(), PingKind::Success)); // first tick pings at once
-  p.recordAttempt(clock.now(), PingKind::Success, true);
+  EXPECT_TRUE(p.due(clock.monoNow(), PingKind::Success)); // first tick pings at once
+  p.recordAttempt(clock.monoNow(), PingKind::Success, true);
   clock.advance(4min + 59s);
-  EXPECT_FALSE(p.due(clock.now(), PingKind::Success));
+  EXPECT_FALSE(p.due(clock.monoNow(), PingKind::Success));
   clock.advance(1s);
-  EXPECT_TRUE(p.due(clock.now(), PingKind::Success)); // exactly one interval later
-  p.recordAttempt(clock.now(), PingKind::Success, true);
+  EXPECT_TRUE(p.due(clock.monoNow(), PingKind::Success)); // exactly one interval later
+  p.recordAttempt(clock.monoNow(), PingKind::Success, true);
   clock.advance(10s);
-  EXPECT_TRUE(p.due(clock.now(), PingKind::Fail));     // turning unhealthy pings at once
-  p.recordAttempt(clock.now(), PingKind::Fail, false); // ...but it did not get through
+  EXPECT_TRUE(p.due(clock.monoNow(), PingKind::Fail));     // turning unhealthy pings at once
+  p.recordAttempt(clock.monoNow(), PingKind::Fail, false); // ...but it did not get through
   clock.advance(29s);
-  EXPECT_FALSE(p.due(clock.now(), PingKind::Fail));
-  EXPECT_FALSE(p.due(clock.now(), PingKind::Success)); // undelivered: wait for the retry delay
+  EXPECT_FALSE(p.due(clock.monoNow(), PingKind::Fail));
+  EXPECT_FALSE(p.due(clock.monoNow(), PingKind::Success)); // undelivered: wait for the retry delay
   clock.advance(1s);
-  EXPECT_TRUE(p.due(clock.now(), PingKind::Fail));
-  EXPECT_EQ(p.nextDue(), clock.now());
+  EXPECT_TRUE(p.due(clock.monoNow(), PingKind::Fail));
+  EXPECT_EQ(p.nextDue(), clock.monoNow());
   // The retry delay never exceeds the interval.
   HeartbeatPlanner shortInterval(10s, 30s);
-  shortInterval.recordAttempt(clock.now(), PingKind::Success, false);
-  EXPECT_EQ(shortInterval.nextDue(), clock.now() + 10s);
+  shortInterval.recordAttempt(clock.monoNow(), PingKind::Success, false);
+  EXPECT_EQ(shortInterval.nextDue(), clock.monoNow() + 10s);
 }
 
 struct Receiver {
