@@ -117,6 +117,8 @@ int runDaemon(const RunArgs& args) {
   std::function<void()> refreshGauges = [&] {
     metrics.setProbesInFlight(daemon->inFlight());
     metrics.setScheduleLag(daemon->scheduleLag());
+    auto commits = daemon->commitHealth();
+    metrics.setStoreCommits(commits.failedCommits, commits.waiting);
     gaugeTimer.expires_after(std::chrono::seconds(1));
     gaugeTimer.async_wait([&](boost::system::error_code ec) {
       if (!ec)
@@ -138,6 +140,8 @@ int runDaemon(const RunArgs& args) {
           web::HeartbeatHealth h;
           h.schedulerRunning = daemon->running();
           h.scheduleLag = daemon->scheduleLag();
+          if (auto commits = daemon->commitHealth(); commits.failing)
+            h.storeProblem = describeCommitFailure(commits);
           for (const auto& [sink, st] : alerts->stats().sinks)
             h.deadDeliveries += st.dead;
           return h;

@@ -61,7 +61,8 @@ Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Sto
                common::Clock& clock, EventPublisher& publisher, DaemonOptions options)
     : executor_(executor), config_(std::move(config)), store_(store), clock_(clock),
       publisher_(publisher), options_(std::move(options)),
-      queue_(static_cast<std::size_t>(config_.scheduler.concurrency)), timer_(executor) {
+      queue_(static_cast<std::size_t>(config_.scheduler.concurrency)),
+      backlog_(options_.commitBacklog), timer_(executor) {
   if (!options_.probe)
     options_.probe = [](prober::ProbeOptions o) { return prober::probe(std::move(o)); };
   if (!options_.ids)
@@ -138,7 +139,7 @@ std::optional<std::string> Daemon::resume(const std::string& slug) {
     return "unknown server \"" + slug + "\"";
   if (it->second.paused) {
     it->second.paused = false;
-    queue_.schedule(slug, clock_.now());
+    queue_.schedule(slug, clock_.monoNow());
     logRecord(spdlog::level::info, "monitoring resumed", {{"server", slug}});
     wake();
   }
@@ -167,6 +168,9 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   if (it == servers_.end())
     return common::unexpected("unknown server \"" + slug + "\"");
   auto& rt = it->second;
+  if (!backlog_.empty())
+    return common::unexpected(std::string("database commits are failing (" +
+                                          backlog_.health().lastError + "); try again later"));
   if (!rt.detector->acceptBaseline())
     return common::unexpected("no tool schema has been recorded for \"" + slug + "\" yet");
   rt.detector->setPinned(true);
@@ -251,7 +255,7 @@ void Daemon::start() {
     if (!server.enabled)
       continue;
     auto it = saved.find(server.slug);
-    addServer(server, it == saved.end() ? nullptr : &it->second, now);
+    addServer(server, it == saved.end() ? nullptr : &it->second);
   }
 
   // Servers that left the config while mcpwatch was stopped: close what they left open.
@@ -268,16 +272,12 @@ void Daemon::start() {
     auto before = d.state().incident;
     if (auto ev = d.resolveForRemoval(now)) {
       ServerDescription desc{slug, slug, "", {}, config_.web.publicUrl + "/status/" + slug};
-      std::vector<store::WriteOp> ops = publisher_.prepare(*ev, desc);
+      std::vector<store::WriteOp> ops;
       ops.push_back(store::CloseIncident{before->id, now, ev->note});
-      ops.push_back(store::ServerStateRecord{slug, detector::toJson(d.state()).dump(), now});
-      if (auto r = store_.commitNow(std::move(ops)); !r) {
-        logRecord(spdlog::level::err, "store write failed", {{"error", r.error()}});
-        continue;
-      }
       logRecord(spdlog::level::info, "incident closed: server removed from the config",
                 {{"server", slug}, {"incident", before->id}});
-      publisher_.committed(*ev, desc);
+      submitCommit(PendingCommit{
+          slug, std::move(ops), {slug, detector::toJson(d.state()).dump(), now}, {*ev}, desc});
     } else if (before) {
       store_.closeIncidentSync(before->id, now, "server removed from the config");
       store_.putServerStateSync({slug, detector::toJson(d.state()).dump(), now});
@@ -298,8 +298,7 @@ void Daemon::start() {
   });
 }
 
-void Daemon::addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved,
-                       common::WallTime now) {
+void Daemon::addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved) {
   detector::ServerState state;
   if (saved) {
     auto json = common::parseJson(saved->stateJson);
@@ -322,11 +321,11 @@ void Daemon::addServer(const config::ServerConfig& server, const store::ServerSt
               {{"server", server.slug},
                {"incident", rt.detector->state().incident->id},
                {"state", detector::toString(rt.detector->state().status)}});
-  queue_.schedule(server.slug, firstProbeAt(server, now));
+  queue_.schedule(server.slug, firstProbeAt(server, clock_.monoNow()));
   servers_[server.slug] = std::move(rt);
 }
 
-common::WallTime Daemon::firstProbeAt(const config::ServerConfig& server, common::WallTime now) {
+common::MonoTime Daemon::firstProbeAt(const config::ServerConfig& server, common::MonoTime now) {
   // First probes are spread by the slug's hash (detector::firstDue) over a window that grows with
   // the fleet, 20 ms per server up to the whole interval: a large fleet starts gently (no
   // thundering herd) and a small one is checked within a second of start-up. Plus up to
@@ -387,7 +386,7 @@ void Daemon::reload(config::Config next) {
       continue;
     auto it = servers_.find(server.slug);
     if (it == servers_.end()) {
-      addServer(server, nullptr, now);
+      addServer(server, nullptr);
       ++added;
       continue;
     }
@@ -398,7 +397,7 @@ void Daemon::reload(config::Config next) {
     if (probeChanged) {
       // A probe still running with the old settings is discarded when it ends.
       rt.generation = nextGeneration_++;
-      queue_.schedule(server.slug, firstProbeAt(server, now));
+      queue_.schedule(server.slug, firstProbeAt(server, clock_.monoNow()));
       ++updated;
     }
   }
@@ -509,24 +508,15 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
 
   // The incident change, the detector state and the events' outbox rows commit together: a crash
   // can neither lose a trigger nor leave an incident the outbox never heard of.
+  // The events' outbox rows are prepared when the group commits (commitGroup), not here: a
+  // resolve goes to the sinks its trigger went to, which are known only once the trigger's own
+  // group has landed (it may be waiting in the backlog while the disk is full).
   auto desc = describe(rt.config);
-  for (const auto& ev : outcome.events)
-    for (auto& op : publisher_.prepare(ev, desc))
-      ops.push_back(std::move(op));
   store::ServerStateRecord state{slug, detector::toJson(st).dump(), now};
   bool important = !ops.empty() || !outcome.events.empty() ||
                    outcome.transition != detector::Transition::Unchanged;
-  bool committed = true;
-  if (important) {
-    ops.push_back(std::move(state));
-    if (auto r = store_.commitNow(std::move(ops)); !r) {
-      committed = false;
-      logRecord(spdlog::level::critical, "store write failed; events of this check are lost",
-                {{"server", slug}, {"error", r.error()}});
-    }
-  } else {
+  if (!important)
     store_.enqueue(std::move(state));
-  }
 
   if (outcome.transition != detector::Transition::Unchanged) {
     common::Json fields = {{"server", slug},
@@ -545,13 +535,68 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                                                                          : spdlog::level::info,
               "state changed", fields);
   }
-  if (committed)
-    for (const auto& ev : outcome.events)
-      publisher_.committed(ev, desc);
+  if (important)
+    submitCommit(PendingCommit{slug, std::move(ops), std::move(state), outcome.events, desc});
+}
+
+std::optional<std::string> Daemon::commitGroup(PendingCommit& group) {
+  // A group that waited commits the server's current state, never an older one over a newer.
+  auto ops = group.ops;
+  for (const auto& ev : group.events)
+    for (auto& op : publisher_.prepare(ev, group.server))
+      ops.push_back(std::move(op));
+  auto it = servers_.find(group.slug);
+  if (it != servers_.end())
+    ops.push_back(store::ServerStateRecord{
+        group.slug, detector::toJson(it->second.detector->state()).dump(), clock_.now()});
+  else
+    ops.push_back(group.state);
+  if (auto r = store_.commitNow(std::move(ops)); !r)
+    return r.error();
+  return std::nullopt;
+}
+
+void Daemon::announce(PendingCommit& group) {
+  for (const auto& ev : group.events)
+    publisher_.committed(ev, group.server);
+}
+
+void Daemon::submitCommit(PendingCommit group) {
+  backlog_.submit(
+      std::move(group), clock_.monoNow(), clock_.now(),
+      [this](PendingCommit& g) { return commitGroup(g); },
+      [this](PendingCommit& g) { announce(g); });
+  reportBacklog();
+}
+
+void Daemon::retryCommits() {
+  if (backlog_.empty())
+    return;
+  backlog_.retry(
+      clock_.monoNow(), clock_.now(), [this](PendingCommit& g) { return commitGroup(g); },
+      [this](PendingCommit& g) { announce(g); });
+  reportBacklog();
+}
+
+void Daemon::reportBacklog() {
+  if (backlog_.shouldLog(clock_.monoNow())) {
+    auto h = backlog_.health();
+    logRecord(spdlog::level::critical,
+              "database commits failing; incident changes and alerts are kept in memory and "
+              "retried until they land",
+              {{"waiting", h.waiting},
+               {"failed_commits", h.failedCommits},
+               {"probing_paused", backlog_.full()},
+               {"error", h.lastError}});
+  }
+  if (backlog_.takeRecovered())
+    logRecord(spdlog::level::warn, "database commits recovered; every waiting change committed",
+              {{"failed_commits", backlog_.health().failedCommits}});
 }
 
 Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
   std::optional<prober::ProbeResult> result;
+  const auto startedMono = clock_.monoNow();
   try {
     auto it = servers_.find(slug);
     if (it != servers_.end())
@@ -582,12 +627,12 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       if (options_.onResult)
         options_.onResult(rt.config, *result, rt.detector->state());
       queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
-                                              rt.detector->state(), result->startedAt));
+                                              rt.detector->state(), startedMono));
       rt.lastResult = std::move(result);
     } catch (const std::exception& e) {
       logRecord(spdlog::level::err, "check handling failed",
                 {{"server", slug}, {"error", e.what()}});
-      queue_.schedule(slug, clock_.now() + rt.config.check.interval);
+      queue_.schedule(slug, clock_.monoNow() + rt.config.check.interval);
     }
   }
   queue_.finished(slug);
@@ -604,10 +649,15 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
 
 Awaitable<void> Daemon::loop() {
   while (!stopping_) {
-    auto now = clock_.now();
+    // Maintenance windows are calendar times (wall clock); probing runs on the monotonic clock,
+    // so a step of the system clock neither stops nor floods it.
     flagFile_ = options_.flagFileExists();
-    evaluateHeld(now);
-    while (!stopping_) {
+    evaluateHeld(clock_.now());
+    retryCommits();
+    const auto now = clock_.monoNow();
+    // Past the backlog's bound nothing new is decided (so nothing can be dropped) until the
+    // database takes writes again.
+    while (!stopping_ && !backlog_.full()) {
       auto slug = queue_.takeDue(now);
       if (!slug)
         break;
@@ -617,7 +667,9 @@ Awaitable<void> Daemon::loop() {
     auto wakeAt = now + options_.tick;
     if (auto due = queue_.nextDue(); due && *due < wakeAt)
       wakeAt = *due;
-    auto delay = wakeAt - clock_.now();
+    if (auto retry = backlog_.nextRetry(); retry && *retry < wakeAt)
+      wakeAt = *retry;
+    auto delay = wakeAt - clock_.monoNow();
     if (delay < std::chrono::milliseconds(1))
       delay = std::chrono::milliseconds(1);
     timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay));

@@ -2,6 +2,7 @@
 // on one Asio event loop. Decisions live in ScheduleQueue and the detector; this only connects.
 #pragma once
 
+#include "app/commit_backlog.hpp"
 #include "app/event_publisher.hpp"
 #include "app/schedule_queue.hpp"
 #include "common/asio.hpp"
@@ -34,6 +35,8 @@ struct DaemonOptions {
   std::function<void(const config::ServerConfig&, const prober::ProbeResult&,
                      const detector::ServerState&)>
       onResult;
+  // Bound and retry pace of durable commits that failed (disk full).
+  CommitBacklogSettings commitBacklog;
 };
 
 // One configured server at run time.
@@ -69,8 +72,13 @@ public:
   bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
   std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
                                               common::WallTime at) const;
-  std::chrono::milliseconds scheduleLag() const { return queue_.lag(clock_.now()); }
+  // Durable commits that failed and wait in memory (disk full): for /readyz, metrics, heartbeat.
+  CommitHealth commitHealth() const { return backlog_.health(); }
+  std::chrono::milliseconds scheduleLag() const { return queue_.lag(clock_.monoNow()); }
   bool running() const { return started_ && !stopping_; }
+  // Makes the loop look at the queue and the calendar now (after a reload, an admin action, or a
+  // test moving its clock).
+  void wake();
 
   // Admin actions (web API). Errors are messages for the caller.
   std::optional<std::string> pause(const std::string& slug);
@@ -85,17 +93,20 @@ private:
   Awaitable<void> probeOne(std::string slug, std::uint64_t generation);
   void handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                      const std::optional<detector::Incident>& incidentBefore);
-  void addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved,
-                 common::WallTime now);
+  void addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved);
   void removeServer(const std::string& slug, common::WallTime now);
   void evaluateHeld(common::WallTime now);
+  void submitCommit(PendingCommit group);
+  void retryCommits();
+  std::optional<std::string> commitGroup(PendingCommit& group);
+  void announce(PendingCommit& group);
+  void reportBacklog();
   void syncBaselineFromStore(ServerRuntime& rt);
   prober::ProbeOptions probeOptions(const config::ServerConfig& server) const;
   detector::DetectorSettings detectorSettings(const config::ServerConfig& server) const;
   ServerDescription describe(const config::ServerConfig& server) const;
   void rebuildCalendar();
-  common::WallTime firstProbeAt(const config::ServerConfig& server, common::WallTime now);
-  void wake();
+  common::MonoTime firstProbeAt(const config::ServerConfig& server, common::MonoTime now);
 
   asio::any_io_executor executor_;
   config::Config config_;
@@ -104,6 +115,7 @@ private:
   EventPublisher& publisher_;
   DaemonOptions options_;
   ScheduleQueue queue_;
+  CommitBacklog backlog_;
   std::map<std::string, ServerRuntime> servers_;
   detector::MaintenanceCalendar calendar_;
   asio::steady_timer timer_;

@@ -65,6 +65,8 @@ web::Readiness DaemonWebBackend::ready() {
     r.problems.push_back("scheduler not running");
   if (auto read = store_.read([](store::sqlite::Connection&) {}); !read)
     r.problems.push_back("store not readable: " + read.error());
+  if (auto commits = daemon_.commitHealth(); commits.failing)
+    r.problems.push_back(describeCommitFailure(commits));
   auto stats = store_.stats();
   if (stats.dropped > 0)
     r.problems.push_back("store dropped " + std::to_string(stats.dropped) +

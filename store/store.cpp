@@ -400,6 +400,9 @@ struct Store::Impl {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> batches{0};
+  // Writer thread only: rate limit of the queued-write failure line.
+  std::optional<std::chrono::steady_clock::time_point> lastFailureLog;
+  std::uint64_t failuresSinceLog = 0;
 
   // Queue length at which a batch goes without waiting for its deadline; a queue smaller than a
   // batch must not wait for a batch it can never hold.
@@ -524,8 +527,17 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
     }
   if (asyncFailures > 0) {
     failed += asyncFailures;
-    // One line per batch, not per write: a full disk must not flood the log.
-    spdlog::error("store: {} queued write(s) failed; first: {}", asyncFailures, *firstFailure);
+    // One line a minute at most, not one per batch or per write: a full disk must not flood the
+    // log (the first failure is logged at once; the count covers the lines held back).
+    failuresSinceLog += asyncFailures;
+    const auto nowMono = std::chrono::steady_clock::now();
+    if (!lastFailureLog || nowMono - *lastFailureLog >= std::chrono::minutes(1)) {
+      spdlog::error("store: {} queued write(s) (check history) failed since the last report; "
+                    "last: {}",
+                    failuresSinceLog, *firstFailure);
+      lastFailureLog = nowMono;
+      failuresSinceLog = 0;
+    }
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Submission& s = batch[i];

@@ -291,9 +291,25 @@ MonitorMetrics::MonitorMetrics(MetricsRegistry& registry)
                                    {"server", "phase"}, kProbeDurationBuckets)),
       inFlight_(registry.gauge("mcpwatch_probes_in_flight", "Probes running now")),
       lag_(registry.gauge("mcpwatch_schedule_lag_seconds",
-                          "How late the scheduler started the most recent due probe")) {
+                          "How late the scheduler started the most recent due probe")),
+      commitFailures_(registry.counter(
+          "mcpwatch_store_commit_failures_total",
+          "Durable database commits (incident changes, alerts) that failed and are retried")),
+      commitBacklog_(registry.gauge("mcpwatch_store_commit_backlog",
+                                    "Incident changes and alerts waiting in memory because the "
+                                    "database does not take writes")) {
   inFlight_.set({}, 0);
   lag_.set({}, 0);
+  commitFailures_.inc({}, 0);
+  commitBacklog_.set({}, 0);
+}
+
+void MonitorMetrics::setStoreCommits(std::uint64_t failedTotal, std::size_t waiting) {
+  if (failedTotal > commitFailuresSeen_) {
+    commitFailures_.inc({}, static_cast<double>(failedTotal - commitFailuresSeen_));
+    commitFailuresSeen_ = failedTotal;
+  }
+  commitBacklog_.set({}, static_cast<double>(waiting));
 }
 
 void MonitorMetrics::observeCheck(const store::CheckRecord& check) {

@@ -103,6 +103,9 @@ public:
   void setProbesInFlight(std::size_t n);
   void setScheduleLag(std::chrono::duration<double> lag);
   double scheduleLagSeconds() const;
+  // mcpwatch_store_commit_failures_total (durable commits that failed, e.g. disk full) and
+  // mcpwatch_store_commit_backlog (changes waiting in memory to be committed).
+  void setStoreCommits(std::uint64_t failedTotal, std::size_t waiting);
   // A server left the config: its series disappear.
   void forgetServer(std::string_view slug);
 
@@ -114,6 +117,9 @@ private:
   MetricsRegistry::Histogram duration_;
   MetricsRegistry::Gauge inFlight_;
   MetricsRegistry::Gauge lag_;
+  MetricsRegistry::Counter commitFailures_;
+  MetricsRegistry::Gauge commitBacklog_;
+  std::uint64_t commitFailuresSeen_ = 0;
 };
 
 // Prometheus text-format helpers (exposed for the scrape-time collectors and tests).

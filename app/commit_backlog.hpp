@@ -1,0 +1,102 @@
+// Durable commits that could not land (disk full, database unwritable) wait here, in the order
+// they were made, and are retried with backoff until they land: no incident change and no outbox
+// row is ever dropped, and a trigger is never overtaken by its resolve. Pure: the caller passes
+// the monotonic time and the commit function; nothing here touches the disk or sleeps.
+#pragma once
+
+#include "app/check_mapping.hpp"
+#include "common/clock.hpp"
+#include "detector/events.hpp"
+#include "store/records.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcpwatch::app {
+
+// One atomic group the daemon wanted to commit: the incident change, outbox rows and schema
+// records of one detector outcome, and the events to announce once it has landed.
+struct PendingCommit {
+  std::string slug;
+  std::vector<store::WriteOp> ops; // without the server's state record: see Settings below
+  store::ServerStateRecord state;  // the state when the group was made (used if no newer one)
+  std::vector<detector::Event> events;
+  ServerDescription server;
+};
+
+struct CommitBacklogSettings {
+  // Past this many waiting groups the daemon stops starting probes (nothing new is decided, so
+  // nothing is dropped) until the backlog drains; groups made meanwhile by the calendar (held
+  // triggers, maintenance ends) are still kept.
+  std::size_t maxEntries = 10'000;
+  std::chrono::milliseconds firstRetry{1'000};
+  std::chrono::milliseconds maxRetry{30'000};
+  // While commits fail, one error line per this period (the first at once).
+  std::chrono::milliseconds logEvery{60'000};
+};
+
+// What the backlog reports for /readyz, metrics and the heartbeat.
+struct CommitHealth {
+  bool failing = false;            // the last durable commit failed and groups are waiting
+  std::size_t waiting = 0;         // groups waiting
+  std::uint64_t failedCommits = 0; // durable commit attempts that failed, ever
+  std::string lastError;           // the store's message for the last failure
+  std::optional<common::WallTime> failingSince;
+};
+
+// One line for /readyz and the heartbeat: "database commits failing since <time>: <error>; N
+// changes waiting in memory".
+std::string describeCommitFailure(const CommitHealth& health);
+
+class CommitBacklog {
+public:
+  // Returns the store's error, or nullopt once the group is committed.
+  using CommitFn = std::function<std::optional<std::string>(PendingCommit&)>;
+  using LandedFn = std::function<void(PendingCommit&)>;
+
+  explicit CommitBacklog(CommitBacklogSettings settings = {}) : settings_(settings) {}
+
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+  // Probing pauses while this is true.
+  bool full() const { return entries_.size() >= settings_.maxEntries; }
+
+  // Commits `group` at once when nothing waits, else queues it behind the waiting ones (order is
+  // kept) and retries the queue if due. Returns true when it (and everything before it) landed.
+  bool submit(PendingCommit group, common::MonoTime now, common::WallTime wallNow,
+              const CommitFn& commit, const LandedFn& landed);
+  // Retries the waiting groups in order if the backoff allows; stops at the first failure.
+  // Returns how many landed.
+  std::size_t retry(common::MonoTime now, common::WallTime wallNow, const CommitFn& commit,
+                    const LandedFn& landed);
+
+  // When the next retry may run (nullopt when nothing waits).
+  std::optional<common::MonoTime> nextRetry() const;
+  // True once per logEvery while failing (the caller logs one line then).
+  bool shouldLog(common::MonoTime now);
+  // True once after the backlog drained following failures (the caller logs "recovered").
+  bool takeRecovered();
+
+  CommitHealth health() const;
+
+private:
+  void failed(common::MonoTime now, common::WallTime wallNow, std::string error);
+
+  CommitBacklogSettings settings_;
+  std::deque<PendingCommit> entries_;
+  std::chrono::milliseconds backoff_{0};
+  common::MonoTime nextRetry_{};
+  std::optional<common::MonoTime> lastLog_;
+  std::optional<common::WallTime> failingSince_;
+  std::uint64_t failedCommits_ = 0;
+  std::string lastError_;
+  bool recovered_ = false;
+};
+
+} // namespace mcpwatch::app
