@@ -101,6 +101,16 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   Awaitable<void> attempt(OutboxRow row);
 };
 
+std::string markPossibleRepeat(const std::string& body) {
+  auto json = common::parseJson(body);
+  if (!json || !json->is_object())
+    return body;
+  std::string note = json->value("note", "");
+  note = std::string(kPossibleRepeatNote) + (note.empty() ? "" : " " + note);
+  (*json)["note"] = note;
+  return json->dump();
+}
+
 Awaitable<void> Alerting::State::loop() {
   auto self = shared_from_this();
   while (!stopping) {
@@ -171,6 +181,25 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   } else {
     Delivery delivery{row.eventId, row.eventType, row.slug, row.body,
                       row.severity ? parseSeverity(*row.severity) : std::nullopt};
+    // An attempt that was started but never finished (mcpwatch died while sending) may have
+    // reached the receiver: resend it (at-least-once), marked for people where the receiver
+    // cannot drop the repeat itself.
+    if (row.attemptStartedAt) {
+      if (sink->receiverDedupes()) {
+        spdlog::info("alerting: resending {} {} to sink {} for {}: mcpwatch stopped while sending "
+                     "it; the receiver drops the repeat if the first one arrived",
+                     row.eventType, row.eventId, row.sink, row.slug);
+      } else {
+        delivery.body = markPossibleRepeat(row.body);
+        spdlog::warn("alerting: resending {} {} to sink {} for {} marked as a possible repeat: "
+                     "mcpwatch stopped while sending it and this receiver cannot drop repeats",
+                     row.eventType, row.eventId, row.sink, row.slug);
+      }
+    }
+    // Durably marked before the request leaves, so a crash from here on is known as "in doubt".
+    if (auto marked = store.commitNow({outbox::markAttemptStarted(row.id, started)}); !marked)
+      spdlog::error("alerting: marking the attempt of {} for sink {} as started failed: {}",
+                    row.eventId, row.sink, marked.error());
     result = co_await sink->deliver(std::move(delivery));
   }
   const auto now = clock.now();

@@ -19,6 +19,14 @@
 
 namespace mcpwatch::alerting {
 
+// The note a resend to a chat or mail sink carries when mcpwatch died while sending the first
+// attempt (that one may have arrived).
+inline constexpr std::string_view kPossibleRepeatNote =
+    "Possible repeat: mcpwatch restarted while sending this alert, so it may have arrived "
+    "already.";
+// The event body with kPossibleRepeatNote put first in its `note`.
+std::string markPossibleRepeat(const std::string& body);
+
 struct SinkStats {
   std::int64_t pending = 0; // rows waiting for (another) attempt
   std::int64_t dead = 0;    // rows that gave up after give_up_after

@@ -41,7 +41,8 @@ RowState parseState(const std::string& s) {
 
 constexpr std::string_view kColumns =
     "id, event_id, event_type, incident_id, slug, sink, sink_settings, severity, body, state, "
-    "attempts, created_at, first_attempt_at, next_attempt_at, last_status, last_error";
+    "attempts, created_at, first_attempt_at, next_attempt_at, last_status, last_error, "
+    "attempt_started_at";
 
 OutboxRow readRow(store::sqlite::Statement& s) {
   OutboxRow r;
@@ -63,6 +64,8 @@ OutboxRow readRow(store::sqlite::Statement& s) {
   if (auto v = s.optInt64(14))
     r.lastStatus = static_cast<int>(*v);
   r.lastError = s.text(15);
+  if (auto v = s.optInt64(16))
+    r.attemptStartedAt = fromMs(*v);
   return r;
 }
 
@@ -111,9 +114,9 @@ store::WriteOp updateAfterAttempt(std::int64_t id, RowState state, int attempts,
                                   std::optional<int> lastStatus, std::string lastError,
                                   std::optional<common::WallTime> doneAt) {
   return store::CustomWrite{[=, lastError = std::move(lastError)](store::sqlite::Connection& c) {
-    auto s =
-        c.use("UPDATE alert_outbox SET state = ?, attempts = ?, first_attempt_at = ?, "
-              "next_attempt_at = ?, last_status = ?, last_error = ?, done_at = ? WHERE id = ?");
+    auto s = c.use("UPDATE alert_outbox SET state = ?, attempts = ?, first_attempt_at = ?, "
+                   "next_attempt_at = ?, last_status = ?, last_error = ?, done_at = ?, "
+                   "attempt_started_at = NULL WHERE id = ?");
     s->bind(1, toString(state))
         .bind(2, attempts)
         .bind(3, toMs(firstAttemptAt))
@@ -125,6 +128,14 @@ store::WriteOp updateAfterAttempt(std::int64_t id, RowState state, int attempts,
     else
       s->bindNull(7);
     s->bind(8, id);
+    s->run();
+  }};
+}
+
+store::WriteOp markAttemptStarted(std::int64_t id, common::WallTime at) {
+  return store::CustomWrite{[=](store::sqlite::Connection& c) {
+    auto s = c.use("UPDATE alert_outbox SET attempt_started_at = ? WHERE id = ?");
+    s->bind(1, toMs(at)).bind(2, id);
     s->run();
   }};
 }

@@ -33,6 +33,10 @@ struct OutboxRow {
   common::WallTime nextAttemptAt{};
   std::optional<int> lastStatus;
   std::string lastError;
+  // Set (durably) just before a request goes out and cleared with the attempt's outcome: a
+  // pending row that still has it after a restart was being sent when mcpwatch died, so the
+  // receiver may already have it ("in doubt").
+  std::optional<common::WallTime> attemptStartedAt;
 };
 
 // A sink an incident's trigger was routed to, as it was configured then.
@@ -54,7 +58,9 @@ namespace outbox {
 store::WriteOp insertRows(std::vector<OutboxRow> rows);
 store::WriteOp recordIncidentSinks(std::string incidentId, std::vector<IncidentSink> sinks,
                                    common::WallTime at);
-// Stores the outcome of one attempt on a row.
+// Marks an attempt as started (before the request is sent).
+store::WriteOp markAttemptStarted(std::int64_t id, common::WallTime at);
+// Stores the outcome of one attempt on a row (and clears the started mark).
 store::WriteOp updateAfterAttempt(std::int64_t id, RowState state, int attempts,
                                   common::WallTime firstAttemptAt, common::WallTime nextAttemptAt,
                                   std::optional<int> lastStatus, std::string lastError,

@@ -45,6 +45,11 @@ public:
   virtual ~Sink() = default;
   // One attempt; never throws. Network failures come back as a result without status.
   virtual Awaitable<AttemptResult> deliver(Delivery delivery) = 0;
+  // True when the receiver drops a repeated delivery of the same event by itself (PagerDuty's
+  // dedup_key, OpsGenie's alias, the Standard Webhooks webhook-id): an attempt that may already
+  // have arrived (mcpwatch died while sending it) is then resent as is. Chat and mail receivers
+  // cannot: the resend says in its note that it may be a repeat.
+  virtual bool receiverDedupes() const { return false; }
 };
 
 // What a sink may need besides its own config.

@@ -27,6 +27,7 @@ class WebhookSink final : public Sink {
 public:
   WebhookSink(config::WebhookSinkConfig config, SinkContext context);
   Awaitable<AttemptResult> deliver(Delivery delivery) override;
+  bool receiverDedupes() const override { return true; } // webhook-id
 
 private:
   config::WebhookSinkConfig config_;

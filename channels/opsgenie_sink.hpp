@@ -58,6 +58,7 @@ class OpsGenieSink final : public alerting::Sink {
 public:
   OpsGenieSink(config::OpsGenieSinkConfig config, alerting::SinkContext context);
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
+  bool receiverDedupes() const override { return true; } // alias
 
 private:
   config::OpsGenieSinkConfig config_;

@@ -12,6 +12,7 @@ class PagerDutySink final : public alerting::Sink {
 public:
   PagerDutySink(config::PagerDutySinkConfig config, alerting::SinkContext context);
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
+  bool receiverDedupes() const override { return true; } // dedup_key
 
 private:
   config::PagerDutySinkConfig config_;

@@ -156,10 +156,17 @@ CREATE TABLE alert_incident_sinks (
 ) WITHOUT ROWID;
 )sql";
 
+// When an attempt started (cleared with its outcome): after a crash, the attempts that may have
+// reached their receiver.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE alert_outbox ADD COLUMN attempt_started_at INTEGER;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
               kV1},
     Migration{2, "alerting outbox and the sinks each incident's trigger went to", kV2},
+    Migration{3, "outbox attempts marked as started before they are sent", kV3},
 };
 
 } // namespace

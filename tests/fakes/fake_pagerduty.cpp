@@ -187,6 +187,7 @@ struct FakeWebhookReceiver::Impl {
   std::vector<WebhookDelivery> deliveries;
   std::size_t requests = 0;
   std::size_t bad = 0;
+  std::chrono::milliseconds answerDelay{0};
 
   // Independent of the sink's code: the Standard Webhooks rule written out again here.
   bool verified(const net::ServerRequest& req) const {
@@ -229,7 +230,12 @@ struct FakeWebhookReceiver::Impl {
                             req.headers.entries()});
       response = net::ServerResponse::text(200, "ok");
     }
+    co_await answerAfter(delay());
     co_await w.send(std::move(response));
+  }
+  std::chrono::milliseconds delay() const {
+    std::lock_guard lock(mu);
+    return answerDelay;
   }
 };
 
@@ -249,6 +255,10 @@ std::string FakeWebhookReceiver::url() const {
 }
 void FakeWebhookReceiver::failNext(int count, int status, std::optional<std::string> retryAfter) {
   addScripted(impl_->mu, impl_->failures, count, ScriptedFailure{status, retryAfter});
+}
+void FakeWebhookReceiver::setAnswerDelay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(impl_->mu);
+  impl_->answerDelay = delay;
 }
 std::vector<WebhookDelivery> FakeWebhookReceiver::deliveries() const {
   std::lock_guard lock(impl_->mu);

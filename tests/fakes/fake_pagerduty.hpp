@@ -68,6 +68,9 @@ public:
   std::string url() const; // http://127.0.0.1:PORT/hook
 
   void failNext(int count, int status, std::optional<std::string> retryAfter = std::nullopt);
+  // Answers each request only after `delay` (what it received is recorded at once), as a slow
+  // receiver does.
+  void setAnswerDelay(std::chrono::milliseconds delay);
   std::vector<WebhookDelivery> deliveries() const; // verified and answered 200
   std::size_t requestCount() const;
   std::size_t badSignatures() const; // answered 401

@@ -308,6 +308,7 @@ struct FakeSlack::Impl {
   net::HttpServer server;
   std::string token;
   mutable std::mutex mu;
+  std::chrono::milliseconds answerDelay{0};
   std::deque<Scripted> failures;
   int revokedStatus = 0;
   std::optional<std::chrono::milliseconds> minInterval;
@@ -405,6 +406,12 @@ struct FakeSlack::Impl {
       requests.push_back({req.method, req.target, req.body, req.header("Content-Type"),
                           response.status, response.body, problem, now});
     }
+    std::chrono::milliseconds wait;
+    {
+      std::lock_guard lock(mu);
+      wait = answerDelay;
+    }
+    co_await answerAfter(wait);
     co_await w.send(std::move(response));
   }
 };
@@ -431,6 +438,10 @@ void FakeSlack::failNext(int count, int status, std::optional<std::string> retry
 void FakeSlack::revoke(int status) {
   std::lock_guard lock(impl_->mu);
   impl_->revokedStatus = status;
+}
+void FakeSlack::setAnswerDelay(std::chrono::milliseconds delay) {
+  std::lock_guard lock(impl_->mu);
+  impl_->answerDelay = delay;
 }
 void FakeSlack::setRateLimit(std::chrono::milliseconds minInterval, std::string retryAfter) {
   std::lock_guard lock(impl_->mu);

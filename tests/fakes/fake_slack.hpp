@@ -60,6 +60,8 @@ public:
   // Slack's "one message per second": a message arriving less than `minInterval` after the last
   // accepted one gets 429 with a JSON body and Retry-After `retryAfter`.
   void setRateLimit(std::chrono::milliseconds minInterval, std::string retryAfter = "1");
+  // Answers each request only after `delay` (it is recorded at once), as a slow Slack does.
+  void setAnswerDelay(std::chrono::milliseconds delay);
 
   std::vector<SlackMessage> messages() const; // accepted, in arrival order
   std::vector<SlackRequest> requests() const; // every request, with its answer

@@ -49,4 +49,12 @@ void listenOnLoopback(net::HttpServer& server, std::string_view fake) {
     throw std::runtime_error(std::string(fake) + ": " + port.error());
 }
 
+Awaitable<void> answerAfter(std::chrono::milliseconds delay) {
+  if (delay.count() <= 0)
+    co_return;
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  boost::system::error_code ec;
+  co_await timer.async_wait(redirect_error(use_awaitable, ec));
+}
+
 } // namespace mcpwatch::fakes

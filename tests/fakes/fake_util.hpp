@@ -4,6 +4,7 @@
 
 #include "net/http_server.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <mutex>
@@ -25,6 +26,8 @@ std::optional<std::string> headerValue(const net::HeaderList& headers, std::stri
 std::string baseContentType(const std::optional<std::string>& value);
 // Starts `server` on 127.0.0.1 with a free port; throws naming `fake` when it cannot.
 void listenOnLoopback(net::HttpServer& server, std::string_view fake);
+// Waits `delay` on the current coroutine's executor (a slow receiver); nothing when zero.
+Awaitable<void> answerAfter(std::chrono::milliseconds delay);
 
 // Takes the next scripted answer, if any, under the fake's lock.
 template <class T> std::optional<T> takeScripted(std::mutex& mu, std::deque<T>& queue) {
