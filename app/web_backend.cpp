@@ -77,13 +77,14 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
 }
 
 void DaemonWebBackend::publish() {
-  auto next = std::make_shared<Snapshot>();
-  next->at = clock_.now();
+  auto built = std::make_shared<Snapshot>();
+  built->at = clock_.now();
   for (const auto& s : daemon_.config().servers)
-    next->views.push_back(view(s, next->at));
-  next->running = daemon_.running();
+    built->views.push_back(view(s, built->at));
+  built->running = daemon_.running();
+  std::shared_ptr<const Snapshot> next = std::move(built);
   std::lock_guard lock(mutex_);
-  snapshot_ = std::move(next);
+  snapshot_.swap(next); // the old one is freed after the lock, by `next`
 }
 
 std::shared_ptr<const DaemonWebBackend::Snapshot> DaemonWebBackend::snapshot() const {
