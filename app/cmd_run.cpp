@@ -69,6 +69,9 @@ int runDaemon(const RunArgs& args) {
     return 2;
   }
 
+  // The web server's own loop: requests (however many) never delay probes or deliveries. Declared
+  // before the daemon's loop so it outlives everything queued there for it.
+  WebThread webThread;
   asio::io_context io(1);
   // Registered before anything starts: a SIGTERM or SIGHUP that arrives while the daemon is
   // starting is queued for the handler below instead of killing the process (default action).
@@ -95,8 +98,9 @@ int runDaemon(const RunArgs& args) {
              {"servers", cfg.servers.size()}});
   daemon->start();
 
-  DaemonWebBackend backend(*daemon, *alerts, *store, clock);
-  auto webServer = std::make_unique<web::WebServer>(io.get_executor(), cfg.web, backend, *store,
+  DaemonWebBackend backend(io.get_executor(), *daemon, *alerts, *store, clock);
+  backend.publish(); // the first snapshot, before any request can ask
+  auto webServer = std::make_unique<web::WebServer>(webThread.executor(), cfg.web, backend, *store,
                                                     registry, clock);
   auto webPort = webServer->start();
   if (!webPort) {
@@ -112,13 +116,15 @@ int runDaemon(const RunArgs& args) {
                          ":" + std::to_string(webPort.value()) + "/"},
              {"admin_api", cfg.web.adminToken.has_value()}});
 
-  // Process-wide gauges, refreshed every second (a stalled scheduler shows as growing lag).
+  // Process-wide gauges and the web server's view of the daemon, refreshed every second (a
+  // stalled scheduler shows as growing lag, and as a failing /healthz after a while).
   asio::steady_timer gaugeTimer(io);
   std::function<void()> refreshGauges = [&] {
     metrics.setProbesInFlight(daemon->inFlight());
     metrics.setScheduleLag(daemon->scheduleLag());
     auto commits = daemon->commitHealth();
     metrics.setStoreCommits(commits.failedCommits, commits.waiting);
+    backend.publish();
     gaugeTimer.expires_after(std::chrono::seconds(1));
     gaugeTimer.async_wait([&](boost::system::error_code ec) {
       if (!ec)
@@ -218,6 +224,7 @@ int runDaemon(const RunArgs& args) {
             }
             startHeartbeat(next.value());
             daemon->reload(std::move(next.value()));
+            backend.publish();
             webServer->invalidateCache();
           }
         }
@@ -254,6 +261,10 @@ int runDaemon(const RunArgs& args) {
 
   io.run();
   blocking.join();
+  // The web thread may still be running requests: stop it before anything they use goes away.
+  // Requests still waiting for the daemon are destroyed with the two io_contexts.
+  webServer->stop();
+  webThread.stop();
   // Abandoned probe coroutines are destroyed with the io_context below; the store then commits
   // everything queued before it closes.
   webServer.reset();

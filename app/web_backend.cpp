@@ -1,8 +1,11 @@
-// Adapter from the daemon and alerting to what the web pages, API and admin routes need.
+// Adapter from the daemon and alerting to what the web pages, API and admin routes need, across
+// the thread boundary between the web server and the daemon.
 #include "app/web_backend.hpp"
 
 #include "alerting/outbox.hpp"
 #include "common/time.hpp"
+
+#include <fmt/format.h>
 
 namespace mcpwatch::app {
 namespace {
@@ -13,16 +16,43 @@ web::Done done(const std::optional<std::string>& error) {
   return std::monostate{};
 }
 
+// Hands `value` (or `error`) to an awaiting coroutine's handler on that coroutine's own executor.
+template <class Handler, class T>
+void resumeOnHome(Handler handler, std::exception_ptr error, std::optional<T> value) {
+  auto home = asio::get_associated_executor(handler);
+  asio::post(home, [handler = std::move(handler), error, value = std::move(value)]() mutable {
+    std::move(handler)(error, std::move(value));
+  });
+}
+
+// Runs `task` where it was spawned and resumes `handler` with its outcome on the handler's home.
+template <class T, class Handler> Awaitable<void> relay(Awaitable<T> task, Handler handler) {
+  std::exception_ptr error;
+  std::optional<T> value;
+  try {
+    value.emplace(co_await std::move(task));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  resumeOnHome(std::move(handler), error, std::move(value));
+}
+
 } // namespace
 
-web::ServerView DaemonWebBackend::view(const config::ServerConfig& server) const {
+DaemonWebBackend::DaemonWebBackend(asio::any_io_executor daemonExecutor, Daemon& daemon,
+                                   alerting::Alerting& alerting, store::Store& store,
+                                   common::Clock& clock)
+    : daemonExecutor_(std::move(daemonExecutor)), daemon_(daemon), alerting_(alerting),
+      store_(store), clock_(clock) {}
+
+web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
+                                       common::WallTime now) const {
   web::ServerView v;
   v.slug = server.slug;
   v.name = server.name;
   v.url = server.url;
   v.tags = server.tags;
   v.isPublic = server.isPublic;
-  auto now = clock_.now();
   v.maintenanceIds = daemon_.maintenanceWindows(server, now);
   v.inMaintenance = !v.maintenanceIds.empty();
   const auto& running = daemon_.servers();
@@ -46,27 +76,58 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server) const
   return v;
 }
 
-std::vector<web::ServerView> DaemonWebBackend::servers() {
-  std::vector<web::ServerView> out;
+void DaemonWebBackend::publish() {
+  auto built = std::make_shared<Snapshot>();
+  built->at = clock_.now();
   for (const auto& s : daemon_.config().servers)
-    out.push_back(view(s));
-  return out;
+    built->views.push_back(view(s, built->at));
+  built->running = daemon_.running();
+  built->commits = daemon_.commitHealth();
+  std::shared_ptr<const Snapshot> next = std::move(built);
+  std::lock_guard lock(mutex_);
+  snapshot_.swap(next); // the old one is freed after the lock, by `next`
+}
+
+std::shared_ptr<const DaemonWebBackend::Snapshot> DaemonWebBackend::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+std::vector<web::ServerView> DaemonWebBackend::servers() {
+  auto s = snapshot();
+  return s ? s->views : std::vector<web::ServerView>{};
 }
 
 std::optional<web::ServerView> DaemonWebBackend::server(std::string_view slug) {
-  if (const auto* s = daemon_.config().findServer(slug))
-    return view(*s);
+  if (auto s = snapshot())
+    for (const auto& v : s->views)
+      if (v.slug == slug)
+        return v;
+  return std::nullopt;
+}
+
+std::optional<std::string> DaemonWebBackend::stalled() {
+  auto s = snapshot();
+  if (!s)
+    return std::string("the scheduler has not reported yet");
+  auto age = clock_.now() - s->at;
+  if (age > kStalledAfter)
+    return fmt::format("the scheduler has not reported for {} s",
+                       std::chrono::duration_cast<std::chrono::seconds>(age).count());
   return std::nullopt;
 }
 
 web::Readiness DaemonWebBackend::ready() {
   web::Readiness r;
-  if (!daemon_.running())
+  auto s = snapshot();
+  if (!s || !s->running)
     r.problems.push_back("scheduler not running");
+  else if (auto why = stalled())
+    r.problems.push_back(*why);
   if (auto read = store_.read([](store::sqlite::Connection&) {}); !read)
     r.problems.push_back("store not readable: " + read.error());
-  if (auto commits = daemon_.commitHealth(); commits.failing)
-    r.problems.push_back(describeCommitFailure(commits));
+  if (s && s->commits.failing)
+    r.problems.push_back(describeCommitFailure(s->commits));
   auto stats = store_.stats();
   if (stats.dropped > 0)
     r.problems.push_back("store dropped " + std::to_string(stats.dropped) +
@@ -74,31 +135,79 @@ web::Readiness DaemonWebBackend::ready() {
   return r;
 }
 
-web::Done DaemonWebBackend::addMaintenance(detector::MaintenanceWindow window) {
-  return done(daemon_.addMaintenance(std::move(window)));
+// A plain initiation, not a coroutine: g++ 12 mishandles a lambda with captures passed as a
+// coroutine parameter (it was freed twice). Call sites pass named lambdas for the same reason.
+template <class F> auto DaemonWebBackend::onDaemon(F action) {
+  using T = std::invoke_result_t<F>;
+  return asio::async_initiate<const asio::use_awaitable_t<>&,
+                              void(std::exception_ptr, std::optional<T>)>(
+      [this](auto handler, F fn) {
+        asio::post(daemonExecutor_,
+                   [this, fn = std::move(fn), handler = std::move(handler)]() mutable {
+                     std::exception_ptr error;
+                     std::optional<T> value;
+                     try {
+                       value.emplace(fn());
+                       publish(); // the request's next read sees what it changed
+                     } catch (...) {
+                       error = std::current_exception();
+                     }
+                     resumeOnHome(std::move(handler), error, std::move(value));
+                   });
+      },
+      use_awaitable, std::move(action));
 }
 
-web::Done DaemonWebBackend::endMaintenance(std::string_view id, common::WallTime at) {
-  return done(daemon_.endMaintenance(id, at));
+Awaitable<web::Done> DaemonWebBackend::addMaintenance(detector::MaintenanceWindow window) {
+  auto add = [this, window = std::move(window)] { return done(daemon_.addMaintenance(window)); };
+  auto result = co_await onDaemon(std::move(add));
+  co_return std::move(*result);
 }
 
-web::Result<std::string> DaemonWebBackend::acceptBaseline(std::string_view slug) {
-  auto r = daemon_.acceptBaseline(std::string(slug));
-  if (!r)
-    return common::unexpected(r.error());
-  return r.value();
+Awaitable<web::Done> DaemonWebBackend::endMaintenance(std::string id, common::WallTime at) {
+  auto end = [this, id = std::move(id), at] { return done(daemon_.endMaintenance(id, at)); };
+  auto result = co_await onDaemon(std::move(end));
+  co_return std::move(*result);
 }
 
-web::Done DaemonWebBackend::pause(std::string_view slug) {
-  return done(daemon_.pause(std::string(slug)));
+Awaitable<web::Result<std::string>> DaemonWebBackend::acceptBaseline(std::string slug) {
+  auto accept = [this, slug = std::move(slug)]() -> web::Result<std::string> {
+    auto r = daemon_.acceptBaseline(slug);
+    if (!r)
+      return common::unexpected(r.error());
+    return r.value();
+  };
+  auto result = co_await onDaemon(std::move(accept));
+  co_return std::move(*result);
 }
 
-web::Done DaemonWebBackend::resume(std::string_view slug) {
-  return done(daemon_.resume(std::string(slug)));
+Awaitable<web::Done> DaemonWebBackend::pause(std::string slug) {
+  auto action = [this, slug = std::move(slug)] { return done(daemon_.pause(slug)); };
+  auto result = co_await onDaemon(std::move(action));
+  co_return std::move(*result);
+}
+
+Awaitable<web::Done> DaemonWebBackend::resume(std::string slug) {
+  auto action = [this, slug = std::move(slug)] { return done(daemon_.resume(slug)); };
+  auto result = co_await onDaemon(std::move(action));
+  co_return std::move(*result);
 }
 
 Awaitable<web::Result<std::string>> DaemonWebBackend::testAlert(web::TestAlertRequest request) {
-  auto results = co_await alerting_.testAlert(request.server, request.sink);
+  using Answer = common::Expected<std::vector<alerting::TestAlertResult>, std::string>;
+  // The sinks live on the daemon's executor: the whole test alert runs there.
+  auto answer = co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                              void(std::exception_ptr, std::optional<Answer>)>(
+      [this](auto handler, web::TestAlertRequest req) {
+        asio::post(
+            daemonExecutor_, [this, req = std::move(req), handler = std::move(handler)]() mutable {
+              asio::co_spawn(daemonExecutor_,
+                             relay(alerting_.testAlert(req.server, req.sink), std::move(handler)),
+                             asio::detached);
+            });
+      },
+      use_awaitable, std::move(request));
+  auto& results = *answer;
   if (!results)
     co_return common::unexpected(results.error());
   std::string summary;
@@ -154,6 +263,7 @@ std::optional<web::Result<common::Json>> DaemonWebBackend::deliveries(std::strin
 }
 
 std::optional<web::OutboxStats> DaemonWebBackend::outboxStats() {
+  // Alerting::stats() is thread safe (it reads the store and a locked counter map).
   web::OutboxStats out;
   for (const auto& [sink, s] : alerting_.stats().sinks) {
     out.pendingBySink[sink] = s.pending;
@@ -162,6 +272,19 @@ std::optional<web::OutboxStats> DaemonWebBackend::outboxStats() {
       out.deliveriesBySinkOutcome[sink][outcome] = n;
   }
   return out;
+}
+
+WebThread::WebThread() : guard_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+
+WebThread::~WebThread() {
+  stop();
+}
+
+void WebThread::stop() {
+  guard_.reset();
+  io_.stop();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 } // namespace mcpwatch::app

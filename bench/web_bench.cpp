@@ -44,11 +44,17 @@ public:
     return std::nullopt;
   }
   web::Readiness ready() override { return {}; }
-  web::Done addMaintenance(detector::MaintenanceWindow) override { return std::monostate{}; }
-  web::Done endMaintenance(std::string_view, common::WallTime) override { return std::monostate{}; }
-  web::Result<std::string> acceptBaseline(std::string_view) override { return std::string(); }
-  web::Done pause(std::string_view) override { return std::monostate{}; }
-  web::Done resume(std::string_view) override { return std::monostate{}; }
+  Awaitable<web::Done> addMaintenance(detector::MaintenanceWindow) override {
+    co_return std::monostate{};
+  }
+  Awaitable<web::Done> endMaintenance(std::string, common::WallTime) override {
+    co_return std::monostate{};
+  }
+  Awaitable<web::Result<std::string>> acceptBaseline(std::string) override {
+    co_return std::string();
+  }
+  Awaitable<web::Done> pause(std::string) override { co_return std::monostate{}; }
+  Awaitable<web::Done> resume(std::string) override { co_return std::monostate{}; }
   Awaitable<web::Result<std::string>> testAlert(web::TestAlertRequest) override {
     co_return std::string();
   }
@@ -58,10 +64,7 @@ net::ServerResponse run(asio::io_context& ctx, web::WebServer& server, const std
   net::ServerRequest req;
   req.method = "GET";
   req.target = target;
-  auto q = target.find('?');
-  req.path = target.substr(0, q);
-  if (q != std::string::npos)
-    req.queryParams = net::parseQuery(target.substr(q + 1));
+  net::parseTarget(target, req);
   std::optional<net::ServerResponse> out;
   auto task = [](web::WebServer& s, net::ServerRequest r,
                  std::optional<net::ServerResponse>& o) -> Awaitable<void> {

@@ -255,6 +255,10 @@ struct WebConfig {
   std::uint16_t listenPort = 8080;                 // 0 = pick a free port
   std::string publicUrl = "http://127.0.0.1:8080"; // no trailing slash
   std::optional<common::Secret> adminToken;
+  // Abuse limits of the web server (read at start; a reload does not change them).
+  Duration headerTimeout = std::chrono::seconds(5); // connect to complete request header
+  int maxConnections = 256;         // the last eighth only for clients holding no connection
+  int maxConnectionsPerClient = 32; // per IPv4 address / IPv6 /64
   friend bool operator==(const WebConfig&, const WebConfig&) = default;
 };
 

@@ -1444,7 +1444,9 @@ private:
   }
 
   void readWeb(const Node& node, WebConfig& out) {
-    static const std::vector<std::string_view> kKeys = {"listen", "public_url", "admin_token"};
+    static const std::vector<std::string_view> kKeys = {
+        "listen",         "public_url",      "admin_token",
+        "header_timeout", "max_connections", "max_connections_per_client"};
     auto f = fields(node, "web", {&kKeys});
     if (!f)
       return;
@@ -1472,6 +1474,26 @@ private:
           error(f->path("admin_token"), *n, "must be at least 16 characters");
         else
           out.adminToken = std::move(*v);
+      }
+    }
+    if (auto n = f->get("header_timeout")) {
+      if (auto v = duration(*n, f->path("header_timeout"))) {
+        if (*v > std::chrono::minutes(1))
+          error(f->path("header_timeout"), *n, "must be at most 1m");
+        else
+          out.headerTimeout = *v;
+      }
+    }
+    if (auto n = f->get("max_connections"))
+      if (auto v = integer(*n, f->path("max_connections"), 8, 100'000))
+        out.maxConnections = *v;
+    if (auto n = f->get("max_connections_per_client")) {
+      if (auto v = integer(*n, f->path("max_connections_per_client"), 1, 100'000)) {
+        if (*v > out.maxConnections)
+          error(f->path("max_connections_per_client"), *n,
+                "must not exceed web.max_connections (" + std::to_string(out.maxConnections) + ")");
+        else
+          out.maxConnectionsPerClient = *v;
       }
     }
   }

@@ -7,6 +7,7 @@
 
 #include "common/strings.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -140,6 +141,58 @@ std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view que
   return out;
 }
 
+bool parseTarget(std::string_view target, ServerRequest& out) {
+  // absolute-form ("http://host/path") is allowed by RFC 9112; only the path matters here.
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        common::iequals(target.substr(0, scheme.size()), scheme)) {
+      auto slash = target.find('/', scheme.size());
+      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+      break;
+    }
+  }
+  if (target.empty() || target.front() != '/') {
+    return false;
+  }
+  auto q = target.find('?');
+  std::string_view rawPath = target.substr(0, q);
+  out.rawQuery.clear();
+  out.queryParams.clear();
+  if (q != std::string_view::npos) {
+    out.rawQuery = std::string(target.substr(q + 1));
+    auto hash = out.rawQuery.find('#');
+    if (hash != std::string::npos) {
+      out.rawQuery.resize(hash);
+    }
+    out.queryParams = parseQuery(out.rawQuery);
+  }
+  if (auto hash = rawPath.find('#'); hash != std::string_view::npos) {
+    rawPath = rawPath.substr(0, hash);
+  }
+  // Split first, then decode each segment: "%2F" is data inside a segment, never a separator
+  // (otherwise "/api%2Fv1/..." would reach what a proxy rule for "/api/v1/" meant to guard).
+  std::vector<std::string> segments;
+  std::string path;
+  for (std::string_view raw : common::split(rawPath.substr(1), '/')) {
+    auto decoded = percentDecode(raw, false);
+    if (!decoded || decoded->find('\0') != std::string::npos) {
+      return false;
+    }
+    path.push_back('/');
+    for (char c : *decoded) {
+      if (c == '/') {
+        path.append("%2F");
+      } else {
+        path.push_back(c);
+      }
+    }
+    segments.push_back(std::move(*decoded));
+  }
+  out.path = std::move(path);
+  out.segments = std::move(segments);
+  return true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Server internals
 
@@ -170,7 +223,9 @@ bool serverOwnedField(std::string_view name) {
 }
 
 struct Connection {
-  Connection(tcp::socket socket, std::uint64_t id) : stream(std::move(socket)), id(id) {}
+  Connection(tcp::socket socket, std::uint64_t id, std::string client, bool reserve)
+      : stream(std::move(socket)), id(id), client(std::move(client)), reserve(reserve),
+        acceptedAt(std::chrono::steady_clock::now()) {}
 
   // Strand only.
   void markClosed() {
@@ -194,9 +249,27 @@ struct Connection {
 
   beast::tcp_stream stream;
   std::uint64_t id;
+  std::string client;
+  bool reserve; // a reserved slot: one request, then close
+  std::chrono::steady_clock::time_point acceptedAt;
   bool closed = false;
   std::function<void()> onClose;
 };
+
+// The key the per-client limit counts by: one IPv4 address, or one IPv6 /64 (a single host
+// usually holds a whole /64, so counting single IPv6 addresses would limit nothing).
+std::string clientKeyOf(const asio::ip::address& address) {
+  if (address.is_v6()) {
+    auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) {
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    }
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+  }
+  return address.to_string();
+}
 
 } // namespace
 
@@ -217,6 +290,7 @@ struct HttpServer::Impl {
   bool listening = false;
   std::uint64_t nextId = 1;
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+  std::unordered_map<std::string, std::size_t> perClient; // open connections by client key
 
   bool isStopping() const {
     std::lock_guard lock(mutex);
@@ -326,8 +400,8 @@ public:
     if (!open()) {
       co_return false;
     }
-    if (data.empty()) {
-      co_return true; // an empty chunk would end the body
+    if (data.empty() || head_) {
+      co_return true; // an empty chunk would end the body; HEAD has none
     }
     std::string frame;
     if (chunked_) {
@@ -354,7 +428,7 @@ public:
       co_return;
     }
     state_ = State::Ended;
-    if (chunked_ && open()) {
+    if (chunked_ && !head_ && open()) {
       conn_->stream.expires_after(server_.limits.writeTimeout);
       beast::error_code ec;
       co_await asio::async_write(conn_->stream, asio::buffer(std::string_view("0\r\n\r\n")),
@@ -438,8 +512,9 @@ std::string_view reasonText(int status) {
   }
 }
 
-// An error answer after which the connection is closed.
-Awaitable<void> writeErrorAndClose(const Impl& server, Connection& conn, int status) {
+// An error answer after which the connection is closed; `head`: the headers only.
+Awaitable<void> writeErrorAndClose(const Impl& server, Connection& conn, int status,
+                                   bool head = false) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "text/plain; charset=utf-8");
   if (!server.limits.serverHeader.empty()) {
@@ -450,7 +525,12 @@ Awaitable<void> writeErrorAndClose(const Impl& server, Connection& conn, int sta
   res.prepare_payload();
   conn.stream.expires_after(server.limits.writeTimeout);
   beast::error_code ec;
-  co_await http::async_write(conn.stream, res, redirect_error(use_awaitable, ec));
+  if (head) {
+    http::response_serializer<http::string_body> serializer{res};
+    co_await http::async_write_header(conn.stream, serializer, redirect_error(use_awaitable, ec));
+  } else {
+    co_await http::async_write(conn.stream, res, redirect_error(use_awaitable, ec));
+  }
 }
 
 std::string remoteAddressOf(const Connection& conn) {
@@ -465,38 +545,6 @@ std::string remoteAddressOf(const Connection& conn) {
   return fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 
-// Fills path/query from the request target. False when the target is unusable.
-bool splitTarget(std::string_view target, ServerRequest& out) {
-  // absolute-form ("http://host/path") is allowed by RFC 9112; only the path matters here.
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (target.size() >= scheme.size() &&
-        common::iequals(target.substr(0, scheme.size()), scheme)) {
-      auto slash = target.find('/', scheme.size());
-      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-      break;
-    }
-  }
-  if (target.empty() || target.front() != '/') {
-    return false;
-  }
-  auto q = target.find('?');
-  std::string_view rawPath = target.substr(0, q);
-  if (q != std::string_view::npos) {
-    out.rawQuery = std::string(target.substr(q + 1));
-    auto hash = out.rawQuery.find('#');
-    if (hash != std::string::npos) {
-      out.rawQuery.resize(hash);
-    }
-    out.queryParams = parseQuery(out.rawQuery);
-  }
-  auto path = percentDecode(rawPath, false);
-  if (!path || path->find('\0') != std::string::npos) {
-    return false;
-  }
-  out.path = std::move(*path);
-  return true;
-}
-
 bool expectsContinue(const http::request_parser<http::string_body>& parser) {
   auto it = parser.get().find(http::field::expect);
   return it != parser.get().end() &&
@@ -504,19 +552,76 @@ bool expectsContinue(const http::request_parser<http::string_body>& parser) {
                          "100-continue");
 }
 
+// RFC 9112 6.1: only "chunked" alone frames a request body here. Anything else ("gzip, chunked",
+// "identity", the field twice, with Content-Length, on HTTP/1.0) could be framed differently by
+// a proxy in front of us (request smuggling), so it is refused with 400.
+bool badTransferEncoding(const http::request_parser<http::string_body>& parser) {
+  const auto& req = parser.get();
+  auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  if (first == last) {
+    return false;
+  }
+  if (std::next(first) != last || req.version() < 11 ||
+      req.find(http::field::content_length) != req.end()) {
+    return true;
+  }
+  return !common::iequals(
+      common::trim(std::string_view(first->value().data(), first->value().size())), "chunked");
+}
+
+// Cancels the connection's reads when a deadline passes (Beast's own expiry would close the
+// socket, leaving no way to answer 408). Re-arming invalidates an expiry already queued.
+class ReadDeadline {
+public:
+  explicit ReadDeadline(std::shared_ptr<Connection> conn)
+      : conn_(std::move(conn)), timer_(conn_->stream.get_executor()),
+        state_(std::make_shared<State>()) {}
+  ~ReadDeadline() { cancel(); }
+  ReadDeadline(const ReadDeadline&) = delete;
+  ReadDeadline& operator=(const ReadDeadline&) = delete;
+
+  void arm(std::chrono::steady_clock::time_point at) {
+    ++state_->generation;
+    timer_.expires_at(at);
+    timer_.async_wait([conn = conn_, state = state_,
+                       generation = state_->generation](const beast::error_code& ec) {
+      if (!ec && generation == state->generation) {
+        state->fired = true;
+        beast::error_code ignored;
+        conn->stream.socket().cancel(ignored);
+      }
+    });
+  }
+  void cancel() {
+    ++state_->generation;
+    timer_.cancel();
+  }
+  bool fired() const { return state_->fired; }
+
+private:
+  struct State {
+    std::uint64_t generation = 0;
+    bool fired = false;
+  };
+  std::shared_ptr<Connection> conn_;
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
 Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Connection> conn) {
   const ServerLimits& limits = self->limits;
   auto& stream = conn->stream;
   const std::string remote = remoteAddressOf(*conn);
   beast::flat_buffer buffer;
+  bool firstRequest = true;
 
   for (;;) {
     if (conn->closed || self->isStopping()) {
       co_return;
     }
     beast::error_code ec;
-    if (buffer.size() == 0) {
-      // Between requests only the idle timeout applies; the request timeout starts with a byte.
+    if (!firstRequest && buffer.size() == 0) {
+      // Between requests only the idle timeout applies; the request deadlines start with a byte.
       stream.expires_after(limits.idleTimeout);
       std::size_t n =
           co_await stream.async_read_some(buffer.prepare(4096), redirect_error(use_awaitable, ec));
@@ -525,25 +630,21 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
       }
       buffer.commit(n);
     }
+    // A new connection's clock starts when it was accepted: it gets no idle time at all.
+    const auto start = firstRequest ? conn->acceptedAt : std::chrono::steady_clock::now();
+    firstRequest = false;
 
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(limits.maxHeaderBytes, std::numeric_limits<std::uint32_t>::max())));
     parser.body_limit(static_cast<std::uint64_t>(limits.maxBodyBytes));
-    // Beast's own expiry would close the socket, leaving no way to answer 408; this deadline
-    // only cancels the read.
     stream.expires_never();
-    auto timedOut = std::make_shared<bool>(false);
-    asio::steady_timer deadline(stream.get_executor(), limits.requestTimeout);
-    deadline.async_wait([conn, timedOut](const beast::error_code& waitEc) {
-      if (!waitEc) {
-        *timedOut = true;
-        beast::error_code ignored;
-        conn->stream.socket().cancel(ignored);
-      }
-    });
+    ReadDeadline deadline(conn);
+    deadline.arm(start + std::min(limits.headerTimeout, limits.requestTimeout));
     co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
-    if (!ec && !parser.is_done()) {
+    bool badFraming = !ec && badTransferEncoding(parser);
+    if (!ec && !badFraming && !parser.is_done()) {
+      deadline.arm(start + limits.requestTimeout);
       if (expectsContinue(parser)) {
         co_await asio::async_write(stream,
                                    asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")),
@@ -554,13 +655,21 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
       }
     }
     deadline.cancel();
-    if (ec && *timedOut) {
+    if (ec && deadline.fired()) {
       ec = beast::error::timeout;
     }
     if (ec) {
-      if (int status = statusForReadError(ec); status != 0 && !conn->closed) {
+      int status = statusForReadError(ec);
+      if (status == 408 && !parser.got_some() && buffer.size() == 0) {
+        status = 0; // nothing of a request came: just close
+      }
+      if (status != 0 && !conn->closed) {
         co_await writeErrorAndClose(*self, *conn, status);
       }
+      co_return;
+    }
+    if (badFraming) {
+      co_await writeErrorAndClose(*self, *conn, 400, parser.get().method() == http::verb::head);
       co_return;
     }
 
@@ -570,8 +679,10 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
     request.target = std::string(req.target());
     request.httpVersion = req.version() >= 11 ? 11 : 10;
     request.remoteAddress = remote;
-    if (!splitTarget(request.target, request)) {
-      co_await writeErrorAndClose(*self, *conn, 400);
+    request.client = conn->client;
+    const bool head = request.method == "HEAD";
+    if (!parseTarget(request.target, request)) {
+      co_await writeErrorAndClose(*self, *conn, 400, head);
       co_return;
     }
     for (const auto& field : req) {
@@ -579,8 +690,9 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
     }
     request.body = std::move(req.body());
 
-    const bool keepAlive = req.keep_alive() && !self->isStopping();
-    ConnectionWriter writer(*self, conn, request.httpVersion, keepAlive, request.method == "HEAD");
+    // A reserved slot serves one request: it must be free again for the next newcomer.
+    const bool keepAlive = req.keep_alive() && !conn->reserve && !self->isStopping();
+    ConnectionWriter writer(*self, conn, request.httpVersion, keepAlive, head);
     std::string failure;
     try {
       co_await self->handler(request, writer);
@@ -596,7 +708,7 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
       if (writer.responded() || conn->closed) {
         co_return; // a partial response cannot be repaired; closing tells the client
       }
-      co_await writeErrorAndClose(*self, *conn, 500);
+      co_await writeErrorAndClose(*self, *conn, 500, head);
       co_return;
     }
     if (writer.failed() || writer.streamed() || !writer.keepAlive()) {
@@ -607,11 +719,15 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
 
 class Unregister {
 public:
-  Unregister(std::shared_ptr<Impl> server, std::uint64_t id)
-      : server_(std::move(server)), id_(id) {}
+  Unregister(std::shared_ptr<Impl> server, std::uint64_t id, std::string client)
+      : server_(std::move(server)), id_(id), client_(std::move(client)) {}
   ~Unregister() {
     std::lock_guard lock(server_->mutex);
     server_->connections.erase(id_);
+    auto it = server_->perClient.find(client_);
+    if (it != server_->perClient.end() && --it->second == 0) {
+      server_->perClient.erase(it);
+    }
   }
   Unregister(const Unregister&) = delete;
   Unregister& operator=(const Unregister&) = delete;
@@ -619,10 +735,11 @@ public:
 private:
   std::shared_ptr<Impl> server_;
   std::uint64_t id_;
+  std::string client_;
 };
 
 Awaitable<void> runConnection(std::shared_ptr<Impl> self, std::shared_ptr<Connection> conn) {
-  Unregister unregister(self, conn->id);
+  Unregister unregister(self, conn->id, conn->client);
   try {
     co_await serveConnection(self, conn);
   } catch (const std::exception& e) {
@@ -631,8 +748,8 @@ Awaitable<void> runConnection(std::shared_ptr<Impl> self, std::shared_ptr<Connec
   conn->closeNow();
 }
 
-// Over the connection limit: answer without allocating a coroutine, then close.
-void rejectBusy(tcp::socket& socket) {
+// Over a connection limit: answer without allocating a coroutine, then close.
+void rejectBusy(tcp::socket& socket, Admission why) {
   static constexpr std::string_view kBusy = "HTTP/1.1 503 Service Unavailable\r\n"
                                             "Content-Type: text/plain; charset=utf-8\r\n"
                                             "Retry-After: 1\r\n"
@@ -640,9 +757,16 @@ void rejectBusy(tcp::socket& socket) {
                                             "Content-Length: 21\r\n"
                                             "\r\n"
                                             "too many connections\n";
+  static constexpr std::string_view kClientBusy = "HTTP/1.1 429 Too Many Requests\r\n"
+                                                  "Content-Type: text/plain; charset=utf-8\r\n"
+                                                  "Retry-After: 1\r\n"
+                                                  "Connection: close\r\n"
+                                                  "Content-Length: 38\r\n"
+                                                  "\r\n"
+                                                  "too many connections from this client\n";
   beast::error_code ec;
   socket.non_blocking(true, ec);
-  socket.write_some(asio::buffer(kBusy), ec);
+  socket.write_some(asio::buffer(why == Admission::ClientBusy ? kClientBusy : kBusy), ec);
   socket.shutdown(tcp::socket::shutdown_both, ec);
   socket.close(ec);
 }
@@ -662,20 +786,32 @@ Awaitable<void> acceptLoop(std::shared_ptr<Impl> self) {
       co_await pause.async_wait(redirect_error(use_awaitable, ec));
       continue;
     }
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) {
+      socket.close(ec); // gone already
+      continue;
+    }
+    std::string client = clientKeyOf(peer.address());
     std::shared_ptr<Connection> conn;
+    Admission admission;
     {
       std::lock_guard lock(self->mutex);
       if (self->stopping) {
         socket.close(ec);
         co_return;
       }
-      if (self->connections.size() < self->limits.maxConnections) {
-        conn = std::make_shared<Connection>(std::move(socket), self->nextId++);
+      auto mine = self->perClient.find(client);
+      admission = admit(self->limits, self->connections.size(),
+                        mine == self->perClient.end() ? 0 : mine->second);
+      if (admission == Admission::Normal || admission == Admission::Reserve) {
+        conn = std::make_shared<Connection>(std::move(socket), self->nextId++, client,
+                                            admission == Admission::Reserve);
         self->connections.emplace(conn->id, conn);
+        ++self->perClient[client];
       }
     }
     if (!conn) {
-      rejectBusy(socket);
+      rejectBusy(socket, admission);
       continue;
     }
     asio::co_spawn(conn->stream.get_executor(), runConnection(self, conn), asio::detached);
@@ -683,6 +819,19 @@ Awaitable<void> acceptLoop(std::shared_ptr<Impl> self) {
 }
 
 } // namespace
+
+Admission admit(const ServerLimits& limits, std::size_t open, std::size_t fromClient) {
+  const std::size_t reserved = std::min(limits.reservedConnections, limits.maxConnections);
+  const bool clientOk =
+      limits.maxConnectionsPerClient == 0 || fromClient < limits.maxConnectionsPerClient;
+  if (clientOk && open < limits.maxConnections - reserved) {
+    return Admission::Normal;
+  }
+  if (fromClient == 0 && open < limits.maxConnections) {
+    return Admission::Reserve;
+  }
+  return clientOk ? Admission::ServerBusy : Admission::ClientBusy;
+}
 
 HttpServer::HttpServer(asio::any_io_executor executor, Handler handler, ServerLimits limits)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(handler), std::move(limits))) {}
@@ -792,6 +941,8 @@ struct RouteTable {
 Awaitable<void> routeRequest(std::shared_ptr<const RouteTable> table, const ServerRequest& req,
                              ResponseWriter& writer) {
   std::string allow;
+  const Handler* get = nullptr;
+  bool hasHead = false;
   for (const auto& route : table->exact) {
     if (route.path != req.path) {
       continue;
@@ -800,7 +951,18 @@ Awaitable<void> routeRequest(std::shared_ptr<const RouteTable> table, const Serv
       co_await route.handler(req, writer);
       co_return;
     }
+    if (route.method == "GET") {
+      get = &route.handler;
+    }
+    hasHead = hasHead || route.method == "HEAD";
     allow += allow.empty() ? route.method : ", " + route.method;
+  }
+  if (get && req.method == "HEAD") {
+    co_await (*get)(req, writer); // the writer leaves out the body
+    co_return;
+  }
+  if (get && !hasHead) {
+    allow += ", HEAD";
   }
   if (!allow.empty()) {
     co_await writer.send(

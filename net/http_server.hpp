@@ -33,14 +33,23 @@ private:
 };
 
 struct ServerRequest {
-  std::string method;   // as sent, e.g. "GET"
-  std::string target;   // raw request target, e.g. "/message?sessionId=abc"
-  std::string path;     // percent-decoded path without the query
-  std::string rawQuery; // the part after '?', undecoded
+  std::string method; // as sent, e.g. "GET"
+  std::string target; // raw request target, e.g. "/message?sessionId=abc"
+  // The percent-decoded path without the query, except that an encoded '/' stays "%2F": it is
+  // part of its segment and can never act as a separator. Route by `segments` when a segment
+  // may hold any byte.
+  std::string path;
+  // The path split on '/' first and then decoded segment by segment ("/a%2Fb/c" -> {"a/b", "c"});
+  // empty segments ("//", a trailing '/') are kept, so "/" is {""}.
+  std::vector<std::string> segments;
+  std::string rawQuery;                                         // the part after '?', undecoded
   std::vector<std::pair<std::string, std::string>> queryParams; // decoded, in order
   HeaderFields headers;
   std::string body;
   std::string remoteAddress; // "127.0.0.1:50312"
+  // Who the connection limits count this client as: the IPv4 address ("127.0.0.1"), or the
+  // IPv6 /64 prefix ("2001:db8:1:2::/64"); an IPv4-mapped IPv6 address counts as IPv4.
+  std::string client;
   unsigned httpVersion = 11; // 10 or 11
 
   // The first query parameter of that name (names are case-sensitive), decoded.
@@ -88,14 +97,31 @@ public:
 using Handler = std::function<Awaitable<void>(const ServerRequest&, ResponseWriter&)>;
 
 struct ServerLimits {
-  std::size_t maxHeaderBytes = 16 * 1024;                  // larger -> 431 and close
-  std::size_t maxBodyBytes = 1024 * 1024;                  // larger -> 413 and close
-  std::chrono::milliseconds requestTimeout{10'000};        // first byte to full request, else 408
-  std::chrono::milliseconds idleTimeout{60'000};           // keep-alive wait for the next request
-  std::chrono::milliseconds writeTimeout{10'000};          // per write to the client
-  std::size_t maxConnections = 512;                        // beyond -> immediate 503 and close
+  std::size_t maxHeaderBytes = 16 * 1024;           // larger -> 431 and close
+  std::size_t maxBodyBytes = 1024 * 1024;           // larger -> 413 and close
+  std::chrono::milliseconds requestTimeout{10'000}; // first byte to full request, else 408
+  // A new connection must deliver a complete request header this soon after it was accepted
+  // (a kept-alive one, this soon after the next request's first byte). Otherwise the connection
+  // is closed: silently when nothing came, with 408 after part of a request. Idle connections
+  // that never send a byte so hold a slot only this long.
+  std::chrono::milliseconds headerTimeout{10'000};
+  std::chrono::milliseconds idleTimeout{60'000};  // keep-alive wait for the next request
+  std::chrono::milliseconds writeTimeout{10'000}; // per write to the client
+  std::size_t maxConnections = 512;               // beyond -> immediate 503 and close
+  // Connections one client (ServerRequest::client) may hold at once; beyond -> immediate 429
+  // and close. 0: no limit.
+  std::size_t maxConnectionsPerClient = 0;
+  // The last slots of maxConnections: given only to a client that holds no other connection,
+  // and such a connection serves one request and is closed. So clients that hold many
+  // connections cannot take every slot, and a newcomer still gets an answer.
+  std::size_t reservedConnections = 0;
   std::string serverHeader = "mcpwatch/" MCPWATCH_VERSION; // empty: no Server header
 };
+
+// Whether a new connection is served, given the limits, the connections open now (`open`) and
+// how many of them belong to the same client (`fromClient`).
+enum class Admission { Normal, Reserve, ServerBusy, ClientBusy };
+Admission admit(const ServerLimits& limits, std::size_t open, std::size_t fromClient);
 
 // Accepts connections on one address and runs `handler` for every request. Connections run on
 // their own strands of `executor`, so a multi-threaded io_context is fine. Thread safe: stop()
@@ -122,7 +148,8 @@ private:
 };
 
 // Exact-path routes per method, plus prefix routes for any method. Unknown path -> 404, known
-// path with another method -> 405 with an Allow header.
+// path with another method -> 405 with an Allow header. HEAD is answered by the GET route of a
+// path that has no HEAD route of its own (the server sends the headers without the body).
 class Router {
 public:
   Router& add(std::string method, std::string path, Handler handler);
@@ -145,5 +172,9 @@ private:
 std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
 // "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}}; an invalid escape keeps that part undecoded.
 std::vector<std::pair<std::string, std::string>> parseQuery(std::string_view query);
+// Fills path, segments, rawQuery and queryParams of `out` from a request target (origin form
+// "/p?q" or absolute form "http://h/p?q"). False when it is unusable (no leading '/', an invalid
+// escape, an encoded NUL); the server answers those with 400.
+bool parseTarget(std::string_view target, ServerRequest& out);
 
 } // namespace mcpwatch::net

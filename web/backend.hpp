@@ -65,40 +65,50 @@ struct OutboxStats {
   }
 };
 
-// Called on the web server's executor (give it the daemon's single-threaded io_context and no
-// locking is needed). Everything historical comes from store::Store, not from here.
+// The web server runs on its own thread, never the daemon's. Reads must therefore be thread
+// safe and must not wait for the daemon (answer them from a snapshot the daemon publishes);
+// actions are awaitables that do their work wherever the daemon lives and resume the caller on
+// its own executor. Everything historical comes from store::Store, not from here.
 class WebBackend {
 public:
   virtual ~WebBackend() = default;
 
+  // --- Reads: any thread, cheap, never block ---
   // Every configured server (public and private), in config order.
   virtual std::vector<ServerView> servers() = 0;
   virtual std::optional<ServerView> server(std::string_view slug) = 0;
+  // Why the monitor is not alive (its loop stopped making progress): `/healthz` answers 503 with
+  // it. nullopt: alive.
+  virtual std::optional<std::string> stalled() { return std::nullopt; }
+
+  // --- May block on the store: called on the web server's worker thread ---
   // Config loaded, store writable, scheduler running.
   virtual Readiness ready() = 0;
 
   // --- Admin actions (only reached with a valid admin token) ---
   // A runtime window the web server has already persisted with Store::putMaintenanceSync; the
   // daemon adds it to its calendar (and re-evaluates held triggers).
-  virtual Done addMaintenance(detector::MaintenanceWindow window) = 0;
+  virtual Awaitable<Done> addMaintenance(detector::MaintenanceWindow window) = 0;
   // Ends a runtime window early (already recorded in the store with endMaintenanceSync).
-  virtual Done endMaintenance(std::string_view id, common::WallTime at) = 0;
+  virtual Awaitable<Done> endMaintenance(std::string id, common::WallTime at) = 0;
   // Adopts the server's latest tools schema as its pinned baseline (detector and store).
   // Returns the accepted fingerprint.
-  virtual Result<std::string> acceptBaseline(std::string_view slug) = 0;
+  virtual Awaitable<Result<std::string>> acceptBaseline(std::string slug) = 0;
   // Stops / restarts probing one server (no probes, no triggers while paused).
-  virtual Done pause(std::string_view slug) = 0;
-  virtual Done resume(std::string_view slug) = 0;
+  virtual Awaitable<Done> pause(std::string slug) = 0;
+  virtual Awaitable<Done> resume(std::string slug) = 0;
   // Sends a test trigger and its resolve through the real routes and sinks. Returns a short
   // human summary ("sent to pd-default, bridge").
   virtual Awaitable<Result<std::string>> testAlert(TestAlertRequest request) = 0;
 
   // --- Optional providers (the alerting outbox); nullopt = not available ---
-  // `GET /api/v1/deliveries?state=...`: a JSON array of deliveries in that state.
+  // `GET /api/v1/deliveries?state=...`: a JSON array of deliveries in that state. Called on the
+  // web server's worker thread (it reads the store).
   virtual std::optional<Result<common::Json>> deliveries(std::string_view state) {
     (void)state;
     return std::nullopt;
   }
+  // Called on the web server's worker thread (it may read the store).
   virtual std::optional<OutboxStats> outboxStats() { return std::nullopt; }
 };
 

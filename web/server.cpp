@@ -23,7 +23,8 @@ using common::Json;
 using net::ServerRequest;
 using net::ServerResponse;
 
-enum class Auth { None, Valid, Invalid };
+// Limited: the client sent too many wrong tokens lately; its token was not even looked at.
+enum class Auth { None, Valid, Invalid, Limited };
 
 bool validSlug(std::string_view s) {
   if (s.empty() || s.size() > 128)
@@ -33,12 +34,23 @@ bool validSlug(std::string_view s) {
   });
 }
 
-std::vector<std::string_view> pathParts(std::string_view path) {
+// The non-empty path segments, each decoded on its own ("%2F" stays inside its segment).
+std::vector<std::string_view> pathParts(const ServerRequest& req) {
   std::vector<std::string_view> parts;
-  for (auto p : common::split(path, '/'))
+  for (const auto& p : req.segments)
     if (!p.empty())
-      parts.push_back(p);
+      parts.emplace_back(p);
   return parts;
+}
+
+// The key wrong tokens are counted by: the connection's client, else the address without port.
+std::string clientOf(const ServerRequest& req) {
+  if (!req.client.empty())
+    return req.client;
+  std::string_view a = req.remoteAddress;
+  if (!a.empty() && a.front() == '[')
+    return std::string(a.substr(1, a.find(']') - 1));
+  return std::string(a.substr(0, a.rfind(':')));
 }
 
 ServerResponse jsonResponse(int status, const Json& body) {
@@ -74,25 +86,44 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   Impl(asio::any_io_executor ex, const config::WebConfig& cfg, WebBackend& b, store::Store& s,
        MetricsRegistry& m, common::Clock& c, WebOptions o)
       : executor(ex), config(cfg), backend(b), store(s), metrics(m), clock(c),
-        options(std::move(o)), worker(1) {
+        options(std::move(o)), authLimiter(options.auth), worker(1) {
+    setToken(config.adminToken);
+    config.adminToken.reset(); // only the digest is kept
     workGuard = asio::require(worker.get_executor(), asio::execution::outstanding_work.tracked);
     workerThread = std::thread([this] { worker.run(); });
   }
-  ~Impl() {
+  ~Impl() { stopWorker(); }
+
+  // Store reads in progress finish; queued ones are dropped (their requests never resume).
+  void stopWorker() {
     workGuard.reset();
     worker.stop();
-    if (workerThread.joinable())
+    if (workerThread.joinable() && workerThread.get_id() != std::this_thread::get_id())
       workerThread.join();
   }
 
+  void setToken(const std::optional<common::Secret>& token) {
+    std::lock_guard lock(tokenMutex);
+    if (token && !token->empty())
+      tokenDigest = common::sha256(token->reveal());
+    else
+      tokenDigest.reset();
+  }
+
   asio::any_io_executor executor;
-  config::WebConfig config;
+  config::WebConfig config; // adminToken is cleared: see tokenDigest
   WebBackend& backend;
   store::Store& store;
   MetricsRegistry& metrics;
   common::Clock& clock;
   WebOptions options;
   std::unique_ptr<net::HttpServer> http;
+  AuthFailureLimiter authLimiter;
+
+  // SHA-256 of web.admin_token (unset: admin API disabled). Reloads replace it from another
+  // thread, hence the mutex.
+  mutable std::mutex tokenMutex;
+  std::optional<std::string> tokenDigest;
 
   // Store reads and the overview rendering run here, off the io thread.
   asio::io_context worker;
@@ -138,21 +169,48 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         use_awaitable, std::move(f));
   }
 
-  Auth authOf(const ServerRequest& req) const {
+  // Checks the Bearer token. A client that sent too many wrong ones lately is Limited until the
+  // oldest of them ages out, whatever it sends: otherwise a right guess would still stand out.
+  Auth authOf(const ServerRequest& req) {
     auto header = req.header("Authorization");
     if (!header)
       return Auth::None;
-    if (!config.adminToken || config.adminToken->empty())
-      return Auth::Invalid;
+    const std::string client = clientOf(req);
+    const auto now = clock.now();
+    if (authLimiter.refused(client, now))
+      return Auth::Limited;
+    std::optional<std::string> digest;
+    {
+      std::lock_guard lock(tokenMutex);
+      digest = tokenDigest;
+    }
     std::string_view value = common::trim(*header);
-    if (value.size() < 7 || !common::iequals(value.substr(0, 7), "bearer "))
+    bool valid = digest && value.size() >= 7 && common::iequals(value.substr(0, 7), "bearer ") &&
+                 common::matchesDigest(common::trim(value.substr(7)), *digest);
+    if (!valid) {
+      authLimiter.failed(client, now);
       return Auth::Invalid;
-    auto token = common::trim(value.substr(7));
-    return common::constantTimeEquals(token, config.adminToken->reveal()) ? Auth::Valid
-                                                                          : Auth::Invalid;
+    }
+    authLimiter.succeeded(client);
+    return Auth::Valid;
   }
 
-  bool adminEnabled() const { return config.adminToken && !config.adminToken->empty(); }
+  bool adminEnabled() const {
+    std::lock_guard lock(tokenMutex);
+    return tokenDigest.has_value();
+  }
+
+  ServerResponse tooManyFailures(const ServerRequest& req) {
+    auto wait = authLimiter.refused(clientOf(req), clock.now()).value_or(std::chrono::seconds(1));
+    auto r = jsonError(429, "too many wrong admin tokens from this client; retry later");
+    r.with("Retry-After", std::to_string(wait.count()));
+    return r;
+  }
+
+  // The answer to a request whose token was not accepted.
+  ServerResponse refusedAuth(const ServerRequest& req, Auth auth) {
+    return auth == Auth::Limited ? tooManyFailures(req) : unauthorized(auth == Auth::Invalid);
+  }
 
   ServerResponse unauthorized(bool badToken) const {
     auto r = jsonError(401, badToken ? "invalid admin token" : "admin token required");
@@ -255,7 +313,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     co_return htmlResponse(200, *html);
   }
 
-  // Runs on the worker: `views` and `outbox` were read from the backend on the io thread.
+  // Runs on the worker: `views` were read from the backend's snapshot on the io thread.
   std::string renderMetrics(bool admin, const std::vector<ServerView>& views,
                             const std::optional<OutboxStats>& outbox) {
     std::set<std::string> hidden;
@@ -422,7 +480,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     // p = ["api", "v1", "admin", ...]
     auto now = clock.now();
     if (p.size() == 4 && p[3] == "maintenance") {
-      if (req.method == "GET") {
+      if (req.method == "GET" || req.method == "HEAD") {
         auto readWindows = [this] { return store.maintenanceWindows(); };
         auto list = co_await onWorker(std::move(readWindows));
         if (!*list)
@@ -433,7 +491,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         co_return jsonResponse(200, Json{{"maintenance", std::move(out)}});
       }
       if (req.method != "POST")
-        co_return methodNotAllowed("GET, POST");
+        co_return methodNotAllowed("GET, HEAD, POST");
       auto parsed = parseMaintenanceRequest(req.body, now);
       if (!parsed)
         co_return jsonError(400, parsed.error());
@@ -450,7 +508,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         spdlog::error("web: could not store maintenance window: {}", stored->error());
         co_return jsonError(500, "could not store the maintenance window");
       }
-      auto added = backend.addMaintenance(std::move(window.value()));
+      auto added = co_await backend.addMaintenance(std::move(window.value()));
       if (!added) {
         auto dropWindow = [this, id = record.id] { return store.deleteMaintenanceSync(id); };
         co_await onWorker(std::move(dropWindow));
@@ -478,7 +536,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       if (!validSlug(slug) || !backend.server(slug))
         co_return jsonError(404, "no such server");
       if (p[5] == "baseline") {
-        auto fp = backend.acceptBaseline(slug);
+        auto fp = co_await backend.acceptBaseline(slug);
         if (!fp)
           co_return jsonError(409, fp.error());
         invalidate();
@@ -486,7 +544,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       }
       if (p[5] == "pause" || p[5] == "resume") {
         bool pause = p[5] == "pause";
-        auto done = pause ? backend.pause(slug) : backend.resume(slug);
+        auto done = pause ? co_await backend.pause(slug) : co_await backend.resume(slug);
         if (!done)
           co_return jsonError(409, done.error());
         invalidate();
@@ -543,7 +601,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     record.end = now;
     record.endedEarly = true;
     Json body = maintenanceJson(record, now);
-    if (auto done = backend.endMaintenance(id, now); !done)
+    if (auto done = co_await backend.endMaintenance(id, now); !done)
       body["warning"] = done.error();
     invalidate();
     co_return jsonResponse(200, body);
@@ -563,28 +621,29 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
   Awaitable<ServerResponse> route(const ServerRequest& req) {
     const std::string& path = req.path;
-    bool isApi = path == "/api" || path.starts_with("/api/");
-    auto parts = pathParts(path);
-    bool get = req.method == "GET";
+    auto parts = pathParts(req);
+    bool isApi = !parts.empty() && parts[0] == "api";
+    // HEAD answers like GET; the connection leaves out the body.
+    bool get = req.method == "GET" || req.method == "HEAD";
 
     if (isApi) {
-      Auth auth = authOf(req);
       bool isAdmin = parts.size() >= 3 && parts[2] == "admin";
-      if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
+      if (parts.size() < 3 || parts[1] != "v1")
         co_return jsonError(404, "not found");
+      if (isAdmin && !adminEnabled())
+        co_return jsonError(404, "the admin API is disabled (no web.admin_token)");
+      Auth auth = authOf(req);
       if (isAdmin) {
-        if (!adminEnabled())
-          co_return jsonError(404, "the admin API is disabled (no web.admin_token)");
         if (auth != Auth::Valid)
-          co_return unauthorized(auth == Auth::Invalid);
+          co_return refusedAuth(req, auth);
         co_return co_await admin(req, parts);
       }
-      if (auth == Auth::Invalid)
-        co_return unauthorized(true);
+      if (auth == Auth::Invalid || auth == Auth::Limited)
+        co_return refusedAuth(req, auth);
       bool admin = auth == Auth::Valid;
       if (parts[2] == "servers" && parts.size() <= 5) {
         if (!get)
-          co_return methodNotAllowed("GET");
+          co_return methodNotAllowed("GET, HEAD");
         if (parts.size() == 3)
           co_return co_await apiServers(admin);
         if (parts.size() == 4)
@@ -594,20 +653,22 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       }
       if (parts[2] == "incidents" && parts.size() == 3) {
         if (!get)
-          co_return methodNotAllowed("GET");
+          co_return methodNotAllowed("GET, HEAD");
         co_return co_await apiIncidents(req, admin);
       }
       if (parts[2] == "deliveries" && parts.size() == 3) {
         if (!get)
-          co_return methodNotAllowed("GET");
+          co_return methodNotAllowed("GET, HEAD");
         std::string state = req.query("state").value_or("dead");
-        auto result = backend.deliveries(state);
-        if (!result)
-          co_return jsonError(404, "deliveries are not available");
+        // The token first: an anonymous client must not make the store read 500 rows.
         if (!adminEnabled())
           co_return jsonError(404, "the deliveries API needs web.admin_token");
         if (!admin)
           co_return unauthorized(false);
+        auto readDeliveries = [this, state] { return backend.deliveries(state); };
+        auto result = *co_await onWorker(std::move(readDeliveries));
+        if (!result)
+          co_return jsonError(404, "deliveries are not available");
         if (!*result)
           co_return jsonError(400, result->error());
         co_return jsonResponse(200, Json{{"state", state}, {"deliveries", result->value()}});
@@ -617,18 +678,23 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
     auto notAllowed = [] {
       auto r = htmlResponse(405, renderErrorPage(405, "Method not allowed", "Use GET."));
-      r.with("Allow", "GET");
+      r.with("Allow", "GET, HEAD");
       return r;
     };
+    // Health probes ignore Authorization: an orchestrator's probe must not fail (or be locked
+    // out by the wrong-token limit) because of credentials a proxy added.
     if (path == "/healthz") {
       if (!get)
         co_return notAllowed();
+      if (auto why = backend.stalled())
+        co_return ServerResponse::text(503, "stalled: " + *why + "\n");
       co_return ServerResponse::text(200, "ok\n");
     }
     if (path == "/readyz") {
       if (!get)
         co_return notAllowed();
-      auto ready = backend.ready();
+      auto checkReady = [this] { return backend.ready(); };
+      auto ready = *co_await onWorker(std::move(checkReady));
       if (ready.ok())
         co_return jsonResponse(200, Json{{"status", "ready"}});
       co_return jsonResponse(503, Json{{"status", "not_ready"}, {"problems", ready.problems}});
@@ -637,11 +703,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       if (!get)
         co_return notAllowed();
       Auth auth = authOf(req);
-      if (auth == Auth::Invalid)
-        co_return unauthorized(true);
-      auto scrape = [this, admin = auth == Auth::Valid, views = backend.servers(),
-                     outbox = backend.outboxStats()] {
-        return renderMetrics(admin, views, outbox);
+      if (auth == Auth::Invalid || auth == Auth::Limited)
+        co_return refusedAuth(req, auth);
+      auto scrape = [this, admin = auth == Auth::Valid, views = backend.servers()] {
+        return renderMetrics(admin, views, backend.outboxStats());
       };
       auto text = co_await onWorker(std::move(scrape));
       ServerResponse r;
@@ -663,7 +728,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         co_return notAllowed();
       co_return co_await overviewPage(req);
     }
-    if (parts.size() == 2 && parts[0] == "status" && !path.ends_with("/")) {
+    if (req.segments.size() == 2 && req.segments[0] == "status") {
       if (!get)
         co_return notAllowed();
       co_return co_await detailPage(parts[1]);
@@ -678,7 +743,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     } catch (const std::exception& e) {
       spdlog::error("web: {} {} failed: {}", sanitizeUtf8(req.method),
                     sanitizeUtf8(common::truncateUtf8(req.path, 200)), e.what());
-      bool isApi = req.path == "/api" || req.path.starts_with("/api/");
+      bool isApi = !req.segments.empty() && req.segments[0] == "api";
       r = isApi ? jsonError(500, "internal error")
                 : htmlResponse(500, renderErrorPage(500, "Error", "Something went wrong."));
     }
@@ -713,6 +778,16 @@ WebServer::WebServer(asio::any_io_executor executor, const config::WebConfig& co
 
 WebServer::~WebServer() {
   stop();
+  impl_->stopWorker();
+}
+
+net::ServerLimits connectionLimits(net::ServerLimits base, const config::WebConfig& config) {
+  base.headerTimeout = config.headerTimeout;
+  base.maxConnections = static_cast<std::size_t>(std::max(config.maxConnections, 2));
+  base.maxConnectionsPerClient =
+      static_cast<std::size_t>(std::max(config.maxConnectionsPerClient, 1));
+  base.reservedConnections = std::max<std::size_t>(base.maxConnections / 8, 1);
+  return base;
 }
 
 common::Expected<std::uint16_t, std::string> WebServer::start() {
@@ -724,7 +799,7 @@ common::Expected<std::uint16_t, std::string> WebServer::start() {
       [weak](const ServerRequest& req, net::ResponseWriter& writer) {
         return serve(weak.lock(), req, writer);
       },
-      impl_->options.limits);
+      connectionLimits(impl_->options.limits, impl_->config));
   auto port = impl_->http->listen(impl_->config.listenHost, impl_->config.listenPort);
   if (!port) {
     impl_->http.reset();
@@ -742,8 +817,12 @@ std::uint16_t WebServer::port() const {
   return impl_->http ? impl_->http->port() : 0;
 }
 
+std::size_t WebServer::connectionCount() const {
+  return impl_->http ? impl_->http->connectionCount() : 0;
+}
+
 void WebServer::setAdminToken(std::optional<common::Secret> token) {
-  impl_->config.adminToken = std::move(token);
+  impl_->setToken(token);
 }
 
 void WebServer::invalidateCache() {

@@ -1,5 +1,6 @@
 // The daemon's web server: status pages, JSON API, /metrics, health probes and the admin API on
 // top of net::HttpServer. Store reads run on a worker thread so the io thread never waits.
+// Give it an executor of its own thread, not the daemon's: web load then cannot delay probes.
 #pragma once
 
 #include "common/asio.hpp"
@@ -8,6 +9,7 @@
 #include "config/config.hpp"
 #include "net/http_server.hpp"
 #include "store/store.hpp"
+#include "web/auth_limiter.hpp"
 #include "web/backend.hpp"
 #include "web/metrics.hpp"
 
@@ -25,7 +27,10 @@ struct WebOptions {
   std::chrono::milliseconds overviewCacheTtl{5'000};
   int serversPerPage = 100;
   std::size_t maxChecksLimit = 1'000;
+  // headerTimeout, maxConnections, maxConnectionsPerClient and reservedConnections come from
+  // config::WebConfig (see connectionLimits) and override these.
   net::ServerLimits limits = defaultLimits();
+  AuthLimits auth; // wrong admin tokens per client before 429
 
   static net::ServerLimits defaultLimits() {
     net::ServerLimits l;
@@ -33,10 +38,14 @@ struct WebOptions {
     l.maxBodyBytes = 64 * 1024;
     l.requestTimeout = std::chrono::seconds(10);
     l.idleTimeout = std::chrono::seconds(30);
-    l.maxConnections = 256;
     return l;
   }
 };
+
+// `base` with the connection limits of web.*: header_timeout, max_connections,
+// max_connections_per_client, and the last eighth of max_connections (at least 1) reserved for
+// clients that hold no other connection.
+net::ServerLimits connectionLimits(net::ServerLimits base, const config::WebConfig& config);
 
 // The Content-Security-Policy every response carries.
 inline constexpr std::string_view kContentSecurityPolicy =
@@ -45,12 +54,13 @@ inline constexpr std::string_view kContentSecurityPolicy =
 
 class WebServer {
 public:
-  // `backend`, `store`, `metrics` and `clock` must outlive the server. Backend calls happen on
-  // `executor`; give it the daemon's io_context.
+  // `backend`, `store`, `metrics` and `clock` must outlive the server. Requests run on strands
+  // of `executor`: give it an io_context of its own thread (see WebBackend for what that asks
+  // of the backend).
   WebServer(asio::any_io_executor executor, const config::WebConfig& config, WebBackend& backend,
             store::Store& store, MetricsRegistry& metrics, common::Clock& clock,
             WebOptions options = {});
-  ~WebServer(); // stop()
+  ~WebServer(); // stop(), and waits for the store reads in progress on the worker thread
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;
 
@@ -58,11 +68,11 @@ public:
   common::Expected<std::uint16_t, std::string> start();
   void stop();
   std::uint16_t port() const;
+  std::size_t connectionCount() const; // open client connections (0 before start())
 
-  // Config reload: a new admin token (or none, which disables the admin API). Call on the
-  // executor.
+  // Config reload: a new admin token (or none, which disables the admin API). Any thread.
   void setAdminToken(std::optional<common::Secret> token);
-  // Forget cached overview data (servers added or removed on reload).
+  // Forget cached overview data (servers added or removed on reload). Any thread.
   void invalidateCache();
 
   // Answers one request without a socket; the server's handler calls this too.

@@ -107,6 +107,16 @@ TEST(Crypto, KnownVectors) {
   EXPECT_FALSE(base64Decode("abc"));
   EXPECT_TRUE(constantTimeEquals("token", "token"));
   EXPECT_FALSE(constantTimeEquals("token", "tokem"));
+  // Lengths differ: still a digest comparison, never an early return on the length.
+  EXPECT_FALSE(constantTimeEquals("token", "token-and-more"));
+  EXPECT_FALSE(constantTimeEquals("", "token"));
+  EXPECT_TRUE(constantTimeEquals("", ""));
+  const std::string digest = sha256("s3cret-admin-token");
+  EXPECT_TRUE(matchesDigest("s3cret-admin-token", digest));
+  EXPECT_FALSE(matchesDigest("s3cret-admin-toke", digest));
+  EXPECT_FALSE(matchesDigest("s3cret-admin-token\n", digest));
+  EXPECT_FALSE(matchesDigest("", digest));
+  EXPECT_FALSE(matchesDigest("s3cret-admin-token", "not a digest"));
   EXPECT_EQ(randomHex(8).size(), 16u);
 }
 

@@ -388,6 +388,16 @@ TEST(ConfigErrors, WebHeartbeatAlertingSchedulerLogRules) {
             "starting with http:// or https:// (line 1)");
   EXPECT_EQ(onlyError("web: {admin_token: short}\n"),
             "web.admin_token: must be at least 16 characters (line 1)");
+  EXPECT_EQ(onlyError("web: {header_timeout: 2m}\n"),
+            "web.header_timeout: must be at most 1m (line 1)");
+  EXPECT_EQ(onlyError("web: {header_timeout: 0s}\n"),
+            "web.header_timeout: must be greater than 0 (line 1)");
+  EXPECT_EQ(onlyError("web: {max_connections: 4}\n"),
+            "web.max_connections: must be between 8 and 100000, got 4 (line 1)");
+  EXPECT_EQ(onlyError("web: {max_connections: 16, max_connections_per_client: 17}\n"),
+            "web.max_connections_per_client: must not exceed web.max_connections (16) (line 1)");
+  EXPECT_EQ(onlyError("web: {max_connections_per_client: 0}\n"),
+            "web.max_connections_per_client: must be between 1 and 100000, got 0 (line 1)");
   EXPECT_EQ(onlyError("heartbeat: {interval: 5m}\n"), "heartbeat.url: is required (line 1)");
   EXPECT_EQ(onlyError("heartbeat: {url: \"hc-ping.com/abc\"}\n"),
             "heartbeat.url: invalid URL: must be an absolute URL starting with http:// or "

@@ -91,7 +91,7 @@ TEST(HttpServer, RoutesByPathAndMethod) {
   r = roundTrip(s.port(), "PUT", "/hello");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 405);
-  EXPECT_EQ(r->header("Allow"), "GET, POST");
+  EXPECT_EQ(r->header("Allow"), "GET, POST, HEAD"); // HEAD is answered by the GET route
 
   r = roundTrip(s.port(), "DELETE", "/static/a%20b");
   ASSERT_TRUE(r);
@@ -394,6 +394,216 @@ TEST(HttpServer, ConnectionsOverTheLimitGet503) {
   auto again = first.readResponse();
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 200);
+}
+
+// Polls (bounded) until `done` holds: connection bookkeeping happens on the server's thread.
+template <class F> bool eventually(F done) {
+  for (int i = 0; i < 500; ++i) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+TEST(HttpServer, IdleConnectionsAreClosedAfterTheHeaderDeadline) {
+  ServerLimits limits;
+  limits.headerTimeout = 300ms;
+  limits.idleTimeout = 60s; // only between requests: a new connection gets no idle time
+  RunningServer s(echo(), limits);
+  std::vector<std::unique_ptr<TestConnection>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<TestConnection>(s.port()));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  TestConnection partial(s.port());
+  ASSERT_TRUE(partial.send("GET / HTTP/1.1\r\nHost: x\r\n")); // the header never ends
+  for (auto& c : idle) {
+    EXPECT_TRUE(c->waitClosed()) << "an idle connection outlived the header deadline";
+  }
+  auto r = partial.readResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 408);
+  EXPECT_TRUE(eventually([&] { return s.server().connectionCount() == 0; }));
+  // A client that sends its request at once is served as before, and may stay idle between
+  // requests for the keep-alive time.
+  TestConnection c(s.port());
+  ASSERT_TRUE(c.send(rawRequest("GET", "/a")));
+  ASSERT_TRUE(c.readResponse());
+  std::this_thread::sleep_for(400ms);
+  ASSERT_TRUE(c.send(rawRequest("GET", "/b")));
+  auto again = c.readResponse();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "GET /b q=- x=- body=");
+}
+
+TEST(HttpServer, AdmissionKeepsReservedSlotsForNewClients) {
+  ServerLimits l;
+  l.maxConnections = 8;
+  l.reservedConnections = 2;
+  l.maxConnectionsPerClient = 3;
+  EXPECT_EQ(admit(l, 0, 0), Admission::Normal);
+  EXPECT_EQ(admit(l, 5, 2), Admission::Normal);
+  EXPECT_EQ(admit(l, 5, 3), Admission::ClientBusy);
+  EXPECT_EQ(admit(l, 6, 0), Admission::Reserve); // the normal slots are full
+  EXPECT_EQ(admit(l, 7, 0), Admission::Reserve);
+  EXPECT_EQ(admit(l, 6, 1), Admission::ServerBusy); // reserve only for clients without one
+  EXPECT_EQ(admit(l, 8, 0), Admission::ServerBusy);
+  EXPECT_EQ(admit(l, 7, 3), Admission::ClientBusy);
+  l.maxConnectionsPerClient = 0; // unlimited
+  EXPECT_EQ(admit(l, 5, 5), Admission::Normal);
+  l.reservedConnections = 0;
+  EXPECT_EQ(admit(l, 7, 7), Admission::Normal);
+  EXPECT_EQ(admit(l, 8, 0), Admission::ServerBusy);
+}
+
+TEST(HttpServer, ClientsHoldingManyConnectionsCannotLockOthersOut) {
+  ServerLimits limits;
+  limits.maxConnections = 8;
+  limits.reservedConnections = 2;
+  limits.maxConnectionsPerClient = 3;
+  RunningServer s(echo(), limits);
+  // One client opens many idle connections: it gets its 3, the rest are refused at once.
+  std::vector<std::unique_ptr<TestConnection>> held;
+  int refused = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto c = std::make_unique<TestConnection>(s.port(), "127.0.0.2");
+    ASSERT_TRUE(c->connected()) << "cannot connect from 127.0.0.2";
+    ASSERT_TRUE(eventually([&] {
+      return s.server().connectionCount() >= static_cast<std::size_t>(std::min(i + 1, 3));
+    }));
+    if (i >= 3) {
+      auto r = c->readResponse();
+      ASSERT_TRUE(r) << i;
+      EXPECT_EQ(r->status, 429) << i;
+      EXPECT_EQ(r->header("Retry-After"), "1");
+      ++refused;
+    } else {
+      held.push_back(std::move(c));
+    }
+  }
+  EXPECT_EQ(refused, 7);
+  auto ok = roundTrip(s.port(), "GET", "/fine");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  ASSERT_TRUE(eventually([&] { return s.server().connectionCount() == 3; }));
+  // A second such client fills the remaining normal slots; a third gets one reserved slot
+  // (and no more), so 7 of 8 slots are held by three idle clients.
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<TestConnection>(s.port(), "127.0.0.3"));
+  }
+  ASSERT_TRUE(eventually([&] { return s.server().connectionCount() == 6; }));
+  held.push_back(std::make_unique<TestConnection>(s.port(), "127.0.0.4"));
+  ASSERT_TRUE(eventually([&] { return s.server().connectionCount() == 7; }));
+  TestConnection more(s.port(), "127.0.0.4");
+  auto busy = more.readResponse();
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503);
+  // A newcomer still gets an answer, on the last reserved slot, which serves one request only.
+  TestConnection newcomer(s.port());
+  ASSERT_TRUE(newcomer.send(rawRequest("GET", "/status")));
+  auto r = newcomer.readResponse();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("Connection"), "close");
+  EXPECT_TRUE(newcomer.waitClosed());
+  EXPECT_TRUE(eventually([&] { return s.server().connectionCount() == 7; }));
+  auto next = roundTrip(s.port(), "GET", "/next");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200) << "the reserved slot is free again";
+}
+
+TEST(HttpServer, TransferEncodingOtherThanChunkedIs400) {
+  RunningServer s(echo());
+  const std::vector<std::string> bad = {
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"
+      "\r\n0\r\n\r\n",
+      "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+      "0\r\n\r\n",
+      "POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+  };
+  for (const auto& raw : bad) {
+    TestConnection c(s.port());
+    ASSERT_TRUE(c.send(raw));
+    auto r = c.readResponse();
+    ASSERT_TRUE(r) << raw;
+    EXPECT_EQ(r->status, 400) << raw;
+    EXPECT_TRUE(c.waitClosed()) << raw;
+  }
+  for (const char* te : {"chunked", "Chunked", " chunked "}) {
+    TestConnection c(s.port());
+    ASSERT_TRUE(c.send(std::string("POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: ") + te +
+                       "\r\n\r\n3\r\nabc\r\n0\r\n\r\n"));
+    auto r = c.readResponse();
+    ASSERT_TRUE(r) << te;
+    EXPECT_EQ(r->status, 200) << te;
+    EXPECT_EQ(r->body, "POST /ok q=- x=- body=abc");
+  }
+}
+
+TEST(HttpServer, EncodedSlashStaysInsideItsSegment) {
+  ServerRequest parsed;
+  ASSERT_TRUE(parseTarget("/api%2Fv1/a%20b//c%2f?x=%2F", parsed));
+  EXPECT_EQ(parsed.segments, (std::vector<std::string>{"api/v1", "a b", "", "c/"}));
+  EXPECT_EQ(parsed.path, "/api%2Fv1/a b//c%2F");
+  EXPECT_EQ(parsed.query("x"), "/");
+  ASSERT_TRUE(parseTarget("/", parsed));
+  EXPECT_EQ(parsed.segments, std::vector<std::string>{""});
+  EXPECT_FALSE(parseTarget("/a%00b", parsed));
+  EXPECT_FALSE(parseTarget("/a/%zz", parsed));
+
+  Router router;
+  router.add("GET", "/admin/secret", echo());
+  router.addPrefix("/files/", [](const ServerRequest& r, ResponseWriter& w) -> Awaitable<void> {
+    std::string body;
+    for (const auto& seg : r.segments) {
+      body += "[" + seg + "]";
+    }
+    co_await w.send(ServerResponse::text(200, body));
+  });
+  RunningServer s(router.handler());
+  auto r = roundTrip(s.port(), "GET", "/admin%2Fsecret");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404) << "an encoded slash must not reach /admin/secret";
+  r = roundTrip(s.port(), "GET", "/admin/secret");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  r = roundTrip(s.port(), "GET", "/files/a%2Fb/c");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "[files][a/b][c]");
+}
+
+TEST(HttpServer, HeadOnAGetRouteAnswersLikeGetWithoutTheBody) {
+  Router router;
+  router.add("GET", "/thing", echo()).add("POST", "/thing", echo());
+  RunningServer s(router.handler());
+  TestConnection c(s.port());
+  ASSERT_TRUE(c.send(rawRequest("GET", "/thing")));
+  auto get = c.readResponse();
+  ASSERT_TRUE(get);
+  ASSERT_TRUE(c.send(rawRequest("HEAD", "/thing")));
+  auto head = c.readResponse(true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->body, "");
+  // The length of the body a GET would have had ("HEAD /thing ..." is as long as "GET /thing"
+  // plus one).
+  EXPECT_EQ(head->header("Content-Length"), std::to_string(get->body.size() + 1));
+  EXPECT_EQ(head->header("Content-Type"), get->header("Content-Type"));
+  // The connection stays usable: no stray body bytes were sent.
+  ASSERT_TRUE(c.send(rawRequest("GET", "/thing?q=2")));
+  auto after = c.readResponse();
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->body, "GET /thing q=2 x=- body=");
+  auto put = roundTrip(s.port(), "PUT", "/thing");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  EXPECT_EQ(put->header("Allow"), "GET, POST, HEAD");
 }
 
 TEST(HttpServer, ListenFailuresAreValues) {

@@ -21,10 +21,23 @@ std::optional<std::string> HttpReply::header(std::string_view name) const {
   return std::nullopt;
 }
 
-TestConnection::TestConnection(std::uint16_t port, std::chrono::milliseconds timeout) {
+TestConnection::TestConnection(std::uint16_t port, std::chrono::milliseconds timeout)
+    : TestConnection(port, "", timeout) {}
+
+TestConnection::TestConnection(std::uint16_t port, const std::string& sourceAddress,
+                               std::chrono::milliseconds timeout) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) {
     return;
+  }
+  if (!sourceAddress.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, sourceAddress.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      close();
+      return;
+    }
   }
   timeval tv{};
   tv.tv_sec = static_cast<long>(timeout.count() / 1000);

@@ -24,6 +24,10 @@ class TestConnection {
 public:
   explicit TestConnection(std::uint16_t port,
                           std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Connects to 127.0.0.1 from `sourceAddress` (another loopback address such as 127.0.0.2, so
+  // one test can play several clients); empty: the system's choice.
+  TestConnection(std::uint16_t port, const std::string& sourceAddress,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
   ~TestConnection();
   TestConnection(const TestConnection&) = delete;
   TestConnection& operator=(const TestConnection&) = delete;

@@ -1,6 +1,7 @@
 // WebServer: pages, JSON API, /metrics, health probes, admin API and security headers, over a
 // real store filled with known history and a fake backend.
 #include "common/json.hpp"
+#include "tests/demo/test_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/web/prom_parser.hpp"
 #include "tests/web/web_fixture.hpp"
@@ -11,6 +12,7 @@
 
 #include <fstream>
 #include <gtest/gtest.h>
+#include <thread>
 
 namespace mcpwatch::web {
 namespace {
@@ -430,6 +432,82 @@ TEST_F(WebServerTest, DeliveriesNeedTheProviderAndTheToken) {
   EXPECT_EQ(get("/api/v1/deliveries?state=pending", kToken).status, 400);
 }
 
+TEST_F(WebServerTest, WrongTokensFromOneClientAreRateLimited) {
+  WebOptions options;
+  options.auth = AuthLimits{10, 60s, 1000};
+  makeServer(kToken, options);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(
+        call("POST", "/api/v1/admin/servers/alpha/pause", "guess-" + std::to_string(i)).status, 401)
+        << i;
+  // The 11th attempt is not even compared: even the right token is refused now, or a right
+  // guess would still stand out.
+  for (auto token : {std::string("guess-x"), std::string(kToken)}) {
+    auto r = call("POST", "/api/v1/admin/servers/alpha/pause", token);
+    EXPECT_EQ(r.status, 429);
+    EXPECT_EQ(r.header("Retry-After").value_or(""), "60");
+    EXPECT_EQ(json(r)["error"], "too many wrong admin tokens from this client; retry later");
+  }
+  EXPECT_EQ(get("/metrics", kToken).status, 429);
+  EXPECT_EQ(get("/api/v1/servers", kToken).status, 429);
+  EXPECT_TRUE(backend.paused.empty());
+  // Without a token the client is an anonymous visitor as before.
+  EXPECT_EQ(get("/api/v1/servers").status, 200);
+  EXPECT_EQ(get("/").status, 200);
+  // Another client is not affected.
+  auto other = request("POST", "/api/v1/admin/servers/alpha/pause", std::string(kToken));
+  other.remoteAddress = "10.0.0.9:4000";
+  other.client = "10.0.0.9";
+  EXPECT_EQ(testing::runOn(ctx, server->handle(other)).status, 200);
+  clock.advance(59s);
+  EXPECT_EQ(call("POST", "/api/v1/admin/servers/alpha/resume", kToken).header("Retry-After"), "1");
+  clock.advance(1s);
+  EXPECT_EQ(call("POST", "/api/v1/admin/servers/alpha/resume", kToken).status, 200)
+      << "the failures aged out";
+  // A success starts the count over.
+  for (int i = 0; i < 9; ++i)
+    EXPECT_EQ(get("/api/v1/servers", "guess").status, 401);
+  EXPECT_EQ(get("/api/v1/servers", kToken).status, 200);
+  EXPECT_EQ(get("/api/v1/servers", "guess").status, 401);
+}
+
+// README: /healthz and /readyz ignore Authorization, so a probe that carries a proxy's
+// credentials (or comes from a client locked out for wrong tokens) still sees the truth.
+TEST_F(WebServerTest, HealthProbesIgnoreCredentialsAndReportAStalledMonitor) {
+  for (int i = 0; i < 12; ++i)
+    get("/metrics", "wrong");
+  ASSERT_EQ(get("/metrics", "wrong").status, 429) << "this client is locked out";
+  for (const char* method : {"GET", "HEAD"}) {
+    auto h = call(method, "/healthz", "wrong");
+    EXPECT_EQ(h.status, 200) << method;
+    EXPECT_EQ(h.body, "ok\n");
+    EXPECT_EQ(call(method, "/readyz", "wrong").status, 200) << method;
+  }
+  auto basic = request("GET", "/healthz");
+  basic.headers.add("Authorization", "Basic YWRtaW46YWRtaW4=");
+  EXPECT_EQ(testing::runOn(ctx, server->handle(basic)).status, 200);
+  backend.stalledBecause = "the scheduler has not reported for 31 s";
+  auto stalled = get("/healthz");
+  EXPECT_EQ(stalled.status, 503);
+  EXPECT_EQ(stalled.body, "stalled: the scheduler has not reported for 31 s\n");
+}
+
+TEST_F(WebServerTest, EncodedSlashesDoNotSplitPathSegments) {
+  EXPECT_EQ(get("/status/%61lpha").status, 200) << "other escapes still decode";
+  EXPECT_EQ(get("/api/v1/servers/%61lpha").status, 200);
+  for (const char* target :
+       {"/status%2Falpha", "/status/alpha%2F", "/api/v1/servers%2Falpha", "/api%2Fv1/servers",
+        "/api/v1%2Fservers", "/static%2Fstyle.css", "/api/v1/servers/alpha%2Fchecks"}) {
+    auto r = get(target);
+    EXPECT_EQ(r.status, 404) << target;
+  }
+  auto admin = call("POST", "/api/v1/admin/servers/alpha%2Fpause", kToken);
+  EXPECT_EQ(admin.status, 404);
+  auto hidden = call("POST", "/api/v1/admin%2Fservers/alpha/pause", kToken);
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_TRUE(backend.paused.empty());
+}
+
 TEST_F(WebServerTest, HealthAndReadiness) {
   auto h = get("/healthz");
   EXPECT_EQ(h.status, 200);
@@ -515,6 +593,108 @@ TEST_F(WebServerTest, OverviewPaginates) {
   EXPECT_EQ(second.find("data-slug=\"beta\""), std::string::npos);
   EXPECT_EQ(get("/?page=x").status, 400);
   EXPECT_NE(get("/?page=99").body.find("page 2 of 2"), std::string::npos);
+}
+
+// The web server on a thread of its own, as the daemon runs it, for blocking socket clients.
+class ServedOnThread {
+public:
+  ServedOnThread(const config::WebConfig& config, WebBackend& backend, store::Store& store,
+                 MetricsRegistry& registry, common::Clock& clock)
+      : guard_(asio::make_work_guard(io_)),
+        server_(std::make_unique<WebServer>(io_.get_executor(), config, backend, store, registry,
+                                            clock)) {
+    auto port = server_->start();
+    if (!port)
+      throw std::runtime_error(port.error());
+    port_ = *port;
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ServedOnThread() {
+    server_->stop();
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+    server_.reset();
+  }
+  std::uint16_t port() const { return port_; }
+  WebServer& server() { return *server_; }
+
+private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::unique_ptr<WebServer> server_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+template <class F> bool eventually(F done) {
+  for (int i = 0; i < 500 && !done(); ++i)
+    std::this_thread::sleep_for(10ms);
+  return done();
+}
+
+TEST_F(WebServerTest, HeadAnswersLikeGetWithoutABody) {
+  ServedOnThread web(testing::webConfig(kToken), backend, *store, registry, clock);
+  ::mcpwatch::testing::TestConnection c(web.port());
+  for (const char* target :
+       {"/", "/healthz", "/readyz", "/api/v1/servers", "/api/v1/incidents", "/metrics",
+        "/static/style.css", "/status/alpha", "/status/nope", "/api/v1/nope"}) {
+    ASSERT_TRUE(c.send(::mcpwatch::testing::rawRequest("GET", target))) << target;
+    auto get = c.readResponse();
+    ASSERT_TRUE(get) << target;
+    ASSERT_TRUE(c.send(::mcpwatch::testing::rawRequest("HEAD", target))) << target;
+    auto head = c.readResponse(true);
+    ASSERT_TRUE(head) << target;
+    EXPECT_EQ(head->status, get->status) << target;
+    EXPECT_EQ(head->body, "") << target;
+    EXPECT_EQ(head->header("Content-Length"), std::to_string(get->body.size())) << target;
+    for (const char* name : {"Content-Type", "Content-Security-Policy", "Cache-Control"})
+      EXPECT_EQ(head->header(name), get->header(name)) << target << " " << name;
+  }
+  // Nothing stray was left on the connection.
+  ASSERT_TRUE(c.send(::mcpwatch::testing::rawRequest("GET", "/healthz")));
+  auto last = c.readResponse();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->body, "ok\n");
+  auto post = ::mcpwatch::testing::roundTrip(web.port(), "POST", "/healthz");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  EXPECT_EQ(post->header("Allow"), "GET, HEAD");
+}
+
+TEST_F(WebServerTest, IdleConnectionsFromOneClientCannotLockOthersOut) {
+  auto config = testing::webConfig(kToken);
+  config.headerTimeout = 2s;
+  config.maxConnections = 16;
+  config.maxConnectionsPerClient = 4;
+  ServedOnThread web(config, backend, *store, registry, clock);
+  using ::mcpwatch::testing::TestConnection;
+  // 40 connections from one address that never send a byte (the issue used 256 with the
+  // default limits and locked everyone out for 30 s).
+  std::vector<std::unique_ptr<TestConnection>> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<TestConnection>(web.port(), "127.0.0.2"));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  ASSERT_TRUE(eventually([&] { return web.server().connectionCount() == 4; }));
+  int refused = 0;
+  for (int i = 0; i < 36; ++i) {
+    TestConnection more(web.port(), "127.0.0.2");
+    auto r = more.readResponse();
+    if (r && r->status == 429)
+      ++refused;
+  }
+  EXPECT_EQ(refused, 36);
+  // Everyone else is served while the abuser holds its connections.
+  for (const char* target : {"/", "/healthz", "/api/v1/servers"}) {
+    auto r = ::mcpwatch::testing::roundTrip(web.port(), "GET", target);
+    ASSERT_TRUE(r) << target;
+    EXPECT_EQ(r->status, 200) << target;
+  }
+  // The idle ones are closed once the 2 s header deadline passes (the client waits up to 5 s).
+  for (auto& c : idle)
+    EXPECT_TRUE(c->waitClosed());
+  EXPECT_TRUE(eventually([&] { return web.server().connectionCount() == 0; }));
 }
 
 // Over a real socket: headers on the wire, request limits, and the loopback default bind.

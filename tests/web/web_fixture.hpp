@@ -59,36 +59,38 @@ public:
         return v;
     return std::nullopt;
   }
+  std::optional<std::string> stalledBecause;
+  std::optional<std::string> stalled() override { return stalledBecause; }
   Readiness ready() override { return readiness; }
-  Done addMaintenance(detector::MaintenanceWindow window) override {
+  Awaitable<Done> addMaintenance(detector::MaintenanceWindow window) override {
     if (!addResult)
-      return addResult;
+      co_return addResult;
     added.push_back(std::move(window));
-    return std::monostate{};
+    co_return std::monostate{};
   }
-  Done endMaintenance(std::string_view id, common::WallTime) override {
-    ended.emplace_back(id);
-    return std::monostate{};
+  Awaitable<Done> endMaintenance(std::string id, common::WallTime) override {
+    ended.push_back(std::move(id));
+    co_return std::monostate{};
   }
-  Result<std::string> acceptBaseline(std::string_view slug) override {
+  Awaitable<Result<std::string>> acceptBaseline(std::string slug) override {
     if (slug == "beta")
-      return common::unexpected(std::string("no tools schema seen yet"));
-    accepted.emplace_back(slug);
-    return std::string("sha256:feedface");
+      co_return common::unexpected(std::string("no tools schema seen yet"));
+    accepted.push_back(std::move(slug));
+    co_return std::string("sha256:feedface");
   }
-  Done pause(std::string_view slug) override {
-    paused.emplace_back(slug);
+  Awaitable<Done> pause(std::string slug) override {
     for (auto& v : views)
       if (v.slug == slug)
         v.paused = true;
-    return std::monostate{};
+    paused.push_back(std::move(slug));
+    co_return std::monostate{};
   }
-  Done resume(std::string_view slug) override {
-    resumed.emplace_back(slug);
+  Awaitable<Done> resume(std::string slug) override {
     for (auto& v : views)
       if (v.slug == slug)
         v.paused = false;
-    return std::monostate{};
+    resumed.push_back(std::move(slug));
+    co_return std::monostate{};
   }
   Awaitable<Result<std::string>> testAlert(TestAlertRequest request) override {
     testAlerts.push_back(request);
@@ -181,16 +183,13 @@ inline net::ServerRequest request(std::string method, std::string target,
   net::ServerRequest r;
   r.method = std::move(method);
   r.target = target;
-  auto q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    r.rawQuery = target.substr(q + 1);
-    r.queryParams = net::parseQuery(r.rawQuery);
-  }
+  if (!net::parseTarget(target, r))
+    throw std::invalid_argument("request: unusable target " + target);
   if (bearer)
     r.headers.add("Authorization", "Bearer " + *bearer);
   r.body = std::move(body);
   r.remoteAddress = "127.0.0.1:1";
+  r.client = "127.0.0.1";
   return r;
 }
 

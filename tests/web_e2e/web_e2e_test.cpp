@@ -4,6 +4,7 @@
 // the outage test runs last because it changes the demo server's state.
 #include "common/json.hpp"
 #include "tests/daemon/harness.hpp"
+#include "tests/demo/test_client.hpp"
 #include "tests/support/peers.hpp"
 #include "tests/support/process.hpp"
 #include "tests/web/prom_parser.hpp"
@@ -237,6 +238,7 @@ struct Env {
       << "scheduler:\n  jitter: 0s\n"
       << "web:\n  listen: 127.0.0.1:0\n  public_url: https://status.example.test\n"
       << "  admin_token: " << Json(kAdminToken).dump() << "\n"
+      << "  header_timeout: 2s\n  max_connections: 64\n  max_connections_per_client: 16\n"
       << "servers:\n"
       << "  - slug: demo\n    name: Demo MCP\n    url: "
       << Json("http://127.0.0.1:" + std::to_string(demoPort) + "/mcp").dump() << "\n"
@@ -561,6 +563,44 @@ TEST_F(WebE2E, ChromiumShowsTheDemoServerOperational) {
   EXPECT_NE(dom.find(kScriptEscaped), std::string::npos);
   expectNoPrivate(dom, "DOM");
   EXPECT_TRUE(std::filesystem::exists(shot)) << shot;
+}
+
+// The issue: 256 connections that never sent a byte locked every client out for 30 s. Now one
+// client gets its share, the rest of its connections are refused at once, everyone else is
+// served, and the idle ones are closed after web.header_timeout (2 s here).
+TEST_F(WebE2E, IdleConnectionsFromOneClientCannotLockOthersOut) {
+  using ::mcpwatch::testing::TestConnection;
+  std::vector<std::unique_ptr<TestConnection>> idle;
+  for (int i = 0; i < 16; ++i) {
+    idle.push_back(std::make_unique<TestConnection>(env->webPort, "127.0.0.2"));
+    ASSERT_TRUE(idle.back()->connected()) << "cannot connect from 127.0.0.2";
+  }
+  int refused = 0;
+  for (int i = 0; i < 44; ++i) {
+    TestConnection more(env->webPort, "127.0.0.2");
+    auto r = more.readResponse();
+    if (r && r->status == 429)
+      ++refused;
+  }
+  EXPECT_EQ(refused, 44) << "one client holds at most max_connections_per_client";
+  for (const std::string target : {"/healthz", "/", "/api/v1/servers"}) {
+    auto r = get(target);
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->status, 200) << target;
+  }
+  auto head = httpGet(env->webPort, "/healthz", "", "HEAD");
+  ASSERT_TRUE(head) << head.error();
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), "3");
+  EXPECT_EQ(head->body, "");
+  for (auto& c : idle)
+    EXPECT_TRUE(c->waitClosed()) << "an idle connection outlived web.header_timeout";
+  // And the abuser's address may connect again once its connections are gone.
+  TestConnection again(env->webPort, "127.0.0.2");
+  ASSERT_TRUE(again.send(::mcpwatch::testing::rawRequest("GET", "/healthz")));
+  auto back = again.readResponse();
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->status, 200);
 }
 
 // Last: it takes the demo server down for the rest of the suite.
