@@ -1,6 +1,8 @@
 // Next-due times: the retry rule and the stable spread of first probes.
 #include "detector/schedule.hpp"
 
+#include "common/time.hpp"
+
 #include <algorithm>
 
 namespace mcpwatch::detector {
@@ -13,8 +15,11 @@ common::WallTime nextDue(const ScheduleSettings& schedule, const DetectorSetting
       state.incident && state.lastOk == true &&
       state.consecutiveSuccesses < std::max(1, detector.successThreshold);
   const auto wait = (lastFailed || confirmingRecovery) ? schedule.retryInterval : schedule.interval;
-  return checkedAt + std::chrono::duration_cast<common::WallTime::duration>(
-                         std::max(wait, std::chrono::milliseconds(1)));
+  // Saturating: an enormous interval must mean "much later", never wrap around into the past
+  // (the loader bounds intervals; this keeps the rule safe for any caller).
+  return common::addSaturating(
+      checkedAt, std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::max<std::chrono::milliseconds>(wait, std::chrono::milliseconds(1))));
 }
 
 std::uint64_t stableHash(std::string_view text) {
