@@ -144,7 +144,7 @@ std::optional<common::WallTime> httpDate(std::string_view text) {
   }
   // Dates past 2200 would overflow the nanosecond clock in from_time_t (year 9999 did): such a
   // Retry-After is ignored like any other unusable one.
-  if (day < 1 || day > 31 || year < common::kMinSupportedYear || year > common::kMaxSupportedYear)
+  if (day < 1 || day > 31 || year < 1970 || year > common::kMaxSupportedYear)
     return std::nullopt;
   std::tm tm{};
   tm.tm_year = year - 1900;

@@ -8,10 +8,10 @@
 
 namespace mcpwatch::common {
 
-// The longest duration parseDuration accepts: 100 years. Far below what system_clock's
-// nanosecond durations hold (about 292 years), so adding any parsed duration to a time point of
-// the supported date range (common/time.hpp) cannot overflow.
-inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 * 36500);
+// The longest duration parseDuration accepts: 50 years. Far below what system_clock's
+// nanosecond durations hold (about 292 years), and small enough that adding it to any date of
+// the supported range (common/time.hpp: up to 2200) stays before the clock's end in 2262.
+inline constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(24 * 18250);
 
 enum class DurationProblem {
   Invalid,  // not a duration: empty, negative, unknown unit, stray characters

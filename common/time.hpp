@@ -8,13 +8,14 @@
 
 namespace mcpwatch::common {
 
-// The dates mcpwatch accepts from users (config, API, admin API): years 1970 through 2200 as
-// written. system_clock counts nanoseconds in 64 bits, which only reaches the years 1677..2262;
-// this range stays well inside it, so adding any parsed duration (at most 100 years, see
-// common/duration.hpp) to an accepted date cannot overflow either.
-inline constexpr int kMinSupportedYear = 1970;
+// The dates mcpwatch accepts from users (config, API, admin API) and parses anywhere: years 1800
+// through 2200 as written. system_clock counts nanoseconds in 64 bits, which only reaches
+// 1677-09..2262-04; this range stays more than 50 years inside both ends, so adding or
+// subtracting any parsed duration (at most 50 years, common::kMaxDuration) to an accepted date
+// cannot overflow either.
+inline constexpr int kMinSupportedYear = 1800;
 inline constexpr int kMaxSupportedYear = 2200;
-// "dates from 1970-01-01 to 2200-12-31", for error messages.
+// "dates from 1800-01-01 to 2200-12-31", for error messages.
 std::string supportedDateRange();
 
 // "2026-11-24T02:03:04Z" (whole seconds).

@@ -188,7 +188,7 @@ TEST_F(CheckConfigCommand, DurationAndDateRangesAreReportedAtOnce) {
   EXPECT_EQ(run.err,
             file + ": defaults.interval: must be between 1s and 1d, got 300000d (line 2)\n" + file +
                 ": maintenance.windows[0].end: invalid time \"9999-12-31T23:59:59Z\": "
-                "year 9999 is out of range (supported: dates from 1970-01-01 to "
+                "year 9999 is out of range (supported: dates from 1800-01-01 to "
                 "2200-12-31) (line 7)\n");
 }
 

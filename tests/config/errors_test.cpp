@@ -585,7 +585,7 @@ TEST(ConfigRanges, LowerBoundsAndTheLimitsThemselves) {
   EXPECT_EQ(onlyError("maintenance:\n  windows:\n    - {name: w, cron: \"0 3 * * *\", "
                       "duration: 30s}\n"),
             "maintenance.windows[0].duration: must be between 1m and 366d, got 30s (line 3)");
-  // A value too large to even parse (beyond 100 years) is reported the same way.
+  // A value too large to even parse (beyond 50 years) is reported the same way.
   EXPECT_EQ(onlyError("alerting: {give_up_after: 99999999999999999999d}\n"),
             "alerting.give_up_after: must be between 1s and 30d, got 99999999999999999999d "
             "(line 1)");
@@ -639,11 +639,11 @@ TEST(ConfigRanges, MaintenanceDatesOutsideTheSupportedRangeNameTheKey) {
   EXPECT_EQ(onlyError("maintenance:\n  windows:\n    - name: w\n      start: "
                       "2026-12-01T02:00:00Z\n      end: 9999-12-31T23:59:59Z\n"),
             "maintenance.windows[0].end: invalid time \"9999-12-31T23:59:59Z\": year 9999 is out "
-            "of range (supported: dates from 1970-01-01 to 2200-12-31) (line 5)");
+            "of range (supported: dates from 1800-01-01 to 2200-12-31) (line 5)");
   EXPECT_EQ(onlyError("maintenance:\n  windows:\n    - name: w\n      start: "
                       "1600-01-01T00:00:00Z\n      end: 2026-12-01T04:00:00Z\n"),
             "maintenance.windows[0].start: invalid time \"1600-01-01T00:00:00Z\": year 1600 is out "
-            "of range (supported: dates from 1970-01-01 to 2200-12-31) (line 4)");
+            "of range (supported: dates from 1800-01-01 to 2200-12-31) (line 4)");
 }
 
 } // namespace
