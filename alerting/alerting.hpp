@@ -90,7 +90,9 @@ public:
   // Sends a test trigger and then its resolve ("test": true, "[TEST]" summaries) straight to the
   // sinks, one attempt each, bypassing the outbox. Without `serverSlug` a placeholder server is
   // used and every sink is tried; with it, the sinks its routes pick. `sinkName` narrows to one
-  // sink. Errors: unknown server or sink, no sink to try.
+  // sink. Errors: unknown server or sink, no sink to try. Each call draws a fresh incident id
+  // ("inc_test_<random>"); sinks that deduplicate derive their own test key from it
+  // (alerting/dedup_key.hpp), so a test never touches a real incident.
   Awaitable<common::Expected<std::vector<TestAlertResult>, std::string>>
   testAlert(std::optional<std::string> serverSlug, std::optional<std::string> sinkName);
 

@@ -2,6 +2,7 @@
 #include "alerting/retry.hpp"
 
 #include "common/strings.hpp"
+#include "common/time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -64,13 +65,13 @@ NextStep nextStep(const RetryPolicy& policy, AttemptOutcome outcome, int attempt
     return {NextKind::DeadLetter, {}};
   const auto index = static_cast<std::size_t>(std::max(attemptsMade, 1) - 1);
   const Duration wait = policy.schedule[std::min(index, policy.schedule.size() - 1)];
-  const common::WallTime deadline = firstAttempt + policy.giveUpAfter;
-  common::WallTime at = now + wait;
+  const common::WallTime deadline = common::addSaturating(firstAttempt, policy.giveUpAfter);
+  common::WallTime at = common::addSaturating(now, wait);
   if (at > deadline)
     return {NextKind::DeadLetter, {}};
   if (retryAfter) {
     if (auto delay = parseRetryAfter(*retryAfter, now))
-      at = std::min(std::max(at, now + *delay), deadline);
+      at = std::min(std::max(at, common::addSaturating(now, *delay)), deadline);
   }
   return {NextKind::RetryAt, at};
 }
@@ -141,7 +142,9 @@ std::optional<common::WallTime> httpDate(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  if (day < 1 || day > 31 || year < 1970 || year > 9999)
+  // Dates past 2200 would overflow the nanosecond clock in from_time_t (year 9999 did): such a
+  // Retry-After is ignored like any other unusable one.
+  if (day < 1 || day > 31 || year < 1970 || year > common::kMaxSupportedYear)
     return std::nullopt;
   std::tm tm{};
   tm.tm_year = year - 1900;

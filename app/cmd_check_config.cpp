@@ -1,6 +1,8 @@
-// `mcpwatch check-config FILE`: validates a config and lists every problem, exit 0 or 2.
+// `mcpwatch check-config FILE [--strict]`: validates a config and lists every problem (exit 2),
+// then every warning about where real alerts go (exit 0, or 2 with --strict).
 #include "app/commands.hpp"
 #include "config/loader.hpp"
+#include "config/routing.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -9,23 +11,46 @@
 
 namespace mcpwatch::app {
 
+namespace {
+
+struct CheckConfigOptions {
+  std::string file;
+  bool strict = false;
+};
+
+int runCheckConfig(const CheckConfigOptions& options) {
+  const auto& file = options.file;
+  auto result = config::loadConfigFile(file, config::processEnvironment());
+  if (!result) {
+    for (const auto& error : result.error())
+      std::fprintf(stderr, "%s: %s\n", file.c_str(), error.toString().c_str());
+    return 2;
+  }
+  const auto& cfg = result.value();
+  const auto routing = config::analyzeRouting(cfg);
+  for (const auto& warning : routing.warnings)
+    std::fprintf(stderr, "%s: warning: %s\n", file.c_str(), warning.toString().c_str());
+  if (options.strict && !routing.warnings.empty()) {
+    std::fprintf(stderr, "%s: %zu warning%s, refused with --strict\n", file.c_str(),
+                 routing.warnings.size(), routing.warnings.size() == 1 ? "" : "s");
+    return 2;
+  }
+  // stdout keeps its one-line contract; warnings went to stderr above.
+  std::printf("config OK: %zu servers, %zu routes, %zu sinks\n", cfg.servers.size(),
+              cfg.routes.size(), cfg.sinks.size());
+  return 0;
+}
+
+} // namespace
+
 void addCheckConfigCommand(CLI::App& app, int& exitCode) {
-  auto file = std::make_shared<std::string>();
+  auto options = std::make_shared<CheckConfigOptions>();
   auto* cmd = app.add_subcommand("check-config", "Validate a config file and list every problem");
-  cmd->add_option("FILE", *file, "The YAML (or JSON) config file")->required();
-  cmd->callback([file, &exitCode] {
-    auto result = config::loadConfigFile(*file, config::processEnvironment());
-    if (!result) {
-      for (const auto& error : result.error())
-        std::fprintf(stderr, "%s: %s\n", file->c_str(), error.toString().c_str());
-      exitCode = 2;
-      return;
-    }
-    const auto& cfg = result.value();
-    std::printf("config OK: %zu servers, %zu routes, %zu sinks\n", cfg.servers.size(),
-                cfg.routes.size(), cfg.sinks.size());
-    exitCode = 0;
-  });
+  cmd->add_option("FILE", options->file, "The YAML (or JSON) config file")->required();
+  cmd->add_flag("--strict", options->strict,
+                "Treat warnings (sinks no alert reaches, servers whose alerts reach no sink) as "
+                "errors: exit 2");
+  cmd->callback([options, &exitCode] { exitCode = runCheckConfig(*options); });
 }
 
 } // namespace mcpwatch::app

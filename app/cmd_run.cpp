@@ -10,6 +10,7 @@
 #include "common/asio.hpp"
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
+#include "config/routing.hpp"
 #include "web/heartbeat.hpp"
 #include "web/metrics.hpp"
 #include "web/server.hpp"
@@ -18,7 +19,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
-#include <sys/stat.h>
 
 namespace mcpwatch::app {
 namespace {
@@ -33,6 +33,13 @@ struct RunArgs {
 void printConfigErrors(const std::string& path, const std::vector<config::ConfigError>& errors) {
   for (const auto& e : errors)
     std::cerr << path << ": " << e.toString() << "\n";
+}
+
+// The same warnings `check-config` prints: sinks no real alert reaches, servers whose alerts
+// reach no sink. The config is still valid, so the daemon runs.
+void logRoutingWarnings(const config::Config& cfg, const std::string& file) {
+  for (const auto& w : config::analyzeRouting(cfg).warnings)
+    logRecord(spdlog::level::warn, "config warning", {{"file", file}, {"problem", w.toString()}});
 }
 
 int runDaemon(const RunArgs& args) {
@@ -57,10 +64,9 @@ int runDaemon(const RunArgs& args) {
     std::cerr << "mcpwatch: " << opened.error() << "\n";
     return 1;
   }
+  // Store::open keeps the database and its -wal and -shm files private (0600): the outbox holds
+  // sink settings (routing keys, webhook secrets).
   auto store = std::move(opened.value());
-  // The outbox keeps sink settings (routing keys, webhook secrets) so resolves follow their
-  // triggers after a config change: keep the database private to its owner.
-  ::chmod(cfg.storage.path.c_str(), 0600);
 
   auto factory = sinkFactory();
   if (auto problems = alerting::Alerting::checkSinks(cfg, factory); !problems.empty()) {
@@ -96,6 +102,7 @@ int runDaemon(const RunArgs& args) {
              {"config", args.configPath},
              {"database", cfg.storage.path},
              {"servers", cfg.servers.size()}});
+  logRoutingWarnings(cfg, args.configPath);
   daemon->start();
 
   DaemonWebBackend backend(io.get_executor(), *daemon, *alerts, *store, clock);
@@ -215,6 +222,7 @@ int runDaemon(const RunArgs& args) {
             for (const auto& p : problems)
               logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
           } else {
+            logRoutingWarnings(next.value(), args.configPath);
             alerts->reload(next.value());
             webServer->setAdminToken(next.value().web.adminToken);
             for (const auto& [slug, rt] : daemon->servers()) {

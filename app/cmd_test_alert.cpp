@@ -1,18 +1,23 @@
 // `mcpwatch test-alert --config FILE [--server SLUG] [--sink NAME]`: sends a test trigger and its
-// resolve through the real routes and sinks and prints what each sink answered.
+// resolve through the real routes and sinks and prints what each sink answered, and which routes
+// bring real alerts to it.
 #include "alerting/alerting.hpp"
 #include "app/commands.hpp"
 #include "app/sinks.hpp"
 #include "config/loader.hpp"
+#include "config/routing.hpp"
 #include "store/store.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
+#include <vector>
 
 namespace mcpwatch::app {
 namespace {
@@ -22,6 +27,41 @@ struct TestAlertOptions {
   std::string server;
   std::string sink;
 };
+
+// A fresh private directory (mkdtemp: unpredictable name, mode 0700, never an existing one) under
+// $TMPDIR or /tmp; empty with `error` set when none could be made.
+std::filesystem::path makePrivateTempDir(std::string& error) {
+  std::error_code ec;
+  std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+  if (ec)
+    base = "/tmp";
+  std::string pattern = (base / "mcpwatch-test-alert-XXXXXX").string();
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (::mkdtemp(buffer.data()) == nullptr) {
+    error = "cannot create a temporary directory in " + base.string() + ": " + std::strerror(errno);
+    return {};
+  }
+  return std::filesystem::path(buffer.data());
+}
+
+// "(via routes[0], routes[2])", or why real alerts never reach the sink.
+std::string routesLabel(const config::RoutingReport& routing, const std::string& sink,
+                        const std::string& server) {
+  const std::vector<std::size_t>* routes = nullptr;
+  if (server.empty()) {
+    if (auto it = routing.sinkRoutes.find(sink); it != routing.sinkRoutes.end())
+      routes = &it->second;
+  } else if (auto s = routing.serverRoutes.find(server); s != routing.serverRoutes.end()) {
+    if (auto it = s->second.find(sink); it != s->second.end())
+      routes = &it->second;
+  }
+  if (routes && !routes->empty())
+    return "(via " + config::describeRoutes(*routes) + ")";
+  if (server.empty())
+    return "(no route: real alerts never reach this sink)";
+  return "(no route: real alerts of \"" + server + "\" never reach this sink)";
+}
 
 std::string describe(const alerting::AttemptResult& r) {
   std::string out = alerting::describeAnswer(r);
@@ -44,11 +84,16 @@ int runTestAlert(const TestAlertOptions& options) {
       std::fprintf(stderr, "%s: %s\n", options.configFile.c_str(), e.c_str());
     return 2;
   }
+  const auto routing = config::analyzeRouting(cfg);
   // Test alerts bypass the outbox, but the facade needs a store: use a throwaway one so the
-  // daemon's database is never touched (it may be locked by a running daemon).
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("mcpwatch-test-alert-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  // daemon's database is never touched (it may be locked by a running daemon). Its directory is
+  // made fresh by mkdtemp, so nobody can plant it (or a symlink in its place) beforehand.
+  std::string dirError;
+  const auto dir = makePrivateTempDir(dirError);
+  if (dir.empty()) {
+    std::fprintf(stderr, "test-alert: %s\n", dirError.c_str());
+    return 2;
+  }
   int exitCode = 2;
   {
     auto store = store::Store::open((dir / "outbox.db").string());
@@ -65,8 +110,10 @@ int runTestAlert(const TestAlertOptions& options) {
         sink = options.sink;
       asio::co_spawn(
           ioc,
-          [](alerting::Alerting* a, std::optional<std::string> server,
-             std::optional<std::string> sink, int* code) -> Awaitable<void> {
+          [](alerting::Alerting* a, const config::RoutingReport* routing,
+             std::optional<std::string> server, std::optional<std::string> sink,
+             int* code) -> Awaitable<void> {
+            const std::string slug = server.value_or("");
             auto results = co_await a->testAlert(std::move(server), std::move(sink));
             if (!results) {
               std::fprintf(stderr, "test-alert: %s\n", results.error().c_str());
@@ -75,14 +122,15 @@ int runTestAlert(const TestAlertOptions& options) {
             }
             bool allOk = true;
             for (const auto& r : results.value()) {
-              std::printf("%s: trigger %s", r.sink.c_str(), describe(r.trigger).c_str());
+              std::printf("%s %s: trigger %s", r.sink.c_str(),
+                          routesLabel(*routing, r.sink, slug).c_str(), describe(r.trigger).c_str());
               if (r.resolve)
                 std::printf(", resolve %s", describe(*r.resolve).c_str());
               std::printf(" -> %s\n", r.ok() ? "ok" : "FAILED");
               allOk = allOk && r.ok();
             }
             *code = allOk ? 0 : 1;
-          }(&alerting, server, sink, &exitCode),
+          }(&alerting, &routing, server, sink, &exitCode),
           asio::detached);
       ioc.run();
     }

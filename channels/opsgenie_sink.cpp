@@ -2,6 +2,7 @@
 // request per attempt with OpsGenie's answers mapped onto the outbox's retry rule.
 #include "channels/opsgenie_sink.hpp"
 
+#include "alerting/dedup_key.hpp"
 #include "alerting/webhook_sink.hpp"
 #include "channels/text.hpp"
 #include "common/strings.hpp"
@@ -234,12 +235,13 @@ std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::st
 }
 
 std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event) {
-  std::string alias = event.kind == EventKind::Drifted ? opsGenieDriftAlias(config, event.slug)
-                                                       : opsGenieAlias(config, event.slug);
-  if (!event.test)
-    return alias;
-  constexpr std::string_view kSuffix = "-test";
-  return common::truncateUtf8(alias, kOpsGenieMaxAlias - kSuffix.size()) + std::string(kSuffix);
+  // A test alert gets the run's own alias (the same rule as PagerDuty's test dedup_key): a fixed
+  // "-test" suffix would be the live alias of a server whose slug ends in "-test".
+  if (event.test)
+    return alerting::testDedupKey(config.dedupPrefix, event.slug, event.incidentId,
+                                  kOpsGenieMaxAlias);
+  return event.kind == EventKind::Drifted ? opsGenieDriftAlias(config, event.slug)
+                                          : opsGenieAlias(config, event.slug);
 }
 
 std::string opsGenieEncodePathSegment(std::string_view text) {

@@ -31,8 +31,9 @@ inline constexpr std::size_t kOpsGenieMaxNote = 25000;
 std::string opsGenieAlias(const config::OpsGenieSinkConfig& config, std::string_view slug);
 // "{dedup_prefix}-{slug}-schema": drift alerts never dedup onto (or get closed with) a down alert.
 std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug);
-// The alias an event creates or closes: the two above, with "-test" appended for test alerts so
-// `mcpwatch test-alert --server X` can never count onto or close X's real open alert.
+// The alias an event creates or closes: the two above, or for a test alert the run's own
+// "{dedup_prefix}-{slug}.test-{id}" (alerting::testDedupKey), so `mcpwatch test-alert --server X`
+// can never count onto or close a real open alert (X's, or that of a server named "X-test").
 std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event);
 
 // Percent-encodes every byte outside RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), so the

@@ -6,19 +6,28 @@
 
 namespace mcpwatch::common {
 
-std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
-  if (text.empty())
+std::optional<std::chrono::milliseconds> parseDuration(std::string_view text,
+                                                       DurationProblem* problem) {
+  auto fail = [&](DurationProblem p) -> std::optional<std::chrono::milliseconds> {
+    if (problem)
+      *problem = p;
     return std::nullopt;
+  };
+  if (text.empty())
+    return fail(DurationProblem::Invalid);
+  const std::int64_t max = kMaxDuration.count();
   std::int64_t total = 0;
+  bool tooLarge = false; // keep reading: a syntax error later on wins
   std::size_t i = 0;
   while (i < text.size()) {
     if (text[i] < '0' || text[i] > '9')
-      return std::nullopt;
+      return fail(DurationProblem::Invalid);
     std::int64_t n = 0;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      if (n > std::numeric_limits<std::int64_t>::max() / 10 - 10)
-        return std::nullopt;
-      n = n * 10 + (text[i] - '0');
+      if (n > max) // already too large for any unit; stop growing so n cannot overflow
+        tooLarge = true;
+      else
+        n = n * 10 + (text[i] - '0');
       ++i;
     }
     std::size_t unitStart = i;
@@ -37,11 +46,15 @@ std::optional<std::chrono::milliseconds> parseDuration(std::string_view text) {
     else if (unit == "d")
       factor = 86'400'000;
     else
-      return std::nullopt;
-    if (n > (std::numeric_limits<std::int64_t>::max() - total) / factor)
-      return std::nullopt;
-    total += n * factor;
+      return fail(DurationProblem::Invalid);
+    // total <= max and n <= max * 10 + 9, so neither the quotient nor the sum can overflow.
+    if (tooLarge || n > (max - total) / factor)
+      tooLarge = true;
+    else
+      total += n * factor;
   }
+  if (tooLarge)
+    return fail(DurationProblem::TooLarge);
   return std::chrono::milliseconds(total);
 }
 

@@ -2,6 +2,7 @@
 #include "common/time.hpp"
 
 #include <cstdio>
+#include <limits>
 
 namespace mcpwatch::common {
 namespace {
@@ -45,6 +46,11 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
 
 } // namespace
 
+std::string supportedDateRange() {
+  return "dates from " + std::to_string(kMinSupportedYear) + "-01-01 to " +
+         std::to_string(kMaxSupportedYear) + "-12-31";
+}
+
 std::string formatRfc3339(system_clock::time_point t) {
   return formatImpl(t, false);
 }
@@ -52,7 +58,9 @@ std::string formatRfc3339Millis(system_clock::time_point t) {
   return formatImpl(t, true);
 }
 
-std::optional<system_clock::time_point> parseRfc3339(std::string_view s) {
+std::optional<system_clock::time_point> parseRfc3339(std::string_view s, std::string* error) {
+  if (error)
+    error->clear();
   int y, mo, d, h, mi, se;
   if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
       !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, h) ||
@@ -61,6 +69,14 @@ std::optional<system_clock::time_point> parseRfc3339(std::string_view s) {
   year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || se > 60)
     return std::nullopt;
+  // Checked before any arithmetic: converting a date far outside this range to system_clock's
+  // nanoseconds overflows.
+  if (y < kMinSupportedYear || y > kMaxSupportedYear) {
+    if (error)
+      *error = "year " + std::to_string(y) +
+               " is out of range (supported: " + supportedDateRange() + ")";
+    return std::nullopt;
+  }
   std::size_t pos = 19;
   milliseconds frac{0};
   if (pos < s.size() && s[pos] == '.') {
@@ -81,7 +97,7 @@ std::optional<system_clock::time_point> parseRfc3339(std::string_view s) {
   } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
     int oh, om;
     if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
-        !digits(s, pos + 4, 2, om))
+        !digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
       return std::nullopt;
     offset = hours(oh) + minutes(om);
     if (s[pos] == '-')
@@ -94,6 +110,24 @@ std::optional<system_clock::time_point> parseRfc3339(std::string_view s) {
     return std::nullopt;
   auto tp = sys_days{ymd} + hours(h) + minutes(mi) + seconds(se) + frac - offset;
   return time_point_cast<system_clock::duration>(tp);
+}
+
+system_clock::time_point addSaturating(system_clock::time_point t, milliseconds d) {
+  using Rep = system_clock::duration::rep;
+  constexpr Rep kMax = std::numeric_limits<Rep>::max();
+  constexpr Rep kMin = std::numeric_limits<Rep>::min();
+  constexpr Rep kPerMs = duration_cast<system_clock::duration>(milliseconds(1)).count();
+  const Rep base = t.time_since_epoch().count();
+  if (d.count() > kMax / kPerMs)
+    return system_clock::time_point::max();
+  if (d.count() < kMin / kPerMs)
+    return system_clock::time_point::min();
+  const Rep delta = d.count() * kPerMs;
+  if (delta > 0 && base > kMax - delta)
+    return system_clock::time_point::max();
+  if (delta < 0 && base < kMin - delta)
+    return system_clock::time_point::min();
+  return system_clock::time_point(system_clock::duration(base + delta));
 }
 
 } // namespace mcpwatch::common

@@ -1,6 +1,8 @@
 // Small behaviour of the config model: enum spellings, route matching, maintenance windows.
 #include "config/config.hpp"
 
+#include "common/time.hpp"
+
 #include <algorithm>
 
 namespace mcpwatch::config {
@@ -171,7 +173,7 @@ std::optional<TimePoint> MaintenanceWindow::activeUntil(TimePoint now) const {
   auto start = recurring.cron.previous(now, *recurring.zone, horizon);
   if (!start)
     return std::nullopt;
-  auto end = *start + recurring.duration;
+  auto end = common::addSaturating(*start, recurring.duration);
   if (now < end)
     return end;
   return std::nullopt;

@@ -208,10 +208,13 @@ using SinkSettings = std::variant<PagerDutySinkConfig, WebhookSinkConfig, SlackS
 struct SinkConfig {
   std::string name;
   SinkSettings settings;
+  int line = 0; // where the entry starts in the file (0 = unknown); not part of equality
   std::string_view type() const; // "pagerduty", "webhook", "slack", "discord", "opsgenie", "email"
   // Whether schema.drifted events go to this sink (PagerDuty: only with change_events).
   bool receivesSchemaDrift() const;
-  friend bool operator==(const SinkConfig&, const SinkConfig&) = default;
+  friend bool operator==(const SinkConfig& a, const SinkConfig& b) {
+    return a.name == b.name && a.settings == b.settings;
+  }
 };
 
 struct FixedWindow {

@@ -45,6 +45,28 @@ const std::vector<std::string_view> kCheckKeys = {"interval",          "timeout"
 const std::vector<std::string_view> kServerOwnKeys = {"slug",    "name",   "url",  "tags",
                                                       "headers", "public", "call", "enabled"};
 
+// The accepted range of every duration key (the README's config reference lists them). Upper
+// bounds keep schedules meaningful and every deadline far from system_clock's limits.
+struct DurationRange {
+  Duration min;
+  Duration max;
+};
+using std::chrono::days;
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+constexpr DurationRange kIntervalRange{seconds(1), days(1)};
+constexpr DurationRange kTimeoutRange{milliseconds(100), minutes(5)};    // and <= interval
+constexpr DurationRange kRetryIntervalRange{milliseconds(100), days(1)}; // and <= interval
+constexpr DurationRange kRetentionRange{days(1), days(3650)};
+constexpr DurationRange kSinkTimeoutRange{seconds(1), minutes(5)};
+constexpr DurationRange kWindowDurationRange{minutes(1), days(366)};
+constexpr DurationRange kHeartbeatIntervalRange{seconds(10), days(1)};
+constexpr DurationRange kRetryWaitRange{milliseconds(100), days(1)};
+constexpr DurationRange kGiveUpAfterRange{seconds(1), days(30)};
+constexpr DurationRange kJitterRange{Duration::zero(), hours(1)};
+
 // Non-secret user text quoted back in a message: cut short, control bytes made visible.
 std::string quote(std::string_view value) {
   std::string cut = common::truncateCodePoints(value, kMaxQuoted);
@@ -211,6 +233,14 @@ private:
   std::vector<std::pair<std::string, Node>> entries_;
 };
 
+// The timing keys one level (defaults or a server) sets itself, when they are valid.
+struct TimingKeys {
+  std::optional<Node> interval;
+  std::optional<Node> timeout;
+  std::optional<Node> retryInterval;
+  bool invalid = false; // one of them is present but was refused (already reported)
+};
+
 class Loader {
 public:
   Loader(const EnvLookup& env, std::string baseDir) : env_(env), baseDir_(std::move(baseDir)) {}
@@ -243,8 +273,10 @@ public:
     if (!top)
       return;
     if (auto n = top->get("defaults")) {
-      if (auto f = fields(*n, "defaults", {&kCheckKeys}))
-        applyCheckSettings(*f, config.defaults);
+      if (auto f = fields(*n, "defaults", {&kCheckKeys})) {
+        defaultTimings_ = applyCheckSettings(*f, config.defaults);
+        checkTimings(*f, config.defaults, defaultTimings_, nullptr);
+      }
     }
     if (auto n = top->get("storage"))
       readStorage(*n, config.storage);
@@ -275,6 +307,7 @@ private:
   std::string baseDir_;
   std::vector<ConfigError> errors_;
   std::set<std::string> sinkNames_; // every declared sink, even one with errors
+  TimingKeys defaultTimings_;       // what `defaults:` sets itself
 
   // --- structure ---------------------------------------------------------------------------
 
@@ -364,18 +397,31 @@ private:
     return Secret(std::move(*value));
   }
 
-  std::optional<Duration> duration(const Node& node, const std::string& path,
-                                   bool allowZero = false) {
+  // A duration within `range`. Zero gets its own message when the range excludes it; a value
+  // too large to parse at all (see common::kMaxDuration) is reported as out of range.
+  std::optional<Duration> duration(const Node& node, const std::string& path, DurationRange range) {
     auto value = text(node, path);
     if (!value)
       return std::nullopt;
-    auto parsed = common::parseDuration(common::trim(*value));
+    const std::string_view written = common::trim(*value);
+    common::DurationProblem problem = common::DurationProblem::Invalid;
+    auto parsed = common::parseDuration(written, &problem);
+    const std::string rule = "must be between " + common::formatDuration(range.min) + " and " +
+                             common::formatDuration(range.max);
+    if (!parsed && problem == common::DurationProblem::TooLarge) {
+      error(path, node, rule + ", got " + std::string(common::truncateUtf8(written, kMaxQuoted)));
+      return std::nullopt;
+    }
     if (!parsed) {
       error(path, node, "invalid duration " + quote(*value));
       return std::nullopt;
     }
-    if (!allowZero && parsed->count() == 0) {
+    if (parsed->count() == 0 && range.min > Duration::zero()) {
       error(path, node, "must be greater than 0");
+      return std::nullopt;
+    }
+    if (*parsed < range.min || *parsed > range.max) {
+      error(path, node, rule + ", got " + common::formatDuration(*parsed));
       return std::nullopt;
     }
     return parsed;
@@ -546,16 +592,23 @@ private:
   // --- sections ------------------------------------------------------------------------------
 
   // Overlays the check keys present in `f` onto `out` (defaults first, then each server).
-  void applyCheckSettings(const Fields& f, CheckSettings& out) {
-    if (auto n = f.get("interval"))
-      if (auto v = duration(*n, f.path("interval")))
-        out.interval = *v;
-    if (auto n = f.get("timeout"))
-      if (auto v = duration(*n, f.path("timeout")))
-        out.timeout = *v;
-    if (auto n = f.get("retry_interval"))
-      if (auto v = duration(*n, f.path("retry_interval")))
-        out.retryInterval = *v;
+  TimingKeys applyCheckSettings(const Fields& f, CheckSettings& out) {
+    TimingKeys keys;
+    auto timing = [&](std::string_view key, DurationRange range, Duration& target,
+                      std::optional<Node>& seen) {
+      auto n = f.get(key);
+      if (!n)
+        return;
+      if (auto v = duration(*n, f.path(key), range)) {
+        target = *v;
+        seen = *n;
+      } else {
+        keys.invalid = true;
+      }
+    };
+    timing("interval", kIntervalRange, out.interval, keys.interval);
+    timing("timeout", kTimeoutRange, out.timeout, keys.timeout);
+    timing("retry_interval", kRetryIntervalRange, out.retryInterval, keys.retryInterval);
     if (auto n = f.get("failure_threshold"))
       if (auto v = integer(*n, f.path("failure_threshold"), 1, 1000))
         out.failureThreshold = *v;
@@ -601,6 +654,38 @@ private:
         out.insecure = *v;
     if (auto n = f.get("flapping"))
       applyFlapping(*n, f.path("flapping"), out.flapping);
+    return keys;
+  }
+
+  // timeout and retry_interval may not exceed the interval: a probe never overlaps the next one
+  // of the same server, so a longer timeout silently stretches the interval, and a retry slower
+  // than the interval would not confirm anything sooner. Unset, they default to their built-in
+  // values (10s, 20s) capped at the interval. Only keys `own` sets can create a new conflict: the
+  // defaults were checked on their own.
+  void checkTimings(const Fields& f, CheckSettings& s, const TimingKeys& own,
+                    const TimingKeys* inherited) {
+    if (own.invalid || (inherited && inherited->invalid))
+      return;
+    const CheckSettings builtin;
+    if (!own.timeout && !(inherited && inherited->timeout))
+      s.timeout = std::min(builtin.timeout, s.interval);
+    if (!own.retryInterval && !(inherited && inherited->retryInterval))
+      s.retryInterval = std::min(builtin.retryInterval, s.interval);
+    auto check = [&](std::string_view key, Duration value, const std::optional<Node>& ownKey) {
+      if (value <= s.interval)
+        return;
+      if (ownKey)
+        error(f.path(key), *ownKey,
+              "must be at most the interval (" + common::formatDuration(s.interval) + "), got " +
+                  common::formatDuration(value));
+      else if (own.interval)
+        error(f.path("interval"), *own.interval,
+              "must be at least " + std::string(key) + " (" + common::formatDuration(value) +
+                  ", set in defaults." + std::string(key) + "), got " +
+                  common::formatDuration(s.interval));
+    };
+    check("timeout", s.timeout, own.timeout);
+    check("retry_interval", s.retryInterval, own.retryInterval);
   }
 
   void applyFlapping(const Node& node, const std::string& path, FlappingSettings& out) {
@@ -644,7 +729,7 @@ private:
       if (auto v = nonEmpty(*n, f->path("path")))
         out.path = resolvePath(*v);
     if (auto n = f->get("retention"))
-      if (auto v = duration(*n, f->path("retention")))
+      if (auto v = duration(*n, f->path("retention"), kRetentionRange))
         out.retention = *v;
   }
 
@@ -705,7 +790,8 @@ private:
           server.enabled = *v;
       if (auto n = f->get("call"))
         server.call = toolCall(*n, f->path("call"));
-      applyCheckSettings(*f, server.check);
+      auto timings = applyCheckSettings(*f, server.check);
+      checkTimings(*f, server.check, timings, &defaultTimings_);
       // A server without a usable slug cannot be referenced; keep it out of cross-checks.
       if (ok)
         config.servers.push_back(std::move(server));
@@ -859,7 +945,7 @@ private:
         continue;
       }
       if (settings)
-        config.sinks.emplace(name, SinkConfig{name, std::move(*settings)});
+        config.sinks.emplace(name, SinkConfig{name, std::move(*settings), lineOf(value)});
     }
   }
 
@@ -918,7 +1004,7 @@ private:
       if (auto v = boolean(*n, f->path("change_events")))
         pd.changeEvents = *v;
     if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout")))
+      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
         pd.timeout = *v;
     if (errors_.size() != before)
       return std::nullopt;
@@ -960,7 +1046,7 @@ private:
     if (auto n = f->get("headers"))
       hook.headers = headers(*n, f->path("headers"));
     if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout")))
+      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
         hook.timeout = *v;
     if (errors_.size() != before)
       return std::nullopt;
@@ -1002,7 +1088,7 @@ private:
       if (auto v = boolean(*n, f->path("schema_drift")))
         slack.schemaDrift = *v;
     if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout")))
+      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
         slack.timeout = *v;
     if (errors_.size() != before)
       return std::nullopt;
@@ -1040,7 +1126,7 @@ private:
       if (auto v = boolean(*n, f->path("schema_drift")))
         discord.schemaDrift = *v;
     if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout")))
+      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
         discord.timeout = *v;
     if (errors_.size() != before)
       return std::nullopt;
@@ -1157,7 +1243,7 @@ private:
       if (auto v = boolean(*n, f->path("schema_drift")))
         og.schemaDrift = *v;
     if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout")))
+      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
         og.timeout = *v;
     if (errors_.size() != before)
       return std::nullopt;
@@ -1274,7 +1360,7 @@ private:
       if (auto v = boolean(*n, f->path("schema_drift")))
         mail.schemaDrift = *v;
     if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout")))
+      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
         mail.timeout = *v;
     if (errors_.size() != before)
       return std::nullopt;
@@ -1398,7 +1484,7 @@ private:
           error(w->path("cron"), w->line(), "is required with duration");
         }
         if (auto n = w->get("duration")) {
-          if (auto v = duration(*n, w->path("duration")))
+          if (auto v = duration(*n, w->path("duration"), kWindowDurationRange))
             r.duration = *v;
         } else {
           error(w->path("duration"), w->line(), "is required with cron");
@@ -1436,8 +1522,11 @@ private:
     auto v = nonEmpty(*n, f.path(key));
     if (!v)
       return std::nullopt;
-    auto t = common::parseRfc3339(common::trim(*v));
-    if (!t)
+    std::string problem;
+    auto t = common::parseRfc3339(common::trim(*v), &problem);
+    if (!t && !problem.empty())
+      error(f.path(key), *n, "invalid time " + quote(*v) + ": " + problem);
+    else if (!t)
       error(f.path(key), *n,
             "invalid time " + quote(*v) + " (RFC 3339, e.g. 2026-12-01T02:00:00Z)");
     return t;
@@ -1546,7 +1635,7 @@ private:
       error(f->path("url"), f->line(), "is required");
     }
     if (auto n = f->get("interval"))
-      if (auto v = duration(*n, f->path("interval")))
+      if (auto v = duration(*n, f->path("interval"), kHeartbeatIntervalRange))
         hb.interval = *v;
     if (auto n = f->get("fail_url")) {
       if (auto v = secretUrl(*n, f->path("fail_url")))
@@ -1572,7 +1661,7 @@ private:
         std::vector<Duration> schedule;
         bool ok = true;
         for (std::size_t i = 0; i < items->size(); ++i) {
-          auto v = duration((*items)[i], index(path, i));
+          auto v = duration((*items)[i], index(path, i), kRetryWaitRange);
           ok = ok && v.has_value();
           if (v)
             schedule.push_back(*v);
@@ -1584,7 +1673,7 @@ private:
       }
     }
     if (auto n = f->get("give_up_after"))
-      if (auto v = duration(*n, f->path("give_up_after")))
+      if (auto v = duration(*n, f->path("give_up_after"), kGiveUpAfterRange))
         out.giveUpAfter = *v;
   }
 
@@ -1597,7 +1686,7 @@ private:
       if (auto v = integer(*n, f->path("concurrency"), 1, 10000))
         out.concurrency = *v;
     if (auto n = f->get("jitter"))
-      if (auto v = duration(*n, f->path("jitter"), true))
+      if (auto v = duration(*n, f->path("jitter"), kJitterRange))
         out.jitter = *v;
   }
 

@@ -47,8 +47,9 @@ std::optional<WallTime> nextBoundary(const MaintenanceWindow& window, WallTime c
     // Occurrences that start before the current one ends extend it (duration > period).
     WallTime end = *occ->end;
     auto next = rec.cron.next(occ->start, *rec.zone);
-    for (int i = 0; i < kMaxChain && next && *next <= end && *next <= cursor + kLookahead; ++i) {
-      end = std::max(end, *next + rec.duration);
+    const auto horizon = common::addSaturating(cursor, kLookahead);
+    for (int i = 0; i < kMaxChain && next && *next <= end && *next <= horizon; ++i) {
+      end = std::max(end, common::addSaturating(*next, rec.duration));
       next = rec.cron.next(*next, *rec.zone);
     }
     keepEarliest(best, end);
@@ -148,9 +149,12 @@ std::optional<Occurrence> activeOccurrence(const MaintenanceWindow& window, Wall
   const auto horizon =
       std::chrono::ceil<std::chrono::minutes>(rec.duration) + std::chrono::minutes(1);
   auto start = rec.cron.previous(at, *rec.zone, horizon);
-  if (!start || at >= *start + rec.duration || endedBy(window, *start, at))
+  if (!start)
     return std::nullopt;
-  return Occurrence{*start, *start + rec.duration};
+  const auto end = common::addSaturating(*start, rec.duration);
+  if (at >= end || endedBy(window, *start, at))
+    return std::nullopt;
+  return Occurrence{*start, end};
 }
 
 std::optional<std::string>

@@ -1,6 +1,8 @@
 // Next-due times: the retry rule and the stable spread of first probes.
 #include "detector/schedule.hpp"
 
+#include "common/time.hpp"
+
 #include <algorithm>
 
 namespace mcpwatch::detector {

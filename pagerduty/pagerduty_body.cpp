@@ -2,6 +2,7 @@
 // PagerDuty enforces (summary 1024 characters, dedup_key 255, whole event 512 KB).
 #include "pagerduty/pagerduty_body.hpp"
 
+#include "alerting/dedup_key.hpp"
 #include "common/strings.hpp"
 
 namespace mcpwatch::pagerduty {
@@ -15,8 +16,7 @@ std::string str(const Json& body, const char* key) {
 }
 
 bool isTest(const Json& body) {
-  auto it = body.find("test");
-  return it != body.end() && it->is_boolean() && it->get<bool>();
+  return alerting::isTestEvent(body);
 }
 
 std::string summary(std::string text, bool test) {
@@ -62,7 +62,15 @@ std::string fit(Json event) {
 
 std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug) {
   // A plain cut (no ellipsis): the key must be the same for the trigger and its resolve.
-  return common::truncateUtf8(sink.dedupPrefix + "-" + std::string(slug), kMaxDedupKeyChars);
+  return alerting::liveDedupKey(sink.dedupPrefix, slug, kMaxDedupKeyChars);
+}
+
+std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const Json& body) {
+  const std::string slug = str(body, "server_slug");
+  if (isTest(body))
+    return alerting::testDedupKey(sink.dedupPrefix, slug, str(body, "incident_id"),
+                                  kMaxDedupKeyChars);
+  return dedupKey(sink, slug);
 }
 
 std::string changeEventsUrl(std::string_view eventsUrl) {
@@ -89,7 +97,7 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
   if (type == "alert.resolved") {
     return Json{{"routing_key", sink.routingKey.reveal()},
                 {"event_action", "resolve"},
-                {"dedup_key", dedupKey(sink, slug)}}
+                {"dedup_key", dedupKeyFor(sink, body)}}
         .dump();
   }
   if (type == "alert.triggered") {
@@ -114,7 +122,7 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
       payload["timestamp"] = at;
     Json event = {{"routing_key", sink.routingKey.reveal()},
                   {"event_action", "trigger"},
-                  {"dedup_key", dedupKey(sink, slug)},
+                  {"dedup_key", dedupKeyFor(sink, body)},
                   {"payload", std::move(payload)},
                   {"links", links(body)},
                   {"client", "mcpwatch"},

@@ -14,8 +14,11 @@ inline constexpr std::size_t kMaxSummaryChars = 1024;
 inline constexpr std::size_t kMaxDedupKeyChars = 255;
 inline constexpr std::size_t kMaxEventBytes = 512 * 1024;
 
-// "{prefix}-{slug}", cut to 255 characters.
+// "{prefix}-{slug}", cut to 255 characters: the key of a server's real incidents.
 std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug);
+// The key an event uses: dedupKey() for real events; for a test alert ("test": true) its own
+// key "{prefix}-{slug}.test-{id}" (alerting/dedup_key.hpp), never a live incident's.
+std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const common::Json& event);
 
 // The request body for an alert.triggered / alert.resolved event, or a Change Events body for
 // schema.drifted; nullopt for any other type. `severity` is the route's override.

@@ -59,11 +59,14 @@ struct IncidentRecord {
   std::optional<WallTime> closedAt; // unset while open
   std::string reason;
   std::string detail;
-  bool triggerSent = false;
+  bool triggerSent = false; // the detector released the trigger (not held by maintenance)
   std::string resolveNote;
   // Reserved for alerting: the sinks and routing keys the trigger went to, so the resolve can
   // follow.
   std::string deliveryJson = "{}";
+  // Filled on read, ignored on write: how many sinks the alerting outbox routed the trigger to
+  // (0 while it is held, or when no route matched the server).
+  int triggerSinks = 0;
 
   friend bool operator==(const IncidentRecord&, const IncidentRecord&) = default;
 };

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
 #include <functional>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <thread>
 #include <type_traits>
 #include <unistd.h>
@@ -81,8 +83,11 @@ CheckRecord readCheck(sqlite::Statement& s) {
   return c;
 }
 
+// The last column counts the sinks the alerting outbox recorded for the incident's trigger
+// (alert_incident_sinks, migration 2): zero while the trigger is held or when no route matched.
 constexpr std::string_view kIncidentColumns =
-    "id, slug, opened_at, closed_at, reason, detail, trigger_sent, resolve_note, delivery";
+    "id, slug, opened_at, closed_at, reason, detail, trigger_sent, resolve_note, delivery, "
+    "(SELECT COUNT(*) FROM alert_incident_sinks s WHERE s.incident_id = incidents.id)";
 
 IncidentRecord readIncident(sqlite::Statement& s) {
   IncidentRecord r;
@@ -96,6 +101,7 @@ IncidentRecord readIncident(sqlite::Statement& s) {
   r.triggerSent = s.int64(6) != 0;
   r.resolveNote = s.text(7);
   r.deliveryJson = s.text(8);
+  r.triggerSinks = static_cast<int>(s.int64(9));
   return r;
 }
 
@@ -111,6 +117,33 @@ constexpr std::string_view kBaselineColumns = "slug, fingerprint, tools, accepte
 
 BaselineRecord readBaseline(sqlite::Statement& s) {
   return BaselineRecord{s.text(0), s.text(1), s.text(2), fromMs(s.int64(3)), s.int64(4) != 0};
+}
+
+// The outbox keeps sink settings (routing keys, webhook secrets), so the database and its -wal and
+// -shm files are private to their owner from the first byte. A missing database is created here,
+// empty, with O_EXCL and mode 0600 (an empty file is a valid empty SQLite database): SQLite would
+// create it 0644 & ~umask, and it creates -wal and -shm with exactly the database file's mode
+// (os_unix.c: findCreateFileMode() and the -shm open copy it and fchmod to it), so all three are
+// 0600 without touching the process-wide umask, which other threads (probes, the web server)
+// must not see change. Files left readable by an older version are tightened: group and other
+// bits go, the owner's stay (a read-only database stays read-only).
+void makeDatabasePrivate(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno != EEXIST)
+    return; // a missing or unwritable directory: SQLite's open reports it (see diagnoseOpen)
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = path + suffix;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) == 0)
+      continue;
+    // Best effort: a file owned by someone else cannot be changed, and SQLite will say whether
+    // it can use it at all.
+    (void)::chmod(file.c_str(), st.st_mode & 0700);
+  }
 }
 
 // SQLite reports "unable to open database file" with whatever errno its last fallback left; the
@@ -650,6 +683,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
     return common::unexpected(std::string(
         "store: maxBatchDelay, maxEnqueueWait and busyTimeout must be between 0 and 24h"));
   try {
+    makeDatabasePrivate(path);
     auto writer = std::make_unique<sqlite::Connection>(path, true);
     if (writer->readOnly())
       return common::unexpected(fmt::format("store: cannot open {}: the file is read-only", path));

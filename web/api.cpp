@@ -155,7 +155,9 @@ Json incidentJson(const store::IncidentRecord& i, common::WallTime now) {
                0, std::chrono::duration_cast<std::chrono::seconds>(end - i.openedAt).count())},
           {"reason", i.reason},
           {"detail", i.detail},
-          {"trigger_sent", i.triggerSent},
+          // True only when the trigger was released (not held by maintenance) and routed to at
+          // least one sink: an incident of a server no route covers paged nobody.
+          {"trigger_sent", i.triggerSent && i.triggerSinks > 0},
           {"resolve_note", i.resolveNote.empty() ? Json(nullptr) : Json(i.resolveNote)}};
 }
 
@@ -227,7 +229,10 @@ Result<MaintenanceRequest> parseMaintenanceRequest(std::string_view body, common
       return std::optional<common::WallTime>{};
     if (!j[key].is_string())
       return common::unexpected(std::string(key) + ": expected an RFC 3339 time");
-    auto t = common::parseRfc3339(j[key].get<std::string>());
+    std::string problem;
+    auto t = common::parseRfc3339(j[key].get<std::string>(), &problem);
+    if (!t && !problem.empty())
+      return common::unexpected(std::string(key) + ": " + problem);
     if (!t)
       return common::unexpected(std::string(key) + ": expected an RFC 3339 time");
     return std::optional<common::WallTime>(*t);
@@ -249,7 +254,7 @@ Result<MaintenanceRequest> parseMaintenanceRequest(std::string_view body, common
       return common::unexpected(std::string("duration: expected a positive duration like 30m"));
     if (*d > std::chrono::hours(24 * 366))
       return common::unexpected(std::string("duration: at most 366d"));
-    r.end = r.start + std::chrono::duration_cast<common::WallTime::duration>(*d);
+    r.end = common::addSaturating(r.start, *d);
   } else if (end->has_value()) {
     r.end = **end;
   } else {

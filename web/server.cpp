@@ -409,7 +409,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     auto now = clock.now();
     common::WallTime since = now - std::chrono::hours(24);
     if (auto s = req.query("since")) {
-      auto t = common::parseRfc3339(*s);
+      std::string problem;
+      auto t = common::parseRfc3339(*s, &problem);
+      if (!t && !problem.empty())
+        co_return jsonError(400, "since: " + problem);
       if (!t)
         co_return jsonError(400, "since: expected an RFC 3339 time like 2026-11-24T00:00:00Z");
       since = *t;

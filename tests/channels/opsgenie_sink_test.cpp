@@ -56,7 +56,33 @@ TEST(OpsGenieBody, AliasIsThePagerDutyStyleKeyAndDriftAndTestAreDistinct) {
   EXPECT_EQ(opsGenieAliasFor(c, view(eventBody("schema.drifted"))), "acme.prod-github-mcp-schema");
   auto test = eventBody("alert.triggered");
   test["test"] = true;
-  EXPECT_EQ(opsGenieAliasFor(c, view(test)), "acme.prod-github-mcp-test");
+  test["incident_id"] = "inc_test_0123456789abcdef";
+  EXPECT_EQ(opsGenieAliasFor(c, view(test)), "acme.prod-github-mcp.test-0123456789abcdef");
+  auto testResolve = eventBody("alert.resolved");
+  testResolve["test"] = true;
+  testResolve["incident_id"] = "inc_test_0123456789abcdef";
+  EXPECT_EQ(opsGenieAliasFor(c, view(testResolve)), opsGenieAliasFor(c, view(test)));
+}
+
+TEST(OpsGenieBody, ATestAliasIsNeverTheLiveAliasOfAnyServer) {
+  // The old fixed "-test" suffix made `test-alert --server github-mcp` close the real alert of a
+  // server whose slug is "github-mcp-test".
+  auto c = ogConfig();
+  auto test = eventBody("alert.resolved");
+  test["test"] = true;
+  test["incident_id"] = "inc_test_0123456789abcdef";
+  const auto alias = opsGenieAliasFor(c, view(test));
+  EXPECT_NE(alias, opsGenieAlias(c, "github-mcp"));
+  EXPECT_NE(alias, opsGenieAlias(c, "github-mcp-test"));
+  EXPECT_NE(alias, opsGenieAlias(c, "github-mcp-test-0123456789abcdef"));
+  // Each run has its own alias.
+  test["incident_id"] = "inc_test_fedcba9876543210";
+  EXPECT_NE(opsGenieAliasFor(c, view(test)), alias);
+  // A huge prefix is cut before the suffix, which always survives.
+  c.dedupPrefix = std::string(600, 'p');
+  const auto cut = opsGenieAliasFor(c, view(test));
+  EXPECT_EQ(cut.size(), 512u);
+  EXPECT_TRUE(cut.ends_with(".test-fedcba9876543210")) << cut;
 }
 
 TEST(OpsGenieBody, AliasStaysWithin512Characters) {
@@ -632,7 +658,10 @@ TEST_F(OpsGenieOutbox, TestAlertUsesItsOwnAliasAndClosesIt) {
   ASSERT_TRUE(result) << result.error();
   ASSERT_EQ(result->size(), 1u);
   EXPECT_TRUE((*result)[0].ok()) << (*result)[0].trigger.error;
-  const auto test = fake_.alert("mcpwatch-github-mcp-test");
+  std::optional<fakes::OpsGenieAlert> test;
+  for (const auto& a : fake_.alerts())
+    if (a.alias.rfind("mcpwatch-github-mcp.test-", 0) == 0)
+      test = a;
   ASSERT_TRUE(test);
   EXPECT_FALSE(test->open);
   EXPECT_EQ(std::string(test->body["message"]).rfind("[TEST] ", 0), 0u);

@@ -26,6 +26,28 @@ TEST(Duration, RejectsGarbage) {
     EXPECT_FALSE(parseDuration(bad).has_value()) << bad;
 }
 
+TEST(Duration, RefusesValuesBeyondFiftyYears) {
+  // 300000d used to parse, and its nanosecond conversion overflowed into the past: the daemon
+  // then probed back to back.
+  DurationProblem problem = DurationProblem::Invalid;
+  EXPECT_EQ(parseDuration("18250d", &problem), kMaxDuration);
+  for (auto big : {"18250d1ms", "300000d", "438001h", "9223372036854775807ms", "18249d25h"}) {
+    problem = DurationProblem::Invalid;
+    EXPECT_FALSE(parseDuration(big, &problem).has_value()) << big;
+    EXPECT_EQ(problem, DurationProblem::TooLarge) << big;
+  }
+  problem = DurationProblem::TooLarge;
+  EXPECT_FALSE(parseDuration("300000x", &problem).has_value());
+  EXPECT_EQ(problem, DurationProblem::Invalid);
+  // Every accepted duration converts to system_clock's nanoseconds without overflow.
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(kMaxDuration);
+  EXPECT_GT(ns.count(), 0);
+  EXPECT_LT(kMaxDuration.count(), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::duration::max())
+                                          .count() /
+                                      2);
+}
+
 TEST(Duration, FormatsShortest) {
   EXPECT_EQ(formatDuration(0ms), "0s");
   EXPECT_EQ(formatDuration(500ms), "500ms");
@@ -43,6 +65,51 @@ TEST(Time, FormatsAndParsesRfc3339) {
   EXPECT_FALSE(parseRfc3339("2026-13-01T00:00:00Z"));
   EXPECT_FALSE(parseRfc3339("2026-11-24 02:03:04"));
   EXPECT_EQ(formatRfc3339(std::chrono::system_clock::time_point{}), "1970-01-01T00:00:00Z");
+  EXPECT_FALSE(parseRfc3339("2026-11-24T02:03:04+24:00"));
+  EXPECT_FALSE(parseRfc3339("2026-11-24T02:03:04+01:60"));
+}
+
+TEST(Time, RefusesYearsOutsideTheSupportedRangeBeforeAnyArithmetic) {
+  // Years past 2262 (or before 1678) overflowed system_clock's nanoseconds: undefined behaviour
+  // reachable from the API's `since` parameter.
+  for (auto out : {"9999-12-31T23:59:59Z", "2201-01-01T00:00:00Z", "0001-01-01T00:00:00Z",
+                   "1799-12-31T23:59:59Z", "2262-04-12T00:00:00Z", "1600-01-01T00:00:00Z"}) {
+    std::string error;
+    EXPECT_FALSE(parseRfc3339(out, &error)) << out;
+    EXPECT_NE(error.find("out of range"), std::string::npos) << out << ": " << error;
+    EXPECT_NE(error.find("1800-01-01 to 2200-12-31"), std::string::npos) << error;
+  }
+  std::string error = "stale";
+  auto last = parseRfc3339("2200-12-31T23:59:59.999Z", &error);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(formatRfc3339Millis(*last), "2200-12-31T23:59:59.999Z");
+  auto epoch = parseRfc3339("1970-01-01T00:00:00Z");
+  ASSERT_TRUE(epoch);
+  EXPECT_EQ(epoch->time_since_epoch().count(), 0);
+  auto first = parseRfc3339("1800-01-01T00:00:00Z");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(formatRfc3339(*first), "1800-01-01T00:00:00Z");
+  // The widest date plus the longest duration still fits the clock.
+  EXPECT_EQ(formatRfc3339(addSaturating(*last, kMaxDuration)).substr(0, 4), "2250");
+  EXPECT_EQ(formatRfc3339(addSaturating(*first, -kMaxDuration)).substr(0, 4), "1750");
+  // A malformed text is not "out of range".
+  EXPECT_FALSE(parseRfc3339("99999-01-01T00:00:00Z", &error));
+  EXPECT_EQ(error, "");
+}
+
+TEST(Time, AddSaturatingNeverWrapsAround) {
+  using std::chrono::system_clock;
+  auto t = *parseRfc3339("2026-11-24T02:03:04Z");
+  EXPECT_EQ(addSaturating(t, 90s), t + 90s);
+  EXPECT_EQ(addSaturating(t, -90s), t - 90s);
+  EXPECT_EQ(addSaturating(t, kMaxDuration), t + kMaxDuration);
+  EXPECT_EQ(addSaturating(t, std::chrono::milliseconds::max()), system_clock::time_point::max());
+  EXPECT_EQ(addSaturating(t, std::chrono::milliseconds::min()), system_clock::time_point::min());
+  EXPECT_EQ(addSaturating(system_clock::time_point::max() - 1s, 2s),
+            system_clock::time_point::max());
+  EXPECT_EQ(addSaturating(system_clock::time_point::min() + 1s, -2s),
+            system_clock::time_point::min());
 }
 
 TEST(Strings, TruncatesOnUtf8Boundaries) {

@@ -537,3 +537,124 @@ heartbeat:
 
 } // namespace
 } // namespace mcpwatch::config
+
+namespace mcpwatch::config {
+namespace {
+
+using test::errorsOf;
+using test::load;
+using test::onlyError;
+
+// Every duration key with a value just above its documented maximum: one row each, all reported
+// at once with the key path and the rule. Before ranges existed every one of these loaded (and
+// `interval: 300000d` overflowed into back-to-back probing).
+TEST(ConfigRanges, EveryDurationKeyRefusesValuesAboveItsMaximum) {
+  auto errors = errorsOf(load(R"(defaults:
+  interval: 25h
+  timeout: 6m
+  retry_interval: 2d
+storage: {retention: 3651d}
+servers:
+  - {slug: a, url: "http://a.example/mcp", interval: 300000d}
+sinks:
+  pd: {type: pagerduty, routing_key: "0123456789abcdef0123456789abcdef", timeout: 6m}
+  hook: {type: webhook, url: "http://h.example/", timeout: 1h}
+routes:
+  - sinks: [pd, hook]
+maintenance:
+  windows:
+    - {name: w, cron: "0 3 * * *", duration: 367d}
+heartbeat: {url: "https://hc-ping.com/x", interval: 2d}
+alerting: {retry_schedule: [1m, 2d], give_up_after: 31d}
+scheduler: {jitter: 2h}
+)"));
+  const std::vector<std::string> expected = {
+      "defaults.interval: must be between 1s and 1d, got 1d1h (line 2)",
+      "defaults.timeout: must be between 100ms and 5m, got 6m (line 3)",
+      "defaults.retry_interval: must be between 100ms and 1d, got 2d (line 4)",
+      "storage.retention: must be between 1d and 3650d, got 3651d (line 5)",
+      "servers[0].interval: must be between 1s and 1d, got 300000d (line 7)",
+      "sinks.pd.timeout: must be between 1s and 5m, got 6m (line 9)",
+      "sinks.hook.timeout: must be between 1s and 5m, got 1h (line 10)",
+      "maintenance.windows[0].duration: must be between 1m and 366d, got 367d (line 15)",
+      "heartbeat.interval: must be between 10s and 1d, got 2d (line 16)",
+      "alerting.retry_schedule[1]: must be between 100ms and 1d, got 2d (line 17)",
+      "alerting.give_up_after: must be between 1s and 30d, got 31d (line 17)",
+      "scheduler.jitter: must be between 0s and 1h, got 2h (line 18)",
+  };
+  EXPECT_EQ(errors, expected);
+}
+
+TEST(ConfigRanges, LowerBoundsAndTheLimitsThemselves) {
+  EXPECT_EQ(onlyError("defaults: {interval: 500ms}\n"),
+            "defaults.interval: must be between 1s and 1d, got 500ms (line 1)");
+  EXPECT_EQ(onlyError("storage: {retention: 12h}\n"),
+            "storage.retention: must be between 1d and 3650d, got 12h (line 1)");
+  EXPECT_EQ(onlyError("heartbeat: {url: \"https://hc-ping.com/x\", interval: 5s}\n"),
+            "heartbeat.interval: must be between 10s and 1d, got 5s (line 1)");
+  EXPECT_EQ(onlyError("maintenance:\n  windows:\n    - {name: w, cron: \"0 3 * * *\", "
+                      "duration: 30s}\n"),
+            "maintenance.windows[0].duration: must be between 1m and 366d, got 30s (line 3)");
+  // A value too large to even parse (beyond 50 years) is reported the same way.
+  EXPECT_EQ(onlyError("alerting: {give_up_after: 99999999999999999999d}\n"),
+            "alerting.give_up_after: must be between 1s and 30d, got 99999999999999999999d "
+            "(line 1)");
+  auto limits = load(R"(defaults: {interval: 1d, timeout: 5m, retry_interval: 1d}
+storage: {retention: 3650d}
+heartbeat: {url: "https://hc-ping.com/x", interval: 1d}
+alerting: {retry_schedule: [100ms, 1d], give_up_after: 30d}
+scheduler: {jitter: 1h}
+)");
+  ASSERT_TRUE(limits) << ::testing::PrintToString(errorsOf(limits));
+  EXPECT_EQ(limits->defaults.interval, std::chrono::hours(24));
+  EXPECT_EQ(limits->storage.retention, std::chrono::hours(24 * 3650));
+  EXPECT_EQ(limits->alerting.giveUpAfter, std::chrono::hours(24 * 30));
+}
+
+TEST(ConfigRanges, TimeoutAndRetryIntervalAreAtMostTheInterval) {
+  EXPECT_EQ(onlyError("defaults: {interval: 10s, timeout: 15s}\n"),
+            "defaults.timeout: must be at most the interval (10s), got 15s (line 1)");
+  EXPECT_EQ(onlyError("defaults: {interval: 10s, retry_interval: 30s}\n"),
+            "defaults.retry_interval: must be at most the interval (10s), got 30s (line 1)");
+  EXPECT_EQ(onlyError("servers:\n  - {slug: a, url: \"http://a.example/mcp\", interval: 5s, "
+                      "timeout: 6s}\n"),
+            "servers[0].timeout: must be at most the interval (5s), got 6s (line 2)");
+  // A server's short interval against a timeout the defaults set explicitly: the key the server
+  // set is named, and where the other value comes from.
+  EXPECT_EQ(onlyError("defaults: {timeout: 8s}\nservers:\n  - {slug: a, url: "
+                      "\"http://a.example/mcp\", interval: 5s}\n"),
+            "servers[0].interval: must be at least timeout (8s, set in defaults.timeout), got 5s "
+            "(line 3)");
+}
+
+TEST(ConfigRanges, UnsetTimeoutAndRetryIntervalAreCappedAtTheInterval) {
+  auto c = load("defaults: {interval: 5s}\nservers:\n"
+                "  - {slug: a, url: \"http://a.example/mcp\"}\n"
+                "  - {slug: b, url: \"http://b.example/mcp\", interval: 2m}\n"
+                "  - {slug: c, url: \"http://c.example/mcp\", interval: 15s}\n");
+  ASSERT_TRUE(c) << ::testing::PrintToString(errorsOf(c));
+  using namespace std::chrono_literals;
+  EXPECT_EQ(c->defaults.timeout, 5s);
+  EXPECT_EQ(c->defaults.retryInterval, 5s);
+  EXPECT_EQ(c->servers[0].check.timeout, 5s);
+  EXPECT_EQ(c->servers[0].check.retryInterval, 5s);
+  // The built-in defaults (10s, 20s) apply again once the server's interval allows them.
+  EXPECT_EQ(c->servers[1].check.timeout, 10s);
+  EXPECT_EQ(c->servers[1].check.retryInterval, 20s);
+  EXPECT_EQ(c->servers[2].check.timeout, 10s);
+  EXPECT_EQ(c->servers[2].check.retryInterval, 15s);
+}
+
+TEST(ConfigRanges, MaintenanceDatesOutsideTheSupportedRangeNameTheKey) {
+  EXPECT_EQ(onlyError("maintenance:\n  windows:\n    - name: w\n      start: "
+                      "2026-12-01T02:00:00Z\n      end: 9999-12-31T23:59:59Z\n"),
+            "maintenance.windows[0].end: invalid time \"9999-12-31T23:59:59Z\": year 9999 is out "
+            "of range (supported: dates from 1800-01-01 to 2200-12-31) (line 5)");
+  EXPECT_EQ(onlyError("maintenance:\n  windows:\n    - name: w\n      start: "
+                      "1600-01-01T00:00:00Z\n      end: 2026-12-01T04:00:00Z\n"),
+            "maintenance.windows[0].start: invalid time \"1600-01-01T00:00:00Z\": year 1600 is out "
+            "of range (supported: dates from 1800-01-01 to 2200-12-31) (line 4)");
+}
+
+} // namespace
+} // namespace mcpwatch::config

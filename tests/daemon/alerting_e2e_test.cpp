@@ -3,9 +3,15 @@
 // delivery survives sink failures and a kill -9 of the daemon. Also `mcpwatch test-alert`.
 #include "tests/daemon/harness.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <set>
 #include <sstream>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mcpwatch::daemontest {
 namespace {
@@ -252,11 +258,173 @@ TEST_F(AlertingE2E, TestAlertReachesBothSinksAndReportsAPagerDutyRejection) {
   std::string pdLine;
   std::istringstream lines(rejected->out);
   for (std::string line; std::getline(lines, line);)
-    if (line.rfind("pd:", 0) == 0)
+    if (line.rfind("pd ", 0) == 0)
       pdLine = line;
   EXPECT_NE(pdLine.find("400"), std::string::npos) << rejected->out;
   EXPECT_NE(pdLine.find("FAILED"), std::string::npos) << rejected->out;
   expectNoSecretIn(rejected->out + rejected->err);
+}
+
+TEST_F(AlertingE2E, TestAlertNeverUsesTheLiveDedupKeyOfItsServer) {
+  // The server is down from the first probe: the daemon opens a real incident at PagerDuty.
+  writeConfig("http://127.0.0.1:1/mcp");
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(waitForDeliveries(1, 1)) << state() << "\n" << daemon->stderrTail();
+  const auto live = fakes_.pd().acceptedEvents().at(0);
+  ASSERT_EQ(live.value("event_action", ""), "trigger");
+  const std::string liveKey = live.value("dedup_key", "");
+  ASSERT_EQ(liveKey, "mcpwatch-demo");
+  // Routed to both sinks: the API says the trigger went out.
+  auto port = daemon->webPort();
+  ASSERT_TRUE(port) << port.error();
+  auto incidents = httpGet(*port, "/api/v1/incidents?state=open");
+  ASSERT_TRUE(incidents) << incidents.error();
+  auto listed = common::parseJson(incidents->second);
+  ASSERT_TRUE(listed && (*listed)["incidents"].size() == 1u) << incidents->second;
+  EXPECT_EQ((*listed)["incidents"][0].value("trigger_sent", false), true) << incidents->second;
+
+  // `test-alert --server demo` while that incident is open, twice.
+  testsupport::SpawnOptions options;
+  options.argv = {
+      testsupport::mcpwatchBinary(), "test-alert", "--config", configPath(), "--server", "demo"};
+  options.env = env();
+  std::set<std::string> testKeys;
+  for (int run = 0; run < 2; ++run) {
+    const auto before = fakes_.pd().acceptedEvents().size();
+    auto r = testsupport::runCommand(options, 20s);
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_EQ(r->exitCode(), 0) << r->out << r->err;
+    // Each sink says which route brings real alerts of this server to it.
+    EXPECT_NE(r->out.find("pd (via routes[0]): trigger HTTP 202, resolve HTTP 202 -> ok"),
+              std::string::npos)
+        << r->out;
+    EXPECT_NE(r->out.find("hook (via routes[0]): trigger HTTP 200, resolve HTTP 200 -> ok"),
+              std::string::npos)
+        << r->out;
+    auto events = fakes_.pd().acceptedEvents();
+    ASSERT_EQ(events.size(), before + 2) << r->out;
+    const auto& trigger = events[before];
+    const auto& resolve = events[before + 1];
+    EXPECT_EQ(trigger.value("event_action", ""), "trigger");
+    EXPECT_EQ(resolve.value("event_action", ""), "resolve");
+    const std::string key = trigger.value("dedup_key", "");
+    EXPECT_EQ(resolve.value("dedup_key", ""), key);
+    EXPECT_NE(key, liveKey) << "a test alert must never resolve the real incident";
+    EXPECT_EQ(key.rfind(liveKey + ".test-", 0), 0u) << key;
+    testKeys.insert(key);
+    expectNoSecretIn(r->out + r->err);
+  }
+  EXPECT_EQ(testKeys.size(), 2u) << "every run has its own key";
+  // Nothing ever resolved the live key: the real incident is still open at PagerDuty.
+  for (const auto& e : pdActions(fakes_.pd(), "resolve"))
+    EXPECT_NE(e.value("dedup_key", ""), liveKey) << e.dump();
+  auto status = daemon->terminate(8s);
+  ASSERT_TRUE(status && status->code == 0) << daemon->stderrTail();
+}
+
+TEST_F(AlertingE2E, TestAlertPrintsWhenNoRouteReachesTheSink) {
+  ConfigSpec spec;
+  spec.servers = {{"demo", "http://127.0.0.1:1/mcp", "Demo Server", {"e2e"}}};
+  spec.databasePath = dir_.file("mcpwatch.db");
+  spec.extraYaml =
+      "sinks:\n  hook:\n    type: webhook\n    url: " + Json(fakes_.hook().url()).dump() +
+      "\n    secret: " + Json(kHookSecret).dump() + "\n    timeout: 2s\n";
+  writeFile(configPath(), renderConfig(spec));
+  auto r = testsupport::runCommand(
+      {testsupport::mcpwatchBinary(), "test-alert", "--config", configPath()}, 20s);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->exitCode(), 0) << r->out << r->err;
+  EXPECT_EQ(r->out,
+            "hook (no route: real alerts never reach this sink): trigger HTTP 200, resolve HTTP "
+            "200 -> ok\n");
+}
+
+// A loopback listener that accepts one connection and never answers: while `test-alert` waits
+// on it, the test looks at what the command put on disk.
+class SilentReceiver {
+public:
+  SilentReceiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = 0;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(fd_, 4) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentReceiver() {
+    if (client_ >= 0)
+      ::close(client_);
+    ::close(fd_);
+  }
+  std::uint16_t port() const { return port_; }
+  bool accept(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+      return false;
+    client_ = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    return client_ >= 0;
+  }
+  void hangUp() {
+    if (client_ >= 0)
+      ::close(client_);
+    client_ = -1;
+  }
+
+private:
+  int fd_ = -1;
+  int client_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(AlertingE2E, TestAlertUsesAFreshPrivateTemporaryDirectoryAndRemovesIt) {
+  // It used to use $TMPDIR/mcpwatch-test-alert-<pid> and accept one that already existed: a
+  // predictable name another local user could plant (or point a symlink at).
+  TempDir tmp;
+  SilentReceiver receiver;
+  ConfigSpec spec;
+  spec.servers = {{"demo", "http://127.0.0.1:1/mcp", "Demo Server", {}}};
+  spec.databasePath = dir_.file("mcpwatch.db");
+  spec.extraYaml =
+      "sinks:\n  hook: {type: webhook, url: \"http://127.0.0.1:" + std::to_string(receiver.port()) +
+      "/hook\", timeout: 5s}\n" + "routes:\n  - sinks: [hook]\n";
+  writeFile(configPath(), renderConfig(spec));
+  testsupport::SpawnOptions options;
+  options.argv = {testsupport::mcpwatchBinary(), "test-alert", "--config", configPath()};
+  options.env = {{"TMPDIR", tmp.path().string()}};
+  auto child = testsupport::ChildProcess::spawn(options);
+  ASSERT_TRUE(child) << child.error();
+  ASSERT_TRUE(receiver.accept(10s)) << (*child)->stderrText();
+
+  std::vector<std::filesystem::path> entries;
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+    entries.push_back(e.path());
+  ASSERT_EQ(entries.size(), 1u) << "one directory of its own";
+  const auto& used = entries[0];
+  const std::string name = used.filename().string();
+  EXPECT_EQ(name.rfind("mcpwatch-test-alert-", 0), 0u) << name;
+  EXPECT_NE(name, "mcpwatch-test-alert-" + std::to_string((*child)->pid()))
+      << "the old predictable name";
+  struct stat st {};
+  ASSERT_EQ(::lstat(used.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode)) << "a real directory, not a symlink";
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(st.st_uid, ::getuid());
+  struct stat db {};
+  ASSERT_EQ(::stat((used / "outbox.db").c_str(), &db), 0);
+  EXPECT_EQ(db.st_mode & 0777, 0600u);
+
+  receiver.hangUp(); // the trigger fails: exit 1, and the directory goes away
+  auto status = (*child)->waitForExit(15s);
+  ASSERT_TRUE(status) << (*child)->stderrText();
+  EXPECT_EQ(status->code, 1) << (*child)->stdoutText() << (*child)->stderrText();
+  EXPECT_NE((*child)->stdoutText().find("hook (via routes[0]): trigger"), std::string::npos)
+      << (*child)->stdoutText();
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path())) << "the temporary directory is removed";
 }
 
 } // namespace

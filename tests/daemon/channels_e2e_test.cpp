@@ -209,7 +209,8 @@ TEST_F(ChannelsE2E, TestAlertReachesEachSinkByName) {
     EXPECT_EQ(result->exitCode(), 0) << sink << "\n" << result->out << result->err;
     // Mail shows the SMTP reply, not an HTTP status.
     const std::string answer = sink == "mail" ? "SMTP 250" : "HTTP 2";
-    EXPECT_NE(result->out.find(sink + ": trigger " + answer), std::string::npos) << result->out;
+    EXPECT_NE(result->out.find(sink + " (via routes[0]): trigger " + answer), std::string::npos)
+        << result->out;
     expectNoSecretIn(result->out + result->err);
   }
   ASSERT_EQ(fakes_.slack().messages().size(), 2u);
@@ -218,6 +219,9 @@ TEST_F(ChannelsE2E, TestAlertReachesEachSinkByName) {
   ASSERT_EQ(fakes_.discord().messages().size(), 2u);
   ASSERT_EQ(fakes_.opsgenie().alerts().size(), 1u);
   EXPECT_FALSE(fakes_.opsgenie().alerts()[0].open);
+  // Its own alias (the placeholder server "mcpwatch-test", this run's id), never a live one.
+  EXPECT_EQ(fakes_.opsgenie().alerts()[0].alias.rfind("mcpwatch-mcpwatch-test.test-", 0), 0u)
+      << fakes_.opsgenie().alerts()[0].alias;
   // The SMTP peer reports on its stdout, which may lag the 250 the client already got.
   ASSERT_TRUE(smtp_->waitForMessages(2, 10s)) << smtp_->messages().size();
   ASSERT_EQ(smtp_->messages().size(), 2u);

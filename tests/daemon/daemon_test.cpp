@@ -324,5 +324,62 @@ TEST(CheckConfig, ShippedExampleIsValid) {
   EXPECT_EQ(run->exitCode(), 0) << run->out << run->err;
 }
 
+std::vector<std::string> configWarnings(const DaemonProcess& daemon) {
+  std::vector<std::string> out;
+  for (const auto& l : daemon.messages("config warning"))
+    out.push_back(l.value("problem", ""));
+  return out;
+}
+
+TEST_F(DaemonE2E, RoutingWarningsAreLoggedAtStartAndOnReloadAndFilesStayPrivate) {
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  writeConfig({{"demo", demo->url(), "Demo", {}}}); // no sinks, no routes
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(daemon->waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
+      << daemon->stderrTail();
+  EXPECT_EQ(configWarnings(*daemon),
+            std::vector<std::string>{"routes: no sinks and no routes configured: incidents are "
+                                     "recorded and shown, but nobody is alerted"})
+      << daemon->stderrTail();
+  for (const auto& l : daemon->messages("config warning"))
+    EXPECT_EQ(l.value("level", "").rfind("warn", 0), 0u) << l.dump();
+
+  // While it runs, the database and its -wal and -shm (routing keys, webhook secrets) are
+  // readable by the owner only.
+  for (const std::string suffix : {"", "-wal", "-shm"}) {
+    const auto path = dbPath() + suffix;
+    ASSERT_TRUE(std::filesystem::exists(path)) << path;
+    EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << path;
+  }
+
+  // Reload with a sink that only a route matching nothing names: both the server and the sink
+  // are reported, and the reload still happens (warnings are not errors).
+  ConfigSpec spec;
+  spec.servers = {{"demo", demo->url(), "Demo", {}}};
+  spec.databasePath = dbPath();
+  spec.extraYaml = "sinks:\n  spare: {type: webhook, url: \"http://127.0.0.1:9/hook\"}\n"
+                   "routes:\n  - match: {tags: [nothing]}\n    sinks: [spare]\n";
+  writeFile(configPath(), renderConfig(spec));
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(
+      daemon->waitForLog([](const Json& l) { return l.value("msg", "") == "config reloaded"; }, 5s))
+      << daemon->stderrTail();
+  const auto warnings = configWarnings(*daemon);
+  ASSERT_EQ(warnings.size(), 3u) << daemon->stderrTail();
+  EXPECT_EQ(warnings[1].rfind("servers[0]: no route sends the alerts of \"demo\" to any sink", 0),
+            0u)
+      << warnings[1];
+  EXPECT_EQ(warnings[2].rfind("sinks.spare: routes[0] names this sink but reaches no enabled "
+                              "server",
+                              0),
+            0u)
+      << warnings[2];
+  expectCleanStop(*daemon);
+}
+
 } // namespace
 } // namespace mcpwatch::daemontest

@@ -145,11 +145,49 @@ Result<bool> DemoServer::restart() {
   return common::unexpected(lastError);
 }
 
+Result<std::pair<int, std::string>> httpGet(std::uint16_t port, const std::string& target) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return common::unexpected(std::string("socket: ") + std::strerror(errno));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::string err = std::strerror(errno);
+    ::close(fd);
+    return common::unexpected("connect to 127.0.0.1:" + std::to_string(port) + ": " + err);
+  }
+  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                        "\r\nConnection: close\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return common::unexpected(std::string("send failed"));
+  }
+  std::string answer;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0)
+      break;
+    answer.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto end = answer.find("\r\n\r\n");
+  if (answer.size() < 12 || answer.compare(0, 5, "HTTP/") != 0 || end == std::string::npos)
+    return common::unexpected("no HTTP answer to GET " + target);
+  return std::make_pair(std::atoi(answer.substr(9, 3).c_str()), answer.substr(end + 4));
+}
+
 std::string renderConfig(const ConfigSpec& spec) {
   std::ostringstream y;
   y << "defaults:\n"
     << "  interval: " << spec.interval << "\n"
-    << "  timeout: 2s\n"
+    << "  timeout: " << spec.timeout << "\n"
     << "  retry_interval: " << spec.retryInterval << "\n"
     << "  failure_threshold: 2\n"
     << "  success_threshold: 1\n"
@@ -335,6 +373,23 @@ void DaemonProcess::kill9() {
 std::optional<testsupport::ExitStatus> DaemonProcess::terminate(std::chrono::milliseconds timeout) {
   ::kill(process_->pid(), SIGTERM);
   return process_->waitForExit(timeout);
+}
+
+Result<std::uint16_t> DaemonProcess::webPort(std::chrono::milliseconds timeout) {
+  std::string url;
+  const bool found = waitForLog(
+      [&](const Json& l) {
+        if (l.value("msg", "") != "web server listening")
+          return false;
+        url = l.value("url", "");
+        return true;
+      },
+      timeout);
+  const std::string prefix = "http://127.0.0.1:";
+  if (!found || url.rfind(prefix, 0) != 0)
+    return common::unexpected("no \"web server listening\" line with a 127.0.0.1 url\n" +
+                              stderrTail());
+  return static_cast<std::uint16_t>(std::atoi(url.c_str() + prefix.size()));
 }
 
 std::string DaemonProcess::stderrTail() const {

@@ -45,6 +45,8 @@ void writeFile(const std::string& path, const std::string& content);
 
 // One blocking HTTP/1.1 request to 127.0.0.1:port with an empty body; the status code.
 Result<int> httpRequest(std::uint16_t port, const std::string& method, const std::string& target);
+// One blocking GET to 127.0.0.1:port (Connection: close); the status and the body.
+Result<std::pair<int, std::string>> httpGet(std::uint16_t port, const std::string& target);
 
 // `mcpwatch demo-server` on 127.0.0.1; after kill() it can come back on the same port.
 class DemoServer {
@@ -80,6 +82,7 @@ struct ConfigSpec {
   std::string flagFile;  // empty: none
   std::string extraYaml; // appended verbatim (sinks, routes)
   std::string interval = "1s";
+  std::string timeout = "1s"; // at most the interval (the loader refuses more)
   std::string retryInterval = "500ms";
 };
 std::string renderConfig(const ConfigSpec& spec);
@@ -138,6 +141,8 @@ public:
   // SIGTERM and wait for the exit; nullopt when it did not exit in time.
   std::optional<testsupport::ExitStatus> terminate(std::chrono::milliseconds timeout);
   std::string stderrTail() const; // for failure messages
+  // The port of the web server, from its "web server listening" log line (waits for it).
+  Result<std::uint16_t> webPort(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 private:
   std::unique_ptr<testsupport::ChildProcess> process_;

@@ -39,6 +39,19 @@ TEST(NextDue, RetryIntervalAfterFailuresIntervalOtherwise) {
   }
 }
 
+TEST(NextDue, AnEnormousIntervalIsLaterNeverEarlier) {
+  // 300000d used to overflow system_clock's nanoseconds and land in the past: the daemon then
+  // probed back to back. The loader bounds intervals now; the rule itself saturates too.
+  DetectorSettings settings;
+  Detector d(settings, CountingIds{}.generator());
+  d.record(okAt(t(0s)), false);
+  ScheduleSettings huge{std::chrono::hours(24 * 300000), std::chrono::hours(24 * 300000)};
+  const auto due = nextDue(huge, settings, d.state(), t(0s));
+  EXPECT_GT(due, t(0s) + std::chrono::hours(24 * 365 * 100));
+  ScheduleSettings absurd{std::chrono::milliseconds::max(), std::chrono::milliseconds::max()};
+  EXPECT_EQ(nextDue(absurd, settings, d.state(), t(0s)), common::WallTime::max());
+}
+
 TEST(NextDue, PendingRecoveryIsConfirmedAtTheRetryInterval) {
   DetectorSettings settings;
   settings.successThreshold = 3;

@@ -71,6 +71,27 @@ TEST(PagerDutyBody, SeverityOverrideAndTestPrefix) {
   EXPECT_EQ(j["payload"]["summary"], "[TEST] MCP server down: GitHub MCP (connect_timeout)");
 }
 
+TEST(PagerDutyBody, TestAlertsUseTheirOwnDedupKeyNeverTheLiveOne) {
+  // A test resolve with the live key closed the server's real incident in PagerDuty.
+  auto trigger = event("alert.triggered");
+  trigger["test"] = true;
+  trigger["incident_id"] = "inc_test_0123456789abcdef";
+  auto resolve = event("alert.resolved");
+  resolve["test"] = true;
+  resolve["incident_id"] = "inc_test_0123456789abcdef";
+  auto t = *common::parseJson(*buildBody(sink(), std::nullopt, trigger, ""));
+  auto r = *common::parseJson(*buildBody(sink(), std::nullopt, resolve, ""));
+  EXPECT_EQ(t["dedup_key"], "mcpwatch-github-mcp.test-0123456789abcdef");
+  EXPECT_EQ(r["dedup_key"], t["dedup_key"]);
+  EXPECT_NE(t["dedup_key"], dedupKey(sink(), "github-mcp"));
+  ASSERT_TRUE(accepted("/v2/enqueue", r.dump()));
+  // Another run, another key; real events keep the live key.
+  resolve["incident_id"] = "inc_test_fedcba9876543210";
+  EXPECT_NE((*common::parseJson(*buildBody(sink(), std::nullopt, resolve, "")))["dedup_key"],
+            t["dedup_key"]);
+  EXPECT_EQ(dedupKeyFor(sink(), event("alert.resolved")), "mcpwatch-github-mcp");
+}
+
 TEST(PagerDutyBody, ResolveIsMinimal) {
   auto body = buildBody(sink(), std::nullopt, event("alert.resolved"), "");
   ASSERT_TRUE(body);

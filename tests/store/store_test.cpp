@@ -15,6 +15,7 @@
 #include <random>
 #include <set>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -256,6 +257,58 @@ TEST_F(StoreTest, ReadOnlyFileIsRefusedWithReason) {
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().find(db_.string()), std::string::npos) << store.error();
   EXPECT_NE(store.error().find("read-only"), std::string::npos) << store.error();
+}
+
+// The outbox holds routing keys and webhook secrets: the database, its -wal and its -shm must
+// never be readable by others, not even for a moment after creation.
+mode_t modeOf(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0)
+    return 07777; // "missing" never equals a real mode
+  return st.st_mode & 0777;
+}
+
+// Restores the process umask when the test ends.
+class Umask {
+public:
+  explicit Umask(mode_t mask) : old_(::umask(mask)) {}
+  ~Umask() { ::umask(old_); }
+
+private:
+  mode_t old_;
+};
+
+TEST_F(StoreTest, DatabaseWalAndShmAreCreatedPrivate) {
+  Umask permissive(022); // what most services run with: SQLite alone would create 0644 files
+  auto store = openOrDie(db_);
+  ASSERT_TRUE(store->commitNow({check("a", kDay0, true)}));
+  const fs::path wal = db_.string() + "-wal";
+  const fs::path shm = db_.string() + "-shm";
+  ASSERT_TRUE(fs::exists(wal));
+  ASSERT_TRUE(fs::exists(shm));
+  EXPECT_EQ(modeOf(db_), 0600u);
+  EXPECT_EQ(modeOf(wal), 0600u);
+  EXPECT_EQ(modeOf(shm), 0600u);
+  // A reader connection creates nothing readable either.
+  EXPECT_EQ(countRows(*store, "checks"), 1);
+  EXPECT_EQ(modeOf(shm), 0600u);
+}
+
+TEST_F(StoreTest, FilesLeftReadableByOthersAreTightenedAtOpen) {
+  Umask permissive(022);
+  // A database written by an older version: 0644 files, with -wal and -shm present (another
+  // connection still has it open, as after a crash).
+  sqlite::Connection old(db_.string(), true);
+  old.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+  const fs::path wal = db_.string() + "-wal";
+  const fs::path shm = db_.string() + "-shm";
+  ASSERT_TRUE(fs::exists(wal) && fs::exists(shm));
+  for (const auto& p : {db_, wal, shm})
+    ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
+  auto store = openOrDie(db_);
+  EXPECT_EQ(modeOf(db_), 0600u);
+  EXPECT_EQ(modeOf(wal), 0600u);
+  EXPECT_EQ(modeOf(shm), 0600u);
 }
 
 TEST(StoreOpen, EmptyPathIsRefused) {
@@ -539,6 +592,15 @@ TEST_F(StoreTest, IncidentsOpenCloseAndList) {
   EXPECT_TRUE((*open)[0].triggerSent);
   EXPECT_EQ((*open)[0].deliveryJson, R"({"pd":{"key":"x"}})");
   EXPECT_EQ((*open)[1].id, "inc_3");
+  // No sink recorded for the trigger (held, or no route matched): the API must not claim it
+  // was sent anywhere.
+  EXPECT_EQ((*open)[0].triggerSinks, 0);
+  ASSERT_TRUE(store->commitNow({CustomWrite{[](sqlite::Connection& c) {
+    c.exec("INSERT INTO alert_incident_sinks (incident_id, sink, sink_settings, created_at) "
+           "VALUES ('inc_2', 'pd', '{}', 0), ('inc_2', 'hook', '{}', 0)");
+  }}}));
+  EXPECT_EQ((*store->incident("inc_2"))->triggerSinks, 2);
+  EXPECT_EQ((*store->openIncidents())[1].triggerSinks, 0);
 
   auto closed = store->incident("inc_1");
   ASSERT_TRUE(closed && closed->has_value());

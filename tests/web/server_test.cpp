@@ -199,6 +199,17 @@ TEST_F(WebServerTest, ApiShapes) {
     }
   EXPECT_EQ(failures, 1);
   EXPECT_EQ(get("/api/v1/servers/alpha/checks?since=yesterday").status, 400);
+  // Years outside 1678..2261 overflowed the nanosecond clock (undefined behaviour, no token
+  // needed): now a 400 that says why.
+  for (const char* since :
+       {"9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z", "2262-04-12T00:00:00Z"}) {
+    auto r = get(std::string("/api/v1/servers/alpha/checks?since=") + since);
+    EXPECT_EQ(r.status, 400) << since;
+    EXPECT_NE(json(r)["error"].get<std::string>().find(
+                  "out of range (supported: dates from 1800-01-01 to 2200-12-31)"),
+              std::string::npos)
+        << r.body;
+  }
   EXPECT_EQ(get("/api/v1/servers/alpha/checks?limit=0").status, 400);
   EXPECT_EQ(get("/api/v1/servers/alpha/checks?limit=5000").status, 400);
   EXPECT_EQ(get("/api/v1/servers/alpha/checks?limit=1x").status, 400);
@@ -383,6 +394,13 @@ TEST_F(WebServerTest, MaintenanceStartListEnd) {
   EXPECT_EQ(json(call("POST", "/api/v1/admin/maintenance", kToken,
                       "{\"servers\": [\"nope\"], \"duration\": \"30m\"}"))["error"],
             "servers: unknown server nope");
+  EXPECT_EQ(json(call("POST", "/api/v1/admin/maintenance", kToken,
+                      R"({"all": true, "end": "9999-12-31T23:59:59Z"})"))["error"],
+            "end: year 9999 is out of range (supported: dates from 1800-01-01 to 2200-12-31)");
+  EXPECT_EQ(
+      json(call("POST", "/api/v1/admin/maintenance", kToken,
+                R"({"all": true, "start": "0001-01-01T00:00:00Z", "duration": "1h"})"))["error"],
+      "start: year 1 is out of range (supported: dates from 1800-01-01 to 2200-12-31)");
   // The daemon refusing the window leaves nothing behind in the store.
   backend.addResult = common::unexpected(std::string("calendar refused"));
   EXPECT_EQ(call("POST", "/api/v1/admin/maintenance", kToken, R"({"all": true, "duration": "1h"})")

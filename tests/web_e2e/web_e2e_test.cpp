@@ -232,7 +232,7 @@ struct Env {
     std::tie(privateDemo, privatePort) = std::move(d2.value());
 
     std::ostringstream y;
-    y << "defaults:\n  interval: 1s\n  timeout: 2s\n  retry_interval: 500ms\n"
+    y << "defaults:\n  interval: 1s\n  timeout: 1s\n  retry_interval: 500ms\n"
       << "  failure_threshold: 2\n  success_threshold: 1\n"
       << "storage:\n  path: " << Json(dir.file("mcpwatch.db")).dump() << "\n"
       << "scheduler:\n  jitter: 0s\n"
@@ -601,6 +601,14 @@ TEST_F(WebE2E, IdleConnectionsFromOneClientCannotLockOthersOut) {
   auto back = again.readResponse();
   ASSERT_TRUE(back);
   EXPECT_EQ(back->status, 200);
+
+TEST_F(WebE2E, ChecksSinceAFarFutureDateIsABadRequestNotAnOverflow) {
+  // No token needed: this reached undefined behaviour in the daemon's date arithmetic.
+  auto j = getJson("/api/v1/servers/demo/checks?since=9999-12-31T23:59:59Z", 400);
+  EXPECT_EQ(j.value("error", ""),
+            "since: year 9999 is out of range (supported: dates from 1800-01-01 to 2200-12-31)");
+  auto ok = getJson("/api/v1/servers/demo/checks?since=2200-12-31T23:59:59Z", 200);
+  EXPECT_TRUE(ok["checks"].empty()) << ok.dump();
 }
 
 // Last: it takes the demo server down for the rest of the suite.
@@ -639,6 +647,8 @@ TEST_F(WebE2E, OutageShowsInMetricsAndOpenIncidents) {
   EXPECT_EQ(incident.value("server", ""), "demo");
   EXPECT_EQ(incident.value("state", ""), "open");
   EXPECT_EQ(incident.value("id", "").rfind("inc_", 0), 0u) << incident.dump();
+  // This config has no sinks or routes: the trigger reached nobody, and the API says so.
+  EXPECT_EQ(incident.value("trigger_sent", true), false) << incident.dump();
 }
 
 } // namespace
