@@ -1566,12 +1566,9 @@ private:
       }
     }
     if (auto n = f->get("header_timeout")) {
-      if (auto v = duration(*n, f->path("header_timeout"))) {
-        if (*v > std::chrono::minutes(1))
-          error(f->path("header_timeout"), *n, "must be at most 1m");
-        else
-          out.headerTimeout = *v;
-      }
+      if (auto v = duration(*n, f->path("header_timeout"),
+                            DurationRange{std::chrono::milliseconds(100), std::chrono::minutes(1)}))
+        out.headerTimeout = *v;
     }
     if (auto n = f->get("max_connections"))
       if (auto v = integer(*n, f->path("max_connections"), 8, 100'000))

@@ -20,8 +20,14 @@ std::chrono::milliseconds nextDelay(const ScheduleSettings& schedule,
 
 common::MonoTime nextDue(const ScheduleSettings& schedule, const DetectorSettings& detector,
                          const ServerState& state, common::MonoTime checkedAt) {
-  return checkedAt + std::chrono::duration_cast<common::MonoTime::duration>(
-                         nextDelay(schedule, detector, state));
+  // Saturating: an enormous interval must mean "much later", never wrap around into the past
+  // (the loader bounds intervals; this keeps the rule safe for any caller).
+  const auto delay = nextDelay(schedule, detector, state);
+  const auto room =
+      std::chrono::duration_cast<std::chrono::milliseconds>(common::MonoTime::max() - checkedAt);
+  if (delay >= room)
+    return common::MonoTime::max();
+  return checkedAt + std::chrono::duration_cast<common::MonoTime::duration>(delay);
 }
 
 std::uint64_t stableHash(std::string_view text) {

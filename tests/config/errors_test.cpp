@@ -389,7 +389,7 @@ TEST(ConfigErrors, WebHeartbeatAlertingSchedulerLogRules) {
   EXPECT_EQ(onlyError("web: {admin_token: short}\n"),
             "web.admin_token: must be at least 16 characters (line 1)");
   EXPECT_EQ(onlyError("web: {header_timeout: 2m}\n"),
-            "web.header_timeout: must be at most 1m (line 1)");
+            "web.header_timeout: must be between 100ms and 1m, got 2m (line 1)");
   EXPECT_EQ(onlyError("web: {header_timeout: 0s}\n"),
             "web.header_timeout: must be greater than 0 (line 1)");
   EXPECT_EQ(onlyError("web: {max_connections: 4}\n"),

@@ -222,7 +222,7 @@ TEST(DiskFull, NothingIsLostWhileTheDatabaseFileSystemIsFullAndEverythingArrives
                    Json(fakes.pd().eventsUrl()).dump() +
                    "\n    timeout: 2s\nroutes:\n  - sinks: [pd]\n"
                    "heartbeat:\n  url: " +
-                   Json(pings.url("/hb")).dump() + "\n  interval: 1s\n";
+                   Json(pings.url("/hb")).dump() + "\n  interval: 10s\n";
   writeFile(dir.file("mcpwatch.yaml"), renderConfig(spec));
   auto started = DaemonProcess::start(dir.file("mcpwatch.yaml"), {{"PD_ROUTING_KEY", kRoutingKey}});
   ASSERT_TRUE(started) << started.error();
@@ -245,7 +245,13 @@ TEST(DiskFull, NothingIsLostWhileTheDatabaseFileSystemIsFullAndEverythingArrives
       << daemon.stderrTail();
 
   // /readyz names the cause; the metric counts; the heartbeat pings its fail URL.
-  ready = get(*port, "/readyz");
+  // (The web thread reads a snapshot the daemon publishes every second.)
+  EXPECT_TRUE(pollUntil(
+      [&] {
+        ready = get(*port, "/readyz");
+        return ready && ready->status == 503;
+      },
+      5s));
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 503) << ready->body;
   EXPECT_NE(ready->body.find("database commits failing"), std::string::npos) << ready->body;

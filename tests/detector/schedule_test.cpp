@@ -46,10 +46,10 @@ TEST(NextDue, AnEnormousIntervalIsLaterNeverEarlier) {
   Detector d(settings, CountingIds{}.generator());
   d.record(okAt(t(0s)), false);
   ScheduleSettings huge{std::chrono::hours(24 * 300000), std::chrono::hours(24 * 300000)};
-  const auto due = nextDue(huge, settings, d.state(), t(0s));
-  EXPECT_GT(due, t(0s) + std::chrono::hours(24 * 365 * 100));
+  const auto due = nextDue(huge, settings, d.state(), kM0);
+  EXPECT_GT(due, kM0 + std::chrono::hours(24 * 365 * 100));
   ScheduleSettings absurd{std::chrono::milliseconds::max(), std::chrono::milliseconds::max()};
-  EXPECT_EQ(nextDue(absurd, settings, d.state(), t(0s)), common::WallTime::max());
+  EXPECT_EQ(nextDue(absurd, settings, d.state(), kM0), common::MonoTime::max());
 }
 
 TEST(NextDue, PendingRecoveryIsConfirmedAtTheRetryInterval) {

@@ -601,6 +601,7 @@ TEST_F(WebE2E, IdleConnectionsFromOneClientCannotLockOthersOut) {
   auto back = again.readResponse();
   ASSERT_TRUE(back);
   EXPECT_EQ(back->status, 200);
+}
 
 TEST_F(WebE2E, ChecksSinceAFarFutureDateIsABadRequestNotAnOverflow) {
   // No token needed: this reached undefined behaviour in the daemon's date arithmetic.
