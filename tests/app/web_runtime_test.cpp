@@ -30,6 +30,10 @@ public:
   common::WallTime now() const override {
     return common::WallTime(common::WallTime::duration(ticks_.load()));
   }
+  common::MonoTime monoNow() const override {
+    return common::MonoTime{} + std::chrono::duration_cast<common::MonoTime::duration>(
+                                    common::WallTime::duration(ticks_.load()));
+  }
   void advance(std::chrono::milliseconds d) {
     ticks_ += std::chrono::duration_cast<common::WallTime::duration>(d).count();
   }
