@@ -474,6 +474,15 @@ std::shared_ptr<const TimeZone> TimeZone::utc() {
   return zone;
 }
 
+std::shared_ptr<const TimeZone> TimeZone::fromTzif(std::string_view name, std::string_view data) {
+  auto parsed = parseTzif(data);
+  if (!parsed)
+    return nullptr;
+  return std::make_shared<const TzifZone>(std::string(name), std::move(parsed->transitions),
+                                          std::move(parsed->types), std::move(parsed->localTypes),
+                                          std::move(parsed->footer));
+}
+
 std::shared_ptr<const TimeZone> TimeZone::load(std::string_view name,
                                                std::string_view zoneinfoDir) {
   if (name == "UTC")
@@ -504,12 +513,9 @@ std::shared_ptr<const TimeZone> TimeZone::load(std::string_view name,
   auto data = readFile(path);
   if (!data)
     return nullptr;
-  auto parsed = parseTzif(*data);
-  if (!parsed)
+  auto zone = fromTzif(name, *data);
+  if (!zone)
     return nullptr;
-  auto zone = std::make_shared<const TzifZone>(
-      std::string(name), std::move(parsed->transitions), std::move(parsed->types),
-      std::move(parsed->localTypes), std::move(parsed->footer));
 
   std::lock_guard lock(mutex);
   auto [it, inserted] = cache.emplace(std::move(key), zone);

@@ -22,6 +22,9 @@ public:
   static std::shared_ptr<const TimeZone> load(std::string_view name,
                                               std::string_view zoneinfoDir = "/usr/share/zoneinfo");
   static std::shared_ptr<const TimeZone> utc();
+  // The zone described by TZif bytes (what load() reads from a file), named `name`; nullptr when
+  // the data is malformed. Not cached. For tests and fuzzing: the daemon uses load().
+  static std::shared_ptr<const TimeZone> fromTzif(std::string_view name, std::string_view data);
 };
 
 } // namespace mcpwatch::common

@@ -419,3 +419,17 @@ TEST_F(TimeZoneFiles, CorruptedBytesNeverCrash) {
   // Most single-byte changes land in transition times or abbreviations and stay loadable.
   EXPECT_GT(loaded, 0);
 }
+
+TEST(TimeZoneFromTzif, ParsesBytesLikeAFileWithoutCaching) {
+  const std::string bytes = tzifV2({1577836800}, {1}, {{0, false}, {3600, false}, {7200, true}},
+                                   "CET-1CEST,M3.5.0,M10.5.0/3", '3');
+  auto tz = TimeZone::fromTzif("Test/Bytes", bytes);
+  ASSERT_NE(tz, nullptr);
+  EXPECT_EQ(tz->name(), "Test/Bytes");
+  EXPECT_EQ(offsetOf(*tz, "2019-06-01T00:00:00Z"), 0);
+  EXPECT_EQ(offsetOf(*tz, "2026-03-29T01:00:00Z"), 7200);
+  // Each call parses anew: zones from bytes are never shared through load()'s cache.
+  EXPECT_NE(TimeZone::fromTzif("Test/Bytes", bytes), tz);
+  EXPECT_EQ(TimeZone::fromTzif("Test/Bytes", bytes.substr(0, bytes.size() - 1)), nullptr);
+  EXPECT_EQ(TimeZone::fromTzif("Test/Bytes", ""), nullptr);
+}
