@@ -5,7 +5,6 @@
 #include "net/http_server.hpp"
 #include "tests/daemon/harness.hpp"
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -15,10 +14,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <mutex>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
 
@@ -139,61 +135,6 @@ private:
   std::vector<std::string> paths_;
 };
 
-struct Response {
-  int status = 0;
-  std::string body;
-};
-
-// One blocking GET with Connection: close, bounded by a deadline.
-std::optional<Response> get(std::uint16_t port, const std::string& target) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return std::nullopt;
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return std::nullopt;
-  std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0)
-    return std::nullopt;
-  std::string raw;
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  char buf[8192];
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0)
-      continue;
-    auto n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0)
-      break;
-    raw.append(buf, static_cast<std::size_t>(n));
-  }
-  if (raw.rfind("HTTP/1.1 ", 0) != 0)
-    return std::nullopt;
-  Response r;
-  r.status = std::atoi(raw.c_str() + 9);
-  auto end = raw.find("\r\n\r\n");
-  r.body = end == std::string::npos ? "" : raw.substr(end + 4);
-  return r;
-}
-
-std::optional<std::uint16_t> webPort(const DaemonProcess& daemon) {
-  for (const auto& line : daemon.messages("web server listening")) {
-    auto url = line.value("url", "");
-    auto colon = url.rfind(':');
-    if (colon != std::string::npos)
-      return static_cast<std::uint16_t>(std::atoi(url.c_str() + colon + 1));
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> pdActions(const fakes::FakePagerDuty& pd) {
   std::vector<std::string> out;
   for (const auto& e : pd.acceptedEvents())
@@ -229,11 +170,11 @@ TEST(DiskFull, NothingIsLostWhileTheDatabaseFileSystemIsFullAndEverythingArrives
   auto& daemon = *started.value();
   ASSERT_TRUE(daemon.waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
       << daemon.stderrTail();
-  auto port = webPort(daemon);
-  ASSERT_TRUE(port) << daemon.stderrTail();
-  auto ready = get(*port, "/readyz");
-  ASSERT_TRUE(ready);
-  EXPECT_EQ(ready->status, 200) << ready->body;
+  auto port = daemon.webPort();
+  ASSERT_TRUE(port) << port.error();
+  auto ready = httpGet(*port, "/readyz");
+  ASSERT_TRUE(ready) << ready.error();
+  EXPECT_EQ(ready->first, 200) << ready->second;
 
   // The file system fills up, then the server goes down.
   DiskFiller filler(mountPoint + "/filler");
@@ -248,25 +189,26 @@ TEST(DiskFull, NothingIsLostWhileTheDatabaseFileSystemIsFullAndEverythingArrives
   // (The web thread reads a snapshot the daemon publishes every second.)
   EXPECT_TRUE(pollUntil(
       [&] {
-        ready = get(*port, "/readyz");
-        return ready && ready->status == 503;
+        ready = httpGet(*port, "/readyz");
+        return ready && ready->first == 503;
       },
       5s));
-  ASSERT_TRUE(ready);
-  EXPECT_EQ(ready->status, 503) << ready->body;
-  EXPECT_NE(ready->body.find("database commits failing"), std::string::npos) << ready->body;
+  ASSERT_TRUE(ready) << ready.error();
+  EXPECT_EQ(ready->first, 503) << ready->second;
+  EXPECT_NE(ready->second.find("database commits failing"), std::string::npos) << ready->second;
   // The gauges are refreshed every second.
   EXPECT_TRUE(pollUntil(
       [&] {
-        auto metrics = get(*port, "/metrics");
+        auto metrics = httpGet(*port, "/metrics");
         return metrics &&
-               metrics->body.find("\nmcpwatch_store_commit_failures_total ") != std::string::npos &&
-               metrics->body.find("\nmcpwatch_store_commit_failures_total 0\n") ==
+               metrics->second.find("\nmcpwatch_store_commit_failures_total ") !=
                    std::string::npos &&
-               metrics->body.find("\nmcpwatch_store_commit_backlog 0\n") == std::string::npos;
+               metrics->second.find("\nmcpwatch_store_commit_failures_total 0\n") ==
+                   std::string::npos &&
+               metrics->second.find("\nmcpwatch_store_commit_backlog 0\n") == std::string::npos;
       },
       5s))
-      << get(*port, "/metrics").value_or(Response{}).body;
+      << daemon.stderrTail();
   EXPECT_TRUE(pollUntil([&] { return pings.count("/hb/fail") >= 1; }, 15s))
       << "the self-heartbeat never reported the failure";
 
@@ -296,8 +238,8 @@ TEST(DiskFull, NothingIsLostWhileTheDatabaseFileSystemIsFullAndEverythingArrives
       daemon.messages("database commits recovered; every waiting change committed").empty());
   EXPECT_TRUE(pollUntil(
       [&] {
-        auto r = get(*port, "/readyz");
-        return r && r->status == 200;
+        auto r = httpGet(*port, "/readyz");
+        return r && r->first == 200;
       },
       10s));
   auto status = daemon.terminate(8s);

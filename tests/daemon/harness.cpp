@@ -45,7 +45,8 @@ void writeFile(const std::string& path, const std::string& content) {
   std::filesystem::rename(tmp, path);
 }
 
-Result<int> httpRequest(std::uint16_t port, const std::string& method, const std::string& target) {
+Result<std::pair<int, std::string>> httpExchange(std::uint16_t port, const std::string& method,
+                                                 const std::string& target) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return common::unexpected(std::string("socket: ") + std::strerror(errno));
@@ -70,20 +71,29 @@ Result<int> httpRequest(std::uint16_t port, const std::string& method, const std
     return common::unexpected(std::string("send failed"));
   }
   std::string answer;
-  char buf[4096];
+  char buf[16384];
   for (;;) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0)
       break;
     answer.append(buf, static_cast<std::size_t>(n));
-    if (answer.find("\r\n") != std::string::npos && answer.size() > 12)
-      break; // the status line is all we need
   }
   ::close(fd);
-  // "HTTP/1.1 204 ..."
-  if (answer.size() < 12 || answer.compare(0, 5, "HTTP/") != 0)
+  const auto end = answer.find("\r\n\r\n");
+  if (answer.size() < 12 || answer.compare(0, 5, "HTTP/") != 0 || end == std::string::npos)
     return common::unexpected("no HTTP answer to " + method + " " + target);
-  return std::atoi(answer.substr(9, 3).c_str());
+  return std::make_pair(std::atoi(answer.substr(9, 3).c_str()), answer.substr(end + 4));
+}
+
+Result<int> httpRequest(std::uint16_t port, const std::string& method, const std::string& target) {
+  auto answer = httpExchange(port, method, target);
+  if (!answer)
+    return common::unexpected(answer.error());
+  return answer->first;
+}
+
+Result<std::pair<int, std::string>> httpGet(std::uint16_t port, const std::string& target) {
+  return httpExchange(port, "GET", target);
 }
 
 Result<std::unique_ptr<ChildProcess>> DemoServer::spawn(std::uint16_t port, std::uint16_t* bound) {
@@ -143,44 +153,6 @@ Result<bool> DemoServer::restart() {
     std::this_thread::sleep_for(50ms);
   }
   return common::unexpected(lastError);
-}
-
-Result<std::pair<int, std::string>> httpGet(std::uint16_t port, const std::string& target) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return common::unexpected(std::string("socket: ") + std::strerror(errno));
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::string err = std::strerror(errno);
-    ::close(fd);
-    return common::unexpected("connect to 127.0.0.1:" + std::to_string(port) + ": " + err);
-  }
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                        "\r\nConnection: close\r\n\r\n";
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(request.size())) {
-    ::close(fd);
-    return common::unexpected(std::string("send failed"));
-  }
-  std::string answer;
-  char buf[16384];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0)
-      break;
-    answer.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const auto end = answer.find("\r\n\r\n");
-  if (answer.size() < 12 || answer.compare(0, 5, "HTTP/") != 0 || end == std::string::npos)
-    return common::unexpected("no HTTP answer to GET " + target);
-  return std::make_pair(std::atoi(answer.substr(9, 3).c_str()), answer.substr(end + 4));
 }
 
 std::string renderConfig(const ConfigSpec& spec) {

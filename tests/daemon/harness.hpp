@@ -46,6 +46,9 @@ void writeFile(const std::string& path, const std::string& content);
 // One blocking HTTP/1.1 request to 127.0.0.1:port with an empty body; the status code.
 Result<int> httpRequest(std::uint16_t port, const std::string& method, const std::string& target);
 // One blocking GET to 127.0.0.1:port (Connection: close); the status and the body.
+// Any method (empty body, Connection: close): the status and the body.
+Result<std::pair<int, std::string>> httpExchange(std::uint16_t port, const std::string& method,
+                                                 const std::string& target);
 Result<std::pair<int, std::string>> httpGet(std::uint16_t port, const std::string& target);
 
 // `mcpwatch demo-server` on 127.0.0.1; after kill() it can come back on the same port.
