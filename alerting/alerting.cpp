@@ -181,18 +181,20 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   } else {
     Delivery delivery{row.eventId, row.eventType, row.slug, row.body,
                       row.severity ? parseSeverity(*row.severity) : std::nullopt};
-    // An attempt that was started but never finished (mcpwatch died while sending) may have
-    // reached the receiver: resend it (at-least-once), marked for people where the receiver
-    // cannot drop the repeat itself.
+    // An attempt that was started but whose outcome was never recorded (mcpwatch died while
+    // sending, or the database refused the outcome) may have reached the receiver: resend it
+    // (at-least-once), marked for people where the receiver cannot drop the repeat itself.
     if (row.attemptStartedAt) {
       if (sink->receiverDedupes()) {
-        spdlog::info("alerting: resending {} {} to sink {} for {}: mcpwatch stopped while sending "
-                     "it; the receiver drops the repeat if the first one arrived",
-                     row.eventType, row.eventId, row.sink, row.slug);
+        spdlog::info(
+            "alerting: resending {} {} to sink {} for {}: an earlier attempt's outcome was "
+            "never recorded; the receiver drops the repeat if that one arrived",
+            row.eventType, row.eventId, row.sink, row.slug);
       } else {
         delivery.body = markPossibleRepeat(row.body);
         spdlog::warn("alerting: resending {} {} to sink {} for {} marked as a possible repeat: "
-                     "mcpwatch stopped while sending it and this receiver cannot drop repeats",
+                     "an earlier attempt's outcome was never recorded and this receiver cannot "
+                     "drop repeats",
                      row.eventType, row.eventId, row.sink, row.slug);
       }
     }

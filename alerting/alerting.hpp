@@ -19,11 +19,12 @@
 
 namespace mcpwatch::alerting {
 
-// The note a resend to a chat or mail sink carries when mcpwatch died while sending the first
-// attempt (that one may have arrived).
+// The note a resend to a chat or mail sink carries when an earlier attempt was started but its
+// outcome never recorded (mcpwatch died while sending, or the database refused the outcome):
+// that attempt may have arrived.
 inline constexpr std::string_view kPossibleRepeatNote =
-    "Possible repeat: mcpwatch restarted while sending this alert, so it may have arrived "
-    "already.";
+    "Possible repeat: mcpwatch could not record whether an earlier attempt of this alert "
+    "arrived (it stopped, or its database failed, while sending).";
 // The event body with kPossibleRepeatNote put first in its `note`.
 std::string markPossibleRepeat(const std::string& body);
 
