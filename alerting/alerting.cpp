@@ -46,14 +46,14 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   State(asio::any_io_executor executor, const config::Config& cfg, store::Store& st,
         common::Clock& clk, SinkFactory f)
       : strand(asio::make_strand(executor)), wake(strand), store(st), clock(clk),
-        factory(std::move(f)), config(cfg) {}
+        factory(std::move(f)), gates(clk), config(cfg) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer wake;
   store::Store& store;
   common::Clock& clock;
   const SinkFactory factory;
-  DestinationGates gates;
+  DestinationGates gates; // on `clock`: a test's FakeClock paces the chat sinks too
   // Blocking sink libraries (SMTP) run here so a slow mail server never stalls the strand.
   asio::thread_pool blocking{2};
 

@@ -5,6 +5,11 @@
 
 namespace mcpwatch::alerting {
 
+DestinationGates::DestinationGates() {
+  static const common::SystemClock systemClock;
+  clock_ = &systemClock;
+}
+
 std::string DestinationGates::keyOf(std::string_view destination) {
   return common::sha256Hex(destination);
 }
@@ -51,7 +56,7 @@ std::optional<std::string> DestinationGates::revoked(const std::string& key) con
 Awaitable<std::optional<DestinationGates::Millis>>
 DestinationGates::pace(const std::string& key, Millis minInterval, Millis maxWait) {
   for (;;) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_->monoNow();
     {
       // Defer without reserving when the wait is long: the slot goes to whoever comes back first.
       std::lock_guard lock(mu_);
@@ -65,18 +70,28 @@ DestinationGates::pace(const std::string& key, Millis minInterval, Millis maxWai
     const auto slot = reserve(key, minInterval, now);
     if (slot <= now)
       co_return std::nullopt;
-    asio::steady_timer timer(co_await asio::this_coro::executor, slot);
-    boost::system::error_code ec;
-    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    co_await sleepUntil(slot);
     // A 429 may have arrived for this destination while we waited: honour it before sending.
     bool held = false;
     {
       std::lock_guard lock(mu_);
       auto it = entries_.find(key);
-      held = it != entries_.end() && it->second.hold > std::chrono::steady_clock::now();
+      held = it != entries_.end() && it->second.hold > clock_->monoNow();
     }
     if (!held)
       co_return std::nullopt;
+  }
+}
+
+Awaitable<void> DestinationGates::sleepUntil(SteadyTime until) const {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (auto left = until - clock_->monoNow(); left > SteadyTime::duration::zero();
+       left = until - clock_->monoNow()) {
+    timer.expires_after(left);
+    boost::system::error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    if (ec)
+      co_return; // cancelled: the caller goes on as if the time had come
   }
 }
 

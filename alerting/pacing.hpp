@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/asio.hpp"
+#include "common/clock.hpp"
 
 #include <chrono>
 #include <map>
@@ -16,8 +17,15 @@ namespace mcpwatch::alerting {
 
 class DestinationGates {
 public:
-  using SteadyTime = std::chrono::steady_clock::time_point;
+  using SteadyTime = common::MonoTime;
   using Millis = std::chrono::milliseconds;
+
+  // Times come from `clock`'s steady time (the dispatcher passes its clock, so a test's FakeClock
+  // drives pacing too); it must outlive the gates. The default is the system clock.
+  DestinationGates();
+  explicit DestinationGates(const common::Clock& clock) : clock_(&clock) {}
+  // The clock's monotonic time: holds are set relative to it (holdUntil(key, now() + delay)).
+  SteadyTime now() const { return clock_->monoNow(); }
 
   // Keys are hashed, so a webhook URL (a credential) is never kept or shown by this class.
   static std::string keyOf(std::string_view destination);
@@ -36,9 +44,13 @@ public:
   std::optional<std::string> revoked(const std::string& key) const;
 
   // What a sink does before a send: nullopt once its slot has come (after waiting at most
-  // `maxWait` on a real timer), else how long the caller should defer the attempt (it returns a
-  // retry to the outbox instead of occupying a delivery slot for a long time).
+  // `maxWait` on a timer, until the clock reaches the slot), else how long the caller should
+  // defer the attempt (it returns a retry to the outbox instead of occupying a delivery slot for
+  // a long time).
   Awaitable<std::optional<Millis>> pace(const std::string& key, Millis minInterval, Millis maxWait);
+  // Sleeps on a timer until the clock reaches `until`. A clock other than the system's (a test's
+  // FakeClock) only gets there when it is moved, however long the timer runs.
+  Awaitable<void> sleepUntil(SteadyTime until) const;
 
 private:
   struct Entry {
@@ -48,6 +60,7 @@ private:
   };
   void prune(SteadyTime now); // forget idle entries so the map stays bounded
 
+  const common::Clock* clock_;
   mutable std::mutex mu_;
   std::map<std::string, Entry, std::less<>> entries_;
   std::size_t reservations_ = 0;

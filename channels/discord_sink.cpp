@@ -335,14 +335,12 @@ waitForTurn(alerting::DestinationGates& gates, const GateKeys& keys) {
       co_return wait;
     // The global gate never gets reservations, so busyUntil() is exactly its hold.
     const auto until = gates.busyUntil(keys.globalHoldGate).value_or(Clock::time_point{});
-    const auto now = Clock::now();
+    const auto now = gates.now();
     if (until <= now)
       co_return std::nullopt;
     if (until - now > kMaxPaceWait)
       co_return std::chrono::ceil<Millis>(until - now);
-    asio::steady_timer timer(co_await asio::this_coro::executor, until);
-    boost::system::error_code ec;
-    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    co_await gates.sleepUntil(until);
   }
   // Holds kept arriving (a very busy webhook): let the outbox come back a little later.
   co_return Millis(kMaxPaceWait);
@@ -548,7 +546,7 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
   }
   const int status = *result.status;
   const auto& headers = exchange.response->head.headers;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = context_.gates ? context_.gates->now() : Clock::now();
   if (status >= 200 && status < 300) {
     // The bucket is empty: hold the webhook until it refills rather than earning a 429.
     const std::string remaining = headers.get("X-RateLimit-Remaining").value_or("");

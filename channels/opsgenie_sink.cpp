@@ -411,7 +411,7 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
     if (context_.gates && result.retryAfter) {
       const auto now = context_.clock ? context_.clock->now() : std::chrono::system_clock::now();
       if (auto delay = alerting::parseRetryAfter(*result.retryAfter, now))
-        context_.gates->holdUntil(gate, std::chrono::steady_clock::now() + *delay);
+        context_.gates->holdUntil(gate, context_.gates->now() + *delay);
     }
     why += result.retryAfter ? "; rate limited, Retry-After " + oneLine(*result.retryAfter)
                              : "; rate limited";

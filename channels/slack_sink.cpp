@@ -529,7 +529,7 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
     }
     // Every message to this webhook waits, not only this one (other servers' alerts too).
     if (context_.gates)
-      context_.gates->holdUntil(gate, std::chrono::steady_clock::now() + *delay);
+      context_.gates->holdUntil(gate, context_.gates->now() + *delay);
     fail(fmt::format("Slack rate limited the webhook (HTTP 429 {}) at {}; Retry-After {}", code,
                      host, *result.retryAfter));
     break;

@@ -116,3 +116,40 @@ TEST(DestinationGates, PaceRechecksHoldsAfterWaiting) {
 
 } // namespace
 } // namespace mcpwatch::alerting
+
+namespace mcpwatch::alerting {
+namespace {
+
+using namespace std::chrono_literals;
+
+// With an injected clock, a sender waits until that clock reaches its slot, however long the
+// timer runs: a test's FakeClock decides when a paced message goes out.
+TEST(DestinationGates, PaceFollowsTheInjectedClock) {
+  asio::io_context ioc;
+  common::FakeClock clock;
+  DestinationGates gates(clock);
+  EXPECT_EQ(gates.now(), clock.monoNow());
+  const auto key = DestinationGates::keyOf("x");
+  EXPECT_EQ(gates.reserve(key, 20ms, gates.now()), clock.monoNow()); // the next slot: +20 ms
+  bool done = false;
+  std::optional<std::chrono::milliseconds> deferred{0ms};
+  asio::co_spawn(
+      ioc,
+      [&]() -> Awaitable<void> {
+        deferred = co_await gates.pace(key, 20ms, 5s);
+        done = true;
+      },
+      asio::detached);
+  // Several 20 ms timer rounds pass in real time, but the clock has not moved.
+  ioc.run_for(150ms);
+  EXPECT_FALSE(done);
+  clock.advance(20ms);
+  for (int i = 0; i < 100 && !done; ++i)
+    ioc.run_for(10ms);
+  ASSERT_TRUE(done);
+  EXPECT_FALSE(deferred);
+  EXPECT_EQ(gates.busyUntil(key), clock.monoNow() + 20ms);
+}
+
+} // namespace
+} // namespace mcpwatch::alerting
