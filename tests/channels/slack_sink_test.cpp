@@ -1,6 +1,8 @@
 // Tests of the Slack sink: the pure Block Kit renderer (structure, escaping, limits), single
 // attempts against the strict fake (Slack's answers, revocation, 429 holds), and
-// trigger/resolve/errors/pacing/test-alert through the real outbox.
+// trigger/resolve/errors/pacing/test-alert through the real outbox. The outbox tests with
+// retries or pacing run on a FakeClock shared by the dispatcher and the fake: sends happen when
+// the test moves time, and their times are asserted exactly.
 #include "channels/slack_sink.hpp"
 #include "tests/channels/sink_test_support.hpp"
 #include "tests/fakes/fake_slack.hpp"
@@ -526,6 +528,12 @@ protected:
     harness_.addSink("slack", c);
     harness_.start({{"slack", makeSlackSink}});
   }
+  // Retries, Retry-After and the one-per-second pacing then wait for advance().
+  void startOnFakeClock() {
+    harness_.useFakeClock();
+    start();
+  }
+  std::chrono::steady_clock::time_point steadyNow() const { return harness_.clock().steadyNow(); }
   alerting::SinkStats stats() { return harness_.sinkStats("slack"); }
   void expectNoSecret(const std::string& text) {
     EXPECT_FALSE(contains(text, fake_.token())) << text;
@@ -534,13 +542,17 @@ protected:
 
   fakes::LogCapture log_;
   fakes::OutboxHarness harness_;
-  fakes::FakeSlack fake_{harness_.executor()};
+  fakes::FakeSlack fake_{harness_.executor(), &harness_.clock()};
 };
 
 TEST_F(SlackOutbox, TriggerThenResolvePostTwoDistinctMessages) {
-  start();
+  startOnFakeClock();
+  const auto t0 = steadyNow();
   harness_.publish("alert.triggered", "evt_1");
   harness_.publish("alert.resolved", "evt_2");
+  ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
+  // The resolve waits for the next one-per-second slot.
+  harness_.advance(1s);
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   const auto messages = fake_.messages();
   ASSERT_EQ(messages.size(), 2u);
@@ -548,17 +560,29 @@ TEST_F(SlackOutbox, TriggerThenResolvePostTwoDistinctMessages) {
   EXPECT_EQ(messages[0].body["text"], "MCP server down: GitHub MCP (connect_timeout)");
   EXPECT_EQ(messages[1].body["attachments"][0]["color"], "good");
   EXPECT_EQ(messages[1].body["text"], "MCP server recovered: GitHub MCP (down 4m 10s)");
-  EXPECT_GE(messages[1].at - messages[0].at, 900ms); // paced: one per second
+  EXPECT_EQ(messages[0].at, t0);
+  EXPECT_EQ(messages[1].at, t0 + 1s); // paced: one per second
   expectNoSecret(log_.text());
 }
 
 TEST_F(SlackOutbox, TriggerErrorsAreRetriedUntilPosted) {
   fake_.failNext(2, 500);
-  start();
+  startOnFakeClock();
+  const auto t0 = steadyNow();
   harness_.publish("alert.triggered", "evt_1");
+  ASSERT_TRUE(harness_.pump([&] { return fake_.requests().size() == 1; }));
+  // The retries come 100 ms and 200 ms after each failure by the schedule, but each waits for
+  // the next one-per-second slot.
+  harness_.advance(1s);
+  ASSERT_TRUE(harness_.pump([&] { return fake_.requests().size() == 2; }));
+  harness_.advance(1s);
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
-  EXPECT_EQ(fake_.requests().size(), 3u);
+  const auto requests = fake_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].at, t0);
+  EXPECT_EQ(requests[1].at, t0 + 1s);
+  EXPECT_EQ(requests[2].at, t0 + 2s);
   EXPECT_EQ(fake_.messages().size(), 1u);
   EXPECT_TRUE(contains(log_.text(), "rollup_error")) << log_.text();
   expectNoSecret(log_.text());
@@ -575,12 +599,17 @@ TEST_F(SlackOutbox, AnInvalidPayloadTriggerIsNotRetried) {
 }
 
 TEST_F(SlackOutbox, ResolveErrorsAreRetriedUntilPosted) {
-  start();
+  startOnFakeClock();
   harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.failNext(1, 503, std::nullopt, "service_unavailable");
   fake_.failNext(1, 200, std::nullopt, "not ok");
   harness_.publish("alert.resolved", "evt_2");
+  // One second per slot: the 503, the 200 that is not "ok", then the post.
+  for (std::size_t sent = 2; sent <= 4; ++sent) {
+    harness_.advance(1s);
+    ASSERT_TRUE(harness_.pump([&] { return fake_.requests().size() == sent; })) << sent;
+  }
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 2; }));
   EXPECT_EQ(stats().attempts["retry"], 2u);
   ASSERT_EQ(fake_.messages().size(), 2u);
@@ -589,11 +618,12 @@ TEST_F(SlackOutbox, ResolveErrorsAreRetriedUntilPosted) {
 }
 
 TEST_F(SlackOutbox, ARevokedWebhookFailsLoudlyAndIsNotCalledAgain) {
-  start();
+  startOnFakeClock();
   harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
   fake_.revoke(410);
   harness_.publish("alert.resolved", "evt_2");
+  harness_.advance(1s); // its send slot
   ASSERT_TRUE(harness_.pump([&] { return stats().failed == 1; }));
   EXPECT_EQ(fake_.requests().size(), 2u);
   const auto text = log_.text();
@@ -611,30 +641,43 @@ TEST_F(SlackOutbox, ARevokedWebhookFailsLoudlyAndIsNotCalledAgain) {
 
 TEST_F(SlackOutbox, RetryAfterOn429IsHonoured) {
   fake_.failNext(1, 429, "1");
-  start();
+  startOnFakeClock();
+  const auto t0 = steadyNow();
   harness_.publish("alert.triggered", "evt_1");
+  ASSERT_TRUE(harness_.pump([&] { return fake_.requests().size() == 1; }));
+  // The retry schedule alone would retry after 100 ms.
+  harness_.advance(999ms);
+  EXPECT_FALSE(harness_.pump([&] { return fake_.requests().size() > 1; }, 300ms));
+  harness_.advance(1ms);
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 1; }));
   const auto requests = fake_.requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].answered, 429);
-  // The retry schedule alone would retry after 100 ms.
-  EXPECT_GE(requests[1].at - requests[0].at, 900ms);
+  EXPECT_EQ(requests[0].at, t0);
+  EXPECT_EQ(requests[1].at, t0 + 1s);
   EXPECT_EQ(stats().failed, 0);
 }
 
 TEST_F(SlackOutbox, EventsForSeveralServersArePacedNotDropped) {
-  // Slack's "one message per second" with a little tolerance for connect jitter.
-  fake_.setRateLimit(900ms);
-  start();
+  // Slack's "one message per second", exactly: the fake and the pacing share the fake clock.
+  fake_.setRateLimit(1s);
+  startOnFakeClock();
+  const auto t0 = steadyNow();
   harness_.publish("alert.triggered", "evt_1", "a-mcp");
   harness_.publish("alert.triggered", "evt_2", "b-mcp");
   harness_.publish("alert.triggered", "evt_3", "c-mcp");
-  ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 3; }, 10s));
+  // All three are attempted at once; two wait for their slots (1 s and 2 s later).
+  ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 1; }));
+  harness_.advance(1s);
+  ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 2; }));
+  harness_.advance(1s);
+  ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 3; }));
   EXPECT_EQ(fake_.rateLimited(), 0u);
   EXPECT_EQ(fake_.requests().size(), 3u);
   const auto messages = fake_.messages();
-  EXPECT_GE(messages[1].at - messages[0].at, 900ms);
-  EXPECT_GE(messages[2].at - messages[1].at, 900ms);
+  EXPECT_EQ(messages[0].at, t0);
+  EXPECT_EQ(messages[1].at, t0 + 1s);
+  EXPECT_EQ(messages[2].at, t0 + 2s);
   std::set<std::string> slugs;
   for (const auto& m : messages)
     slugs.insert(fieldText(m.body, "Server").value_or(""));

@@ -294,10 +294,10 @@ std::optional<SlackRefusal> FakeSlack::validate(const Json& payload) {
 }
 
 struct FakeSlack::Impl {
-  explicit Impl(asio::any_io_executor executor)
+  Impl(asio::any_io_executor executor, const common::Clock* c)
       : server(executor, [this](const net::ServerRequest& req,
                                 net::ResponseWriter& w) { return handle(req, w); }),
-        token(common::randomHex(12)) {}
+        token(common::randomHex(12)), clock(c) {}
 
   struct Scripted {
     int status;
@@ -307,6 +307,7 @@ struct FakeSlack::Impl {
 
   net::HttpServer server;
   std::string token;
+  const common::Clock* clock;
   mutable std::mutex mu;
   std::chrono::milliseconds answerDelay{0};
   std::deque<Scripted> failures;
@@ -388,7 +389,7 @@ struct FakeSlack::Impl {
   }
 
   Awaitable<void> handle(const net::ServerRequest& req, net::ResponseWriter& w) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock ? clock->steadyNow() : std::chrono::steady_clock::now();
     const std::optional<Scripted> scripted = takeScripted(mu, failures);
     net::ServerResponse response;
     std::string problem;
@@ -416,7 +417,8 @@ struct FakeSlack::Impl {
   }
 };
 
-FakeSlack::FakeSlack(asio::any_io_executor executor) : impl_(std::make_shared<Impl>(executor)) {
+FakeSlack::FakeSlack(asio::any_io_executor executor, const common::Clock* clock)
+    : impl_(std::make_shared<Impl>(executor, clock)) {
   listenOnLoopback(impl_->server, "fake Slack");
 }
 FakeSlack::~FakeSlack() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/asio.hpp"
+#include "common/clock.hpp"
 #include "common/json.hpp"
 #include "net/http_server.hpp"
 
@@ -41,7 +42,9 @@ struct SlackRefusal {
 
 class FakeSlack {
 public:
-  explicit FakeSlack(asio::any_io_executor executor);
+  // Arrival times (`at`) and the rate limit use `clock`'s steady time when given (a test's
+  // FakeClock, shared with the dispatcher), else the real steady clock. `clock` must outlive this.
+  explicit FakeSlack(asio::any_io_executor executor, const common::Clock* clock = nullptr);
   ~FakeSlack();
   std::uint16_t port() const;
   // http://127.0.0.1:PORT/services/T0MCPWATCH/B0MCPWATCH/<24 random characters>: the only hook

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace mcpwatch::fakes {
@@ -73,6 +74,18 @@ void OutboxHarness::start(alerting::SinkFactory factory) {
   alerting_ = std::make_unique<alerting::Alerting>(ioc_.get_executor(), config_, *store_, clock_,
                                                    std::move(factory));
   asio::co_spawn(ioc_, runAlerting(alerting_.get(), &runDone_), asio::detached);
+}
+
+void OutboxHarness::useFakeClock() {
+  if (alerting_)
+    throw std::logic_error("useFakeClock() must come before start()");
+  clock_.fake_ = &fakeClock_;
+}
+
+void OutboxHarness::advance(std::chrono::milliseconds d) {
+  fakeClock_.advance(d);
+  if (alerting_)
+    alerting_->notifyCommitted();
 }
 
 void OutboxHarness::stop() {

@@ -28,6 +28,13 @@ public:
   ~OutboxHarness(); // stop(), then removes the directory
 
   asio::any_io_executor executor() { return ioc_.get_executor(); }
+  // The dispatcher's clock, for fakes that stamp times: the system clock, or after
+  // useFakeClock() (call it before start()) a FakeClock, so retries, Retry-After and the chat
+  // sinks' pacing happen only when advance() moves it.
+  const common::Clock& clock() const { return clock_; }
+  void useFakeClock();
+  // Moves the fake clock and nudges the dispatcher to look at the outbox again.
+  void advance(std::chrono::milliseconds d);
   config::Config& config() { return config_; }
   alerting::Alerting& alerting() { return *alerting_; }
   const std::filesystem::path& dir() const { return dir_; }
@@ -45,9 +52,10 @@ public:
                const std::string& slug = "github-mcp");
   // The dispatcher's counters for one sink.
   alerting::SinkStats sinkStats(const std::string& sink);
-  // Runs the loop until `done` holds; false at the deadline.
+  // Runs the loop until `done` holds; false at the deadline (real time: it only bounds a failing
+  // test, nothing waits for it).
   bool pump(const std::function<bool()>& done,
-            std::chrono::milliseconds timeout = std::chrono::seconds(8));
+            std::chrono::milliseconds timeout = std::chrono::seconds(20));
   using TestAlertResults = common::Expected<std::vector<alerting::TestAlertResult>, std::string>;
   // Runs Alerting::testAlert to its end on the pumped loop; an error when it does not finish.
   TestAlertResults testAlert(std::optional<std::string> serverSlug,
@@ -59,9 +67,22 @@ public:
                                        std::string slug = "github-mcp");
 
 private:
+  class SwitchableClock final : public common::Clock {
+  public:
+    common::WallTime now() const override { return fake_ ? fake_->now() : system_.now(); }
+    common::SteadyTime steadyNow() const override {
+      return fake_ ? fake_->steadyNow() : system_.steadyNow();
+    }
+    common::FakeClock* fake_ = nullptr;
+
+  private:
+    common::SystemClock system_;
+  };
+
   std::filesystem::path dir_;
   asio::io_context ioc_;
-  common::SystemClock clock_;
+  common::FakeClock fakeClock_;
+  SwitchableClock clock_;
   std::unique_ptr<store::Store> store_;
   config::Config config_;
   std::unique_ptr<alerting::Alerting> alerting_;
