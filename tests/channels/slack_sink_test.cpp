@@ -533,7 +533,7 @@ protected:
     harness_.useFakeClock();
     start();
   }
-  std::chrono::steady_clock::time_point steadyNow() const { return harness_.clock().steadyNow(); }
+  std::chrono::steady_clock::time_point monoNow() const { return harness_.clock().monoNow(); }
   alerting::SinkStats stats() { return harness_.sinkStats("slack"); }
   void expectNoSecret(const std::string& text) {
     EXPECT_FALSE(contains(text, fake_.token())) << text;
@@ -547,7 +547,7 @@ protected:
 
 TEST_F(SlackOutbox, TriggerThenResolvePostTwoDistinctMessages) {
   startOnFakeClock();
-  const auto t0 = steadyNow();
+  const auto t0 = monoNow();
   harness_.publish("alert.triggered", "evt_1");
   harness_.publish("alert.resolved", "evt_2");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
@@ -568,7 +568,7 @@ TEST_F(SlackOutbox, TriggerThenResolvePostTwoDistinctMessages) {
 TEST_F(SlackOutbox, TriggerErrorsAreRetriedUntilPosted) {
   fake_.failNext(2, 500);
   startOnFakeClock();
-  const auto t0 = steadyNow();
+  const auto t0 = monoNow();
   harness_.publish("alert.triggered", "evt_1");
   // The clock moves only once an attempt's outcome is recorded (its retry time counts from then).
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["retry"] == 1; }));
@@ -645,7 +645,7 @@ TEST_F(SlackOutbox, ARevokedWebhookFailsLoudlyAndIsNotCalledAgain) {
 TEST_F(SlackOutbox, RetryAfterOn429IsHonoured) {
   fake_.failNext(1, 429, "1");
   startOnFakeClock();
-  const auto t0 = steadyNow();
+  const auto t0 = monoNow();
   harness_.publish("alert.triggered", "evt_1");
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["retry"] == 1; }));
   // The retry schedule alone would retry after 100 ms.
@@ -665,7 +665,7 @@ TEST_F(SlackOutbox, EventsForSeveralServersArePacedNotDropped) {
   // Slack's "one message per second", exactly: the fake and the pacing share the fake clock.
   fake_.setRateLimit(1s);
   startOnFakeClock();
-  const auto t0 = steadyNow();
+  const auto t0 = monoNow();
   harness_.publish("alert.triggered", "evt_1", "a-mcp");
   harness_.publish("alert.triggered", "evt_2", "b-mcp");
   harness_.publish("alert.triggered", "evt_3", "c-mcp");

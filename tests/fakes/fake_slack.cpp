@@ -389,7 +389,7 @@ struct FakeSlack::Impl {
   }
 
   Awaitable<void> handle(const net::ServerRequest& req, net::ResponseWriter& w) {
-    const auto now = clock ? clock->steadyNow() : std::chrono::steady_clock::now();
+    const auto now = clock ? clock->monoNow() : std::chrono::steady_clock::now();
     const std::optional<Scripted> scripted = takeScripted(mu, failures);
     net::ServerResponse response;
     std::string problem;

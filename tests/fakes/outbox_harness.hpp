@@ -70,8 +70,8 @@ private:
   class SwitchableClock final : public common::Clock {
   public:
     common::WallTime now() const override { return fake_ ? fake_->now() : system_.now(); }
-    common::SteadyTime steadyNow() const override {
-      return fake_ ? fake_->steadyNow() : system_.steadyNow();
+    common::MonoTime monoNow() const override {
+      return fake_ ? fake_->monoNow() : system_.monoNow();
     }
     common::FakeClock* fake_ = nullptr;
 
