@@ -731,7 +731,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         co_return notAllowed();
       co_return co_await overviewPage(req);
     }
-    if (req.segments.size() == 2 && req.segments[0] == "status") {
+    if (parts.size() == 2 && parts[0] == "status") {
       if (!get)
         co_return notAllowed();
       co_return co_await detailPage(parts[1]);
