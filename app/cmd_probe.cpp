@@ -21,6 +21,7 @@ struct ProbeArgs {
   std::vector<std::string> headers;
   std::string timeout = "10";
   bool insecure = false;
+  std::string caFile;
   bool json = false;
   std::string call;
   std::string args;
@@ -94,6 +95,7 @@ int runProbe(const ProbeArgs& a) {
                  "at most one day");
   options.timeout = *timeout;
   options.insecure = a.insecure;
+  options.caFile = a.caFile;
 
   if (!a.acceptVersions.empty()) {
     for (const auto& v : a.acceptVersions)
@@ -160,6 +162,9 @@ void addProbeCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--timeout", a->timeout, "Whole-probe deadline in seconds (or 500ms, 1m)")
       ->capture_default_str();
   cmd->add_flag("--insecure", a->insecure, "Skip TLS certificate and host-name verification");
+  cmd->add_option("--ca-file", a->caFile,
+                  "PEM file of CA certificates trusted instead of the system store")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--json", a->json, "Print the result as one JSON object");
   cmd->add_option("--call", a->call, "Call this tool after listing (synthetic check)");
   cmd->add_option("--args", a->args, "JSON object of arguments for --call");

@@ -11,6 +11,7 @@
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
 #include "config/routing.hpp"
+#include "net/http_client.hpp"
 #include "web/heartbeat.hpp"
 #include "web/metrics.hpp"
 #include "web/server.hpp"
@@ -19,8 +20,44 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
+#include <sys/resource.h>
 
 namespace mcpwatch::app {
+
+namespace {
+
+// Raises the soft file descriptor limit to the hard one (every probe needs a socket, two for the
+// legacy SSE transport) and returns how many probes may be in flight with what it got, keeping
+// room for the web server's connections, deliveries and the database.
+std::size_t raiseDescriptorLimit(const config::Config& cfg) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+    return 0;
+  const rlim_t before = limit.rlim_cur;
+  rlim_t wanted = limit.rlim_max == RLIM_INFINITY ? rlim_t(1) << 20 : limit.rlim_max;
+  if (wanted > limit.rlim_cur) {
+    rlimit raised{wanted, limit.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+      limit.rlim_cur = wanted;
+  }
+  const auto reserve = static_cast<rlim_t>(cfg.web.maxConnections) + 128;
+  const std::size_t cap =
+      limit.rlim_cur > reserve + 2 ? static_cast<std::size_t>((limit.rlim_cur - reserve) / 2) : 1;
+  const bool capped = cap < static_cast<std::size_t>(cfg.scheduler.concurrency);
+  logRecord(capped ? spdlog::level::warn : spdlog::level::info, "file descriptor limit",
+            {{"soft", static_cast<std::uint64_t>(limit.rlim_cur)},
+             {"was", static_cast<std::uint64_t>(before)},
+             {"hard", limit.rlim_max == RLIM_INFINITY
+                          ? common::Json("unlimited")
+                          : common::Json(static_cast<std::uint64_t>(limit.rlim_max))},
+             {"probes_in_flight_at_most", std::min<std::size_t>(cap, cfg.scheduler.concurrency)},
+             {"note", capped ? "scheduler.concurrency is capped by the descriptor limit (raise "
+                               "LimitNOFILE / ulimit -n)"
+                             : "enough for scheduler.concurrency"}});
+  return cap;
+}
+
+} // namespace
 namespace {
 
 struct RunArgs {
@@ -91,6 +128,7 @@ int runDaemon(const RunArgs& args) {
   web::MonitorMetrics metrics(registry);
   std::unique_ptr<Daemon> daemon;
   DaemonOptions options;
+  options.concurrencyCap = raiseDescriptorLimit(cfg);
   options.onResult = [&metrics](const config::ServerConfig& server,
                                 const prober::ProbeResult& result, const detector::ServerState&) {
     metrics.observeCheck(toCheckRecord(server.slug, result));
@@ -209,6 +247,8 @@ int runDaemon(const RunArgs& args) {
       if (ec)
         return;
       if (signo == SIGHUP) {
+        // Renewed CA certificates are read by the next https connection, whatever the config.
+        net::reloadTlsTrust();
         auto next = config::loadConfigFile(args.configPath, config::processEnvironment());
         if (!next) {
           for (const auto& e : next.error())

@@ -61,7 +61,10 @@ Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Sto
                common::Clock& clock, EventPublisher& publisher, DaemonOptions options)
     : executor_(executor), config_(std::move(config)), store_(store), clock_(clock),
       publisher_(publisher), options_(std::move(options)),
-      queue_(static_cast<std::size_t>(config_.scheduler.concurrency)),
+      queue_(std::max<std::size_t>(
+          1, options_.concurrencyCap > 0
+                 ? std::min<std::size_t>(options_.concurrencyCap, config_.scheduler.concurrency)
+                 : config_.scheduler.concurrency)),
       backlog_(options_.commitBacklog), timer_(executor) {
   if (!options_.probe)
     options_.probe = [](prober::ProbeOptions o) { return prober::probe(std::move(o)); };
@@ -80,6 +83,13 @@ Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Sto
 }
 
 Daemon::~Daemon() = default;
+
+std::size_t Daemon::concurrency() const {
+  auto configured = static_cast<std::size_t>(config_.scheduler.concurrency);
+  if (options_.concurrencyCap > 0)
+    configured = std::min(configured, options_.concurrencyCap);
+  return std::max<std::size_t>(configured, 1);
+}
 
 void Daemon::rebuildCalendar() {
   std::vector<detector::MaintenanceWindow> windows;
@@ -106,6 +116,7 @@ void Daemon::rebuildCalendar() {
   }
   if (auto err = calendar_.setConfigWindows(std::move(windows)))
     logRecord(spdlog::level::err, "maintenance windows rejected", {{"error", *err}});
+  maintenanceDirty_ = true;
 }
 
 bool Daemon::inMaintenance(const config::ServerConfig& server, common::WallTime at) const {
@@ -151,6 +162,7 @@ std::optional<std::string> Daemon::addMaintenance(detector::MaintenanceWindow wi
   if (auto err = calendar_.add(std::move(window)))
     return err;
   logRecord(spdlog::level::info, "maintenance started", {{"window", id}});
+  maintenanceDirty_ = true;
   wake();
   return std::nullopt;
 }
@@ -159,6 +171,7 @@ std::optional<std::string> Daemon::endMaintenance(std::string_view id, common::W
   if (auto err = calendar_.endEarly(id, at))
     return err;
   logRecord(spdlog::level::info, "maintenance ended early", {{"window", std::string(id)}});
+  maintenanceDirty_ = true;
   wake(); // held triggers of servers still down go out at the next loop turn
   return std::nullopt;
 }
@@ -210,6 +223,8 @@ prober::ProbeOptions Daemon::probeOptions(const config::ServerConfig& server) co
     o.headers.emplace_back(name, value.reveal());
   o.timeout = server.check.timeout;
   o.insecure = server.check.insecure;
+  o.caFile = server.check.caFile;
+  o.tlsResumption = server.check.tlsResumption;
   o.acceptedVersions = server.check.acceptedProtocolVersions;
   if (server.call)
     o.call = prober::ToolCall{server.call->tool, server.call->args};
@@ -370,7 +385,7 @@ void Daemon::reload(config::Config next) {
   std::set<std::string> changed(diff.changed.begin(), diff.changed.end());
 
   config_ = std::move(next);
-  queue_.setConcurrency(static_cast<std::size_t>(config_.scheduler.concurrency));
+  queue_.setConcurrency(concurrency());
   rebuildCalendar();
 
   std::vector<std::string> gone;
@@ -424,7 +439,10 @@ void Daemon::wake() {
   timer_.cancel();
 }
 
-void Daemon::evaluateHeld(common::WallTime now) {
+void Daemon::sweepMaintenance(common::WallTime now) {
+  // Held triggers (incidents opened in maintenance) go out when maintenance ends, and each
+  // server's maintenance flag follows the calendar. Nothing else changes between boundaries, so
+  // this walks the fleet once per boundary instead of on every loop turn.
   for (auto& [slug, rt] : servers_) {
     if (rt.paused)
       continue;
@@ -437,6 +455,9 @@ void Daemon::evaluateHeld(common::WallTime now) {
     auto outcome = rt.detector->evaluate(now, maint);
     handleOutcome(rt, outcome, before);
   }
+  maintenanceDirty_ = false;
+  lastSweep_ = now;
+  nextSweep_ = calendar_.nextBoundary(now);
 }
 
 void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
@@ -606,6 +627,23 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
               {{"server", slug}, {"error", e.what()}});
   }
   auto it = servers_.find(slug);
+  if (result && result->failure && result->failure->reason == prober::FailureReason::LocalError &&
+      it != servers_.end() && it->second.generation == generation) {
+    // mcpwatch could not open a socket: nothing is known about the server, so nothing is
+    // recorded against it. Probe again at the retry interval; say so at most once a minute.
+    ++localErrors_;
+    const auto now = clock_.monoNow();
+    if (!lastLocalErrorLog_ || now - *lastLocalErrorLog_ >= std::chrono::minutes(1)) {
+      lastLocalErrorLog_ = now;
+      logRecord(spdlog::level::err,
+                "probe not run: mcpwatch is out of sockets (raise the file descriptor limit or "
+                "lower scheduler.concurrency); not counted against the server",
+                {{"server", slug}, {"detail", result->failure->detail}, {"total", localErrors_}});
+    }
+    queue_.schedule(slug, now + it->second.config.check.retryInterval);
+    result.reset();
+    it = servers_.end();
+  }
   if (result && it != servers_.end() && it->second.generation == generation) {
     auto& rt = it->second;
     try {
@@ -651,8 +689,13 @@ Awaitable<void> Daemon::loop() {
   while (!stopping_) {
     // Maintenance windows are calendar times (wall clock); probing runs on the monotonic clock,
     // so a step of the system clock neither stops nor floods it.
-    flagFile_ = options_.flagFileExists();
-    evaluateHeld(clock_.now());
+    if (bool flag = options_.flagFileExists(); flag != flagFile_) {
+      flagFile_ = flag;
+      maintenanceDirty_ = true;
+    }
+    if (const auto wall = clock_.now();
+        maintenanceDirty_ || (nextSweep_ && wall >= *nextSweep_) || wall < lastSweep_)
+      sweepMaintenance(wall);
     retryCommits();
     const auto now = clock_.monoNow();
     // Past the backlog's bound nothing new is decided (so nothing can be dropped) until the
@@ -669,6 +712,9 @@ Awaitable<void> Daemon::loop() {
       wakeAt = *due;
     if (auto retry = backlog_.nextRetry(); retry && *retry < wakeAt)
       wakeAt = *retry;
+    if (nextSweep_) // a maintenance boundary (wall time) before the next tick
+      if (auto left = *nextSweep_ - clock_.now(); now + left < wakeAt)
+        wakeAt = now + std::max<common::WallTime::duration>(left, {});
     auto delay = wakeAt - clock_.monoNow();
     if (delay < std::chrono::milliseconds(1))
       delay = std::chrono::milliseconds(1);

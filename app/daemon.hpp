@@ -37,6 +37,9 @@ struct DaemonOptions {
       onResult;
   // Bound and retry pace of durable commits that failed (disk full).
   CommitBacklogSettings commitBacklog;
+  // Probes in flight at most, whatever scheduler.concurrency says (0: no cap). `run` sets it from
+  // the file descriptor limit.
+  std::size_t concurrencyCap = 0;
 };
 
 // One configured server at run time.
@@ -95,7 +98,7 @@ private:
                      const std::optional<detector::Incident>& incidentBefore);
   void addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved);
   void removeServer(const std::string& slug, common::WallTime now);
-  void evaluateHeld(common::WallTime now);
+  void sweepMaintenance(common::WallTime now);
   void submitCommit(PendingCommit group);
   void retryCommits();
   std::optional<std::string> commitGroup(PendingCommit& group);
@@ -107,6 +110,7 @@ private:
   ServerDescription describe(const config::ServerConfig& server) const;
   void rebuildCalendar();
   common::MonoTime firstProbeAt(const config::ServerConfig& server, common::MonoTime now);
+  std::size_t concurrency() const;
 
   asio::any_io_executor executor_;
   config::Config config_;
@@ -122,8 +126,15 @@ private:
   bool stopping_ = false;
   bool started_ = false;
   bool flagFile_ = false;
+  // Maintenance is re-evaluated across the fleet only when it can change: at the calendar's next
+  // boundary, when windows or the flag file change, or when the wall clock steps back.
+  bool maintenanceDirty_ = true;
+  std::optional<common::WallTime> nextSweep_;
+  common::WallTime lastSweep_{};
   std::function<void()> onIdle_;
   std::uint64_t nextGeneration_ = 1;
+  std::optional<common::MonoTime> lastLocalErrorLog_;
+  std::uint64_t localErrors_ = 0;
 };
 
 } // namespace mcpwatch::app

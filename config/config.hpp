@@ -58,6 +58,8 @@ struct CheckSettings {
   SchemaDriftPolicy schemaDrift = SchemaDriftPolicy::Warn;
   Transport transport = Transport::Auto;
   bool insecure = false;
+  std::string caFile;        // PEM trust anchors for https probes instead of the system store
+  bool tlsResumption = true; // resume TLS sessions with the server between probes
   FlappingSettings flapping;
   friend bool operator==(const CheckSettings&, const CheckSettings&) = default;
 };

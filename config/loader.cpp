@@ -37,11 +37,11 @@ constexpr std::string_view kSinkTypes = "pagerduty, webhook, slack, discord, ops
 const std::vector<std::string_view> kTopKeys = {"defaults",  "storage",     "servers", "routes",
                                                 "sinks",     "maintenance", "web",     "alerting",
                                                 "heartbeat", "scheduler",   "log"};
-const std::vector<std::string_view> kCheckKeys = {"interval",          "timeout",
-                                                  "retry_interval",    "failure_threshold",
-                                                  "success_threshold", "accepted_protocol_versions",
-                                                  "schema_drift",      "transport",
-                                                  "insecure",          "flapping"};
+const std::vector<std::string_view> kCheckKeys = {
+    "interval",          "timeout",           "retry_interval",
+    "failure_threshold", "success_threshold", "accepted_protocol_versions",
+    "schema_drift",      "transport",         "insecure",
+    "ca_file",           "tls_resumption",    "flapping"};
 const std::vector<std::string_view> kServerOwnKeys = {"slug",    "name",   "url",  "tags",
                                                       "headers", "public", "call", "enabled"};
 
@@ -652,6 +652,19 @@ private:
     if (auto n = f.get("insecure"))
       if (auto v = boolean(*n, f.path("insecure")))
         out.insecure = *v;
+    if (auto n = f.get("tls_resumption"))
+      if (auto v = boolean(*n, f.path("tls_resumption")))
+        out.tlsResumption = *v;
+    if (auto n = f.get("ca_file")) {
+      if (auto v = nonEmpty(*n, f.path("ca_file"))) {
+        auto resolved = resolvePath(*v);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(resolved, ec))
+          error(f.path("ca_file"), *n, "file not found: " + quote(*v));
+        else
+          out.caFile = resolved;
+      }
+    }
     if (auto n = f.get("flapping"))
       applyFlapping(*n, f.path("flapping"), out.flapping);
     return keys;

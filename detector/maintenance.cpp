@@ -31,7 +31,7 @@ void keepEarliest(std::optional<WallTime>& best, std::optional<WallTime> candida
 }
 
 // The first instant after `cursor` at which this window alone may become active or inactive.
-std::optional<WallTime> nextBoundary(const MaintenanceWindow& window, WallTime cursor) {
+std::optional<WallTime> windowBoundary(const MaintenanceWindow& window, WallTime cursor) {
   std::optional<WallTime> best;
   if (window.endedAt && *window.endedAt > cursor)
     best = window.endedAt;
@@ -240,6 +240,15 @@ std::vector<std::string> MaintenanceCalendar::activeWindows(const ServerRef& ser
   return ids;
 }
 
+std::optional<WallTime> MaintenanceCalendar::nextBoundary(WallTime after) const {
+  std::optional<WallTime> best;
+  for (const auto& w : windows_)
+    keepEarliest(best, windowBoundary(w, after));
+  if (best && *best > common::addSaturating(after, kLookahead))
+    return std::nullopt;
+  return best;
+}
+
 std::optional<WallTime> MaintenanceCalendar::nextChange(const ServerRef& server,
                                                         WallTime after) const {
   const bool initial = active(server, after);
@@ -248,7 +257,7 @@ std::optional<WallTime> MaintenanceCalendar::nextChange(const ServerRef& server,
     std::optional<WallTime> candidate;
     for (const auto& w : windows_)
       if (matches(w.target, server))
-        keepEarliest(candidate, nextBoundary(w, cursor));
+        keepEarliest(candidate, windowBoundary(w, cursor));
     if (!candidate || *candidate > after + kLookahead)
       return std::nullopt;
     // A boundary of one window may be covered by another; only a real flip counts.

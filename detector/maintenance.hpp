@@ -102,6 +102,10 @@ public:
   // (within a year of lookahead). When thousands of boundaries change nothing (overlapping
   // windows), an earlier instant may come back: evaluate then and ask again.
   std::optional<common::WallTime> nextChange(const ServerRef& server, common::WallTime after) const;
+  // The first instant after `after` at which any window may start or end, for any server: until
+  // then no server's maintenance state can change, so the daemon re-evaluates the fleet only
+  // then (not on every loop turn). nullopt: no boundary within a year.
+  std::optional<common::WallTime> nextBoundary(common::WallTime after) const;
 
   // Runtime windows only (config windows come back from the config): for the store.
   common::Json runtimeToJson() const;

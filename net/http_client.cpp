@@ -8,6 +8,7 @@
 #include "common/strings.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -17,12 +18,14 @@
 #include <ctime>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdexcept>
 #include <sys/socket.h>
+#include <unordered_map>
 
 namespace mcpwatch::net {
 
@@ -55,6 +58,8 @@ std::string_view toString(NetErrorKind kind) {
     return "malformed_response";
   case NetErrorKind::Cancelled:
     return "cancelled";
+  case NetErrorKind::LocalResource:
+    return "local_resource";
   }
   return "unknown";
 }
@@ -114,6 +119,14 @@ bool isClosedError(const ErrorCode& ec) {
          ec == asio::error::not_connected || ec == ssl::error::stream_truncated;
 }
 
+// Errors that say this process, not the peer, ran out of something (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM): never the server's fault.
+bool isLocalShortage(const ErrorCode& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory ||
+         (ec.category() == boost::system::system_category() && ec.value() == ENFILE);
+}
+
 std::string endpointText(const Url& url) {
   return (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
          std::to_string(url.port);
@@ -147,6 +160,130 @@ std::optional<TlsCertificate> peerCertificate(SSL* ssl) {
   return out;
 }
 
+// ---- process-wide TLS contexts -------------------------------------------------------------
+
+// Resumable sessions kept per context at most: a fleet larger than this resumes only some of its
+// https origins (the others do full handshakes, as without resumption).
+constexpr std::size_t kMaxCachedSessions = 10'000;
+
+// One client SSL_CTX and its session cache. Connections hold it by shared_ptr, so a reload never
+// pulls a context from under a handshake.
+struct SharedTls {
+  SharedTls() : context(ssl::context::tls_client) {}
+  ~SharedTls() {
+    for (auto& [origin, session] : sessions)
+      SSL_SESSION_free(session);
+  }
+  SharedTls(const SharedTls&) = delete;
+  SharedTls& operator=(const SharedTls&) = delete;
+
+  // The session cached for `origin`, removed from the cache (TLS 1.3 tickets are meant for one
+  // use; the new connection's own ticket replaces it). The caller owns the reference.
+  SSL_SESSION* take(const std::string& origin) {
+    std::lock_guard lock(mu);
+    auto it = sessions.find(origin);
+    if (it == sessions.end())
+      return nullptr;
+    SSL_SESSION* session = it->second;
+    sessions.erase(it);
+    return session;
+  }
+  // Keeps `session` (its reference passes to the cache) as the one to resume `origin` with.
+  void put(const std::string& origin, SSL_SESSION* session) {
+    std::lock_guard lock(mu);
+    auto [it, inserted] = sessions.try_emplace(origin, session);
+    if (!inserted) {
+      SSL_SESSION_free(it->second);
+      it->second = session;
+      return;
+    }
+    if (sessions.size() > kMaxCachedSessions) {
+      auto victim = sessions.begin() == it ? std::next(sessions.begin()) : sessions.begin();
+      SSL_SESSION_free(victim->second);
+      sessions.erase(victim);
+    }
+  }
+  std::size_t cached() {
+    std::lock_guard lock(mu);
+    return sessions.size();
+  }
+
+  ssl::context context;
+  std::mutex mu;
+  std::unordered_map<std::string, SSL_SESSION*> sessions;
+};
+
+struct TlsRegistry {
+  std::mutex mu;
+  std::map<std::pair<bool, std::string>, std::shared_ptr<SharedTls>> contexts;
+  std::atomic<std::uint64_t> built{0};
+  std::atomic<std::uint64_t> handshakes{0};
+  std::atomic<std::uint64_t> resumed{0};
+};
+
+TlsRegistry& tlsRegistry() {
+  static TlsRegistry registry;
+  return registry;
+}
+
+// Where a connection's SSL object points to its origin, and a context to its SharedTls.
+int originIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+int sharedIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// OpenSSL calls this when a server sends a session (TLS 1.3: a ticket after the handshake, while
+// the response is read). The cache keeps a copy: OpenSSL marks the connection's own session
+// object unresumable when the connection is closed without a TLS shutdown, as probes do.
+int onNewSession(SSL* ssl, SSL_SESSION* session) {
+  auto* origin = static_cast<const std::string*>(SSL_get_ex_data(ssl, originIndex()));
+  auto* shared = static_cast<SharedTls*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), sharedIndex()));
+  if (origin == nullptr || shared == nullptr || SSL_SESSION_is_resumable(session) != 1)
+    return 0;
+  if (SSL_SESSION* copy = SSL_SESSION_dup(session))
+    shared->put(*origin, copy);
+  return 0; // the connection keeps its own reference
+}
+
+// The process's context for (verify, caFile), built on first use. A CA file that cannot be read
+// is an error for this connection only (it is not cached: fixing the file fixes the next probe).
+common::Expected<std::shared_ptr<SharedTls>, std::string> tlsContextFor(bool verify,
+                                                                        const std::string& caFile) {
+  auto& registry = tlsRegistry();
+  std::lock_guard lock(registry.mu);
+  auto key = std::make_pair(verify, verify ? caFile : std::string());
+  if (auto it = registry.contexts.find(key); it != registry.contexts.end())
+    return it->second;
+  auto shared = std::make_shared<SharedTls>();
+  SSL_CTX* ctx = shared->context.native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  shared->context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+  ErrorCode ec;
+  if (!verify) {
+    shared->context.set_verify_mode(ssl::verify_none, ec);
+  } else {
+    if (key.second.empty()) {
+      shared->context.set_default_verify_paths(ec); // no CA store: verification fails later
+    } else {
+      shared->context.load_verify_file(key.second, ec);
+      if (ec)
+        return common::unexpected("CA file " + key.second + " could not be loaded (" +
+                                  ec.message() + ")");
+    }
+    shared->context.set_verify_mode(ssl::verify_peer, ec);
+  }
+  SSL_CTX_set_ex_data(ctx, sharedIndex(), shared.get());
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx, onNewSession);
+  registry.built.fetch_add(1, std::memory_order_relaxed);
+  registry.contexts.emplace(std::move(key), shared);
+  return shared;
+}
+
 // One HTTP connection, plain or TLS. Held by shared_ptr so a cancelled coroutine never touches a
 // destroyed socket.
 struct Conn final : Abortable {
@@ -177,6 +314,9 @@ struct Conn final : Abortable {
     return f(tcp);
   }
 
+  // Declared before the streams so they outlive the SSL object that points to them.
+  std::shared_ptr<SharedTls> sharedTls;
+  std::string origin; // the session cache key
   beast::tcp_stream tcp;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
   beast::flat_buffer buffer;
@@ -223,13 +363,7 @@ struct Head {
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Impl(asio::any_io_executor ex, ClientOptions opts)
-      : executor(std::move(ex)), options(std::move(opts)), context(ssl::context::tls_client) {
-    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-    context.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-    ErrorCode ec;
-    context.set_default_verify_paths(ec); // a host without a CA store fails verification later
-    context.set_verify_mode(options.verifyTls ? ssl::verify_peer : ssl::verify_none, ec);
-  }
+      : executor(std::move(ex)), options(std::move(opts)) {}
 
   // Cancels everything in flight and every idle connection; operations see the epoch change.
   void abortAll() {
@@ -288,7 +422,6 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
   asio::any_io_executor executor;
   ClientOptions options;
-  ssl::context context;
   std::shared_ptr<CancelState> cancelState = std::make_shared<CancelState>();
   std::vector<std::weak_ptr<Abortable>> registry;
   std::map<std::string, std::shared_ptr<Conn>> idle;
@@ -448,6 +581,11 @@ Awaitable<NetResult<std::shared_ptr<Conn>>> Client::Impl::connect(std::shared_pt
     if (ec == beast::error::timeout)
       co_return common::unexpected(
           makeError(NetErrorKind::ConnectTimeout, "connect to " + where + ": timed out"));
+    if (isLocalShortage(ec))
+      co_return common::unexpected(
+          makeError(NetErrorKind::LocalResource,
+                    "connect to " + where + ": mcpwatch could not open a socket (" + ec.message() +
+                        "; see the file descriptor limit in the log)"));
     lastReason = ec.message();
   }
   if (!conn)
@@ -458,8 +596,23 @@ Awaitable<NetResult<std::shared_ptr<Conn>>> Client::Impl::connect(std::shared_pt
 
   // 3. TLS.
   if (url.https()) {
-    conn->tls.emplace(std::move(conn->tcp), self->context);
+    auto shared = tlsContextFor(self->options.verifyTls, self->options.caFile);
+    if (!shared) {
+      conn->abort();
+      co_return common::unexpected(
+          makeError(NetErrorKind::TlsError, "TLS with " + where + ": " + shared.error()));
+    }
+    conn->sharedTls = std::move(shared.value());
+    conn->origin = url.origin();
+    conn->tls.emplace(std::move(conn->tcp), conn->sharedTls->context);
     SSL* ssl = conn->tls->native_handle();
+    if (self->options.tlsSessionResumption) {
+      SSL_set_ex_data(ssl, originIndex(), &conn->origin);
+      if (SSL_SESSION* session = conn->sharedTls->take(conn->origin)) {
+        SSL_set_session(ssl, session);
+        SSL_SESSION_free(session);
+      }
+    }
     ErrorCode addrEc;
     asio::ip::make_address(url.host, addrEc);
     const bool ipLiteral = !addrEc;
@@ -490,6 +643,12 @@ Awaitable<NetResult<std::shared_ptr<Conn>>> Client::Impl::connect(std::shared_pt
       co_return common::unexpected(makeError(NetErrorKind::TlsError, prefix + ec.message()));
     }
     conn->certificate = peerCertificate(ssl);
+    auto& registry = tlsRegistry();
+    registry.handshakes.fetch_add(1, std::memory_order_relaxed);
+    if (SSL_session_reused(ssl) == 1)
+      registry.resumed.fetch_add(1, std::memory_order_relaxed);
+    if (timings != nullptr)
+      timings->tlsResumed = SSL_session_reused(ssl) == 1;
   }
   auto t3 = SteadyClock::now();
 
@@ -769,6 +928,27 @@ Awaitable<NetResult<StreamResponse>> Client::Impl::open(std::shared_ptr<Impl> se
 }
 
 // ---- Client -------------------------------------------------------------------------------------
+
+TlsContextStats tlsContextStats() {
+  auto& registry = tlsRegistry();
+  TlsContextStats out;
+  out.contextsBuilt = registry.built.load(std::memory_order_relaxed);
+  out.handshakes = registry.handshakes.load(std::memory_order_relaxed);
+  out.resumed = registry.resumed.load(std::memory_order_relaxed);
+  std::lock_guard lock(registry.mu);
+  for (const auto& [key, shared] : registry.contexts)
+    out.cachedSessions += shared->cached();
+  return out;
+}
+
+void reloadTlsTrust() {
+  auto& registry = tlsRegistry();
+  std::map<std::pair<bool, std::string>, std::shared_ptr<SharedTls>> old;
+  {
+    std::lock_guard lock(registry.mu);
+    old.swap(registry.contexts);
+  }
+}
 
 Client::Client(asio::any_io_executor executor, ClientOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}

@@ -41,6 +41,7 @@ enum class NetErrorKind {
   ResponseTooLarge,      // body (or headers) over the configured cap
   MalformedResponse,     // not parseable as HTTP/1.x
   Cancelled,             // Client::cancel() was called
+  LocalResource,         // this process could not open a socket (file descriptors, memory)
 };
 std::string_view toString(NetErrorKind kind);
 
@@ -58,6 +59,7 @@ struct ConnectTimings {
   std::optional<double> dnsMs;
   std::optional<double> connectMs;
   std::optional<double> tlsMs;
+  std::optional<bool> tlsResumed; // https: the handshake resumed an earlier session
 };
 
 struct TlsCertificate {
@@ -106,15 +108,35 @@ struct StreamResponse {
 };
 
 struct ClientOptions {
-  bool verifyTls = true;                      // certificate chain and host name; SNI always sent
+  bool verifyTls = true; // certificate chain and host name; SNI always sent
+  // PEM file of trust anchors used instead of the system store; empty: the system store.
+  std::string caFile;
+  // Offer the session of the last handshake with the same origin (TLS 1.2 ids, TLS 1.3
+  // tickets): a resumed handshake skips the certificate exchange and most of its CPU.
+  bool tlsSessionResumption = true;
   std::size_t maxBodyBytes = 4 * 1024 * 1024; // send(): larger bodies fail ResponseTooLarge
   std::size_t maxHeaderBytes = 64 * 1024;
   std::string userAgent = "mcpwatch/" MCPWATCH_VERSION;
   bool keepAlive = true; // reuse one idle connection per origin between send() calls
 };
 
-// One client per probe (or per sink): it owns the TLS context and idle connections. Not thread
-// safe; use it from one strand. Redirects are never followed: a 3xx is returned as a response.
+// TLS client contexts are process-wide: one per (verifyTls, caFile), built on the first https
+// connection that needs it (an http:// request never touches TLS), shared by every Client and
+// thread, with a bounded cache of resumable sessions per origin. SNI and host-name verification
+// stay per connection.
+struct TlsContextStats {
+  std::uint64_t contextsBuilt = 0; // CA store reads: once per (verifyTls, caFile) and reload
+  std::uint64_t handshakes = 0;    // completed TLS handshakes
+  std::uint64_t resumed = 0;       // of which resumed an earlier session
+  std::size_t cachedSessions = 0;  // resumable sessions held now (bounded)
+};
+TlsContextStats tlsContextStats();
+// Drops every context and cached session: the next https connection reads the CA store (and CA
+// files) again. Connections already open keep their context. Called on SIGHUP.
+void reloadTlsTrust();
+
+// One client per probe (or per sink): it owns its idle connections. Not thread safe; use it from
+// one strand. Redirects are never followed: a 3xx is returned as a response.
 class Client {
 public:
   Client(asio::any_io_executor executor, ClientOptions options = {});

@@ -127,6 +127,8 @@ FailureReason reasonFor(net::NetErrorKind kind) {
     return FailureReason::InvalidResponse;
   case net::NetErrorKind::Cancelled:
     return FailureReason::Timeout;
+  case net::NetErrorKind::LocalResource:
+    return FailureReason::LocalError;
   }
   return FailureReason::InvalidResponse;
 }

@@ -7,7 +7,7 @@
 namespace mcpwatch::prober {
 namespace {
 
-constexpr std::array<std::pair<FailureReason, std::string_view>, 23> kReasonNames = {{
+constexpr std::array<std::pair<FailureReason, std::string_view>, 24> kReasonNames = {{
     {FailureReason::DnsError, "dns_error"},
     {FailureReason::ConnectRefused, "connect_refused"},
     {FailureReason::ConnectTimeout, "connect_timeout"},
@@ -31,6 +31,7 @@ constexpr std::array<std::pair<FailureReason, std::string_view>, 23> kReasonName
     {FailureReason::PaginationLoop, "pagination_loop"},
     {FailureReason::SchemaDrift, "schema_drift"},
     {FailureReason::ToolCallFailed, "tool_call_failed"},
+    {FailureReason::LocalError, "local_error"},
 }};
 
 } // namespace

@@ -31,6 +31,9 @@ enum class FailureReason {
   PaginationLoop,
   SchemaDrift,
   ToolCallFailed,
+  // mcpwatch itself could not make the request (out of sockets / file descriptors). Never counted
+  // against the server: the daemon logs it and probes again at the retry interval.
+  LocalError,
 };
 
 // "dns_error", "connect_refused", ... exactly as in DESIGN.md section 4.

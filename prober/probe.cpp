@@ -65,6 +65,8 @@ public:
       : opts_(std::move(options)), executor_(executor) {
     net::ClientOptions co;
     co.verifyTls = !opts_.insecure;
+    co.caFile = opts_.caFile;
+    co.tlsSessionResumption = opts_.tlsResumption;
     co.maxBodyBytes = opts_.maxResponseBytes;
     client_ = std::make_shared<net::Client>(executor_, co);
   }

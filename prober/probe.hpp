@@ -40,6 +40,8 @@ struct ProbeOptions {
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{10'000}; // whole-probe deadline; no server can stretch it
   bool insecure = false;                     // skip certificate and host-name verification
+  std::string caFile; // PEM trust anchors used instead of the system store; empty: system store
+  bool tlsResumption = true; // offer the session of the previous probe's handshake
   std::vector<std::string> acceptedVersions = kDefaultAcceptedVersions;
   std::optional<ToolCall> call;
   std::size_t maxPages = 100;                     // tools/list pages before pagination_loop

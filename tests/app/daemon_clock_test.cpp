@@ -31,8 +31,12 @@ private:
   std::string path_;
 };
 
-config::Config loadConfig(const std::string& dbPath, int servers) {
-  std::string yaml = "defaults:\n  interval: 10s\n  retry_interval: 5s\n  timeout: 2s\n"
+config::Config loadConfig(const std::string& dbPath, int servers,
+                          const std::string& interval = "10s", const std::string& retry = "5s",
+                          int failureThreshold = 2) {
+  std::string yaml = "defaults:\n  interval: " + interval + "\n  retry_interval: " + retry +
+                     "\n  failure_threshold: " + std::to_string(failureThreshold) +
+                     "\n  timeout: 2s\n"
                      "storage:\n  path: " +
                      dbPath + "\nservers:\n";
   for (int i = 0; i < servers; ++i)
@@ -48,9 +52,23 @@ config::Config loadConfig(const std::string& dbPath, int servers) {
   return std::move(loaded.value());
 }
 
+// Counts the events the daemon commits, by type.
+class CountingPublisher final : public EventPublisher {
+public:
+  std::vector<store::WriteOp> prepare(const detector::Event&, const ServerDescription&) override {
+    return {};
+  }
+  void committed(const detector::Event& event, const ServerDescription&) override {
+    ++counts[std::string(detector::toString(event.type))];
+  }
+  std::map<std::string, int> counts;
+};
+
 class DaemonClock : public ::testing::Test {
 protected:
-  void SetUp() override {
+  void SetUp() override { startDaemon("10s"); }
+  void startDaemon(const std::string& interval, const std::string& retry = "5s",
+                   int failureThreshold = 2) {
     auto opened = store::Store::open(dir_.file("mcpwatch.db"));
     ASSERT_TRUE(opened) << opened.error();
     store_ = std::move(opened.value());
@@ -61,14 +79,20 @@ protected:
     options.probe = [this](prober::ProbeOptions o) -> Awaitable<prober::ProbeResult> {
       prober::ProbeResult r;
       r.url = o.url;
-      r.ok = true;
+      r.ok = healthy_ && !localError_;
+      if (localError_)
+        r.failure = prober::Failure{prober::FailureReason::LocalError, "connect: no socket"};
+      else if (!healthy_)
+        r.failure = prober::Failure{prober::FailureReason::ConnectRefused, "refused"};
       r.startedAt = clock_.now();
       ++probes_[o.url];
       ++total_;
       co_return r;
     };
-    daemon_ = std::make_unique<Daemon>(io_.get_executor(), loadConfig(dir_.file("mcpwatch.db"), 5),
-                                       *store_, clock_, publisher_, std::move(options));
+    daemon_ = std::make_unique<Daemon>(
+        io_.get_executor(),
+        loadConfig(dir_.file("mcpwatch.db"), 5, interval, retry, failureThreshold), *store_, clock_,
+        publisher_, std::move(options));
     daemon_->start();
     io_.poll();
   }
@@ -91,11 +115,13 @@ protected:
   TempDir dir_;
   asio::io_context io_;
   common::FakeClock clock_;
-  LogEventPublisher publisher_;
+  CountingPublisher publisher_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Daemon> daemon_;
   std::map<std::string, int> probes_;
   int total_ = 0;
+  bool healthy_ = true;
+  bool localError_ = false;
 };
 
 TEST_F(DaemonClock, ProbesEveryIntervalOnTheMonotonicClock) {
@@ -132,6 +158,42 @@ TEST_F(DaemonClock, LagShowsWhenTheLoopFallsBehind) {
   io_.restart();
   io_.poll();
   EXPECT_EQ(daemon_->scheduleLag(), 0ms);
+}
+
+TEST_F(DaemonClock, AProbeThatCouldNotGetASocketIsNotCountedAgainstTheServer) {
+  run(3s);
+  localError_ = true;
+  const int before = total_;
+  run(30s);
+  // Probed again at the retry interval (5 s), never at the 10 s interval of a healthy server...
+  EXPECT_GE(total_ - before, 5 * 5);
+  // ...and nothing recorded against the servers: no failures, no incident, no alert.
+  for (const auto& [slug, rt] : daemon_->servers()) {
+    EXPECT_EQ(rt.detector->state().consecutiveFailures, 0) << slug;
+    EXPECT_FALSE(rt.detector->state().incident) << slug;
+  }
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 0);
+}
+
+class DaemonMaintenance : public DaemonClock {
+protected:
+  void SetUp() override {} // each test starts the daemon with its own interval
+};
+
+TEST_F(DaemonMaintenance, AHeldTriggerGoesOutWhenTheWindowEndsWithoutWaitingForAProbe) {
+  startDaemon("10m", "10m", 1); // one failure opens the incident; nothing probes again for 10 min
+  detector::WindowTarget all;
+  all.all = true;
+  auto window = detector::makeOneOffWindow("deploy", all, clock_.now(), clock_.now() + 30s);
+  ASSERT_TRUE(window) << window.error();
+  ASSERT_FALSE(daemon_->addMaintenance(std::move(window.value())));
+  healthy_ = false;
+  run(20s); // the first probes fail: incidents open in maintenance, triggers held
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 0);
+  const int probesBefore = total_;
+  run(12s); // the window ends at 30 s; the next probes are 10 minutes away
+  EXPECT_EQ(total_, probesBefore) << "no probe ran: the boundary alone released the triggers";
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
 }
 
 } // namespace

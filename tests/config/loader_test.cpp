@@ -494,6 +494,15 @@ TEST_F(ConfigFileTest, MissingOrUnreadableFilesAreErrors) {
   EXPECT_EQ(errorsOf(directory), (std::vector<std::string>{"is a directory, not a file"}));
 }
 
+TEST_F(ConfigFileTest, AFleetSizedFileIsAccepted) {
+  // 9 MB: larger than a 100,000-server config written one line per server.
+  std::string text = "servers:\n  - {slug: a, url: \"http://127.0.0.1:9/mcp\"}\n";
+  text += "# " + std::string(9 * 1024 * 1024, 'x') + "\n";
+  auto result = loadConfigFile(write("fleet.yaml", text), envOf({}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  EXPECT_EQ(result->servers.size(), 1u);
+}
+
 TEST_F(ConfigFileTest, OversizedFilesAreRefused) {
   std::string path = write("big.yaml", "# " + std::string(kMaxConfigBytes, 'x') + "\n");
   auto result = loadConfigFile(path, envOf({}));

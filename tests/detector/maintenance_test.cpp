@@ -65,6 +65,21 @@ TEST(MaintenanceOneOff, OverlappingWindowsChangeOnlyAtTheRealEdges) {
   EXPECT_EQ(calendar.nextChange(kInternal, at("2026-12-01T02:10:00Z")), at("2026-12-01T03:00:00Z"));
 }
 
+TEST(MaintenanceCalendarBoundary, TheNextEdgeOfAnyWindowForAnyServer) {
+  MaintenanceCalendar calendar;
+  EXPECT_FALSE(calendar.nextBoundary(at("2026-12-01T00:00:00Z"))) << "no windows, no sweeps";
+  ASSERT_FALSE(calendar.setConfigWindows(
+      {oneOff("a", {false, {}, {"internal"}}, "2026-12-01T02:00:00Z", "2026-12-01T03:00:00Z"),
+       oneOff("b", {false, {"github-mcp"}, {}}, "2026-12-01T02:30:00Z", "2026-12-01T05:00:00Z"),
+       recurring("nightly", {false, {"nobody"}, {}}, "0 4 * * *", std::chrono::hours(1), "UTC")}));
+  EXPECT_EQ(calendar.nextBoundary(at("2026-12-01T00:00:00Z")), at("2026-12-01T02:00:00Z"));
+  EXPECT_EQ(calendar.nextBoundary(at("2026-12-01T02:00:00Z")), at("2026-12-01T02:30:00Z"));
+  EXPECT_EQ(calendar.nextBoundary(at("2026-12-01T02:30:00Z")), at("2026-12-01T03:00:00Z"));
+  EXPECT_EQ(calendar.nextBoundary(at("2026-12-01T03:00:00Z")), at("2026-12-01T04:00:00Z"));
+  EXPECT_EQ(calendar.nextBoundary(at("2026-12-01T04:30:00Z")), at("2026-12-01T05:00:00Z"));
+  EXPECT_EQ(calendar.nextBoundary(at("2026-12-01T05:00:00Z")), at("2026-12-02T04:00:00Z"));
+}
+
 TEST(MaintenanceOneOff, InvalidDefinitionsAreErrors) {
   auto backwards =
       makeOneOffWindow("x", {true, {}, {}}, at("2026-12-01T04:00:00Z"), at("2026-12-01T02:00:00Z"));

@@ -10,10 +10,17 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
 #include <functional>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace mcpwatch::net {
 namespace {
@@ -782,6 +789,209 @@ TEST_F(TlsClientTest, HandshakeThatNeverCompletesTimesOut) {
   ASSERT_FALSE(result.has_value());
   EXPECT_EQ(result.error().kind, NetErrorKind::Timeout) << result.error().detail;
   EXPECT_LT(msSince(start), 450);
+}
+
+TEST_F(ClientTest, NoDescriptorLeftIsALocalErrorNotTheServers) {
+  serve([](tcp::socket s, int) -> Awaitable<void> {
+    std::string buffer;
+    co_await readRequest(s, buffer);
+    co_await writeAll(s, okResponse("{}"));
+  });
+  Client client(io_.get_executor(), ClientOptions{.keepAlive = false});
+  // A first request starts the server's accept loop while descriptors are plentiful.
+  auto warm = run(client.send(request(), Steady::now() + 2s));
+  ASSERT_TRUE(warm.has_value()) << warm.error().detail;
+  // Use up every descriptor this process may open, as a daemon past its limit would.
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int highest = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    highest = std::max(highest, std::stoi(entry.path().filename().string()));
+  rlimit tight{static_cast<rlim_t>(highest + 1), saved.rlim_max};
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<int> filler;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;)
+    filler.push_back(fd);
+  auto result = run(client.send(request(), Steady::now() + 2s));
+  for (int fd : filler)
+    ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().kind, NetErrorKind::LocalResource) << result.error().detail;
+  EXPECT_NE(result.error().detail.find("mcpwatch could not open a socket"), std::string::npos)
+      << result.error().detail;
+  // With descriptors back, the same request works.
+  auto again = run(client.send(request(), Steady::now() + 2s));
+  ASSERT_TRUE(again.has_value()) << again.error().detail;
+}
+
+// ---- process-wide TLS contexts and session resumption ----
+
+// A server certificate for IP 127.0.0.1 (subjectAltName) and its PEM, so a client that trusts the
+// PEM as its CA file verifies the chain and the address.
+struct TrustedServer {
+  std::shared_ptr<asio::ssl::context> context =
+      std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  std::filesystem::path caFile;
+
+  TrustedServer() {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    X509* cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 7);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    ASN1_TIME_set_string(X509_getm_notAfter(cert), "20300101000000Z");
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("mcpwatch test"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* san =
+        X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, const_cast<char*>("IP:127.0.0.1"));
+    X509_add_ext(cert, san, -1);
+    X509_EXTENSION_free(san);
+    X509_sign(cert, key, EVP_sha256());
+    SSL_CTX_use_certificate(context->native_handle(), cert);
+    SSL_CTX_use_PrivateKey(context->native_handle(), key);
+    caFile = std::filesystem::temp_directory_path() /
+             ("mcpwatch-ca-" + std::to_string(::getpid()) + "-" +
+              std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".pem");
+    FILE* f = std::fopen(caFile.c_str(), "w");
+    PEM_write_X509(f, cert);
+    std::fclose(f);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+  ~TrustedServer() { std::filesystem::remove(caFile); }
+};
+
+class SharedTlsTest : public ClientTest {
+protected:
+  void serveTrusted() {
+    auto ctx = server_.context;
+    serve([ctx](tcp::socket s, int) -> Awaitable<void> {
+      asio::ssl::stream<tcp::socket> stream(std::move(s), *ctx);
+      ErrorCode ec;
+      co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                      redirect_error(use_awaitable, ec));
+      if (ec)
+        co_return;
+      std::string buffer;
+      for (;;) {
+        co_await readRequest(stream, buffer);
+        co_await writeAll(stream, okResponse("trusted"));
+      }
+    });
+  }
+  Request tlsRequest() const {
+    Request r = request();
+    r.url = url("https");
+    return r;
+  }
+  // One request on a new client (so a new connection), as each probe does.
+  NetResult<Response> sendOnce(ClientOptions options) {
+    Client client(io_.get_executor(), std::move(options));
+    return run(client.send(tlsRequest(), Steady::now() + 3s));
+  }
+  ClientOptions trusting() const {
+    ClientOptions o;
+    o.caFile = server_.caFile.string();
+    return o;
+  }
+
+  TrustedServer server_;
+};
+
+TEST_F(SharedTlsTest, ACaFileIsTrustedInsteadOfTheSystemStore) {
+  serveTrusted();
+  auto trusted = sendOnce(trusting());
+  ASSERT_TRUE(trusted.has_value()) << trusted.error().detail;
+  EXPECT_EQ(trusted->body, "trusted");
+  // The system store does not know the test CA.
+  auto untrusted = sendOnce({});
+  ASSERT_FALSE(untrusted.has_value());
+  EXPECT_EQ(untrusted.error().kind, NetErrorKind::TlsCertificateInvalid);
+}
+
+TEST_F(SharedTlsTest, AMissingCaFileIsATlsErrorNamingIt) {
+  serveTrusted();
+  ClientOptions o;
+  o.caFile = "/nonexistent/mcpwatch-ca.pem";
+  auto result = sendOnce(o);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().kind, NetErrorKind::TlsError);
+  EXPECT_NE(result.error().detail.find("/nonexistent/mcpwatch-ca.pem"), std::string::npos)
+      << result.error().detail;
+}
+
+TEST_F(SharedTlsTest, OneContextPerVerifyModeAndCaFileForTheWholeProcess) {
+  serveTrusted();
+  reloadTlsTrust();
+  const auto before = tlsContextStats().contextsBuilt;
+  for (int i = 0; i < 5; ++i) {
+    auto r = sendOnce(trusting());
+    ASSERT_TRUE(r.has_value()) << r.error().detail;
+  }
+  EXPECT_EQ(tlsContextStats().contextsBuilt - before, 1u);
+  for (int i = 0; i < 3; ++i) {
+    ClientOptions insecure;
+    insecure.verifyTls = false;
+    ASSERT_TRUE(sendOnce(insecure).has_value());
+  }
+  EXPECT_EQ(tlsContextStats().contextsBuilt - before, 2u);
+  reloadTlsTrust();
+  const auto afterReload = tlsContextStats().contextsBuilt;
+  EXPECT_EQ(tlsContextStats().cachedSessions, 0u);
+  ASSERT_TRUE(sendOnce(trusting()).has_value());
+  EXPECT_EQ(tlsContextStats().contextsBuilt - afterReload, 1u); // reload reads the CA again
+}
+
+TEST_F(SharedTlsTest, PlainHttpBuildsNoTlsContext) {
+  serve([](tcp::socket s, int) -> Awaitable<void> {
+    std::string buffer;
+    co_await readRequest(s, buffer);
+    co_await writeAll(s, okResponse("plain"));
+  });
+  reloadTlsTrust();
+  const auto before = tlsContextStats().contextsBuilt;
+  Client client(io_.get_executor());
+  auto r = run(client.send(request(), Steady::now() + 3s));
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  EXPECT_EQ(tlsContextStats().contextsBuilt, before);
+}
+
+TEST_F(SharedTlsTest, ANewConnectionResumesTheOriginsSession) {
+  serveTrusted();
+  reloadTlsTrust();
+  auto first = sendOnce(trusting());
+  ASSERT_TRUE(first.has_value()) << first.error().detail;
+  EXPECT_EQ(first->head.connect.tlsResumed, std::optional<bool>(false));
+  const auto before = tlsContextStats();
+  EXPECT_EQ(before.cachedSessions, 1u) << "the server's session (ticket) is kept for the origin";
+  auto second = sendOnce(trusting());
+  ASSERT_TRUE(second.has_value()) << second.error().detail;
+  EXPECT_EQ(second->head.connect.tlsResumed, std::optional<bool>(true));
+  // A resumed session still reports the server's certificate (the prober's expiry check).
+  ASSERT_TRUE(second->head.certificate.has_value());
+  EXPECT_EQ(second->head.certificate->subject, "CN=mcpwatch test");
+  const auto after = tlsContextStats();
+  EXPECT_EQ(after.handshakes - before.handshakes, 1u);
+  EXPECT_EQ(after.resumed - before.resumed, 1u);
+  EXPECT_EQ(*accepted_, 2);
+}
+
+TEST_F(SharedTlsTest, ResumptionCanBeTurnedOff) {
+  serveTrusted();
+  reloadTlsTrust();
+  auto o = trusting();
+  o.tlsSessionResumption = false;
+  ASSERT_TRUE(sendOnce(o).has_value());
+  auto second = sendOnce(o);
+  ASSERT_TRUE(second.has_value()) << second.error().detail;
+  EXPECT_EQ(second->head.connect.tlsResumed, std::optional<bool>(false));
 }
 
 } // namespace

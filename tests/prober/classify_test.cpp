@@ -275,6 +275,7 @@ TEST(NetFailure, MapsEveryKind) {
       {net::NetErrorKind::ResponseTooLarge, "response_too_large"},
       {net::NetErrorKind::MalformedResponse, "invalid_response"},
       {net::NetErrorKind::Cancelled, "timeout"},
+      {net::NetErrorKind::LocalResource, "local_error"},
   };
   for (const auto& [kind, reason] : table) {
     auto f = netFailure("initialize", net::NetError{kind, "connect to 127.0.0.1:1: refused"});
@@ -284,7 +285,7 @@ TEST(NetFailure, MapsEveryKind) {
 }
 
 TEST(FailureReasonNames, RoundTrip) {
-  for (int i = 0; i <= static_cast<int>(FailureReason::ToolCallFailed); ++i) {
+  for (int i = 0; i <= static_cast<int>(FailureReason::LocalError); ++i) {
     auto r = static_cast<FailureReason>(i);
     EXPECT_EQ(parseFailureReason(toString(r)), r);
   }
