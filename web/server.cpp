@@ -491,7 +491,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     if (!limit)
       co_return jsonError(400, "limit: expected 1..1000");
     std::set<std::string> visible;
-    for (const auto& v : backend.servers())
+    auto views = backend.serverList(); // held: the loop must not outlive the list
+    for (const auto& v : *views)
       if (admin || v.isPublic)
         visible.insert(v.slug);
     auto now = clock.now();
