@@ -125,7 +125,7 @@ int runDaemon(const RunArgs& args) {
   AlertingEventPublisher publisher(*alerts);
 
   web::MetricsRegistry registry;
-  web::MonitorMetrics metrics(registry);
+  web::MonitorMetrics metrics(registry, cfg.web.metricsPerServerHistograms);
   std::unique_ptr<Daemon> daemon;
   DaemonOptions options;
   options.concurrencyCap = raiseDescriptorLimit(cfg);
@@ -265,6 +265,7 @@ int runDaemon(const RunArgs& args) {
             logRoutingWarnings(next.value(), args.configPath);
             alerts->reload(next.value());
             webServer->setAdminToken(next.value().web.adminToken);
+            metrics.setPerServerHistograms(next.value().web.metricsPerServerHistograms);
             for (const auto& [slug, rt] : daemon->servers()) {
               const auto* kept = next.value().findServer(slug);
               if (!kept || !kept->enabled)

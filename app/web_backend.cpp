@@ -98,6 +98,13 @@ std::vector<web::ServerView> DaemonWebBackend::servers() {
   return s ? s->views : std::vector<web::ServerView>{};
 }
 
+std::shared_ptr<const std::vector<web::ServerView>> DaemonWebBackend::serverList() {
+  auto s = snapshot();
+  if (!s)
+    return std::make_shared<const std::vector<web::ServerView>>();
+  return std::shared_ptr<const std::vector<web::ServerView>>(s, &s->views); // shares ownership
+}
+
 std::optional<web::ServerView> DaemonWebBackend::server(std::string_view slug) {
   if (auto s = snapshot())
     for (const auto& v : s->views)

@@ -32,6 +32,7 @@ public:
   void publish();
 
   std::vector<web::ServerView> servers() override;
+  std::shared_ptr<const std::vector<web::ServerView>> serverList() override; // no copy
   std::optional<web::ServerView> server(std::string_view slug) override;
   std::optional<std::string> stalled() override;
   web::Readiness ready() override;

@@ -264,6 +264,9 @@ struct WebConfig {
   Duration headerTimeout = std::chrono::seconds(5); // connect to complete request header
   int maxConnections = 256;         // the last eighth only for clients holding no connection
   int maxConnectionsPerClient = 32; // per IPv4 address / IPv6 /64
+  // web.metrics.per_server_histograms: probe duration histograms per server and phase on
+  // /metrics (14 series per phase per server). Off: one fleet-wide histogram per phase.
+  bool metricsPerServerHistograms = false;
   friend bool operator==(const WebConfig&, const WebConfig&) = default;
 };
 

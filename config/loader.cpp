@@ -1548,7 +1548,8 @@ private:
   void readWeb(const Node& node, WebConfig& out) {
     static const std::vector<std::string_view> kKeys = {
         "listen",         "public_url",      "admin_token",
-        "header_timeout", "max_connections", "max_connections_per_client"};
+        "header_timeout", "max_connections", "max_connections_per_client",
+        "metrics"};
     auto f = fields(node, "web", {&kKeys});
     if (!f)
       return;
@@ -1594,6 +1595,13 @@ private:
         else
           out.maxConnectionsPerClient = *v;
       }
+    }
+    if (auto n = f->get("metrics")) {
+      static const std::vector<std::string_view> kMetricsKeys = {"per_server_histograms"};
+      if (auto m = fields(*n, f->path("metrics"), {&kMetricsKeys}))
+        if (auto h = m->get("per_server_histograms"))
+          if (auto v = boolean(*h, m->path("per_server_histograms")))
+            out.metricsPerServerHistograms = *v;
     }
   }
 

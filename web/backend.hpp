@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,12 @@ public:
   // --- Reads: any thread, cheap, never block ---
   // Every configured server (public and private), in config order.
   virtual std::vector<ServerView> servers() = 0;
+  // The same list, shared and immutable: what list requests read at fleet size, so a request never
+  // copies the published snapshot. The default copies servers(); a backend that publishes a
+  // snapshot returns (an alias of) it.
+  virtual std::shared_ptr<const std::vector<ServerView>> serverList() {
+    return std::make_shared<const std::vector<ServerView>>(servers());
+  }
   virtual std::optional<ServerView> server(std::string_view slug) = 0;
   // Why the monitor is not alive (its loop stopped making progress): `/healthz` answers 503 with
   // it. nullopt: alive.

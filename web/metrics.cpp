@@ -202,6 +202,13 @@ void MetricsRegistry::removeSeries(std::string_view label, std::string_view valu
   }
 }
 
+void MetricsRegistry::removeFamilySeries(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  for (auto& f : families_)
+    if (f->name == name)
+      f->series.clear();
+}
+
 std::optional<double> MetricsRegistry::value(std::string_view name,
                                              const LabelValues& labels) const {
   std::lock_guard lock(mutex_);
@@ -216,36 +223,59 @@ std::optional<double> MetricsRegistry::value(std::string_view name,
   return std::nullopt;
 }
 
+void appendLabelValue(std::string& out, std::string_view value) {
+  // Slugs, phases and reasons are plain ASCII: append them as they are, escape the rest.
+  bool plain = std::all_of(value.begin(), value.end(),
+                           [](char c) { return c >= 0x20 && c < 0x7f && c != '\\' && c != '"'; });
+  if (plain)
+    out += value;
+  else
+    out += escapeLabelValue(value);
+}
+
 std::string MetricsRegistry::render(const SeriesFilter& filter) const {
   std::string out;
-  out.reserve(4096);
-  auto labelText = [](const Family& f, const LabelValues& values, std::string_view extraName = {},
-                      std::string_view extraValue = {}) {
-    std::string text;
+  // Appends {a="x",b="y"} (plus one extra label such as le) straight into `out`.
+  auto appendLabels = [&out](const Family& f, const LabelValues& values,
+                             std::string_view extraName = {}, std::string_view extraValue = {}) {
+    bool open = false;
     for (std::size_t i = 0; i < values.size(); ++i) {
-      text += text.empty() ? "{" : ",";
-      text += f.labelNames[i];
-      text += "=\"";
-      text += escapeLabelValue(values[i]);
-      text += '"';
+      out += open ? "," : "{";
+      open = true;
+      out += f.labelNames[i];
+      out += "=\"";
+      appendLabelValue(out, values[i]);
+      out += '"';
     }
     if (!extraName.empty()) {
-      text += text.empty() ? "{" : ",";
-      text += extraName;
-      text += "=\"";
-      text += extraValue;
-      text += '"';
+      out += open ? "," : "{";
+      open = true;
+      out += extraName;
+      out += "=\"";
+      out += extraValue;
+      out += '"';
     }
-    if (!text.empty())
-      text += '}';
-    return text;
+    if (open)
+      out += '}';
+  };
+  auto appendSample = [&out](std::string_view value) {
+    out += ' ';
+    out += value;
+    out += '\n';
   };
   std::lock_guard lock(mutex_);
+  std::size_t lines = 0;
+  for (const auto& f : families_)
+    lines += 2 + f->series.size() * (f->type == kHistogram ? f->bounds.size() + 3 : 1);
+  out.reserve(lines * 64);
   for (const auto& fp : families_) {
     const Family& f = *fp;
     static constexpr std::string_view kTypeNames[] = {"counter", "gauge", "histogram"};
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f.name, escapeHelp(f.help), f.name,
                        kTypeNames[f.type]);
+    std::vector<std::string> bounds;
+    for (double b : f.bounds)
+      bounds.push_back(formatSampleValue(b));
     for (const auto& [values, s] : f.series) {
       if (filter) {
         bool keep = true;
@@ -256,28 +286,36 @@ std::string MetricsRegistry::render(const SeriesFilter& filter) const {
       }
       if (f.type != kHistogram) {
         out += f.name;
-        out += labelText(f, values);
-        out += ' ';
-        out += formatSampleValue(s.value);
-        out += '\n';
+        appendLabels(f, values);
+        appendSample(formatSampleValue(s.value));
         continue;
       }
       std::uint64_t cumulative = 0;
       for (std::size_t b = 0; b < f.bounds.size(); ++b) {
         cumulative += s.buckets[b];
-        out += f.name + "_bucket" + labelText(f, values, "le", formatSampleValue(f.bounds[b])) +
-               ' ' + std::to_string(cumulative) + '\n';
+        out += f.name;
+        out += "_bucket";
+        appendLabels(f, values, "le", bounds[b]);
+        appendSample(std::to_string(cumulative));
       }
-      out += f.name + "_bucket" + labelText(f, values, "le", "+Inf") + ' ' +
-             std::to_string(s.count) + '\n';
-      out += f.name + "_sum" + labelText(f, values) + ' ' + formatSampleValue(s.sum) + '\n';
-      out += f.name + "_count" + labelText(f, values) + ' ' + std::to_string(s.count) + '\n';
+      out += f.name;
+      out += "_bucket";
+      appendLabels(f, values, "le", "+Inf");
+      appendSample(std::to_string(s.count));
+      out += f.name;
+      out += "_sum";
+      appendLabels(f, values);
+      appendSample(formatSampleValue(s.sum));
+      out += f.name;
+      out += "_count";
+      appendLabels(f, values);
+      appendSample(std::to_string(s.count));
     }
   }
   return out;
 }
 
-MonitorMetrics::MonitorMetrics(MetricsRegistry& registry)
+MonitorMetrics::MonitorMetrics(MetricsRegistry& registry, bool perServerHistograms)
     : registry_(registry),
       up_(registry.gauge("mcpwatch_up", "1 if the latest probe of the server succeeded, else 0",
                          {"server"})),
@@ -287,8 +325,8 @@ MonitorMetrics::MonitorMetrics(MetricsRegistry& registry)
                                  {"server", "reason"})),
       duration_(registry.histogram("mcpwatch_probe_duration_seconds",
                                    "Probe duration per phase (dns, connect, tls, handshake, "
-                                   "tools_list, total)",
-                                   {"server", "phase"}, kProbeDurationBuckets)),
+                                   "tools_list, total), all servers together",
+                                   {"phase"}, kProbeDurationBuckets)),
       inFlight_(registry.gauge("mcpwatch_probes_in_flight", "Probes running now")),
       lag_(registry.gauge("mcpwatch_schedule_lag_seconds",
                           "How late the scheduler started the most recent due probe")),
@@ -298,6 +336,7 @@ MonitorMetrics::MonitorMetrics(MetricsRegistry& registry)
       commitBacklog_(registry.gauge("mcpwatch_store_commit_backlog",
                                     "Incident changes and alerts waiting in memory because the "
                                     "database does not take writes")) {
+  setPerServerHistograms(perServerHistograms);
   inFlight_.set({}, 0);
   lag_.set({}, 0);
   commitFailures_.inc({}, 0);
@@ -312,14 +351,40 @@ void MonitorMetrics::setStoreCommits(std::uint64_t failedTotal, std::size_t wait
   commitBacklog_.set({}, static_cast<double>(waiting));
 }
 
+void MonitorMetrics::setPerServerHistograms(bool on) {
+  std::lock_guard lock(serverDurationMutex_);
+  if (on && !serverDuration_) {
+    serverDuration_ = registry_.histogram("mcpwatch_server_probe_duration_seconds",
+                                          "Probe duration per server and phase (only with "
+                                          "web.metrics.per_server_histograms)",
+                                          {"server", "phase"}, kProbeDurationBuckets);
+  } else if (!on && serverDuration_) {
+    serverDuration_.reset();
+    registry_.removeFamilySeries("mcpwatch_server_probe_duration_seconds");
+  }
+}
+
+bool MonitorMetrics::perServerHistograms() const {
+  std::lock_guard lock(serverDurationMutex_);
+  return serverDuration_.has_value();
+}
+
 void MonitorMetrics::observeCheck(const store::CheckRecord& check) {
   up_.set({check.slug}, check.ok ? 1 : 0);
   probes_.inc({check.slug, check.ok ? "ok" : "failure"});
   if (!check.ok)
     failures_.inc({check.slug, check.reason.empty() ? "unknown" : check.reason});
+  std::optional<MetricsRegistry::Histogram> perServer;
+  {
+    std::lock_guard lock(serverDurationMutex_);
+    perServer = serverDuration_;
+  }
   auto phase = [&](const std::optional<double>& ms, const char* name) {
-    if (ms && std::isfinite(*ms) && *ms >= 0)
-      duration_.observe({check.slug, name}, *ms / 1000.0);
+    if (!ms || !std::isfinite(*ms) || *ms < 0)
+      return;
+    duration_.observe({name}, *ms / 1000.0);
+    if (perServer)
+      perServer->observe({check.slug, name}, *ms / 1000.0);
   };
   phase(check.dnsMs, "dns");
   phase(check.connectMs, "connect");

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,8 @@ public:
 
   // Drops every series that has `label` = `value` (a server removed from the config).
   void removeSeries(std::string_view label, std::string_view value);
+  // Drops every series of one family (the family itself stays registered).
+  void removeFamilySeries(std::string_view name);
 
   // The whole registry in the text format, families in registration order, series sorted.
   std::string render(const SeriesFilter& filter = {}) const;
@@ -92,14 +95,22 @@ private:
 // Default probe duration buckets in seconds (5 ms .. 30 s).
 extern const std::vector<double> kProbeDurationBuckets;
 
-// The monitor's own metrics, updated by the daemon on every probe result.
+// The monitor's own metrics, updated by the daemon on every probe result. Per server it keeps a
+// few series (mcpwatch_up, mcpwatch_probes_total, mcpwatch_probe_failures_total by reason); probe
+// durations go to one fleet-wide histogram per phase. Per-server duration histograms
+// (mcpwatch_server_probe_duration_seconds, 14 series per phase per server) only when asked for:
+// at fleet size they would make a scrape tens of megabytes.
 class MonitorMetrics {
 public:
-  explicit MonitorMetrics(MetricsRegistry& registry);
+  explicit MonitorMetrics(MetricsRegistry& registry, bool perServerHistograms = false);
 
   // mcpwatch_up, mcpwatch_probes_total, mcpwatch_probe_failures_total and
-  // mcpwatch_probe_duration_seconds (one histogram per phase that happened).
+  // mcpwatch_probe_duration_seconds{phase} (per phase that happened; with per-server histograms
+  // also mcpwatch_server_probe_duration_seconds{server,phase}).
   void observeCheck(const store::CheckRecord& check);
+  // web.metrics.per_server_histograms (at start and on reload). Off drops the per-server series.
+  void setPerServerHistograms(bool on);
+  bool perServerHistograms() const;
   void setProbesInFlight(std::size_t n);
   void setScheduleLag(std::chrono::duration<double> lag);
   double scheduleLagSeconds() const;
@@ -115,6 +126,8 @@ private:
   MetricsRegistry::Counter probes_;
   MetricsRegistry::Counter failures_;
   MetricsRegistry::Histogram duration_;
+  std::optional<MetricsRegistry::Histogram> serverDuration_; // guarded by serverDurationMutex_
+  mutable std::mutex serverDurationMutex_;
   MetricsRegistry::Gauge inFlight_;
   MetricsRegistry::Gauge lag_;
   MetricsRegistry::Counter commitFailures_;
@@ -124,7 +137,9 @@ private:
 
 // Prometheus text-format helpers (exposed for the scrape-time collectors and tests).
 std::string escapeLabelValue(std::string_view value); // backslash, double quote, newline
-std::string formatSampleValue(double value);          // "1", "0.25", "+Inf", "NaN"
+// Appends `value` escaped as escapeLabelValue does (without a copy for plain ASCII).
+void appendLabelValue(std::string& out, std::string_view value);
+std::string formatSampleValue(double value); // "1", "0.25", "+Inf", "NaN"
 bool validMetricName(std::string_view name);
 bool validLabelName(std::string_view name);
 

@@ -224,11 +224,7 @@ std::string shortFingerprint(std::string_view fp) {
 } // namespace
 
 std::string displayState(const ServerView& view) {
-  if (view.paused)
-    return "paused";
-  if (view.inMaintenance)
-    return "maintenance";
-  return std::string(detector::toString(view.state.status));
+  return std::string(displayStateOf(view));
 }
 
 int stateRank(std::string_view state) {
@@ -294,22 +290,62 @@ Detail gatherDetail(store::Store& store, ServerView server, common::WallTime now
   return d;
 }
 
-std::string renderOverviewPage(const Overview& overview, PageLinks links) {
-  const auto& servers = overview.servers;
-  int perPage = std::max(1, links.perPage);
-  int pages = std::max<int>(1, static_cast<int>((servers.size() + perPage - 1) / perPage));
-  int page = std::clamp(links.page, 1, pages);
+namespace {
 
-  std::map<std::string, int> counts;
-  for (const auto& s : servers)
-    ++counts[displayState(s.view)];
-  int problems = counts["down"] + counts["flapping"] + counts["failing"];
+// Query-string encoding of a parameter value (RFC 3986 unreserved characters kept).
+std::string queryEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+std::string hrefWith(const OverviewPageInfo& info, const ServerFilter& filter, std::size_t page) {
+  std::string query;
+  auto add = [&](std::string_view name, std::string_view value) {
+    query += query.empty() ? "?" : "&";
+    query += name;
+    query += '=';
+    query += queryEncode(value);
+  };
+  if (!filter.q.empty())
+    add("q", filter.q);
+  if (!filter.tag.empty())
+    add("tag", filter.tag);
+  if (!filter.state.empty())
+    add("state", filter.state);
+  if (info.perPage != info.defaultPerPage)
+    add("limit", std::to_string(info.perPage));
+  if (page > 1)
+    add("page", std::to_string(page));
+  return "/" + query;
+}
+
+} // namespace
+
+std::string overviewHref(const OverviewPageInfo& info, std::size_t page) {
+  return hrefWith(info, info.filter, page);
+}
+
+std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& info) {
+  const auto& servers = rows.servers;
+  // Controls only where they help: a fleet longer than a page, or a filter in use.
+  const bool controls = info.fleet > info.perPage || !info.filter.empty();
+  // The problem states are always listed, with 0 when none (as the page always showed them).
+  auto counts = info.counts;
+  int problems = 0;
+  for (const char* bad : {"down", "flapping", "failing"})
+    problems += counts[bad];
 
   std::string out = head("Status");
-  out.reserve(servers.size() > 0 ? 4096 + std::min<std::size_t>(servers.size(), perPage) * 9000
-                                 : 4096);
+  out.reserve(4096 + servers.size() * 9000);
   out += "<header><h1>Status</h1>";
-  if (servers.empty())
+  if (info.fleet == 0)
     out += "<p class=\"banner b-none\">No servers are published on this page.</p>";
   else if (problems == 0)
     out += "<p class=\"banner b-ok\" id=\"overall\" data-overall=\"ok\">All systems "
@@ -317,22 +353,55 @@ std::string renderOverviewPage(const Overview& overview, PageLinks links) {
   else
     out += fmt::format("<p class=\"banner b-down\" id=\"overall\" data-overall=\"problem\">{} of "
                        "{} servers have problems</p>",
-                       problems, servers.size());
+                       problems, info.fleet);
   out += "<p class=\"counts\">";
-  for (const auto& [state, n] : counts)
-    out += fmt::format("<span class=\"count s-{0}\">{1}: {2}</span> ", state, stateLabel(state), n);
+  for (const auto& [state, n] : counts) {
+    if (controls) {
+      ServerFilter only;
+      only.state = state;
+      out += fmt::format("<a class=\"count s-{0}\" href=\"{3}\">{1}: {2}</a> ", state,
+                         stateLabel(state), n, escapeHtml(hrefWith(info, only, 1)));
+    } else {
+      out +=
+          fmt::format("<span class=\"count s-{0}\">{1}: {2}</span> ", state, stateLabel(state), n);
+    }
+  }
   out += "</p></header>";
-  if (!overview.errors.empty())
+  if (controls) {
+    out += "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">"
+           "<input type=\"search\" name=\"q\" maxlength=\"200\" placeholder=\"Name or slug\" "
+           "aria-label=\"Search servers by name or slug\" value=\"";
+    out += escapeHtml(info.filter.q);
+    out += "\">";
+    if (!info.filter.tag.empty())
+      out += "<input type=\"hidden\" name=\"tag\" value=\"" + escapeHtml(info.filter.tag) + "\">";
+    if (!info.filter.state.empty())
+      out +=
+          "<input type=\"hidden\" name=\"state\" value=\"" + escapeHtml(info.filter.state) + "\">";
+    if (info.perPage != info.defaultPerPage)
+      out += fmt::format("<input type=\"hidden\" name=\"limit\" value=\"{}\">", info.perPage);
+    out += "<button type=\"submit\">Search</button></form>";
+    if (!info.filter.empty()) {
+      std::string what;
+      if (!info.filter.q.empty())
+        what += " &#8220;" + escapeHtml(info.filter.q) + "&#8221;";
+      if (!info.filter.tag.empty())
+        what += " tag " + escapeHtml(info.filter.tag);
+      if (!info.filter.state.empty())
+        what += " state " + escapeHtml(stateLabel(info.filter.state));
+      out += fmt::format("<p class=\"filter\" id=\"filter\">{} of {} servers match{} &#183; "
+                         "<a href=\"/\">show all</a></p>",
+                         info.matching, info.fleet, what);
+    }
+  }
+  if (!rows.errors.empty())
     out += "<p class=\"warning\">Some history could not be read; affected values show as "
            "&#8211;.</p>";
 
   out += "<table class=\"servers\"><thead><tr><th>Server</th><th>State</th><th>24 h</th>"
          "<th>7 d</th><th>30 d</th><th>90 d</th><th class=\"history\">Last 90 days</th>"
          "<th>Latency</th></tr></thead><tbody>";
-  std::size_t first = static_cast<std::size_t>(page - 1) * perPage;
-  std::size_t last = std::min(servers.size(), first + perPage);
-  for (std::size_t i = first; i < last; ++i) {
-    const auto& s = servers[i];
+  for (const auto& s : servers) {
     std::string state = displayState(s.view);
     out += fmt::format("<tr class=\"server\" data-slug=\"{0}\" data-state=\"{1}\">"
                        "<td class=\"name\"><a href=\"/status/{0}\">{2}</a></td>"
@@ -347,17 +416,21 @@ std::string renderOverviewPage(const Overview& overview, PageLinks links) {
                        escapeHtml(formatLatency(s.view.state.lastResponseTimeMs)));
   }
   out += "</tbody></table>";
-  if (pages > 1) {
+  if (servers.empty() && !info.filter.empty())
+    out += "<p class=\"muted\" id=\"no-match\">No server matches.</p>";
+  if (info.pages > 1) {
     out += "<nav class=\"pages\">";
-    if (page > 1)
-      out += fmt::format("<a rel=\"prev\" href=\"/?page={}\">&#8592; previous</a> ", page - 1);
-    out += fmt::format("<span>page {} of {}</span>", page, pages);
-    if (page < pages)
-      out += fmt::format(" <a rel=\"next\" href=\"/?page={}\">next &#8594;</a>", page + 1);
+    if (info.page > 1)
+      out += fmt::format("<a rel=\"prev\" href=\"{}\">&#8592; previous</a> ",
+                         escapeHtml(overviewHref(info, info.page - 1)));
+    out += fmt::format("<span>page {} of {}</span>", info.page, info.pages);
+    if (info.page < info.pages)
+      out += fmt::format(" <a rel=\"next\" href=\"{}\">next &#8594;</a>",
+                         escapeHtml(overviewHref(info, info.page + 1)));
     out += "</nav>";
   }
   out += fmt::format("<footer>Updated {} &#183; mcpwatch</footer></main></body></html>\n",
-                     escapeHtml(formatShortTime(overview.generatedAt)));
+                     escapeHtml(formatShortTime(rows.generatedAt)));
   return out;
 }
 
@@ -517,6 +590,10 @@ svg.latency { width: 100%; max-width: 900px; height: auto; display: block; }
 table.facts th { width: 16rem; font-weight: 500; color: var(--muted); }
 code { font-size: .9em; overflow-wrap: anywhere; }
 nav.pages { margin-top: 1rem; }
+form.search { margin: .8rem 0; display: flex; gap: .5rem; }
+form.search input { flex: 1; max-width: 24rem; padding: .3rem .5rem; font: inherit; }
+form.search button { padding: .3rem .8rem; font: inherit; }
+a.count { text-decoration: none; } a.count:hover { text-decoration: underline; }
 )css";
 
 } // namespace mcpwatch::web

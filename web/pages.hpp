@@ -4,7 +4,9 @@
 #include "common/clock.hpp"
 #include "store/store.hpp"
 #include "web/backend.hpp"
+#include "web/listing.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,12 +59,22 @@ Overview gatherOverview(store::Store& store, std::vector<ServerView> servers, co
                         bool withDays = true);
 Detail gatherDetail(store::Store& store, ServerView server, common::WallTime now);
 
-struct PageLinks {
-  int page = 1; // 1-based
-  int perPage = 100;
+// What the overview page shows around its rows: the fleet summary, the filter and page links.
+struct OverviewPageInfo {
+  std::map<std::string, int> counts; // every public server by display state
+  std::size_t fleet = 0;             // public servers
+  std::size_t matching = 0;          // public servers the filter matches (rows on all pages)
+  std::size_t page = 1;              // 1-based
+  std::size_t pages = 1;
+  std::size_t perPage = 100;        // rows per page of this request (?limit=)
+  std::size_t defaultPerPage = 100; // links leave out ?limit= when it is this
+  ServerFilter filter;
 };
-// The overview of the servers given (the caller has filtered out private ones).
-std::string renderOverviewPage(const Overview& overview, PageLinks links);
+// `rows.servers` are this page's rows, in order (see selectOverviewPage). A fleet that fits on
+// one page without a filter gets no search box or filter links: the page looks as it always did.
+std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& info);
+// The overview link of page `page` with the filter and limit of `info`, e.g. "/?state=down&page=2".
+std::string overviewHref(const OverviewPageInfo& info, std::size_t page);
 std::string renderDetailPage(const Detail& detail);
 std::string renderErrorPage(int status, std::string_view title, std::string_view message);
 

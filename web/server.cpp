@@ -6,6 +6,7 @@
 #include "common/time.hpp"
 #include "web/api.hpp"
 #include "web/html.hpp"
+#include "web/listing.hpp"
 #include "web/pages.hpp"
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 #include <thread>
+#include <unordered_set>
 
 namespace mcpwatch::web {
 namespace {
@@ -130,12 +132,14 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   std::optional<asio::any_io_executor> workGuard;
   std::thread workerThread;
 
+  // The server list is read from the backend at most once per overviewCacheTtl, and the pages
+  // and API lists rendered from it (with their store reads) are kept as long, by request.
   struct Cache {
-    std::shared_ptr<const Overview> overview;
+    std::shared_ptr<const std::vector<ServerView>> views;
     common::WallTime at{};
-    bool refreshing = false;
-    std::map<int, std::shared_ptr<const std::string>> pages;
+    std::map<std::string, std::shared_ptr<const std::string>> bodies;
   };
+  static constexpr std::size_t kMaxCachedBodies = 1000;
   std::mutex cacheMutex;
   Cache cache;
 
@@ -219,73 +223,76 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     return r;
   }
 
-  Awaitable<std::shared_ptr<const Overview>> overview() {
+  // The published server list, reused for overviewCacheTtl: live state on the pages and the
+  // list API can be that much behind.
+  std::shared_ptr<const std::vector<ServerView>> currentViews() {
     auto now = clock.now();
-    {
-      std::lock_guard lock(cacheMutex);
-      if (cache.overview && (now - cache.at < options.overviewCacheTtl || cache.refreshing))
-        co_return cache.overview; // fresh, or stale while another request refreshes it
-      cache.refreshing = true;
-    }
-    try {
-      auto views = backend.servers();
-      auto gather = [this, views = std::move(views), now]() mutable {
-        return gatherOverview(store, std::move(views), now);
-      };
-      auto gathered = co_await onWorker(std::move(gather));
-      for (const auto& e : gathered->errors)
-        spdlog::warn("web: overview read failed: {}", e);
-      std::shared_ptr<const Overview> result = std::move(gathered);
-      std::lock_guard lock(cacheMutex);
-      cache.overview = result;
-      cache.at = now;
-      cache.pages.clear();
-      cache.refreshing = false;
-      co_return result;
-    } catch (...) {
-      std::lock_guard lock(cacheMutex);
-      cache.refreshing = false;
-      throw;
-    }
+    std::lock_guard lock(cacheMutex);
+    if (cache.views && now - cache.at < options.overviewCacheTtl)
+      return cache.views;
+    cache.views = backend.serverList();
+    cache.at = now;
+    cache.bodies.clear();
+    return cache.views;
   }
 
-  static Overview publicOnly(const Overview& all) {
-    Overview o;
-    o.generatedAt = all.generatedAt;
-    o.errors = all.errors;
-    for (const auto& s : all.servers)
-      if (s.view.isPublic)
-        o.servers.push_back(s);
-    return o;
+  std::shared_ptr<const std::string>
+  cachedBody(const std::shared_ptr<const std::vector<ServerView>>& views, const std::string& key) {
+    std::lock_guard lock(cacheMutex);
+    if (cache.views != views)
+      return nullptr;
+    auto it = cache.bodies.find(key);
+    return it == cache.bodies.end() ? nullptr : it->second;
+  }
+
+  void keepBody(const std::shared_ptr<const std::vector<ServerView>>& views, std::string key,
+                std::shared_ptr<const std::string> body) {
+    std::lock_guard lock(cacheMutex);
+    if (cache.views == views && cache.bodies.size() < kMaxCachedBodies)
+      cache.bodies.emplace(std::move(key), std::move(body));
+  }
+
+  static std::string cacheKey(std::string_view kind, const ListQuery& q) {
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}", kind, q.filter.q, q.filter.tag, q.filter.state,
+                       q.limit, q.after.value_or(""), q.page);
+  }
+
+  static std::vector<ServerView> copyRows(const std::vector<const ServerView*>& rows) {
+    std::vector<ServerView> out;
+    out.reserve(rows.size());
+    for (const auto* v : rows)
+      out.push_back(*v);
+    return out;
   }
 
   Awaitable<ServerResponse> overviewPage(const ServerRequest& req) {
-    int page = 1;
-    if (auto p = req.query("page")) {
-      auto n = parseLimit(p, 1, 1'000'000);
-      if (!n)
-        co_return htmlResponse(400, renderErrorPage(400, "Bad request", "page: expected a number"));
-      page = static_cast<int>(*n);
-    }
-    auto ov = co_await overview();
-    {
-      std::lock_guard lock(cacheMutex);
-      if (cache.overview == ov) {
-        auto it = cache.pages.find(page);
-        if (it != cache.pages.end())
-          co_return htmlResponse(200, *it->second);
-      }
-    }
-    int perPage = options.serversPerPage;
-    auto render = [ov, page, perPage] {
-      return renderOverviewPage(publicOnly(*ov), PageLinks{page, perPage});
+    auto perPage = static_cast<std::size_t>(std::max(1, options.serversPerPage));
+    auto query = parseListQuery(req, perPage, std::max(perPage, kMaxListLimit), false, true);
+    if (!query)
+      co_return htmlResponse(400, renderErrorPage(400, "Bad request", query.error()));
+    auto views = currentViews();
+    std::string key = cacheKey("html", *query);
+    if (auto body = cachedBody(views, key))
+      co_return htmlResponse(200, *body);
+    auto now = clock.now();
+    auto render = [this, views, q = *query, perPage, now]() -> std::shared_ptr<const std::string> {
+      auto selected = selectOverviewPage(*views, q);
+      auto rows = gatherOverview(store, copyRows(selected.servers), now);
+      for (const auto& e : rows.errors)
+        spdlog::warn("web: overview read failed: {}", e);
+      OverviewPageInfo info;
+      info.counts = std::move(selected.counts);
+      info.fleet = selected.fleet;
+      info.matching = selected.matching;
+      info.page = selected.page;
+      info.pages = selected.pages;
+      info.perPage = q.limit;
+      info.defaultPerPage = perPage;
+      info.filter = q.filter;
+      return std::make_shared<const std::string>(renderOverviewPage(rows, info));
     };
-    auto html = co_await onWorker(std::move(render));
-    {
-      std::lock_guard lock(cacheMutex);
-      if (cache.overview == ov && cache.pages.size() < 1000)
-        cache.pages[page] = html;
-    }
+    auto html = *co_await onWorker(std::move(render));
+    keepBody(views, std::move(key), html);
     co_return htmlResponse(200, *html);
   }
 
@@ -313,51 +320,74 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     co_return htmlResponse(200, *html);
   }
 
-  // Runs on the worker: `views` were read from the backend's snapshot on the io thread.
+  // Runs on the worker: `views` is the backend's published list. The per-server live series
+  // are written straight into the text (no registry per scrape): a handful of lines per server.
   std::string renderMetrics(bool admin, const std::vector<ServerView>& views,
                             const std::optional<OutboxStats>& outbox) {
-    std::set<std::string> hidden;
-    for (const auto& v : views)
-      if (!v.isPublic)
-        hidden.insert(v.slug);
-    SeriesFilter filter;
+    std::unordered_set<std::string_view> hidden;
     if (!admin)
+      for (const auto& v : views)
+        if (!v.isPublic)
+          hidden.insert(v.slug);
+    SeriesFilter filter;
+    if (!hidden.empty())
       filter = [&hidden](std::string_view label, std::string_view value) {
-        return label != "server" || !hidden.contains(std::string(value));
+        return label != "server" || !hidden.contains(value);
       };
     std::string text = metrics.render(filter);
+    text.reserve(text.size() + 1024 + views.size() * 300);
 
-    // Values read from live state at scrape time.
-    MetricsRegistry live;
-    auto build = live.gauge("mcpwatch_build_info", "mcpwatch version", {"version"});
-    build.set({MCPWATCH_VERSION}, 1);
-    auto state = live.gauge("mcpwatch_server_state",
-                            "1 for the server's current detector state, 0 for the others",
-                            {"server", "state"});
-    auto incident =
-        live.gauge("mcpwatch_incident_open", "1 while the server has an open incident", {"server"});
-    auto maintenance = live.gauge("mcpwatch_server_in_maintenance",
-                                  "1 while a maintenance window covers the server", {"server"});
-    auto paused = live.gauge("mcpwatch_server_paused", "1 while monitoring is paused", {"server"});
-    auto tls = live.gauge("mcpwatch_tls_certificate_expiry_timestamp_seconds",
-                          "Unix time the server's TLS certificate expires", {"server"});
-    static constexpr detector::HealthState kStates[] = {
-        detector::HealthState::Unknown, detector::HealthState::Up, detector::HealthState::Failing,
-        detector::HealthState::Down, detector::HealthState::Flapping};
+    text += "# HELP mcpwatch_build_info mcpwatch version\n# TYPE mcpwatch_build_info gauge\n"
+            "mcpwatch_build_info{version=\"";
+    appendLabelValue(text, MCPWATCH_VERSION);
+    text += "\"} 1\n";
+    auto shown = [&](const ServerView& v) { return admin || v.isPublic; };
+    // One gauge family with one series per shown server.
+    auto perServer = [&](std::string_view name, std::string_view help, auto&& value) {
+      text += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n", name, help);
+      for (const auto& v : views) {
+        if (!shown(v))
+          continue;
+        std::optional<double> x = value(v);
+        if (!x)
+          continue;
+        text += name;
+        text += "{server=\"";
+        appendLabelValue(text, v.slug);
+        text += "\"} ";
+        text += formatSampleValue(*x);
+        text += '\n';
+      }
+    };
+    // Only the current state: five series per server (four of them 0) cost more than the rest.
+    text += "# HELP mcpwatch_server_state 1 for the server's current detector state (only that "
+            "state's series is present)\n# TYPE mcpwatch_server_state gauge\n";
     for (const auto& v : views) {
-      if (!admin && !v.isPublic)
+      if (!shown(v))
         continue;
-      for (auto s : kStates)
-        state.set({v.slug, std::string(detector::toString(s))}, v.state.status == s ? 1 : 0);
-      incident.set({v.slug}, v.state.incident ? 1 : 0);
-      maintenance.set({v.slug}, v.inMaintenance ? 1 : 0);
-      paused.set({v.slug}, v.paused ? 1 : 0);
-      if (v.tlsNotAfter)
-        tls.set({v.slug}, static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                  v.tlsNotAfter->time_since_epoch())
-                                                  .count()));
+      text += "mcpwatch_server_state{server=\"";
+      appendLabelValue(text, v.slug);
+      text += "\",state=\"";
+      text += detector::toString(v.state.status);
+      text += "\"} 1\n";
     }
+    using Value = std::optional<double>;
+    perServer("mcpwatch_incident_open", "1 while the server has an open incident",
+              [](const ServerView& v) -> Value { return v.state.incident ? 1 : 0; });
+    perServer("mcpwatch_server_in_maintenance", "1 while a maintenance window covers the server",
+              [](const ServerView& v) -> Value { return v.inMaintenance ? 1 : 0; });
+    perServer("mcpwatch_server_paused", "1 while monitoring is paused",
+              [](const ServerView& v) -> Value { return v.paused ? 1 : 0; });
+    perServer("mcpwatch_tls_certificate_expiry_timestamp_seconds",
+              "Unix time the server's TLS certificate expires", [](const ServerView& v) -> Value {
+                if (!v.tlsNotAfter)
+                  return std::nullopt;
+                return static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                               v.tlsNotAfter->time_since_epoch())
+                                               .count());
+              });
     if (outbox) {
+      MetricsRegistry live;
       auto pending =
           live.gauge("mcpwatch_outbox_pending", "Deliveries waiting in the outbox", {"sink"});
       auto dead = live.gauge("mcpwatch_outbox_dead", "Dead-lettered deliveries", {"sink"});
@@ -370,24 +400,46 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       for (const auto& [sink, outcomes] : outbox->deliveriesBySinkOutcome)
         for (const auto& [outcome, n] : outcomes)
           deliveries.inc({sink, outcome}, static_cast<double>(n));
+      text += live.render();
     }
-    text += live.render();
     return text;
   }
 
   // --- JSON API ---
 
-  Awaitable<ServerResponse> apiServers(bool admin) {
-    auto ov = co_await overview();
-    Json list = Json::array();
-    for (const auto& s : ov->servers)
-      if (admin || s.view.isPublic)
-        list.push_back(serverJson(s, admin, ov->generatedAt));
-    // Config order is friendlier for scripts than the page's worst-first order.
-    std::sort(list.begin(), list.end(),
-              [](const Json& a, const Json& b) { return a["slug"] < b["slug"]; });
-    co_return jsonResponse(200, Json{{"generated_at", common::formatRfc3339(ov->generatedAt)},
-                                     {"servers", std::move(list)}});
+  // GET /api/v1/servers: one page of visible servers by slug, filtered, with an opaque cursor.
+  Awaitable<ServerResponse> apiServers(const ServerRequest& req, bool admin) {
+    auto query = parseListQuery(req, kDefaultListLimit, kMaxListLimit, true, false);
+    if (!query)
+      co_return jsonError(400, query.error());
+    auto views = currentViews();
+    std::string key = cacheKey(admin ? "api-admin" : "api", *query);
+    if (auto body = cachedBody(views, key))
+      co_return ServerResponse::json(200, *body);
+    auto now = clock.now();
+    auto build = [this, views, q = *query, admin, now]() -> std::shared_ptr<const std::string> {
+      auto selected = selectBySlug(*views, q, admin);
+      // Uptimes only (no 90-day bars), for this page's servers alone.
+      auto rows = gatherOverview(store, copyRows(selected.servers), now, false);
+      for (const auto& e : rows.errors)
+        spdlog::warn("web: server list read failed: {}", e);
+      std::sort(
+          rows.servers.begin(), rows.servers.end(),
+          [](const ServerSummary& a, const ServerSummary& b) { return a.view.slug < b.view.slug; });
+      Json list = Json::array();
+      for (const auto& s : rows.servers)
+        list.push_back(serverJson(s, admin, now));
+      Json body = {{"generated_at", common::formatRfc3339(now)},
+                   {"servers", std::move(list)},
+                   {"total", selected.total},
+                   {"limit", q.limit},
+                   {"next_cursor",
+                    selected.nextAfter ? Json(encodeCursor(*selected.nextAfter)) : Json(nullptr)}};
+      return std::make_shared<const std::string>(dumpJson(body) + "\n");
+    };
+    auto body = *co_await onWorker(std::move(build));
+    keepBody(views, std::move(key), body);
+    co_return ServerResponse::json(200, *body);
   }
 
   Awaitable<ServerResponse> apiServer(std::string_view slug, bool admin) {
@@ -439,7 +491,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     if (!limit)
       co_return jsonError(400, "limit: expected 1..1000");
     std::set<std::string> visible;
-    for (const auto& v : backend.servers())
+    auto views = backend.serverList(); // held: the loop must not outlive the list
+    for (const auto& v : *views)
       if (admin || v.isPublic)
         visible.insert(v.slug);
     auto now = clock.now();
@@ -618,8 +671,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
   void invalidate() {
     std::lock_guard lock(cacheMutex);
-    cache.overview.reset();
-    cache.pages.clear();
+    cache.views.reset();
+    cache.bodies.clear();
   }
 
   Awaitable<ServerResponse> route(const ServerRequest& req) {
@@ -648,7 +701,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         if (!get)
           co_return methodNotAllowed("GET, HEAD");
         if (parts.size() == 3)
-          co_return co_await apiServers(admin);
+          co_return co_await apiServers(req, admin);
         if (parts.size() == 4)
           co_return co_await apiServer(parts[3], admin);
         if (parts[4] == "checks")
@@ -708,8 +761,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       Auth auth = authOf(req);
       if (auth == Auth::Invalid || auth == Auth::Limited)
         co_return refusedAuth(req, auth);
-      auto scrape = [this, admin = auth == Auth::Valid, views = backend.servers()] {
-        return renderMetrics(admin, views, backend.outboxStats());
+      auto scrape = [this, admin = auth == Auth::Valid, views = backend.serverList()] {
+        return renderMetrics(admin, *views, backend.outboxStats());
       };
       auto text = co_await onWorker(std::move(scrape));
       ServerResponse r;

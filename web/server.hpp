@@ -50,7 +50,7 @@ net::ServerLimits connectionLimits(net::ServerLimits base, const config::WebConf
 // The Content-Security-Policy every response carries.
 inline constexpr std::string_view kContentSecurityPolicy =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'";
+    "form-action 'self'; frame-ancestors 'none'";
 
 class WebServer {
 public:

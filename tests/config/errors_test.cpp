@@ -398,6 +398,13 @@ TEST(ConfigErrors, WebHeartbeatAlertingSchedulerLogRules) {
             "web.max_connections_per_client: must not exceed web.max_connections (16) (line 1)");
   EXPECT_EQ(onlyError("web: {max_connections_per_client: 0}\n"),
             "web.max_connections_per_client: must be between 1 and 100000, got 0 (line 1)");
+  EXPECT_NE(onlyError("web: {metrics: {per_server_histograms: maybe}}\n")
+                .find("web.metrics.per_server_histograms: "),
+            std::string::npos);
+  EXPECT_EQ(onlyError("web: {metrics: {per_server: true}}\n"),
+            "web.metrics.per_server: unknown key (line 1)");
+  EXPECT_EQ(onlyError("web: {metrics: true}\n"),
+            "web.metrics: must be a mapping (key: value) (line 1)");
   EXPECT_EQ(onlyError("heartbeat: {interval: 5m}\n"), "heartbeat.url: is required (line 1)");
   EXPECT_EQ(onlyError("heartbeat: {url: \"hc-ping.com/abc\"}\n"),
             "heartbeat.url: invalid URL: must be an absolute URL starting with http:// or "

@@ -64,6 +64,7 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.web.headerTimeout, std::chrono::seconds(5));
   EXPECT_EQ(c.web.maxConnections, 256);
   EXPECT_EQ(c.web.maxConnectionsPerClient, 32);
+  EXPECT_FALSE(c.web.metricsPerServerHistograms) << "web.metrics.per_server_histograms: false";
   EXPECT_FALSE(c.heartbeat);
   EXPECT_EQ(c.alerting.retrySchedule, (std::vector<Duration>{1min, 5min, 15min, 1h}));
   EXPECT_EQ(c.alerting.giveUpAfter, 24h);
@@ -196,7 +197,8 @@ routes:
     severity: error
   - sinks: [pd]
 web: {listen: "[::1]:0", public_url: "https://status.example.com/", admin_token: 0123456789abcdef,
-      header_timeout: 1500ms, max_connections: 64, max_connections_per_client: 8}
+      header_timeout: 1500ms, max_connections: 64, max_connections_per_client: 8,
+      metrics: {per_server_histograms: true}}
 heartbeat: {url: "https://hc-ping.com/${HC}/", interval: 1m}
 alerting: {retry_schedule: [1s, 2s], give_up_after: 10s}
 scheduler: {concurrency: 10000, jitter: 0s}
@@ -250,6 +252,7 @@ storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
   EXPECT_EQ(c.web.headerTimeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(c.web.maxConnections, 64);
   EXPECT_EQ(c.web.maxConnectionsPerClient, 8);
+  EXPECT_TRUE(c.web.metricsPerServerHistograms);
   ASSERT_TRUE(c.heartbeat);
   EXPECT_EQ(c.heartbeat->url.reveal(), "https://hc-ping.com/uuid-1/");
   EXPECT_EQ(c.heartbeat->failUrl.reveal(), "https://hc-ping.com/uuid-1/fail");

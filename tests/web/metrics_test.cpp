@@ -120,17 +120,13 @@ TEST(MonitorMetrics, ObserveCheckFillsEveryFamily) {
   EXPECT_EQ(p.find("mcpwatch_probes_total", {{"server", "alpha"}, {"result", "failure"}}), 1);
   EXPECT_EQ(p.find("mcpwatch_probe_failures_total", {{"server", "beta"}, {"reason", "tls_error"}}),
             1);
-  EXPECT_EQ(
-      p.find("mcpwatch_probe_duration_seconds_count", {{"server", "alpha"}, {"phase", "total"}}),
-      1);
-  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_bucket",
-                   {{"server", "alpha"}, {"phase", "total"}, {"le", "0.1"}}),
+  // Durations are fleet-wide by default: one histogram per phase, no server label.
+  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_count", {{"phase", "total"}}), 1);
+  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_bucket", {{"phase", "total"}, {"le", "0.1"}}),
             0);
-  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_bucket",
-                   {{"server", "alpha"}, {"phase", "total"}, {"le", "0.25"}}),
+  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_bucket", {{"phase", "total"}, {"le", "0.25"}}),
             1);
-  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_sum", {{"server", "alpha"}, {"phase", "tls"}}),
-            0.03);
+  EXPECT_EQ(p.find("mcpwatch_probe_duration_seconds_sum", {{"phase", "tls"}}), 0.03);
   EXPECT_EQ(p.find("mcpwatch_probes_in_flight"), 3);
   EXPECT_EQ(p.find("mcpwatch_schedule_lag_seconds"), 2.5);
   EXPECT_DOUBLE_EQ(m.scheduleLagSeconds(), 2.5);
@@ -162,6 +158,42 @@ TEST(MetricsFormat, SampleValues) {
   EXPECT_EQ(formatSampleValue(-INFINITY), "-Inf");
   EXPECT_EQ(formatSampleValue(NAN), "NaN");
   EXPECT_EQ(formatSampleValue(1e20), "1e+20");
+}
+
+TEST(MonitorMetrics, PerServerHistogramsOnlyWhenEnabled) {
+  MetricsRegistry r;
+  MonitorMetrics m(r); // web.metrics.per_server_histograms: false (the default)
+  EXPECT_FALSE(m.perServerHistograms());
+  m.observeCheck(testing::check("alpha", testing::testNow(), true, 120));
+  auto off = parsePrometheus(r.render());
+  ASSERT_TRUE(off.errors.empty()) << ::testing::PrintToString(off.errors);
+  for (const auto& s : off.samples)
+    if (s.name.starts_with("mcpwatch_probe_duration_seconds") ||
+        s.name.starts_with("mcpwatch_server_probe_duration_seconds"))
+      EXPECT_FALSE(s.labels.contains("server")) << s.name;
+  EXPECT_EQ(off.find("mcpwatch_probe_duration_seconds_count", {{"phase", "total"}}), 1);
+
+  m.setPerServerHistograms(true);
+  m.observeCheck(testing::check("alpha", testing::testNow(), true, 120));
+  auto on = parsePrometheus(r.render());
+  ASSERT_TRUE(on.errors.empty()) << ::testing::PrintToString(on.errors);
+  EXPECT_EQ(on.find("mcpwatch_server_probe_duration_seconds_count",
+                    {{"server", "alpha"}, {"phase", "total"}}),
+            1);
+  EXPECT_EQ(on.find("mcpwatch_server_probe_duration_seconds_bucket",
+                    {{"server", "alpha"}, {"phase", "handshake"}, {"le", "0.1"}}),
+            1);
+  EXPECT_EQ(on.find("mcpwatch_probe_duration_seconds_count", {{"phase", "total"}}), 2)
+      << "the fleet-wide histogram counts on";
+  expectPromtoolAccepts(r.render());
+
+  m.setPerServerHistograms(false); // a reload turns them off: the series go
+  EXPECT_FALSE(parsePrometheus(r.render())
+                   .find("mcpwatch_server_probe_duration_seconds_count",
+                         {{"server", "alpha"}, {"phase", "total"}})
+                   .has_value());
+  MonitorMetrics enabled(r, true); // the same registry, as on a rebuild
+  EXPECT_TRUE(enabled.perServerHistograms());
 }
 
 } // namespace
