@@ -162,11 +162,93 @@ constexpr const char* kV3 = R"sql(
 ALTER TABLE alert_outbox ADD COLUMN attempt_started_at INTEGER;
 )sql";
 
+// Storage bounded by design (README "What is kept how long"): successful raw checks are kept for a
+// short window, failed ones far longer, and everything shown over longer windows reads rollups.
+// The rollups gain latency min/max and fixed latency buckets (ok checks with a total_ms, like the
+// existing latency_sum/latency_count): le_N counts totals in (previous bound, N] ms. Existing
+// rollup rows keep their counts (their raw checks may be pruned already); the new columns are
+// backfilled from the raw checks that remain. store_meta records how far raw successful checks
+// were pruned, so readers know where raw rows stop being complete. The index on every check's time
+// becomes two partial ones, so pruning ok and failed checks on different schedules never walks
+// past rows it keeps.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE check_hours ADD COLUMN latency_sum REAL NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN latency_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN latency_min REAL;
+ALTER TABLE check_hours ADD COLUMN latency_max REAL;
+ALTER TABLE check_hours ADD COLUMN le_50 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_100 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_250 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_1000 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_2500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN gt_2500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN latency_min REAL;
+ALTER TABLE check_days ADD COLUMN latency_max REAL;
+ALTER TABLE check_days ADD COLUMN le_50 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_100 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_250 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_1000 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_2500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN gt_2500 INTEGER NOT NULL DEFAULT 0;
+
+INSERT INTO check_hours (slug, hour, checks, ok, latency_sum, latency_count, latency_min, latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500)
+SELECT slug, at / 3600000, count(*), coalesce(sum(ok), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), 0), count(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), min(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), max(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms <= 50 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 50 AND total_ms <= 100 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 100 AND total_ms <= 250 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 250 AND total_ms <= 500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 500 AND total_ms <= 1000 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 1000 AND total_ms <= 2500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 2500 THEN 1 END), 0)
+FROM checks WHERE true GROUP BY slug, at / 3600000
+ON CONFLICT (slug, hour) DO UPDATE SET
+  latency_sum = excluded.latency_sum,
+  latency_count = excluded.latency_count,
+  latency_min = excluded.latency_min,
+  latency_max = excluded.latency_max,
+  le_50 = excluded.le_50,
+  le_100 = excluded.le_100,
+  le_250 = excluded.le_250,
+  le_500 = excluded.le_500,
+  le_1000 = excluded.le_1000,
+  le_2500 = excluded.le_2500,
+  gt_2500 = excluded.gt_2500;
+
+INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count, latency_min, latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500)
+SELECT slug, at / 86400000, count(*), coalesce(sum(ok), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), 0), count(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), min(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), max(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms <= 50 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 50 AND total_ms <= 100 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 100 AND total_ms <= 250 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 250 AND total_ms <= 500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 500 AND total_ms <= 1000 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 1000 AND total_ms <= 2500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 2500 THEN 1 END), 0)
+FROM checks WHERE true GROUP BY slug, at / 86400000
+ON CONFLICT (slug, day) DO UPDATE SET
+  latency_min = excluded.latency_min,
+  latency_max = excluded.latency_max,
+  le_50 = excluded.le_50,
+  le_100 = excluded.le_100,
+  le_250 = excluded.le_250,
+  le_500 = excluded.le_500,
+  le_1000 = excluded.le_1000,
+  le_2500 = excluded.le_2500,
+  gt_2500 = excluded.gt_2500;
+
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+DROP INDEX checks_at;
+CREATE INDEX checks_ok_at ON checks (at) WHERE ok = 1;
+CREATE INDEX checks_failed_at ON checks (at) WHERE ok = 0;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
               kV1},
     Migration{2, "alerting outbox and the sinks each incident's trigger went to", kV2},
     Migration{3, "outbox attempts marked as started before they are sent", kV3},
+    Migration{4, "latency statistics in the rollups, backfilled; raw retention horizon", kV4},
 };
 
 } // namespace

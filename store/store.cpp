@@ -5,6 +5,7 @@
 #include "store/sqlite.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -21,6 +22,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unistd.h>
 
@@ -179,52 +181,129 @@ std::string sql(std::string_view a, std::string_view b, std::string_view c = {})
   return std::string(a) + std::string(b) + std::string(c);
 }
 
+// Upper bounds (ms) of the rollups' latency buckets le_50 .. le_2500; gt_2500 holds the rest.
+constexpr std::array<double, 6> kLatencyBounds = {50, 100, 250, 500, 1000, 2500};
+
+// One rollup row being summed up in memory: the checks of one server in one hour or day.
+struct RollupCell {
+  std::int64_t checks = 0;
+  std::int64_t ok = 0;
+  double latencySum = 0; // ok checks with a total_ms, like everything below
+  std::int64_t latencyCount = 0;
+  std::optional<double> latencyMin;
+  std::optional<double> latencyMax;
+  std::array<std::int64_t, kLatencyBounds.size() + 1> buckets{};
+
+  void add(const CheckRecord& r) {
+    ++checks;
+    if (!r.ok)
+      return;
+    ++ok;
+    if (!r.totalMs)
+      return;
+    const double ms = *r.totalMs;
+    latencySum += ms;
+    ++latencyCount;
+    latencyMin = latencyMin ? std::min(*latencyMin, ms) : ms;
+    latencyMax = latencyMax ? std::max(*latencyMax, ms) : ms;
+    std::size_t i = 0;
+    while (i < kLatencyBounds.size() && ms > kLatencyBounds[i])
+      ++i;
+    ++buckets[i];
+  }
+};
+
+// The rollups of every check in one writer transaction, written with one UPSERT per key rather
+// than three or four statements per check.
+class RollupBatch {
+public:
+  void add(const CheckRecord& r) {
+    const std::int64_t at = toMs(r.at);
+    const std::int64_t day = floorDiv(at, kDayMs);
+    hours_[{r.slug, floorDiv(at, kHourMs)}].add(r);
+    days_[{r.slug, day}].add(r);
+    if (!r.ok)
+      ++reasons_[{r.slug, day, r.reason}];
+  }
+  bool empty() const { return hours_.empty(); }
+
+  void flush(sqlite::Connection& c) {
+    write(c, "check_hours", "hour", hours_);
+    write(c, "check_days", "day", days_);
+    for (const auto& [key, failures] : reasons_) {
+      auto s = c.use("INSERT INTO check_day_reasons (slug, day, reason, failures) "
+                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (slug, day, reason) DO UPDATE SET "
+                     "failures = failures + excluded.failures");
+      s->bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
+      s->bind(4, failures);
+      s->run();
+    }
+    hours_.clear();
+    days_.clear();
+    reasons_.clear();
+  }
+
+private:
+  using Key = std::pair<std::string, std::int64_t>;
+
+  static void write(sqlite::Connection& c, std::string_view table, std::string_view unit,
+                    const std::map<Key, RollupCell>& cells) {
+    // min() and max() of SQLite return NULL when either side is: coalesce keeps the known one.
+    const std::string query = fmt::format(
+        "INSERT INTO {0} (slug, {1}, checks, ok, latency_sum, latency_count, latency_min, "
+        "latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+        "ON CONFLICT (slug, {1}) DO UPDATE SET checks = checks + excluded.checks, "
+        "ok = ok + excluded.ok, latency_sum = latency_sum + excluded.latency_sum, "
+        "latency_count = latency_count + excluded.latency_count, "
+        "latency_min = coalesce(min(latency_min, excluded.latency_min), latency_min, "
+        "excluded.latency_min), "
+        "latency_max = coalesce(max(latency_max, excluded.latency_max), latency_max, "
+        "excluded.latency_max), "
+        "le_50 = le_50 + excluded.le_50, le_100 = le_100 + excluded.le_100, "
+        "le_250 = le_250 + excluded.le_250, le_500 = le_500 + excluded.le_500, "
+        "le_1000 = le_1000 + excluded.le_1000, le_2500 = le_2500 + excluded.le_2500, "
+        "gt_2500 = gt_2500 + excluded.gt_2500",
+        table, unit);
+    for (const auto& [key, cell] : cells) {
+      auto s = c.use(query);
+      s->bind(1, key.first).bind(2, key.second).bind(3, cell.checks).bind(4, cell.ok);
+      s->bind(5, cell.latencySum).bind(6, cell.latencyCount).bind(7, cell.latencyMin);
+      s->bind(8, cell.latencyMax);
+      for (std::size_t i = 0; i < cell.buckets.size(); ++i)
+        s->bind(9 + static_cast<int>(i), cell.buckets[i]);
+      s->run();
+    }
+  }
+
+  std::map<Key, RollupCell> hours_;
+  std::map<Key, RollupCell> days_;
+  std::map<std::tuple<std::string, std::int64_t, std::string>, std::int64_t> reasons_;
+};
+
 // Applies one write on the writer connection. Throws on failure.
 struct Applier {
   sqlite::Connection& c;
+  // Checks written inside the current savepoint; their rollups are added once it is released.
+  std::vector<const CheckRecord*>* pending = nullptr;
 
+  // Only the raw row: its rollups are added to `rollups` and written once per (server, hour),
+  // (server, day) and (server, day, reason) when the batch commits (RollupBatch::flush).
   void operator()(const CheckRecord& r) const {
-    const std::int64_t at = toMs(r.at);
-    const std::int64_t day = floorDiv(at, kDayMs);
-    {
-      auto s = c.use(
-          "INSERT INTO checks (slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, "
-          "connect_ms, tls_ms, handshake_ms, tools_list_ms, total_ms, protocol_version, "
-          "fingerprint, tool_count, era, transport) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18)");
-      s->bind(1, r.slug).bind(2, at).bind(3, r.ok).bind(4, r.reason).bind(5, r.detail);
-      s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
-      s->bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
-      s->bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
-      s->bind(17, r.era).bind(18, r.transport);
-      s->run();
-    }
-    {
-      const bool sample = r.ok && r.totalMs.has_value();
-      auto s = c.use("INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count) "
-                     "VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT (slug, day) DO UPDATE SET "
-                     "checks = checks + 1, ok = ok + excluded.ok, "
-                     "latency_sum = latency_sum + excluded.latency_sum, "
-                     "latency_count = latency_count + excluded.latency_count");
-      s->bind(1, r.slug).bind(2, day).bind(3, r.ok).bind(4, sample ? *r.totalMs : 0.0);
-      s->bind(5, sample ? 1 : 0);
-      s->run();
-    }
-    {
-      auto s = c.use("INSERT INTO check_hours (slug, hour, checks, ok) VALUES (?1, ?2, 1, ?3) "
-                     "ON CONFLICT (slug, hour) DO UPDATE SET checks = checks + 1, "
-                     "ok = ok + excluded.ok");
-      s->bind(1, r.slug).bind(2, floorDiv(at, kHourMs)).bind(3, r.ok);
-      s->run();
-    }
-    if (!r.ok) {
-      auto s = c.use("INSERT INTO check_day_reasons (slug, day, reason, failures) "
-                     "VALUES (?1, ?2, ?3, 1) ON CONFLICT (slug, day, reason) DO UPDATE SET "
-                     "failures = failures + 1");
-      s->bind(1, r.slug).bind(2, day).bind(3, r.reason);
-      s->run();
-    }
+    auto s = c.use(
+        "INSERT INTO checks (slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, "
+        "connect_ms, tls_ms, handshake_ms, tools_list_ms, total_ms, protocol_version, "
+        "fingerprint, tool_count, era, transport) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+        "?18)");
+    s->bind(1, r.slug).bind(2, toMs(r.at)).bind(3, r.ok).bind(4, r.reason).bind(5, r.detail);
+    s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
+    s->bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
+    s->bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
+    s->bind(17, r.era).bind(18, r.transport);
+    s->run();
+    if (pending != nullptr)
+      pending->push_back(&r);
   }
 
   void operator()(const ServerStateRecord& r) const {
@@ -505,11 +584,14 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
       writerDurable = durable;
     }
     sqlite::Transaction tx(*writer, sqlite::Transaction::Mode::Immediate);
-    Applier apply{*writer};
+    std::vector<const CheckRecord*> pending;
+    RollupBatch rollups;
+    Applier apply{*writer, &pending};
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Submission& s = batch[i];
       if (s.barrier)
         continue;
+      pending.clear();
       try {
         sqlite::Savepoint sp(*writer);
         if (s.grouped) {
@@ -521,6 +603,8 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
           ++ops;
         }
         sp.release();
+        for (const auto* check : pending)
+          rollups.add(*check);
       } catch (const std::exception& e) {
         errors[i] = e.what();
         if (!writer->inTransaction())
@@ -531,6 +615,9 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
           throw;
       }
     }
+    // In the same transaction as the checks: a crash never keeps one without the other.
+    if (!rollups.empty())
+      rollups.flush(*writer);
     tx.commit();
   } catch (...) {
     ops = 0;
@@ -785,12 +872,47 @@ WriteResult Store::deleteMaintenanceSync(std::string id) {
   return commitNow(one(DeleteMaintenance{std::move(id)}));
 }
 
+RetentionCutoffs retentionCutoffs(WallTime now, std::chrono::milliseconds raw,
+                                  std::chrono::milliseconds rollups,
+                                  std::chrono::milliseconds failures) {
+  const auto hourly = std::min<std::chrono::milliseconds>(
+      rollups, std::max<std::chrono::milliseconds>(raw, kHourlyRollupKeep));
+  return RetentionCutoffs{now - raw, now - hourly, now - failures, now - rollups};
+}
+
 Result<PruneResult> Store::prune(WallTime cutoff) {
-  const std::int64_t cutoffMs = toMs(cutoff);
-  const std::int64_t cutoffDay = floorDiv(cutoffMs, kDayMs); // days wholly before the cutoff
-  const std::int64_t cutoffHour = floorDiv(cutoffMs, kHourMs);
+  return prune(RetentionCutoffs{cutoff, cutoff, cutoff, cutoff});
+}
+
+Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
+                                 const std::function<void(const PruneResult&)>& afterBatch) {
+  // Successful checks go at whole hours, so the raw horizon is hour-aligned and a partial hour at
+  // the end of a read window is either complete in raw checks or not there at all.
+  const std::int64_t rawMs = floorDiv(toMs(cutoffs.raw), kHourMs) * kHourMs;
+  const std::int64_t failuresMs = toMs(cutoffs.failures);
+  // Hourly rollups never go before the raw checks they summarise.
+  const std::int64_t hourCut = std::min(floorDiv(toMs(cutoffs.hourly), kHourMs), rawMs / kHourMs);
+  const std::int64_t rollupsMs = toMs(cutoffs.rollups);
+  const std::int64_t dayCut = floorDiv(rollupsMs, kDayMs); // days wholly before the cutoff
   const auto batch = static_cast<std::int64_t>(std::max<std::size_t>(impl_->options.pruneBatch, 1));
   PruneResult result;
+
+  // The horizons first, in their own transaction: from then on readers take windows older than
+  // them from the rollups, so no read sees a half-pruned hour. They only ever move forward.
+  {
+    Submission s;
+    s.grouped = true;
+    s.group.push_back(CustomWrite{[&](sqlite::Connection& c) {
+      auto st = c.use("INSERT INTO store_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
+                      "DO UPDATE SET value = max(value, excluded.value)");
+      st->bind(1, "raw_horizon").bind(2, rawMs);
+      st->run();
+      st->bind(1, "hour_horizon").bind(2, hourCut * kHourMs);
+      st->run();
+    }});
+    if (auto r = impl_->submitAndWait(std::move(s)); !r)
+      return common::unexpected(fmt::format("{} (prune)", r.error()));
+  }
 
   // Each step is its own small transaction queued like any write, so checks recorded meanwhile
   // are committed between steps.
@@ -810,41 +932,51 @@ Result<PruneResult> Store::prune(WallTime cutoff) {
       if (!r)
         return r;
       counter += deleted;
+      ++result.batches;
+      if (afterBatch)
+        afterBatch(result);
       if (deleted < batch)
         return std::monostate{};
     }
   };
 
+  std::int64_t okChecks = 0;
   struct Step {
     std::string_view sql;
     std::int64_t bound;
     std::int64_t* counter;
   };
+  // `ok = 1` / `ok = 0` literally, so SQLite walks the matching partial index (migration 4) and
+  // never steps over the rows the other schedule keeps.
   const Step steps[] = {
       {"DELETE FROM checks WHERE id IN "
-       "(SELECT id FROM checks WHERE at < ?1 ORDER BY at LIMIT ?2)",
-       cutoffMs, &result.checks},
-      {"DELETE FROM check_days WHERE (slug, day) IN "
-       "(SELECT slug, day FROM check_days WHERE day < ?1 LIMIT ?2)",
-       cutoffDay, &result.rollupRows},
+       "(SELECT id FROM checks WHERE ok = 1 AND at < ?1 ORDER BY at LIMIT ?2)",
+       rawMs, &okChecks},
+      {"DELETE FROM checks WHERE id IN "
+       "(SELECT id FROM checks WHERE ok = 0 AND at < ?1 ORDER BY at LIMIT ?2)",
+       failuresMs, &result.failedChecks},
       {"DELETE FROM check_hours WHERE (slug, hour) IN "
        "(SELECT slug, hour FROM check_hours WHERE hour < ?1 LIMIT ?2)",
-       cutoffHour, &result.rollupRows},
+       hourCut, &result.rollupRows},
+      {"DELETE FROM check_days WHERE (slug, day) IN "
+       "(SELECT slug, day FROM check_days WHERE day < ?1 LIMIT ?2)",
+       dayCut, &result.rollupRows},
       {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN "
        "(SELECT slug, day, reason FROM check_day_reasons WHERE day < ?1 LIMIT ?2)",
-       cutoffDay, &result.rollupRows},
+       dayCut, &result.rollupRows},
       {"DELETE FROM schema_changes WHERE id IN "
        "(SELECT id FROM schema_changes WHERE at < ?1 ORDER BY at LIMIT ?2)",
-       cutoffMs, &result.schemaChanges},
+       failuresMs, &result.schemaChanges},
       {"DELETE FROM incidents WHERE id IN (SELECT id FROM incidents "
        "WHERE closed_at IS NOT NULL AND closed_at < ?1 LIMIT ?2)",
-       cutoffMs, &result.incidents},
+       failuresMs, &result.incidents},
       {"DELETE FROM maintenance WHERE id IN "
        "(SELECT id FROM maintenance WHERE end_at < ?1 LIMIT ?2)",
-       cutoffMs, &result.maintenance},
+       rollupsMs, &result.maintenance},
   };
   for (const auto& step : steps) {
     auto r = drain(step.sql, step.bound, *step.counter);
+    result.checks = okChecks + result.failedChecks;
     if (!r)
       return common::unexpected(fmt::format("{} (prune)", r.error()));
   }
@@ -903,11 +1035,47 @@ Result<std::vector<CheckRecord>> Store::checksSince(const std::string& slug, Wal
   });
 }
 
+namespace {
+
+constexpr std::int64_t kNoHorizon = INT64_MIN;
+
+// Where successful raw checks (raw_horizon) and hourly rollups (hour_horizon) stop being complete:
+// everything before them was pruned (milliseconds, hour-aligned).
+struct Horizons {
+  std::int64_t raw = kNoHorizon;
+  std::int64_t hour = kNoHorizon;
+};
+
+Horizons readHorizons(sqlite::Connection& c) {
+  Horizons h;
+  auto s = c.use("SELECT key, value FROM store_meta WHERE key IN ('raw_horizon', 'hour_horizon')");
+  while (s->step())
+    (s->text(0) == "raw_horizon" ? h.raw : h.hour) = s->int64(1);
+  return h;
+}
+
+// The nearest multiple of `unit` (halves round up).
+std::int64_t roundTo(std::int64_t ms, std::int64_t unit) {
+  return floorDiv(ms + unit / 2, unit) * unit;
+}
+
+// A window end older than a horizon moves to the nearest boundary the surviving data has.
+std::int64_t snapToData(std::int64_t ms, const Horizons& h) {
+  if (ms < h.raw)
+    ms = roundTo(ms, kHourMs);
+  if (ms < h.hour)
+    ms = roundTo(ms, kDayMs);
+  return ms;
+}
+
+} // namespace
+
 Result<UptimeSummary> Store::uptime(const std::string& slug, WallTime from, WallTime to) {
-  const std::int64_t startMs = toMs(from);
-  const std::int64_t endMs = toMs(to);
   return impl_->read([&](sqlite::Connection& c) {
     UptimeSummary sum;
+    const Horizons horizons = readHorizons(c);
+    const std::int64_t startMs = snapToData(toMs(from), horizons);
+    const std::int64_t endMs = snapToData(toMs(to), horizons);
     if (endMs <= startMs)
       return sum;
     auto raw = [&](std::int64_t a, std::int64_t b) {
@@ -1009,16 +1177,48 @@ Result<std::vector<LatencyPoint>> Store::latencySeries(const std::string& slug, 
   if (bucket.count() <= 0)
     return common::unexpected(std::string("store: latency bucket must be positive"));
   const std::int64_t startMs = toMs(from);
+  const std::int64_t endMs = toMs(to);
+  const auto width = static_cast<std::int64_t>(bucket.count());
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<LatencyPoint> out;
+    // Raw checks from the raw horizon on (exactly as before pruning existed), hourly rollups
+    // before it.
+    const std::int64_t split = std::clamp(readHorizons(c).raw, startMs, std::max(startMs, endMs));
+    struct Acc {
+      double sum = 0;
+      std::int64_t count = 0;
+      std::optional<double> rawAvg; // the mean of a bucket that only raw checks fill
+    };
+    std::map<std::int64_t, Acc> buckets;
+    if (split > startMs) {
+      auto s = c.use("SELECT hour, latency_sum, latency_count FROM check_hours "
+                     "WHERE slug = ?1 AND hour >= ?2 AND hour < ?3 AND latency_count > 0 "
+                     "ORDER BY hour");
+      s->bind(1, slug).bind(2, ceilDiv(startMs, kHourMs)).bind(3, ceilDiv(split, kHourMs));
+      while (s->step()) {
+        auto& acc = buckets[(s->int64(0) * kHourMs - startMs) / width];
+        acc.sum += s->real(1);
+        acc.count += s->int64(2);
+      }
+    }
     auto s = c.use("SELECT (at - ?1) / ?2 AS b, avg(total_ms), count(*) FROM checks "
-                   "WHERE slug = ?3 AND at >= ?1 AND at < ?4 AND ok = 1 AND total_ms IS NOT NULL "
+                   "WHERE slug = ?3 AND at >= ?5 AND at < ?4 AND ok = 1 AND total_ms IS NOT NULL "
                    "GROUP BY b ORDER BY b");
-    s->bind(1, startMs).bind(2, static_cast<std::int64_t>(bucket.count())).bind(3, slug);
-    s->bind(4, toMs(to));
-    while (s->step())
-      out.push_back(
-          LatencyPoint{fromMs(startMs + s->int64(0) * bucket.count()), s->real(1), s->int64(2)});
+    s->bind(1, startMs).bind(2, width).bind(3, slug).bind(4, endMs).bind(5, split);
+    while (s->step()) {
+      auto& acc = buckets[s->int64(0)];
+      if (acc.count == 0)
+        acc.rawAvg = s->real(1);
+      acc.sum += s->real(1) * static_cast<double>(s->int64(2));
+      acc.count += s->int64(2);
+    }
+    for (const auto& [k, acc] : buckets) {
+      // A bucket filled by raw checks alone (hours come first) keeps SQLite's own mean, bit for
+      // bit as before.
+      out.push_back(LatencyPoint{
+          fromMs(startMs + k * width),
+          acc.rawAvg ? *acc.rawAvg : acc.sum / static_cast<double>(acc.count), acc.count});
+    }
     return out;
   });
 }
