@@ -944,3 +944,285 @@ TEST_F(StoreTest, InvalidOptionsAreRefused) {
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().find("queueCapacity"), std::string::npos);
 }
+
+// --- Bounded storage: rollups with latency statistics, split retention, batched cleanup ---
+
+namespace {
+
+struct HourRollup {
+  std::int64_t checks = 0, ok = 0, latencyCount = 0;
+  double latencySum = 0;
+  std::optional<double> latencyMin, latencyMax;
+  std::vector<std::int64_t> buckets; // le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500
+};
+
+HourRollup rollupRow(Store& store, const std::string& table, const std::string& unit,
+                     const std::string& slug, std::int64_t key) {
+  HourRollup out;
+  auto r = store.read([&](sqlite::Connection& c) {
+    sqlite::Statement s(c, "SELECT checks, ok, latency_sum, latency_count, latency_min, "
+                           "latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, "
+                           "gt_2500 FROM " +
+                               table + " WHERE slug = ?1 AND " + unit + " = ?2");
+    s.bind(1, slug).bind(2, key);
+    if (!s.step())
+      return;
+    out.checks = s.int64(0);
+    out.ok = s.int64(1);
+    out.latencySum = s.real(2);
+    out.latencyCount = s.int64(3);
+    out.latencyMin = s.optReal(4);
+    out.latencyMax = s.optReal(5);
+    for (int i = 6; i < 13; ++i)
+      out.buckets.push_back(s.int64(i));
+  });
+  EXPECT_TRUE(r) << (r ? "" : r.error());
+  return out;
+}
+
+std::int64_t hourOf(WallTime t) {
+  return std::chrono::floor<std::chrono::hours>(t.time_since_epoch()).count();
+}
+std::int64_t dayOf(WallTime t) {
+  return std::chrono::floor<std::chrono::days>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+TEST_F(StoreTest, RollupsCarryLatencyMinMaxAndBuckets) {
+  StoreOptions o;
+  o.maxBatch = 1'000'000;
+  o.maxBatchDelay = std::chrono::hours(1); // everything below lands in one transaction
+  auto store = openOrDie(db_, o);
+  // One value per bucket edge and beyond; failures and ok checks without a total count in
+  // checks/ok only.
+  const double totals[] = {50, 50.5, 100, 250, 499, 1000, 2500, 2500.1, 9000};
+  int minute = 0;
+  for (double t : totals)
+    store->record(check("a", kDay0 + 5h + std::chrono::minutes(minute++), true, {}, t));
+  store->record(check("a", kDay0 + 5h + 50min, false, "timeout", 10'000.0));
+  store->record(check("a", kDay0 + 5h + 51min, true));
+  store->record(check("a", kDay0 + 7h, true, {}, 10.0)); // another hour, the same day
+  store->flush();
+
+  const auto h = rollupRow(*store, "check_hours", "hour", "a", hourOf(kDay0 + 5h));
+  EXPECT_EQ(h.checks, 11);
+  EXPECT_EQ(h.ok, 10);
+  EXPECT_EQ(h.latencyCount, 9);
+  EXPECT_DOUBLE_EQ(h.latencySum, 50 + 50.5 + 100 + 250 + 499 + 1000 + 2500 + 2500.1 + 9000);
+  EXPECT_EQ(h.latencyMin, 50.0);
+  EXPECT_EQ(h.latencyMax, 9000.0);
+  EXPECT_EQ(h.buckets, (std::vector<std::int64_t>{1, 2, 1, 1, 1, 1, 2}));
+
+  const auto d = rollupRow(*store, "check_days", "day", "a", dayOf(kDay0));
+  EXPECT_EQ(d.checks, 12);
+  EXPECT_EQ(d.ok, 11);
+  EXPECT_EQ(d.latencyCount, 10);
+  EXPECT_EQ(d.latencyMin, 10.0);
+  EXPECT_EQ(d.latencyMax, 9000.0);
+  EXPECT_EQ(d.buckets, (std::vector<std::int64_t>{2, 2, 1, 1, 1, 1, 2}));
+
+  // A later batch merges into the same rows (min/max across batches, buckets added).
+  store->record(check("a", kDay0 + 5h + 55min, true, {}, 5.0));
+  store->flush();
+  const auto h2 = rollupRow(*store, "check_hours", "hour", "a", hourOf(kDay0 + 5h));
+  EXPECT_EQ(h2.checks, 12);
+  EXPECT_EQ(h2.latencyMin, 5.0);
+  EXPECT_EQ(h2.latencyMax, 9000.0);
+  EXPECT_EQ(h2.buckets[0], 2);
+}
+
+TEST_F(StoreTest, MigrationBackfillsLatencyStatisticsFromRawChecks) {
+  // A version-3 database with raw checks and the rollups version 3 kept (counts only).
+  {
+    sqlite::Connection c(db_.string(), true);
+    for (const auto& m : migrations())
+      if (m.version <= 3)
+        c.exec(m.sql);
+    c.exec("PRAGMA user_version = 3");
+    const std::int64_t at = std::chrono::floor<milliseconds>(kDay0.time_since_epoch()).count();
+    for (int i = 0; i < 4; ++i) {
+      sqlite::Statement s(c,
+                          "INSERT INTO checks (slug, at, ok, total_ms) VALUES ('a', ?1, ?2, ?3)");
+      s.bind(1, at + i * 60'000).bind(2, i != 3).bind(3, 40.0 + 100.0 * i);
+      s.run();
+    }
+    // Version 3 counted one more check in the day than the raw rows left (pruned meanwhile): the
+    // counts must stay as they were.
+    c.exec("INSERT INTO check_hours (slug, hour, checks, ok) VALUES ('a', " +
+           std::to_string(hourOf(kDay0)) + ", 4, 3)");
+    c.exec("INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count) VALUES "
+           "('a', " +
+           std::to_string(dayOf(kDay0)) + ", 5, 4, 400.0, 4)");
+  }
+  auto store = openOrDie(db_);
+  const auto h = rollupRow(*store, "check_hours", "hour", "a", hourOf(kDay0));
+  EXPECT_EQ(h.checks, 4);
+  EXPECT_EQ(h.ok, 3);
+  EXPECT_EQ(h.latencyCount, 3); // ok checks: 40, 140, 240
+  EXPECT_DOUBLE_EQ(h.latencySum, 420.0);
+  EXPECT_EQ(h.latencyMin, 40.0);
+  EXPECT_EQ(h.latencyMax, 240.0);
+  EXPECT_EQ(h.buckets, (std::vector<std::int64_t>{1, 0, 2, 0, 0, 0, 0}));
+  const auto d = rollupRow(*store, "check_days", "day", "a", dayOf(kDay0));
+  EXPECT_EQ(d.checks, 5);                // kept
+  EXPECT_DOUBLE_EQ(d.latencySum, 400.0); // kept: it already covered the pruned check
+  EXPECT_EQ(d.latencyMin, 40.0);
+  EXPECT_EQ(d.buckets, (std::vector<std::int64_t>{1, 0, 2, 0, 0, 0, 0}));
+  // The failure-only index serves the failures' cleanup.
+  std::int64_t partial = 0;
+  ASSERT_TRUE(store->read([&](sqlite::Connection& c) {
+    partial = c.queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                         "('checks_ok_at', 'checks_failed_at')");
+  }));
+  EXPECT_EQ(partial, 2);
+}
+
+namespace {
+
+// Ten days of one check a minute for "a" (every 17th a failure, latency varying), written the
+// same way to two stores; one is then pruned with the default retention.
+class RetentionTest : public StoreTest {
+protected:
+  static constexpr int kDays = 10;
+  const WallTime now_ = kDay0 + std::chrono::hours(24 * kDays);
+
+  void fill(Store& store) {
+    for (int m = 0; m < kDays * 24 * 60; ++m) {
+      const bool ok = m % 17 != 0;
+      store.record(check("a", kDay0 + std::chrono::minutes(m) + 7s, ok, "connect_timeout",
+                         20.0 + (m * 37) % 400));
+    }
+    store.flush();
+  }
+
+  void SetUp() override {
+    raw_ = openOrDie(dir_.file("raw.db"));
+    pruned_ = openOrDie(db_);
+    fill(*raw_);
+    fill(*pruned_);
+    auto r = pruned_->prune(
+        retentionCutoffs(now_, 48h, std::chrono::hours(24 * 400), std::chrono::hours(24 * 400)));
+    ASSERT_TRUE(r) << r.error();
+    result_ = *r;
+  }
+
+  std::unique_ptr<Store> raw_;
+  std::unique_ptr<Store> pruned_;
+  PruneResult result_;
+};
+
+} // namespace
+
+TEST_F(RetentionTest, SuccessfulChecksGoAfterRawRetentionFailuresStay) {
+  const std::int64_t total = kDays * 24 * 60;
+  const std::int64_t failed = (total + 16) / 17;
+  // Successful checks of the last 48 h stay, every failure stays.
+  std::int64_t okKept = 0;
+  for (int m = (kDays - 2) * 24 * 60; m < total; ++m)
+    okKept += m % 17 != 0;
+  EXPECT_EQ(countRows(*pruned_, "checks"), okKept + failed);
+  EXPECT_EQ(result_.checks, total - failed - okKept);
+  EXPECT_EQ(result_.failedChecks, 0);
+  auto failures = pruned_->checksSince("a", kDay0, 1'000'000, true);
+  ASSERT_TRUE(failures);
+  EXPECT_EQ(static_cast<std::int64_t>(failures->size()), failed);
+  // The status bars (daily rollups) are untouched.
+  EXPECT_EQ(*pruned_->dailySummary("a", kDays, now_ - 1ms),
+            *raw_->dailySummary("a", kDays, now_ - 1ms));
+
+  // Failures go after their own retention.
+  auto later =
+      pruned_->prune(retentionCutoffs(now_ + std::chrono::hours(24 * 398), 48h,
+                                      std::chrono::hours(24 * 400), std::chrono::hours(24 * 400)));
+  ASSERT_TRUE(later) << later.error();
+  // 398 days on, failures cutoff = now - 2 days: the failures of the first 8 days go.
+  std::int64_t oldFailures = 0;
+  for (int m = 0; m < (kDays - 2) * 24 * 60; ++m)
+    oldFailures += m % 17 == 0;
+  EXPECT_EQ(later->failedChecks, oldFailures);
+  EXPECT_EQ(countRows(*pruned_, "checks"), failed - oldFailures);
+}
+
+// Uptime over windows reaching past the raw retention comes from rollups and equals what the raw
+// checks gave before pruning; inside the raw window nothing changes.
+TEST_F(RetentionTest, RollupUptimeMatchesRawUptime) {
+  struct Range {
+    WallTime from, to;
+  };
+  const Range aligned[] = {
+      {now_ - 24h, now_},                        // inside the raw window
+      {now_ - 24h - 17min, now_ - 3min},         // inside, ragged ends
+      {now_ - std::chrono::hours(24 * 7), now_}, // 7 days
+      {kDay0, now_},                             // everything
+      {kDay0 + 5h, now_ - 30h},                  // whole hours, mostly before the horizon
+      {kDay0 + 5h, kDay0 + 6h},                  // one hour long before the horizon
+  };
+  for (const auto& r : aligned) {
+    auto a = raw_->uptime("a", r.from, r.to);
+    auto b = pruned_->uptime("a", r.from, r.to);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(*a, *b) << (r.from - kDay0).count();
+    EXPECT_GT(b->checks, 0);
+  }
+  // A ragged start older than the raw horizon counts whole hours: the one it covers at least half
+  // of, not the one it covers less; an end inside the raw window stays exact.
+  EXPECT_EQ(*pruned_->uptime("a", kDay0 + 5h + 20min, now_ - 30h - 40min),
+            *raw_->uptime("a", kDay0 + 5h, now_ - 30h - 40min));
+  EXPECT_EQ(*pruned_->uptime("a", kDay0 + 5h + 40min, now_ - 30h - 20min),
+            *raw_->uptime("a", kDay0 + 6h, now_ - 30h - 20min));
+  // Both ends before the horizon.
+  EXPECT_EQ(*pruned_->uptime("a", kDay0 + 5h + 29min, now_ - 50h - 31min),
+            *raw_->uptime("a", kDay0 + 5h, now_ - 51h));
+}
+
+TEST_F(RetentionTest, RollupLatencyMatchesRawLatency) {
+  // The 7-day chart: 2 h buckets from an hour boundary.
+  auto a = raw_->latencySeries("a", now_ - std::chrono::hours(24 * 7), now_, 2h);
+  auto b = pruned_->latencySeries("a", now_ - std::chrono::hours(24 * 7), now_, 2h);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->size(), b->size());
+  ASSERT_EQ(a->size(), 84u);
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].bucketStart, (*b)[i].bucketStart);
+    EXPECT_EQ((*a)[i].samples, (*b)[i].samples);
+    EXPECT_NEAR((*a)[i].avgMs, (*b)[i].avgMs, 1e-9);
+  }
+  // The 24-hour chart lies inside the raw window: bit for bit the same.
+  EXPECT_EQ(*raw_->latencySeries("a", now_ - 24h - 5min, now_, 15min),
+            *pruned_->latencySeries("a", now_ - 24h - 5min, now_, 15min));
+}
+
+TEST_F(StoreTest, LargeBacklogIsCleanedInBatchesWithWritesCommittedBetween) {
+  StoreOptions o;
+  o.pruneBatch = 100;
+  auto store = openOrDie(db_, o);
+  for (int i = 0; i < 2'000; ++i)
+    store->record(check("a", kDay0 + std::chrono::seconds(i), true, {}, 12.0));
+  store->flush();
+
+  // After every batch, queue a new check; by the next batch it must be committed: the prune's
+  // next delete waits behind it in the writer's queue rather than holding the writer.
+  int recorded = 0;
+  std::int64_t batchesSeen = 0;
+  bool interleaved = true;
+  auto r = store->prune(
+      RetentionCutoffs{kDay0 + 1h, kDay0 + 1h, kDay0 + 1h, kDay0 + 1h}, [&](const PruneResult& p) {
+        ++batchesSeen;
+        if (recorded > 0 &&
+            countRows(*store,
+                      "checks WHERE at >= " + std::to_string(std::chrono::floor<milliseconds>(
+                                                                 (kDay0 + 100h).time_since_epoch())
+                                                                 .count())) != recorded)
+          interleaved = false;
+        EXPECT_EQ(p.batches, batchesSeen);
+        store->record(check("a", kDay0 + 100h + std::chrono::seconds(recorded++), true));
+      });
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->checks, 2'000);
+  EXPECT_GE(r->batches, 20); // 2,000 rows at 100 per transaction, then the other tables
+  EXPECT_TRUE(interleaved);
+  EXPECT_GE(recorded, 20);
+  store->flush();
+  EXPECT_EQ(countRows(*store, "checks"), recorded);
+}
