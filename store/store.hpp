@@ -31,7 +31,7 @@ struct StoreOptions {
   std::chrono::milliseconds maxBatchDelay{100};
   std::chrono::milliseconds busyTimeout{5'000};
   std::size_t readConnections = 4;
-  std::size_t pruneBatch = 5'000; // rows per prune transaction
+  std::size_t pruneBatch = 2'000; // rows per prune transaction (a few ms each)
 };
 
 struct StoreStats {
