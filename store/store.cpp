@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -55,10 +56,28 @@ std::int64_t clampLimit(std::size_t n) {
   return static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX));
 }
 
+// Checks are stored compactly (migration 5): the slug, the failure reason and the profile
+// (protocol version, fingerprint, tool count, era, transport) through dictionaries, latencies in
+// integer microseconds. These columns read them back as CheckRecord fields, in readCheck's order.
 constexpr std::string_view kCheckColumns =
-    "slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, connect_ms, tls_ms, "
-    "handshake_ms, tools_list_ms, total_ms, protocol_version, fingerprint, tool_count, era, "
-    "transport";
+    "s.slug, c.at, c.ok, coalesce(r.reason, ''), c.detail, c.http_status, c.jsonrpc_code, "
+    "c.dns_us, c.connect_us, c.tls_us, c.handshake_us, c.tools_list_us, c.total_us, "
+    "p.protocol_version, p.fingerprint, p.tool_count, p.era, p.transport FROM checks c "
+    "JOIN servers s ON s.id = c.server LEFT JOIN check_reasons r ON r.id = c.reason "
+    "LEFT JOIN check_profiles p ON p.id = c.profile";
+
+// Latencies are stored to the microsecond.
+std::optional<std::int64_t> toUs(const std::optional<double>& ms) {
+  if (!ms)
+    return std::nullopt;
+  return std::llround(*ms * 1000.0);
+}
+
+std::optional<double> fromUs(const std::optional<std::int64_t>& us) {
+  if (!us)
+    return std::nullopt;
+  return static_cast<double>(*us) / 1000.0;
+}
 
 CheckRecord readCheck(sqlite::Statement& s) {
   CheckRecord c;
@@ -70,12 +89,12 @@ CheckRecord readCheck(sqlite::Statement& s) {
   if (auto v = s.optInt64(5))
     c.httpStatus = static_cast<int>(*v);
   c.jsonrpcCode = s.optInt64(6);
-  c.dnsMs = s.optReal(7);
-  c.connectMs = s.optReal(8);
-  c.tlsMs = s.optReal(9);
-  c.handshakeMs = s.optReal(10);
-  c.toolsListMs = s.optReal(11);
-  c.totalMs = s.optReal(12);
+  c.dnsMs = fromUs(s.optInt64(7));
+  c.connectMs = fromUs(s.optInt64(8));
+  c.tlsMs = fromUs(s.optInt64(9));
+  c.handshakeMs = fromUs(s.optInt64(10));
+  c.toolsListMs = fromUs(s.optInt64(11));
+  c.totalMs = fromUs(s.optInt64(12));
   c.protocolVersion = s.optText(13);
   c.fingerprint = s.optText(14);
   if (auto v = s.optInt64(15))
@@ -83,6 +102,15 @@ CheckRecord readCheck(sqlite::Statement& s) {
   c.era = s.optText(16);
   c.transport = s.optText(17);
   return c;
+}
+
+// The server id of a slug, if it ever had checks or rollups.
+std::optional<std::int64_t> serverId(sqlite::Connection& c, const std::string& slug) {
+  auto s = c.use("SELECT id FROM servers WHERE slug = ?1");
+  s->bind(1, slug);
+  if (!s->step())
+    return std::nullopt;
+  return s->int64(0);
 }
 
 // The last column counts the sinks the alerting outbox recorded for the incident's trigger
@@ -290,20 +318,57 @@ struct Applier {
   // Only the raw row: its rollups are added to `rollups` and written once per (server, hour),
   // (server, day) and (server, day, reason) when the batch commits (RollupBatch::flush).
   void operator()(const CheckRecord& r) const {
-    auto s = c.use(
-        "INSERT INTO checks (slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, "
-        "connect_ms, tls_ms, handshake_ms, tools_list_ms, total_ms, protocol_version, "
-        "fingerprint, tool_count, era, transport) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-        "?18)");
-    s->bind(1, r.slug).bind(2, toMs(r.at)).bind(3, r.ok).bind(4, r.reason).bind(5, r.detail);
-    s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
-    s->bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
-    s->bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
-    s->bind(17, r.era).bind(18, r.transport);
+    const std::int64_t server = id("SELECT id FROM servers WHERE slug = ?1",
+                                   "INSERT INTO servers (slug) VALUES (?1) RETURNING id", r.slug);
+    const std::int64_t reason =
+        r.reason.empty()
+            ? 0
+            : id("SELECT id FROM check_reasons WHERE reason = ?1",
+                 "INSERT INTO check_reasons (reason) VALUES (?1) RETURNING id", r.reason);
+    std::optional<std::int64_t> profile;
+    if (r.protocolVersion || r.fingerprint || r.toolCount || r.era || r.transport) {
+      auto find = [&](sqlite::Statement& s) {
+        s.bind(1, r.protocolVersion).bind(2, r.fingerprint).bind(3, r.toolCount);
+        s.bind(4, r.era).bind(5, r.transport);
+        if (s.step())
+          profile = s.int64(0);
+      };
+      find(*c.use("SELECT id FROM check_profiles WHERE fingerprint IS ?2 AND "
+                  "protocol_version IS ?1 AND tool_count IS ?3 AND era IS ?4 AND transport IS ?5"));
+      if (!profile)
+        find(*c.use("INSERT INTO check_profiles (protocol_version, fingerprint, tool_count, era, "
+                    "transport) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
+    }
+    // seq: after any check of the same server at the same millisecond, so reads keep the order
+    // the checks were written in.
+    auto s =
+        c.use("INSERT INTO checks (server, at, seq, ok, reason, detail, http_status, jsonrpc_code, "
+              "dns_us, connect_us, tls_us, handshake_us, tools_list_us, total_us, profile) "
+              "VALUES (?1, ?2, coalesce((SELECT max(seq) + 1 FROM checks WHERE server = ?1 AND "
+              "at = ?2), 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    s->bind(1, server).bind(2, toMs(r.at)).bind(3, r.ok).bind(4, reason).bind(5, r.detail);
+    s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, toUs(r.dnsMs));
+    s->bind(9, toUs(r.connectMs)).bind(10, toUs(r.tlsMs)).bind(11, toUs(r.handshakeMs));
+    s->bind(12, toUs(r.toolsListMs)).bind(13, toUs(r.totalMs)).bind(14, profile);
     s->run();
     if (pending != nullptr)
       pending->push_back(&r);
+  }
+
+  // The id of `value` in a dictionary table, added when new (inside the caller's savepoint, so a
+  // failed write takes its new entries with it).
+  std::int64_t id(std::string_view find, std::string_view add, const std::string& value) const {
+    {
+      auto s = c.use(find);
+      s->bind(1, value);
+      if (s->step())
+        return s->int64(0);
+    }
+    auto s = c.use(add);
+    s->bind(1, value);
+    if (!s->step())
+      throw std::runtime_error("store: dictionary insert returned no id");
+    return s->int64(0);
   }
 
   void operator()(const ServerStateRecord& r) const {
@@ -940,21 +1005,71 @@ Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
     }
   };
 
+  // Checks are clustered by (server, at) without a time index (migration 5): they are deleted
+  // server by server, each server's oldest rows first. One transaction takes at most `batch` rows
+  // and looks at no more than kServersPerBatch servers, whose failures it steps over (the ok = 1
+  // delete walks past the failed checks kept longer, and the other way round).
+  constexpr std::size_t kServersPerBatch = 256;
+  auto drainChecks = [&](bool ok, std::int64_t bound, std::int64_t& counter) -> WriteResult {
+    auto ids = impl_->read([](sqlite::Connection& c) {
+      std::vector<std::int64_t> out;
+      auto s = c.use("SELECT id FROM servers ORDER BY id");
+      while (s->step())
+        out.push_back(s->int64(0));
+      return out;
+    });
+    if (!ids)
+      return common::unexpected(ids.error());
+    std::size_t next = 0;
+    while (next < ids->size()) {
+      std::int64_t deleted = 0;
+      Submission s;
+      s.grouped = true;
+      s.group.push_back(CustomWrite{[&](sqlite::Connection& c) {
+        auto st = c.use(
+            ok ? std::string_view("DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, "
+                                  "at, seq FROM checks WHERE server = ?1 AND at < ?2 AND ok = 1 "
+                                  "LIMIT ?3)")
+               : std::string_view("DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, "
+                                  "at, seq FROM checks WHERE server = ?1 AND at < ?2 AND ok = 0 "
+                                  "LIMIT ?3)"));
+        for (std::size_t seen = 0; next < ids->size() && seen < kServersPerBatch && deleted < batch;
+             ++seen) {
+          const std::int64_t room = batch - deleted;
+          st->reset();
+          st->bind(1, (*ids)[next]).bind(2, bound).bind(3, room);
+          st->run();
+          const std::int64_t n = c.changes();
+          deleted += n;
+          if (n < room)
+            ++next; // this server is done
+        }
+      }});
+      if (auto r = impl_->submitAndWait(std::move(s)); !r)
+        return r;
+      counter += deleted;
+      ++result.batches;
+      if (afterBatch)
+        afterBatch(result);
+    }
+    return std::monostate{};
+  };
+
   std::int64_t okChecks = 0;
+  for (const bool ok : {true, false}) {
+    auto r = ok ? drainChecks(true, rawMs, okChecks)
+                : drainChecks(false, failuresMs, result.failedChecks);
+    result.checks = okChecks + result.failedChecks;
+    if (!r)
+      return common::unexpected(fmt::format("{} (prune)", r.error()));
+  }
+
   struct Step {
     std::string_view sql;
     std::int64_t bound;
     std::int64_t* counter;
   };
-  // `ok = 1` / `ok = 0` literally, so SQLite walks the matching partial index (migration 4) and
-  // never steps over the rows the other schedule keeps.
   const Step steps[] = {
-      {"DELETE FROM checks WHERE id IN "
-       "(SELECT id FROM checks WHERE ok = 1 AND at < ?1 ORDER BY at LIMIT ?2)",
-       rawMs, &okChecks},
-      {"DELETE FROM checks WHERE id IN "
-       "(SELECT id FROM checks WHERE ok = 0 AND at < ?1 ORDER BY at LIMIT ?2)",
-       failuresMs, &result.failedChecks},
       {"DELETE FROM check_hours WHERE (slug, hour) IN "
        "(SELECT slug, hour FROM check_hours WHERE hour < ?1 LIMIT ?2)",
        hourCut, &result.rollupRows},
@@ -985,9 +1100,12 @@ Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
 
 Result<std::optional<CheckRecord>> Store::latestCheck(const std::string& slug) {
   return impl_->read([&](sqlite::Connection& c) -> std::optional<CheckRecord> {
+    const auto server = serverId(c, slug);
+    if (!server)
+      return std::nullopt;
     auto s = c.use(sql("SELECT ", kCheckColumns,
-                       " FROM checks WHERE slug = ?1 ORDER BY at DESC, id DESC LIMIT 1"));
-    s->bind(1, slug);
+                       " WHERE c.server = ?1 ORDER BY c.at DESC, c.seq DESC LIMIT 1"));
+    s->bind(1, *server);
     if (!s->step())
       return std::nullopt;
     return readCheck(*s);
@@ -997,25 +1115,20 @@ Result<std::optional<CheckRecord>> Store::latestCheck(const std::string& slug) {
 Result<std::vector<CheckRecord>> Store::latestChecks() {
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<CheckRecord> out;
-    // Walk the distinct slugs through the (slug, at) index: two index seeks per server instead of
-    // a scan of every check ever recorded.
-    std::optional<std::string> slug;
+    // One seek per known server (in slug order through the slug index), not a scan of the checks.
+    std::vector<std::int64_t> servers;
     {
-      auto s = c.use("SELECT slug FROM checks ORDER BY slug LIMIT 1");
-      if (s->step())
-        slug = s->text(0);
+      auto s = c.use("SELECT id FROM servers ORDER BY slug");
+      while (s->step())
+        servers.push_back(s->int64(0));
     }
-    while (slug) {
-      {
-        auto s = c.use(sql("SELECT ", kCheckColumns,
-                           " FROM checks WHERE slug = ?1 ORDER BY at DESC, id DESC LIMIT 1"));
-        s->bind(1, *slug);
-        if (s->step())
-          out.push_back(readCheck(*s));
-      }
-      auto s = c.use("SELECT slug FROM checks WHERE slug > ?1 ORDER BY slug LIMIT 1");
-      s->bind(1, *slug);
-      slug = s->step() ? std::optional<std::string>(s->text(0)) : std::nullopt;
+    auto s = c.use(sql("SELECT ", kCheckColumns,
+                       " WHERE c.server = ?1 ORDER BY c.at DESC, c.seq DESC LIMIT 1"));
+    for (const auto server : servers) {
+      s->reset();
+      s->bind(1, server);
+      if (s->step())
+        out.push_back(readCheck(*s));
     }
     return out;
   });
@@ -1025,10 +1138,13 @@ Result<std::vector<CheckRecord>> Store::checksSince(const std::string& slug, Wal
                                                     std::size_t limit, bool failuresOnly) {
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<CheckRecord> out;
+    const auto server = serverId(c, slug);
+    if (!server)
+      return out;
     auto s = c.use(sql("SELECT ", kCheckColumns,
-                       " FROM checks WHERE slug = ?1 AND at >= ?2 AND (?3 = 0 OR ok = 0) "
-                       "ORDER BY at DESC, id DESC LIMIT ?4"));
-    s->bind(1, slug).bind(2, toMs(since)).bind(3, failuresOnly).bind(4, clampLimit(limit));
+                       " WHERE c.server = ?1 AND c.at >= ?2 AND (?3 = 0 OR c.ok = 0) "
+                       "ORDER BY c.at DESC, c.seq DESC LIMIT ?4"));
+    s->bind(1, *server).bind(2, toMs(since)).bind(3, failuresOnly).bind(4, clampLimit(limit));
     while (s->step())
       out.push_back(readCheck(*s));
     return out;
@@ -1078,12 +1194,13 @@ Result<UptimeSummary> Store::uptime(const std::string& slug, WallTime from, Wall
     const std::int64_t endMs = snapToData(toMs(to), horizons);
     if (endMs <= startMs)
       return sum;
+    const auto server = serverId(c, slug);
     auto raw = [&](std::int64_t a, std::int64_t b) {
-      if (b <= a)
+      if (b <= a || !server)
         return;
       auto s = c.use("SELECT count(*), coalesce(sum(ok), 0) FROM checks "
-                     "WHERE slug = ?1 AND at >= ?2 AND at < ?3");
-      s->bind(1, slug).bind(2, a).bind(3, b);
+                     "WHERE server = ?1 AND at >= ?2 AND at < ?3");
+      s->bind(1, *server).bind(2, a).bind(3, b);
       if (s->step()) {
         sum.checks += s->int64(0);
         sum.ok += s->int64(1);
@@ -1201,20 +1318,24 @@ Result<std::vector<LatencyPoint>> Store::latencySeries(const std::string& slug, 
         acc.count += s->int64(2);
       }
     }
-    auto s = c.use("SELECT (at - ?1) / ?2 AS b, avg(total_ms), count(*) FROM checks "
-                   "WHERE slug = ?3 AND at >= ?5 AND at < ?4 AND ok = 1 AND total_ms IS NOT NULL "
+    const auto server = serverId(c, slug);
+    auto s = c.use("SELECT (at - ?1) / ?2 AS b, sum(total_us), count(*) FROM checks "
+                   "WHERE server = ?3 AND at >= ?5 AND at < ?4 AND ok = 1 AND total_us IS NOT NULL "
                    "GROUP BY b ORDER BY b");
-    s->bind(1, startMs).bind(2, width).bind(3, slug).bind(4, endMs).bind(5, split);
+    s->bind(1, startMs).bind(2, width).bind(3, server.value_or(-1)).bind(4, endMs).bind(5, split);
     while (s->step()) {
       auto& acc = buckets[s->int64(0)];
+      // Microseconds sum exactly; the mean is rounded once.
+      const double sumMs = static_cast<double>(s->int64(1)) / 1000.0;
+      const auto n = s->int64(2);
       if (acc.count == 0)
-        acc.rawAvg = s->real(1);
-      acc.sum += s->real(1) * static_cast<double>(s->int64(2));
-      acc.count += s->int64(2);
+        acc.rawAvg = static_cast<double>(s->int64(1)) / static_cast<double>(n) / 1000.0;
+      acc.sum += sumMs;
+      acc.count += n;
     }
     for (const auto& [k, acc] : buckets) {
-      // A bucket filled by raw checks alone (hours come first) keeps SQLite's own mean, bit for
-      // bit as before.
+      // A bucket filled by raw checks alone (hours come first) keeps the exact mean of its
+      // microseconds.
       out.push_back(LatencyPoint{
           fromMs(startMs + k * width),
           acc.rawAvg ? *acc.rawAvg : acc.sum / static_cast<double>(acc.count), acc.count});
