@@ -75,7 +75,7 @@ double rows(Store& store, const std::string& table, const std::string& where = "
   return n;
 }
 
-// Steady state with the default retention (raw 48h, hourly rollups 32d, daily rollups and
+// Steady state with the default retention (raw 24h, hourly rollups 8d, daily rollups and
 // failures 400d): N servers probed every 60 s for `days` simulated days (time-compressed: the
 // checks carry simulated timestamps), pruned every simulated hour as the daemon does. Measures the
 // bytes each kind of row costs and projects the size once every retention window is full.
@@ -89,7 +89,7 @@ int steady(long servers, long days, double failureRate) {
   }
   auto store = std::move(opened).value();
   using namespace std::chrono;
-  const auto raw = hours(48);
+  const auto raw = hours(24);
   const auto keep = hours(24 * 400);
   const WallTime start = sys_days{year{2026} / 1 / 1};
   const long failEvery = failureRate > 0 ? static_cast<long>(1.0 / failureRate) : 0;
@@ -171,13 +171,15 @@ int steady(long servers, long days, double failureRate) {
                      : 0.0;
   std::uintmax_t fileBytes = std::filesystem::file_size(path);
 
-  // Per server once every window is full: 2 days of checks, 32 days of hourly rollups, 400 days of
+  // Per server once every window is full: 1 day of checks, 8 days of hourly rollups, 400 days of
   // daily rollups, 400 days of failures (at the simulated failure rate, each failure day with one
   // failure-reason row).
   const double checksPerDay = 1440;
-  const double rawPart = 2 * checksPerDay * (1 - failureRate) * perCheck;
+  const double rawDays = static_cast<double>(raw.count()) / 24;
+  const double hourlyDays = static_cast<double>(kHourlyRollupKeep.count()) / 24;
+  const double rawPart = rawDays * checksPerDay * (1 - failureRate) * perCheck;
   const double failPart = 400 * checksPerDay * failureRate * perCheck;
-  const double hourPart = 32 * 24 * perHour;
+  const double hourPart = hourlyDays * 24 * perHour;
   const double dayPart = 400 * perDay + (failureRate > 0 ? 400 * perReason : 0.0);
   const double perServer = rawPart + failPart + hourPart + dayPart;
 
@@ -193,9 +195,10 @@ int steady(long servers, long days, double failureRate) {
   std::printf("bytes per server-day: raw checks %.0f, after retention %.0f (steady state per "
               "server / 400 days)\n",
               checksPerDay * perCheck, perServer / 400);
-  std::printf("steady state per server: raw 48h %.0f KB + failures 400d %.0f KB + hourly 32d %.0f "
-              "KB + daily 400d %.0f KB = %.0f KB\n",
-              rawPart / 1e3, failPart / 1e3, hourPart / 1e3, dayPart / 1e3, perServer / 1e3);
+  std::printf("steady state per server: raw %.0fh %.0f KB + failures 400d %.0f KB + hourly %.0fd "
+              "%.0f KB + daily 400d %.0f KB = %.0f KB\n",
+              rawDays * 24, rawPart / 1e3, failPart / 1e3, hourlyDays, hourPart / 1e3,
+              dayPart / 1e3, perServer / 1e3);
   std::printf("projected: %.0f MB per 1,000 servers at steady state (target <= 200 MB)\n",
               perServer * 1000 / 1e6);
   std::printf("cleanup: %.1f ms per hourly prune on average, worst batch %.1f ms (pruneBatch "

@@ -267,7 +267,7 @@ struct WebConfig {
 
 // How long each kind of history is kept (README "What is kept how long").
 struct RetentionConfig {
-  Duration raw = std::chrono::hours(48);            // successful raw checks
+  Duration raw = std::chrono::hours(24);            // successful raw checks
   Duration rollups = std::chrono::hours(24 * 400);  // daily rollups, schema changes, incidents
   Duration failures = std::chrono::hours(24 * 400); // failed raw checks
   friend bool operator==(const RetentionConfig&, const RetentionConfig&) = default;

@@ -735,7 +735,7 @@ private:
       readRetention(*n, f->path("retention"), out);
   }
 
-  // `retention: {raw: 48h, rollups: 400d, failures: 400d}`; the old scalar `retention: 90d` still
+  // `retention: {raw: 24h, rollups: 400d, failures: 400d}`; the old scalar `retention: 90d` still
   // works (it sets rollups and failures, raw keeps its default) and check-config warns about it.
   void readRetention(const Node& node, const std::string& path, StorageConfig& out) {
     if (node.IsScalar()) {

@@ -250,7 +250,8 @@ CREATE INDEX checks_failed_at ON checks (at) WHERE ok = 0;
 // (server, at, seq) WITHOUT ROWID: per-server reads walk it directly, so it needs no index; seq
 // numbers checks of one server with the same millisecond in the order they were written (0 for
 // nearly all, which costs no bytes). Cleanup walks it per server (Store::prune). Existing rows are
-// converted; latencies are rounded to the microsecond.
+// converted; latencies are rounded to the microsecond. The rollups' time indexes go too: cleanup
+// deletes rollups per server through their primary keys.
 constexpr std::string_view kV5 = R"sql(
 CREATE TABLE servers (
   id INTEGER PRIMARY KEY,
@@ -312,6 +313,10 @@ SELECT s.id, c.at, row_number() OVER (PARTITION BY c.slug, c.at ORDER BY c.id) -
 FROM checks c JOIN servers s ON s.slug = c.slug;
 DROP TABLE checks;
 ALTER TABLE checks_v5 RENAME TO checks;
+
+DROP INDEX check_hours_hour;
+DROP INDEX check_days_day;
+DROP INDEX check_day_reasons_day;
 )sql";
 
 constexpr std::array kMigrations = {

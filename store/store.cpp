@@ -1005,39 +1005,40 @@ Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
     }
   };
 
-  // Checks are clustered by (server, at) without a time index (migration 5): they are deleted
-  // server by server, each server's oldest rows first. One transaction takes at most `batch` rows
-  // and looks at no more than kServersPerBatch servers, whose failures it steps over (the ok = 1
-  // delete walks past the failed checks kept longer, and the other way round).
+  // Checks are clustered by (server, at) and the rollups by (slug, hour/day), none with a time
+  // index (migration 5): they are deleted server by server, each server's oldest rows first. One
+  // transaction deletes at most `batch` rows and looks at no more than kServersPerBatch servers
+  // (the ok = 1 delete steps over the failed checks kept longer, and the other way round).
   constexpr std::size_t kServersPerBatch = 256;
-  auto drainChecks = [&](bool ok, std::int64_t bound, std::int64_t& counter) -> WriteResult {
-    auto ids = impl_->read([](sqlite::Connection& c) {
-      std::vector<std::int64_t> out;
-      auto s = c.use("SELECT id FROM servers ORDER BY id");
-      while (s->step())
-        out.push_back(s->int64(0));
-      return out;
-    });
-    if (!ids)
-      return common::unexpected(ids.error());
+  auto servers = impl_->read([](sqlite::Connection& c) {
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    auto s = c.use("SELECT id, slug FROM servers ORDER BY id");
+    while (s->step())
+      out.emplace_back(s->int64(0), s->text(1));
+    return out;
+  });
+  if (!servers)
+    return common::unexpected(fmt::format("{} (prune)", servers.error()));
+  // `deleteSql` binds ?1 the server (its id, or its slug when bySlug), ?2 the bound, ?3 a limit.
+  auto drainPerServer = [&](std::string_view deleteSql, bool bySlug, std::int64_t bound,
+                            std::int64_t& counter) -> WriteResult {
     std::size_t next = 0;
-    while (next < ids->size()) {
+    while (next < servers->size()) {
       std::int64_t deleted = 0;
       Submission s;
       s.grouped = true;
       s.group.push_back(CustomWrite{[&](sqlite::Connection& c) {
-        auto st = c.use(
-            ok ? std::string_view("DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, "
-                                  "at, seq FROM checks WHERE server = ?1 AND at < ?2 AND ok = 1 "
-                                  "LIMIT ?3)")
-               : std::string_view("DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, "
-                                  "at, seq FROM checks WHERE server = ?1 AND at < ?2 AND ok = 0 "
-                                  "LIMIT ?3)"));
-        for (std::size_t seen = 0; next < ids->size() && seen < kServersPerBatch && deleted < batch;
-             ++seen) {
+        auto st = c.use(deleteSql);
+        for (std::size_t seen = 0;
+             next < servers->size() && seen < kServersPerBatch && deleted < batch; ++seen) {
           const std::int64_t room = batch - deleted;
+          const auto& [id, slug] = (*servers)[next];
           st->reset();
-          st->bind(1, (*ids)[next]).bind(2, bound).bind(3, room);
+          if (bySlug)
+            st->bind(1, slug);
+          else
+            st->bind(1, id);
+          st->bind(2, bound).bind(3, room);
           st->run();
           const std::int64_t n = c.changes();
           deleted += n;
@@ -1056,9 +1057,31 @@ Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
   };
 
   std::int64_t okChecks = 0;
-  for (const bool ok : {true, false}) {
-    auto r = ok ? drainChecks(true, rawMs, okChecks)
-                : drainChecks(false, failuresMs, result.failedChecks);
+  struct PerServerStep {
+    std::string_view sql;
+    bool bySlug;
+    std::int64_t bound;
+    std::int64_t* counter;
+  };
+  const PerServerStep perServer[] = {
+      {"DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, at, seq FROM checks "
+       "WHERE server = ?1 AND at < ?2 AND ok = 1 LIMIT ?3)",
+       false, rawMs, &okChecks},
+      {"DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, at, seq FROM checks "
+       "WHERE server = ?1 AND at < ?2 AND ok = 0 LIMIT ?3)",
+       false, failuresMs, &result.failedChecks},
+      {"DELETE FROM check_hours WHERE (slug, hour) IN (SELECT slug, hour FROM check_hours "
+       "WHERE slug = ?1 AND hour < ?2 LIMIT ?3)",
+       true, hourCut, &result.rollupRows},
+      {"DELETE FROM check_days WHERE (slug, day) IN (SELECT slug, day FROM check_days "
+       "WHERE slug = ?1 AND day < ?2 LIMIT ?3)",
+       true, dayCut, &result.rollupRows},
+      {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN (SELECT slug, day, reason "
+       "FROM check_day_reasons WHERE slug = ?1 AND day < ?2 LIMIT ?3)",
+       true, dayCut, &result.rollupRows},
+  };
+  for (const auto& step : perServer) {
+    auto r = drainPerServer(step.sql, step.bySlug, step.bound, *step.counter);
     result.checks = okChecks + result.failedChecks;
     if (!r)
       return common::unexpected(fmt::format("{} (prune)", r.error()));
@@ -1070,15 +1093,6 @@ Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
     std::int64_t* counter;
   };
   const Step steps[] = {
-      {"DELETE FROM check_hours WHERE (slug, hour) IN "
-       "(SELECT slug, hour FROM check_hours WHERE hour < ?1 LIMIT ?2)",
-       hourCut, &result.rollupRows},
-      {"DELETE FROM check_days WHERE (slug, day) IN "
-       "(SELECT slug, day FROM check_days WHERE day < ?1 LIMIT ?2)",
-       dayCut, &result.rollupRows},
-      {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN "
-       "(SELECT slug, day, reason FROM check_day_reasons WHERE day < ?1 LIMIT ?2)",
-       dayCut, &result.rollupRows},
       {"DELETE FROM schema_changes WHERE id IN "
        "(SELECT id FROM schema_changes WHERE at < ?1 ORDER BY at LIMIT ?2)",
        failuresMs, &result.schemaChanges},
@@ -1091,7 +1105,6 @@ Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
   };
   for (const auto& step : steps) {
     auto r = drain(step.sql, step.bound, *step.counter);
-    result.checks = okChecks + result.failedChecks;
     if (!r)
       return common::unexpected(fmt::format("{} (prune)", r.error()));
   }

@@ -80,10 +80,10 @@ struct RetentionCutoffs {
   WallTime rollups;  // daily rollups and failure reasons, ended maintenance windows
 };
 
-// How long hourly rollups are kept beside the daily ones: enough for every window the status page
-// and API show at hour precision (30-day uptime, 7-day latency), never less than raw checks, never
-// more than the daily rollups.
-inline constexpr std::chrono::hours kHourlyRollupKeep{24 * 32};
+// How long hourly rollups are kept beside the daily ones: enough for the 7-day latency chart and
+// the last week of any uptime window at hour precision (older parts of a window are read at day
+// precision), never less than raw checks, never more than the daily rollups.
+inline constexpr std::chrono::hours kHourlyRollupKeep{24 * 8};
 
 // The cutoffs at `now` for retention durations {raw, rollups, failures}.
 RetentionCutoffs retentionCutoffs(WallTime now, std::chrono::milliseconds raw,

@@ -52,7 +52,7 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
 
   EXPECT_EQ(c.storage.path, "mcpwatch.db");
   // Defaults: two days of raw checks, 400 days of rollups and failures.
-  EXPECT_EQ(c.storage.retention.raw, std::chrono::hours(48));
+  EXPECT_EQ(c.storage.retention.raw, std::chrono::hours(24));
   EXPECT_EQ(c.storage.retention.rollups, std::chrono::hours(24 * 400));
   EXPECT_EQ(c.storage.retention.failures, std::chrono::hours(24 * 400));
   EXPECT_EQ(c.storage.legacyRetentionLine, 0);

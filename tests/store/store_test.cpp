@@ -1080,11 +1080,11 @@ TEST_F(StoreTest, MigrationBackfillsLatencyStatisticsFromRawChecks) {
 
 namespace {
 
-// Ten days of one check a minute for "a" (every 17th a failure, latency varying), written the
+// Seven days of one check a minute for "a" (every 17th a failure, latency varying), written the
 // same way to two stores; one is then pruned with the default retention.
 class RetentionTest : public StoreTest {
 protected:
-  static constexpr int kDays = 10;
+  static constexpr int kDays = 7; // inside the hourly rollups (kHourlyRollupKeep)
   const WallTime now_ = kDay0 + std::chrono::hours(24 * kDays);
 
   void fill(Store& store) {
