@@ -1226,3 +1226,204 @@ TEST_F(StoreTest, LargeBacklogIsCleanedInBatchesWithWritesCommittedBetween) {
   store->flush();
   EXPECT_EQ(countRows(*store, "checks"), recorded);
 }
+
+// --- Migration 5: compact checks ---
+
+namespace {
+
+// Writes `r` the way version 4 stored it (one row, every field in its own column).
+void insertV4Check(sqlite::Connection& c, const CheckRecord& r) {
+  sqlite::Statement s(c, "INSERT INTO checks (slug, at, ok, reason, detail, http_status, "
+                         "jsonrpc_code, dns_ms, connect_ms, tls_ms, handshake_ms, tools_list_ms, "
+                         "total_ms, protocol_version, fingerprint, tool_count, era, transport) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                         "?15, ?16, ?17, ?18)");
+  s.bind(1, r.slug)
+      .bind(2, std::chrono::floor<milliseconds>(r.at.time_since_epoch()).count())
+      .bind(3, r.ok)
+      .bind(4, r.reason)
+      .bind(5, r.detail);
+  s.bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
+  s.bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
+  s.bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
+  s.bind(17, r.era).bind(18, r.transport);
+  s.run();
+}
+
+// A varied history: two servers, profiles that change, failures with reasons and details, NULL
+// fields, two checks of one server in the same millisecond.
+std::vector<CheckRecord> variedChecks() {
+  std::vector<CheckRecord> out;
+  for (int i = 0; i < 40; ++i)
+    for (std::string slug : {"zeta", "alpha"}) {
+      CheckRecord c = check(slug, kDay0 + std::chrono::minutes(i) + std::chrono::milliseconds(i),
+                            i % 7 != 3, i % 2 == 0 ? "connect_timeout" : "http_status");
+      if (!c.ok)
+        c.detail = "attempt " + std::to_string(i) + " ü";
+      if (i % 5 != 4) {
+        c.dnsMs = 0.25 * i;
+        c.connectMs = 10.5 + i;
+        c.handshakeMs = 30.125;
+        c.toolsListMs = 20.0 + i;
+        c.totalMs = 61.0 + 2 * i + 0.375;
+        c.httpStatus = i % 7 == 3 ? 503 : 200;
+        c.protocolVersion = i < 20 ? "2025-06-18" : "2025-11-25";
+        c.fingerprint = "sha256:" + std::string(i < 30 ? "aaaa" : "bbbb");
+        c.toolCount = i < 30 ? 12 : 13;
+        c.era = "modern";
+        c.transport = slug == "alpha" ? "streamable-http" : "sse";
+      }
+      if (i == 11) {
+        c.jsonrpcCode = -32601;
+        c.tlsMs = 4.5;
+      }
+      out.push_back(std::move(c));
+    }
+  // Same server, same millisecond: written order decides which is "latest".
+  CheckRecord twin = out.back();
+  twin.ok = false;
+  twin.reason = "protocol_error";
+  twin.detail = "second of the same millisecond";
+  out.push_back(twin);
+  return out;
+}
+
+std::unique_ptr<Store> openV4With(const fs::path& db, const std::vector<CheckRecord>& checks) {
+  {
+    sqlite::Connection c(db.string(), true);
+    for (const auto& m : migrations())
+      if (m.version <= 4)
+        c.exec(m.sql);
+    c.exec("PRAGMA user_version = 4");
+    for (const auto& r : checks)
+      insertV4Check(c, r);
+  }
+  return openOrDie(db);
+}
+
+} // namespace
+
+TEST_F(StoreTest, MigrationFiveConvertsChecksAndReadsBackTheSame) {
+  const auto checks = variedChecks();
+  auto migrated = openV4With(db_, checks);
+  // The same checks written by this version through the store.
+  auto fresh = openOrDie(dir_.file("fresh.db"));
+  for (const auto& r : checks)
+    ASSERT_TRUE(fresh->record(r));
+  fresh->flush();
+
+  std::int64_t version = 0;
+  ASSERT_TRUE(
+      migrated->read([&](sqlite::Connection& c) { version = c.queryInt("PRAGMA user_version"); }));
+  EXPECT_EQ(version, latestSchemaVersion());
+  EXPECT_EQ(countRows(*migrated, "checks"), static_cast<std::int64_t>(checks.size()));
+  // The slugs, reasons and profiles moved to their dictionaries.
+  EXPECT_EQ(countRows(*migrated, "servers"), 2);
+  EXPECT_EQ(countRows(*migrated, "check_reasons"), 3);
+  EXPECT_EQ(countRows(*migrated, "check_profiles"), 6);
+
+  for (const std::string slug : {"alpha", "zeta"}) {
+    std::vector<CheckRecord> expected;
+    for (auto it = checks.rbegin(); it != checks.rend(); ++it)
+      if (it->slug == slug)
+        expected.push_back(*it); // newest first; the twin was written last
+    auto all = migrated->checksSince(slug, kDay0, 1000);
+    ASSERT_TRUE(all) << all.error();
+    EXPECT_EQ(*all, expected) << slug;
+    EXPECT_EQ(*all, *fresh->checksSince(slug, kDay0, 1000)) << slug;
+    auto failures = migrated->checksSince(slug, kDay0 + 5min, 3, true);
+    ASSERT_TRUE(failures);
+    EXPECT_EQ(*failures, *fresh->checksSince(slug, kDay0 + 5min, 3, true));
+    EXPECT_EQ(failures->size(), 3u);
+    auto latest = migrated->latestCheck(slug);
+    ASSERT_TRUE(latest && latest->has_value());
+    EXPECT_EQ(**latest, expected.front());
+    EXPECT_EQ(*migrated->uptime(slug, kDay0 + 3min, kDay0 + 33min),
+              *fresh->uptime(slug, kDay0 + 3min, kDay0 + 33min));
+    EXPECT_EQ(*migrated->latencySeries(slug, kDay0, kDay0 + 1h, 10min),
+              *fresh->latencySeries(slug, kDay0, kDay0 + 1h, 10min));
+  }
+  EXPECT_EQ(migrated->latestCheck("alpha")->value().reason, "protocol_error"); // the twin
+  auto latest = migrated->latestChecks();
+  ASSERT_TRUE(latest);
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].slug, "alpha");
+  EXPECT_EQ(*latest, *fresh->latestChecks());
+  // New checks after the migration go on from the converted ones.
+  CheckRecord next = check("alpha", kDay0 + 2h, true, {}, 5.5);
+  ASSERT_TRUE(migrated->record(next));
+  migrated->flush();
+  EXPECT_EQ(migrated->latestCheck("alpha")->value(), next);
+}
+
+TEST_F(StoreTest, MigrationFiveRoundsLatenciesToTheMicrosecond) {
+  CheckRecord r = check("a", kDay0, true, {}, 12.3456789);
+  r.dnsMs = 0.0004; // below half a microsecond
+  auto migrated = openV4With(db_, {r});
+  auto got = migrated->latestCheck("a");
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->totalMs, 12.346);
+  EXPECT_EQ((*got)->dnsMs, 0.0);
+  // Written by this version: the same rounding.
+  ASSERT_TRUE(migrated->record(check("b", kDay0, true, {}, 12.3456789)));
+  migrated->flush();
+  EXPECT_EQ(migrated->latestCheck("b")->value().totalMs, 12.346);
+}
+
+TEST_F(StoreTest, CompactChecksStoreProfilesAndReasonsOnce) {
+  auto store = openOrDie(db_);
+  for (const auto& r : variedChecks())
+    ASSERT_TRUE(store->record(r));
+  store->flush();
+  // Two servers; reasons connect_timeout, http_status, protocol_error; profiles: protocol
+  // version x fingerprint/tool count x transport = 3 combinations per server.
+  EXPECT_EQ(countRows(*store, "servers"), 2);
+  EXPECT_EQ(countRows(*store, "check_reasons"), 3);
+  EXPECT_EQ(countRows(*store, "check_profiles"), 6);
+  std::int64_t indexes = -1;
+  ASSERT_TRUE(store->read([&](sqlite::Connection& c) {
+    indexes = c.queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
+                         "('checks', 'check_hours', 'check_days', 'check_day_reasons')");
+  }));
+  EXPECT_EQ(indexes, 0);
+}
+
+TEST_F(StoreTest, PruneWalksEveryServerAndKeepsNewerRows) {
+  StoreOptions o;
+  o.pruneBatch = 7; // several servers per batch, and servers split across batches
+  auto store = openOrDie(db_, o);
+  for (int s = 0; s < 30; ++s)
+    for (int m = 0; m < 10; ++m)
+      store->record(check("s" + std::to_string(s), kDay0 + std::chrono::minutes(m * 30), m != 2));
+  store->flush();
+  // Successful checks before 02:00 go (4 each, one of them failed and kept), failures stay.
+  auto r = store->prune(
+      RetentionCutoffs{kDay0 + 2h, kDay0, kDay0, kDay0 - std::chrono::hours(24 * 400)});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->checks, 30 * 3);
+  EXPECT_EQ(r->failedChecks, 0);
+  EXPECT_EQ(countRows(*store, "checks"), 30 * 7);
+  for (int s = 0; s < 30; ++s) {
+    auto rest = store->checksSince("s" + std::to_string(s), kDay0, 100);
+    ASSERT_TRUE(rest);
+    ASSERT_EQ(rest->size(), 7u) << s;
+    EXPECT_EQ(rest->back().at, kDay0 + 1h); // the failure at 01:00
+    EXPECT_EQ((*rest)[rest->size() - 2].at, kDay0 + 2h);
+  }
+}
+
+TEST(Retention, DefaultsKeepHourlyRollupsEightDays) {
+  const WallTime now = kDay0 + 5h;
+  const auto c =
+      retentionCutoffs(now, 24h, std::chrono::hours(24 * 400), std::chrono::hours(24 * 400));
+  EXPECT_EQ(c.raw, now - 24h);
+  EXPECT_EQ(c.hourly, now - std::chrono::hours(24 * 8));
+  // Never shorter than raw checks, never longer than the daily rollups.
+  EXPECT_EQ(retentionCutoffs(now, std::chrono::hours(24 * 20), std::chrono::hours(24 * 400),
+                             std::chrono::hours(24 * 400))
+                .hourly,
+            now - std::chrono::hours(24 * 20));
+  EXPECT_EQ(
+      retentionCutoffs(now, 24h, std::chrono::hours(24 * 5), std::chrono::hours(24 * 400)).hourly,
+      now - std::chrono::hours(24 * 5));
+}
