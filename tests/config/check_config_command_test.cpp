@@ -186,7 +186,7 @@ TEST_F(CheckConfigCommand, ScalarRetentionIsADeprecationWarning) {
   EXPECT_EQ(run.out, "config OK: 1 servers, 1 routes, 1 sinks\n");
   EXPECT_EQ(run.err, file + ": warning: storage.retention: a single duration is deprecated: it "
                             "sets rollups and failures (90d) while raw checks keep the default "
-                            "2d; write retention: {raw: ..., rollups: ..., failures: ...} "
+                            "1d; write retention: {raw: ..., rollups: ..., failures: ...} "
                             "(line 8)\n");
   EXPECT_EQ(runCheckConfig(file, {"--strict"}).exitCode, 2);
 
