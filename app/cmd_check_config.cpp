@@ -3,6 +3,7 @@
 #include "app/commands.hpp"
 #include "config/loader.hpp"
 #include "config/routing.hpp"
+#include "config/warnings.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -27,12 +28,14 @@ int runCheckConfig(const CheckConfigOptions& options) {
     return 2;
   }
   const auto& cfg = result.value();
-  const auto routing = config::analyzeRouting(cfg);
-  for (const auto& warning : routing.warnings)
+  auto warnings = config::deprecationWarnings(cfg);
+  for (auto& w : config::analyzeRouting(cfg).warnings)
+    warnings.push_back(std::move(w));
+  for (const auto& warning : warnings)
     std::fprintf(stderr, "%s: warning: %s\n", file.c_str(), warning.toString().c_str());
-  if (options.strict && !routing.warnings.empty()) {
+  if (options.strict && !warnings.empty()) {
     std::fprintf(stderr, "%s: %zu warning%s, refused with --strict\n", file.c_str(),
-                 routing.warnings.size(), routing.warnings.size() == 1 ? "" : "s");
+                 warnings.size(), warnings.size() == 1 ? "" : "s");
     return 2;
   }
   // stdout keeps its one-line contract; warnings went to stderr above.
@@ -48,8 +51,8 @@ void addCheckConfigCommand(CLI::App& app, int& exitCode) {
   auto* cmd = app.add_subcommand("check-config", "Validate a config file and list every problem");
   cmd->add_option("FILE", options->file, "The YAML (or JSON) config file")->required();
   cmd->add_flag("--strict", options->strict,
-                "Treat warnings (sinks no alert reaches, servers whose alerts reach no sink) as "
-                "errors: exit 2");
+                "Treat warnings (sinks no alert reaches, servers whose alerts reach no sink, "
+                "deprecated forms) as errors: exit 2");
   cmd->callback([options, &exitCode] { exitCode = runCheckConfig(*options); });
 }
 

@@ -11,6 +11,7 @@
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
 #include "config/routing.hpp"
+#include "config/warnings.hpp"
 #include "net/http_client.hpp"
 #include "web/heartbeat.hpp"
 #include "web/metrics.hpp"
@@ -73,8 +74,10 @@ void printConfigErrors(const std::string& path, const std::vector<config::Config
 }
 
 // The same warnings `check-config` prints: sinks no real alert reaches, servers whose alerts
-// reach no sink. The config is still valid, so the daemon runs.
+// reach no sink, deprecated forms. The config is still valid, so the daemon runs.
 void logRoutingWarnings(const config::Config& cfg, const std::string& file) {
+  for (const auto& w : config::deprecationWarnings(cfg))
+    logRecord(spdlog::level::warn, "config warning", {{"file", file}, {"problem", w.toString()}});
   for (const auto& w : config::analyzeRouting(cfg).warnings)
     logRecord(spdlog::level::warn, "config warning", {{"file", file}, {"problem", w.toString()}});
 }
@@ -223,13 +226,18 @@ int runDaemon(const RunArgs& args) {
     pruneTimer.async_wait([&](boost::system::error_code ec) {
       if (ec)
         return;
-      auto cutoff = clock.now() - daemon->config().storage.retention;
-      asio::post(blocking, [&store, cutoff] {
-        auto r = store->prune(cutoff);
+      const auto& keep = daemon->config().storage.retention;
+      auto cutoffs = store::retentionCutoffs(clock.now(), keep.raw, keep.rollups, keep.failures);
+      asio::post(blocking, [&store, cutoffs] {
+        auto r = store->prune(cutoffs);
         if (!r)
           logRecord(spdlog::level::err, "retention prune failed", {{"error", r.error()}});
-        else if (r->checks > 0)
-          logRecord(spdlog::level::info, "old checks pruned", {{"checks", r->checks}});
+        else if (r->checks > 0 || r->rollupRows > 0)
+          logRecord(spdlog::level::info, "old history pruned",
+                    {{"checks", r->checks},
+                     {"failed_checks", r->failedChecks},
+                     {"rollup_rows", r->rollupRows},
+                     {"batches", r->batches}});
       });
       pruneTimer.expires_after(std::chrono::hours(1));
       pruneTimer.async_wait([&](boost::system::error_code e2) {

@@ -283,8 +283,8 @@ int main(int argc, char** argv) {
   }
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(conn,
-                     "SELECT slug, at, ok FROM checks WHERE at >= ?1 AND at < ?2 "
-                     "ORDER BY slug, at",
+                     "SELECT s.slug, c.at, c.ok FROM checks c JOIN servers s ON s.id = c.server "
+                     "WHERE c.at >= ?1 AND c.at < ?2 ORDER BY s.slug, c.at",
                      -1, &st, nullptr);
   // Include one interval before the window so the first gap of each server is known.
   sqlite3_bind_int64(st, 1, t0 - a.interval * 1000);

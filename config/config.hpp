@@ -270,9 +270,19 @@ struct WebConfig {
   friend bool operator==(const WebConfig&, const WebConfig&) = default;
 };
 
+// How long each kind of history is kept (README "What is kept how long").
+struct RetentionConfig {
+  Duration raw = std::chrono::hours(24);            // successful raw checks
+  Duration rollups = std::chrono::hours(24 * 400);  // daily rollups, schema changes, incidents
+  Duration failures = std::chrono::hours(24 * 400); // failed raw checks
+  friend bool operator==(const RetentionConfig&, const RetentionConfig&) = default;
+};
+
 struct StorageConfig {
   std::string path = "./mcpwatch.db"; // resolved against the config file's directory
-  Duration retention = std::chrono::hours(24 * 90);
+  RetentionConfig retention;
+  // The line of a deprecated scalar `retention: 90d` (it set rollups and failures); 0 otherwise.
+  int legacyRetentionLine = 0;
   friend bool operator==(const StorageConfig&, const StorageConfig&) = default;
 };
 

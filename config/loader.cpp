@@ -59,7 +59,10 @@ using std::chrono::seconds;
 constexpr DurationRange kIntervalRange{seconds(1), days(1)};
 constexpr DurationRange kTimeoutRange{milliseconds(100), minutes(5)};    // and <= interval
 constexpr DurationRange kRetryIntervalRange{milliseconds(100), days(1)}; // and <= interval
-constexpr DurationRange kRetentionRange{days(1), days(3650)};
+constexpr DurationRange kRetentionRange{days(1), days(3650)}; // the deprecated scalar form
+constexpr DurationRange kRawRetentionRange{hours(1), days(90)};
+constexpr DurationRange kRollupRetentionRange{days(1), days(3650)};
+constexpr DurationRange kFailureRetentionRange{days(1), days(3650)};
 constexpr DurationRange kSinkTimeoutRange{seconds(1), minutes(5)};
 constexpr DurationRange kWindowDurationRange{minutes(1), days(366)};
 constexpr DurationRange kHeartbeatIntervalRange{seconds(10), days(1)};
@@ -742,8 +745,46 @@ private:
       if (auto v = nonEmpty(*n, f->path("path")))
         out.path = resolvePath(*v);
     if (auto n = f->get("retention"))
-      if (auto v = duration(*n, f->path("retention"), kRetentionRange))
-        out.retention = *v;
+      readRetention(*n, f->path("retention"), out);
+  }
+
+  // `retention: {raw: 24h, rollups: 400d, failures: 400d}`; the old scalar `retention: 90d` still
+  // works (it sets rollups and failures, raw keeps its default) and check-config warns about it.
+  void readRetention(const Node& node, const std::string& path, StorageConfig& out) {
+    if (node.IsScalar()) {
+      if (auto v = duration(node, path, kRetentionRange)) {
+        out.retention.rollups = *v;
+        out.retention.failures = *v;
+        out.legacyRetentionLine = lineOf(node);
+      }
+      return;
+    }
+    static const std::vector<std::string_view> kKeys = {"raw", "rollups", "failures"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return;
+    bool rawOk = true;
+    bool rollupsOk = true;
+    if (auto n = f->get("raw")) {
+      auto v = duration(*n, f->path("raw"), kRawRetentionRange);
+      rawOk = v.has_value();
+      if (v)
+        out.retention.raw = *v;
+    }
+    if (auto n = f->get("rollups")) {
+      auto v = duration(*n, f->path("rollups"), kRollupRetentionRange);
+      rollupsOk = v.has_value();
+      if (v)
+        out.retention.rollups = *v;
+    }
+    if (auto n = f->get("failures"))
+      if (auto v = duration(*n, f->path("failures"), kFailureRetentionRange))
+        out.retention.failures = *v;
+    // Windows longer than raw read rollups: they must exist for at least as long.
+    if (rawOk && rollupsOk && out.retention.raw > out.retention.rollups)
+      error(f->path("raw"), f->get("raw") ? lineOf(*f->get("raw")) : f->line(),
+            "must be at most rollups (" + common::formatDuration(out.retention.raw) + " > " +
+                common::formatDuration(out.retention.rollups) + ")");
   }
 
   void readServers(const Node& node, Config& config) {

@@ -162,11 +162,170 @@ constexpr const char* kV3 = R"sql(
 ALTER TABLE alert_outbox ADD COLUMN attempt_started_at INTEGER;
 )sql";
 
+// Storage bounded by design (README "What is kept how long"): successful raw checks are kept for a
+// short window, failed ones far longer, and everything shown over longer windows reads rollups.
+// The rollups gain latency min/max and fixed latency buckets (ok checks with a total_ms, like the
+// existing latency_sum/latency_count): le_N counts totals in (previous bound, N] ms. Existing
+// rollup rows keep their counts (their raw checks may be pruned already); the new columns are
+// backfilled from the raw checks that remain. store_meta records how far raw successful checks
+// were pruned, so readers know where raw rows stop being complete. The index on every check's time
+// becomes two partial ones, so pruning ok and failed checks on different schedules never walks
+// past rows it keeps.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE check_hours ADD COLUMN latency_sum REAL NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN latency_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN latency_min REAL;
+ALTER TABLE check_hours ADD COLUMN latency_max REAL;
+ALTER TABLE check_hours ADD COLUMN le_50 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_100 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_250 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_1000 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN le_2500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_hours ADD COLUMN gt_2500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN latency_min REAL;
+ALTER TABLE check_days ADD COLUMN latency_max REAL;
+ALTER TABLE check_days ADD COLUMN le_50 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_100 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_250 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_1000 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN le_2500 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE check_days ADD COLUMN gt_2500 INTEGER NOT NULL DEFAULT 0;
+
+INSERT INTO check_hours (slug, hour, checks, ok, latency_sum, latency_count, latency_min, latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500)
+SELECT slug, at / 3600000, count(*), coalesce(sum(ok), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), 0), count(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), min(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), max(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms <= 50 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 50 AND total_ms <= 100 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 100 AND total_ms <= 250 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 250 AND total_ms <= 500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 500 AND total_ms <= 1000 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 1000 AND total_ms <= 2500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 2500 THEN 1 END), 0)
+FROM checks WHERE true GROUP BY slug, at / 3600000
+ON CONFLICT (slug, hour) DO UPDATE SET
+  latency_sum = excluded.latency_sum,
+  latency_count = excluded.latency_count,
+  latency_min = excluded.latency_min,
+  latency_max = excluded.latency_max,
+  le_50 = excluded.le_50,
+  le_100 = excluded.le_100,
+  le_250 = excluded.le_250,
+  le_500 = excluded.le_500,
+  le_1000 = excluded.le_1000,
+  le_2500 = excluded.le_2500,
+  gt_2500 = excluded.gt_2500;
+
+INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count, latency_min, latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500)
+SELECT slug, at / 86400000, count(*), coalesce(sum(ok), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), 0), count(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), min(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END), max(CASE WHEN ok = 1 AND total_ms IS NOT NULL THEN total_ms END),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms <= 50 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 50 AND total_ms <= 100 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 100 AND total_ms <= 250 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 250 AND total_ms <= 500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 500 AND total_ms <= 1000 THEN 1 END), 0), coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 1000 AND total_ms <= 2500 THEN 1 END), 0),
+  coalesce(sum(CASE WHEN ok = 1 AND total_ms IS NOT NULL AND total_ms > 2500 THEN 1 END), 0)
+FROM checks WHERE true GROUP BY slug, at / 86400000
+ON CONFLICT (slug, day) DO UPDATE SET
+  latency_min = excluded.latency_min,
+  latency_max = excluded.latency_max,
+  le_50 = excluded.le_50,
+  le_100 = excluded.le_100,
+  le_250 = excluded.le_250,
+  le_500 = excluded.le_500,
+  le_1000 = excluded.le_1000,
+  le_2500 = excluded.le_2500,
+  gt_2500 = excluded.gt_2500;
+
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+DROP INDEX checks_at;
+CREATE INDEX checks_ok_at ON checks (at) WHERE ok = 1;
+CREATE INDEX checks_failed_at ON checks (at) WHERE ok = 0;
+)sql";
+
+// Compact raw checks (README "Storage performance"): the per-row strings move to small
+// dictionaries — servers (slug -> id), check_reasons (failure reason -> id, 0 = none) and
+// check_profiles (the protocol version, tools fingerprint, tool count, era and transport a check
+// saw, which change rarely) — and latencies become integer microseconds. The table is clustered on
+// (server, at, seq) WITHOUT ROWID: per-server reads walk it directly, so it needs no index; seq
+// numbers checks of one server with the same millisecond in the order they were written (0 for
+// nearly all, which costs no bytes). Cleanup walks it per server (Store::prune). Existing rows are
+// converted; latencies are rounded to the microsecond. The rollups' time indexes go too: cleanup
+// deletes rollups per server through their primary keys.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE servers (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE
+);
+INSERT INTO servers (slug)
+SELECT slug FROM checks UNION SELECT slug FROM check_hours UNION SELECT slug FROM check_days
+UNION SELECT slug FROM check_day_reasons ORDER BY 1;
+
+CREATE TABLE check_reasons (
+  id INTEGER PRIMARY KEY CHECK (id > 0),
+  reason TEXT NOT NULL UNIQUE
+);
+INSERT INTO check_reasons (reason) SELECT DISTINCT reason FROM checks WHERE reason <> '' ORDER BY 1;
+
+CREATE TABLE check_profiles (
+  id INTEGER PRIMARY KEY,
+  protocol_version TEXT,
+  fingerprint TEXT,
+  tool_count INTEGER,
+  era TEXT,
+  transport TEXT
+);
+CREATE INDEX check_profiles_fingerprint ON check_profiles (fingerprint);
+INSERT INTO check_profiles (protocol_version, fingerprint, tool_count, era, transport)
+SELECT DISTINCT protocol_version, fingerprint, tool_count, era, transport FROM checks
+WHERE protocol_version IS NOT NULL OR fingerprint IS NOT NULL OR tool_count IS NOT NULL
+  OR era IS NOT NULL OR transport IS NOT NULL;
+
+CREATE TABLE checks_v5 (
+  server INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  seq INTEGER NOT NULL DEFAULT 0,
+  ok INTEGER NOT NULL CHECK (ok IN (0, 1)),
+  reason INTEGER NOT NULL DEFAULT 0,
+  detail TEXT NOT NULL DEFAULT '',
+  http_status INTEGER,
+  jsonrpc_code INTEGER,
+  dns_us INTEGER,
+  connect_us INTEGER,
+  tls_us INTEGER,
+  handshake_us INTEGER,
+  tools_list_us INTEGER,
+  total_us INTEGER,
+  profile INTEGER,
+  PRIMARY KEY (server, at, seq)
+) WITHOUT ROWID;
+INSERT INTO checks_v5 (server, at, seq, ok, reason, detail, http_status, jsonrpc_code, dns_us,
+  connect_us, tls_us, handshake_us, tools_list_us, total_us, profile)
+SELECT s.id, c.at, row_number() OVER (PARTITION BY c.slug, c.at ORDER BY c.id) - 1, c.ok,
+  coalesce((SELECT r.id FROM check_reasons r WHERE r.reason = c.reason), 0), c.detail,
+  c.http_status, c.jsonrpc_code,
+  CAST(round(c.dns_ms * 1000) AS INTEGER), CAST(round(c.connect_ms * 1000) AS INTEGER),
+  CAST(round(c.tls_ms * 1000) AS INTEGER), CAST(round(c.handshake_ms * 1000) AS INTEGER),
+  CAST(round(c.tools_list_ms * 1000) AS INTEGER), CAST(round(c.total_ms * 1000) AS INTEGER),
+  (SELECT p.id FROM check_profiles p WHERE p.fingerprint IS c.fingerprint
+     AND p.protocol_version IS c.protocol_version AND p.tool_count IS c.tool_count
+     AND p.era IS c.era AND p.transport IS c.transport)
+FROM checks c JOIN servers s ON s.slug = c.slug;
+DROP TABLE checks;
+ALTER TABLE checks_v5 RENAME TO checks;
+
+DROP INDEX check_hours_hour;
+DROP INDEX check_days_day;
+DROP INDEX check_day_reasons_day;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
               kV1},
     Migration{2, "alerting outbox and the sinks each incident's trigger went to", kV2},
     Migration{3, "outbox attempts marked as started before they are sent", kV3},
+    Migration{4, "latency statistics in the rollups, backfilled; raw retention horizon", kV4},
+    Migration{5, "compact raw checks: server, reason and profile dictionaries, microseconds", kV5},
 };
 
 } // namespace

@@ -5,8 +5,10 @@
 #include "store/sqlite.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -21,6 +23,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <unistd.h>
 
@@ -53,10 +56,28 @@ std::int64_t clampLimit(std::size_t n) {
   return static_cast<std::int64_t>(std::min<std::size_t>(n, INT64_MAX));
 }
 
+// Checks are stored compactly (migration 5): the slug, the failure reason and the profile
+// (protocol version, fingerprint, tool count, era, transport) through dictionaries, latencies in
+// integer microseconds. These columns read them back as CheckRecord fields, in readCheck's order.
 constexpr std::string_view kCheckColumns =
-    "slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, connect_ms, tls_ms, "
-    "handshake_ms, tools_list_ms, total_ms, protocol_version, fingerprint, tool_count, era, "
-    "transport";
+    "s.slug, c.at, c.ok, coalesce(r.reason, ''), c.detail, c.http_status, c.jsonrpc_code, "
+    "c.dns_us, c.connect_us, c.tls_us, c.handshake_us, c.tools_list_us, c.total_us, "
+    "p.protocol_version, p.fingerprint, p.tool_count, p.era, p.transport FROM checks c "
+    "JOIN servers s ON s.id = c.server LEFT JOIN check_reasons r ON r.id = c.reason "
+    "LEFT JOIN check_profiles p ON p.id = c.profile";
+
+// Latencies are stored to the microsecond.
+std::optional<std::int64_t> toUs(const std::optional<double>& ms) {
+  if (!ms)
+    return std::nullopt;
+  return std::llround(*ms * 1000.0);
+}
+
+std::optional<double> fromUs(const std::optional<std::int64_t>& us) {
+  if (!us)
+    return std::nullopt;
+  return static_cast<double>(*us) / 1000.0;
+}
 
 CheckRecord readCheck(sqlite::Statement& s) {
   CheckRecord c;
@@ -68,12 +89,12 @@ CheckRecord readCheck(sqlite::Statement& s) {
   if (auto v = s.optInt64(5))
     c.httpStatus = static_cast<int>(*v);
   c.jsonrpcCode = s.optInt64(6);
-  c.dnsMs = s.optReal(7);
-  c.connectMs = s.optReal(8);
-  c.tlsMs = s.optReal(9);
-  c.handshakeMs = s.optReal(10);
-  c.toolsListMs = s.optReal(11);
-  c.totalMs = s.optReal(12);
+  c.dnsMs = fromUs(s.optInt64(7));
+  c.connectMs = fromUs(s.optInt64(8));
+  c.tlsMs = fromUs(s.optInt64(9));
+  c.handshakeMs = fromUs(s.optInt64(10));
+  c.toolsListMs = fromUs(s.optInt64(11));
+  c.totalMs = fromUs(s.optInt64(12));
   c.protocolVersion = s.optText(13);
   c.fingerprint = s.optText(14);
   if (auto v = s.optInt64(15))
@@ -81,6 +102,15 @@ CheckRecord readCheck(sqlite::Statement& s) {
   c.era = s.optText(16);
   c.transport = s.optText(17);
   return c;
+}
+
+// The server id of a slug, if it ever had checks or rollups.
+std::optional<std::int64_t> serverId(sqlite::Connection& c, const std::string& slug) {
+  auto s = c.use("SELECT id FROM servers WHERE slug = ?1");
+  s->bind(1, slug);
+  if (!s->step())
+    return std::nullopt;
+  return s->int64(0);
 }
 
 // The last column counts the sinks the alerting outbox recorded for the incident's trigger
@@ -179,52 +209,166 @@ std::string sql(std::string_view a, std::string_view b, std::string_view c = {})
   return std::string(a) + std::string(b) + std::string(c);
 }
 
+// Upper bounds (ms) of the rollups' latency buckets le_50 .. le_2500; gt_2500 holds the rest.
+constexpr std::array<double, 6> kLatencyBounds = {50, 100, 250, 500, 1000, 2500};
+
+// One rollup row being summed up in memory: the checks of one server in one hour or day.
+struct RollupCell {
+  std::int64_t checks = 0;
+  std::int64_t ok = 0;
+  double latencySum = 0; // ok checks with a total_ms, like everything below
+  std::int64_t latencyCount = 0;
+  std::optional<double> latencyMin;
+  std::optional<double> latencyMax;
+  std::array<std::int64_t, kLatencyBounds.size() + 1> buckets{};
+
+  void add(const CheckRecord& r) {
+    ++checks;
+    if (!r.ok)
+      return;
+    ++ok;
+    if (!r.totalMs)
+      return;
+    const double ms = *r.totalMs;
+    latencySum += ms;
+    ++latencyCount;
+    latencyMin = latencyMin ? std::min(*latencyMin, ms) : ms;
+    latencyMax = latencyMax ? std::max(*latencyMax, ms) : ms;
+    std::size_t i = 0;
+    while (i < kLatencyBounds.size() && ms > kLatencyBounds[i])
+      ++i;
+    ++buckets[i];
+  }
+};
+
+// The rollups of every check in one writer transaction, written with one UPSERT per key rather
+// than three or four statements per check.
+class RollupBatch {
+public:
+  void add(const CheckRecord& r) {
+    const std::int64_t at = toMs(r.at);
+    const std::int64_t day = floorDiv(at, kDayMs);
+    hours_[{r.slug, floorDiv(at, kHourMs)}].add(r);
+    days_[{r.slug, day}].add(r);
+    if (!r.ok)
+      ++reasons_[{r.slug, day, r.reason}];
+  }
+  bool empty() const { return hours_.empty(); }
+
+  void flush(sqlite::Connection& c) {
+    write(c, "check_hours", "hour", hours_);
+    write(c, "check_days", "day", days_);
+    for (const auto& [key, failures] : reasons_) {
+      auto s = c.use("INSERT INTO check_day_reasons (slug, day, reason, failures) "
+                     "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (slug, day, reason) DO UPDATE SET "
+                     "failures = failures + excluded.failures");
+      s->bind(1, std::get<0>(key)).bind(2, std::get<1>(key)).bind(3, std::get<2>(key));
+      s->bind(4, failures);
+      s->run();
+    }
+    hours_.clear();
+    days_.clear();
+    reasons_.clear();
+  }
+
+private:
+  using Key = std::pair<std::string, std::int64_t>;
+
+  static void write(sqlite::Connection& c, std::string_view table, std::string_view unit,
+                    const std::map<Key, RollupCell>& cells) {
+    // min() and max() of SQLite return NULL when either side is: coalesce keeps the known one.
+    const std::string query = fmt::format(
+        "INSERT INTO {0} (slug, {1}, checks, ok, latency_sum, latency_count, latency_min, "
+        "latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
+        "ON CONFLICT (slug, {1}) DO UPDATE SET checks = checks + excluded.checks, "
+        "ok = ok + excluded.ok, latency_sum = latency_sum + excluded.latency_sum, "
+        "latency_count = latency_count + excluded.latency_count, "
+        "latency_min = coalesce(min(latency_min, excluded.latency_min), latency_min, "
+        "excluded.latency_min), "
+        "latency_max = coalesce(max(latency_max, excluded.latency_max), latency_max, "
+        "excluded.latency_max), "
+        "le_50 = le_50 + excluded.le_50, le_100 = le_100 + excluded.le_100, "
+        "le_250 = le_250 + excluded.le_250, le_500 = le_500 + excluded.le_500, "
+        "le_1000 = le_1000 + excluded.le_1000, le_2500 = le_2500 + excluded.le_2500, "
+        "gt_2500 = gt_2500 + excluded.gt_2500",
+        table, unit);
+    for (const auto& [key, cell] : cells) {
+      auto s = c.use(query);
+      s->bind(1, key.first).bind(2, key.second).bind(3, cell.checks).bind(4, cell.ok);
+      s->bind(5, cell.latencySum).bind(6, cell.latencyCount).bind(7, cell.latencyMin);
+      s->bind(8, cell.latencyMax);
+      for (std::size_t i = 0; i < cell.buckets.size(); ++i)
+        s->bind(9 + static_cast<int>(i), cell.buckets[i]);
+      s->run();
+    }
+  }
+
+  std::map<Key, RollupCell> hours_;
+  std::map<Key, RollupCell> days_;
+  std::map<std::tuple<std::string, std::int64_t, std::string>, std::int64_t> reasons_;
+};
+
 // Applies one write on the writer connection. Throws on failure.
 struct Applier {
   sqlite::Connection& c;
+  // Checks written inside the current savepoint; their rollups are added once it is released.
+  std::vector<const CheckRecord*>* pending = nullptr;
 
+  // Only the raw row: its rollups are added to `rollups` and written once per (server, hour),
+  // (server, day) and (server, day, reason) when the batch commits (RollupBatch::flush).
   void operator()(const CheckRecord& r) const {
-    const std::int64_t at = toMs(r.at);
-    const std::int64_t day = floorDiv(at, kDayMs);
+    const std::int64_t server = id("SELECT id FROM servers WHERE slug = ?1",
+                                   "INSERT INTO servers (slug) VALUES (?1) RETURNING id", r.slug);
+    const std::int64_t reason =
+        r.reason.empty()
+            ? 0
+            : id("SELECT id FROM check_reasons WHERE reason = ?1",
+                 "INSERT INTO check_reasons (reason) VALUES (?1) RETURNING id", r.reason);
+    std::optional<std::int64_t> profile;
+    if (r.protocolVersion || r.fingerprint || r.toolCount || r.era || r.transport) {
+      auto find = [&](sqlite::Statement& s) {
+        s.bind(1, r.protocolVersion).bind(2, r.fingerprint).bind(3, r.toolCount);
+        s.bind(4, r.era).bind(5, r.transport);
+        if (s.step())
+          profile = s.int64(0);
+      };
+      find(*c.use("SELECT id FROM check_profiles WHERE fingerprint IS ?2 AND "
+                  "protocol_version IS ?1 AND tool_count IS ?3 AND era IS ?4 AND transport IS ?5"));
+      if (!profile)
+        find(*c.use("INSERT INTO check_profiles (protocol_version, fingerprint, tool_count, era, "
+                    "transport) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"));
+    }
+    // seq: after any check of the same server at the same millisecond, so reads keep the order
+    // the checks were written in.
+    auto s =
+        c.use("INSERT INTO checks (server, at, seq, ok, reason, detail, http_status, jsonrpc_code, "
+              "dns_us, connect_us, tls_us, handshake_us, tools_list_us, total_us, profile) "
+              "VALUES (?1, ?2, coalesce((SELECT max(seq) + 1 FROM checks WHERE server = ?1 AND "
+              "at = ?2), 0), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    s->bind(1, server).bind(2, toMs(r.at)).bind(3, r.ok).bind(4, reason).bind(5, r.detail);
+    s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, toUs(r.dnsMs));
+    s->bind(9, toUs(r.connectMs)).bind(10, toUs(r.tlsMs)).bind(11, toUs(r.handshakeMs));
+    s->bind(12, toUs(r.toolsListMs)).bind(13, toUs(r.totalMs)).bind(14, profile);
+    s->run();
+    if (pending != nullptr)
+      pending->push_back(&r);
+  }
+
+  // The id of `value` in a dictionary table, added when new (inside the caller's savepoint, so a
+  // failed write takes its new entries with it).
+  std::int64_t id(std::string_view find, std::string_view add, const std::string& value) const {
     {
-      auto s = c.use(
-          "INSERT INTO checks (slug, at, ok, reason, detail, http_status, jsonrpc_code, dns_ms, "
-          "connect_ms, tls_ms, handshake_ms, tools_list_ms, total_ms, protocol_version, "
-          "fingerprint, tool_count, era, transport) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18)");
-      s->bind(1, r.slug).bind(2, at).bind(3, r.ok).bind(4, r.reason).bind(5, r.detail);
-      s->bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
-      s->bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
-      s->bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
-      s->bind(17, r.era).bind(18, r.transport);
-      s->run();
+      auto s = c.use(find);
+      s->bind(1, value);
+      if (s->step())
+        return s->int64(0);
     }
-    {
-      const bool sample = r.ok && r.totalMs.has_value();
-      auto s = c.use("INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count) "
-                     "VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT (slug, day) DO UPDATE SET "
-                     "checks = checks + 1, ok = ok + excluded.ok, "
-                     "latency_sum = latency_sum + excluded.latency_sum, "
-                     "latency_count = latency_count + excluded.latency_count");
-      s->bind(1, r.slug).bind(2, day).bind(3, r.ok).bind(4, sample ? *r.totalMs : 0.0);
-      s->bind(5, sample ? 1 : 0);
-      s->run();
-    }
-    {
-      auto s = c.use("INSERT INTO check_hours (slug, hour, checks, ok) VALUES (?1, ?2, 1, ?3) "
-                     "ON CONFLICT (slug, hour) DO UPDATE SET checks = checks + 1, "
-                     "ok = ok + excluded.ok");
-      s->bind(1, r.slug).bind(2, floorDiv(at, kHourMs)).bind(3, r.ok);
-      s->run();
-    }
-    if (!r.ok) {
-      auto s = c.use("INSERT INTO check_day_reasons (slug, day, reason, failures) "
-                     "VALUES (?1, ?2, ?3, 1) ON CONFLICT (slug, day, reason) DO UPDATE SET "
-                     "failures = failures + 1");
-      s->bind(1, r.slug).bind(2, day).bind(3, r.reason);
-      s->run();
-    }
+    auto s = c.use(add);
+    s->bind(1, value);
+    if (!s->step())
+      throw std::runtime_error("store: dictionary insert returned no id");
+    return s->int64(0);
   }
 
   void operator()(const ServerStateRecord& r) const {
@@ -505,11 +649,14 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
       writerDurable = durable;
     }
     sqlite::Transaction tx(*writer, sqlite::Transaction::Mode::Immediate);
-    Applier apply{*writer};
+    std::vector<const CheckRecord*> pending;
+    RollupBatch rollups;
+    Applier apply{*writer, &pending};
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Submission& s = batch[i];
       if (s.barrier)
         continue;
+      pending.clear();
       try {
         sqlite::Savepoint sp(*writer);
         if (s.grouped) {
@@ -521,6 +668,8 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
           ++ops;
         }
         sp.release();
+        for (const auto* check : pending)
+          rollups.add(*check);
       } catch (const std::exception& e) {
         errors[i] = e.what();
         if (!writer->inTransaction())
@@ -531,6 +680,9 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
           throw;
       }
     }
+    // In the same transaction as the checks: a crash never keeps one without the other.
+    if (!rollups.empty())
+      rollups.flush(*writer);
     tx.commit();
   } catch (...) {
     ops = 0;
@@ -785,12 +937,47 @@ WriteResult Store::deleteMaintenanceSync(std::string id) {
   return commitNow(one(DeleteMaintenance{std::move(id)}));
 }
 
+RetentionCutoffs retentionCutoffs(WallTime now, std::chrono::milliseconds raw,
+                                  std::chrono::milliseconds rollups,
+                                  std::chrono::milliseconds failures) {
+  const auto hourly = std::min<std::chrono::milliseconds>(
+      rollups, std::max<std::chrono::milliseconds>(raw, kHourlyRollupKeep));
+  return RetentionCutoffs{now - raw, now - hourly, now - failures, now - rollups};
+}
+
 Result<PruneResult> Store::prune(WallTime cutoff) {
-  const std::int64_t cutoffMs = toMs(cutoff);
-  const std::int64_t cutoffDay = floorDiv(cutoffMs, kDayMs); // days wholly before the cutoff
-  const std::int64_t cutoffHour = floorDiv(cutoffMs, kHourMs);
+  return prune(RetentionCutoffs{cutoff, cutoff, cutoff, cutoff});
+}
+
+Result<PruneResult> Store::prune(const RetentionCutoffs& cutoffs,
+                                 const std::function<void(const PruneResult&)>& afterBatch) {
+  // Successful checks go at whole hours, so the raw horizon is hour-aligned and a partial hour at
+  // the end of a read window is either complete in raw checks or not there at all.
+  const std::int64_t rawMs = floorDiv(toMs(cutoffs.raw), kHourMs) * kHourMs;
+  const std::int64_t failuresMs = toMs(cutoffs.failures);
+  // Hourly rollups never go before the raw checks they summarise.
+  const std::int64_t hourCut = std::min(floorDiv(toMs(cutoffs.hourly), kHourMs), rawMs / kHourMs);
+  const std::int64_t rollupsMs = toMs(cutoffs.rollups);
+  const std::int64_t dayCut = floorDiv(rollupsMs, kDayMs); // days wholly before the cutoff
   const auto batch = static_cast<std::int64_t>(std::max<std::size_t>(impl_->options.pruneBatch, 1));
   PruneResult result;
+
+  // The horizons first, in their own transaction: from then on readers take windows older than
+  // them from the rollups, so no read sees a half-pruned hour. They only ever move forward.
+  {
+    Submission s;
+    s.grouped = true;
+    s.group.push_back(CustomWrite{[&](sqlite::Connection& c) {
+      auto st = c.use("INSERT INTO store_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) "
+                      "DO UPDATE SET value = max(value, excluded.value)");
+      st->bind(1, "raw_horizon").bind(2, rawMs);
+      st->run();
+      st->bind(1, "hour_horizon").bind(2, hourCut * kHourMs);
+      st->run();
+    }});
+    if (auto r = impl_->submitAndWait(std::move(s)); !r)
+      return common::unexpected(fmt::format("{} (prune)", r.error()));
+  }
 
   // Each step is its own small transaction queued like any write, so checks recorded meanwhile
   // are committed between steps.
@@ -810,10 +997,95 @@ Result<PruneResult> Store::prune(WallTime cutoff) {
       if (!r)
         return r;
       counter += deleted;
+      ++result.batches;
+      if (afterBatch)
+        afterBatch(result);
       if (deleted < batch)
         return std::monostate{};
     }
   };
+
+  // Checks are clustered by (server, at) and the rollups by (slug, hour/day), none with a time
+  // index (migration 5): they are deleted server by server, each server's oldest rows first. One
+  // transaction deletes at most `batch` rows and looks at no more than kServersPerBatch servers
+  // (the ok = 1 delete steps over the failed checks kept longer, and the other way round).
+  constexpr std::size_t kServersPerBatch = 256;
+  auto servers = impl_->read([](sqlite::Connection& c) {
+    std::vector<std::pair<std::int64_t, std::string>> out;
+    auto s = c.use("SELECT id, slug FROM servers ORDER BY id");
+    while (s->step())
+      out.emplace_back(s->int64(0), s->text(1));
+    return out;
+  });
+  if (!servers)
+    return common::unexpected(fmt::format("{} (prune)", servers.error()));
+  // `deleteSql` binds ?1 the server (its id, or its slug when bySlug), ?2 the bound, ?3 a limit.
+  auto drainPerServer = [&](std::string_view deleteSql, bool bySlug, std::int64_t bound,
+                            std::int64_t& counter) -> WriteResult {
+    std::size_t next = 0;
+    while (next < servers->size()) {
+      std::int64_t deleted = 0;
+      Submission s;
+      s.grouped = true;
+      s.group.push_back(CustomWrite{[&](sqlite::Connection& c) {
+        auto st = c.use(deleteSql);
+        for (std::size_t seen = 0;
+             next < servers->size() && seen < kServersPerBatch && deleted < batch; ++seen) {
+          const std::int64_t room = batch - deleted;
+          const auto& [id, slug] = (*servers)[next];
+          st->reset();
+          if (bySlug)
+            st->bind(1, slug);
+          else
+            st->bind(1, id);
+          st->bind(2, bound).bind(3, room);
+          st->run();
+          const std::int64_t n = c.changes();
+          deleted += n;
+          if (n < room)
+            ++next; // this server is done
+        }
+      }});
+      if (auto r = impl_->submitAndWait(std::move(s)); !r)
+        return r;
+      counter += deleted;
+      ++result.batches;
+      if (afterBatch)
+        afterBatch(result);
+    }
+    return std::monostate{};
+  };
+
+  std::int64_t okChecks = 0;
+  struct PerServerStep {
+    std::string_view sql;
+    bool bySlug;
+    std::int64_t bound;
+    std::int64_t* counter;
+  };
+  const PerServerStep perServer[] = {
+      {"DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, at, seq FROM checks "
+       "WHERE server = ?1 AND at < ?2 AND ok = 1 LIMIT ?3)",
+       false, rawMs, &okChecks},
+      {"DELETE FROM checks WHERE (server, at, seq) IN (SELECT server, at, seq FROM checks "
+       "WHERE server = ?1 AND at < ?2 AND ok = 0 LIMIT ?3)",
+       false, failuresMs, &result.failedChecks},
+      {"DELETE FROM check_hours WHERE (slug, hour) IN (SELECT slug, hour FROM check_hours "
+       "WHERE slug = ?1 AND hour < ?2 LIMIT ?3)",
+       true, hourCut, &result.rollupRows},
+      {"DELETE FROM check_days WHERE (slug, day) IN (SELECT slug, day FROM check_days "
+       "WHERE slug = ?1 AND day < ?2 LIMIT ?3)",
+       true, dayCut, &result.rollupRows},
+      {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN (SELECT slug, day, reason "
+       "FROM check_day_reasons WHERE slug = ?1 AND day < ?2 LIMIT ?3)",
+       true, dayCut, &result.rollupRows},
+  };
+  for (const auto& step : perServer) {
+    auto r = drainPerServer(step.sql, step.bySlug, step.bound, *step.counter);
+    result.checks = okChecks + result.failedChecks;
+    if (!r)
+      return common::unexpected(fmt::format("{} (prune)", r.error()));
+  }
 
   struct Step {
     std::string_view sql;
@@ -821,27 +1093,15 @@ Result<PruneResult> Store::prune(WallTime cutoff) {
     std::int64_t* counter;
   };
   const Step steps[] = {
-      {"DELETE FROM checks WHERE id IN "
-       "(SELECT id FROM checks WHERE at < ?1 ORDER BY at LIMIT ?2)",
-       cutoffMs, &result.checks},
-      {"DELETE FROM check_days WHERE (slug, day) IN "
-       "(SELECT slug, day FROM check_days WHERE day < ?1 LIMIT ?2)",
-       cutoffDay, &result.rollupRows},
-      {"DELETE FROM check_hours WHERE (slug, hour) IN "
-       "(SELECT slug, hour FROM check_hours WHERE hour < ?1 LIMIT ?2)",
-       cutoffHour, &result.rollupRows},
-      {"DELETE FROM check_day_reasons WHERE (slug, day, reason) IN "
-       "(SELECT slug, day, reason FROM check_day_reasons WHERE day < ?1 LIMIT ?2)",
-       cutoffDay, &result.rollupRows},
       {"DELETE FROM schema_changes WHERE id IN "
        "(SELECT id FROM schema_changes WHERE at < ?1 ORDER BY at LIMIT ?2)",
-       cutoffMs, &result.schemaChanges},
+       failuresMs, &result.schemaChanges},
       {"DELETE FROM incidents WHERE id IN (SELECT id FROM incidents "
        "WHERE closed_at IS NOT NULL AND closed_at < ?1 LIMIT ?2)",
-       cutoffMs, &result.incidents},
+       failuresMs, &result.incidents},
       {"DELETE FROM maintenance WHERE id IN "
        "(SELECT id FROM maintenance WHERE end_at < ?1 LIMIT ?2)",
-       cutoffMs, &result.maintenance},
+       rollupsMs, &result.maintenance},
   };
   for (const auto& step : steps) {
     auto r = drain(step.sql, step.bound, *step.counter);
@@ -853,9 +1113,12 @@ Result<PruneResult> Store::prune(WallTime cutoff) {
 
 Result<std::optional<CheckRecord>> Store::latestCheck(const std::string& slug) {
   return impl_->read([&](sqlite::Connection& c) -> std::optional<CheckRecord> {
+    const auto server = serverId(c, slug);
+    if (!server)
+      return std::nullopt;
     auto s = c.use(sql("SELECT ", kCheckColumns,
-                       " FROM checks WHERE slug = ?1 ORDER BY at DESC, id DESC LIMIT 1"));
-    s->bind(1, slug);
+                       " WHERE c.server = ?1 ORDER BY c.at DESC, c.seq DESC LIMIT 1"));
+    s->bind(1, *server);
     if (!s->step())
       return std::nullopt;
     return readCheck(*s);
@@ -865,25 +1128,20 @@ Result<std::optional<CheckRecord>> Store::latestCheck(const std::string& slug) {
 Result<std::vector<CheckRecord>> Store::latestChecks() {
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<CheckRecord> out;
-    // Walk the distinct slugs through the (slug, at) index: two index seeks per server instead of
-    // a scan of every check ever recorded.
-    std::optional<std::string> slug;
+    // One seek per known server (in slug order through the slug index), not a scan of the checks.
+    std::vector<std::int64_t> servers;
     {
-      auto s = c.use("SELECT slug FROM checks ORDER BY slug LIMIT 1");
-      if (s->step())
-        slug = s->text(0);
+      auto s = c.use("SELECT id FROM servers ORDER BY slug");
+      while (s->step())
+        servers.push_back(s->int64(0));
     }
-    while (slug) {
-      {
-        auto s = c.use(sql("SELECT ", kCheckColumns,
-                           " FROM checks WHERE slug = ?1 ORDER BY at DESC, id DESC LIMIT 1"));
-        s->bind(1, *slug);
-        if (s->step())
-          out.push_back(readCheck(*s));
-      }
-      auto s = c.use("SELECT slug FROM checks WHERE slug > ?1 ORDER BY slug LIMIT 1");
-      s->bind(1, *slug);
-      slug = s->step() ? std::optional<std::string>(s->text(0)) : std::nullopt;
+    auto s = c.use(sql("SELECT ", kCheckColumns,
+                       " WHERE c.server = ?1 ORDER BY c.at DESC, c.seq DESC LIMIT 1"));
+    for (const auto server : servers) {
+      s->reset();
+      s->bind(1, server);
+      if (s->step())
+        out.push_back(readCheck(*s));
     }
     return out;
   });
@@ -893,29 +1151,69 @@ Result<std::vector<CheckRecord>> Store::checksSince(const std::string& slug, Wal
                                                     std::size_t limit, bool failuresOnly) {
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<CheckRecord> out;
+    const auto server = serverId(c, slug);
+    if (!server)
+      return out;
     auto s = c.use(sql("SELECT ", kCheckColumns,
-                       " FROM checks WHERE slug = ?1 AND at >= ?2 AND (?3 = 0 OR ok = 0) "
-                       "ORDER BY at DESC, id DESC LIMIT ?4"));
-    s->bind(1, slug).bind(2, toMs(since)).bind(3, failuresOnly).bind(4, clampLimit(limit));
+                       " WHERE c.server = ?1 AND c.at >= ?2 AND (?3 = 0 OR c.ok = 0) "
+                       "ORDER BY c.at DESC, c.seq DESC LIMIT ?4"));
+    s->bind(1, *server).bind(2, toMs(since)).bind(3, failuresOnly).bind(4, clampLimit(limit));
     while (s->step())
       out.push_back(readCheck(*s));
     return out;
   });
 }
 
+namespace {
+
+constexpr std::int64_t kNoHorizon = INT64_MIN;
+
+// Where successful raw checks (raw_horizon) and hourly rollups (hour_horizon) stop being complete:
+// everything before them was pruned (milliseconds, hour-aligned).
+struct Horizons {
+  std::int64_t raw = kNoHorizon;
+  std::int64_t hour = kNoHorizon;
+};
+
+Horizons readHorizons(sqlite::Connection& c) {
+  Horizons h;
+  auto s = c.use("SELECT key, value FROM store_meta WHERE key IN ('raw_horizon', 'hour_horizon')");
+  while (s->step())
+    (s->text(0) == "raw_horizon" ? h.raw : h.hour) = s->int64(1);
+  return h;
+}
+
+// The nearest multiple of `unit` (halves round up).
+std::int64_t roundTo(std::int64_t ms, std::int64_t unit) {
+  return floorDiv(ms + unit / 2, unit) * unit;
+}
+
+// A window end older than a horizon moves to the nearest boundary the surviving data has.
+std::int64_t snapToData(std::int64_t ms, const Horizons& h) {
+  if (ms < h.raw)
+    ms = roundTo(ms, kHourMs);
+  if (ms < h.hour)
+    ms = roundTo(ms, kDayMs);
+  return ms;
+}
+
+} // namespace
+
 Result<UptimeSummary> Store::uptime(const std::string& slug, WallTime from, WallTime to) {
-  const std::int64_t startMs = toMs(from);
-  const std::int64_t endMs = toMs(to);
   return impl_->read([&](sqlite::Connection& c) {
     UptimeSummary sum;
+    const Horizons horizons = readHorizons(c);
+    const std::int64_t startMs = snapToData(toMs(from), horizons);
+    const std::int64_t endMs = snapToData(toMs(to), horizons);
     if (endMs <= startMs)
       return sum;
+    const auto server = serverId(c, slug);
     auto raw = [&](std::int64_t a, std::int64_t b) {
-      if (b <= a)
+      if (b <= a || !server)
         return;
       auto s = c.use("SELECT count(*), coalesce(sum(ok), 0) FROM checks "
-                     "WHERE slug = ?1 AND at >= ?2 AND at < ?3");
-      s->bind(1, slug).bind(2, a).bind(3, b);
+                     "WHERE server = ?1 AND at >= ?2 AND at < ?3");
+      s->bind(1, *server).bind(2, a).bind(3, b);
       if (s->step()) {
         sum.checks += s->int64(0);
         sum.ok += s->int64(1);
@@ -1009,16 +1307,52 @@ Result<std::vector<LatencyPoint>> Store::latencySeries(const std::string& slug, 
   if (bucket.count() <= 0)
     return common::unexpected(std::string("store: latency bucket must be positive"));
   const std::int64_t startMs = toMs(from);
+  const std::int64_t endMs = toMs(to);
+  const auto width = static_cast<std::int64_t>(bucket.count());
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<LatencyPoint> out;
-    auto s = c.use("SELECT (at - ?1) / ?2 AS b, avg(total_ms), count(*) FROM checks "
-                   "WHERE slug = ?3 AND at >= ?1 AND at < ?4 AND ok = 1 AND total_ms IS NOT NULL "
+    // Raw checks from the raw horizon on (exactly as before pruning existed), hourly rollups
+    // before it.
+    const std::int64_t split = std::clamp(readHorizons(c).raw, startMs, std::max(startMs, endMs));
+    struct Acc {
+      double sum = 0;
+      std::int64_t count = 0;
+      std::optional<double> rawAvg; // the mean of a bucket that only raw checks fill
+    };
+    std::map<std::int64_t, Acc> buckets;
+    if (split > startMs) {
+      auto s = c.use("SELECT hour, latency_sum, latency_count FROM check_hours "
+                     "WHERE slug = ?1 AND hour >= ?2 AND hour < ?3 AND latency_count > 0 "
+                     "ORDER BY hour");
+      s->bind(1, slug).bind(2, ceilDiv(startMs, kHourMs)).bind(3, ceilDiv(split, kHourMs));
+      while (s->step()) {
+        auto& acc = buckets[(s->int64(0) * kHourMs - startMs) / width];
+        acc.sum += s->real(1);
+        acc.count += s->int64(2);
+      }
+    }
+    const auto server = serverId(c, slug);
+    auto s = c.use("SELECT (at - ?1) / ?2 AS b, sum(total_us), count(*) FROM checks "
+                   "WHERE server = ?3 AND at >= ?5 AND at < ?4 AND ok = 1 AND total_us IS NOT NULL "
                    "GROUP BY b ORDER BY b");
-    s->bind(1, startMs).bind(2, static_cast<std::int64_t>(bucket.count())).bind(3, slug);
-    s->bind(4, toMs(to));
-    while (s->step())
-      out.push_back(
-          LatencyPoint{fromMs(startMs + s->int64(0) * bucket.count()), s->real(1), s->int64(2)});
+    s->bind(1, startMs).bind(2, width).bind(3, server.value_or(-1)).bind(4, endMs).bind(5, split);
+    while (s->step()) {
+      auto& acc = buckets[s->int64(0)];
+      // Microseconds sum exactly; the mean is rounded once.
+      const double sumMs = static_cast<double>(s->int64(1)) / 1000.0;
+      const auto n = s->int64(2);
+      if (acc.count == 0)
+        acc.rawAvg = static_cast<double>(s->int64(1)) / static_cast<double>(n) / 1000.0;
+      acc.sum += sumMs;
+      acc.count += n;
+    }
+    for (const auto& [k, acc] : buckets) {
+      // A bucket filled by raw checks alone (hours come first) keeps the exact mean of its
+      // microseconds.
+      out.push_back(LatencyPoint{
+          fromMs(startMs + k * width),
+          acc.rawAvg ? *acc.rawAvg : acc.sum / static_cast<double>(acc.count), acc.count});
+    }
     return out;
   });
 }

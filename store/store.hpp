@@ -31,7 +31,7 @@ struct StoreOptions {
   std::chrono::milliseconds maxBatchDelay{100};
   std::chrono::milliseconds busyTimeout{5'000};
   std::size_t readConnections = 4;
-  std::size_t pruneBatch = 5'000; // rows per prune transaction
+  std::size_t pruneBatch = 2'000; // rows per prune transaction (a few ms each)
 };
 
 struct StoreStats {
@@ -72,12 +72,32 @@ struct LatencyPoint {
   friend bool operator==(const LatencyPoint&, const LatencyPoint&) = default;
 };
 
+// What prune() removes: everything strictly before each cutoff (README "What is kept how long").
+struct RetentionCutoffs {
+  WallTime raw;      // successful checks (rounded down to a whole hour)
+  WallTime hourly;   // hourly rollups (must not be later than raw)
+  WallTime failures; // failed checks, closed incidents, schema changes
+  WallTime rollups;  // daily rollups and failure reasons, ended maintenance windows
+};
+
+// How long hourly rollups are kept beside the daily ones: enough for the 7-day latency chart and
+// the last week of any uptime window at hour precision (older parts of a window are read at day
+// precision), never less than raw checks, never more than the daily rollups.
+inline constexpr std::chrono::hours kHourlyRollupKeep{24 * 8};
+
+// The cutoffs at `now` for retention durations {raw, rollups, failures}.
+RetentionCutoffs retentionCutoffs(WallTime now, std::chrono::milliseconds raw,
+                                  std::chrono::milliseconds rollups,
+                                  std::chrono::milliseconds failures);
+
 struct PruneResult {
-  std::int64_t checks = 0;
+  std::int64_t checks = 0;       // successful and failed
+  std::int64_t failedChecks = 0; // of which failed
   std::int64_t incidents = 0;
   std::int64_t schemaChanges = 0;
   std::int64_t maintenance = 0;
   std::int64_t rollupRows = 0;
+  std::int64_t batches = 0; // delete transactions
 };
 
 // Thread-safe. Writes go through one writer thread in submission order, so a sync write is
@@ -125,9 +145,17 @@ public:
   WriteResult endMaintenanceSync(std::string id, WallTime at); // error if no such window
   WriteResult deleteMaintenanceSync(std::string id);           // error if no such window
 
-  // Deletes checks, schema changes and day rollups older than `cutoff`, closed incidents that
-  // closed before it and maintenance windows that ended before it. Works in transactions of at
-  // most pruneBatch rows queued behind other writes, so the writer is never held for long.
+  // Deletes successful checks before cutoffs.raw, failed checks before cutoffs.failures, hourly
+  // rollups before cutoffs.hourly, daily rollups before cutoffs.rollups, schema changes and
+  // incidents closed before cutoffs.failures, maintenance windows ended before cutoffs.rollups.
+  // Each delete is its own transaction of at most pruneBatch rows, run on the writer thread and
+  // queued behind the writes submitted before it, so writes are committed between batches and the
+  // writer is never held for long. Blocks the caller (not the writer) until done; `afterBatch`
+  // (optional) runs on the calling thread after each batch with the totals so far. Reads of
+  // windows older than cutoffs.raw use the rollups from then on (see uptime()).
+  Result<PruneResult> prune(const RetentionCutoffs& cutoffs,
+                            const std::function<void(const PruneResult&)>& afterBatch = {});
+  // Everything with the same cutoff.
   Result<PruneResult> prune(WallTime cutoff);
 
   // --- Reads ---
@@ -137,13 +165,18 @@ public:
   Result<std::vector<CheckRecord>> checksSince(const std::string& slug, WallTime since,
                                                std::size_t limit, bool failuresOnly = false);
   // Checks in [from, to). Whole UTC days and hours come from rollups and only the partial hours at
-  // the two ends from the checks themselves, so any window costs about the same (~0.1 ms).
+  // the two ends from the checks themselves, so any window costs about the same (~0.1 ms). Where
+  // successful checks were pruned (older than raw retention) a partial hour at an end is counted
+  // whole when the window covers at least half of it, else not at all; where hourly rollups were
+  // pruned too, the same holds for a partial day. Inside the raw window the result is exact.
   Result<UptimeSummary> uptime(const std::string& slug, WallTime from, WallTime to);
   // `days` entries, oldest first, ending with the UTC day containing `now` (days without checks
   // have checks == 0).
   Result<std::vector<DaySummary>> dailySummary(const std::string& slug, int days, WallTime now);
   // Mean total_ms of ok checks in [from, to) per bucket [from + k*bucket, from + (k+1)*bucket);
-  // only buckets with samples, in order.
+  // only buckets with samples, in order. The part older than raw retention comes from hourly
+  // rollups, each hour counted in the bucket its start falls in (exact when buckets are whole
+  // hours aligned to `from`).
   Result<std::vector<LatencyPoint>> latencySeries(const std::string& slug, WallTime from,
                                                   WallTime to, std::chrono::milliseconds bucket);
 

@@ -176,6 +176,26 @@ TEST_F(CheckConfigCommand, NoRoutesAtAllIsOneWarning) {
   EXPECT_EQ(runCheckConfig(file, {"--strict"}).exitCode, 2);
 }
 
+TEST_F(CheckConfigCommand, ScalarRetentionIsADeprecationWarning) {
+  const std::string routed = "servers:\n  - {slug: a, url: \"http://a.example/mcp\"}\n"
+                             "sinks:\n  hook: {type: webhook, url: \"http://h.example/\"}\n"
+                             "routes:\n  - sinks: [hook]\n";
+  std::string file = write(routed + "storage:\n  retention: 90d\n");
+  CommandRun run = runCheckConfig(file);
+  EXPECT_EQ(run.exitCode, 0);
+  EXPECT_EQ(run.out, "config OK: 1 servers, 1 routes, 1 sinks\n");
+  EXPECT_EQ(run.err, file + ": warning: storage.retention: a single duration is deprecated: it "
+                            "sets rollups and failures (90d) while raw checks keep the default "
+                            "1d; write retention: {raw: ..., rollups: ..., failures: ...} "
+                            "(line 8)\n");
+  EXPECT_EQ(runCheckConfig(file, {"--strict"}).exitCode, 2);
+
+  std::string map = write(routed + "storage:\n  retention: {raw: 2d, rollups: 90d}\n");
+  CommandRun clean = runCheckConfig(map, {"--strict"});
+  EXPECT_EQ(clean.exitCode, 0);
+  EXPECT_EQ(clean.err, "");
+}
+
 TEST_F(CheckConfigCommand, DurationAndDateRangesAreReportedAtOnce) {
   std::string file =
       write("defaults:\n  interval: 300000d\n"

@@ -614,8 +614,43 @@ scheduler: {jitter: 1h}
 )");
   ASSERT_TRUE(limits) << ::testing::PrintToString(errorsOf(limits));
   EXPECT_EQ(limits->defaults.interval, std::chrono::hours(24));
-  EXPECT_EQ(limits->storage.retention, std::chrono::hours(24 * 3650));
+  EXPECT_EQ(limits->storage.retention.rollups, std::chrono::hours(24 * 3650));
+  EXPECT_EQ(limits->storage.retention.failures, std::chrono::hours(24 * 3650));
   EXPECT_EQ(limits->alerting.giveUpAfter, std::chrono::hours(24 * 30));
+}
+
+// storage.retention as a map: each kind with its own range, raw at most rollups, unknown kinds
+// refused, every problem at once.
+TEST(ConfigRanges, RetentionMapKeysHaveTheirOwnRanges) {
+  EXPECT_EQ(errorsOf(load("storage:\n  retention: {raw: 91d, rollups: 3651d, failures: 0d}\n")),
+            (std::vector<std::string>{
+                "storage.retention.raw: must be between 1h and 90d, got 91d (line 2)",
+                "storage.retention.rollups: must be between 1d and 3650d, got 3651d (line 2)",
+                "storage.retention.failures: must be greater than 0 (line 2)",
+            }));
+  EXPECT_EQ(errorsOf(load("storage:\n  retention:\n    raw: 30m\n    rollups: 12h\n"
+                          "    failures: 3651d\n    checks: 1d\n")),
+            (std::vector<std::string>{
+                "storage.retention.raw: must be between 1h and 90d, got 30m (line 3)",
+                "storage.retention.rollups: must be between 1d and 3650d, got 12h (line 4)",
+                "storage.retention.failures: must be between 1d and 3650d, got 3651d (line 5)",
+                "storage.retention.checks: unknown key (line 6)",
+            }));
+  EXPECT_EQ(onlyError("storage:\n  retention: {raw: 30d, rollups: 7d}\n"),
+            "storage.retention.raw: must be at most rollups (30d > 7d) (line 2)");
+  EXPECT_EQ(onlyError("storage: {retention: [48h]}\n"),
+            "storage.retention: must be a mapping (key: value) (line 1)");
+
+  auto limits = load("storage: {retention: {raw: 90d, rollups: 90d, failures: 1d}}\n");
+  ASSERT_TRUE(limits) << ::testing::PrintToString(errorsOf(limits));
+  EXPECT_EQ(limits->storage.retention.raw, std::chrono::hours(24 * 90));
+  EXPECT_EQ(limits->storage.retention.rollups, std::chrono::hours(24 * 90));
+  EXPECT_EQ(limits->storage.retention.failures, std::chrono::hours(24));
+  EXPECT_EQ(limits->storage.legacyRetentionLine, 0);
+  auto lowest = load("storage: {retention: {raw: 1h, rollups: 1d}}\n");
+  ASSERT_TRUE(lowest) << ::testing::PrintToString(errorsOf(lowest));
+  EXPECT_EQ(lowest->storage.retention.raw, std::chrono::hours(1));
+  EXPECT_EQ(lowest->storage.retention.failures, RetentionConfig{}.failures); // unset: default
 }
 
 TEST(ConfigRanges, TimeoutAndRetryIntervalAreAtMostTheInterval) {

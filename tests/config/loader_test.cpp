@@ -51,7 +51,11 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(s.line, 2);
 
   EXPECT_EQ(c.storage.path, "mcpwatch.db");
-  EXPECT_EQ(c.storage.retention, std::chrono::hours(24 * 90));
+  // Defaults: two days of raw checks, 400 days of rollups and failures.
+  EXPECT_EQ(c.storage.retention.raw, std::chrono::hours(24));
+  EXPECT_EQ(c.storage.retention.rollups, std::chrono::hours(24 * 400));
+  EXPECT_EQ(c.storage.retention.failures, std::chrono::hours(24 * 400));
+  EXPECT_EQ(c.storage.legacyRetentionLine, 0);
   EXPECT_TRUE(c.routes.empty());
   EXPECT_TRUE(c.sinks.empty());
   EXPECT_TRUE(c.maintenance.windows.empty());
@@ -264,7 +268,11 @@ storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
   EXPECT_EQ(c.log.level, LogLevel::Debug);
   EXPECT_EQ(c.log.format, LogFormat::Json);
   EXPECT_EQ(c.storage.path, "/var/lib/mcpwatch/db.sqlite");
-  EXPECT_EQ(c.storage.retention, std::chrono::hours(24 * 7));
+  // The deprecated scalar sets rollups and failures; raw keeps its default.
+  EXPECT_EQ(c.storage.retention.rollups, std::chrono::hours(24 * 7));
+  EXPECT_EQ(c.storage.retention.failures, std::chrono::hours(24 * 7));
+  EXPECT_EQ(c.storage.retention.raw, RetentionConfig{}.raw);
+  EXPECT_GT(c.storage.legacyRetentionLine, 0);
 }
 
 TEST(ConfigLoader, ChannelSinksAreRead) {

@@ -944,3 +944,486 @@ TEST_F(StoreTest, InvalidOptionsAreRefused) {
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().find("queueCapacity"), std::string::npos);
 }
+
+// --- Bounded storage: rollups with latency statistics, split retention, batched cleanup ---
+
+namespace {
+
+struct HourRollup {
+  std::int64_t checks = 0, ok = 0, latencyCount = 0;
+  double latencySum = 0;
+  std::optional<double> latencyMin, latencyMax;
+  std::vector<std::int64_t> buckets; // le_50, le_100, le_250, le_500, le_1000, le_2500, gt_2500
+};
+
+HourRollup rollupRow(Store& store, const std::string& table, const std::string& unit,
+                     const std::string& slug, std::int64_t key) {
+  HourRollup out;
+  auto r = store.read([&](sqlite::Connection& c) {
+    sqlite::Statement s(c, "SELECT checks, ok, latency_sum, latency_count, latency_min, "
+                           "latency_max, le_50, le_100, le_250, le_500, le_1000, le_2500, "
+                           "gt_2500 FROM " +
+                               table + " WHERE slug = ?1 AND " + unit + " = ?2");
+    s.bind(1, slug).bind(2, key);
+    if (!s.step())
+      return;
+    out.checks = s.int64(0);
+    out.ok = s.int64(1);
+    out.latencySum = s.real(2);
+    out.latencyCount = s.int64(3);
+    out.latencyMin = s.optReal(4);
+    out.latencyMax = s.optReal(5);
+    for (int i = 6; i < 13; ++i)
+      out.buckets.push_back(s.int64(i));
+  });
+  EXPECT_TRUE(r) << (r ? "" : r.error());
+  return out;
+}
+
+std::int64_t hourOf(WallTime t) {
+  return std::chrono::floor<std::chrono::hours>(t.time_since_epoch()).count();
+}
+std::int64_t dayOf(WallTime t) {
+  return std::chrono::floor<std::chrono::days>(t.time_since_epoch()).count();
+}
+
+} // namespace
+
+TEST_F(StoreTest, RollupsCarryLatencyMinMaxAndBuckets) {
+  StoreOptions o;
+  o.maxBatch = 1'000'000;
+  o.maxBatchDelay = std::chrono::hours(1); // everything below lands in one transaction
+  auto store = openOrDie(db_, o);
+  // One value per bucket edge and beyond; failures and ok checks without a total count in
+  // checks/ok only.
+  const double totals[] = {50, 50.5, 100, 250, 499, 1000, 2500, 2500.1, 9000};
+  int minute = 0;
+  for (double t : totals)
+    store->record(check("a", kDay0 + 5h + std::chrono::minutes(minute++), true, {}, t));
+  store->record(check("a", kDay0 + 5h + 50min, false, "timeout", 10'000.0));
+  store->record(check("a", kDay0 + 5h + 51min, true));
+  store->record(check("a", kDay0 + 7h, true, {}, 10.0)); // another hour, the same day
+  store->flush();
+
+  const auto h = rollupRow(*store, "check_hours", "hour", "a", hourOf(kDay0 + 5h));
+  EXPECT_EQ(h.checks, 11);
+  EXPECT_EQ(h.ok, 10);
+  EXPECT_EQ(h.latencyCount, 9);
+  EXPECT_DOUBLE_EQ(h.latencySum, 50 + 50.5 + 100 + 250 + 499 + 1000 + 2500 + 2500.1 + 9000);
+  EXPECT_EQ(h.latencyMin, 50.0);
+  EXPECT_EQ(h.latencyMax, 9000.0);
+  EXPECT_EQ(h.buckets, (std::vector<std::int64_t>{1, 2, 1, 1, 1, 1, 2}));
+
+  const auto d = rollupRow(*store, "check_days", "day", "a", dayOf(kDay0));
+  EXPECT_EQ(d.checks, 12);
+  EXPECT_EQ(d.ok, 11);
+  EXPECT_EQ(d.latencyCount, 10);
+  EXPECT_EQ(d.latencyMin, 10.0);
+  EXPECT_EQ(d.latencyMax, 9000.0);
+  EXPECT_EQ(d.buckets, (std::vector<std::int64_t>{2, 2, 1, 1, 1, 1, 2}));
+
+  // A later batch merges into the same rows (min/max across batches, buckets added).
+  store->record(check("a", kDay0 + 5h + 55min, true, {}, 5.0));
+  store->flush();
+  const auto h2 = rollupRow(*store, "check_hours", "hour", "a", hourOf(kDay0 + 5h));
+  EXPECT_EQ(h2.checks, 12);
+  EXPECT_EQ(h2.latencyMin, 5.0);
+  EXPECT_EQ(h2.latencyMax, 9000.0);
+  EXPECT_EQ(h2.buckets[0], 2);
+}
+
+TEST_F(StoreTest, MigrationBackfillsLatencyStatisticsFromRawChecks) {
+  // A version-3 database with raw checks and the rollups version 3 kept (counts only).
+  {
+    sqlite::Connection c(db_.string(), true);
+    for (const auto& m : migrations())
+      if (m.version <= 3)
+        c.exec(m.sql);
+    c.exec("PRAGMA user_version = 3");
+    const std::int64_t at = std::chrono::floor<milliseconds>(kDay0.time_since_epoch()).count();
+    for (int i = 0; i < 4; ++i) {
+      sqlite::Statement s(c,
+                          "INSERT INTO checks (slug, at, ok, total_ms) VALUES ('a', ?1, ?2, ?3)");
+      s.bind(1, at + i * 60'000).bind(2, i != 3).bind(3, 40.0 + 100.0 * i);
+      s.run();
+    }
+    // Version 3 counted one more check in the day than the raw rows left (pruned meanwhile): the
+    // counts must stay as they were.
+    c.exec("INSERT INTO check_hours (slug, hour, checks, ok) VALUES ('a', " +
+           std::to_string(hourOf(kDay0)) + ", 4, 3)");
+    c.exec("INSERT INTO check_days (slug, day, checks, ok, latency_sum, latency_count) VALUES "
+           "('a', " +
+           std::to_string(dayOf(kDay0)) + ", 5, 4, 400.0, 4)");
+  }
+  auto store = openOrDie(db_);
+  const auto h = rollupRow(*store, "check_hours", "hour", "a", hourOf(kDay0));
+  EXPECT_EQ(h.checks, 4);
+  EXPECT_EQ(h.ok, 3);
+  EXPECT_EQ(h.latencyCount, 3); // ok checks: 40, 140, 240
+  EXPECT_DOUBLE_EQ(h.latencySum, 420.0);
+  EXPECT_EQ(h.latencyMin, 40.0);
+  EXPECT_EQ(h.latencyMax, 240.0);
+  EXPECT_EQ(h.buckets, (std::vector<std::int64_t>{1, 0, 2, 0, 0, 0, 0}));
+  const auto d = rollupRow(*store, "check_days", "day", "a", dayOf(kDay0));
+  EXPECT_EQ(d.checks, 5);                // kept
+  EXPECT_DOUBLE_EQ(d.latencySum, 400.0); // kept: it already covered the pruned check
+  EXPECT_EQ(d.latencyMin, 40.0);
+  EXPECT_EQ(d.buckets, (std::vector<std::int64_t>{1, 0, 2, 0, 0, 0, 0}));
+  // Migration 5 then clusters the checks by (server, at): no time index is left on them.
+  std::int64_t indexes = -1;
+  ASSERT_TRUE(store->read([&](sqlite::Connection& c) {
+    indexes = c.queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+                         "tbl_name = 'checks'");
+  }));
+  EXPECT_EQ(indexes, 0);
+}
+
+namespace {
+
+// Seven days of one check a minute for "a" (every 17th a failure, latency varying), written the
+// same way to two stores; one is then pruned with the default retention.
+class RetentionTest : public StoreTest {
+protected:
+  static constexpr int kDays = 7; // inside the hourly rollups (kHourlyRollupKeep)
+  const WallTime now_ = kDay0 + std::chrono::hours(24 * kDays);
+
+  void fill(Store& store) {
+    for (int m = 0; m < kDays * 24 * 60; ++m) {
+      const bool ok = m % 17 != 0;
+      store.record(check("a", kDay0 + std::chrono::minutes(m) + 7s, ok, "connect_timeout",
+                         20.0 + (m * 37) % 400));
+    }
+    store.flush();
+  }
+
+  void SetUp() override {
+    raw_ = openOrDie(dir_.file("raw.db"));
+    pruned_ = openOrDie(db_);
+    fill(*raw_);
+    fill(*pruned_);
+    auto r = pruned_->prune(
+        retentionCutoffs(now_, 48h, std::chrono::hours(24 * 400), std::chrono::hours(24 * 400)));
+    ASSERT_TRUE(r) << r.error();
+    result_ = *r;
+  }
+
+  std::unique_ptr<Store> raw_;
+  std::unique_ptr<Store> pruned_;
+  PruneResult result_;
+};
+
+} // namespace
+
+TEST_F(RetentionTest, SuccessfulChecksGoAfterRawRetentionFailuresStay) {
+  const std::int64_t total = kDays * 24 * 60;
+  const std::int64_t failed = (total + 16) / 17;
+  // Successful checks of the last 48 h stay, every failure stays.
+  std::int64_t okKept = 0;
+  for (int m = (kDays - 2) * 24 * 60; m < total; ++m)
+    okKept += m % 17 != 0;
+  EXPECT_EQ(countRows(*pruned_, "checks"), okKept + failed);
+  EXPECT_EQ(result_.checks, total - failed - okKept);
+  EXPECT_EQ(result_.failedChecks, 0);
+  auto failures = pruned_->checksSince("a", kDay0, 1'000'000, true);
+  ASSERT_TRUE(failures);
+  EXPECT_EQ(static_cast<std::int64_t>(failures->size()), failed);
+  // The status bars (daily rollups) are untouched.
+  EXPECT_EQ(*pruned_->dailySummary("a", kDays, now_ - 1ms),
+            *raw_->dailySummary("a", kDays, now_ - 1ms));
+
+  // Failures go after their own retention.
+  auto later =
+      pruned_->prune(retentionCutoffs(now_ + std::chrono::hours(24 * 398), 48h,
+                                      std::chrono::hours(24 * 400), std::chrono::hours(24 * 400)));
+  ASSERT_TRUE(later) << later.error();
+  // 398 days on, failures cutoff = now - 2 days: the failures of the first 8 days go.
+  std::int64_t oldFailures = 0;
+  for (int m = 0; m < (kDays - 2) * 24 * 60; ++m)
+    oldFailures += m % 17 == 0;
+  EXPECT_EQ(later->failedChecks, oldFailures);
+  EXPECT_EQ(countRows(*pruned_, "checks"), failed - oldFailures);
+}
+
+// Uptime over windows reaching past the raw retention comes from rollups and equals what the raw
+// checks gave before pruning; inside the raw window nothing changes.
+TEST_F(RetentionTest, RollupUptimeMatchesRawUptime) {
+  struct Range {
+    WallTime from, to;
+  };
+  const Range aligned[] = {
+      {now_ - 24h, now_},                        // inside the raw window
+      {now_ - 24h - 17min, now_ - 3min},         // inside, ragged ends
+      {now_ - std::chrono::hours(24 * 7), now_}, // 7 days
+      {kDay0, now_},                             // everything
+      {kDay0 + 5h, now_ - 30h},                  // whole hours, mostly before the horizon
+      {kDay0 + 5h, kDay0 + 6h},                  // one hour long before the horizon
+  };
+  for (const auto& r : aligned) {
+    auto a = raw_->uptime("a", r.from, r.to);
+    auto b = pruned_->uptime("a", r.from, r.to);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(*a, *b) << (r.from - kDay0).count();
+    EXPECT_GT(b->checks, 0);
+  }
+  // A ragged start older than the raw horizon counts whole hours: the one it covers at least half
+  // of, not the one it covers less; an end inside the raw window stays exact.
+  EXPECT_EQ(*pruned_->uptime("a", kDay0 + 5h + 20min, now_ - 30h - 40min),
+            *raw_->uptime("a", kDay0 + 5h, now_ - 30h - 40min));
+  EXPECT_EQ(*pruned_->uptime("a", kDay0 + 5h + 40min, now_ - 30h - 20min),
+            *raw_->uptime("a", kDay0 + 6h, now_ - 30h - 20min));
+  // Both ends before the horizon.
+  EXPECT_EQ(*pruned_->uptime("a", kDay0 + 5h + 29min, now_ - 50h - 31min),
+            *raw_->uptime("a", kDay0 + 5h, now_ - 51h));
+}
+
+TEST_F(RetentionTest, RollupLatencyMatchesRawLatency) {
+  // The 7-day chart: 2 h buckets from an hour boundary.
+  auto a = raw_->latencySeries("a", now_ - std::chrono::hours(24 * 7), now_, 2h);
+  auto b = pruned_->latencySeries("a", now_ - std::chrono::hours(24 * 7), now_, 2h);
+  ASSERT_TRUE(a && b);
+  ASSERT_EQ(a->size(), b->size());
+  ASSERT_EQ(a->size(), 84u);
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].bucketStart, (*b)[i].bucketStart);
+    EXPECT_EQ((*a)[i].samples, (*b)[i].samples);
+    EXPECT_NEAR((*a)[i].avgMs, (*b)[i].avgMs, 1e-9);
+  }
+  // The 24-hour chart lies inside the raw window: bit for bit the same.
+  EXPECT_EQ(*raw_->latencySeries("a", now_ - 24h - 5min, now_, 15min),
+            *pruned_->latencySeries("a", now_ - 24h - 5min, now_, 15min));
+}
+
+TEST_F(StoreTest, LargeBacklogIsCleanedInBatchesWithWritesCommittedBetween) {
+  StoreOptions o;
+  o.pruneBatch = 100;
+  auto store = openOrDie(db_, o);
+  for (int i = 0; i < 2'000; ++i)
+    store->record(check("a", kDay0 + std::chrono::seconds(i), true, {}, 12.0));
+  store->flush();
+
+  // After every batch, queue a new check; by the next batch it must be committed: the prune's
+  // next delete waits behind it in the writer's queue rather than holding the writer.
+  int recorded = 0;
+  std::int64_t batchesSeen = 0;
+  bool interleaved = true;
+  auto r = store->prune(
+      RetentionCutoffs{kDay0 + 1h, kDay0 + 1h, kDay0 + 1h, kDay0 + 1h}, [&](const PruneResult& p) {
+        ++batchesSeen;
+        if (recorded > 0 &&
+            countRows(*store,
+                      "checks WHERE at >= " + std::to_string(std::chrono::floor<milliseconds>(
+                                                                 (kDay0 + 100h).time_since_epoch())
+                                                                 .count())) != recorded)
+          interleaved = false;
+        EXPECT_EQ(p.batches, batchesSeen);
+        store->record(check("a", kDay0 + 100h + std::chrono::seconds(recorded++), true));
+      });
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->checks, 2'000);
+  EXPECT_GE(r->batches, 20); // 2,000 rows at 100 per transaction, then the other tables
+  EXPECT_TRUE(interleaved);
+  EXPECT_GE(recorded, 20);
+  store->flush();
+  EXPECT_EQ(countRows(*store, "checks"), recorded);
+}
+
+// --- Migration 5: compact checks ---
+
+namespace {
+
+// Writes `r` the way version 4 stored it (one row, every field in its own column).
+void insertV4Check(sqlite::Connection& c, const CheckRecord& r) {
+  sqlite::Statement s(c, "INSERT INTO checks (slug, at, ok, reason, detail, http_status, "
+                         "jsonrpc_code, dns_ms, connect_ms, tls_ms, handshake_ms, tools_list_ms, "
+                         "total_ms, protocol_version, fingerprint, tool_count, era, transport) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                         "?15, ?16, ?17, ?18)");
+  s.bind(1, r.slug)
+      .bind(2, std::chrono::floor<milliseconds>(r.at.time_since_epoch()).count())
+      .bind(3, r.ok)
+      .bind(4, r.reason)
+      .bind(5, r.detail);
+  s.bind(6, r.httpStatus).bind(7, r.jsonrpcCode).bind(8, r.dnsMs).bind(9, r.connectMs);
+  s.bind(10, r.tlsMs).bind(11, r.handshakeMs).bind(12, r.toolsListMs).bind(13, r.totalMs);
+  s.bind(14, r.protocolVersion).bind(15, r.fingerprint).bind(16, r.toolCount);
+  s.bind(17, r.era).bind(18, r.transport);
+  s.run();
+}
+
+// A varied history: two servers, profiles that change, failures with reasons and details, NULL
+// fields, two checks of one server in the same millisecond.
+std::vector<CheckRecord> variedChecks() {
+  std::vector<CheckRecord> out;
+  for (int i = 0; i < 40; ++i)
+    for (std::string slug : {"zeta", "alpha"}) {
+      CheckRecord c = check(slug, kDay0 + std::chrono::minutes(i) + std::chrono::milliseconds(i),
+                            i % 7 != 3, i % 2 == 0 ? "connect_timeout" : "http_status");
+      if (!c.ok)
+        c.detail = "attempt " + std::to_string(i) + " ü";
+      if (i % 5 != 4) {
+        c.dnsMs = 0.25 * i;
+        c.connectMs = 10.5 + i;
+        c.handshakeMs = 30.125;
+        c.toolsListMs = 20.0 + i;
+        c.totalMs = 61.0 + 2 * i + 0.375;
+        c.httpStatus = i % 7 == 3 ? 503 : 200;
+        c.protocolVersion = i < 20 ? "2025-06-18" : "2025-11-25";
+        c.fingerprint = "sha256:" + std::string(i < 30 ? "aaaa" : "bbbb");
+        c.toolCount = i < 30 ? 12 : 13;
+        c.era = "modern";
+        c.transport = slug == "alpha" ? "streamable-http" : "sse";
+      }
+      if (i == 11) {
+        c.jsonrpcCode = -32601;
+        c.tlsMs = 4.5;
+      }
+      out.push_back(std::move(c));
+    }
+  // Same server, same millisecond: written order decides which is "latest".
+  CheckRecord twin = out.back();
+  twin.ok = false;
+  twin.reason = "protocol_error";
+  twin.detail = "second of the same millisecond";
+  out.push_back(twin);
+  return out;
+}
+
+std::unique_ptr<Store> openV4With(const fs::path& db, const std::vector<CheckRecord>& checks) {
+  {
+    sqlite::Connection c(db.string(), true);
+    for (const auto& m : migrations())
+      if (m.version <= 4)
+        c.exec(m.sql);
+    c.exec("PRAGMA user_version = 4");
+    for (const auto& r : checks)
+      insertV4Check(c, r);
+  }
+  return openOrDie(db);
+}
+
+} // namespace
+
+TEST_F(StoreTest, MigrationFiveConvertsChecksAndReadsBackTheSame) {
+  const auto checks = variedChecks();
+  auto migrated = openV4With(db_, checks);
+  // The same checks written by this version through the store.
+  auto fresh = openOrDie(dir_.file("fresh.db"));
+  for (const auto& r : checks)
+    ASSERT_TRUE(fresh->record(r));
+  fresh->flush();
+
+  std::int64_t version = 0;
+  ASSERT_TRUE(
+      migrated->read([&](sqlite::Connection& c) { version = c.queryInt("PRAGMA user_version"); }));
+  EXPECT_EQ(version, latestSchemaVersion());
+  EXPECT_EQ(countRows(*migrated, "checks"), static_cast<std::int64_t>(checks.size()));
+  // The slugs, reasons and profiles moved to their dictionaries.
+  EXPECT_EQ(countRows(*migrated, "servers"), 2);
+  EXPECT_EQ(countRows(*migrated, "check_reasons"), 3);
+  EXPECT_EQ(countRows(*migrated, "check_profiles"), 6);
+
+  for (const std::string slug : {"alpha", "zeta"}) {
+    std::vector<CheckRecord> expected;
+    for (auto it = checks.rbegin(); it != checks.rend(); ++it)
+      if (it->slug == slug)
+        expected.push_back(*it); // newest first; the twin was written last
+    auto all = migrated->checksSince(slug, kDay0, 1000);
+    ASSERT_TRUE(all) << all.error();
+    EXPECT_EQ(*all, expected) << slug;
+    EXPECT_EQ(*all, *fresh->checksSince(slug, kDay0, 1000)) << slug;
+    auto failures = migrated->checksSince(slug, kDay0 + 5min, 3, true);
+    ASSERT_TRUE(failures);
+    EXPECT_EQ(*failures, *fresh->checksSince(slug, kDay0 + 5min, 3, true));
+    EXPECT_EQ(failures->size(), 3u);
+    auto latest = migrated->latestCheck(slug);
+    ASSERT_TRUE(latest && latest->has_value());
+    EXPECT_EQ(**latest, expected.front());
+    EXPECT_EQ(*migrated->uptime(slug, kDay0 + 3min, kDay0 + 33min),
+              *fresh->uptime(slug, kDay0 + 3min, kDay0 + 33min));
+    EXPECT_EQ(*migrated->latencySeries(slug, kDay0, kDay0 + 1h, 10min),
+              *fresh->latencySeries(slug, kDay0, kDay0 + 1h, 10min));
+  }
+  EXPECT_EQ(migrated->latestCheck("alpha")->value().reason, "protocol_error"); // the twin
+  auto latest = migrated->latestChecks();
+  ASSERT_TRUE(latest);
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].slug, "alpha");
+  EXPECT_EQ(*latest, *fresh->latestChecks());
+  // New checks after the migration go on from the converted ones.
+  CheckRecord next = check("alpha", kDay0 + 2h, true, {}, 5.5);
+  ASSERT_TRUE(migrated->record(next));
+  migrated->flush();
+  EXPECT_EQ(migrated->latestCheck("alpha")->value(), next);
+}
+
+TEST_F(StoreTest, MigrationFiveRoundsLatenciesToTheMicrosecond) {
+  CheckRecord r = check("a", kDay0, true, {}, 12.3456789);
+  r.dnsMs = 0.0004; // below half a microsecond
+  auto migrated = openV4With(db_, {r});
+  auto got = migrated->latestCheck("a");
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->totalMs, 12.346);
+  EXPECT_EQ((*got)->dnsMs, 0.0);
+  // Written by this version: the same rounding.
+  ASSERT_TRUE(migrated->record(check("b", kDay0, true, {}, 12.3456789)));
+  migrated->flush();
+  EXPECT_EQ(migrated->latestCheck("b")->value().totalMs, 12.346);
+}
+
+TEST_F(StoreTest, CompactChecksStoreProfilesAndReasonsOnce) {
+  auto store = openOrDie(db_);
+  for (const auto& r : variedChecks())
+    ASSERT_TRUE(store->record(r));
+  store->flush();
+  // Two servers; reasons connect_timeout, http_status, protocol_error; profiles: protocol
+  // version x fingerprint/tool count x transport = 3 combinations per server.
+  EXPECT_EQ(countRows(*store, "servers"), 2);
+  EXPECT_EQ(countRows(*store, "check_reasons"), 3);
+  EXPECT_EQ(countRows(*store, "check_profiles"), 6);
+  std::int64_t indexes = -1;
+  ASSERT_TRUE(store->read([&](sqlite::Connection& c) {
+    indexes = c.queryInt("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
+                         "('checks', 'check_hours', 'check_days', 'check_day_reasons')");
+  }));
+  EXPECT_EQ(indexes, 0);
+}
+
+TEST_F(StoreTest, PruneWalksEveryServerAndKeepsNewerRows) {
+  StoreOptions o;
+  o.pruneBatch = 7; // several servers per batch, and servers split across batches
+  auto store = openOrDie(db_, o);
+  for (int s = 0; s < 30; ++s)
+    for (int m = 0; m < 10; ++m)
+      store->record(check("s" + std::to_string(s), kDay0 + std::chrono::minutes(m * 30), m != 2));
+  store->flush();
+  // Successful checks before 02:00 go (4 each, one of them failed and kept), failures stay.
+  auto r = store->prune(
+      RetentionCutoffs{kDay0 + 2h, kDay0, kDay0, kDay0 - std::chrono::hours(24 * 400)});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->checks, 30 * 3);
+  EXPECT_EQ(r->failedChecks, 0);
+  EXPECT_EQ(countRows(*store, "checks"), 30 * 7);
+  for (int s = 0; s < 30; ++s) {
+    auto rest = store->checksSince("s" + std::to_string(s), kDay0, 100);
+    ASSERT_TRUE(rest);
+    ASSERT_EQ(rest->size(), 7u) << s;
+    EXPECT_EQ(rest->back().at, kDay0 + 1h); // the failure at 01:00
+    EXPECT_EQ((*rest)[rest->size() - 2].at, kDay0 + 2h);
+  }
+}
+
+TEST(Retention, DefaultsKeepHourlyRollupsEightDays) {
+  const WallTime now = kDay0 + 5h;
+  const auto c =
+      retentionCutoffs(now, 24h, std::chrono::hours(24 * 400), std::chrono::hours(24 * 400));
+  EXPECT_EQ(c.raw, now - 24h);
+  EXPECT_EQ(c.hourly, now - std::chrono::hours(24 * 8));
+  // Never shorter than raw checks, never longer than the daily rollups.
+  EXPECT_EQ(retentionCutoffs(now, std::chrono::hours(24 * 20), std::chrono::hours(24 * 400),
+                             std::chrono::hours(24 * 400))
+                .hourly,
+            now - std::chrono::hours(24 * 20));
+  EXPECT_EQ(
+      retentionCutoffs(now, 24h, std::chrono::hours(24 * 5), std::chrono::hours(24 * 400)).hourly,
+      now - std::chrono::hours(24 * 5));
+}
