@@ -162,55 +162,72 @@ std::optional<TlsCertificate> peerCertificate(SSL* ssl) {
 
 // ---- process-wide TLS contexts -------------------------------------------------------------
 
-// Resumable sessions kept per context at most: a fleet larger than this resumes only some of its
-// https origins (the others do full handshakes, as without resumption).
+// Resumable sessions kept per context at most, and per origin: a fleet larger than this resumes
+// only some of its https origins (the others do full handshakes, as without resumption). A
+// TLS 1.3 server sends several tickets per connection, each for one use, so an origin probed by
+// several probes at once (many MCP servers behind one host and port) keeps a few.
 constexpr std::size_t kMaxCachedSessions = 10'000;
+constexpr std::size_t kMaxSessionsPerOrigin = 4;
 
 // One client SSL_CTX and its session cache. Connections hold it by shared_ptr, so a reload never
 // pulls a context from under a handshake.
 struct SharedTls {
   SharedTls() : context(ssl::context::tls_client) {}
   ~SharedTls() {
-    for (auto& [origin, session] : sessions)
-      SSL_SESSION_free(session);
+    for (auto& [origin, list] : sessions)
+      for (SSL_SESSION* session : list)
+        SSL_SESSION_free(session);
   }
   SharedTls(const SharedTls&) = delete;
   SharedTls& operator=(const SharedTls&) = delete;
 
-  // The session cached for `origin`, removed from the cache (TLS 1.3 tickets are meant for one
-  // use; the new connection's own ticket replaces it). The caller owns the reference.
+  // The newest session cached for `origin`, removed from the cache (TLS 1.3 tickets are meant for
+  // one use; the new connection's own tickets replace it). The caller owns the reference.
   SSL_SESSION* take(const std::string& origin) {
     std::lock_guard lock(mu);
     auto it = sessions.find(origin);
     if (it == sessions.end())
       return nullptr;
-    SSL_SESSION* session = it->second;
-    sessions.erase(it);
+    SSL_SESSION* session = it->second.back();
+    it->second.pop_back();
+    --count;
+    if (it->second.empty())
+      sessions.erase(it);
     return session;
   }
-  // Keeps `session` (its reference passes to the cache) as the one to resume `origin` with.
+  // Keeps `session` (its reference passes to the cache) to resume `origin` with; the oldest of
+  // the origin's sessions, or another origin's, makes room.
   void put(const std::string& origin, SSL_SESSION* session) {
     std::lock_guard lock(mu);
-    auto [it, inserted] = sessions.try_emplace(origin, session);
-    if (!inserted) {
-      SSL_SESSION_free(it->second);
-      it->second = session;
-      return;
+    auto& list = sessions[origin];
+    if (list.size() >= kMaxSessionsPerOrigin) {
+      SSL_SESSION_free(list.front());
+      list.erase(list.begin());
+      --count;
     }
-    if (sessions.size() > kMaxCachedSessions) {
-      auto victim = sessions.begin() == it ? std::next(sessions.begin()) : sessions.begin();
-      SSL_SESSION_free(victim->second);
-      sessions.erase(victim);
+    list.push_back(session);
+    ++count;
+    if (count > kMaxCachedSessions) {
+      auto victim = sessions.begin();
+      if (victim->first == origin)
+        ++victim;
+      if (victim != sessions.end()) {
+        count -= victim->second.size();
+        for (SSL_SESSION* s : victim->second)
+          SSL_SESSION_free(s);
+        sessions.erase(victim);
+      }
     }
   }
   std::size_t cached() {
     std::lock_guard lock(mu);
-    return sessions.size();
+    return count;
   }
 
   ssl::context context;
   std::mutex mu;
-  std::unordered_map<std::string, SSL_SESSION*> sessions;
+  std::unordered_map<std::string, std::vector<SSL_SESSION*>> sessions;
+  std::size_t count = 0;
 };
 
 struct TlsRegistry {
