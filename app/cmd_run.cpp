@@ -18,6 +18,7 @@
 #include "web/server.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
@@ -164,15 +165,23 @@ int runDaemon(const RunArgs& args) {
                          ":" + std::to_string(webPort.value()) + "/"},
              {"admin_api", cfg.web.adminToken.has_value()}});
 
-  // Process-wide gauges and the web server's view of the daemon, refreshed every second (a
-  // stalled scheduler shows as growing lag, and as a failing /healthz after a while).
+  // Process-wide gauges every second, and the web server's view of the daemon (a stalled
+  // scheduler shows as growing lag, and as a failing /healthz after a while). The view costs a
+  // walk over the fleet: it is rebuilt every second, or less often on a large fleet, so that it
+  // never takes more than a twentieth of the loop's time (at most every 10 s).
   asio::steady_timer gaugeTimer(io);
+  auto nextPublish = std::chrono::steady_clock::now();
   std::function<void()> refreshGauges = [&] {
     metrics.setProbesInFlight(daemon->inFlight());
     metrics.setScheduleLag(daemon->scheduleLag());
     auto commits = daemon->commitHealth();
     metrics.setStoreCommits(commits.failedCommits, commits.waiting);
-    backend.publish();
+    if (const auto started = std::chrono::steady_clock::now(); started >= nextPublish) {
+      backend.publish();
+      const auto took = std::chrono::steady_clock::now() - started;
+      nextPublish = started + std::clamp<std::chrono::steady_clock::duration>(
+                                  took * 20, std::chrono::seconds(1), std::chrono::seconds(10));
+    }
     gaugeTimer.expires_after(std::chrono::seconds(1));
     gaugeTimer.async_wait([&](boost::system::error_code ec) {
       if (!ec)

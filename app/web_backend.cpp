@@ -79,6 +79,7 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
 void DaemonWebBackend::publish() {
   auto built = std::make_shared<Snapshot>();
   built->at = clock_.now();
+  built->views.reserve(daemon_.config().servers.size());
   for (const auto& s : daemon_.config().servers)
     built->views.push_back(view(s, built->at));
   built->running = daemon_.running();
