@@ -171,9 +171,29 @@ int runDaemon(const RunArgs& args) {
   // never takes more than a twentieth of the loop's time (at most every 10 s).
   asio::steady_timer gaugeTimer(io);
   auto nextPublish = std::chrono::steady_clock::now();
+  bool behind = false; // said "behind schedule" and not yet "caught up"
+  auto behindSaidAt = std::chrono::steady_clock::time_point{};
   std::function<void()> refreshGauges = [&] {
+    const auto lag = daemon->scheduleLag();
     metrics.setProbesInFlight(daemon->inFlight());
-    metrics.setScheduleLag(daemon->scheduleLag());
+    metrics.setScheduleLag(lag);
+    backend.setScheduleLag(lag);
+    // An overloaded engine shows as lag, never as failures: say so, at most once a minute.
+    if (const auto now = std::chrono::steady_clock::now();
+        lag > std::chrono::seconds(10) &&
+        (!behind || now - behindSaidAt >= std::chrono::minutes(1))) {
+      behind = true;
+      behindSaidAt = now;
+      logRecord(spdlog::level::warn,
+                "probing is behind schedule: the engine cannot keep up (fewer servers, a longer "
+                "interval, a higher scheduler.concurrency or more CPU)",
+                {{"lag_seconds", std::chrono::duration<double>(lag).count()},
+                 {"in_flight", daemon->inFlight()},
+                 {"servers", daemon->servers().size()}});
+    } else if (behind && lag < std::chrono::seconds(1)) {
+      behind = false;
+      logRecord(spdlog::level::info, "probing caught up with its schedule", {});
+    }
     auto commits = daemon->commitHealth();
     metrics.setStoreCommits(commits.failedCommits, commits.waiting);
     if (const auto started = std::chrono::steady_clock::now(); started >= nextPublish) {

@@ -136,6 +136,11 @@ web::Readiness DaemonWebBackend::ready() {
     r.problems.push_back("store not readable: " + read.error());
   if (s && s->commits.failing)
     r.problems.push_back(describeCommitFailure(s->commits));
+  if (auto lag = std::chrono::milliseconds(lagMs_.load()); lag > kBehindAfter)
+    r.problems.push_back(fmt::format(
+        "probing is {} s behind schedule (overloaded: fewer servers, a longer interval, a "
+        "higher scheduler.concurrency or more CPU)",
+        std::chrono::duration_cast<std::chrono::seconds>(lag).count()));
   auto stats = store_.stats();
   if (stats.dropped > 0)
     r.problems.push_back("store dropped " + std::to_string(stats.dropped) +

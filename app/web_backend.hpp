@@ -8,6 +8,7 @@
 #include "store/store.hpp"
 #include "web/backend.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -28,8 +29,13 @@ public:
   DaemonWebBackend(asio::any_io_executor daemonExecutor, Daemon& daemon,
                    alerting::Alerting& alerting, store::Store& store, common::Clock& clock);
 
+  // /readyz fails while probing is this far behind schedule (the engine is overloaded).
+  static constexpr std::chrono::seconds kBehindAfter{30};
+
   // Daemon thread only (or before the web server starts): rebuilds the snapshot.
   void publish();
+  // Daemon thread, every second: how late the most overdue probe is (cheap, unlike publish()).
+  void setScheduleLag(std::chrono::milliseconds lag) { lagMs_.store(lag.count()); }
 
   std::vector<web::ServerView> servers() override;
   std::shared_ptr<const std::vector<web::ServerView>> serverList() override; // no copy
@@ -46,6 +52,7 @@ public:
   std::optional<web::OutboxStats> outboxStats() override;
 
 private:
+  std::atomic<std::int64_t> lagMs_{0};
   struct Snapshot {
     std::vector<web::ServerView> views; // config order
     bool running = false;

@@ -280,5 +280,22 @@ TEST_F(WebRuntimeTest, HealthzFailsWhenTheDaemonStopsReporting) {
   EXPECT_EQ(again->status, 200);
 }
 
+TEST_F(WebRuntimeTest, ReadyzFailsWhileProbingIsFarBehindSchedule) {
+  ASSERT_TRUE(advanceOneSecond());
+  auto ok = roundTrip(port, "GET", "/readyz");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  backend->setScheduleLag(DaemonWebBackend::kBehindAfter + 5s);
+  auto behind = roundTrip(port, "GET", "/readyz");
+  ASSERT_TRUE(behind);
+  EXPECT_EQ(behind->status, 503);
+  EXPECT_NE(behind->body.find("probing is 35 s behind schedule"), std::string::npos)
+      << behind->body;
+  backend->setScheduleLag(0ms);
+  auto again = roundTrip(port, "GET", "/readyz");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 200) << again->body;
+}
+
 } // namespace
 } // namespace mcpwatch::app
