@@ -498,6 +498,32 @@ TEST_F(ConfigFileTest, RelativePathsResolveAgainstTheFilesDirectory) {
   EXPECT_EQ(second.value().storage.path, (dir_ / "mcpwatch.db").string());
 }
 
+TEST_F(ConfigFileTest, CheckCaFileResolvesAgainstTheFilesDirectoryAndResumptionIsABoolean) {
+  write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  std::string path = write("tls.yaml", "defaults: {ca_file: ca.pem}\n"
+                                       "servers:\n"
+                                       "  - {slug: a, url: \"https://a.example/mcp\"}\n"
+                                       "  - {slug: b, url: \"https://b.example/mcp\", "
+                                       "tls_resumption: false}\n");
+  auto result = loadConfigFile(path, envOf({}));
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  EXPECT_EQ(result.value().servers[0].check.caFile, (dir_ / "ca.pem").string());
+  EXPECT_TRUE(result.value().servers[0].check.tlsResumption);
+  EXPECT_EQ(result.value().servers[1].check.caFile, (dir_ / "ca.pem").string());
+  EXPECT_FALSE(result.value().servers[1].check.tlsResumption);
+
+  std::string bad = write("bad.yaml", "servers:\n"
+                                      "  - {slug: a, url: \"https://a.example/mcp\", "
+                                      "ca_file: missing.pem, tls_resumption: sometimes}\n");
+  auto refused = loadConfigFile(bad, envOf({}));
+  ASSERT_FALSE(refused);
+  auto messages = ::testing::PrintToString(errorsOf(refused));
+  EXPECT_NE(messages.find("servers[0].ca_file: file not found: \\\"missing.pem\\\""),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("servers[0].tls_resumption"), std::string::npos) << messages;
+}
+
 TEST_F(ConfigFileTest, MissingOrUnreadableFilesAreErrors) {
   auto missing = loadConfigFile((dir_ / "absent.yaml").string(), envOf({}));
   EXPECT_EQ(errorsOf(missing), (std::vector<std::string>{"cannot open the file"}));
