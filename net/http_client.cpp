@@ -814,14 +814,18 @@ class StreamBody final : public BodyStream {
 public:
   using Parser = http::response_parser<http::buffer_body>;
 
+  // `release` takes the connection back when the body ended cleanly and the server keeps it
+  // open (the client's next request to the same origin reuses it); null: never reused.
   StreamBody(std::shared_ptr<CancelState> cancel, std::shared_ptr<Conn> conn,
-             std::unique_ptr<Parser> parser, Deadline deadline, std::uint64_t epoch)
+             std::unique_ptr<Parser> parser, Deadline deadline, std::uint64_t epoch,
+             std::function<void(std::shared_ptr<Conn>)> release)
       : state_(std::make_shared<State>()) {
     state_->cancel = std::move(cancel);
     state_->conn = std::move(conn);
     state_->parser = std::move(parser);
     state_->deadline = deadline;
     state_->epoch = epoch;
+    state_->release = std::move(release);
   }
   ~StreamBody() override { close(); }
 
@@ -850,6 +854,10 @@ private:
     bool finished = false;
     bool closed = false;
     std::optional<NetError> failed;
+    std::function<void(std::shared_ptr<Conn>)> release;
+    // What one read fills: starts small (most MCP answers are a few hundred bytes) and grows to
+    // kPiece while reads keep filling it.
+    std::size_t pieceSize = 4096;
   };
 
   static Awaitable<NetResult<std::optional<std::string>>> read(std::shared_ptr<State> s,
@@ -869,7 +877,7 @@ private:
     if (s->closed)
       co_return fail(makeError(NetErrorKind::ConnectionClosed, "body stream closed"));
 
-    std::string piece(kPiece, '\0');
+    std::string piece(s->pieceSize, '\0');
     while (true) {
       // Bytes already buffered are parsed without touching the socket, so the deadline must be
       // checked here too or a fast endless stream would run past it.
@@ -878,7 +886,11 @@ private:
                                  "read response body from " + s->conn->where + ": timed out"));
       if (s->parser->is_done()) {
         s->finished = true;
-        s->conn->abort();
+        if (s->release && s->parser->keep_alive() && s->conn->buffer.size() == 0)
+          s->release(std::move(s->conn)); // close() must not abort it now
+        else
+          s->conn->abort();
+        s->conn.reset();
         co_return std::optional<std::string>{};
       }
       auto& body = s->parser->get().body();
@@ -916,6 +928,8 @@ private:
       }
       if (got > 0) {
         s->bytes += got;
+        if (got == piece.size() && s->pieceSize < kPiece)
+          s->pieceSize = std::min(kPiece, s->pieceSize * 4);
         piece.resize(got);
         co_return std::optional<std::string>(std::move(piece));
       }
@@ -939,8 +953,17 @@ Awaitable<NetResult<StreamResponse>> Client::Impl::open(std::shared_ptr<Impl> se
   parser->body_limit(std::numeric_limits<std::uint64_t>::max());
   StreamResponse out;
   out.head = std::move(head->head);
+  std::function<void(std::shared_ptr<Conn>)> release;
+  if (self->options.keepAlive)
+    release = [weak = std::weak_ptr<Impl>(self), origin = request.url.origin(),
+               epoch](std::shared_ptr<Conn> conn) {
+      if (auto impl = weak.lock(); impl && impl->epoch() == epoch) // not cancelled since
+        impl->putIdle(origin, std::move(conn));
+      else
+        conn->abort();
+    };
   out.body = std::make_unique<StreamBody>(self->cancelState, std::move(head->conn),
-                                          std::move(parser), deadline, epoch);
+                                          std::move(parser), deadline, epoch, std::move(release));
   co_return out;
 }
 

@@ -68,6 +68,12 @@ std::string okResponse(std::string_view body, std::string_view extra = "") {
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
+std::string fmtHex(std::size_t n) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%zx", n);
+  return text;
+}
+
 double msSince(Steady::time_point start) {
   return std::chrono::duration<double, std::milli>(Steady::now() - start).count();
 }
@@ -558,6 +564,87 @@ TEST_F(ClientTest, OpenReadsContentLengthBodies) {
   NetError error{NetErrorKind::Cancelled, "unset"};
   EXPECT_EQ(run(drain(*opened->body, &error)), "{\"ok\":true}");
   EXPECT_EQ(error.detail, "unset");
+}
+
+TEST_F(ClientTest, AStreamReadToItsEndLeavesTheConnectionForTheNextRequest) {
+  // A probe's requests (discover, tools/list; or initialize, initialized, tools/list, DELETE)
+  // go over one connection, as an SDK client's do: a body read to its end hands the connection
+  // back, chunked or with a Content-Length.
+  serve([](tcp::socket s, int index) -> Awaitable<void> {
+    std::string buffer;
+    for (int n = 0;; ++n) {
+      co_await readRequest(s, buffer);
+      std::string body = "conn" + std::to_string(index) + "-req" + std::to_string(n);
+      if (n % 2 == 0)
+        co_await writeAll(s, okResponse(body));
+      else
+        co_await writeAll(s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n" +
+                                 fmtHex(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n");
+    }
+  });
+  Client client(io_.get_executor());
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 3; ++i) {
+    auto opened = run(client.open(request("POST", "{}"), Steady::now() + 2s));
+    ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+    EXPECT_EQ(opened->head.connect.connectMs.has_value(), i == 0);
+    NetError error{NetErrorKind::Cancelled, "unset"};
+    bodies.push_back(run(drain(*opened->body, &error)));
+    EXPECT_EQ(error.detail, "unset");
+  }
+  EXPECT_EQ(bodies, (std::vector<std::string>{"conn0-req0", "conn0-req1", "conn0-req2"}));
+  EXPECT_EQ(*accepted_, 1);
+}
+
+TEST_F(ClientTest, AStreamNotReadToItsEndOrClosedByTheServerIsNotReused) {
+  serve([](tcp::socket s, int index) -> Awaitable<void> {
+    std::string buffer;
+    for (int n = 0;; ++n) {
+      co_await readRequest(s, buffer);
+      if (index == 0) // an SSE stream that stays open: the client drops it unread
+        co_await writeAll(s, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n");
+      else if (index == 1) // a complete answer, but the server closes the connection
+        co_await writeAll(s, okResponse("bye", "Connection: close\r\n"));
+      else
+        co_await writeAll(s, okResponse("fresh"));
+    }
+  });
+  Client client(io_.get_executor());
+  {
+    auto opened = run(client.open(request("POST", "{}"), Steady::now() + 2s));
+    ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  } // destroyed unread
+  {
+    auto opened = run(client.open(request("POST", "{}"), Steady::now() + 2s));
+    ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+    NetError error{NetErrorKind::Cancelled, "unset"};
+    EXPECT_EQ(run(drain(*opened->body, &error)), "bye");
+  }
+  auto last = run(client.send(request(), Steady::now() + 2s));
+  ASSERT_TRUE(last.has_value()) << last.error().detail;
+  EXPECT_EQ(last->body, "fresh");
+  EXPECT_TRUE(last->head.connect.connectMs.has_value());
+  EXPECT_EQ(*accepted_, 3);
+}
+
+TEST_F(ClientTest, ALargeStreamedBodyArrivesWhole) {
+  // Reads start small and grow; nothing is lost or reordered across the pieces.
+  std::string big;
+  for (int i = 0; big.size() < 300 * 1024; ++i)
+    big += std::to_string(i) + ",";
+  serve([big](tcp::socket s, int) -> Awaitable<void> {
+    std::string buffer;
+    co_await readRequest(s, buffer);
+    co_await writeAll(s, okResponse(big));
+    co_await pause(1h);
+  });
+  Client client(io_.get_executor());
+  auto opened = run(client.open(request("POST", "{}"), Steady::now() + 2s));
+  ASSERT_TRUE(opened.has_value()) << opened.error().detail;
+  NetError error{NetErrorKind::Cancelled, "unset"};
+  EXPECT_EQ(run(drain(*opened->body, &error)), big);
+  EXPECT_EQ(opened->body->bytesRead(), big.size());
 }
 
 TEST_F(ClientTest, OpenHeadersThenSilenceTimesOutAtTheDeadline) {
