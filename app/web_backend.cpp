@@ -62,7 +62,9 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
     return v;
   }
   v.paused = it->second.paused;
-  v.state = it->second.detector->state();
+  // The tool schemas and the flap window stay behind: copying a fleet's tool maps every second
+  // was most of the cost of a view.
+  v.state = detector::stateSummary(it->second.detector->state());
   if (const auto& r = it->second.lastResult) {
     if (r->serverInfo) {
       v.serverName = r->serverInfo->name;

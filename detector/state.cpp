@@ -3,6 +3,9 @@
 
 #include "common/time.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace mcpwatch::detector {
 namespace {
 
@@ -236,6 +239,105 @@ common::Expected<ServerState, std::string> stateFromJson(const Json& j) {
   else
     s.status = s.settled;
   return s;
+}
+
+namespace {
+
+// FNV-1a over the fields, each followed by a separator so adjacent fields cannot run together.
+class Signature {
+public:
+  void text(std::string_view text) {
+    for (unsigned char c : text)
+      mix(c);
+    mix(0xff);
+  }
+  void number(std::int64_t value) {
+    for (int i = 0; i < 8; ++i)
+      mix(static_cast<unsigned char>(value >> (8 * i)));
+    mix(0xfe);
+  }
+  void time(const std::optional<common::WallTime>& at) {
+    number(at.has_value());
+    if (at)
+      number(at->time_since_epoch().count());
+  }
+  void optionalText(const std::optional<std::string>& value) {
+    number(value.has_value());
+    if (value)
+      text(*value);
+  }
+  std::uint64_t value() const { return hash_; }
+
+private:
+  void mix(unsigned char c) {
+    hash_ ^= c;
+    hash_ *= 0x100000001b3ULL;
+  }
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+} // namespace
+
+ServerState stateSummary(const ServerState& st) {
+  ServerState s;
+  s.status = st.status;
+  s.settled = st.settled;
+  s.consecutiveFailures = st.consecutiveFailures;
+  s.consecutiveSuccesses = st.consecutiveSuccesses;
+  s.lastCheckAt = st.lastCheckAt;
+  s.lastOk = st.lastOk;
+  s.failingSince = st.failingSince;
+  s.lastResponseTimeMs = st.lastResponseTimeMs;
+  s.protocolVersion = st.protocolVersion;
+  s.flapping = st.flapping;
+  s.percentStateChange = st.percentStateChange;
+  s.recentFailures = st.recentFailures;
+  s.incident = st.incident;
+  s.inMaintenance = st.inMaintenance;
+  return s;
+}
+
+std::uint64_t durableSignature(const ServerState& state, int successThreshold) {
+  Signature s;
+  s.number(static_cast<std::int64_t>(state.status));
+  s.number(static_cast<std::int64_t>(state.settled));
+  s.number(state.consecutiveFailures);
+  s.number(std::min(state.consecutiveSuccesses, std::max(1, successThreshold)));
+  s.number(state.lastOk ? (*state.lastOk ? 1 : 0) : -1);
+  s.time(state.failingSince);
+  s.optionalText(state.protocolVersion);
+  s.number(state.flapping ? 1 : 0);
+  s.number(static_cast<std::int64_t>(state.percentStateChange * 1e6));
+  s.number(static_cast<std::int64_t>(state.history.size()));
+  std::int64_t bits = 0;
+  int n = 0;
+  for (bool ok : state.history) {
+    bits = (bits << 1) | (ok ? 1 : 0);
+    if (++n == 62) {
+      s.number(bits);
+      bits = 0;
+      n = 0;
+    }
+  }
+  s.number(bits);
+  for (const auto& f : state.recentFailures) {
+    s.number(static_cast<std::int64_t>(f.at.time_since_epoch().count()));
+    s.text(f.reason);
+    s.text(f.detail);
+  }
+  s.number(static_cast<std::int64_t>(state.incident.has_value()));
+  if (state.incident) {
+    s.text(state.incident->id);
+    s.number(state.incident->triggerSent ? 1 : 0);
+  }
+  s.number(state.inMaintenance ? 1 : 0);
+  s.optionalText(state.schema.baseline ? std::optional(state.schema.baseline->fingerprint)
+                                       : std::nullopt);
+  s.optionalText(state.schema.latest ? std::optional(state.schema.latest->fingerprint)
+                                     : std::nullopt);
+  s.number(state.schema.pinned ? 1 : 0);
+  s.optionalText(state.schema.notifiedFingerprint);
+  return s.value();
 }
 
 } // namespace mcpwatch::detector

@@ -76,4 +76,15 @@ common::Json toJson(const ServerState& state);
 // a non-object or a version newer than this build understands. Never throws.
 common::Expected<ServerState, std::string> stateFromJson(const common::Json& json);
 
+// A copy of `state` without `schema` and `history` (what status pages and APIs show). Copies
+// every other field: keep it in step with ServerState.
+ServerState stateSummary(const ServerState& state);
+
+// A hash of everything in the state that decides what the detector does next and what a restart
+// must restore, leaving out what only moves with time on a steady server: the last check's time
+// and latency, and a success streak past `successThreshold` (its exact length decides nothing).
+// Equal signatures mean a stored copy of the state is as good as a new one for a restart, so a
+// healthy server's state need not be written on every probe.
+std::uint64_t durableSignature(const ServerState& state, int successThreshold);
+
 } // namespace mcpwatch::detector

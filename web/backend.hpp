@@ -33,7 +33,7 @@ struct ServerView {
   bool paused = false;
   bool inMaintenance = false;              // any window, the flag file or the admin API
   std::vector<std::string> maintenanceIds; // the windows covering it now (may be empty)
-  detector::ServerState state;             // the detector's current state
+  detector::ServerState state; // the detector's current state, without `schema` and `history`
   // From the latest probe that got that far (unset before or when the probe failed early).
   std::optional<std::string> serverName; // serverInfo.name as the server reports it
   std::optional<std::string> serverVersion;

@@ -85,6 +85,96 @@ TEST(Restart, FlappingHistoryAndSchemaSurvive) {
   EXPECT_TRUE(restored.schema.pinned);
 }
 
+// A state with every field set: flapping, an open incident, three failures, a schema.
+ServerState busyState() {
+  Detector d({}, CountingIds{}.generator());
+  for (int i = 0; i < 15; ++i) {
+    auto c =
+        i % 2 ? okAt(t(std::chrono::seconds(i * 40))) : failAt(t(std::chrono::seconds(i * 40)));
+    if (c.ok)
+      c.tools = ToolsSnapshot{"sha256:a", {{"echo", "h"}}};
+    d.record(c, false);
+  }
+  d.setPinned(true);
+  auto s = d.state();
+  s.protocolVersion = "2025-11-25";
+  s.inMaintenance = true;
+  return s;
+}
+
+TEST(StateSummary, EveryFieldButTheSchemaAndTheFlapWindow) {
+  // Through the JSON form, so a field added to ServerState (and to toJson) that the summary
+  // forgets fails here.
+  auto full = busyState();
+  ASSERT_TRUE(full.incident);
+  ASSERT_TRUE(full.schema.baseline);
+  ASSERT_FALSE(full.history.empty());
+  auto expected = full;
+  expected.schema = {};
+  expected.history.clear();
+  auto summary = stateSummary(full);
+  EXPECT_EQ(toJson(summary), toJson(expected));
+  EXPECT_FALSE(summary.schema.baseline);
+  EXPECT_TRUE(summary.history.empty());
+}
+
+TEST(DurableSignature, ASteadyServerKeepsItsSignatureAsChecksGoBy) {
+  DetectorSettings settings;
+  settings.successThreshold = 2;
+  Detector d(settings, CountingIds{}.generator());
+  std::vector<std::uint64_t> sigs;
+  for (int i = 0; i < 30; ++i) {
+    d.record(okAt(t(std::chrono::seconds(i * 60)), 10.0 + i), false);
+    sigs.push_back(durableSignature(d.state(), 2));
+  }
+  // The flap window (21 checks) fills, then only the time, latency and streak length move.
+  ASSERT_EQ(settings.flapping.window, 21u);
+  for (int i = 21; i < 30; ++i)
+    EXPECT_EQ(sigs[i], sigs[20]) << i;
+  EXPECT_NE(sigs[0], sigs[20]);
+  EXPECT_NE(sigs[19], sigs[20]);
+}
+
+TEST(DurableSignature, EverythingThatMattersChangesIt) {
+  DetectorSettings settings;
+  Detector d(settings, CountingIds{}.generator());
+  for (int i = 0; i < 25; ++i)
+    d.record(okAt(t(std::chrono::seconds(i * 60))), false);
+  const auto base = d.state();
+  const auto sig = durableSignature(base, 1);
+  auto changed = [&](auto edit) {
+    auto s = base;
+    edit(s);
+    return durableSignature(s, 1) != sig;
+  };
+  EXPECT_TRUE(changed([](ServerState& s) { s.status = HealthState::Failing; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.settled = HealthState::Down; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.consecutiveFailures = 1; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.lastOk = false; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.failingSince = t(5s); }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.protocolVersion = "2024-11-05"; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.flapping = true; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.percentStateChange = 12.5; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.history.back() = false; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.recentFailures.push_back({t(1s), "timeout", ""}); }));
+  EXPECT_TRUE(changed(
+      [](ServerState& s) { s.incident = Incident{"inc_1", t(1s), t(1s), "timeout", "", false}; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.inMaintenance = true; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.schema.latest = ToolsSnapshot{"sha256:b", {}}; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.schema.pinned = true; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.schema.notifiedFingerprint = "sha256:c"; }));
+  // What only moves with time does not.
+  EXPECT_FALSE(changed([](ServerState& s) { s.lastCheckAt = t(99999s); }));
+  EXPECT_FALSE(changed([](ServerState& s) { s.lastResponseTimeMs = 999.0; }));
+  EXPECT_FALSE(changed([](ServerState& s) { s.consecutiveSuccesses += 100; }));
+  // An incident's trigger going out does.
+  auto open = base;
+  open.incident = Incident{"inc_1", t(1s), t(1s), "timeout", "", false};
+  auto sent = open;
+  sent.incident->triggerSent = true;
+  EXPECT_NE(durableSignature(open, 1), durableSignature(sent, 1));
+}
+
 TEST(StateJson, MissingFieldsTakeDefaults) {
   auto empty = stateFromJson(common::Json::object());
   ASSERT_TRUE(empty);
