@@ -329,6 +329,10 @@ void Daemon::addServer(const config::ServerConfig& server, const store::ServerSt
   ServerRuntime rt;
   rt.config = server;
   rt.generation = nextGeneration_++;
+  if (saved && state.lastCheckAt) { // the store holds this state already
+    rt.storedSignature = detector::durableSignature(state, server.check.successThreshold);
+    rt.storedStateAt = clock_.monoNow();
+  }
   rt.detector = std::make_unique<detector::Detector>(detectorSettings(server), options_.ids,
                                                      std::move(state));
   if (rt.detector->state().incident)
@@ -532,12 +536,25 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
   // The events' outbox rows are prepared when the group commits (commitGroup), not here: a
   // resolve goes to the sinks its trigger went to, which are known only once the trigger's own
   // group has landed (it may be waiting in the backlog while the disk is full).
-  auto desc = describe(rt.config);
-  store::ServerStateRecord state{slug, detector::toJson(st).dump(), now};
-  bool important = !ops.empty() || !outcome.events.empty() ||
-                   outcome.transition != detector::Transition::Unchanged;
-  if (!important)
-    store_.enqueue(std::move(state));
+  // Incident changes and events commit durably (fsync) with the state, in order (submitCommit).
+  // A state change alone (unknown -> up at start-up, up -> failing, failing -> up) goes with the
+  // check rows in the store's batched writes: losing it in a crash costs at most a probe or two
+  // of counting again, and a fleet's first probes do not each wait for an fsync on this loop.
+  bool important = !ops.empty() || !outcome.events.empty();
+  // A steady server's state changes only in its last check time and latency, which the check
+  // rows hold: it is written when something that matters changed, or every kStateRefresh.
+  const auto mono = clock_.monoNow();
+  const auto signature = detector::durableSignature(st, rt.detector->settings().successThreshold);
+  const bool unchanged = signature == rt.storedSignature && rt.storedStateAt &&
+                         mono - *rt.storedStateAt < kStateRefresh;
+  std::optional<store::ServerStateRecord> state;
+  if (important || !unchanged) {
+    state.emplace(store::ServerStateRecord{slug, detector::toJson(st).dump(), now});
+    rt.storedSignature = signature;
+    rt.storedStateAt = mono;
+  }
+  if (!important && state)
+    store_.enqueue(std::move(*state));
 
   if (outcome.transition != detector::Transition::Unchanged) {
     common::Json fields = {{"server", slug},
@@ -557,7 +574,8 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
               "state changed", fields);
   }
   if (important)
-    submitCommit(PendingCommit{slug, std::move(ops), std::move(state), outcome.events, desc});
+    submitCommit(PendingCommit{slug, std::move(ops), std::move(*state), outcome.events,
+                               describe(rt.config)});
 }
 
 std::optional<std::string> Daemon::commitGroup(PendingCommit& group) {

@@ -53,7 +53,15 @@ struct ServerRuntime {
   bool baselineKnown = false;
   std::string storedBaseline;
   bool storedPinned = false;
+  // What the store last got of the detector state (detector::durableSignature) and when: a
+  // steady server's state is rewritten only when it changes or kStateRefresh has passed.
+  std::uint64_t storedSignature = 0;
+  std::optional<common::MonoTime> storedStateAt;
 };
+
+// How old the stored state of a steady server may get (its last check time and latency are the
+// only things that move): a restart shows them at most this old until the server's next probe.
+inline constexpr std::chrono::minutes kStateRefresh{5};
 
 class Daemon {
 public:

@@ -175,6 +175,41 @@ TEST_F(DaemonClock, AProbeThatCouldNotGetASocketIsNotCountedAgainstTheServer) {
   EXPECT_EQ(publisher_.counts["alert.triggered"], 0);
 }
 
+// The stored detector state of one server, as a restart would load it.
+common::Json storedState(store::Store& store, const std::string& slug) {
+  store.flush();
+  auto states = store.loadServerStates();
+  EXPECT_TRUE(states);
+  for (const auto& s : states.value())
+    if (s.slug == slug)
+      return *common::parseJson(s.stateJson);
+  ADD_FAILURE() << "no stored state for " << slug;
+  return {};
+}
+
+TEST_F(DaemonClock, ASteadyServersStateIsRewrittenOnlyWhenItChangesOrEveryFiveMinutes) {
+  run(250s); // 25 checks each: past the flap window (20), so the state is steady
+  const auto steady = storedState(*store_, "s0");
+  run(60s);
+  EXPECT_EQ(storedState(*store_, "s0")["last_check_at"], steady["last_check_at"])
+      << "six healthy checks changed nothing that matters: not written";
+  run(kStateRefresh);
+  EXPECT_NE(storedState(*store_, "s0")["last_check_at"], steady["last_check_at"])
+      << "rewritten within five minutes, so a restart shows a recent last check";
+
+  healthy_ = false;
+  const auto& s0 = daemon_->servers().at("s0");
+  for (int i = 0; i < 200 && s0.detector->state().consecutiveFailures == 0; ++i)
+    run(100ms);
+  ASSERT_EQ(s0.detector->state().consecutiveFailures, 1);
+  auto failing = storedState(*store_, "s0");
+  EXPECT_EQ(failing["consecutive_failures"], 1);
+  EXPECT_EQ(failing["last_ok"], false) << "one failed check is written at once";
+  healthy_ = true;
+  run(10s);
+  EXPECT_EQ(storedState(*store_, "s0")["consecutive_failures"], 0);
+}
+
 class DaemonMaintenance : public DaemonClock {
 protected:
   void SetUp() override {} // each test starts the daemon with its own interval
