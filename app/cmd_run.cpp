@@ -5,6 +5,7 @@
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
 #include "app/logging.hpp"
+#include "app/probe_pool.hpp"
 #include "app/sinks.hpp"
 #include "app/web_backend.hpp"
 #include "common/asio.hpp"
@@ -131,8 +132,19 @@ int runDaemon(const RunArgs& args) {
   web::MetricsRegistry registry;
   web::MonitorMetrics metrics(registry, cfg.web.metricsPerServerHistograms);
   std::unique_ptr<Daemon> daemon;
+  // scheduler.probe_threads > 0: probes run on that many threads of their own, so a fleet too
+  // large for one core uses more; this loop then only schedules and decides. 0 (the default):
+  // probes run on this loop, which costs the least CPU per probe (no hand-over between
+  // threads). Takes effect at start; a reload keeps what runs.
+  std::optional<ProbePool> probePool;
   DaemonOptions options;
   options.concurrencyCap = raiseDescriptorLimit(cfg);
+  if (cfg.scheduler.probeThreads > 0) {
+    probePool.emplace(static_cast<unsigned>(cfg.scheduler.probeThreads));
+    options.probe = [pool = &*probePool](prober::ProbeOptions o) {
+      return probeOn(pool->next(), std::move(o));
+    };
+  }
   options.onResult = [&metrics](const config::ServerConfig& server,
                                 const prober::ProbeResult& result, const detector::ServerState&) {
     metrics.observeCheck(toCheckRecord(server.slug, result));
@@ -143,7 +155,8 @@ int runDaemon(const RunArgs& args) {
             {{"version", MCPWATCH_VERSION},
              {"config", args.configPath},
              {"database", cfg.storage.path},
-             {"servers", cfg.servers.size()}});
+             {"servers", cfg.servers.size()},
+             {"probe_threads", cfg.scheduler.probeThreads}});
   logRoutingWarnings(cfg, args.configPath);
   daemon->start();
 
@@ -300,6 +313,10 @@ int runDaemon(const RunArgs& args) {
               logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
           } else {
             logRoutingWarnings(next.value(), args.configPath);
+            if (next.value().scheduler.probeThreads != daemon->config().scheduler.probeThreads)
+              logRecord(spdlog::level::warn,
+                        "scheduler.probe_threads takes effect at the next restart",
+                        {{"running", daemon->config().scheduler.probeThreads}});
             alerts->reload(next.value());
             webServer->setAdminToken(next.value().web.adminToken);
             metrics.setPerServerHistograms(next.value().web.metricsPerServerHistograms);
@@ -346,6 +363,8 @@ int runDaemon(const RunArgs& args) {
   waitSignal();
 
   io.run();
+  if (probePool)
+    probePool->stop(); // probes still running are abandoned: nothing waits for them
   blocking.join();
   // The web thread may still be running requests: stop it before anything they use goes away.
   // Requests still waiting for the daemon are destroyed with the two io_contexts.

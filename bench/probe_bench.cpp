@@ -5,6 +5,7 @@
 //
 //   probe_bench [--servers N] [--interval SECONDS] [--measure SECONDS] [--era modern|legacy]
 //               [--tls] [--no-resume] [--concurrency C] [--latency-ms MS] [--fleet-threads T]
+//               [--probe-threads P]
 //
 // The daemon first spreads its first probes over min(N x 20 ms, interval); the measurement starts
 // after that warm-up and lasts --measure seconds (default: one interval). CPU is counted in
@@ -48,6 +49,7 @@ struct Args {
   long concurrency = 256;
   long latencyMs = 0;
   long fleetThreads = 1;
+  long probeThreads = 0; // scheduler.probe_threads (0: one per core)
 };
 
 long ticksPerSecond() {
@@ -135,7 +137,7 @@ void sleepSeconds(double s) {
 int usage() {
   std::fprintf(stderr, "usage: probe_bench [--servers N] [--interval SECONDS] [--measure SECONDS] "
                        "[--era modern|legacy] [--tls] [--no-resume] [--concurrency C] "
-                       "[--latency-ms MS] [--fleet-threads T]\n");
+                       "[--latency-ms MS] [--fleet-threads T] [--probe-threads P]\n");
   return 2;
 }
 
@@ -162,7 +164,8 @@ int main(int argc, char** argv) {
                  (arg == "--measure" && number(a.measure)) ||
                  (arg == "--concurrency" && number(a.concurrency)) ||
                  (arg == "--latency-ms" && number(a.latencyMs)) ||
-                 (arg == "--fleet-threads" && number(a.fleetThreads)))) {
+                 (arg == "--fleet-threads" && number(a.fleetThreads)) ||
+                 (arg == "--probe-threads" && number(a.probeThreads)))) {
       return usage();
     }
   }
@@ -209,7 +212,8 @@ int main(int argc, char** argv) {
       cfg << "  tls_resumption: false\n";
     cfg << "storage: {path: " << db.string() << "}\n"
         << "web: {listen: \"127.0.0.1:0\"}\n"
-        << "scheduler: {concurrency: " << a.concurrency << "}\n"
+        << "scheduler: {concurrency: " << a.concurrency << ", probe_threads: " << a.probeThreads
+        << "}\n"
         << "log: {level: info, format: json}\n"
         << "servers:\n";
     const std::string scheme = a.tls ? "https" : "http";
@@ -337,10 +341,12 @@ int main(int argc, char** argv) {
   const double needed = static_cast<double>(a.servers) / static_cast<double>(a.interval);
   const double serverDays = static_cast<double>(a.servers) * seconds / 86400.0;
   std::printf("probe_bench: %ld servers, %lds interval, %s era over %s%s, concurrency %ld, "
-              "measured %.0f s\n",
+              "probe threads %s, measured %.0f s\n",
               a.servers, a.interval, a.era.c_str(), a.tls ? "https" : "http",
               a.tls ? (a.resume ? " (session resumption on)" : " (session resumption off)") : "",
-              a.concurrency, seconds);
+              a.concurrency,
+              a.probeThreads == 0 ? "one per core" : std::to_string(a.probeThreads).c_str(),
+              seconds);
   std::printf("  daemon start (config load to web server up): %.2f s\n", startSeconds);
   std::printf("  probes: %ld done, %.1f/s achieved of %.1f/s needed (%.0f%%)\n", probes,
               static_cast<double>(probes) / seconds, needed,

@@ -303,6 +303,7 @@ struct AlertingConfig {
 
 struct SchedulerConfig {
   int concurrency = 64; // probes in flight, 1..10000
+  int probeThreads = 0; // threads of their own that run probes, 0..64; 0: the scheduler's
   Duration jitter = std::chrono::seconds(5);
   friend bool operator==(const SchedulerConfig&, const SchedulerConfig&) = default;
 };

@@ -1737,13 +1737,16 @@ private:
   }
 
   void readScheduler(const Node& node, SchedulerConfig& out) {
-    static const std::vector<std::string_view> kKeys = {"concurrency", "jitter"};
+    static const std::vector<std::string_view> kKeys = {"concurrency", "probe_threads", "jitter"};
     auto f = fields(node, "scheduler", {&kKeys});
     if (!f)
       return;
     if (auto n = f->get("concurrency"))
       if (auto v = integer(*n, f->path("concurrency"), 1, 10000))
         out.concurrency = *v;
+    if (auto n = f->get("probe_threads"))
+      if (auto v = integer(*n, f->path("probe_threads"), 0, 64))
+        out.probeThreads = *v;
     if (auto n = f->get("jitter"))
       if (auto v = duration(*n, f->path("jitter"), kJitterRange))
         out.jitter = *v;

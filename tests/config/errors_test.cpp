@@ -420,6 +420,10 @@ TEST(ConfigErrors, WebHeartbeatAlertingSchedulerLogRules) {
             "scheduler.concurrency: must be between 1 and 10000, got 0 (line 1)");
   EXPECT_EQ(onlyError("scheduler: {concurrency: 10001}\n"),
             "scheduler.concurrency: must be between 1 and 10000, got 10001 (line 1)");
+  EXPECT_EQ(onlyError("scheduler: {probe_threads: 65}\n"),
+            "scheduler.probe_threads: must be between 0 and 64, got 65 (line 1)");
+  EXPECT_EQ(onlyError("scheduler: {probe_threads: -1}\n"),
+            "scheduler.probe_threads: must be between 0 and 64, got -1 (line 1)");
   EXPECT_EQ(onlyError("log: {level: trace}\n"),
             "log.level: must be one of debug, info, warn, error, got \"trace\" (line 1)");
   EXPECT_EQ(onlyError("log: {format: xml}\n"),

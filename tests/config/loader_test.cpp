@@ -73,6 +73,7 @@ TEST(ConfigLoader, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.alerting.retrySchedule, (std::vector<Duration>{1min, 5min, 15min, 1h}));
   EXPECT_EQ(c.alerting.giveUpAfter, 24h);
   EXPECT_EQ(c.scheduler.concurrency, 64);
+  EXPECT_EQ(c.scheduler.probeThreads, 0);
   EXPECT_EQ(c.scheduler.jitter, 5s);
   EXPECT_EQ(c.log.level, LogLevel::Info);
   EXPECT_EQ(c.log.format, LogFormat::Text);

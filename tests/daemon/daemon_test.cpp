@@ -19,11 +19,13 @@ protected:
   std::string configPath() const { return dir_.file("mcpwatch.yaml"); }
   std::string dbPath() const { return dir_.file("mcpwatch.db"); }
 
-  void writeConfig(std::vector<ServerSpec> servers, std::string flagFile = "") {
+  void writeConfig(std::vector<ServerSpec> servers, std::string flagFile = "",
+                   int probeThreads = 0) {
     ConfigSpec spec;
     spec.servers = std::move(servers);
     spec.databasePath = dbPath();
     spec.flagFile = std::move(flagFile);
+    spec.probeThreads = probeThreads;
     writeFile(configPath(), renderConfig(spec));
   }
 
@@ -109,6 +111,45 @@ TEST_F(DaemonE2E, KilledServerTriggersOnceAndResolvesOnceWhenBackOnTheSamePort) 
   auto resolve = daemon->events("alert.resolved", "demo").at(0);
   EXPECT_EQ(resolve.value("incident_id", ""), incident);
   EXPECT_NE(resolve.value("id", ""), trigger.value("id", ""));
+
+  expectCleanStop(*daemon);
+  EXPECT_EQ(daemon->events("alert.triggered").size(), 1u) << daemon->stderrTail();
+  EXPECT_EQ(daemon->events("alert.resolved").size(), 1u) << daemon->stderrTail();
+}
+
+TEST_F(DaemonE2E, ProbesOnThreadsOfTheirOwnTriggerAndResolveExactlyOnce) {
+  // scheduler.probe_threads: 2 moves probing off the scheduler's loop; results come back to it,
+  // so what the detector decides is the same: one failure is "failing", two page once, and the
+  // recovery resolves once.
+  auto demo = startDemo();
+  ASSERT_TRUE(demo);
+  auto other = startDemo();
+  ASSERT_TRUE(other);
+  writeConfig({{"demo", demo->url(), "Demo", {}}, {"other", other->url(), "Other", {}}}, "", 2);
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(daemon->waitForLog(
+      [](const Json& l) {
+        return l.value("msg", "") == "mcpwatch starting" && l.value("probe_threads", 0) == 2;
+      },
+      10s))
+      << daemon->stderrTail();
+  ASSERT_TRUE(daemon->waitForLog([](const Json& l) { return isStateChange(l, "demo", "up"); }, 10s))
+      << daemon->stderrTail();
+  ASSERT_TRUE(
+      daemon->waitForLog([](const Json& l) { return isStateChange(l, "other", "up"); }, 10s))
+      << daemon->stderrTail();
+
+  demo->kill();
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "demo", 10s)) << daemon->stderrTail();
+  auto trigger = daemon->events("alert.triggered", "demo").at(0);
+  EXPECT_EQ(trigger.value("failure_reason", ""), "connect_refused") << trigger.dump();
+  EXPECT_EQ(trigger.value("consecutive_failures", 0), 2) << trigger.dump();
+  auto back = demo->restart();
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_TRUE(daemon->waitForEvents("alert.resolved", 1, "demo", 10s)) << daemon->stderrTail();
+  EXPECT_EQ(daemon->events("alert.resolved", "demo").at(0).value("incident_id", ""),
+            trigger.value("incident_id", ""));
 
   expectCleanStop(*daemon);
   EXPECT_EQ(daemon->events("alert.triggered").size(), 1u) << daemon->stderrTail();

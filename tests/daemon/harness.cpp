@@ -164,7 +164,7 @@ std::string renderConfig(const ConfigSpec& spec) {
     << "  failure_threshold: 2\n"
     << "  success_threshold: 1\n"
     << "storage:\n  path: " << Json(spec.databasePath).dump() << "\n"
-    << "scheduler:\n  jitter: 0s\n"
+    << "scheduler:\n  jitter: 0s\n  probe_threads: " << spec.probeThreads << "\n"
     << "alerting:\n  retry_schedule: [200ms, 400ms]\n  give_up_after: 5s\n"
     << "web:\n  listen: 127.0.0.1:0\n  public_url: https://status.example.test\n";
   if (!spec.flagFile.empty())

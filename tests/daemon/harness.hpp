@@ -87,6 +87,7 @@ struct ConfigSpec {
   std::string interval = "1s";
   std::string timeout = "1s"; // at most the interval (the loader refuses more)
   std::string retryInterval = "500ms";
+  int probeThreads = 0; // scheduler.probe_threads
 };
 std::string renderConfig(const ConfigSpec& spec);
 
