@@ -49,7 +49,7 @@ struct Args {
   long concurrency = 256;
   long latencyMs = 0;
   long fleetThreads = 1;
-  long probeThreads = 0; // scheduler.probe_threads (0: one per core)
+  long probeThreads = 0; // scheduler.probe_threads (0: on the scheduler's thread)
 };
 
 long ticksPerSecond() {
@@ -345,7 +345,8 @@ int main(int argc, char** argv) {
               a.servers, a.interval, a.era.c_str(), a.tls ? "https" : "http",
               a.tls ? (a.resume ? " (session resumption on)" : " (session resumption off)") : "",
               a.concurrency,
-              a.probeThreads == 0 ? "one per core" : std::to_string(a.probeThreads).c_str(),
+              a.probeThreads == 0 ? "0 (on the scheduler's thread)"
+                                  : std::to_string(a.probeThreads).c_str(),
               seconds);
   std::printf("  daemon start (config load to web server up): %.2f s\n", startSeconds);
   std::printf("  probes: %ld done, %.1f/s achieved of %.1f/s needed (%.0f%%)\n", probes,
