@@ -5,7 +5,13 @@
 //
 //   probe_bench [--servers N] [--interval SECONDS] [--measure SECONDS] [--era modern|legacy]
 //               [--tls] [--no-resume] [--concurrency C] [--latency-ms MS] [--fleet-threads T]
-//               [--probe-threads P]
+//               [--probe-threads P] [--outage]
+//
+// --outage: after the measured window the whole fleet is killed (every server refuses
+// connections), and the bench reports how fast the incidents reach the alert outbox (a webhook
+// sink routed to a receiver in this process): the time from the kill until every trigger is in
+// the outbox, the time from each server's second failed check to its outbox row (p50/p99), and
+// when the first webhook arrived.
 //
 // The daemon first spreads its first probes over min(N x 20 ms, interval); the measurement starts
 // after that warm-up and lasts --measure seconds (default: one interval). CPU is counted in
@@ -15,6 +21,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -22,8 +29,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sqlite3.h>
 #include <sstream>
 #include <string>
@@ -50,6 +59,86 @@ struct Args {
   long latencyMs = 0;
   long fleetThreads = 1;
   long probeThreads = 0; // scheduler.probe_threads (0: on the scheduler's thread)
+  bool outage = false;
+};
+
+// A webhook endpoint that answers 200 to every request and counts them (one connection at a
+// time, Connection: close, as the webhook sink sends them).
+class WebhookReceiver {
+public:
+  WebhookReceiver() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(fd_, 1024);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~WebhookReceiver() {
+    stopping_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::uint16_t port() const { return port_; }
+  long received() const { return received_.load(); }
+  std::optional<Steady::time_point> first() const {
+    std::lock_guard lock(mu_);
+    return first_;
+  }
+
+private:
+  void serve() {
+    while (!stopping_) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0)
+        continue;
+      std::string in;
+      char buf[8192];
+      std::size_t need = std::string::npos;
+      while (true) {
+        auto n = ::recv(c, buf, sizeof buf, 0);
+        if (n <= 0)
+          break;
+        in.append(buf, static_cast<std::size_t>(n));
+        auto head = in.find("\r\n\r\n");
+        if (head != std::string::npos && need == std::string::npos) {
+          std::size_t length = 0;
+          auto cl = in.find("Content-Length: ");
+          if (cl == std::string::npos)
+            cl = in.find("content-length: ");
+          if (cl != std::string::npos && cl < head)
+            length = std::strtoul(in.c_str() + cl + 16, nullptr, 10);
+          need = head + 4 + length;
+        }
+        if (need != std::string::npos && in.size() >= need)
+          break;
+      }
+      static const std::string ok =
+          "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      ::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
+      ::close(c);
+      {
+        std::lock_guard lock(mu_);
+        if (!first_)
+          first_ = Steady::now();
+      }
+      ++received_;
+    }
+  }
+
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<long> received_{0};
+  mutable std::mutex mu_;
+  std::optional<Steady::time_point> first_;
+  std::thread thread_;
 };
 
 long ticksPerSecond() {
@@ -137,7 +226,7 @@ void sleepSeconds(double s) {
 int usage() {
   std::fprintf(stderr, "usage: probe_bench [--servers N] [--interval SECONDS] [--measure SECONDS] "
                        "[--era modern|legacy] [--tls] [--no-resume] [--concurrency C] "
-                       "[--latency-ms MS] [--fleet-threads T] [--probe-threads P]\n");
+                       "[--latency-ms MS] [--fleet-threads T] [--probe-threads P] [--outage]\n");
   return 2;
 }
 
@@ -155,6 +244,8 @@ int main(int argc, char** argv) {
     };
     if (arg == "--tls") {
       a.tls = true;
+    } else if (arg == "--outage") {
+      a.outage = true;
     } else if (arg == "--no-resume") {
       a.resume = false;
     } else if (arg == "--era" && i + 1 < argc) {
@@ -201,11 +292,16 @@ int main(int argc, char** argv) {
   }
 
   // 2. The config: N servers on the fleet, healthy.
+  std::optional<WebhookReceiver> hook;
+  if (a.outage)
+    hook.emplace();
   {
     std::ofstream cfg(dir / "mcpwatch.yaml");
     cfg << "defaults:\n  interval: " << a.interval
         << "s\n  timeout: " << std::min<long>(10, a.interval)
         << "s\n  transport: " << (a.era == "modern" ? "modern" : "streamable-http") << "\n";
+    if (a.outage)
+      cfg << "  failure_threshold: 2\n  retry_interval: 5s\n";
     if (a.tls)
       cfg << "  ca_file: " << (dir / "ca.pem").string() << "\n";
     if (!a.resume)
@@ -214,8 +310,12 @@ int main(int argc, char** argv) {
         << "web: {listen: \"127.0.0.1:0\"}\n"
         << "scheduler: {concurrency: " << a.concurrency << ", probe_threads: " << a.probeThreads
         << "}\n"
-        << "log: {level: info, format: json}\n"
-        << "servers:\n";
+        << "log: {level: info, format: json}\n";
+    if (hook)
+      cfg << "sinks:\n  hook: {type: webhook, url: \"http://127.0.0.1:" << hook->port()
+          << "/hook\", secret: \"probe-bench-webhook-secret\"}\n"
+          << "routes:\n  - sinks: [hook]\n";
+    cfg << "servers:\n";
     const std::string scheme = a.tls ? "https" : "http";
     for (long n = 1; n <= a.servers; ++n)
       cfg << "  - {slug: s" << n << ", url: \"" << scheme << "://127.0.0.1:" << fleetPort.value()
@@ -271,6 +371,53 @@ int main(int argc, char** argv) {
   }
   auto api = httpGet(webPort, "/api/v1/servers");
   const double fleetCpu = cpuSecondsOf(fleet.value()->pid());
+
+  // 4b. The mass outage: every server refuses connections from now on.
+  double allInOutbox = -1, firstWebhook = -1;
+  long triggers = 0, webhooks = 0;
+  std::vector<double> toOutboxMs;
+  if (a.outage) {
+    const auto killed = Steady::now();
+    const std::int64_t killedMs = nowMs();
+    fleet.value()->stop();
+    sqlite3* watch = nullptr;
+    sqlite3_open_v2(db.c_str(), &watch, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_busy_timeout(watch, 5000);
+    const double limit = static_cast<double>(a.interval) * 3 + 60;
+    while (std::chrono::duration<double>(Steady::now() - killed).count() < limit) {
+      sqlite3_stmt* q = nullptr;
+      sqlite3_prepare_v2(watch,
+                         "SELECT COUNT(*) FROM alert_outbox WHERE event_type = 'alert.triggered'",
+                         -1, &q, nullptr);
+      if (sqlite3_step(q) == SQLITE_ROW)
+        triggers = sqlite3_column_int64(q, 0);
+      sqlite3_finalize(q);
+      if (triggers >= a.servers) {
+        allInOutbox = std::chrono::duration<double>(Steady::now() - killed).count();
+        break;
+      }
+      sleepSeconds(0.25);
+    }
+    // Detector to outbox: each trigger row against the server's last failed check before it
+    // (the probe that confirmed the outage started then; a refused connect takes well under 1 ms).
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(watch,
+                       "SELECT o.created_at - (SELECT max(c.at) FROM checks c "
+                       "  WHERE c.server = s.id AND c.ok = 0 AND c.at <= o.created_at) "
+                       "FROM alert_outbox o JOIN servers s ON s.slug = o.slug "
+                       "WHERE o.event_type = 'alert.triggered' AND o.created_at >= ?1",
+                       -1, &q, nullptr);
+    sqlite3_bind_int64(q, 1, killedMs);
+    while (sqlite3_step(q) == SQLITE_ROW)
+      if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+        toOutboxMs.push_back(static_cast<double>(sqlite3_column_int64(q, 0)));
+    sqlite3_finalize(q);
+    sqlite3_close(watch);
+    sleepSeconds(5); // deliveries keep going; count what arrived by then
+    webhooks = hook->received();
+    if (auto first = hook->first())
+      firstWebhook = std::chrono::duration<double>(*first - killed).count();
+  }
 
   ::kill(d->pid(), SIGTERM); // flushes the queued check rows
   d->waitForExit(std::chrono::seconds(60));
@@ -373,6 +520,22 @@ int main(int argc, char** argv) {
               static_cast<double>(metricsBytes) / static_cast<double>(a.servers),
               percentile(metricsMs, 0.5));
   std::printf("  /api/v1/servers: %zu bytes, %.0f ms\n", api.first.size(), api.second);
+  if (a.outage) {
+    std::printf("  mass outage (every server refuses connections; failure_threshold 2, "
+                "retry_interval 5 s):\n");
+    if (allInOutbox >= 0)
+      std::printf("    all %ld triggers in the outbox %.1f s after the kill\n", triggers,
+                  allInOutbox);
+    else
+      std::printf("    only %ld of %ld triggers in the outbox after %.0f s\n", triggers, a.servers,
+                  static_cast<double>(a.interval) * 3 + 60);
+    std::printf("    second failed check to outbox row: p50 %.0f ms, p99 %.0f ms, max %.0f ms "
+                "(%zu incidents)\n",
+                percentile(toOutboxMs, 0.5), percentile(toOutboxMs, 0.99),
+                percentile(toOutboxMs, 1.0), toOutboxMs.size());
+    std::printf("    first webhook %.2f s after the kill; %ld webhooks received by the end\n",
+                firstWebhook, webhooks);
+  }
   std::error_code ec;
   fs::remove_all(dir, ec);
   return 0;

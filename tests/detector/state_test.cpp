@@ -65,16 +65,23 @@ TEST(Restart, HeldTriggerIsStillHeldAndReleasedAfterRestart) {
   EXPECT_EQ(eventTypes(after.evaluate(t(60s), false).events), "alert.triggered");
 }
 
-TEST(Restart, FlappingHistoryAndSchemaSurvive) {
-  Detector before({}, CountingIds{}.generator());
+// A detector fed alternating results (flapping, an open incident, three recent failures) with a
+// pinned tool schema.
+Detector flappingDetector() {
+  Detector d({}, CountingIds{}.generator());
   for (int i = 0; i < 15; ++i) {
     auto c =
         i % 2 ? okAt(t(std::chrono::seconds(i * 40))) : failAt(t(std::chrono::seconds(i * 40)));
     if (c.ok)
       c.tools = ToolsSnapshot{"sha256:a", {{"echo", "h"}}};
-    before.record(c, false);
+    d.record(c, false);
   }
-  before.setPinned(true);
+  d.setPinned(true);
+  return d;
+}
+
+TEST(Restart, FlappingHistoryAndSchemaSurvive) {
+  Detector before = flappingDetector();
   ASSERT_TRUE(before.state().flapping);
   ServerState restored = restore(before.state());
   EXPECT_EQ(toJson(restored), toJson(before.state())); // nothing lost or changed
@@ -85,18 +92,9 @@ TEST(Restart, FlappingHistoryAndSchemaSurvive) {
   EXPECT_TRUE(restored.schema.pinned);
 }
 
-// A state with every field set: flapping, an open incident, three failures, a schema.
+// A state with every field set.
 ServerState busyState() {
-  Detector d({}, CountingIds{}.generator());
-  for (int i = 0; i < 15; ++i) {
-    auto c =
-        i % 2 ? okAt(t(std::chrono::seconds(i * 40))) : failAt(t(std::chrono::seconds(i * 40)));
-    if (c.ok)
-      c.tools = ToolsSnapshot{"sha256:a", {{"echo", "h"}}};
-    d.record(c, false);
-  }
-  d.setPinned(true);
-  auto s = d.state();
+  auto s = flappingDetector().state();
   s.protocolVersion = "2025-11-25";
   s.inMaintenance = true;
   return s;
