@@ -4,6 +4,8 @@
 #include "common/time.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 #include <utility>
 
 namespace mcpwatch::app {
@@ -18,45 +20,67 @@ std::string describeCommitFailure(const CommitHealth& health) {
   return out;
 }
 
+namespace {
+
+CommitBacklog::BatchCommitFn oneAtATime(const CommitBacklog::CommitFn& commit) {
+  return [&commit](std::vector<PendingCommit*>& batch) { return commit(*batch.front()); };
+}
+
+} // namespace
+
 bool CommitBacklog::submit(PendingCommit group, common::MonoTime now, common::WallTime wallNow,
                            const CommitFn& commit, const LandedFn& landed) {
-  if (entries_.empty()) {
-    if (auto error = commit(group); !error) {
-      landed(group);
-      return true;
-    } else {
-      entries_.push_back(std::move(group));
-      failed(now, wallNow, std::move(*error));
-      return false;
-    }
-  }
-  entries_.push_back(std::move(group));
-  retry(now, wallNow, commit, landed);
+  add(std::move(group));
+  flush(now, wallNow, oneAtATime(commit), landed, 1);
   return entries_.empty();
 }
 
 std::size_t CommitBacklog::retry(common::MonoTime now, common::WallTime wallNow,
                                  const CommitFn& commit, const LandedFn& landed) {
+  return flush(now, wallNow, oneAtATime(commit), landed, 1);
+}
+
+std::size_t CommitBacklog::flush(common::MonoTime now, common::WallTime wallNow,
+                                 const BatchCommitFn& commit, const LandedFn& landed,
+                                 std::size_t maxBatch) {
   std::size_t done = 0;
-  if (entries_.empty() || now < nextRetry_)
+  const bool wasFailing = failingSince_.has_value();
+  if (entries_.empty() || (wasFailing && now < nextRetry_))
     return done;
+  std::vector<PendingCommit*> batch;
+  std::set<std::string_view> slugs;
   while (!entries_.empty()) {
-    if (auto error = commit(entries_.front())) {
+    batch.clear();
+    slugs.clear();
+    const std::size_t limit = failingSince_ ? 1 : std::max<std::size_t>(maxBatch, 1);
+    for (auto& group : entries_) {
+      if (batch.size() >= limit || !slugs.insert(group.slug).second)
+        break;
+      batch.push_back(&group);
+    }
+    if (auto error = commit(batch)) {
       failed(now, wallNow, std::move(*error));
       return done;
     }
-    auto group = std::move(entries_.front());
-    entries_.pop_front();
-    ++done;
-    landed(group);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto group = std::move(entries_.front());
+      entries_.pop_front();
+      ++done;
+      landed(group);
+    }
   }
-  // Drained: the next failure starts again with the short retry.
+  if (wasFailing || failingSince_)
+    drained();
+  return done;
+}
+
+void CommitBacklog::drained() {
+  // The next failure starts again with the short retry.
   backoff_ = std::chrono::milliseconds(0);
   nextRetry_ = {};
   failingSince_.reset();
   lastLog_.reset();
   recovered_ = true;
-  return done;
 }
 
 void CommitBacklog::failed(common::MonoTime now, common::WallTime wallNow, std::string error) {
@@ -70,13 +94,13 @@ void CommitBacklog::failed(common::MonoTime now, common::WallTime wallNow, std::
 }
 
 std::optional<common::MonoTime> CommitBacklog::nextRetry() const {
-  if (entries_.empty())
+  if (entries_.empty() || !failingSince_)
     return std::nullopt;
   return nextRetry_;
 }
 
 bool CommitBacklog::shouldLog(common::MonoTime now) {
-  if (entries_.empty())
+  if (entries_.empty() || !failingSince_)
     return false;
   if (lastLog_ && now - *lastLog_ < settings_.logEvery)
     return false;
@@ -90,7 +114,7 @@ bool CommitBacklog::takeRecovered() {
 
 CommitHealth CommitBacklog::health() const {
   CommitHealth h;
-  h.failing = !entries_.empty();
+  h.failing = failingSince_.has_value(); // groups waiting for the next flush are not failing
   h.waiting = entries_.size();
   h.failedCommits = failedCommits_;
   h.lastError = lastError_;

@@ -58,6 +58,8 @@ class CommitBacklog {
 public:
   // Returns the store's error, or nullopt once the group is committed.
   using CommitFn = std::function<std::optional<std::string>(PendingCommit&)>;
+  // The same for several groups in one transaction (all land or none).
+  using BatchCommitFn = std::function<std::optional<std::string>(std::vector<PendingCommit*>&)>;
   using LandedFn = std::function<void(PendingCommit&)>;
 
   explicit CommitBacklog(CommitBacklogSettings settings = {}) : settings_(settings) {}
@@ -76,6 +78,16 @@ public:
   std::size_t retry(common::MonoTime now, common::WallTime wallNow, const CommitFn& commit,
                     const LandedFn& landed);
 
+  // Queues `group` behind the waiting ones; nothing is committed until flush().
+  void add(PendingCommit group) { entries_.push_back(std::move(group)); }
+  // Commits the waiting groups in order, up to `maxBatch` per transaction (one fsync for many
+  // incident changes in a mass outage) and never two groups of one server in one transaction (a
+  // resolve's sinks are those its trigger's landed group recorded). While commits fail, one
+  // group per attempt, when the backoff allows, so one bad group never holds others in its
+  // transaction. Stops at the first failure. Returns how many landed.
+  std::size_t flush(common::MonoTime now, common::WallTime wallNow, const BatchCommitFn& commit,
+                    const LandedFn& landed, std::size_t maxBatch);
+
   // When the next retry may run (nullopt when nothing waits).
   std::optional<common::MonoTime> nextRetry() const;
   // True once per logEvery while failing (the caller logs one line then).
@@ -87,6 +99,7 @@ public:
 
 private:
   void failed(common::MonoTime now, common::WallTime wallNow, std::string error);
+  void drained();
 
   CommitBacklogSettings settings_;
   std::deque<PendingCommit> entries_;

@@ -181,6 +181,7 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   if (it == servers_.end())
     return common::unexpected("unknown server \"" + slug + "\"");
   auto& rt = it->second;
+  flushCommits(); // what this turn decided lands first
   if (!backlog_.empty())
     return common::unexpected(std::string("database commits are failing (" +
                                           backlog_.health().lastError + "); try again later"));
@@ -432,6 +433,7 @@ void Daemon::stop(std::function<void()> onIdle) {
   stopping_ = true;
   onIdle_ = std::move(onIdle);
   timer_.cancel();
+  flushCommits(); // decided changes land (or wait in the backlog) before anything stops
   if (queue_.inFlightCount() == 0 && onIdle_) {
     auto cb = std::move(onIdle_);
     onIdle_ = nullptr;
@@ -533,7 +535,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
 
   // The incident change, the detector state and the events' outbox rows commit together: a crash
   // can neither lose a trigger nor leave an incident the outbox never heard of.
-  // The events' outbox rows are prepared when the group commits (commitGroup), not here: a
+  // The events' outbox rows are prepared when the group commits (commitBatch), not here: a
   // resolve goes to the sinks its trigger went to, which are known only once the trigger's own
   // group has landed (it may be waiting in the backlog while the disk is full).
   // Incident changes and events commit durably (fsync) with the state, in order (submitCommit).
@@ -578,18 +580,22 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                                describe(rt.config)});
 }
 
-std::optional<std::string> Daemon::commitGroup(PendingCommit& group) {
-  // A group that waited commits the server's current state, never an older one over a newer.
-  auto ops = group.ops;
-  for (const auto& ev : group.events)
-    for (auto& op : publisher_.prepare(ev, group.server))
-      ops.push_back(std::move(op));
-  auto it = servers_.find(group.slug);
-  if (it != servers_.end())
-    ops.push_back(store::ServerStateRecord{
-        group.slug, detector::toJson(it->second.detector->state()).dump(), clock_.now()});
-  else
-    ops.push_back(group.state);
+std::optional<std::string> Daemon::commitBatch(std::vector<PendingCommit*>& batch) {
+  std::vector<store::WriteOp> ops;
+  for (auto* group : batch) {
+    // A group that waited commits the server's current state, never an older one over a newer.
+    for (const auto& op : group->ops)
+      ops.push_back(op);
+    for (const auto& ev : group->events)
+      for (auto& op : publisher_.prepare(ev, group->server))
+        ops.push_back(std::move(op));
+    auto it = servers_.find(group->slug);
+    if (it != servers_.end())
+      ops.push_back(store::ServerStateRecord{
+          group->slug, detector::toJson(it->second.detector->state()).dump(), clock_.now()});
+    else
+      ops.push_back(group->state);
+  }
   if (auto r = store_.commitNow(std::move(ops)); !r)
     return r.error();
   return std::nullopt;
@@ -601,20 +607,31 @@ void Daemon::announce(PendingCommit& group) {
 }
 
 void Daemon::submitCommit(PendingCommit group) {
-  backlog_.submit(
-      std::move(group), clock_.monoNow(), clock_.now(),
-      [this](PendingCommit& g) { return commitGroup(g); },
-      [this](PendingCommit& g) { announce(g); });
+  // Groups made in one loop turn commit together, at the end of the turn: one transaction and
+  // one fsync for many incidents (a mass outage), in order, and never two of one server at once.
+  backlog_.add(std::move(group));
+  if (!flushPosted_) {
+    flushPosted_ = true;
+    asio::post(executor_, [this, alive = std::weak_ptr<int>(lifetime_)] {
+      if (alive.expired())
+        return;
+      flushPosted_ = false;
+      flushCommits();
+    });
+  }
+}
+
+void Daemon::flushCommits() {
+  backlog_.flush(
+      clock_.monoNow(), clock_.now(),
+      [this](std::vector<PendingCommit*>& batch) { return commitBatch(batch); },
+      [this](PendingCommit& g) { announce(g); }, kMaxCommitBatch);
   reportBacklog();
 }
 
 void Daemon::retryCommits() {
-  if (backlog_.empty())
-    return;
-  backlog_.retry(
-      clock_.monoNow(), clock_.now(), [this](PendingCommit& g) { return commitGroup(g); },
-      [this](PendingCommit& g) { announce(g); });
-  reportBacklog();
+  if (!backlog_.empty())
+    flushCommits();
 }
 
 void Daemon::reportBacklog() {
@@ -694,6 +711,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
   queue_.finished(slug);
   if (stopping_) {
     if (queue_.inFlightCount() == 0 && onIdle_) {
+      flushCommits(); // this probe's changes land before the dispatcher stops
       auto cb = std::move(onIdle_);
       onIdle_ = nullptr;
       cb();

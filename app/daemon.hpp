@@ -108,8 +108,9 @@ private:
   void removeServer(const std::string& slug, common::WallTime now);
   void sweepMaintenance(common::WallTime now);
   void submitCommit(PendingCommit group);
+  void flushCommits();
   void retryCommits();
-  std::optional<std::string> commitGroup(PendingCommit& group);
+  std::optional<std::string> commitBatch(std::vector<PendingCommit*>& batch);
   void announce(PendingCommit& group);
   void reportBacklog();
   void syncBaselineFromStore(ServerRuntime& rt);
@@ -143,6 +144,13 @@ private:
   std::uint64_t nextGeneration_ = 1;
   std::optional<common::MonoTime> lastLocalErrorLog_;
   std::uint64_t localErrors_ = 0;
+  bool flushPosted_ = false; // a flushCommits() is queued on the executor
+  // Handlers queued on the executor check it: they do nothing once the daemon is gone.
+  std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
 };
+
+// Incident groups committed in one transaction at most (a mass outage's thousands of incidents
+// take a few fsyncs instead of one each).
+inline constexpr std::size_t kMaxCommitBatch = 256;
 
 } // namespace mcpwatch::app

@@ -161,6 +161,76 @@ TEST(CommitBacklog, IsFullAtItsBoundButKeepsWhatIsSubmitted) {
   EXPECT_EQ(disk.announced.size(), 4u);
 }
 
+// Records each transaction the backlog asks for: the event ids in it.
+struct BatchDisk {
+  bool full = false;
+  std::vector<std::vector<std::string>> transactions;
+  std::vector<std::string> announced;
+  app::CommitBacklog::BatchCommitFn commit() {
+    return [this](std::vector<app::PendingCommit*>& batch) -> std::optional<std::string> {
+      if (full)
+        return std::string("database or disk is full");
+      std::vector<std::string> ids;
+      for (auto* g : batch)
+        ids.push_back(g->events.at(0).id);
+      transactions.push_back(ids);
+      return std::nullopt;
+    };
+  }
+  app::CommitBacklog::LandedFn landed() {
+    return [this](app::PendingCommit& g) { announced.push_back(g.events.at(0).id); };
+  }
+};
+
+TEST(CommitBacklog, FlushCommitsManyServersInOneTransactionButNeverOneServerTwice) {
+  app::CommitBacklog b;
+  BatchDisk disk;
+  for (int i = 0; i < 5; ++i)
+    b.add(group("s" + std::to_string(i), "t" + std::to_string(i)));
+  b.add(group("s1", "r1")); // s1's resolve waits for the transaction after its trigger's
+  b.add(group("s9", "t9"));
+  EXPECT_FALSE(b.health().failing) << "groups waiting for a flush are not a failure";
+  EXPECT_FALSE(b.nextRetry()) << "nothing to retry: the loop must not spin";
+  EXPECT_FALSE(b.shouldLog(kM0));
+  EXPECT_EQ(b.flush(kM0, kW0, disk.commit(), disk.landed(), 10), 7u);
+  EXPECT_EQ(disk.transactions,
+            (std::vector<std::vector<std::string>>{{"t0", "t1", "t2", "t3", "t4"}, {"r1", "t9"}}));
+  EXPECT_EQ(disk.announced, (std::vector<std::string>{"t0", "t1", "t2", "t3", "t4", "r1", "t9"}));
+  // At most maxBatch groups per transaction.
+  for (int i = 0; i < 5; ++i)
+    b.add(group("u" + std::to_string(i), "u" + std::to_string(i)));
+  EXPECT_EQ(b.flush(kM0, kW0, disk.commit(), disk.landed(), 3), 5u);
+  EXPECT_EQ(disk.transactions.at(2), (std::vector<std::string>{"u0", "u1", "u2"}));
+  EXPECT_EQ(disk.transactions.at(3), (std::vector<std::string>{"u3", "u4"}));
+  EXPECT_TRUE(b.empty());
+  EXPECT_FALSE(b.takeRecovered()) << "nothing failed, so nothing recovered";
+}
+
+TEST(CommitBacklog, AfterAFailureFlushRetriesOneGroupAtATimeWhenTheBackoffAllows) {
+  app::CommitBacklog b;
+  BatchDisk disk;
+  disk.full = true;
+  for (int i = 0; i < 3; ++i)
+    b.add(group("s" + std::to_string(i), "t" + std::to_string(i)));
+  EXPECT_EQ(b.flush(kM0, kW0, disk.commit(), disk.landed(), 100), 0u);
+  EXPECT_TRUE(b.health().failing);
+  EXPECT_EQ(b.health().waiting, 3u);
+  ASSERT_TRUE(b.nextRetry());
+  disk.full = false;
+  EXPECT_EQ(b.flush(kM0 + 10ms, kW0, disk.commit(), disk.landed(), 100), 0u)
+      << "before the backoff has passed nothing is tried";
+  EXPECT_EQ(b.flush(*b.nextRetry(), kW0, disk.commit(), disk.landed(), 100), 3u);
+  EXPECT_EQ(disk.transactions, (std::vector<std::vector<std::string>>{{"t0"}, {"t1"}, {"t2"}}))
+      << "while failing, one group per transaction";
+  EXPECT_FALSE(b.health().failing);
+  EXPECT_TRUE(b.takeRecovered());
+  // Healthy again: batches of many.
+  b.add(group("x", "a"));
+  b.add(group("y", "b"));
+  EXPECT_EQ(b.flush(kM0 + 1h, kW0, disk.commit(), disk.landed(), 100), 2u);
+  EXPECT_EQ(disk.transactions.back(), (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(CommitBacklog, DescribesTheFailureForReadyzAndTheHeartbeat) {
   app::CommitHealth h;
   h.failing = true;
