@@ -46,7 +46,7 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   State(asio::any_io_executor executor, const config::Config& cfg, store::Store& st,
         common::Clock& clk, SinkFactory f)
       : strand(asio::make_strand(executor)), wake(strand), store(st), clock(clk),
-        factory(std::move(f)), gates(clk), config(cfg) {}
+        factory(std::move(f)), gates(clk), config(std::make_shared<const config::Config>(cfg)) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer wake;
@@ -58,7 +58,9 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   asio::thread_pool blocking{2};
 
   mutable std::mutex mu; // guards config and counters (public methods run on any thread)
-  config::Config config;
+  // Shared and immutable: an event's routing reads it without copying a fleet's config (a mass
+  // outage prepares thousands of events); a reload swaps in a new one.
+  std::shared_ptr<const config::Config> config;
   std::map<std::string, std::map<std::string, std::uint64_t>> counters;
 
   // Strand only.
@@ -68,7 +70,7 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   std::map<std::string, int> perSink;
   int total = 0;
 
-  config::Config configCopy() const {
+  std::shared_ptr<const config::Config> configCopy() const { // cheap: shares, never copies
     std::lock_guard lock(mu);
     return config;
   }
@@ -89,7 +91,7 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
       error = fmt::format("sink type '{}' is not available in this build", sink.type());
       return nullptr;
     }
-    SinkContext context{strand, &clock, configCopy().web.publicUrl, &gates,
+    SinkContext context{strand, &clock, configCopy()->web.publicUrl, &gates,
                         blocking.get_executor()};
     auto built = it->second(sink, context);
     if (!built)
@@ -209,7 +211,7 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   const auto first = row.firstAttemptAt.value_or(started);
   const int attempts = row.attempts + 1;
   const auto step =
-      nextStep(policyOf(configCopy()), outcome, attempts, first, now, result.retryAfter);
+      nextStep(policyOf(*configCopy()), outcome, attempts, first, now, result.retryAfter);
   RowState state = RowState::Pending;
   common::WallTime next = row.nextAttemptAt;
   std::optional<common::WallTime> doneAt = now;
@@ -309,7 +311,8 @@ Alerting::prepare(const OutboundEvent& event) {
     for (auto& sink : sinks.value())
       rows.push_back(makeRow(sink.sink, sink.sinkSettings, sink.severity));
   } else {
-    const auto config = s.configCopy();
+    const auto shared = s.configCopy();
+    const auto& config = *shared;
     std::vector<IncidentSink> told;
     for (const auto& target : routeEvent(config, event.type, event.serverSlug, event.serverTags)) {
       const auto* sink = config.findSink(target.sink);
@@ -355,7 +358,7 @@ Awaitable<void> Alerting::run() {
 void Alerting::reload(const config::Config& config) {
   {
     std::lock_guard lock(state_->mu);
-    state_->config = config;
+    state_->config = std::make_shared<const config::Config>(config);
   }
   state_->poke();
 }
@@ -369,7 +372,8 @@ void Alerting::stop() {
 
 AlertingStats Alerting::stats() const {
   AlertingStats out;
-  const auto config = state_->configCopy();
+  const auto shared = state_->configCopy();
+  const auto& config = *shared;
   for (const auto& [name, sink] : config.sinks)
     out.sinks[name];
   if (auto counts = outbox::countsBySink(state_->store)) {
@@ -422,7 +426,8 @@ Awaitable<common::Expected<std::vector<TestAlertResult>, std::string>>
 Alerting::testAlert(std::optional<std::string> serverSlug, std::optional<std::string> sinkName) {
   auto self = state_;
   co_await asio::post(self->strand, use_awaitable);
-  const auto config = self->configCopy();
+  const auto shared = self->configCopy();
+  const auto& config = *shared;
   config::ServerConfig server;
   if (serverSlug) {
     const auto* found = config.findServer(*serverSlug);
