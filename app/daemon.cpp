@@ -701,7 +701,16 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
         options_.onResult(rt.config, *result, rt.detector->state());
       queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
                                               rt.detector->state(), startedMono));
-      rt.lastResult = std::move(result);
+      ServerRuntime::LastProbe last;
+      if (result->serverInfo) {
+        last.serverName = result->serverInfo->name;
+        last.serverVersion = result->serverInfo->version;
+      }
+      if (result->tools)
+        last.toolCount = static_cast<int>(result->tools->count);
+      if (result->tls)
+        last.tlsNotAfter = result->tls->notAfter;
+      rt.lastProbe = std::move(last);
     } catch (const std::exception& e) {
       logRecord(spdlog::level::err, "check handling failed",
                 {{"server", slug}, {"error", e.what()}});

@@ -48,7 +48,15 @@ struct ServerRuntime {
   std::unique_ptr<detector::Detector> detector;
   std::uint64_t generation = 0; // bumped when the probe settings change (reload) or on pause
   bool paused = false;          // admin API: no probes (and so no triggers) until resumed
-  std::optional<prober::ProbeResult> lastResult;
+  // What the status page shows of the latest probe that got that far (not the whole result:
+  // its capabilities and tool digests would cost kilobytes per server on a large fleet).
+  struct LastProbe {
+    std::optional<std::string> serverName;
+    std::optional<std::string> serverVersion;
+    std::optional<int> toolCount;
+    std::optional<common::WallTime> tlsNotAfter;
+  };
+  std::optional<LastProbe> lastProbe;
   // The baseline the store holds for this server, cached so a probe does not read the store.
   bool baselineKnown = false;
   std::string storedBaseline;

@@ -65,15 +65,11 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
   // The tool schemas and the flap window stay behind: copying a fleet's tool maps every second
   // was most of the cost of a view.
   v.state = detector::stateSummary(it->second.detector->state());
-  if (const auto& r = it->second.lastResult) {
-    if (r->serverInfo) {
-      v.serverName = r->serverInfo->name;
-      v.serverVersion = r->serverInfo->version;
-    }
-    if (r->tools)
-      v.toolCount = static_cast<int>(r->tools->count);
-    if (r->tls)
-      v.tlsNotAfter = r->tls->notAfter;
+  if (const auto& last = it->second.lastProbe) {
+    v.serverName = last->serverName;
+    v.serverVersion = last->serverVersion;
+    v.toolCount = last->toolCount;
+    v.tlsNotAfter = last->tlsNotAfter;
   }
   return v;
 }
