@@ -376,20 +376,42 @@ Reply fromRpcOutcome(std::string_view request, RpcOutcome outcome, int status) {
 
 } // namespace
 
+namespace {
+// "; error=invalid_token (Token has expired)" from the first challenge that names an error
+// (RFC 6750 section 3), so a person can tell an expired token from a missing one.
+std::string challengeError(const std::vector<std::string>& wwwAuthenticate) {
+  for (const auto& value : wwwAuthenticate)
+    for (const auto& challenge : parseWwwAuthenticate(value)) {
+      auto error = challenge.param("error");
+      if (!error)
+        continue;
+      std::string out = "; error=" + sanitizeExcerpt(*error, 40);
+      if (auto description = challenge.param("error_description"))
+        out += " (" + sanitizeExcerpt(*description, 100) + ")";
+      return out;
+    }
+  return {};
+}
+} // namespace
+
 std::optional<Failure> terminalStatusFailure(std::string_view request, int status,
                                              const std::vector<std::string>& wwwAuthenticate) {
   std::string head = std::string(request) + ": " + statusText(status);
   switch (status) {
   case 401: {
     Failure f{FailureReason::AuthRequired, {}, 401, {}, resourceMetadataFrom(wwwAuthenticate)};
-    std::string detail = head + " Unauthorized";
+    std::string detail = head + " Unauthorized" + challengeError(wwwAuthenticate);
     if (f.resourceMetadata)
       detail += "; resource_metadata=" + sanitizeExcerpt(*f.resourceMetadata, 150);
     f.detail = capDetail(detail);
     return f;
   }
   case 403:
-    return Failure{FailureReason::Forbidden, capDetail(head + " Forbidden"), 403, {}, {}};
+    return Failure{FailureReason::Forbidden,
+                   capDetail(head + " Forbidden" + challengeError(wwwAuthenticate)),
+                   403,
+                   {},
+                   {}};
   case 429:
     return Failure{FailureReason::RateLimited, capDetail(head + " Too Many Requests"), 429, {}, {}};
   default:
@@ -518,8 +540,25 @@ SseMessageReader::SseMessageReader(std::size_t maxBytes, int maxJsonDepth)
 
 void SseMessageReader::feed(std::string_view chunk) {
   budgetUsed_ += chunk.size();
-  for (auto& event : parser_.feed(chunk))
+  for (auto& event : parser_.feed(chunk)) {
+    if (event.id)
+      lastEventId_ = event.id;
+    if (event.retryMs)
+      retryMs_ = event.retryMs;
     queue_.push_back(std::move(event));
+  }
+}
+
+void SseMessageReader::restartStream() {
+  parser_ = net::SseParser(maxBytes_);
+}
+
+std::optional<ServerRequest> SseMessageReader::takeServerRequest() {
+  if (serverRequests_.empty())
+    return std::nullopt;
+  auto request = std::move(serverRequests_.front());
+  serverRequests_.pop_front();
+  return request;
 }
 
 std::optional<net::SseEvent> SseMessageReader::nextEvent() {
@@ -549,6 +588,12 @@ std::optional<Reply> SseMessageReader::takeAnswer(std::string_view request,
                            {}});
     if (!isResponseTo(*parsed, expectedId)) {
       ++skipped_;
+      if (parsed->is_object() && parsed->contains("id") && parsed->contains("method") &&
+          (*parsed)["method"].is_string() && serverRequests_.size() < kMaxServerRequests) {
+        const Json& id = (*parsed)["id"];
+        if (id.is_string() || id.is_number_integer())
+          serverRequests_.push_back({id, (*parsed)["method"].get<std::string>()});
+      }
       continue;
     }
     return fromRpcOutcome(request, classifyRpcResponse(*parsed, expectedId), 200);
@@ -642,20 +687,42 @@ std::optional<std::string> discoverResultProblem(const Json& result) {
   auto caps = result.find("capabilities");
   if (caps == result.end() || !caps->is_object())
     return "result lacks capabilities";
-  auto meta = result.find("_meta");
-  if (meta == result.end() || !meta->is_object())
-    return "result lacks _meta serverInfo";
-  auto info = meta->find("io.modelcontextprotocol/serverInfo");
-  if (info == meta->end() || !info->is_object())
-    return "result lacks _meta serverInfo";
-  auto name = info->find("name");
-  auto version = info->find("version");
-  if (name == info->end() || !name->is_string())
-    return "serverInfo lacks name";
-  if (version == info->end() || !version->is_string())
-    return "serverInfo lacks version";
+  // serverInfo is a SHOULD (in _meta; the conformance mocks put it at the top level): without
+  // it the server is still up, only unnamed. One that is there must be well formed.
+  const Json& info = discoverServerInfo(result);
+  if (info.is_null())
+    return std::nullopt;
+  if (!info.is_object())
+    return "serverInfo is not an object";
+  auto name = info.find("name");
+  auto version = info.find("version");
+  if (name != info.end() && !name->is_string())
+    return "serverInfo name is not a string";
+  if (version != info.end() && !version->is_string())
+    return "serverInfo version is not a string";
   return std::nullopt;
 }
+
+const Json& discoverServerInfo(const Json& result) {
+  static const Json kNone;
+  if (!result.is_object())
+    return kNone;
+  if (auto meta = result.find("_meta"); meta != result.end() && meta->is_object())
+    if (auto info = meta->find("io.modelcontextprotocol/serverInfo"); info != meta->end())
+      return *info;
+  if (auto info = result.find("serverInfo"); info != result.end())
+    return *info;
+  return kNone;
+}
+
+namespace {
+// Statuses that can mean "no modern server here": a JSON-RPC or HTML answer from a legacy server
+// (2xx, 3xx, 4xx). Not 5xx, 408 or 429, which are transient failures of whatever server it is,
+// and not 0 (no answer at all).
+bool notModernStatus(int status) {
+  return status >= 200 && status < 500 && status != 408 && status != 429;
+}
+} // namespace
 
 DiscoverDecision decideDiscover(const Reply& reply, std::string_view sentVersion,
                                 const std::vector<std::string>& accepted,
@@ -665,18 +732,26 @@ DiscoverDecision decideDiscover(const Reply& reply, std::string_view sentVersion
   switch (reply.kind) {
   case Reply::Kind::Failure: {
     const auto r = reply.failure.reason;
-    // Only an answer that is "not this era" falls back. Network errors, auth and rate limits
-    // would answer every era alike; trying again would only repeat them.
+    // Only an answer that is "not this era" falls back. Network errors, auth, rate limits and
+    // server errors would answer every era alike (or pass): falling back on them would record a
+    // dual-era server in the wrong era and fake schema drift.
     bool notModern = r == FailureReason::NotMcp || r == FailureReason::HttpError ||
                      r == FailureReason::InvalidResponse;
-    if (!notModern || reply.httpStatus == 0)
+    if (!notModern || !notModernStatus(reply.httpStatus))
       return {V::Stop, {}, reply.failure};
     return {V::Legacy, {}, reply.failure};
   }
   case Reply::Kind::RpcError: {
     const auto& e = reply.error;
+    if (!notModernStatus(reply.httpStatus))
+      return {V::Stop, {}, rpcErrorFailure(kRequest, e, reply.httpStatus)};
     if (e.code == -32022) {
       auto supported = supportedVersionsOf(e);
+      // A server that names the version just sent as supported may have hit a transient
+      // problem with it: send it once more before choosing another.
+      if (versionAccepted(sentVersion, supported) &&
+          std::count(tried.begin(), tried.end(), std::string(sentVersion)) < 2)
+        return {V::RetryVersion, std::string(sentVersion), {}};
       if (auto next = pickRetryVersion(supported, accepted, tried))
         return {V::RetryVersion, next, {}};
       Failure f = rpcErrorFailure(kRequest, e, reply.httpStatus);

@@ -107,15 +107,32 @@ Failure rpcErrorFailure(std::string_view request, const RpcError& error, int htt
 // Turns any reply that is not a result into its Failure.
 Failure replyFailure(std::string_view request, const Reply& reply);
 
+// A request the server sent the client on a stream (sampling, elicitation, roots/list, ping).
+struct ServerRequest {
+  common::Json id;
+  std::string method;
+};
+
 // Collects JSON-RPC messages from an SSE body (a POST's response stream or the legacy GET
 // stream) and hands out the answer to one request at a time. Priming events (empty data),
-// comments, non-"message" events, notifications, server requests and answers to other ids
-// are skipped. Bytes are counted per awaited answer so a stream of noise ends at the cap.
+// comments, non-"message" events, notifications and answers to other ids are skipped; server
+// requests are kept (up to kMaxServerRequests) for the caller to answer. Bytes are counted per
+// awaited answer so a stream of noise ends at the cap. The last event id and retry time seen
+// are kept so a stream that ends early can be resumed (2025-11-25 SSE resumption).
 class SseMessageReader {
 public:
+  static constexpr std::size_t kMaxServerRequests = 8;
+
   SseMessageReader(std::size_t maxBytes, int maxJsonDepth);
 
   void feed(std::string_view chunk);
+  // A new stream continues this one (a resumption GET): its bytes start a fresh parse, the
+  // queue, event id and retry time carry over.
+  void restartStream();
+  const std::optional<std::string>& lastEventId() const { return lastEventId_; }
+  std::optional<long> retryMs() const { return retryMs_; }
+  // The oldest server request not handed out yet.
+  std::optional<ServerRequest> takeServerRequest();
   // Starts waiting for a new answer: resets the byte budget.
   void resetBudget() { budgetUsed_ = 0; }
   // The next queued event of any kind (the legacy transport's `endpoint` event).
@@ -131,6 +148,9 @@ public:
 private:
   net::SseParser parser_;
   std::deque<net::SseEvent> queue_;
+  std::deque<ServerRequest> serverRequests_;
+  std::optional<std::string> lastEventId_;
+  std::optional<long> retryMs_;
   std::size_t maxBytes_;
   int maxJsonDepth_;
   std::size_t budgetUsed_ = 0;
@@ -179,6 +199,9 @@ InitializeDecision decideInitialize(const Reply& reply, const std::vector<std::s
 // problem text when invalid.
 std::optional<std::string> initializeResultProblem(const common::Json& result);
 std::optional<std::string> discoverResultProblem(const common::Json& result);
+// The serverInfo of a server/discover result: from _meta (the spec's place), else from the top
+// level (as the conformance mocks send it); null when there is none.
+const common::Json& discoverServerInfo(const common::Json& result);
 
 // A 404 on a request after initialize, or a 400 whose JSON-RPC error talks about the session:
 // the session is gone and the client must initialize again.

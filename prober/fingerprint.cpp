@@ -23,7 +23,9 @@ std::string canonicalJson(const common::Json& value) {
   return value.dump(-1, ' ', false, common::Json::error_handler_t::replace);
 }
 
-std::string canonicalTool(const common::Json& tool) {
+namespace {
+
+common::Json pickSchemaFields(const common::Json& tool) {
   common::Json picked = common::Json::object();
   if (tool.is_object()) {
     for (const char* field : kSchemaFields) {
@@ -32,7 +34,26 @@ std::string canonicalTool(const common::Json& tool) {
         picked[field] = *it;
     }
   }
+  return picked;
+}
+
+} // namespace
+
+std::string canonicalTool(const common::Json& tool) {
+  common::Json picked = pickSchemaFields(tool);
+  if (auto execution = picked.find("execution");
+      execution != picked.end() && execution->is_object()) {
+    if (auto task = execution->find("taskSupport");
+        task != execution->end() && task->is_string() && *task == "forbidden")
+      execution->erase(task);
+    if (execution->empty())
+      picked.erase(execution);
+  }
   return canonicalJson(picked);
+}
+
+std::string formerCanonicalTool(const common::Json& tool) {
+  return canonicalJson(pickSchemaFields(tool));
 }
 
 ToolsSummary fingerprintTools(const std::vector<common::Json>& tools) {
@@ -40,6 +61,7 @@ ToolsSummary fingerprintTools(const std::vector<common::Json>& tools) {
     std::string name;
     std::string canonical;
     std::string hash;
+    std::string former; // formerCanonicalTool, only when it differs from `canonical`
   };
   std::vector<Entry> entries;
   entries.reserve(tools.size());
@@ -49,8 +71,10 @@ ToolsSummary fingerprintTools(const std::vector<common::Json>& tools) {
     auto name = tool.find("name");
     if (name == tool.end() || !name->is_string())
       continue;
-    Entry e{name->get<std::string>(), canonicalTool(tool), {}};
+    Entry e{name->get<std::string>(), canonicalTool(tool), {}, formerCanonicalTool(tool)};
     e.hash = common::sha256Hex(e.canonical);
+    if (e.former == e.canonical)
+      e.former.clear();
     entries.push_back(std::move(e));
   }
   // Duplicate names are a server bug; ordering them by hash keeps the fingerprint independent
@@ -61,15 +85,25 @@ ToolsSummary fingerprintTools(const std::vector<common::Json>& tools) {
 
   ToolsSummary summary;
   summary.count = entries.size();
-  std::string all = "[";
+  std::string all = "[", former = "[";
+  bool formerDiffers = false;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (i)
+    if (i) {
       all += ',';
+      former += ',';
+    }
     all += entries[i].canonical;
+    formerDiffers = formerDiffers || !entries[i].former.empty();
+    former += entries[i].former.empty() ? entries[i].canonical : entries[i].former;
     summary.tools.push_back({entries[i].name, entries[i].hash});
   }
   all += ']';
+  former += ']';
   summary.fingerprint = "sha256:" + common::sha256Hex(all);
+  // Entries were sorted by their new hash; a duplicate name could order differently under the
+  // former form, which only costs one announced drift for a server that repeats tool names.
+  if (formerDiffers)
+    summary.formerFingerprint = "sha256:" + common::sha256Hex(former);
   return summary;
 }
 

@@ -3,6 +3,7 @@
 // classify.cpp; this file only sequences requests and records what happened.
 #include "prober/probe.hpp"
 
+#include "common/expected.hpp"
 #include "common/strings.hpp"
 #include "net/http_client.hpp"
 #include "prober/classify.hpp"
@@ -29,6 +30,11 @@ constexpr std::size_t kMaxNotificationBody = 64 * 1024;
 constexpr auto kNotificationDrain = std::chrono::milliseconds(250);
 // If the net layer ever failed to honour a deadline, this backstop still ends the probe.
 constexpr auto kWatchdogGrace = std::chrono::milliseconds(1000);
+// SSE resumption (2025-11-25): GETs with Last-Event-ID for one answer, and the longest `retry:`
+// honoured (a server cannot park the probe; the deadline bounds it anyway).
+constexpr int kMaxResumptions = 3;
+constexpr auto kDefaultResumeWait = std::chrono::milliseconds(1000);
+constexpr auto kMaxResumeWait = std::chrono::milliseconds(5000);
 
 double msSince(SteadyClock::time_point t0) {
   return std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
@@ -45,16 +51,17 @@ struct Attempt {
   std::optional<Failure> failure;     // Failed; NextEra: why this era did not fit
   std::optional<std::string> version; // NextEra from discover: a legacy version to start with
   bool soft = false;                  // Failed by SSE GET that was simply not an SSE endpoint
+  bool toModern = false;              // NextEra from initialize: the server speaks only modern
 };
 
 Attempt done() {
-  return {Attempt::Kind::Done, {}, {}, false};
+  return {Attempt::Kind::Done, {}, {}, false, false};
 }
 Attempt failed(Failure f, bool soft = false) {
-  return {Attempt::Kind::Failed, std::move(f), {}, soft};
+  return {Attempt::Kind::Failed, std::move(f), {}, soft, false};
 }
 Attempt nextEra(std::optional<Failure> f, std::optional<std::string> version = {}) {
-  return {Attempt::Kind::NextEra, std::move(f), std::move(version), false};
+  return {Attempt::Kind::NextEra, std::move(f), std::move(version), false, false};
 }
 
 enum class Mode { Modern, LegacyHttp, LegacySse };
@@ -143,23 +150,62 @@ private:
     case Transport::Auto:
       break;
     }
+    // Auto: the era the server last answered in first, then modern, legacy Streamable HTTP and
+    // HTTP+SSE. Only an answer that means "not this era" moves on; any other failure is the
+    // probe's result, reported in the era tried.
+    std::vector<Transport> order;
+    if (opts_.lastTransport && *opts_.lastTransport != Transport::Auto)
+      order.push_back(*opts_.lastTransport);
+    for (auto t : {Transport::Modern, Transport::StreamableHttp, Transport::Sse})
+      if (std::find(order.begin(), order.end(), t) == order.end())
+        order.push_back(t);
+    if (!firstAccepted(true))
+      order.erase(std::find(order.begin(), order.end(), Transport::Modern));
+    const bool hinted =
+        opts_.lastTransport && !order.empty() && order.front() == *opts_.lastTransport;
+
     std::optional<std::string> legacyVersion;
-    if (firstAccepted(true)) {
-      auto modern = co_await tryModern(true);
-      if (modern.kind != Attempt::Kind::NextEra)
-        co_return modern.kind == Attempt::Kind::Done ? std::nullopt : modern.failure;
-      legacyVersion = modern.version;
+    std::optional<Failure> firstFailure, streamableFailure, lastFailure;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      Attempt a;
+      switch (order[i]) {
+      case Transport::Modern:
+        a = co_await tryModern(true);
+        if (a.kind == Attempt::Kind::NextEra && a.version)
+          legacyVersion = a.version;
+        break;
+      case Transport::StreamableHttp:
+        a = co_await tryStreamable(true, legacyVersion);
+        streamableFailure = a.failure;
+        break;
+      case Transport::Sse:
+      case Transport::Auto:
+        a = co_await trySse();
+        break;
+      }
+      if (a.kind == Attempt::Kind::Done)
+        co_return std::nullopt;
+      if (a.kind == Attempt::Kind::Failed && !a.soft)
+        co_return a.failure;
+      if (i == 0)
+        firstFailure = a.failure;
+      lastFailure = a.failure;
+      if (a.toModern) {
+        // initialize named only modern versions: modern next, unless it was tried already.
+        auto modern = std::find(order.begin() + static_cast<std::ptrdiff_t>(i) + 1, order.end(),
+                                Transport::Modern);
+        if (modern == order.end())
+          co_return a.failure;
+        std::rotate(order.begin() + static_cast<std::ptrdiff_t>(i) + 1, modern, modern + 1);
+      }
     }
-    auto streamable = co_await tryStreamable(true, legacyVersion);
-    if (streamable.kind != Attempt::Kind::NextEra)
-      co_return streamable.kind == Attempt::Kind::Done ? std::nullopt : streamable.failure;
-    auto sse = co_await trySse();
-    if (sse.kind == Attempt::Kind::Done)
-      co_return std::nullopt;
-    // A URL that is not an SSE endpoint either: initialize's answer says more than the GET's.
-    if (sse.soft && streamable.failure)
-      co_return streamable.failure;
-    co_return sse.failure;
+    // No era fitted. The era the server last answered in says most; else initialize's answer
+    // says more than the SSE GET's.
+    if (hinted && firstFailure)
+      co_return firstFailure;
+    if (streamableFailure)
+      co_return streamableFailure;
+    co_return lastFailure;
   }
 
   // The first accepted version of the wanted era, in the user's preference order.
@@ -190,7 +236,7 @@ private:
         result_.transport = Transport::StreamableHttp;
         result_.protocolVersion = version_;
         result_.capabilities = result["capabilities"];
-        recordServerInfo(result["_meta"]["io.modelcontextprotocol/serverInfo"]);
+        recordServerInfo(discoverServerInfo(result));
         co_return done();
       }
       case V::RetryVersion:
@@ -204,12 +250,19 @@ private:
         co_return failed(makeFailure(FailureReason::ProtocolVersionRejected,
                                      "server/discover: server supports only legacy versions (" +
                                          sanitizeExcerpt(*d.version, 20) + ")"));
-      case V::Legacy:
+      case V::Legacy: {
         if (autoMode)
           co_return nextEra(d.failure);
-        co_return failed(d.failure ? *d.failure
-                                   : makeFailure(FailureReason::InvalidResponse,
-                                                 "server/discover: not a modern MCP server"));
+        Failure f = d.failure ? *d.failure
+                              : makeFailure(FailureReason::InvalidResponse,
+                                            "server/discover: not a modern MCP server");
+        // A JSON-RPC error to server/discover is a legacy server refusing the modern era.
+        if (f.reason == FailureReason::JsonrpcError) {
+          f.reason = FailureReason::ProtocolVersionRejected;
+          f.detail = capDetail("not a modern MCP server: " + f.detail);
+        }
+        co_return failed(f);
+      }
       case V::Stop:
         co_return failed(*d.failure);
       }
@@ -233,12 +286,18 @@ private:
     }
     if (outcome.kind == InitializeDecision::Verdict::FallbackSse && autoMode)
       co_return nextEra(outcome.failure);
+    if (outcome.modernOnly && autoMode) {
+      Attempt a = nextEra(outcome.failure);
+      a.toModern = true;
+      co_return a;
+    }
     co_return failed(*outcome.failure);
   }
 
   struct InitOutcome {
     InitializeDecision::Verdict kind;
     std::optional<Failure> failure;
+    bool modernOnly = false; // the server named only modern versions
   };
 
   // initialize (with version retries) on the current mode; records the negotiated state.
@@ -267,6 +326,7 @@ private:
         }
         version_ = *d.version;
         result_.era = Era::Legacy;
+        result_.transport = mode_ == Mode::LegacySse ? Transport::Sse : Transport::StreamableHttp;
         result_.protocolVersion = version_;
         result_.capabilities = reply.result["capabilities"];
         recordServerInfo(reply.result["serverInfo"]);
@@ -277,7 +337,8 @@ private:
           co_return InitOutcome{V::Stop,
                                 makeFailure(FailureReason::ProtocolVersionRejected,
                                             "initialize: server supports only modern versions (" +
-                                                sanitizeExcerpt(*d.version, 20) + ")")};
+                                                sanitizeExcerpt(*d.version, 20) + ")"),
+                                true};
         version = *d.version;
         continue;
       case V::FallbackSse:
@@ -374,7 +435,10 @@ private:
                                        sanitizeExcerpt(resolved->origin(), 80)));
     postUrl_ = *resolved;
 
-    auto outcome = co_await initializeLoop(std::string(kSseInitVersion));
+    // The newest accepted version, as an SDK client offers it; a 2024-11-05 server answers with
+    // its own.
+    auto outcome =
+        co_await initializeLoop(firstAccepted(false).value_or(std::string(kSseInitVersion)));
     if (outcome.kind != InitializeDecision::Verdict::Ok)
       co_return failed(*outcome.failure);
     if (auto f = co_await sendInitialized())
@@ -531,6 +595,8 @@ private:
   // ---- requests -----------------------------------------------------------------------------
 
   void recordServerInfo(const Json& info) {
+    if (!info.is_object())
+      return; // none sent: the server is up, only unnamed
     ServerInfo si;
     si.name = info.value("name", "");
     si.version = info.value("version", "");
@@ -578,7 +644,7 @@ private:
   }
 
   void addSessionHeaders(net::Headers& headers) const {
-    if (mode_ == Mode::LegacySse)
+    if (mode_ == Mode::LegacySse && version_ == kSseInitVersion)
       return; // 2024-11-05 has neither version nor session headers
     if (!version_.empty())
       headers.add("MCP-Protocol-Version", version_);
@@ -641,16 +707,33 @@ private:
     auto contentType = head.headers.get("Content-Type").value_or("");
     if (head.status >= 200 && head.status < 300 && isEventStreamContentType(contentType)) {
       SseMessageReader reader(opts_.maxResponseBytes, opts_.maxJsonDepth);
+      std::unique_ptr<net::BodyStream> resumed; // the stream read now, after a resumption
+      net::BodyStream* current = &stream;
+      int resumptions = 0;
       while (true) {
         if (auto answer = reader.takeAnswer(label, id)) {
-          stream.close();
+          current->close();
           co_return std::move(*answer);
         }
-        auto chunk = co_await stream.next();
+        while (auto serverRequest = reader.takeServerRequest())
+          co_await answerServerRequest(*serverRequest);
+        auto chunk = co_await current->next();
         if (!chunk)
           co_return failureReply(netFailure(label, chunk.error()), head.status);
-        if (!*chunk)
-          co_return SseMessageReader::endedWithoutAnswer(label);
+        if (!*chunk) {
+          // A stream that ended after an event id may be resumed: the answer comes on a GET.
+          if (!reader.lastEventId() || mode_ != Mode::LegacyHttp || resumptions >= kMaxResumptions)
+            co_return SseMessageReader::endedWithoutAnswer(label);
+          ++resumptions;
+          ++result_.sseResumptions;
+          auto next = co_await resumeStream(label, reader);
+          if (!next)
+            co_return failureReply(next.error(), head.status);
+          resumed = std::move(*next);
+          current = resumed.get();
+          reader.restartStream();
+          continue;
+        }
         reader.feed(**chunk);
       }
     }
@@ -665,6 +748,72 @@ private:
     HttpReply hr{head.status, contentType, std::move(text),
                  head.headers.getAll("WWW-Authenticate")};
     co_return classifyHttpReply(label, hr, id, opts_.maxJsonDepth);
+  }
+
+  // SSE resumption: after the server's retry time, GET the endpoint with Last-Event-ID; the rest
+  // of the stream (with the answer) comes there.
+  Awaitable<common::Expected<std::unique_ptr<net::BodyStream>, Failure>>
+  resumeStream(const std::string& label, const SseMessageReader& reader) {
+    const std::string what = label + " (resuming the SSE stream)";
+    auto wait = reader.retryMs() ? std::chrono::milliseconds(std::max(0L, *reader.retryMs()))
+                                 : kDefaultResumeWait;
+    wait = std::min(wait, kMaxResumeWait);
+    if (SteadyClock::now() + wait >= deadline_)
+      co_return common::unexpected(makeFailure(
+          FailureReason::Timeout, what + ": the server's retry time passes the deadline"));
+    asio::steady_timer timer(executor_);
+    timer.expires_after(wait);
+    boost::system::error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+    net::Request get;
+    get.method = "GET";
+    get.url = url_;
+    get.headers.add("Accept", "text/event-stream");
+    get.headers.add("Last-Event-ID", *reader.lastEventId());
+    addSessionHeaders(get.headers);
+    addUserHeaders(get.headers);
+    auto opened = co_await client_->open(std::move(get), deadline_);
+    if (!opened)
+      co_return common::unexpected(netFailure(what, opened.error()));
+    const auto& head = opened->head;
+    auto contentType = head.headers.get("Content-Type").value_or("");
+    if (auto terminal =
+            terminalStatusFailure(what, head.status, head.headers.getAll("WWW-Authenticate")))
+      co_return common::unexpected(*terminal);
+    if (head.status < 200 || head.status >= 300 || !isEventStreamContentType(contentType)) {
+      Failure f = makeFailure(FailureReason::InvalidResponse,
+                              label +
+                                  ": SSE stream ended without the answer and resuming it "
+                                  "with GET got HTTP " +
+                                  std::to_string(head.status));
+      f.httpStatus = head.status;
+      co_return common::unexpected(f);
+    }
+    co_return std::move(opened->body);
+  }
+
+  // A request from the server on a stream (sampling, elicitation, roots/list, ping) is answered
+  // at once, as a client without those capabilities does, so the server need not wait for it.
+  Awaitable<void> answerServerRequest(const ServerRequest& request) {
+    if (serverRequestsAnswered_ >= SseMessageReader::kMaxServerRequests)
+      co_return; // a server that keeps asking gets no more answers; the deadline ends the probe
+    ++serverRequestsAnswered_;
+    Json message = {{"jsonrpc", "2.0"}, {"id", request.id}};
+    if (request.method == "ping")
+      message["result"] = Json::object();
+    else
+      message["error"] = {{"code", -32601}, {"message", "Method not found"}};
+    net::Request post;
+    post.method = "POST";
+    post.url = mode_ == Mode::LegacySse && postUrl_ ? *postUrl_ : url_;
+    post.body = message.dump();
+    post.headers.add("Content-Type", "application/json");
+    post.headers.add("Accept", "application/json, text/event-stream");
+    addSessionHeaders(post.headers);
+    addUserHeaders(post.headers);
+    // The answer to an answer is 202 with no body; its outcome changes nothing.
+    auto ignored = co_await client_->send(std::move(post), deadline_);
+    (void)ignored;
   }
 
   // Legacy HTTP+SSE: POST to the endpoint (202), the answer arrives on the GET stream.
@@ -691,6 +840,8 @@ private:
     while (true) {
       if (auto answer = sseReader_->takeAnswer(label, id))
         co_return std::move(*answer);
+      while (auto serverRequest = sseReader_->takeServerRequest())
+        co_await answerServerRequest(*serverRequest);
       auto chunk = co_await sseStream_->next();
       if (!chunk)
         co_return failureReply(netFailure(label + " (SSE stream)", chunk.error()));
@@ -742,8 +893,13 @@ private:
     }
     HttpReply hr{head.status, contentType, std::move(text),
                  head.headers.getAll("WWW-Authenticate")};
-    co_return replyFailure(kLabel,
-                           classifyHttpReply(kLabel, hr, Json(nullptr), opts_.maxJsonDepth));
+    Reply reply = classifyHttpReply(kLabel, hr, Json(nullptr), opts_.maxJsonDepth);
+    Failure f = replyFailure(kLabel, reply);
+    // The session initialize just made was refused ("Session not found", -32001 or 404).
+    if (sessionId_ && (isSessionLost(reply) ||
+                       (reply.kind == Reply::Kind::RpcError && reply.error.code == -32001)))
+      f.reason = FailureReason::SessionError;
+    co_return f;
   }
 
   // Ends the session politely: DELETE for a Streamable HTTP session, closing the SSE stream.
@@ -792,6 +948,7 @@ private:
   std::string version_; // sent in MCP-Protocol-Version (and _meta) once known
   std::optional<std::string> sessionId_;
   bool reinitialized_ = false;
+  int serverRequestsAnswered_ = 0;
   net::Headers lastHeaders_;
   std::unique_ptr<net::BodyStream> sseStream_;
   std::optional<SseMessageReader> sseReader_;

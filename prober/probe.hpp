@@ -43,6 +43,9 @@ struct ProbeOptions {
   std::string caFile; // PEM trust anchors used instead of the system store; empty: system store
   bool tlsResumption = true; // offer the session of the previous probe's handshake
   std::vector<std::string> acceptedVersions = kDefaultAcceptedVersions;
+  // Auto only: how the server last answered (Modern, StreamableHttp for the legacy Streamable
+  // HTTP era, Sse for HTTP+SSE). Tried first, so a server keeps its era unless it really changed.
+  std::optional<Transport> lastTransport;
   std::optional<ToolCall> call;
   std::size_t maxPages = 100;                     // tools/list pages before pagination_loop
   std::size_t maxResponseBytes = 4 * 1024 * 1024; // per response body
@@ -64,6 +67,9 @@ struct ToolsSummary {
   std::size_t count = 0;
   std::string fingerprint;       // "sha256:<hex>" over all tools, sorted by name
   std::vector<ToolDigest> tools; // sorted by name
+  // The fingerprint an earlier mcpwatch computed for the same tools, when it differs (see
+  // canonicalTool): lets a baseline stored in that format carry over without false drift.
+  std::optional<std::string> formerFingerprint;
 };
 
 // Milliseconds per phase; a phase that did not happen stays unset.
@@ -96,6 +102,8 @@ struct ProbeResult {
   PhaseTimings timings;
   std::optional<TlsInfo> tls;
   std::chrono::system_clock::time_point startedAt;
+  // SSE streams the server ended early that were resumed with GET + Last-Event-ID.
+  int sseResumptions = 0;
 };
 
 // Runs one probe on the caller's executor. Never throws; every failure is in the result.

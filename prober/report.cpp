@@ -67,6 +67,7 @@ Json toJson(const ProbeResult& r) {
                      {"tools_list", optionalMs(r.timings.toolsList)},
                      {"tool_call", optionalMs(r.timings.toolCall)},
                      {"total", r.timings.total}};
+  j["sse_resumptions"] = r.sseResumptions;
   if (r.tls) {
     j["tls"] = {{"not_after", common::formatRfc3339(r.tls->notAfter)},
                 {"days_left", r.tls->daysLeft}};
@@ -131,6 +132,9 @@ std::string toText(const ProbeResult& r) {
   add("tool call", r.timings.toolCall);
   add("total", r.timings.total);
   line("timings", t);
+  if (r.sseResumptions > 0)
+    line("stream", "resumed " + std::to_string(r.sseResumptions) +
+                       (r.sseResumptions == 1 ? " time" : " times") + " with Last-Event-ID");
   if (r.tls)
     line("tls", "certificate expires " + common::formatRfc3339(r.tls->notAfter) + " (" +
                     std::to_string(r.tls->daysLeft) + " days left)");

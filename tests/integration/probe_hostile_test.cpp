@@ -103,6 +103,27 @@ TEST_F(Hostile, UnauthorizedRecordsResourceMetadata) {
   EXPECT_EQ(probe.run.err.find("hostile-Secret-5521"), std::string::npos) << probe.run.err;
 }
 
+TEST_F(Hostile, AnExpiredTokenSaysSoInTheDetail) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario(
+      "token-expired", {"--header", "Authorization: Bearer hostile-Secret-5521"}, probe));
+  expectDown(probe, "auth_required");
+  EXPECT_EQ(failure(probe).value("detail", ""),
+            "server/discover: HTTP 401 Unauthorized; error=invalid_token (Token has expired)")
+      << probe.describe();
+  EXPECT_EQ(probe.run.out.find("hostile-Secret-5521"), std::string::npos) << probe.run.out;
+}
+
+TEST_F(Hostile, ASessionRefusedRightAfterInitializeIsASessionError) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario("session-refused", {}, probe));
+  expectDown(probe, "session_error");
+  EXPECT_EQ(failure(probe).value("http_status", Json()), 404) << probe.describe();
+  // The era and transport are known once initialize answered, whatever failed after it.
+  EXPECT_EQ(probe.json.value("era", ""), "legacy") << probe.describe();
+  EXPECT_EQ(probe.json.value("transport", ""), "streamable-http") << probe.describe();
+}
+
 TEST_F(Hostile, Forbidden) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario("forbidden", {}, probe));

@@ -21,7 +21,20 @@ TEST(PeersInstalled, NodeAndNodeModulesArePresent) {
 
 class RealPeers : public ::testing::Test {
 protected:
-  enum Index { SeHttp, SeSse, V1Json, V1Paged, V1Auth, V2Modern, V2Dual, kCount };
+  enum Index {
+    SeHttp,
+    SeSse,
+    V1Json,
+    V1Paged,
+    V1Auth,
+    V2Modern,
+    V2Dual,
+    V2DualFlaky,
+    V2ModernFlaky,
+    V1Resumable,
+    V1Ask,
+    kCount
+  };
 
   static void SetUpTestSuite() {
     std::vector<testsupport::PeerOptions> options(kCount);
@@ -32,6 +45,10 @@ protected:
     options[V1Auth] = testsupport::v1Server({"--mode", "stateless", "--json", "--auth", kToken});
     options[V2Modern] = testsupport::v2Server({"--legacy", "reject"});
     options[V2Dual] = testsupport::v2Server({});
+    options[V2DualFlaky] = testsupport::v2Server({"--fail-discover", "1"});
+    options[V2ModernFlaky] = testsupport::v2Server({"--legacy", "reject", "--fail-discover", "1"});
+    options[V1Resumable] = testsupport::v1Server({"--mode", "stateful", "--close-streams"});
+    options[V1Ask] = testsupport::v1Server({"--mode", "stateful", "--ask"});
     auto started = testsupport::startPeers(std::move(options));
     if (started)
       peers_ = std::move(*started);
@@ -92,7 +109,8 @@ TEST_F(RealPeers, ServerEverythingWithForcedStreamableHttpMatchesAuto) {
 
 TEST_F(RealPeers, ServerEverythingLegacySseAutoFromTheSseUrl) {
   const auto url = peer(SeSse).url("/sse");
-  const UpExpectation expected{"legacy", "sse", "2024-11-05", 13};
+  // Offered the newest accepted legacy version (as the SDK client does), it answers 2025-11-25.
+  const UpExpectation expected{"legacy", "sse", "2025-11-25", 13};
   ProbeRun first, second;
   ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, first));
   expectUp(first, url, expected);
@@ -105,7 +123,23 @@ TEST_F(RealPeers, ServerEverythingLegacySseForced) {
   const auto url = peer(SeSse).url("/sse");
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "sse"}, probe));
-  expectUp(probe, url, {"legacy", "sse", "2024-11-05", 13});
+  expectUp(probe, url, {"legacy", "sse", "2025-11-25", 13});
+}
+
+TEST_F(RealPeers, ServerEverythingLegacySseWithOnlyANewerVersionAccepted) {
+  // HTTP+SSE once always offered 2024-11-05: accepting only 2025-11-25 was a false DOWN.
+  const auto url = peer(SeSse).url("/sse");
+  ProbeRun newer, oldest;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--accept-version", "2025-11-25"}, newer));
+  expectUp(newer, url, {"legacy", "sse", "2025-11-25", 13});
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--accept-version", "2024-11-05"}, oldest));
+  expectUp(oldest, url, {"legacy", "sse", "2024-11-05", 13});
+}
+
+TEST_F(RealPeers, ForcedModernAgainstALegacyOnlyServerIsAVersionRejection) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(SeHttp).url("/mcp"), {"--transport", "modern"}, probe));
+  expectDown(probe, "protocol_version_rejected");
 }
 
 TEST_F(RealPeers, V1StatelessJsonServer) {
@@ -187,6 +221,58 @@ TEST_F(RealPeers, V2DualEraServerIsModernWithAutoAndLegacyWhenForced) {
   ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", "streamable-http"}, legacy));
   expectUp(legacy, url, {"legacy", "streamable-http", "2025-11-25", 2});
   EXPECT_EQ(names(modern), names(legacy));
+  // The same tools listed in either era have one fingerprint: an era change is no tool drift.
+  EXPECT_EQ(fingerprint(modern), fingerprint(legacy));
+}
+
+TEST_F(RealPeers, ATransientServerErrorOnDiscoverIsAFailureNotALegacyServer) {
+  // The first server/discover gets 503 from the peer. Falling back to initialize would record
+  // the dual-era server as legacy (a false era change); it is a failed probe of a modern one.
+  const auto url = peer(V2DualFlaky).url("/mcp");
+  ProbeRun failed, next;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, failed));
+  expectDown(failed, "http_error");
+  EXPECT_EQ(failed.json["failure"].value("http_status", 0), 503) << failed.describe();
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {}, next));
+  expectUp(next, url, {"modern", "streamable-http", "2026-07-28", 2});
+
+  // A modern-only server's 503 was reported as protocol_version_rejected.
+  ProbeRun modernOnly;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V2ModernFlaky).url("/mcp"), {}, modernOnly));
+  expectDown(modernOnly, "http_error");
+}
+
+TEST_F(RealPeers, AStreamTheServerEndsEarlyIsResumedWithLastEventId) {
+  // The SDK v1 server ends the tools/list and tools/call POST streams after the priming event
+  // (id + retry: 200); the answers come on GET /mcp with Last-Event-ID. This was DOWN
+  // (invalid_response: SSE stream ended without the answer).
+  const auto url = peer(V1Resumable).url("/mcp");
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--call", "add", "--args", R"({"a":2,"b":3})"}, probe));
+  expectUp(probe, url, {"legacy", "streamable-http", "2025-11-25", 5});
+  EXPECT_EQ(probe.json.value("sse_resumptions", 0), 2) << probe.describe();
+  auto human = testsupport::runMcpwatch({"probe", url});
+  ASSERT_TRUE(human) << human.error();
+  EXPECT_NE(human->out.find("resumed 1 time with Last-Event-ID"), std::string::npos) << human->out;
+}
+
+TEST_F(RealPeers, AServerRequestOnAToolCallStreamIsAnsweredAtOnce) {
+  // The tool asks the client for sampling/createMessage on its stream and waits. A client
+  // without the sampling capability answers -32601 at once; waiting would time the probe out.
+  const auto url = peer(V1Ask).url("/mcp");
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(
+      probeJson(url, {"--call", "ask_model", "--args", "{}", "--timeout", "5"}, probe));
+  expectUp(probe, url, {"legacy", "streamable-http", "2025-11-25", 6});
+  EXPECT_LT(probe.json["timings_ms"].value("total", 1e9), 4000.0) << probe.describe();
+  auto& process = peer(V1Ask).process();
+  process.waitForOutput(
+      [](const std::string&, const std::string& err) {
+        return err.find("ASK ANSWERED") != std::string::npos;
+      },
+      5s);
+  EXPECT_NE(process.stderrText().find("ASK ANSWERED -32601 "), std::string::npos)
+      << process.stderrText();
 }
 
 TEST_F(RealPeers, CallServerEverythingEcho) {

@@ -20,6 +20,8 @@ const scenarios = {
   'html': 'answer everything with a 200 HTML page',
   'not-found': 'answer everything with a 404 HTML page',
   'unauthorized': '401 with WWW-Authenticate: Bearer resource_metadata=..., scope=...',
+  'token-expired': '401 with WWW-Authenticate: Bearer error="invalid_token", error_description="Token has expired"',
+  'session-refused': 'legacy server that gives initialize a session id, then answers 404 -32001 Session not found to it',
   'forbidden': '403',
   'rate-limited': '429 with Retry-After',
   'server-error': '500',
@@ -169,6 +171,14 @@ async function legacyServer(req, res) {
         'Bad Request: Unsupported protocol version: 2026-07-28 (supported versions: 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05, 2024-10-07)'));
     return;
   }
+  if (scenario === 'session-refused') {
+    if (message.method === 'initialize') {
+      sendJson(res, 200, legacyAnswer(message), { 'Mcp-Session-Id': 'refused-session-1' });
+      return;
+    }
+    sendJson(res, 404, error(null, -32001, 'Session not found'));
+    return;
+  }
   if (message.id === undefined) { // notification
     res.writeHead(202).end();
     return;
@@ -229,6 +239,10 @@ async function handle(req, res) {
         'WWW-Authenticate': `Bearer resource_metadata="${scheme}://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp", scope="mcp:read"`,
       });
     }
+    case 'token-expired':
+      return sendJson(res, 401, { error: 'invalid_token', error_description: 'Token has expired' }, {
+        'WWW-Authenticate': 'Bearer error="invalid_token", error_description="Token has expired"',
+      });
     case 'forbidden':
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden\n');
       return;

@@ -5,25 +5,34 @@
 //   --auth TOKEN (401 + WWW-Authenticate unless `Authorization: Bearer TOKEN`)
 //   --log (one stderr line `REQUEST <http method> <json-rpc method> [cursor]` per request, so
 //          tests can count pages)
+//   --close-streams (stateful, SSE: an event store, `retry: 200`, and tools/list and tools/call
+//          end their POST stream after the priming event; the answer waits for the client's
+//          GET with Last-Event-ID, as SEP-1699 servers do)
+//   --ask (adds tool `ask_model`, whose call first sends the client sampling/createMessage on
+//          its stream and waits for the answer)
 import express from 'express';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import {
-  CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError,
+  CallToolRequestSchema, CreateMessageResultSchema, ErrorCode, ListToolsRequestSchema, McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import { fail, listenAndAnnounce, parseFlags } from './peer-util.mjs';
 
 let flags;
 try {
   flags = parseFlags(process.argv.slice(2),
-                     { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false });
+                     { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false,
+                       'close-streams': false, ask: false });
 } catch (e) {
   fail(`v1-server: ${e.message}`);
 }
 if (!['stateless', 'stateful'].includes(flags.mode)) fail('v1-server: --mode stateless|stateful');
 if (flags.tools < 1) fail('v1-server: --tools must be at least 1');
+if ((flags['close-streams'] || flags.ask) && (flags.mode !== 'stateful' || flags.json))
+  fail('v1-server: --close-streams and --ask need --mode stateful without --json');
 
 const tools = [{
   name: 'add',
@@ -42,6 +51,24 @@ for (let i = 1; i < flags.tools; i++) {
     description: `Test tool number ${i}`,
     inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
   });
+}
+
+if (flags.ask) {
+  tools.push({
+    name: 'ask_model',
+    description: 'Asks the client for a sampling/createMessage before answering',
+    inputSchema: { type: 'object', properties: {} },
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// --close-streams: end the request's POST stream now; the answer follows on the resumed GET.
+async function closeStream(extra) {
+  if (!flags['close-streams']) return;
+  if (!extra.closeSSEStream) throw new McpError(ErrorCode.InternalError, 'no event store');
+  extra.closeSSEStream();
+  await sleep(50);
 }
 
 // Cursors are the base64url of the next offset, like the SDK examples; anything else is -32602.
@@ -63,9 +90,24 @@ function page(cursor) {
 function buildServer() {
   const server = new Server({ name: 'v1-test-server', version: '1.0.0', title: 'V1 Test Server' },
                             { capabilities: { tools: { listChanged: false } }, instructions: 'test' });
-  server.setRequestHandler(ListToolsRequestSchema, async (req) => page(req.params?.cursor));
-  server.setRequestHandler(CallToolRequestSchema, async (req) => {
+  server.setRequestHandler(ListToolsRequestSchema, async (req, extra) => {
+    await closeStream(extra);
+    return page(req.params?.cursor);
+  });
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    await closeStream(extra);
     const { name, arguments: args = {} } = req.params;
+    if (name === 'ask_model' && flags.ask) {
+      try {
+        await extra.sendRequest({ method: 'sampling/createMessage',
+          params: { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 5 } },
+          CreateMessageResultSchema, { timeout: 60000 });
+        return { content: [{ type: 'text', text: 'the client sampled' }] };
+      } catch (e) {
+        process.stderr.write(`ASK ANSWERED ${e.code ?? '-'} ${e.message}\n`);
+        return { content: [{ type: 'text', text: `the client declined: ${e.message}` }] };
+      }
+    }
     if (name === 'add') {
       if (typeof args.a !== 'number' || typeof args.b !== 'number')
         return { content: [{ type: 'text', text: 'a and b must be numbers' }], isError: true };
@@ -126,6 +168,7 @@ if (flags.mode === 'stateless') {
       const created = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse: flags.json,
+        ...(flags['close-streams'] ? { eventStore: new InMemoryEventStore(), retryInterval: 200 } : {}),
         onsessioninitialized: (id) => { transports.set(id, created); },
         onsessionclosed: (id) => { transports.delete(id); },
       });

@@ -1,5 +1,7 @@
 // SDK v2 MCP test server: modern era (2026-07-28) with the stateless legacy fallback by default,
 // or modern-only with `--legacy reject`. `--response-mode auto|sse|json` picks the reply framing.
+// `--fail-discover N` answers the first N server/discover requests with 503, as a proxy in front
+// of a restarting server does.
 import http from 'node:http';
 import { z } from 'zod';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
@@ -8,7 +10,7 @@ import { fail, listenAndAnnounce, parseFlags } from './peer-util.mjs';
 
 let flags;
 try {
-  flags = parseFlags(process.argv.slice(2), { legacy: 'stateless', 'response-mode': 'auto' });
+  flags = parseFlags(process.argv.slice(2), { legacy: 'stateless', 'response-mode': 'auto', 'fail-discover': 0 });
 } catch (e) {
   fail(`v2-server: ${e.message}`);
 }
@@ -35,7 +37,13 @@ const handler = toNodeHandler(createMcpHandler(factory, {
   responseMode: flags['response-mode'],
 }));
 
+let discoverFailuresLeft = flags['fail-discover'];
 listenAndAnnounce(http.createServer((req, res) => {
+  if (discoverFailuresLeft > 0 && req.method === 'POST' &&
+      req.headers['mcp-method'] === 'server/discover') {
+    discoverFailuresLeft--;
+    return res.writeHead(503, { 'Content-Type': 'text/plain' }).end('upstream unavailable');
+  }
   if (req.url === '/mcp' || req.url.startsWith('/mcp?')) return handler(req, res);
   res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
 }));

@@ -180,6 +180,24 @@ TEST(ClassifyHttpReply, UnauthorizedKeepsResourceMetadata) {
             "http://localhost:43459/.well-known/oauth-protected-resource/mcp");
 }
 
+TEST(ClassifyHttpReply, UnauthorizedAndForbiddenSayTheChallengesError) {
+  HttpReply expired{401,
+                    "application/json",
+                    "{}",
+                    {R"(Bearer error="invalid_token", error_description="Token has expired")"}};
+  auto out = classifyHttpReply("tools/list", expired, Json(1), 64);
+  EXPECT_EQ(out.failure.reason, FailureReason::AuthRequired);
+  EXPECT_EQ(out.failure.detail,
+            "tools/list: HTTP 401 Unauthorized; error=invalid_token (Token has expired)");
+  HttpReply scope{403, "", "", {R"(Bearer error="insufficient_scope", scope="tools:write")"}};
+  auto forbidden = classifyHttpReply("tools/call x", scope, Json(1), 64);
+  EXPECT_EQ(forbidden.failure.reason, FailureReason::Forbidden);
+  EXPECT_EQ(forbidden.failure.detail, "tools/call x: HTTP 403 Forbidden; error=insufficient_scope");
+  HttpReply bare{401, "", "", {R"(Bearer realm="mcp")"}};
+  EXPECT_EQ(classifyHttpReply("initialize", bare, Json(1), 64).failure.detail,
+            "initialize: HTTP 401 Unauthorized");
+}
+
 TEST(ClassifyHttpReply, DetailIsSanitisedAndCapped) {
   std::string body = "\x1b[31mred\x1b[0m\r\n" + std::string(1000, 'x');
   HttpReply reply{500, "text/plain", body, {}};
@@ -433,18 +451,74 @@ TEST(DecideDiscover, ModernResult) {
   EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Modern);
 }
 
-TEST(DecideDiscover, ResultLackingServerInfoIsInvalid) {
-  auto d = decideDiscover(resultReply(R"({"supportedVersions":["2026-07-28"],"capabilities":{}})"),
-                          "2026-07-28", kAccepted, {"2026-07-28"});
-  EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Stop);
-  EXPECT_EQ(d.failure->reason, FailureReason::InitializeInvalid);
+TEST(DecideDiscover, ServerInfoIsOptionalAndMayBeAtTheTopLevel) {
+  // The spec says SHOULD: a result without serverInfo is a modern server, only unnamed.
+  auto none = resultReply(R"({"supportedVersions":["2026-07-28"],"capabilities":{}})");
+  auto d = decideDiscover(none, "2026-07-28", kAccepted, {"2026-07-28"});
+  EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Modern);
+  EXPECT_TRUE(discoverServerInfo(none.result).is_null());
+  // The conformance mocks send it at the top level of the result.
+  auto top = resultReply(
+      R"({"supportedVersions":["2026-07-28"],"capabilities":{},"serverInfo":{"name":"mock","version":"1"}})");
+  EXPECT_EQ(decideDiscover(top, "2026-07-28", kAccepted, {"2026-07-28"}).verdict,
+            DiscoverDecision::Verdict::Modern);
+  EXPECT_EQ(discoverServerInfo(top.result).value("name", ""), "mock");
+  // _meta wins where both are sent.
+  auto both = resultReply(
+      R"({"supportedVersions":["2026-07-28"],"capabilities":{},"serverInfo":{"name":"top","version":"1"},"_meta":{"io.modelcontextprotocol/serverInfo":{"name":"meta","version":"2"}}})");
+  EXPECT_EQ(discoverServerInfo(both.result).value("name", ""), "meta");
+  // One that is sent must be well formed.
+  auto bad = decideDiscover(
+      resultReply(
+          R"({"supportedVersions":["2026-07-28"],"capabilities":{},"serverInfo":{"name":7}})"),
+      "2026-07-28", kAccepted, {"2026-07-28"});
+  EXPECT_EQ(bad.verdict, DiscoverDecision::Verdict::Stop);
+  EXPECT_EQ(bad.failure->reason, FailureReason::InitializeInvalid);
+}
+
+TEST(DecideDiscover, ServerErrorsAndTimeoutsNeverFallBackToLegacy) {
+  // A 5xx, 408 or 429 is a failure of whatever server answers, not a sign of a legacy one:
+  // falling back would move a dual-era server to the legacy era and fake schema drift.
+  for (int status : {500, 502, 503, 504, 408}) {
+    auto plain =
+        decideDiscover(failureReply({FailureReason::HttpError, "x", status, {}, {}}, status),
+                       "2026-07-28", kAccepted, {"2026-07-28"});
+    EXPECT_EQ(plain.verdict, DiscoverDecision::Verdict::Stop) << status;
+    EXPECT_EQ(plain.failure->reason, FailureReason::HttpError) << status;
+    auto html = decideDiscover(failureReply({FailureReason::NotMcp, "x", status, {}, {}}, status),
+                               "2026-07-28", kAccepted, {"2026-07-28"});
+    EXPECT_EQ(html.verdict, DiscoverDecision::Verdict::Stop) << status;
+    auto rpc = decideDiscover(errorReply(status, R"({"code":-32603,"message":"Internal error"})"),
+                              "2026-07-28", kAccepted, {"2026-07-28"});
+    EXPECT_EQ(rpc.verdict, DiscoverDecision::Verdict::Stop) << status;
+    if (status >= 500)
+      EXPECT_EQ(rpc.failure->reason, FailureReason::HttpError) << status;
+  }
+  // What a legacy server answers still falls back: 400/404/405 and method-not-found.
+  for (int status : {400, 404, 405}) {
+    auto d = decideDiscover(failureReply({FailureReason::HttpError, "x", status, {}, {}}, status),
+                            "2026-07-28", kAccepted, {"2026-07-28"});
+    EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Legacy) << status;
+  }
+}
+
+TEST(DecideDiscover, VersionErrorNamingTheSentVersionIsRetriedOnce) {
+  const char* error =
+      R"({"code":-32022,"message":"Unsupported protocol version","data":{"supported":["2026-07-28"]}})";
+  auto once = decideDiscover(errorReply(400, error), "2026-07-28", kAccepted, {"2026-07-28"});
+  EXPECT_EQ(once.verdict, DiscoverDecision::Verdict::RetryVersion);
+  EXPECT_EQ(once.version, "2026-07-28");
+  auto twice =
+      decideDiscover(errorReply(400, error), "2026-07-28", kAccepted, {"2026-07-28", "2026-07-28"});
+  EXPECT_EQ(twice.verdict, DiscoverDecision::Verdict::Stop);
+  EXPECT_EQ(twice.failure->reason, FailureReason::ProtocolVersionRejected);
 }
 
 TEST(DecideDiscover, VersionErrorRetriesOnlyWithAcceptedVersion) {
   auto retry = decideDiscover(
       errorReply(
           400,
-          R"({"code":-32022,"message":"Unsupported protocol version","data":{"supported":["2027-01-01","2026-07-28"]}})"),
+          R"({"code":-32022,"message":"Unsupported protocol version","data":{"supported":["2099-01-01","2026-07-28"]}})"),
       "2027-01-01", {"2027-01-01", "2026-07-28"}, {"2027-01-01"});
   EXPECT_EQ(retry.verdict, DiscoverDecision::Verdict::RetryVersion);
   EXPECT_EQ(retry.version, "2026-07-28");

@@ -1,5 +1,6 @@
 // Tool fingerprints: canonical JSON is independent of key order and whitespace, and every
 // schema field (and only those) changes the hash.
+#include "common/crypto.hpp"
 #include "prober/fingerprint.hpp"
 
 #include <gtest/gtest.h>
@@ -37,11 +38,34 @@ TEST(CanonicalTool, KeepsOnlySchemaFields) {
     "outputSchema":{"type":"object"},"annotations":{"readOnlyHint":true},
     "execution":{"taskSupport":"forbidden"},"icons":[{"src":"x.png"}],
     "_meta":{"volatile":1},"extra":"ignored"})");
-  EXPECT_EQ(
-      canonicalTool(tool),
-      R"({"annotations":{"readOnlyHint":true},"description":"d","execution":{"taskSupport":"forbidden"},)"
-      R"("icons":[{"src":"x.png"}],"inputSchema":{"type":"object"},"name":"echo",)"
-      R"("outputSchema":{"type":"object"},"title":"Echo"})");
+  EXPECT_EQ(canonicalTool(tool),
+            R"({"annotations":{"readOnlyHint":true},"description":"d",)"
+            R"("icons":[{"src":"x.png"}],"inputSchema":{"type":"object"},"name":"echo",)"
+            R"("outputSchema":{"type":"object"},"title":"Echo"})");
+}
+
+TEST(CanonicalTool, DefaultTaskSupportIsLeftOutSoErasAgree) {
+  // 2025-11-25 lists execution.taskSupport; 2026-07-28 moved tasks to an extension. The default
+  // ("forbidden") says nothing, so the same tool listed in either era hashes alike.
+  auto legacy = parse(R"({"name":"add","inputSchema":{},"execution":{"taskSupport":"forbidden"}})");
+  auto modern = parse(R"({"name":"add","inputSchema":{}})");
+  EXPECT_EQ(canonicalTool(legacy), canonicalTool(modern));
+  auto optional =
+      parse(R"({"name":"add","inputSchema":{},"execution":{"taskSupport":"optional"}})");
+  EXPECT_NE(canonicalTool(optional), canonicalTool(modern));
+  auto more =
+      parse(R"({"name":"add","inputSchema":{},"execution":{"taskSupport":"forbidden","x":1}})");
+  EXPECT_EQ(canonicalTool(more), R"({"execution":{"x":1},"inputSchema":{},"name":"add"})");
+
+  auto a = fingerprintTools({legacy});
+  auto b = fingerprintTools({modern});
+  EXPECT_EQ(a.fingerprint, b.fingerprint);
+  // The fingerprint earlier versions stored for the legacy listing, to carry baselines over.
+  ASSERT_TRUE(a.formerFingerprint);
+  EXPECT_EQ(*a.formerFingerprint,
+            "sha256:" + common::sha256Hex("[" + formerCanonicalTool(legacy) + "]"));
+  EXPECT_NE(*a.formerFingerprint, a.fingerprint);
+  EXPECT_FALSE(b.formerFingerprint);
 }
 
 TEST(Fingerprint, IndependentOfToolOrderKeyOrderAndWhitespace) {
