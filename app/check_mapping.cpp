@@ -16,7 +16,12 @@ detector::CheckOutcome toCheckOutcome(const prober::ProbeResult& result) {
   if (result.ok)
     out.responseTimeMs = result.timings.total;
   out.protocolVersion = result.protocolVersion;
+  if (result.era == prober::Era::Modern)
+    out.transport = "modern";
+  else if (result.era && result.transport)
+    out.transport = std::string(prober::toString(*result.transport));
   if (result.tools) {
+    out.formerFingerprint = result.tools->formerFingerprint;
     detector::ToolsSnapshot snapshot;
     snapshot.fingerprint = result.tools->fingerprint;
     for (const auto& tool : result.tools->tools)

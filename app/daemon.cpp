@@ -216,10 +216,15 @@ detector::DetectorSettings Daemon::detectorSettings(const config::ServerConfig& 
   return s;
 }
 
-prober::ProbeOptions Daemon::probeOptions(const config::ServerConfig& server) const {
+prober::ProbeOptions Daemon::probeOptions(const ServerRuntime& rt) const {
+  const auto& server = rt.config;
   prober::ProbeOptions o;
   o.url = server.url;
   o.transport = server.check.transport;
+  // Auto tries the era the server last answered in first: a transient error is then reported in
+  // that era instead of moving the server to another one.
+  if (const auto& last = rt.detector->state().transport)
+    o.lastTransport = prober::parseTransport(*last);
   for (const auto& [name, value] : server.headers)
     o.headers.emplace_back(name, value.reveal());
   o.timeout = server.check.timeout;
@@ -507,6 +512,24 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
   }
   if (before && after && before->id == after->id && !before->triggerSent && after->triggerSent)
     ops.push_back(store::SetTriggerSent{after->id, true});
+  if (const auto& change = outcome.protocolChange) {
+    // A history entry next to the schema changes: the tools are compared on their own.
+    auto side = [](const std::string& transport, const std::optional<std::string>& version) {
+      return common::Json{{"transport", transport},
+                          {"protocol_version", version ? common::Json(*version) : common::Json()}};
+    };
+    common::Json diff = {{"protocol",
+                          {{"from", side(change->fromTransport, change->fromVersion)},
+                           {"to", side(change->toTransport, change->toVersion)}}}};
+    std::string fp = st.schema.latest ? st.schema.latest->fingerprint : std::string();
+    ops.push_back(store::SchemaChangeRecord{0, slug, now, fp, fp, diff.dump()});
+    logRecord(spdlog::level::warn, "server answers in another protocol era or transport",
+              {{"server", slug},
+               {"from", change->fromTransport},
+               {"to", change->toTransport},
+               {"from_version", change->fromVersion.value_or("")},
+               {"to_version", change->toVersion.value_or("")}});
+  }
   for (const auto& ev : outcome.events) {
     if (ev.type != detector::EventType::SchemaDrifted || !ev.schema)
       continue;
@@ -656,7 +679,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
   try {
     auto it = servers_.find(slug);
     if (it != servers_.end())
-      result = co_await options_.probe(probeOptions(it->second.config));
+      result = co_await options_.probe(probeOptions(it->second));
   } catch (const std::exception& e) {
     logRecord(spdlog::level::err, "probe failed unexpectedly",
               {{"server", slug}, {"error", e.what()}});

@@ -122,7 +122,7 @@ private:
   void announce(PendingCommit& group);
   void reportBacklog();
   void syncBaselineFromStore(ServerRuntime& rt);
-  prober::ProbeOptions probeOptions(const config::ServerConfig& server) const;
+  prober::ProbeOptions probeOptions(const ServerRuntime& rt) const;
   detector::DetectorSettings detectorSettings(const config::ServerConfig& server) const;
   ServerDescription describe(const config::ServerConfig& server) const;
   void rebuildCalendar();

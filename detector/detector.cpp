@@ -56,6 +56,13 @@ Outcome Detector::record(const CheckOutcome& check, bool inMaintenance) {
   std::vector<Event> events;
   state_.inMaintenance = inMaintenance;
   state_.lastCheckAt = check.at;
+  std::optional<ProtocolChange> protocolChange;
+  if (check.ok && check.transport) {
+    if (state_.transport && *state_.transport != *check.transport)
+      protocolChange = ProtocolChange{*state_.transport, *check.transport, state_.protocolVersion,
+                                      check.protocolVersion};
+    state_.transport = check.transport;
+  }
   if (check.protocolVersion)
     state_.protocolVersion = check.protocolVersion;
 
@@ -97,7 +104,9 @@ Outcome Detector::record(const CheckOutcome& check, bool inMaintenance) {
 
   if (!inMaintenance)
     releaseHeldTrigger(check.at, events);
-  return finish(settledBefore, std::move(events));
+  Outcome outcome = finish(settledBefore, std::move(events));
+  outcome.protocolChange = std::move(protocolChange);
+  return outcome;
 }
 
 Outcome Detector::evaluate(common::WallTime now, bool inMaintenance) {
@@ -155,6 +164,13 @@ Detector::Effective Detector::applyDrift(const CheckOutcome& check, std::vector<
     return result;
   }
   if (schema.baseline->fingerprint == check.tools->fingerprint) {
+    schema.notifiedFingerprint.reset();
+    return result;
+  }
+  if (check.formerFingerprint && *check.formerFingerprint == schema.baseline->fingerprint) {
+    // The same tools, fingerprinted the way an earlier mcpwatch did: carry the baseline over
+    // (pinned stays pinned) instead of announcing a change that did not happen.
+    schema.baseline = *check.tools;
     schema.notifiedFingerprint.reset();
     return result;
   }

@@ -36,14 +36,30 @@ struct CheckOutcome {
   std::string failureDetail;
   std::optional<double> responseTimeMs;
   std::optional<std::string> protocolVersion;
+  // How the server answered, in the config's `transport` words: "modern", "streamable-http" (the
+  // legacy Streamable HTTP era) or "sse" (HTTP+SSE). Unset when the probe did not get that far.
+  std::optional<std::string> transport;
   // Set when the check listed tools; nullopt means "no schema information" (not "no tools").
   std::optional<ToolsSnapshot> tools;
+  // The same tools' fingerprint as an earlier mcpwatch computed it, when that differs: a
+  // baseline stored in that format is carried over without a false schema.drifted.
+  std::optional<std::string> formerFingerprint;
+};
+
+// The server now answers in another era or transport than before (an ok check after ok checks).
+// Not tool drift: the tools are compared on their own.
+struct ProtocolChange {
+  std::string fromTransport;
+  std::string toTransport;
+  std::optional<std::string> fromVersion;
+  std::optional<std::string> toVersion;
 };
 
 struct Outcome {
   Transition transition = Transition::Unchanged;
   HealthState state = HealthState::Unknown;
   std::vector<Event> events; // in the order they must be delivered
+  std::optional<ProtocolChange> protocolChange;
 };
 
 // Returns a fresh id starting with `prefix` ("evt_" or "inc_").

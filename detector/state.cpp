@@ -130,6 +130,7 @@ Json toJson(const ServerState& state) {
   j["last_response_time_ms"] =
       state.lastResponseTimeMs ? Json(*state.lastResponseTimeMs) : Json(nullptr);
   j["protocol_version"] = state.protocolVersion ? Json(*state.protocolVersion) : Json(nullptr);
+  j["transport"] = state.transport ? Json(*state.transport) : Json(nullptr);
   j["flapping"] = state.flapping;
   j["percent_state_change"] = state.percentStateChange;
   std::string history;
@@ -180,6 +181,7 @@ common::Expected<ServerState, std::string> stateFromJson(const Json& j) {
   s.failingSince = getTime(j, "failing_since");
   s.lastResponseTimeMs = getNumber(j, "last_response_time_ms");
   s.protocolVersion = getString(j, "protocol_version");
+  s.transport = getString(j, "transport");
   s.flapping = getBool(j, "flapping").value_or(false);
   s.percentStateChange = getNumber(j, "percent_state_change").value_or(0.0);
   if (auto history = getString(j, "history")) {
@@ -289,6 +291,7 @@ ServerState stateSummary(const ServerState& st) {
   s.failingSince = st.failingSince;
   s.lastResponseTimeMs = st.lastResponseTimeMs;
   s.protocolVersion = st.protocolVersion;
+  s.transport = st.transport;
   s.flapping = st.flapping;
   s.percentStateChange = st.percentStateChange;
   s.recentFailures = st.recentFailures;
@@ -306,6 +309,7 @@ std::uint64_t durableSignature(const ServerState& state, int successThreshold) {
   s.number(state.lastOk ? (*state.lastOk ? 1 : 0) : -1);
   s.time(state.failingSince);
   s.optionalText(state.protocolVersion);
+  s.optionalText(state.transport);
   s.number(state.flapping ? 1 : 0);
   s.number(static_cast<std::int64_t>(state.percentStateChange * 1e6));
   s.number(static_cast<std::int64_t>(state.history.size()));

@@ -58,6 +58,9 @@ struct ServerState {
   std::optional<common::WallTime> failingSince;
   std::optional<double> lastResponseTimeMs;
   std::optional<std::string> protocolVersion;
+  // How the server last answered ok ("modern", "streamable-http", "sse"): the daemon tries that
+  // first, so a server keeps its era unless it really changed.
+  std::optional<std::string> transport;
   bool flapping = false;
   double percentStateChange = 0;
   std::deque<bool> history; // ok/failed of recent checks, oldest first, for flap detection

@@ -107,13 +107,17 @@ Json detailJson(const Detail& d, bool admin) {
   Json changes = Json::array();
   for (const auto& c : d.schemaChanges) {
     auto diff = common::parseJson(c.diffJson).value_or(Json::object());
-    changes.push_back(
-        {{"at", common::formatRfc3339(c.at)},
-         {"old_fingerprint", c.oldFingerprint},
-         {"new_fingerprint", c.newFingerprint},
-         {"added", stringList(diff.is_object() ? diff.value("added", Json()) : Json())},
-         {"removed", stringList(diff.is_object() ? diff.value("removed", Json()) : Json())},
-         {"changed", stringList(diff.is_object() ? diff.value("changed", Json()) : Json())}});
+    Json change = {
+        {"at", common::formatRfc3339(c.at)},
+        {"old_fingerprint", c.oldFingerprint},
+        {"new_fingerprint", c.newFingerprint},
+        {"added", stringList(diff.is_object() ? diff.value("added", Json()) : Json())},
+        {"removed", stringList(diff.is_object() ? diff.value("removed", Json()) : Json())},
+        {"changed", stringList(diff.is_object() ? diff.value("changed", Json()) : Json())}};
+    // An era or transport change: {"from": {transport, protocol_version}, "to": {...}}.
+    if (diff.is_object() && diff.contains("protocol") && diff["protocol"].is_object())
+      change["protocol"] = diff["protocol"];
+    changes.push_back(std::move(change));
   }
   j["schema_changes"] = std::move(changes);
   return j;

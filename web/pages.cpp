@@ -202,6 +202,20 @@ void renderChart(std::string& out, const std::vector<store::LatencyPoint>& point
   out += "</svg></figure>";
 }
 
+// "legacy streamable-http 2025-11-25" for one side of a protocol change.
+std::string protocolSide(const common::Json& side) {
+  if (!side.is_object())
+    return "–";
+  auto text = [&](const char* key) {
+    auto it = side.find(key);
+    return it != side.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string out = "<code>" + escapeHtml(text("transport")) + "</code>";
+  if (auto version = text("protocol_version"); !version.empty())
+    out += " " + escapeHtml(version);
+  return out;
+}
+
 std::string diffList(const common::Json& diff, const char* key) {
   if (!diff.is_object() || !diff.contains(key) || !diff[key].is_array() || diff[key].empty())
     return "–";
@@ -521,7 +535,7 @@ std::string renderDetailPage(const Detail& d) {
                       c.jsonrpcCode ? std::to_string(*c.jsonrpcCode) : "–", escapeHtml(c.detail));
     out += "</tbody></table>";
   }
-  out += "</section><section><h2>Schema changes</h2>";
+  out += "</section><section><h2>Schema and protocol changes</h2>";
   if (d.schemaChanges.empty()) {
     out += "<p class=\"muted\">No tool schema changes recorded.</p>";
   } else {
@@ -529,6 +543,14 @@ std::string renderDetailPage(const Detail& d) {
            "<th>Removed</th><th>Changed</th></tr></thead><tbody>";
     for (const auto& c : d.schemaChanges) {
       auto diff = common::parseJson(c.diffJson).value_or(common::Json::object());
+      if (diff.is_object() && diff.contains("protocol") && diff["protocol"].is_object()) {
+        out += fmt::format("<tr class=\"protocol-change\"><td>{}</td><td colspan=\"4\">Protocol: "
+                           "{} &#8594; {}</td></tr>",
+                           escapeHtml(formatShortTime(c.at)),
+                           protocolSide(diff["protocol"].value("from", common::Json())),
+                           protocolSide(diff["protocol"].value("to", common::Json())));
+        continue;
+      }
       out += fmt::format("<tr class=\"schema-change\"><td>{}</td><td><code>{}</code> &#8594; "
                          "<code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                          escapeHtml(formatShortTime(c.at)),

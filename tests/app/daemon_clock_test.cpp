@@ -2,7 +2,9 @@
 // (backwards or forwards) neither stops nor floods probing, and the schedule lag is measured on
 // the monotonic clock. No subprocess, no sleeping: the test moves the clock and runs the loop.
 #include "app/daemon.hpp"
+#include "common/json.hpp"
 #include "config/loader.hpp"
+#include "prober/fingerprint.hpp"
 #include "store/store.hpp"
 
 #include <filesystem>
@@ -77,6 +79,14 @@ protected:
     options.flagFileExists = [] { return false; };
     options.random = [] { return std::uint64_t(0); };
     options.probe = [this](prober::ProbeOptions o) -> Awaitable<prober::ProbeResult> {
+      if (script_) {
+        auto r = script_(o);
+        r.url = o.url;
+        r.startedAt = clock_.now();
+        ++probes_[o.url];
+        ++total_;
+        co_return r;
+      }
       prober::ProbeResult r;
       r.url = o.url;
       r.ok = healthy_ && !localError_;
@@ -122,6 +132,8 @@ protected:
   int total_ = 0;
   bool healthy_ = true;
   bool localError_ = false;
+  // When set, answers every probe instead of healthy_/localError_.
+  std::function<prober::ProbeResult(const prober::ProbeOptions&)> script_;
 };
 
 TEST_F(DaemonClock, ProbesEveryIntervalOnTheMonotonicClock) {
@@ -229,6 +241,68 @@ TEST_F(DaemonMaintenance, AHeldTriggerGoesOutWhenTheWindowEndsWithoutWaitingForA
   run(12s); // the window ends at 30 s; the next probes are 10 minutes away
   EXPECT_EQ(total_, probesBefore) << "no probe ran: the boundary alone released the triggers";
   EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
+}
+
+// The era a server last answered in is tried first on its next probe (and survives a restart);
+// when it really changes, that is a history entry and a log line, not schema drift.
+TEST_F(DaemonClock, AServersEraIsTriedFirstAndAnEraChangeIsHistoryNotDrift) {
+  auto tool = [](bool legacy) {
+    auto t = common::parseJson(R"({"name":"add","inputSchema":{"type":"object"}})").value();
+    if (legacy)
+      t["execution"] = {{"taskSupport", "forbidden"}}; // only 2025-11-25 lists it
+    return t;
+  };
+  bool legacy = false;
+  std::vector<std::optional<prober::Transport>> tried; // what each probe tried first
+  script_ = [&](const prober::ProbeOptions& o) {
+    prober::ProbeResult r;
+    r.ok = true;
+    r.era = legacy ? prober::Era::Legacy : prober::Era::Modern;
+    r.transport = prober::Transport::StreamableHttp;
+    r.protocolVersion = legacy ? "2025-11-25" : "2026-07-28";
+    r.capabilities = {{"tools", common::Json::object()}};
+    r.tools = prober::fingerprintTools({tool(legacy)});
+    tried.push_back(o.lastTransport);
+    return r;
+  };
+  run(1s);
+  ASSERT_EQ(tried.size(), 5u); // the five servers share a URL; each starts with no era known
+  for (const auto& t : tried)
+    EXPECT_FALSE(t);
+  tried.clear();
+  run(10s);
+  ASSERT_EQ(tried.size(), 5u);
+  for (const auto& t : tried)
+    EXPECT_EQ(t, prober::Transport::Modern);
+
+  legacy = true; // the server now answers only in the legacy era, with the same tools
+  tried.clear();
+  run(10s);
+  run(10s);
+  EXPECT_EQ(publisher_.counts["schema.drifted"], 0);
+  ASSERT_GE(tried.size(), 10u);
+  EXPECT_EQ(tried.back(), prober::Transport::StreamableHttp);
+  auto changes = store_->schemaChanges(std::string("s0"), 10);
+  ASSERT_TRUE(changes);
+  ASSERT_EQ(changes.value().size(), 1u);
+  const auto& change = changes.value().front();
+  EXPECT_EQ(change.oldFingerprint, change.newFingerprint);
+  auto diff = common::parseJson(change.diffJson).value();
+  EXPECT_EQ(diff["protocol"]["from"]["transport"], "modern");
+  EXPECT_EQ(diff["protocol"]["to"]["transport"], "streamable-http");
+  EXPECT_EQ(diff["protocol"]["to"]["protocol_version"], "2025-11-25");
+
+  // After a restart the remembered era is still tried first.
+  daemon_->stop({});
+  io_.poll();
+  daemon_.reset();
+  store_.reset();
+  startDaemon("10s");
+  tried.clear();
+  run(1s);
+  ASSERT_EQ(tried.size(), 5u);
+  for (const auto& t : tried)
+    EXPECT_EQ(t, prober::Transport::StreamableHttp);
 }
 
 } // namespace

@@ -143,5 +143,58 @@ TEST(Drift, AcceptWithNothingSeenFails) {
   EXPECT_FALSE(d.state().schema.baseline);
 }
 
+TEST(Drift, ABaselineInTheFormerFingerprintFormatCarriesOverSilently) {
+  for (auto pinned : {false, true}) {
+    auto d = withPolicy(DriftPolicy::Fail);
+    d.record(okWith(t(0s), kV1), false);
+    d.setPinned(pinned);
+    // The same tools, now fingerprinted without the default execution field.
+    auto check = okWith(t(60s), ToolsSnapshot{"sha256:v1-new", kV1.tools});
+    check.formerFingerprint = "sha256:v1";
+    auto out = d.record(check, false);
+    EXPECT_TRUE(out.events.empty());
+    EXPECT_EQ(out.state, HealthState::Up);
+    EXPECT_EQ(d.state().schema.baseline->fingerprint, "sha256:v1-new");
+    EXPECT_EQ(d.state().schema.pinned, pinned);
+    // A former fingerprint that is not the baseline's is real drift.
+    auto other = okWith(t(120s), kV2);
+    other.formerFingerprint = "sha256:v9";
+    EXPECT_EQ(eventTypes(d.record(other, false).events), "schema.drifted");
+  }
+}
+
+TEST(ProtocolChange, AnOkCheckInAnotherTransportIsReportedNotAsDrift) {
+  auto d = withPolicy(DriftPolicy::Warn);
+  auto first = okWith(t(0s), kV1);
+  first.transport = "streamable-http";
+  first.protocolVersion = "2025-11-25";
+  EXPECT_FALSE(d.record(first, false).protocolChange);
+  EXPECT_EQ(d.state().transport, "streamable-http");
+
+  // A failed check says nothing about the era, even with the transport it tried.
+  auto failed = failAt(t(60s));
+  failed.transport = "modern";
+  EXPECT_FALSE(d.record(failed, false).protocolChange);
+  EXPECT_EQ(d.state().transport, "streamable-http");
+
+  auto modern = okWith(t(120s), kV1);
+  modern.transport = "modern";
+  modern.protocolVersion = "2026-07-28";
+  auto out = d.record(modern, false);
+  ASSERT_TRUE(out.protocolChange);
+  EXPECT_EQ(out.protocolChange->fromTransport, "streamable-http");
+  EXPECT_EQ(out.protocolChange->toTransport, "modern");
+  EXPECT_EQ(out.protocolChange->fromVersion, "2025-11-25");
+  EXPECT_EQ(out.protocolChange->toVersion, "2026-07-28");
+  EXPECT_TRUE(out.events.empty()); // same tools: no schema.drifted
+  EXPECT_EQ(d.state().transport, "modern");
+  EXPECT_FALSE(d.record(modern, false).protocolChange);
+
+  // The transport survives a restart (it decides what the next probe tries first).
+  auto restored = stateFromJson(toJson(d.state()));
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->transport, "modern");
+}
+
 } // namespace
 } // namespace mcpwatch::detector

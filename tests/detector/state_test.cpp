@@ -96,6 +96,7 @@ TEST(Restart, FlappingHistoryAndSchemaSurvive) {
 ServerState busyState() {
   auto s = flappingDetector().state();
   s.protocolVersion = "2025-11-25";
+  s.transport = "streamable-http";
   s.inMaintenance = true;
   return s;
 }
@@ -151,6 +152,7 @@ TEST(DurableSignature, EverythingThatMattersChangesIt) {
   EXPECT_TRUE(changed([](ServerState& s) { s.lastOk = false; }));
   EXPECT_TRUE(changed([](ServerState& s) { s.failingSince = t(5s); }));
   EXPECT_TRUE(changed([](ServerState& s) { s.protocolVersion = "2024-11-05"; }));
+  EXPECT_TRUE(changed([](ServerState& s) { s.transport = "sse"; }));
   EXPECT_TRUE(changed([](ServerState& s) { s.flapping = true; }));
   EXPECT_TRUE(changed([](ServerState& s) { s.percentStateChange = 12.5; }));
   EXPECT_TRUE(changed([](ServerState& s) { s.history.back() = false; }));
