@@ -5,6 +5,9 @@
 #include "common/strings.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
 
 namespace mcpwatch::prober {
 namespace {
@@ -864,6 +867,145 @@ bool isSessionLost(const Reply& reply) {
   if (reply.httpStatus == 400 && reply.kind == Reply::Kind::RpcError)
     return containsNoCase(reply.error.message, "session");
   return false;
+}
+
+namespace {
+
+// RFC 9110 tchar.
+bool isTokenChar(unsigned char c) {
+  return std::isalnum(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+std::string encodeMcpParamValue(const std::string& value) {
+  bool base64 = false;
+  for (unsigned char c : value)
+    if (c < 0x20 || c > 0x7E)
+      base64 = true;
+  auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  if (!value.empty() && (isSpace(value.front()) || isSpace(value.back())))
+    base64 = true;
+  // A value that looks encoded is encoded, or the server would decode it.
+  if (value.starts_with("=?base64?") && value.ends_with("?="))
+    base64 = true;
+  return base64 ? "=?base64?" + common::base64Encode(value) + "?=" : value;
+}
+
+using ParamHeaders = std::vector<std::pair<std::string, std::string>>;
+
+// Keywords whose subschemas are not reachable through `properties` alone: a mark under one of
+// them makes the tool invalid (SEP-2243 static reachability).
+constexpr std::array<std::string_view, 18> kUnreachableKeywords = {"items",
+                                                                   "prefixItems",
+                                                                   "contains",
+                                                                   "additionalProperties",
+                                                                   "unevaluatedProperties",
+                                                                   "unevaluatedItems",
+                                                                   "propertyNames",
+                                                                   "patternProperties",
+                                                                   "dependentSchemas",
+                                                                   "oneOf",
+                                                                   "anyOf",
+                                                                   "allOf",
+                                                                   "not",
+                                                                   "if",
+                                                                   "then",
+                                                                   "else",
+                                                                   "$defs",
+                                                                   "definitions"};
+
+bool containsMark(const Json& node, int depth = 0) {
+  if (depth > 64)
+    return false;
+  if (node.is_object()) {
+    if (node.contains("x-mcp-header"))
+      return true;
+    for (const auto& [key, child] : node.items())
+      if (containsMark(child, depth + 1))
+        return true;
+  } else if (node.is_array()) {
+    for (const auto& child : node)
+      if (containsMark(child, depth + 1))
+        return true;
+  }
+  return false;
+}
+
+std::optional<std::string> unreachableMark(const Json& schema, std::string_view where) {
+  for (auto keyword : kUnreachableKeywords)
+    if (auto it = schema.find(std::string(keyword)); it != schema.end() && containsMark(*it))
+      return "x-mcp-header under '" + std::string(keyword) + "' of " + std::string(where) +
+             " is not reachable through properties";
+  return std::nullopt;
+}
+
+std::optional<std::string> collectParamHeaders(const Json& schema, const Json* arguments,
+                                               std::set<std::string>& seen, ParamHeaders& out) {
+  auto properties = schema.find("properties");
+  if (properties == schema.end() || !properties->is_object())
+    return std::nullopt;
+  for (const auto& [property, propertySchema] : properties->items()) {
+    if (!propertySchema.is_object())
+      continue;
+    if (auto problem =
+            unreachableMark(propertySchema, "property '" + sanitizeExcerpt(property, 40) + "'"))
+      return problem;
+    const Json* value = nullptr;
+    if (arguments && arguments->is_object())
+      if (auto it = arguments->find(property); it != arguments->end())
+        value = &*it;
+    if (auto mark = propertySchema.find("x-mcp-header"); mark != propertySchema.end()) {
+      const std::string where = "property '" + sanitizeExcerpt(property, 40) + "'";
+      if (!mark->is_string() || mark->get<std::string>().empty())
+        return "x-mcp-header of " + where + " is empty or not a string";
+      const auto name = mark->get<std::string>();
+      if (!std::all_of(name.begin(), name.end(),
+                       [](char c) { return isTokenChar(static_cast<unsigned char>(c)); }))
+        return "x-mcp-header '" + sanitizeExcerpt(name, 40) + "' of " + where +
+               " is not a valid header name";
+      auto type = propertySchema.find("type");
+      if (type == propertySchema.end() || !type->is_string() ||
+          (*type != "string" && *type != "integer" && *type != "boolean"))
+        return "x-mcp-header '" + name + "' is on " + where +
+               ", which is not a string, integer or boolean";
+      if (!seen.insert(common::toLower(name)).second)
+        return "x-mcp-header '" + name + "' is used twice";
+      if (value && !value->is_null()) {
+        std::string text;
+        if (value->is_string())
+          text = encodeMcpParamValue(value->get<std::string>());
+        else if (value->is_boolean())
+          text = value->get<bool>() ? "true" : "false";
+        else if (value->is_number())
+          text = value->dump();
+        if (value->is_primitive())
+          out.emplace_back("Mcp-Param-" + name, std::move(text));
+      }
+    }
+    if (auto f = collectParamHeaders(propertySchema, value, seen, out))
+      return f;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+common::Expected<ParamHeaders, std::string> mcpParamHeaders(const Json& tool,
+                                                            const Json& arguments) {
+  ParamHeaders out;
+  if (!tool.is_object())
+    return out;
+  auto schema = tool.find("inputSchema");
+  if (schema == tool.end() || !schema->is_object())
+    return out;
+  if (schema->contains("x-mcp-header"))
+    return common::unexpected(std::string("x-mcp-header on the input schema itself"));
+  if (auto problem = unreachableMark(*schema, "the input schema"))
+    return common::unexpected(*problem);
+  std::set<std::string> seen;
+  if (auto problem = collectParamHeaders(*schema, &arguments, seen, out))
+    return common::unexpected(*problem);
+  return out;
 }
 
 std::string encodeMcpNameHeader(std::string_view name) {

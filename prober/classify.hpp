@@ -2,6 +2,7 @@
 // outcome or a Failure out. No I/O here, so every rule is tested on tables without sockets.
 #pragma once
 
+#include "common/expected.hpp"
 #include "common/json.hpp"
 #include "net/http_client.hpp"
 #include "net/sse.hpp"
@@ -210,5 +211,15 @@ bool isSessionLost(const Reply& reply);
 // Header value for Mcp-Name: plain when it is visible ASCII without leading/trailing spaces,
 // otherwise the "=?base64?...?=" form of the 2026-07-28 transport.
 std::string encodeMcpNameHeader(std::string_view name);
+
+// SEP-2243 (2026-07-28): the Mcp-Param-<Name> headers a tools/call of `tool` with `arguments`
+// carries, one per property its inputSchema marks with "x-mcp-header" (through nested
+// `properties` only; not under items, anyOf or $ref) whose argument is present and not null:
+// strings as sent unless they need Base64 (a byte outside 0x20-0x7E, or leading/trailing
+// whitespace), integers in decimal, booleans as true/false. Fails, naming the problem, when a
+// mark is invalid (empty, not an HTTP token, on a type other than string/integer/boolean, or
+// the same name twice ignoring case): a client must not call such a tool.
+common::Expected<std::vector<std::pair<std::string, std::string>>, std::string>
+mcpParamHeaders(const common::Json& tool, const common::Json& arguments);
 
 } // namespace mcpwatch::prober

@@ -495,6 +495,8 @@ private:
         if (!tool.is_object() || !tool.contains("name") || !tool["name"].is_string())
           co_return makeFailure(FailureReason::ToolsListFailed,
                                 label + ": malformed result (a tool without a string name)");
+        if (opts_.call && tool["name"] == opts_.call->name && !calledTool_)
+          calledTool_ = tool; // its inputSchema says which arguments go into headers
         tools.push_back(tool);
       }
       auto next = result.find("nextCursor");
@@ -521,6 +523,17 @@ private:
     const auto& call = *opts_.call;
     std::string label = "tools/call " + sanitizeExcerpt(call.name, 60);
     Json params = {{"name", call.name}, {"arguments", call.arguments}};
+    if (mode_ == Mode::Modern && calledTool_) {
+      // 2026-07-28: arguments the tool marks with x-mcp-header are mirrored as headers, and a
+      // tool whose marks are invalid must not be called.
+      auto headers = mcpParamHeaders(*calledTool_, call.arguments);
+      if (!headers) {
+        result_.timings.toolCall = msSince(t0);
+        co_return makeFailure(FailureReason::ToolCallFailed,
+                              label + ": not called: the tool's " + headers.error());
+      }
+      paramHeaders_ = std::move(*headers);
+    }
     Reply reply;
     for (int attempt = 0; attempt < 2; ++attempt) {
       reply = co_await request(label, "tools/call", params, call.name);
@@ -638,6 +651,9 @@ private:
       req.headers.add("Mcp-Method", method);
       if (mcpName)
         req.headers.add("Mcp-Name", encodeMcpNameHeader(*mcpName));
+      if (method == "tools/call")
+        for (const auto& [name, value] : paramHeaders_)
+          req.headers.add(name, value);
     }
     addUserHeaders(req.headers);
     return req;
@@ -949,6 +965,8 @@ private:
   std::optional<std::string> sessionId_;
   bool reinitialized_ = false;
   int serverRequestsAnswered_ = 0;
+  std::optional<Json> calledTool_; // the --call tool as tools/list described it
+  std::vector<std::pair<std::string, std::string>> paramHeaders_; // Mcp-Param-* of the call
   net::Headers lastHeaders_;
   std::unique_ptr<net::BodyStream> sseStream_;
   std::optional<SseMessageReader> sseReader_;

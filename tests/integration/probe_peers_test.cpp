@@ -33,6 +33,7 @@ protected:
     V2ModernFlaky,
     V1Resumable,
     V1Ask,
+    V2Params,
     kCount
   };
 
@@ -49,6 +50,7 @@ protected:
     options[V2ModernFlaky] = testsupport::v2Server({"--legacy", "reject", "--fail-discover", "1"});
     options[V1Resumable] = testsupport::v1Server({"--mode", "stateful", "--close-streams"});
     options[V1Ask] = testsupport::v1Server({"--mode", "stateful", "--ask"});
+    options[V2Params] = testsupport::v2Server({"--legacy", "reject", "--param-headers"});
     auto started = testsupport::startPeers(std::move(options));
     if (started)
       peers_ = std::move(*started);
@@ -273,6 +275,18 @@ TEST_F(RealPeers, AServerRequestOnAToolCallStreamIsAnsweredAtOnce) {
       5s);
   EXPECT_NE(process.stderrText().find("ASK ANSWERED -32601 "), std::string::npos)
       << process.stderrText();
+}
+
+TEST_F(RealPeers, MarkedArgumentsAreMirroredAsMcpParamHeaders) {
+  // SDK v2 rejects a tools/call whose x-mcp-header arguments are not mirrored (-32020); a value
+  // with a leading space goes Base64-encoded and must still match.
+  const auto url = peer(V2Params).url("/mcp");
+  for (const char* args :
+       {R"({"region":"us-west1","query":"x"})", R"({"region":" padded 世","query":"x"})"}) {
+    ProbeRun probe;
+    ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--call", "locate", "--args", args}, probe));
+    expectUp(probe, url, {"modern", "streamable-http", "2026-07-28", 3});
+  }
 }
 
 TEST_F(RealPeers, CallServerEverythingEcho) {

@@ -1,7 +1,8 @@
 // SDK v2 MCP test server: modern era (2026-07-28) with the stateless legacy fallback by default,
 // or modern-only with `--legacy reject`. `--response-mode auto|sse|json` picks the reply framing.
 // `--fail-discover N` answers the first N server/discover requests with 503, as a proxy in front
-// of a restarting server does.
+// of a restarting server does. `--param-headers` adds tool `locate`, whose `region` argument is
+// marked `x-mcp-header: Region` (SEP-2243): the server rejects a call without Mcp-Param-Region.
 import http from 'node:http';
 import { z } from 'zod';
 import { McpServer, createMcpHandler } from '@modelcontextprotocol/server';
@@ -10,7 +11,7 @@ import { fail, listenAndAnnounce, parseFlags } from './peer-util.mjs';
 
 let flags;
 try {
-  flags = parseFlags(process.argv.slice(2), { legacy: 'stateless', 'response-mode': 'auto', 'fail-discover': 0 });
+  flags = parseFlags(process.argv.slice(2), { legacy: 'stateless', 'response-mode': 'auto', 'fail-discover': 0, 'param-headers': false });
 } catch (e) {
   fail(`v2-server: ${e.message}`);
 }
@@ -29,6 +30,15 @@ const factory = () => {
     description: 'Echo the message back',
     inputSchema: z.object({ message: z.string() }),
   }, async ({ message }) => ({ content: [{ type: 'text', text: message }] }));
+  if (flags['param-headers']) {
+    server.registerTool('locate', {
+      description: 'Answers with the region it was asked about',
+      inputSchema: z.object({
+        region: z.string().meta({ 'x-mcp-header': 'Region' }),
+        query: z.string(),
+      }),
+    }, async ({ region }) => ({ content: [{ type: 'text', text: `region ${region}` }] }));
+  }
   return server;
 };
 

@@ -1,8 +1,10 @@
 // Pure classification tables: JSON-RPC shapes, HTTP status/content type/WWW-Authenticate,
 // net errors, SSE answer extraction, version negotiation decisions and session loss.
+#include "common/crypto.hpp"
 #include "prober/classify.hpp"
 
 #include <gtest/gtest.h>
+#include <map>
 
 namespace mcpwatch::prober {
 namespace {
@@ -678,6 +680,78 @@ TEST(McpNameHeader, PlainOrBase64) {
   EXPECT_EQ(encodeMcpNameHeader("héllo"), "=?base64?aMOpbGxv?=");
   EXPECT_EQ(encodeMcpNameHeader(" padded"), "=?base64?IHBhZGRlZA==?=");
   EXPECT_EQ(encodeMcpNameHeader("a\r\nb"), "=?base64?YQ0KYg==?=");
+}
+
+// The conformance http-custom-headers tool and arguments (SEP-2243).
+TEST(McpParamHeaders, MirrorsMarkedArgumentsWithTheSpecsEncoding) {
+  auto tool = parse(R"({"name":"t","inputSchema":{"type":"object","properties":{
+    "region":{"type":"string","x-mcp-header":"Region"},
+    "priority":{"type":"integer","x-mcp-header":"Priority"},
+    "verbose":{"type":"boolean","x-mcp-header":"Verbose"},
+    "empty":{"type":"string","x-mcp-header":"EmptyVal"},
+    "method":{"type":"string","x-mcp-header":"Method"},
+    "float":{"type":"number"},
+    "utf8":{"type":"string","x-mcp-header":"NonAscii"},
+    "padded":{"type":"string","x-mcp-header":"Whitespace"},
+    "inner":{"type":"string","x-mcp-header":"InternalSpace"},
+    "crlf":{"type":"string","x-mcp-header":"CrLf"},
+    "tab":{"type":"string","x-mcp-header":"Tab"},
+    "looks":{"type":"string","x-mcp-header":"Looks"},
+    "absent":{"type":"string","x-mcp-header":"Absent"},
+    "nothing":{"type":"boolean","x-mcp-header":"Nothing"},
+    "nested":{"type":"object","properties":{"zone":{"type":"string","x-mcp-header":"Zone"}}},
+    "query":{"type":"string"}}}})");
+  auto args = parse(R"({"region":"us-west1","priority":42,"verbose":false,"empty":"",
+    "method":"test-method","float":3.5,"utf8":"Hello, 世界","padded":" padded ",
+    "inner":"us west 1","crlf":"line1\r\nline2","tab":"\tindented","looks":"=?base64?eA==?=",
+    "nothing":null,"nested":{"zone":"b"},"query":"SELECT 1"})");
+  auto headers = mcpParamHeaders(tool, args);
+  ASSERT_TRUE(headers) << headers.error();
+  std::map<std::string, std::string> got(headers->begin(), headers->end());
+  auto b64 = [](std::string_view v) { return "=?base64?" + common::base64Encode(v) + "?="; };
+  std::map<std::string, std::string> want = {
+      {"Mcp-Param-Region", "us-west1"},
+      {"Mcp-Param-Priority", "42"},
+      {"Mcp-Param-Verbose", "false"},
+      {"Mcp-Param-EmptyVal", ""},
+      {"Mcp-Param-Method", "test-method"},
+      {"Mcp-Param-NonAscii", b64("Hello, \xe4\xb8\x96\xe7\x95\x8c")},
+      {"Mcp-Param-Whitespace", b64(" padded ")},
+      {"Mcp-Param-InternalSpace", "us west 1"},
+      {"Mcp-Param-CrLf", b64("line1\r\nline2")},
+      {"Mcp-Param-Tab", b64("\tindented")},
+      {"Mcp-Param-Looks", b64("=?base64?eA==?=")},
+      {"Mcp-Param-Zone", "b"}};
+  EXPECT_EQ(got, want); // nothing for null, absent or unmarked arguments
+}
+
+TEST(McpParamHeaders, InvalidMarksMeanTheToolMustNotBeCalled) {
+  auto problem = [](const char* properties) {
+    auto tool = parse((std::string(R"({"name":"t","inputSchema":{"type":"object","properties":)") +
+                       properties + "}}")
+                          .c_str());
+    auto headers = mcpParamHeaders(tool, Json::object());
+    return headers ? std::string() : headers.error();
+  };
+  EXPECT_EQ(problem(R"({"v":{"type":"string","x-mcp-header":"Region"}})"), "");
+  for (
+      const char* invalid : {
+          R"({"v":{"type":"string","x-mcp-header":""}})",
+          R"({"v":{"type":"object","x-mcp-header":"Data"}})",
+          R"({"v":{"type":"array","items":{"type":"string"},"x-mcp-header":"Items"}})",
+          R"({"v":{"type":"null","x-mcp-header":"Nil"}})",
+          R"({"v":{"type":"number","x-mcp-header":"Score"}})",
+          R"({"v":{"x-mcp-header":"Untyped"}})",
+          R"({"a":{"type":"string","x-mcp-header":"Region"},"b":{"type":"string","x-mcp-header":"Region"}})",
+          R"({"a":{"type":"string","x-mcp-header":"MyField"},"b":{"type":"string","x-mcp-header":"myfield"}})",
+          R"({"v":{"type":"string","x-mcp-header":"My Region"}})",
+          R"({"v":{"type":"string","x-mcp-header":"Region:Primary"}})",
+          "{\"v\":{\"type\":\"string\",\"x-mcp-header\":\"R\u00e9gion\"}}",
+          R"({"v":{"type":"string","x-mcp-header":"Region\t1"}})",
+          R"({"v":{"type":"array","items":{"type":"string","x-mcp-header":"Item"}}})",
+          R"({"v":{"anyOf":[{"type":"string","x-mcp-header":"Either"}]}})",
+      })
+    EXPECT_NE(problem(invalid), "") << invalid;
 }
 
 TEST(SanitizeExcerpt, PrintableOneLine) {
