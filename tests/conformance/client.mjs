@@ -1,0 +1,74 @@
+// The client command the official conformance runner starts for each client scenario
+// (`conformance client --command "node client.mjs"`): it runs the real `mcpwatch probe` against
+// the scenario's mock server, as a user would, and exits non-zero when a probe did not end as
+// the scenario requires. The runner appends the server URL as the last argument and passes
+// MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_PROTOCOL_VERSION (0.2 line) and, for some
+// scenarios, MCP_CONFORMANCE_CONTEXT (JSON). MCPWATCH_BIN names the binary under test.
+import { spawnSync } from 'node:child_process';
+
+const url = process.argv[process.argv.length - 1];
+const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
+const version = process.env.MCP_CONFORMANCE_PROTOCOL_VERSION;
+const context = process.env.MCP_CONFORMANCE_CONTEXT ? JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT) : {};
+const bin = process.env.MCPWATCH_BIN;
+if (!bin) {
+  process.stderr.write('client.mjs: MCPWATCH_BIN is not set\n');
+  process.exit(2);
+}
+
+let failed = false;
+// One `mcpwatch probe --json`; `expect` is 'up' or a failure reason.
+function probe(extra, expect = 'up') {
+  const args = ['probe', url, '--json', '--timeout', '10', ...extra];
+  // The version the scenario runs at is the one the client speaks.
+  if (version) args.push('--accept-version', version);
+  const run = spawnSync(bin, args, { encoding: 'utf8' });
+  let result = null;
+  try {
+    result = JSON.parse(run.stdout);
+  } catch {
+    // reported below
+  }
+  const got = result ? (result.ok ? 'up' : result.failure?.reason) : `no JSON (exit ${run.status})`;
+  process.stdout.write(`mcpwatch ${args.slice(2).join(' ')} -> ${got}` +
+                       (result?.failure ? `: ${result.failure.detail}` : '') + '\n');
+  if (run.stderr) process.stderr.write(run.stderr);
+  if (got !== expect) {
+    process.stdout.write(`  expected ${expect}\n`);
+    failed = true;
+  }
+  return result;
+}
+
+const call = (name, args = {}) => ['--call', name, '--args', JSON.stringify(args)];
+
+switch (scenario) {
+  case 'tools_call':
+    probe(call('add_numbers', { a: 2, b: 3 }));
+    break;
+  case 'sse-retry':
+    probe(call('test_reconnection'));
+    break;
+  case 'http-standard-headers': {
+    // Mcp-Method on every request and Mcp-Name on tools/call: call the first tool listed.
+    const listed = probe([]);
+    const first = listed?.tools?.names?.[0];
+    if (first) probe(call(first));
+    else failed = true;
+    break;
+  }
+  case 'http-custom-headers':
+    for (const c of context.toolCalls ?? []) probe(call(c.name, c.arguments));
+    break;
+  case 'http-invalid-tool-headers': {
+    // The valid tool is called; a tool with an invalid x-mcp-header must not be.
+    probe(call('valid_tool', { region: 'us-west1' }));
+    const listed = probe([]);
+    for (const name of listed?.tools?.names ?? [])
+      if (name.startsWith('invalid_')) probe(call(name, { value: 'x' }), 'tool_call_failed');
+    break;
+  }
+  default: // initialize, request-metadata, json-schema-ref-no-deref: a plain probe
+    probe([]);
+}
+process.exit(failed ? 1 : 0);
