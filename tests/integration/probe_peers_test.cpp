@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 namespace mcpwatch::integration {
@@ -225,6 +226,31 @@ TEST_F(RealPeers, V2DualEraServerIsModernWithAutoAndLegacyWhenForced) {
   EXPECT_EQ(names(modern), names(legacy));
   // The same tools listed in either era have one fingerprint: an era change is no tool drift.
   EXPECT_EQ(fingerprint(modern), fingerprint(legacy));
+}
+
+TEST(DemoServer, TheSameToolsHaveOneFingerprintInEveryEra) {
+  // The demo server lists execution.taskSupport only in 2025-11-25: that default must not make
+  // the legacy listing look like other tools (a false schema.drifted on an era change).
+  testsupport::SpawnOptions options;
+  options.argv = {testsupport::mcpwatchBinary(), "demo-server", "--listen", "127.0.0.1:0"};
+  auto child = testsupport::ChildProcess::spawn(std::move(options));
+  ASSERT_TRUE(child) << child.error();
+  auto line = (*child)->waitForLine(
+      [](std::string_view l) { return l.find("http://127.0.0.1:") != std::string_view::npos; },
+      10s);
+  ASSERT_TRUE(line) << line.error();
+  const auto port = std::atoi(line->c_str() + line->find("127.0.0.1:") + 10);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/mcp";
+  std::map<std::string, std::string> fingerprints;
+  for (const char* transport : {"modern", "streamable-http"}) {
+    ProbeRun probe;
+    ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--transport", transport}, probe));
+    SCOPED_TRACE(probe.describe());
+    ASSERT_EQ(probe.json.value("ok", false), true);
+    fingerprints[transport] = probe.json["tools"].value("fingerprint", "");
+  }
+  EXPECT_FALSE(fingerprints["modern"].empty());
+  EXPECT_EQ(fingerprints["modern"], fingerprints["streamable-http"]);
 }
 
 TEST_F(RealPeers, ATransientServerErrorOnDiscoverIsAFailureNotALegacyServer) {
