@@ -14,7 +14,7 @@ std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::s
     const auto* sink = config.findSink(target.sink);
     if (!sink)
       continue;
-    if (type == kDrifted && !sink->receivesSchemaDrift())
+    if (isChangeEvent(type) && !sink->receivesSchemaDrift())
       continue;
     out.push_back(std::move(target));
   }

@@ -9,7 +9,9 @@
 namespace mcpwatch::alerting {
 
 // Every matching route in order (`continue: false` stops), each sink once, unknown sink names
-// skipped. schema.drifted skips PagerDuty sinks without change_events: it must not page.
+// skipped. The change events (schema.drifted, protocol.changed) go only to sinks that take schema
+// drift: they skip PagerDuty sinks without change_events (they must not page) and chat/mail
+// sinks with `schema_drift: false`.
 std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::string_view type,
                                             const std::string& serverSlug,
                                             const std::vector<std::string>& serverTags);

@@ -20,12 +20,17 @@ namespace mcpwatch::alerting {
 inline constexpr std::string_view kTriggered = "alert.triggered";
 inline constexpr std::string_view kResolved = "alert.resolved";
 inline constexpr std::string_view kDrifted = "schema.drifted";
+inline constexpr std::string_view kProtocolChanged = "protocol.changed";
+// Events that inform without paging: a change of the server's tools or of its protocol era.
+inline bool isChangeEvent(std::string_view type) {
+  return type == kDrifted || type == kProtocolChanged;
+}
 
 // One event as the daemon hands it over: the DESIGN.md section 7 body plus what routing needs.
 struct OutboundEvent {
   std::string id;         // "evt_..."; stable across retries (webhook-id)
-  std::string type;       // kTriggered, kResolved or kDrifted
-  std::string incidentId; // empty for schema.drifted
+  std::string type;       // kTriggered, kResolved, kDrifted or kProtocolChanged
+  std::string incidentId; // empty for the change events
   std::string serverSlug;
   std::vector<std::string> serverTags;
   common::Json body; // sent as is by webhook sinks

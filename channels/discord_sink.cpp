@@ -140,6 +140,10 @@ std::string descriptionOf(const EventView& e) {
     out += "The tools of " + name + " changed: " +
            (e.schema ? driftSummary(*e.schema) : std::string("fingerprint changed")) + ".";
     break;
+  case EventKind::ProtocolChanged:
+    out += name + " now answers in another protocol era or transport" +
+           (e.protocol ? ": " + escLine(protocolSummary(*e.protocol)) : std::string()) + ".";
+    break;
   }
   // The server's own texts come last, so the cut to Discord's limits takes them first.
   if (!e.note.empty())
@@ -200,6 +204,10 @@ std::vector<Field> fieldsOf(const EventView& e) {
                  false);
     }
     addField(f, "Protocol version", escCut(e.protocolVersion, 100), true);
+    break;
+  case EventKind::ProtocolChanged:
+    if (e.protocol)
+      addField(f, "Protocol", codeOrEscaped(protocolSummary(*e.protocol), 500), false);
     break;
   }
   addField(f, "Endpoint", codeOrEscaped(e.checkUrl, kDiscordMaxFieldValue), false);

@@ -226,6 +226,10 @@ std::string subjectOf(const EventView& e) {
     if (e.schema)
       out += ": " + driftSummary(*e.schema);
     break;
+  case EventKind::ProtocolChanged:
+    if (e.protocol)
+      out += ": " + clip(protocolSummary(*e.protocol), 100);
+    break;
   }
   return out;
 }
@@ -256,8 +260,10 @@ std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
     if (e.consecutiveFailures > 0)
       add("Consecutive failures", std::to_string(e.consecutiveFailures));
   }
-  if (e.kind != EventKind::Drifted)
+  if (e.kind == EventKind::Triggered || e.kind == EventKind::Resolved)
     add("Down since", clip(e.downSince, 64));
+  if (e.protocol)
+    add("Protocol change", clip(protocolSummary(*e.protocol), 200));
   if (e.kind == EventKind::Resolved && e.durationSeconds)
     add("Down for", humanDuration(*e.durationSeconds));
   if (e.responseTimeMs) {
@@ -333,6 +339,9 @@ std::string_view leadOf(const EventView& e) {
     return "The incident is resolved: this MCP server passes its checks again.";
   case EventKind::Drifted:
     return "The tools this MCP server offers have changed.";
+  case EventKind::ProtocolChanged:
+    return "This MCP server now answers in another protocol era or transport (its tools are "
+           "compared on their own).";
   }
   return "";
 }
@@ -364,6 +373,7 @@ std::string_view colourOf(EventKind kind) {
   case EventKind::Resolved:
     return "#188038";
   case EventKind::Drifted:
+  case EventKind::ProtocolChanged:
     return "#e37400";
   }
   return "#d93025";
@@ -438,6 +448,8 @@ std::string_view eventType(EventKind kind) {
     return alerting::kResolved;
   case EventKind::Drifted:
     return alerting::kDrifted;
+  case EventKind::ProtocolChanged:
+    return alerting::kProtocolChanged;
   }
   return alerting::kTriggered;
 }

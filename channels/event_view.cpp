@@ -50,6 +50,8 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
       e.kind = EventKind::Resolved;
     else if (type == "schema.drifted")
       e.kind = EventKind::Drifted;
+    else if (type == "protocol.changed")
+      e.kind = EventKind::ProtocolChanged;
     else
       return common::unexpected("unknown event type " + type);
     e.id = b.at("id").get<std::string>();
@@ -86,6 +88,18 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
       drift.changed = stringArray(*it, "changed");
       e.schema = std::move(drift);
     }
+    if (auto it = b.find("protocol"); it != b.end() && it->is_object()) {
+      ProtocolSwitch change;
+      if (auto from = it->find("from"); from != it->end() && from->is_object()) {
+        change.fromTransport = optionalString(*from, "transport");
+        change.fromVersion = optionalString(*from, "protocol_version");
+      }
+      if (auto to = it->find("to"); to != it->end() && to->is_object()) {
+        change.toTransport = optionalString(*to, "transport");
+        change.toVersion = optionalString(*to, "protocol_version");
+      }
+      e.protocol = std::move(change);
+    }
     e.note = optionalString(b, "note");
     if (auto it = b.find("test"); it != b.end() && it->is_boolean())
       e.test = it->get<bool>();
@@ -103,6 +117,8 @@ std::string_view statusWord(EventKind kind) {
     return "RESOLVED";
   case EventKind::Drifted:
     return "SCHEMA DRIFT";
+  case EventKind::ProtocolChanged:
+    return "PROTOCOL CHANGED";
   }
   return "DOWN";
 }
@@ -150,8 +166,21 @@ std::string headline(const EventView& event) {
     if (event.schema)
       out += " (" + driftSummary(*event.schema) + ")";
     break;
+  case EventKind::ProtocolChanged:
+    out += "MCP protocol changed: " + event.name;
+    if (event.protocol)
+      out += " (" + protocolSummary(*event.protocol) + ")";
+    break;
   }
   return out;
+}
+
+std::string protocolSummary(const ProtocolSwitch& change) {
+  auto side = [](const std::string& transport, const std::string& version) {
+    return version.empty() ? transport : transport + " " + version;
+  };
+  return side(change.fromTransport, change.fromVersion) + " \xE2\x86\x92 " + // →
+         side(change.toTransport, change.toVersion);
 }
 
 } // namespace mcpwatch::channels

@@ -12,7 +12,7 @@
 
 namespace mcpwatch::channels {
 
-enum class EventKind { Triggered, Resolved, Drifted };
+enum class EventKind { Triggered, Resolved, Drifted, ProtocolChanged };
 
 struct RecentFailure {
   std::string at; // RFC 3339
@@ -26,6 +26,14 @@ struct SchemaDrift {
   std::vector<std::string> added;
   std::vector<std::string> removed;
   std::vector<std::string> changed;
+};
+
+// protocol.changed: how the server answered before and now ("modern", "streamable-http", "sse").
+struct ProtocolSwitch {
+  std::string fromTransport;
+  std::string fromVersion; // empty when unknown
+  std::string toTransport;
+  std::string toVersion;
 };
 
 // Every string here may come from a monitored server or its operator: escape it for the target
@@ -49,6 +57,7 @@ struct EventView {
   std::optional<double> responseTimeMs;
   std::string protocolVersion;
   std::optional<SchemaDrift> schema;
+  std::optional<ProtocolSwitch> protocol;
   std::string note;
   bool test = false;
 };
@@ -57,10 +66,13 @@ struct EventView {
 common::Expected<EventView, std::string> parseEvent(std::string_view body);
 
 // "MCP server down: GitHub MCP (connect_timeout)", "MCP server recovered: GitHub MCP (down 4m
-// 10s)", "MCP tools changed: GitHub MCP (1 added, 2 changed)"; "[TEST] " first for test alerts.
-// Plain text (not escaped).
+// 10s)", "MCP tools changed: GitHub MCP (1 added, 2 changed)", "MCP protocol changed: GitHub MCP
+// (streamable-http 2025-11-25 → modern 2026-07-28)"; "[TEST] " first for test alerts. Plain text
+// (not escaped).
 std::string headline(const EventView& event);
-// Short status words: "DOWN", "RESOLVED", "SCHEMA DRIFT".
+// "streamable-http 2025-11-25 → modern 2026-07-28".
+std::string protocolSummary(const ProtocolSwitch& change);
+// Short status words: "DOWN", "RESOLVED", "SCHEMA DRIFT", "PROTOCOL CHANGED".
 std::string_view statusWord(EventKind kind);
 // "1h 2m", "4m 10s", "12s".
 std::string humanDuration(std::int64_t seconds);

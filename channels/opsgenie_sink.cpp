@@ -37,7 +37,7 @@ std::string joinNames(const std::vector<std::string>& names, std::size_t maxChar
 
 std::string priorityOf(const config::OpsGenieSinkConfig& config, const EventView& event,
                        std::optional<config::Severity> severity) {
-  if (event.kind == EventKind::Drifted)
+  if (event.kind == EventKind::Drifted || event.kind == EventKind::ProtocolChanged)
     return std::string(config::toString(config.driftPriority));
   if (severity) {
     switch (*severity) {
@@ -110,6 +110,8 @@ std::vector<std::string> tagsOf(const config::OpsGenieSinkConfig& config, const 
   candidates.push_back("mcpwatch");
   if (e.kind == EventKind::Drifted)
     candidates.push_back("schema_drift");
+  else if (e.kind == EventKind::ProtocolChanged)
+    candidates.push_back("protocol_changed");
   else if (e.kind == EventKind::Triggered)
     candidates.push_back(e.reason);
   if (e.test)
@@ -227,11 +229,11 @@ std::string opsGenieAlias(const config::OpsGenieSinkConfig& config, std::string_
   return common::truncateUtf8(config.dedupPrefix + "-" + std::string(slug), kOpsGenieMaxAlias);
 }
 
-std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug) {
-  constexpr std::string_view kSuffix = "-schema";
+std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug,
+                               std::string_view suffix) {
   return common::truncateUtf8(config.dedupPrefix + "-" + std::string(slug),
-                              kOpsGenieMaxAlias - kSuffix.size()) +
-         std::string(kSuffix);
+                              kOpsGenieMaxAlias - suffix.size()) +
+         std::string(suffix);
 }
 
 std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event) {
@@ -240,6 +242,8 @@ std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const Eve
   if (event.test)
     return alerting::testDedupKey(config.dedupPrefix, event.slug, event.incidentId,
                                   kOpsGenieMaxAlias);
+  if (event.kind == EventKind::ProtocolChanged)
+    return opsGenieDriftAlias(config, event.slug, "-protocol");
   return event.kind == EventKind::Drifted ? opsGenieDriftAlias(config, event.slug)
                                           : opsGenieAlias(config, event.slug);
 }

@@ -30,7 +30,9 @@ inline constexpr std::size_t kOpsGenieMaxNote = 25000;
 // "{dedup_prefix}-{slug}": the same stable key PagerDuty uses, so one outage is one alert.
 std::string opsGenieAlias(const config::OpsGenieSinkConfig& config, std::string_view slug);
 // "{dedup_prefix}-{slug}-schema": drift alerts never dedup onto (or get closed with) a down alert.
-std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug);
+// A protocol change uses the suffix "-protocol": its own alert, apart from the tools' one.
+std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug,
+                               std::string_view suffix = "-schema");
 // The alias an event creates or closes: the two above, or for a test alert the run's own
 // "{dedup_prefix}-{slug}.test-{id}" (alerting::testDedupKey), so `mcpwatch test-alert --server X`
 // can never count onto or close a real open alert (X's, or that of a server named "X-test").

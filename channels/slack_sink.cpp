@@ -164,6 +164,7 @@ std::string_view emojiOf(const EventView& e) {
   case EventKind::Resolved:
     return "\xE2\x9C\x85"; // ✅
   case EventKind::Drifted:
+  case EventKind::ProtocolChanged:
     return "\xF0\x9F\x9F\xA1"; // 🟡
   }
   return "";
@@ -176,6 +177,7 @@ std::string_view colorOf(EventKind kind) {
   case EventKind::Resolved:
     return "good";
   case EventKind::Drifted:
+  case EventKind::ProtocolChanged:
     return "warning";
   }
   return "danger";
@@ -259,6 +261,10 @@ std::vector<Json> factFields(const EventView& e) {
   case EventKind::Drifted:
     if (e.schema)
       add("Tools", driftSummary(*e.schema));
+    break;
+  case EventKind::ProtocolChanged:
+    if (e.protocol)
+      add("Protocol", code(protocolSummary(*e.protocol)));
     break;
   }
   if (e.responseTimeMs)

@@ -65,6 +65,12 @@ Outcome Detector::record(const CheckOutcome& check, bool inMaintenance) {
   }
   if (check.protocolVersion)
     state_.protocolVersion = check.protocolVersion;
+  if (protocolChange) {
+    Event event = baseEvent(EventType::ProtocolChanged, check.at);
+    event.failureDetail = describeProtocolChange(*protocolChange);
+    event.protocol = protocolChange;
+    events.push_back(std::move(event));
+  }
 
   // Drift first: under `fail` it turns an ok probe into a failed check, and its event precedes
   // any trigger it causes.

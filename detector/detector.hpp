@@ -46,19 +46,11 @@ struct CheckOutcome {
   std::optional<std::string> formerFingerprint;
 };
 
-// The server now answers in another era or transport than before (an ok check after ok checks).
-// Not tool drift: the tools are compared on their own.
-struct ProtocolChange {
-  std::string fromTransport;
-  std::string toTransport;
-  std::optional<std::string> fromVersion;
-  std::optional<std::string> toVersion;
-};
-
 struct Outcome {
   Transition transition = Transition::Unchanged;
   HealthState state = HealthState::Unknown;
   std::vector<Event> events; // in the order they must be delivered
+  // Also announced as a protocol.changed event: not tool drift, the tools are compared alone.
   std::optional<ProtocolChange> protocolChange;
 };
 

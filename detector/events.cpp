@@ -24,12 +24,15 @@ std::string_view toString(EventType type) {
     return "alert.resolved";
   case EventType::SchemaDrifted:
     return "schema.drifted";
+  case EventType::ProtocolChanged:
+    return "protocol.changed";
   }
   return "alert.triggered";
 }
 
 std::optional<EventType> parseEventType(std::string_view text) {
-  for (auto type : {EventType::Triggered, EventType::Resolved, EventType::SchemaDrifted})
+  for (auto type : {EventType::Triggered, EventType::Resolved, EventType::SchemaDrifted,
+                    EventType::ProtocolChanged})
     if (toString(type) == text)
       return type;
   return std::nullopt;
@@ -64,9 +67,24 @@ common::Json toJson(const Event& event) {
                       {"removed", event.schema->diff.removed},
                       {"changed", event.schema->diff.changed}};
   }
+  if (event.protocol) {
+    auto side = [](const std::string& transport, const std::optional<std::string>& version) {
+      return common::Json{{"transport", transport}, {"protocol_version", optionalString(version)}};
+    };
+    body["protocol"] = {{"from", side(event.protocol->fromTransport, event.protocol->fromVersion)},
+                        {"to", side(event.protocol->toTransport, event.protocol->toVersion)}};
+  }
   if (!event.note.empty())
     body["note"] = event.note;
   return body;
+}
+
+std::string describeProtocolChange(const ProtocolChange& change) {
+  auto side = [](const std::string& transport, const std::optional<std::string>& version) {
+    return version ? transport + " " + *version : transport;
+  };
+  return side(change.fromTransport, change.fromVersion) + " -> " +
+         side(change.toTransport, change.toVersion);
 }
 
 } // namespace mcpwatch::detector

@@ -11,9 +11,10 @@
 
 namespace mcpwatch::detector {
 
-enum class EventType { Triggered, Resolved, SchemaDrifted };
+enum class EventType { Triggered, Resolved, SchemaDrifted, ProtocolChanged };
 
-// "alert.triggered", "alert.resolved", "schema.drifted" (the stable wire names).
+// "alert.triggered", "alert.resolved", "schema.drifted", "protocol.changed" (the stable wire
+// names).
 std::string_view toString(EventType type);
 std::optional<EventType> parseEventType(std::string_view text);
 
@@ -39,6 +40,17 @@ struct SchemaChange {
   ToolsDiff diff;
 };
 
+// The server now answers in another era or transport than before (an ok check after ok checks).
+// Transports in the config's words: "modern", "streamable-http", "sse".
+struct ProtocolChange {
+  std::string fromTransport;
+  std::string toTransport;
+  std::optional<std::string> fromVersion;
+  std::optional<std::string> toVersion;
+};
+// "streamable-http 2025-11-25 -> modern 2026-07-28".
+std::string describeProtocolChange(const ProtocolChange& change);
+
 struct Event {
   std::string id; // "evt_..." from the injected generator; the webhook-id on every retry
   EventType type = EventType::Triggered;
@@ -52,7 +64,8 @@ struct Event {
   std::optional<common::Seconds> duration; // resolves: from down_since to the resolve
   std::optional<double> responseTimeMs;    // resolves: latency of the latest ok check
   std::optional<std::string> protocolVersion;
-  std::optional<SchemaChange> schema; // schema.drifted only
+  std::optional<SchemaChange> schema;     // schema.drifted only
+  std::optional<ProtocolChange> protocol; // protocol.changed only
   // Why this event is unusual, for people: a trigger delayed by maintenance, a resolve because
   // the server left the config. Empty for ordinary events.
   std::string note;
@@ -60,7 +73,8 @@ struct Event {
 
 // The part of the DESIGN.md section 7 body the detector knows (no server_* fields, check_url,
 // status_url or test flag: the daemon adds those). Drift events add "schema": {old_fingerprint,
-// new_fingerprint, added, removed, changed}; "note" is present only when non-empty.
+// new_fingerprint, added, removed, changed}; protocol changes add "protocol": {"from":
+// {transport, protocol_version}, "to": {...}}; "note" is present only when non-empty.
 common::Json toJson(const Event& event);
 
 } // namespace mcpwatch::detector

@@ -129,11 +129,18 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
                   {"client_url", std::string(publicUrl)}};
     return fit(std::move(event));
   }
-  if (type == "schema.drifted") {
+  if (type == "schema.drifted" || type == "protocol.changed") {
+    const bool drift = type == "schema.drifted";
     Json details = {{"slug", slug}, {"event_id", str(body, "id")}};
-    if (auto it = body.find("schema"); it != body.end())
-      details["schema"] = *it;
-    Json payload = {{"summary", summary("MCP server tools changed: " + name, test)},
+    const char* key = drift ? "schema" : "protocol";
+    if (auto it = body.find(key); it != body.end())
+      details[key] = *it;
+    std::string text =
+        drift ? "MCP server tools changed: " + name : "MCP server protocol changed: " + name;
+    if (!drift)
+      if (auto detail = str(body, "failure_detail"); !detail.empty())
+        text += " (" + detail + ")";
+    Json payload = {{"summary", summary(std::move(text), test)},
                     {"source", sink.source},
                     {"custom_details", std::move(details)}};
     if (auto at = str(body, "occurred_at"); !at.empty())

@@ -34,7 +34,7 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
   if (!body)
     co_return alerting::AttemptResult{400, std::nullopt,
                                       "PagerDuty has no mapping for " + delivery.type};
-  const bool change = delivery.type == "schema.drifted";
+  const bool change = alerting::isChangeEvent(delivery.type);
   auto url = net::Url::parse(change ? changeEventsUrl(config_.eventsUrl) : config_.eventsUrl);
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt, "events_url is not a valid URL"};

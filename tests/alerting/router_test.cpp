@@ -50,6 +50,9 @@ TEST(Router, Table) {
       {"schema.drifted", "a", {}, {"hook"}},
       {"schema.drifted", "drifty", {}, {"pd-changes", "hook"}},
       {"schema.drifted", "a", {"internal"}, {"hook"}},
+      // A protocol change informs like drift: only sinks that take change events.
+      {"protocol.changed", "a", {}, {"hook"}},
+      {"protocol.changed", "drifty", {}, {"pd-changes", "hook"}},
   };
   for (const auto& r : rows)
     EXPECT_EQ(names(routeEvent(c, r.type, r.slug, r.tags)), r.expected) << r.type << " " << r.slug;
@@ -125,6 +128,9 @@ TEST(SinkSettings, DriftFollowsEachSinksSetting) {
   auto drift = routeEvent(c, kDrifted, "a", {});
   ASSERT_EQ(drift.size(), 1u);
   EXPECT_EQ(drift[0].sink, "mail");
+  auto protocol = routeEvent(c, kProtocolChanged, "a", {});
+  ASSERT_EQ(protocol.size(), 1u);
+  EXPECT_EQ(protocol[0].sink, "mail");
   EXPECT_EQ(routeEvent(c, kTriggered, "a", {}).size(), 2u);
 }
 

@@ -244,7 +244,8 @@ TEST_F(DaemonMaintenance, AHeldTriggerGoesOutWhenTheWindowEndsWithoutWaitingForA
 }
 
 // The era a server last answered in is tried first on its next probe (and survives a restart);
-// when it really changes, that is a history entry and a log line, not schema drift.
+// when it really changes, that is a protocol.changed event, a history entry and a log line, not
+// schema drift.
 TEST_F(DaemonClock, AServersEraIsTriedFirstAndAnEraChangeIsHistoryNotDrift) {
   auto tool = [](bool legacy) {
     auto t = common::parseJson(R"({"name":"add","inputSchema":{"type":"object"}})").value();
@@ -280,6 +281,7 @@ TEST_F(DaemonClock, AServersEraIsTriedFirstAndAnEraChangeIsHistoryNotDrift) {
   run(10s);
   run(10s);
   EXPECT_EQ(publisher_.counts["schema.drifted"], 0);
+  EXPECT_EQ(publisher_.counts["protocol.changed"], 5); // one per server, once
   ASSERT_GE(tried.size(), 10u);
   EXPECT_EQ(tried.back(), prober::Transport::StreamableHttp);
   auto changes = store_->schemaChanges(std::string("s0"), 10);

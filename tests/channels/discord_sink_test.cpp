@@ -124,6 +124,22 @@ TEST(DiscordMessage, DriftIsAmberAndListsTheTools) {
   EXPECT_EQ(e["footer"]["text"], "mcpwatch \xC2\xB7 github-mcp"); // no incident for drift
 }
 
+TEST(DiscordMessage, AProtocolChangeIsAmberAndSaysFromWhatToWhat) {
+  auto b = eventBody("protocol.changed");
+  b.erase("schema");
+  b["protocol"] = {{"from", {{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}},
+                   {"to", {{"transport", "modern"}, {"protocol_version", "2026-07-28"}}}};
+  const auto m = discordMessage(view(b), "", "");
+  expectValid(m);
+  const auto& e = m["embeds"][0];
+  EXPECT_EQ(e["color"], kDiscordAmber);
+  EXPECT_EQ(e["title"], "PROTOCOL CHANGED: GitHub MCP");
+  EXPECT_EQ(e["description"], "**GitHub MCP** now answers in another protocol era or transport: "
+                              "streamable-http 2025-11-25 \xE2\x86\x92 modern 2026-07-28.");
+  EXPECT_EQ(fieldValue(m, "Protocol"),
+            "`streamable-http 2025-11-25 \xE2\x86\x92 modern 2026-07-28`");
+}
+
 TEST(DiscordMessage, TestAlertsSayTheyAreTests) {
   auto b = eventBody("alert.triggered");
   b["test"] = true;

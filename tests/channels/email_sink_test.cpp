@@ -300,6 +300,17 @@ TEST(EmailBuilder, MessageIdsAreStableAndThreadTheResolve) {
       buildEmail(view(OutboxHarness::event("schema.drifted", "evt_3", "").body), config, "", kNow);
   EXPECT_EQ(drift.messageId, "<evt_3@example.com>");
   EXPECT_EQ(drift.inReplyTo, "");
+  auto protocolBody = OutboxHarness::event("protocol.changed", "evt_4", "").body;
+  protocolBody["protocol"] = {
+      {"from", {{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}},
+      {"to", {{"transport", "modern"}, {"protocol_version", "2026-07-28"}}}};
+  const auto protocol = buildEmail(view(protocolBody), config, "", kNow);
+  EXPECT_EQ(protocol.messageId, "<evt_4@example.com>");
+  EXPECT_EQ(protocol.subject,
+            "[PROTOCOL CHANGED] GitHub MCP: streamable-http 2025-11-25 \xE2\x86\x92 "
+            "modern 2026-07-28");
+  EXPECT_NE(protocol.rfc822.find("Protocol change: streamable-http 2025-11-25 "),
+            std::string::npos); // the arrow is quoted-printable in the body
 }
 
 TEST(EmailBuilder, AddressesAndDomains) {

@@ -42,6 +42,19 @@ TEST(EventView, ResolveAndDriftHeadlines) {
   EXPECT_EQ(headline(*d), "MCP tools changed: a (1 added, 2 changed)");
 }
 
+TEST(EventView, ProtocolChange) {
+  auto p = parseEvent(R"({"id":"evt_4","type":"protocol.changed","server_slug":"a",
+    "server_name":"A","protocol":{"from":{"transport":"streamable-http","protocol_version":"2025-11-25"},
+    "to":{"transport":"modern","protocol_version":"2026-07-28"}}})");
+  ASSERT_TRUE(p) << p.error();
+  EXPECT_EQ(p->kind, EventKind::ProtocolChanged);
+  ASSERT_TRUE(p->protocol);
+  EXPECT_EQ(p->protocol->toVersion, "2026-07-28");
+  EXPECT_EQ(headline(*p),
+            "MCP protocol changed: A (streamable-http 2025-11-25 \xE2\x86\x92 modern 2026-07-28)");
+  EXPECT_EQ(statusWord(p->kind), "PROTOCOL CHANGED");
+}
+
 TEST(EventView, RejectsBadBodies) {
   EXPECT_FALSE(parseEvent("not json"));
   EXPECT_FALSE(parseEvent(R"({"id":"e","type":"alert.exploded","server_slug":"a"})"));

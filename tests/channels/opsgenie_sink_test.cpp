@@ -165,6 +165,20 @@ TEST(OpsGenieBody, DriftBodyUsesTheDriftAliasPriorityAndListsTheTools) {
   EXPECT_EQ(body["tags"], (Json{"team-sre", "mcpwatch", "schema_drift", "thirdparty"}));
 }
 
+TEST(OpsGenieBody, AProtocolChangeIsItsOwnLowPriorityAlert) {
+  auto b = eventBody("protocol.changed");
+  b.erase("schema");
+  b["protocol"] = {{"from", {{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}},
+                   {"to", {{"transport", "modern"}, {"protocol_version", "2026-07-28"}}}};
+  const auto body = createBody(ogConfig(), view(b), config::Severity::Critical, "");
+  expectValid(body);
+  EXPECT_EQ(body["alias"], "mcpwatch-github-mcp-protocol"); // neither the down nor the tools alert
+  EXPECT_EQ(body["priority"], "P4");                        // drift_priority, not the route's
+  EXPECT_EQ(body["message"], "MCP protocol changed: GitHub MCP (streamable-http 2025-11-25 "
+                             "\xE2\x86\x92 modern 2026-07-28)");
+  EXPECT_EQ(body["tags"], (Json{"team-sre", "mcpwatch", "protocol_changed", "thirdparty"}));
+}
+
 TEST(OpsGenieBody, CloseBodyCarriesTheRecoveryNote) {
   auto c = ogConfig();
   c.source = "mcpwatch-eu";

@@ -110,6 +110,20 @@ TEST(SlackMessage, TriggerHasFallbackHeaderRedBarFactsAndLinks) {
   EXPECT_TRUE(contains(allText(m), "`evt_1`")) << allText(m);
 }
 
+TEST(SlackMessage, AProtocolChangeIsAmberAndSaysFromWhatToWhat) {
+  auto b = eventBody("protocol.changed");
+  b.erase("schema");
+  b["protocol"] = {{"from", {{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}},
+                   {"to", {{"transport", "modern"}, {"protocol_version", "2026-07-28"}}}};
+  const auto m = slackMessage(view(b), "");
+  expectAccepted(m);
+  EXPECT_EQ(m["attachments"][0]["color"], "warning");
+  EXPECT_EQ(m["text"], "MCP protocol changed: GitHub MCP (streamable-http 2025-11-25 \xE2\x86\x92 "
+                       "modern 2026-07-28)");
+  EXPECT_EQ(fieldText(m, "Protocol"),
+            "`streamable-http 2025-11-25 \xE2\x86\x92 modern 2026-07-28`");
+}
+
 TEST(SlackMessage, ResolveAndDriftLookDifferentAtAGlance) {
   const auto resolved = slackMessage(view(eventBody("alert.resolved")), "");
   expectAccepted(resolved);

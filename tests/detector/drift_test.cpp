@@ -163,7 +163,7 @@ TEST(Drift, ABaselineInTheFormerFingerprintFormatCarriesOverSilently) {
   }
 }
 
-TEST(ProtocolChange, AnOkCheckInAnotherTransportIsReportedNotAsDrift) {
+TEST(ProtocolChange, AnOkCheckInAnotherTransportIsAProtocolChangeNotDrift) {
   auto d = withPolicy(DriftPolicy::Warn);
   auto first = okWith(t(0s), kV1);
   first.transport = "streamable-http";
@@ -186,7 +186,17 @@ TEST(ProtocolChange, AnOkCheckInAnotherTransportIsReportedNotAsDrift) {
   EXPECT_EQ(out.protocolChange->toTransport, "modern");
   EXPECT_EQ(out.protocolChange->fromVersion, "2025-11-25");
   EXPECT_EQ(out.protocolChange->toVersion, "2026-07-28");
-  EXPECT_TRUE(out.events.empty()); // same tools: no schema.drifted
+  // Announced as protocol.changed; the same tools give no schema.drifted.
+  ASSERT_EQ(eventTypes(out.events), "protocol.changed");
+  auto body = toJson(out.events[0]);
+  EXPECT_TRUE(body["incident_id"].is_null());
+  EXPECT_EQ(body["failure_detail"], "streamable-http 2025-11-25 -> modern 2026-07-28");
+  EXPECT_EQ(body["protocol_version"], "2026-07-28");
+  EXPECT_EQ(body["protocol"]["from"],
+            (common::Json{{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}));
+  EXPECT_EQ(body["protocol"]["to"]["transport"], "modern");
+  EXPECT_FALSE(body.contains("schema"));
+  EXPECT_EQ(parseEventType("protocol.changed"), EventType::ProtocolChanged);
   EXPECT_EQ(d.state().transport, "modern");
   EXPECT_FALSE(d.record(modern, false).protocolChange);
 

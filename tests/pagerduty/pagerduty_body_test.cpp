@@ -114,6 +114,23 @@ TEST(PagerDutyBody, ChangeEvent) {
   EXPECT_FALSE(buildBody(sink(), std::nullopt, event("something.else"), ""));
 }
 
+TEST(PagerDutyBody, AProtocolChangeIsAChangeEventToo) {
+  auto e = event("protocol.changed");
+  e["incident_id"] = nullptr;
+  e["failure_detail"] = "streamable-http 2025-11-25 -> modern 2026-07-28";
+  e["protocol"] = {{"from", {{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}},
+                   {"to", {{"transport", "modern"}, {"protocol_version", "2026-07-28"}}}};
+  auto body = buildBody(sink(), std::nullopt, e, "");
+  ASSERT_TRUE(body);
+  ASSERT_TRUE(accepted("/v2/change/enqueue", *body));
+  auto j = *common::parseJson(*body);
+  EXPECT_FALSE(j.contains("event_action")); // informs, never pages
+  EXPECT_EQ(j["payload"]["summary"], "MCP server protocol changed: GitHub MCP "
+                                     "(streamable-http 2025-11-25 -> modern 2026-07-28)");
+  EXPECT_EQ(j["payload"]["custom_details"]["protocol"]["to"]["transport"], "modern");
+  EXPECT_FALSE(j["payload"]["custom_details"].contains("schema"));
+}
+
 TEST(PagerDutyBody, SummaryCutOnACodePointBoundary) {
   auto e = event("alert.triggered");
   std::string name;
