@@ -720,10 +720,11 @@ const Json& discoverServerInfo(const Json& result) {
 
 namespace {
 // Statuses that can mean "no modern server here": a JSON-RPC or HTML answer from a legacy server
-// (2xx, 3xx, 4xx). Not 5xx, 408 or 429, which are transient failures of whatever server it is,
-// and not 0 (no answer at all).
+// (2xx, 4xx). Not 5xx, 408 or 429, which are transient failures of whatever server it is, not a
+// redirect (mcpwatch follows none, and initialize would get the same), and not 0 (no answer).
 bool notModernStatus(int status) {
-  return status >= 200 && status < 500 && status != 408 && status != 429;
+  return (status >= 200 && status < 300) ||
+         (status >= 400 && status < 500 && status != 408 && status != 429);
 }
 } // namespace
 

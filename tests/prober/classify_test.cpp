@@ -481,7 +481,7 @@ TEST(DecideDiscover, ServerInfoIsOptionalAndMayBeAtTheTopLevel) {
 TEST(DecideDiscover, ServerErrorsAndTimeoutsNeverFallBackToLegacy) {
   // A 5xx, 408 or 429 is a failure of whatever server answers, not a sign of a legacy one:
   // falling back would move a dual-era server to the legacy era and fake schema drift.
-  for (int status : {500, 502, 503, 504, 408}) {
+  for (int status : {500, 502, 503, 504, 408, 301, 307}) {
     auto plain =
         decideDiscover(failureReply({FailureReason::HttpError, "x", status, {}, {}}, status),
                        "2026-07-28", kAccepted, {"2026-07-28"});

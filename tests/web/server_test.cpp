@@ -254,6 +254,17 @@ TEST_F(WebServerTest, DetailPageShowsFactsChartsIncidentsFailuresAndSchemaChange
             std::string::npos);
   EXPECT_NE(b.find("<code>http_error</code></td><td>–</td><td>–</td><td>HTTP 502</td>"),
             std::string::npos);
+  // An era change is a row of its own, escaped like everything a server sends.
+  EXPECT_NE(b.find("<h2>Schema and protocol changes</h2>"), std::string::npos);
+  EXPECT_NE(b.find("<tr class=\"protocol-change\"><td>"), std::string::npos);
+  EXPECT_NE(b.find("Protocol: <code>streamable-http</code> 2025-11-25 &#8594; <code>modern</code> "
+                   "&lt;b&gt;2026-07-28&lt;/b&gt;</td></tr>"),
+            std::string::npos)
+      << b.substr(b.find("Schema and protocol"), 600);
+  auto api = json(get("/api/v1/servers/alpha"));
+  ASSERT_EQ(api["schema_changes"].size(), 1u) << api.dump();
+  EXPECT_EQ(api["schema_changes"][0]["protocol"]["from"]["transport"], "streamable-http");
+  EXPECT_EQ(api["schema_changes"][0]["added"], common::Json::array());
   auto beta = get("/status/beta").body;
   EXPECT_NE(beta.find("data-open=\"true\""), std::string::npos);
   EXPECT_NE(beta.find("<td>ongoing</td><td>2h 0m</td>"), std::string::npos);

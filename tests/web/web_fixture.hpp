@@ -270,6 +270,15 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   change.diffJson = R"({"added":["<script>alert('tool')</script>"],"removed":["old_tool"],)"
                     R"("changed":["search"]})";
   store.enqueue(change);
+  // An era change of alpha: a history entry with equal fingerprints and the protocol diff.
+  store::SchemaChangeRecord era;
+  era.slug = "alpha";
+  era.at = now - 2h;
+  era.oldFingerprint = era.newFingerprint = "sha256:cccccccccccccccccccc";
+  era.diffJson = R"({"protocol":{"from":{"transport":"streamable-http",)"
+                 R"("protocol_version":"2025-11-25"},"to":{"transport":"modern",)"
+                 R"("protocol_version":"<b>2026-07-28</b>"}}})";
+  store.enqueue(era);
   store.flush();
   backend.views = {alpha, beta, secret, evil};
 }
