@@ -24,6 +24,25 @@ std::string unusedUrl() {
   return "http://127.0.0.1:" + std::to_string(port ? *port : 9) + "/mcp";
 }
 
+TEST(Cli, NoSubcommandPrintsHelpAndExitsZero) {
+  auto run = testsupport::runMcpwatch({}, 15s);
+  ASSERT_TRUE(run) << run.error();
+  EXPECT_EQ(run->exitCode(), 0) << run->err;
+  EXPECT_NE(run->out.find("Usage: mcpwatch [OPTIONS] [SUBCOMMAND]"), std::string::npos) << run->out;
+  for (const char* command :
+       {"probe", "run", "check-config", "test-alert", "baseline", "demo-server"})
+    EXPECT_NE(run->out.find(std::string("\n  ") + command + " "), std::string::npos) << command;
+  EXPECT_TRUE(run->err.empty()) << run->err;
+}
+
+TEST(Cli, VersionAndUnknownCommands) {
+  auto version = testsupport::runMcpwatch({"--version"}, 15s);
+  ASSERT_TRUE(version) << version.error();
+  EXPECT_EQ(version->exitCode(), 0);
+  EXPECT_EQ(version->out, std::string("mcpwatch ") + MCPWATCH_VERSION + "\n");
+  expectUsageError({"frobnicate"});
+}
+
 TEST(ProbeUsage, MissingUrl) {
   expectUsageError({"probe"});
 }
