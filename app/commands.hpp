@@ -15,5 +15,6 @@ void addCheckConfigCommand(CLI::App& app, int& exitCode);
 void addRunCommand(CLI::App& app, int& exitCode);
 void addTestAlertCommand(CLI::App& app, int& exitCode);
 void addBaselineCommand(CLI::App& app, int& exitCode);
+void addStatusCommand(CLI::App& app, int& exitCode);
 
 } // namespace mcpwatch::app

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   mcpwatch::app::addCheckConfigCommand(app, exitCode);
   mcpwatch::app::addTestAlertCommand(app, exitCode);
   mcpwatch::app::addBaselineCommand(app, exitCode);
+  mcpwatch::app::addStatusCommand(app, exitCode);
   mcpwatch::app::addDemoServerCommand(app, exitCode);
   try {
     app.parse(argc, argv);

@@ -117,6 +117,62 @@ TEST_F(DaemonE2E, KilledServerTriggersOnceAndResolvesOnceWhenBackOnTheSamePort) 
   EXPECT_EQ(daemon->events("alert.resolved").size(), 1u) << daemon->stderrTail();
 }
 
+// `mcpwatch status --url` against the running daemon's API: what is not up, exit 1; all up, exit 0.
+TEST_F(DaemonE2E, StatusCommandListsWhatIsNotUpAndExitsZeroOnlyWhenAllAreUp) {
+  auto demoA = startDemo();
+  auto demoB = startDemo();
+  ASSERT_TRUE(demoA && demoB);
+  writeConfig({{"alpha", demoA->url(), "Alpha MCP", {}}, {"beta", demoB->url(), "Beta MCP", {}}});
+  auto daemon = startDaemon();
+  ASSERT_TRUE(daemon);
+  auto port = daemon->webPort();
+  ASSERT_TRUE(port) << port.error();
+  const std::string url = "http://127.0.0.1:" + std::to_string(*port);
+  // The API's live state may be up to 5 s old: ask until it shows what the log already says.
+  auto statusUntil = [&](int exitCode, const std::string& text) {
+    std::optional<testsupport::CommandResult> last;
+    pollUntil(
+        [&] {
+          auto run = testsupport::runMcpwatch({"status", "--url", url}, 15s);
+          if (!run)
+            return false;
+          last = *run;
+          return run->exitCode() == exitCode && run->out.find(text) != std::string::npos;
+        },
+        15s);
+    return last;
+  };
+
+  demoB->kill();
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "beta", 10s)) << daemon->stderrTail();
+  auto down = statusUntil(1, "DOWN");
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->exitCode(), 1) << down->out << down->err;
+  EXPECT_NE(down->out.find("mcpwatch at " + url + ": 2 servers: 1 up, 1 down\n"), std::string::npos)
+      << down->out;
+  EXPECT_NE(down->out.find("\nDOWN         beta  Beta MCP  since "), std::string::npos)
+      << down->out;
+  EXPECT_NE(down->out.find("connect_refused: "), std::string::npos) << down->out;
+  EXPECT_EQ(down->out.find("alpha"), std::string::npos) << "an up server is not listed\n"
+                                                        << down->out;
+
+  auto back = demoB->restart();
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_TRUE(daemon->waitForEvents("alert.resolved", 1, "beta", 10s)) << daemon->stderrTail();
+  auto up = statusUntil(0, "2 servers: 2 up");
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->exitCode(), 0) << up->out << up->err;
+  EXPECT_EQ(up->out, "mcpwatch at " + url + ": 2 servers: 2 up\n");
+
+  // --config finds the daemon by web.listen; this one picks its port at start, so it says so.
+  auto fromConfig = testsupport::runMcpwatch({"status", "--config", configPath()}, 15s);
+  ASSERT_TRUE(fromConfig) << fromConfig.error();
+  EXPECT_EQ(fromConfig->exitCode(), 2);
+  EXPECT_NE(fromConfig->err.find("pass the daemon's address with --url"), std::string::npos)
+      << fromConfig->err;
+  expectCleanStop(*daemon);
+}
+
 TEST_F(DaemonE2E, ProbesOnThreadsOfTheirOwnTriggerAndResolveExactlyOnce) {
   // scheduler.probe_threads: 2 moves probing off the scheduler's loop; results come back to it,
   // so what the detector decides is the same: one failure is "failing", two page once, and the
