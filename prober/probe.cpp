@@ -125,8 +125,12 @@ private:
     result_.timings.handshake = msSince(start_);
     if (handshake)
       co_return handshake;
-    if (auto f = co_await listTools())
+    const auto listStart = SteadyClock::now();
+    if (auto f = co_await listTools()) {
+      if (!result_.timings.toolsList) // keep what was measured before the failure
+        result_.timings.toolsList = msSince(listStart);
       co_return f;
+    }
     if (opts_.call)
       if (auto f = co_await callTool())
         co_return f;
@@ -574,6 +578,15 @@ private:
         detail += ": " + sanitizeExcerpt(text);
       co_return makeFailure(FailureReason::ToolCallFailed, detail);
     }
+    std::string text;
+    if (auto content = result.find("content"); content != result.end() && content->is_array())
+      for (const auto& item : *content)
+        if (item.is_object() && item.contains("text") && item["text"].is_string()) {
+          text += (text.empty() ? "" : " ") + item["text"].get<std::string>();
+          if (text.size() > 1000)
+            break;
+        }
+    result_.callText = redact(sanitizeExcerpt(text, 300));
     co_return std::nullopt;
   }
 
@@ -964,7 +977,7 @@ private:
   std::string version_; // sent in MCP-Protocol-Version (and _meta) once known
   std::optional<std::string> sessionId_;
   bool reinitialized_ = false;
-  int serverRequestsAnswered_ = 0;
+  std::size_t serverRequestsAnswered_ = 0;
   std::optional<Json> calledTool_; // the --call tool as tools/list described it
   std::vector<std::pair<std::string, std::string>> paramHeaders_; // Mcp-Param-* of the call
   net::Headers lastHeaders_;

@@ -104,6 +104,8 @@ struct ProbeResult {
   std::chrono::system_clock::time_point startedAt;
   // SSE streams the server ended early that were resumed with GET + Last-Event-ID.
   int sseResumptions = 0;
+  // The --call tool's answer: its text content (sanitised, cut), for people.
+  std::optional<std::string> callText;
 };
 
 // Runs one probe on the caller's executor. Never throws; every failure is in the result.
@@ -111,7 +113,10 @@ Awaitable<ProbeResult> probe(ProbeOptions options);
 
 // `probe --json` output, exactly as DESIGN.md section 3.
 common::Json toJson(const ProbeResult& result);
-// The readable output of `mcpwatch probe`.
+// The readable output of `mcpwatch probe`, with a next step for a failure.
 std::string toText(const ProbeResult& result);
+// What to try next for a failed probe ("MCP endpoints are usually at /mcp" for not_mcp on "/"),
+// or empty.
+std::string nextStep(const ProbeResult& result);
 
 } // namespace mcpwatch::prober

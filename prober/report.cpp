@@ -1,5 +1,6 @@
 // The two renderings of a ProbeResult: `probe --json` (DESIGN.md section 3) and readable text.
 #include "common/time.hpp"
+#include "net/url.hpp"
 #include "prober/classify.hpp"
 #include "prober/probe.hpp"
 
@@ -77,6 +78,68 @@ Json toJson(const ProbeResult& r) {
   return j;
 }
 
+std::string nextStep(const ProbeResult& r) {
+  if (!r.failure)
+    return {};
+  auto url = net::Url::parse(r.url);
+  const bool rootPath = url && (url->target == "/" || url->target.starts_with("/?"));
+  switch (r.failure->reason) {
+  case FailureReason::DnsError:
+    return "check the host name (mcpwatch asks the system resolver)";
+  case FailureReason::ConnectRefused:
+    return "nothing listens there: is the server running, and is the port right?";
+  case FailureReason::ConnectTimeout:
+    return "the connection was never accepted: a firewall, a wrong address, or an overloaded host";
+  case FailureReason::TlsError:
+    return "the TLS handshake failed: is this an https port? (use http:// for a server without "
+           "TLS)";
+  case FailureReason::TlsCertificateInvalid:
+    return "the failure says what is wrong with the certificate; trust a private CA with --ca-file "
+           "FILE, or skip the checks with --insecure";
+  case FailureReason::Timeout:
+    return "no complete answer before --timeout: raise it, or look at the server's load";
+  case FailureReason::ConnectionClosed:
+    return "the connection ended mid-answer: look at the server's logs, or a proxy in between";
+  case FailureReason::HttpError:
+    return "look at the server's (or its proxy's) logs for this status";
+  case FailureReason::AuthRequired:
+    return "the server wants a token: add --header 'Authorization: Bearer <token>'";
+  case FailureReason::Forbidden:
+    return "the credentials are accepted but lack a permission (scope) this server needs";
+  case FailureReason::RateLimited:
+    return "the server limits requests: probe less often, or ask for a higher limit";
+  case FailureReason::NotMcp:
+    return rootPath ? "MCP endpoints are usually at /mcp (or /sse for the legacy transport)"
+                    : "something answers here, but not an MCP server: check the path";
+  case FailureReason::InvalidResponse:
+    return "the answer is not valid MCP JSON-RPC: a server bug, or a proxy changing bodies";
+  case FailureReason::ResponseTooLarge:
+    return "an answer passed the 4 MiB cap: a server bug, or not an MCP endpoint";
+  case FailureReason::JsonrpcError:
+    return "the server refused the request; its message is in the failure";
+  case FailureReason::ProtocolVersionRejected:
+    return "the server speaks none of the accepted versions: see --accept-version";
+  case FailureReason::ProtocolVersionUnsupported:
+    return "the server chose a version not in the accepted list: add it with --accept-version";
+  case FailureReason::InitializeInvalid:
+    return "the handshake answer misses required fields: a server bug";
+  case FailureReason::SessionError:
+    return "the server lost the session: several instances behind a load balancer without "
+           "sticky sessions?";
+  case FailureReason::ToolsListFailed:
+    return "tools/list failed on the server: look at its logs";
+  case FailureReason::PaginationLoop:
+    return "tools/list pages never end: a server bug in nextCursor";
+  case FailureReason::SchemaDrift:
+    return "the tools changed: accept them with mcpwatch baseline accept SLUG --config FILE";
+  case FailureReason::ToolCallFailed:
+    return "the tool answered with an error; its text is in the failure";
+  case FailureReason::LocalError:
+    return "mcpwatch ran out of sockets or file descriptors: raise the limit (ulimit -n)";
+  }
+  return {};
+}
+
 std::string toText(const ProbeResult& r) {
   // Everything that came from the server is sanitised: a terminal must not run its escapes.
   std::string out = r.ok ? "UP   " : "DOWN ";
@@ -95,6 +158,8 @@ std::string toText(const ProbeResult& r) {
     line("failure", r.failure->detail);
     if (r.failure->resourceMetadata)
       line("auth", "resource_metadata " + sanitizeExcerpt(*r.failure->resourceMetadata, 300));
+    if (auto step = nextStep(r); !step.empty())
+      line("next", step);
   }
   if (r.era || r.transport) {
     std::string v = r.era ? std::string(toString(*r.era)) : "?";
@@ -132,6 +197,8 @@ std::string toText(const ProbeResult& r) {
   add("tool call", r.timings.toolCall);
   add("total", r.timings.total);
   line("timings", t);
+  if (r.callText)
+    line("call", r.callText->empty() ? "ok (no text content)" : *r.callText);
   if (r.sseResumptions > 0)
     line("stream", "resumed " + std::to_string(r.sseResumptions) +
                        (r.sseResumptions == 1 ? " time" : " times") + " with Last-Event-ID");

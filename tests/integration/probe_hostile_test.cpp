@@ -86,6 +86,12 @@ TEST_F(Hostile, HtmlNotFoundPage) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario("not-found", {}, probe));
   expectDown(probe, "not_mcp");
+  // The readable output says what to try next.
+  auto human = testsupport::runMcpwatch({"probe", peer_->url("/")});
+  ASSERT_TRUE(human) << human.error();
+  EXPECT_EQ(human->exitCode(), 1);
+  EXPECT_NE(human->out.find("\n  next      MCP endpoints are usually at /mcp"), std::string::npos)
+      << human->out;
 }
 
 TEST_F(Hostile, UnauthorizedRecordsResourceMetadata) {

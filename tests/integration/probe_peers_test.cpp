@@ -331,6 +331,11 @@ TEST_F(RealPeers, CallV1Add) {
   SCOPED_TRACE(probe.describe());
   EXPECT_EQ(probe.run.exitCode(), 0);
   EXPECT_EQ(probe.json.value("ok", false), true);
+  // The readable output shows what the tool answered.
+  auto human = testsupport::runMcpwatch(
+      {"probe", peer(V1Json).url("/mcp"), "--call", "add", "--args", R"({"a":2,"b":3})"});
+  ASSERT_TRUE(human) << human.error();
+  EXPECT_NE(human->out.find("\n  call      5\n"), std::string::npos) << human->out;
 }
 
 TEST_F(RealPeers, CallV2AddInTheModernEra) {

@@ -126,5 +126,36 @@ TEST(Transports, NamesRoundTrip) {
   EXPECT_EQ(toString(Era::Modern), "modern");
 }
 
+TEST(ProbeText, EveryFailureSaysWhatToTryNext) {
+  for (int i = 0; i <= static_cast<int>(FailureReason::LocalError); ++i) {
+    ProbeResult r;
+    r.url = "http://127.0.0.1:1/mcp";
+    r.failure = Failure{static_cast<FailureReason>(i), "x", {}, {}, {}};
+    SCOPED_TRACE(std::string(toString(r.failure->reason)));
+    EXPECT_FALSE(nextStep(r).empty());
+    EXPECT_NE(toText(r).find("\n  next      " + nextStep(r) + "\n"), std::string::npos)
+        << toText(r);
+  }
+  ProbeResult root;
+  root.url = "https://example.com/";
+  root.failure = Failure{FailureReason::NotMcp, "HTTP 200 text/html", {}, {}, {}};
+  EXPECT_EQ(nextStep(root), "MCP endpoints are usually at /mcp (or /sse for the legacy transport)");
+  root.url = "https://example.com/api/mcp";
+  EXPECT_EQ(nextStep(root), "something answers here, but not an MCP server: check the path");
+  root.failure->reason = FailureReason::AuthRequired;
+  EXPECT_EQ(nextStep(root),
+            "the server wants a token: add --header 'Authorization: Bearer <token>'");
+  EXPECT_EQ(nextStep(upResult()), "");
+  EXPECT_EQ(toText(upResult()).find("next"), std::string::npos);
+}
+
+TEST(ProbeText, TheCallsAnswerIsShown) {
+  auto r = upResult();
+  r.callText = "5";
+  EXPECT_NE(toText(r).find("\n  call      5\n"), std::string::npos) << toText(r);
+  r.callText = "";
+  EXPECT_NE(toText(r).find("\n  call      ok (no text content)\n"), std::string::npos);
+}
+
 } // namespace
 } // namespace mcpwatch::prober
