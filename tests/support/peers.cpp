@@ -28,13 +28,20 @@ std::string mcpwatchBinary() {
 Result<std::string> nodeExecutable() {
   if (const char* override = std::getenv("MCPWATCH_NODE"); override && *override)
     return findExecutable(override);
+  // The Node 22 scripts/install-deps --with-tests puts next to the conformance runner (the npm
+  // package `node`): the same Node on every machine, whatever the system has (Debian 12: 18).
+  const fs::path pinned =
+      fs::path(peersDir()) / ".." / "conformance" / "node_modules" / "node" / "bin" / "node";
+  std::error_code ec;
+  if (fs::is_regular_file(pinned, ec))
+    return fs::weakly_canonical(pinned, ec).string();
   return findExecutable("node");
 }
 
 std::optional<std::string> peersUnavailable() {
   auto node = nodeExecutable();
   if (!node)
-    return "Node.js 20+ is needed for the MCP test peers (" + node.error() +
+    return "Node.js is needed for the MCP test peers (" + node.error() +
            "); run scripts/install-deps --with-tests";
   const fs::path modules = fs::path(peersDir()) / "node_modules" / "@modelcontextprotocol";
   for (const char* package : {"server-everything", "sdk", "server", "node"}) {
