@@ -136,8 +136,7 @@ int runProbe(const ProbeArgs& a) {
     return 1;
   }
   if (a.json) {
-    auto text =
-        prober::toJson(*result).dump(-1, ' ', false, common::Json::error_handler_t::replace);
+    auto text = prober::toJsonText(*result);
     std::printf("%s\n", text.c_str());
   } else {
     std::fputs(prober::toText(*result).c_str(), stdout);

@@ -113,6 +113,9 @@ Awaitable<ProbeResult> probe(ProbeOptions options);
 
 // `probe --json` output, exactly as DESIGN.md section 3.
 common::Json toJson(const ProbeResult& result);
+// The same as one line of text with the keys in the documented order (url, ok, status, failure,
+// era, transport, protocol_version, server_info, tools, timings_ms, sse_resumptions, tls).
+std::string toJsonText(const ProbeResult& result);
 // The readable output of `mcpwatch probe`, with a next step for a failure.
 std::string toText(const ProbeResult& result);
 // What to try next for a failed probe ("MCP endpoints are usually at /mcp" for not_mcp on "/"),

@@ -11,8 +11,8 @@ namespace {
 
 using common::Json;
 
-Json optionalMs(const std::optional<double>& ms) {
-  return ms ? Json(*ms) : Json(nullptr);
+template <class J> J optionalMs(const std::optional<double>& ms) {
+  return ms ? J(*ms) : J(nullptr);
 }
 
 // Milliseconds with one decimal for people; JSON keeps full precision.
@@ -24,8 +24,10 @@ std::string formatMs(double ms) {
 
 } // namespace
 
-Json toJson(const ProbeResult& r) {
-  Json j = Json::object();
+// Built once for both JSON types: Json for callers, ordered_json to print keys in the documented
+// order (nlohmann's Json sorts them).
+template <class J> J buildJson(const ProbeResult& r) {
+  J j = J::object();
   j["url"] = r.url;
   j["ok"] = r.ok;
   j["status"] = r.ok ? "up" : "down";
@@ -34,26 +36,25 @@ Json toJson(const ProbeResult& r) {
     j["failure"] = {
         {"reason", std::string(toString(f.reason))},
         {"detail", f.detail},
-        {"http_status", f.httpStatus ? Json(*f.httpStatus) : Json(nullptr)},
-        {"jsonrpc_code", f.jsonrpcCode ? Json(*f.jsonrpcCode) : Json(nullptr)},
-        {"resource_metadata", f.resourceMetadata ? Json(*f.resourceMetadata) : Json(nullptr)},
+        {"http_status", f.httpStatus ? J(*f.httpStatus) : J(nullptr)},
+        {"jsonrpc_code", f.jsonrpcCode ? J(*f.jsonrpcCode) : J(nullptr)},
+        {"resource_metadata", f.resourceMetadata ? J(*f.resourceMetadata) : J(nullptr)},
     };
   } else {
     j["failure"] = nullptr;
   }
-  j["era"] = r.era ? Json(std::string(toString(*r.era))) : Json(nullptr);
-  j["transport"] = r.transport ? Json(std::string(toString(*r.transport))) : Json(nullptr);
-  j["protocol_version"] = r.protocolVersion ? Json(*r.protocolVersion) : Json(nullptr);
+  j["era"] = r.era ? J(std::string(toString(*r.era))) : J(nullptr);
+  j["transport"] = r.transport ? J(std::string(toString(*r.transport))) : J(nullptr);
+  j["protocol_version"] = r.protocolVersion ? J(*r.protocolVersion) : J(nullptr);
   if (r.serverInfo) {
-    j["server_info"] = {
-        {"name", r.serverInfo->name},
-        {"version", r.serverInfo->version},
-        {"title", r.serverInfo->title ? Json(*r.serverInfo->title) : Json(nullptr)}};
+    j["server_info"] = {{"name", r.serverInfo->name},
+                        {"version", r.serverInfo->version},
+                        {"title", r.serverInfo->title ? J(*r.serverInfo->title) : J(nullptr)}};
   } else {
     j["server_info"] = nullptr;
   }
   if (r.tools) {
-    Json names = Json::array();
+    Json names = J::array();
     for (const auto& t : r.tools->tools) // already sorted by name
       names.push_back(t.name);
     j["tools"] = {
@@ -61,12 +62,12 @@ Json toJson(const ProbeResult& r) {
   } else {
     j["tools"] = nullptr;
   }
-  j["timings_ms"] = {{"dns", optionalMs(r.timings.dns)},
-                     {"connect", optionalMs(r.timings.connect)},
-                     {"tls", optionalMs(r.timings.tls)},
-                     {"handshake", optionalMs(r.timings.handshake)},
-                     {"tools_list", optionalMs(r.timings.toolsList)},
-                     {"tool_call", optionalMs(r.timings.toolCall)},
+  j["timings_ms"] = {{"dns", optionalMs<J>(r.timings.dns)},
+                     {"connect", optionalMs<J>(r.timings.connect)},
+                     {"tls", optionalMs<J>(r.timings.tls)},
+                     {"handshake", optionalMs<J>(r.timings.handshake)},
+                     {"tools_list", optionalMs<J>(r.timings.toolsList)},
+                     {"tool_call", optionalMs<J>(r.timings.toolCall)},
                      {"total", r.timings.total}};
   j["sse_resumptions"] = r.sseResumptions;
   if (r.tls) {
@@ -76,6 +77,15 @@ Json toJson(const ProbeResult& r) {
     j["tls"] = nullptr;
   }
   return j;
+}
+
+Json toJson(const ProbeResult& r) {
+  return buildJson<Json>(r);
+}
+
+std::string toJsonText(const ProbeResult& r) {
+  return buildJson<nlohmann::ordered_json>(r).dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string nextStep(const ProbeResult& r) {

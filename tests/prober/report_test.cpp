@@ -56,6 +56,50 @@ TEST(ProbeJson, UpResultHasEveryKey) {
   EXPECT_EQ(j["tls"]["days_left"], 38);
 }
 
+TEST(ProbeJson, TheTextKeepsTheDocumentedKeyOrder) {
+  auto r = upResult();
+  r.failure = Failure{FailureReason::HttpError, "d", 500, {}, {}};
+  const auto text = toJsonText(r);
+  std::size_t at = 0;
+  for (const char* key : {"\"url\"",
+                          "\"ok\"",
+                          "\"status\"",
+                          "\"failure\"",
+                          "\"reason\"",
+                          "\"detail\"",
+                          "\"http_status\"",
+                          "\"jsonrpc_code\"",
+                          "\"resource_metadata\"",
+                          "\"era\"",
+                          "\"transport\"",
+                          "\"protocol_version\"",
+                          "\"server_info\"",
+                          "\"name\"",
+                          "\"version\"",
+                          "\"title\"",
+                          "\"tools\"",
+                          "\"count\"",
+                          "\"fingerprint\"",
+                          "\"names\"",
+                          "\"timings_ms\"",
+                          "\"dns\"",
+                          "\"connect\"",
+                          "\"tls\"",
+                          "\"handshake\"",
+                          "\"tools_list\"",
+                          "\"tool_call\"",
+                          "\"total\"",
+                          "\"sse_resumptions\"",
+                          "\"tls\"",
+                          "\"not_after\"",
+                          "\"days_left\""}) {
+    auto next = text.find(key, at);
+    ASSERT_NE(next, std::string::npos) << key << " after " << at << " in " << text;
+    at = next + 1;
+  }
+  EXPECT_EQ(common::parseJson(text).value(), toJson(r)); // the same document
+}
+
 TEST(ProbeJson, DownResultHasEveryKeyWithNulls) {
   ProbeResult r;
   r.url = "http://127.0.0.1:1/mcp";
