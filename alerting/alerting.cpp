@@ -103,6 +103,18 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   Awaitable<void> attempt(OutboxRow row);
 };
 
+void putServerContext(common::Json& body, const std::string& description, const std::string& owner,
+                      const std::string& runbookUrl, const std::vector<config::ServerLink>& links) {
+  auto orNull = [](const std::string& v) { return v.empty() ? common::Json() : common::Json(v); };
+  body["server_description"] = orNull(description);
+  body["server_owner"] = orNull(owner);
+  body["runbook_url"] = orNull(runbookUrl);
+  common::Json list = common::Json::array();
+  for (const auto& link : links)
+    list.push_back({{"name", link.name}, {"url", link.url}});
+  body["server_links"] = std::move(list);
+}
+
 std::string markPossibleRepeat(const std::string& body) {
   auto json = common::parseJson(body);
   if (!json || !json->is_object())
@@ -417,6 +429,7 @@ common::Json testBody(std::string_view type, const std::string& eventId,
       {"protocol_version", nullptr},
       {"status_url", publicUrl + "/status/" + server.slug},
       {"test", true}};
+  putServerContext(body, server.description, server.owner, server.runbookUrl, server.links);
   return body;
 }
 

@@ -28,6 +28,11 @@ inline constexpr std::string_view kPossibleRepeatNote =
 // The event body with kPossibleRepeatNote put first in its `note`.
 std::string markPossibleRepeat(const std::string& body);
 
+// Sets the event body's server context from the config: `server_description`, `server_owner`,
+// `runbook_url` (string or null) and `server_links` ([{name, url}], maybe empty).
+void putServerContext(common::Json& body, const std::string& description, const std::string& owner,
+                      const std::string& runbookUrl, const std::vector<config::ServerLink>& links);
+
 struct SinkStats {
   std::int64_t pending = 0; // rows waiting for (another) attempt
   std::int64_t dead = 0;    // rows that gave up after give_up_after

@@ -1,6 +1,7 @@
 // Wiring translations between prober, detector, store and the event contract.
 #include "app/check_mapping.hpp"
 
+#include "alerting/alerting.hpp"
 #include "common/time.hpp"
 
 namespace mcpwatch::app {
@@ -69,6 +70,8 @@ common::Json eventBody(const detector::Event& event, const ServerDescription& se
   body["check_url"] = server.url;
   body["server_tags"] = server.tags;
   body["status_url"] = server.statusUrl;
+  alerting::putServerContext(body, server.description, server.owner, server.runbookUrl,
+                             server.links);
   body["test"] = test;
   return body;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/json.hpp"
+#include "config/config.hpp"
 #include "detector/detector.hpp"
 #include "prober/probe.hpp"
 #include "store/records.hpp"
@@ -22,6 +23,11 @@ struct ServerDescription {
   std::string url;
   std::vector<std::string> tags;
   std::string statusUrl; // public_url + "/status/" + slug
+  // The config's context for the person paged (empty when not set).
+  std::string description;
+  std::string owner;
+  std::string runbookUrl;
+  std::vector<config::ServerLink> links;
 };
 
 // The full event body of DESIGN.md section 7 (webhook sinks send exactly this).

@@ -238,8 +238,15 @@ prober::ProbeOptions Daemon::probeOptions(const ServerRuntime& rt) const {
 }
 
 ServerDescription Daemon::describe(const config::ServerConfig& server) const {
-  return {server.slug, server.name, server.url, server.tags,
-          config_.web.publicUrl + "/status/" + server.slug};
+  return {server.slug,
+          server.name,
+          server.url,
+          server.tags,
+          config_.web.publicUrl + "/status/" + server.slug,
+          server.description,
+          server.owner,
+          server.runbookUrl,
+          server.links};
 }
 
 void Daemon::start() {

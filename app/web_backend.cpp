@@ -52,6 +52,10 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
   v.name = server.name;
   v.url = server.url;
   v.tags = server.tags;
+  v.description = server.description;
+  v.owner = server.owner;
+  v.runbookUrl = server.runbookUrl;
+  v.links = server.links;
   v.isPublic = server.isPublic;
   v.maintenanceIds = daemon_.maintenanceWindows(server, now);
   v.inMaintenance = !v.maintenanceIds.empty();

@@ -145,6 +145,8 @@ std::string descriptionOf(const EventView& e) {
            (e.protocol ? ": " + escLine(protocolSummary(*e.protocol)) : std::string()) + ".";
     break;
   }
+  if (!e.description.empty())
+    out += "\n\n" + escapeDiscordMarkdown(common::truncateCodePoints(e.description, 1000));
   // The server's own texts come last, so the cut to Discord's limits takes them first.
   if (!e.note.empty())
     out += "\n\n" + escapeDiscordMarkdown(common::truncateCodePoints(e.note, 2000));
@@ -210,6 +212,16 @@ std::vector<Field> fieldsOf(const EventView& e) {
       addField(f, "Protocol", codeOrEscaped(protocolSummary(*e.protocol), 500), false);
     break;
   }
+  if (!e.owner.empty())
+    addField(f, "Owner", escCut(e.owner, 200), true);
+  if (auto runbook = linkTarget(e.runbookUrl))
+    addField(f, "Runbook", "[Open the runbook](" + *runbook + ")", true);
+  std::string links;
+  for (const auto& link : e.links)
+    if (auto target = linkTarget(link.url))
+      links += (links.empty() ? "" : " \xC2\xB7 ") +
+               ("[" + escCut(link.name, 100) + "](" + *target + ")");
+  addField(f, "Links", cutDiscordText(links, kDiscordMaxFieldValue), false);
   addField(f, "Endpoint", codeOrEscaped(e.checkUrl, kDiscordMaxFieldValue), false);
   if (auto status = linkTarget(e.statusUrl))
     addField(f, "Status page", "[" + escCut(e.slug, 200) + "](" + *status + ")", true);

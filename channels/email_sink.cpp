@@ -253,6 +253,11 @@ std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
   };
   add("Server", clip(e.name, kMaxNameChars) + " (" + clip(e.slug, kMaxNameChars) + ")");
   add("Status", std::string(statusWord(e.kind)) + (e.test ? " (test alert)" : ""));
+  add("About", clipLines(e.description, kMaxValueChars));
+  add("Owner", clip(e.owner, kMaxValueChars));
+  add("Runbook", clip(e.runbookUrl, kMaxValueChars), true);
+  for (std::size_t i = 0; i < e.links.size() && i < kMaxListItems; ++i)
+    add(clip(e.links[i].name, kMaxNameChars), clip(e.links[i].url, kMaxValueChars), true);
   add("Endpoint", clip(e.checkUrl, kMaxValueChars), true);
   if (e.kind == EventKind::Triggered) {
     add("Reason", clip(e.reason, kMaxValueChars));
@@ -426,6 +431,9 @@ std::string htmlBody(const EventView& e, const std::string& subject,
   std::vector<std::string> links;
   if (linkable(statusUrl))
     links.push_back("<a href=\"" + common::escapeHtml(statusUrl) + "\">Status page</a>");
+  if (linkable(e.runbookUrl))
+    links.push_back("<a href=\"" + common::escapeHtml(clip(e.runbookUrl, kMaxValueChars)) +
+                    "\">Runbook</a>");
   if (linkable(e.checkUrl))
     links.push_back("<a href=\"" + common::escapeHtml(clip(e.checkUrl, kMaxValueChars)) +
                     "\">Endpoint</a>");

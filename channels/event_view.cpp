@@ -103,6 +103,16 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
     e.note = optionalString(b, "note");
     if (auto it = b.find("test"); it != b.end() && it->is_boolean())
       e.test = it->get<bool>();
+    e.description = optionalString(b, "server_description");
+    e.owner = optionalString(b, "server_owner");
+    e.runbookUrl = optionalString(b, "runbook_url");
+    if (auto it = b.find("server_links"); it != b.end() && it->is_array())
+      for (const auto& l : *it)
+        if (l.is_object()) {
+          Link link{optionalString(l, "name"), optionalString(l, "url")};
+          if (!link.name.empty() && !link.url.empty())
+            e.links.push_back(std::move(link));
+        }
     return e;
   } catch (const std::exception& error) {
     return common::unexpected("event body: " + std::string(error.what()));

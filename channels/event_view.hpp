@@ -36,6 +36,11 @@ struct ProtocolSwitch {
   std::string toVersion;
 };
 
+struct Link {
+  std::string name;
+  std::string url;
+};
+
 // Every string here may come from a monitored server or its operator: escape it for the target
 // format before use.
 struct EventView {
@@ -60,6 +65,11 @@ struct EventView {
   std::optional<ProtocolSwitch> protocol;
   std::string note;
   bool test = false;
+  // The server's context from the config (empty when not set).
+  std::string description;
+  std::string owner;
+  std::string runbookUrl;
+  std::vector<Link> links;
 };
 
 // Parses a section 7 body; an error names the missing or mistyped field.

@@ -75,6 +75,11 @@ std::string description(const EventView& e, std::string_view publicUrl) {
   }
   line("Protocol version", e.protocolVersion);
   line("Note", e.note);
+  line("About", e.description, 1000);
+  line("Owner", e.owner);
+  line("Runbook", e.runbookUrl);
+  for (const auto& link : e.links)
+    line(link.name, link.url);
   line("Status page", e.statusUrl);
   line("Endpoint", e.checkUrl);
   if (e.statusUrl.empty() && !publicUrl.empty())
@@ -145,7 +150,16 @@ Json detailsOf(const EventView& e, std::string_view publicUrl) {
       {"down_since", e.downSince},
       {"occurred_at", e.occurredAt},
       {"mcpwatch_url", std::string(publicUrl)},
+      {"description", e.description},
+      {"owner", e.owner},
+      {"runbook_url", e.runbookUrl},
   };
+  if (!e.links.empty()) {
+    std::string links;
+    for (const auto& l : e.links)
+      links += (links.empty() ? "" : " | ") + l.name + ": " + l.url;
+    d.emplace_back("links", links);
+  }
   if (!e.recentFailures.empty()) {
     std::string recent;
     for (const auto& f : e.recentFailures)

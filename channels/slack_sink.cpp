@@ -271,6 +271,8 @@ std::vector<Json> factFields(const EventView& e) {
     add("Latency", latencyText(*e.responseTimeMs));
   if (!e.protocolVersion.empty())
     add("Protocol version", code(e.protocolVersion));
+  if (!e.owner.empty())
+    add("Owner", slackEscape(e.owner, kFactField));
   add("Server", code(e.slug));
   if (!e.checkUrl.empty())
     add("Endpoint", code(e.checkUrl));
@@ -310,6 +312,8 @@ Json slackMessage(const EventView& e, std::string_view publicUrl) {
 
   Json blocks = Json::array();
   blocks.push_back({{"type", "section"}, {"fields", factFields(e)}});
+  if (!e.description.empty())
+    blocks.push_back(section(slackEscape(e.description, kSlackMaxSectionText, true)));
 
   if (e.kind == EventKind::Triggered && !e.detail.empty())
     blocks.push_back(section("*Detail*\n" + slackCodeBlock(e.detail, kSlackMaxSectionText - 12)));
@@ -333,8 +337,14 @@ Json slackMessage(const EventView& e, std::string_view publicUrl) {
     actions.push_back(button("Status page", e.statusUrl, "status_page", true));
   else if (httpUrl(publicUrl))
     actions.push_back(button("Open mcpwatch", std::string(publicUrl), "mcpwatch", true));
+  if (httpUrl(e.runbookUrl))
+    actions.push_back(button("Runbook", e.runbookUrl, "runbook", false));
   if (httpUrl(e.checkUrl))
     actions.push_back(button("Endpoint", e.checkUrl, "endpoint", false));
+  for (std::size_t i = 0; i < e.links.size(); ++i)
+    if (httpUrl(e.links[i].url))
+      actions.push_back(
+          button(e.links[i].name, e.links[i].url, "link_" + std::to_string(i), false));
   if (!actions.empty())
     blocks.push_back({{"type", "actions"}, {"elements", std::move(actions)}});
 

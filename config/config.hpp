@@ -72,11 +72,23 @@ struct ToolCallConfig {
   friend bool operator==(const ToolCallConfig&, const ToolCallConfig&) = default;
 };
 
+// A link shown with the server's alerts (PagerDuty links, chat buttons, email lines).
+struct ServerLink {
+  std::string name;
+  std::string url; // http(s)
+  friend bool operator==(const ServerLink&, const ServerLink&) = default;
+};
+
 struct ServerConfig {
   std::string slug;
   std::string name;
   std::string url;
   std::vector<std::string> tags;
+  // What a person paged at 2 AM needs: in every event body and sink, and in admin API answers.
+  std::string description; // empty: none
+  std::string owner;       // a team or person, free text
+  std::string runbookUrl;  // http(s) or empty
+  std::vector<ServerLink> links;
   std::map<std::string, common::Secret> headers; // values may carry tokens: never shown
   bool isPublic = true;                          // `public:` (shown on the status page)
   std::optional<ToolCallConfig> call;

@@ -32,6 +32,10 @@ using Node = YAML::Node;
 constexpr std::size_t kMaxQuoted = 60;
 constexpr int kMaxArgsDepth = 32;
 constexpr std::size_t kMaxArgsNodes = 10'000;
+// Server context for alerts: PagerDuty keeps custom_details small, chat messages short.
+constexpr std::size_t kMaxDescriptionBytes = 1000;
+constexpr std::size_t kMaxOwnerBytes = 200;
+constexpr std::size_t kMaxServerLinks = 10;
 constexpr std::string_view kSinkTypes = "pagerduty, webhook, slack, discord, opsgenie, email";
 
 const std::vector<std::string_view> kTopKeys = {"defaults",  "storage",     "servers", "routes",
@@ -42,8 +46,9 @@ const std::vector<std::string_view> kCheckKeys = {
     "failure_threshold", "success_threshold", "accepted_protocol_versions",
     "schema_drift",      "transport",         "insecure",
     "ca_file",           "tls_resumption",    "flapping"};
-const std::vector<std::string_view> kServerOwnKeys = {"slug",    "name",   "url",  "tags",
-                                                      "headers", "public", "call", "enabled"};
+const std::vector<std::string_view> kServerOwnKeys = {
+    "slug", "name",    "url",   "tags",        "headers",     "public",
+    "call", "enabled", "owner", "description", "runbook_url", "links"};
 
 // The accepted range of every duration key (the README's config reference lists them). Upper
 // bounds keep schedules meaningful and every deadline far from system_clock's limits.
@@ -834,6 +839,7 @@ private:
       }
       if (auto n = f->get("tags"))
         server.tags = tagList(*n, f->path("tags"));
+      serverContext(*f, server);
       if (auto n = f->get("headers"))
         server.headers = headers(*n, f->path("headers"));
       if (auto n = f->get("public"))
@@ -849,6 +855,64 @@ private:
       // A server without a usable slug cannot be referenced; keep it out of cross-checks.
       if (ok)
         config.servers.push_back(std::move(server));
+    }
+  }
+
+  // description, owner, runbook_url and links: context for the person who gets the alert.
+  void serverContext(const Fields& f, ServerConfig& server) {
+    auto boundedText = [&](std::string_view key, std::size_t max) -> std::string {
+      auto n = f.get(key);
+      if (!n)
+        return {};
+      auto v = nonEmpty(*n, f.path(key));
+      if (!v)
+        return {};
+      if (v->size() > max) {
+        error(f.path(key), *n, "at most " + std::to_string(max) + " bytes");
+        return {};
+      }
+      return *v;
+    };
+    server.description = boundedText("description", kMaxDescriptionBytes);
+    server.owner = boundedText("owner", kMaxOwnerBytes);
+    if (auto n = f.get("runbook_url"))
+      if (auto v = url(*n, f.path("runbook_url")))
+        server.runbookUrl = *v;
+    auto n = f.get("links");
+    if (!n)
+      return;
+    std::string path = f.path("links");
+    auto items = sequence(*n, path);
+    if (!items)
+      return;
+    if (items->size() > kMaxServerLinks) {
+      error(path, *n, "at most " + std::to_string(kMaxServerLinks) + " links");
+      return;
+    }
+    static const std::vector<std::string_view> kLinkKeys = {"name", "url"};
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      auto l = fields((*items)[i], index(path, i), {&kLinkKeys});
+      if (!l)
+        continue;
+      ServerLink link;
+      if (auto v = l->get("name")) {
+        if (auto t = nonEmpty(*v, l->path("name")))
+          link.name = *t;
+      } else {
+        error(l->path("name"), l->line(), "is required");
+      }
+      if (auto v = l->get("url")) {
+        if (auto u = url(*v, l->path("url")))
+          link.url = *u;
+      } else {
+        error(l->path("url"), l->line(), "is required");
+      }
+      if (link.name.size() > kMaxOwnerBytes) {
+        error(l->path("name"), (*items)[i], "at most " + std::to_string(kMaxOwnerBytes) + " bytes");
+        continue;
+      }
+      if (!link.name.empty() && !link.url.empty())
+        server.links.push_back(std::move(link));
     }
   }
 

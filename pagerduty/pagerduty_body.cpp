@@ -27,11 +27,26 @@ std::string summary(std::string text, bool test) {
 
 Json links(const Json& body) {
   Json out = Json::array();
+  if (auto runbook = str(body, "runbook_url"); !runbook.empty())
+    out.push_back({{"href", runbook}, {"text", "Runbook"}});
+  if (auto it = body.find("server_links"); it != body.end() && it->is_array())
+    for (const auto& link : *it)
+      if (link.is_object() && !str(link, "url").empty())
+        out.push_back({{"href", str(link, "url")}, {"text", str(link, "name")}});
   if (auto status = str(body, "status_url"); !status.empty())
     out.push_back({{"href", status}, {"text", "Status page"}});
   if (auto check = str(body, "check_url"); !check.empty())
     out.push_back({{"href", check}, {"text", "MCP endpoint"}});
   return out;
+}
+
+// The server's context from the config, for the responder: only what is set.
+void addContext(Json& details, const Json& body) {
+  for (const auto& [from, to] :
+       {std::pair{"server_description", "description"}, std::pair{"server_owner", "owner"},
+        std::pair{"runbook_url", "runbook_url"}})
+    if (auto value = str(body, from); !value.empty())
+      details[to] = value;
 }
 
 // Fits the event under 512 KB by trimming custom_details first (as Alertmanager does): long
@@ -110,6 +125,7 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
                     {"recent_failures", body.value("recent_failures", Json::array())},
                     {"incident_id", str(body, "incident_id")},
                     {"event_id", str(body, "id")}};
+    addContext(details, body);
     if (test)
       details["test"] = true;
     Json payload = {{"summary", summary("MCP server down: " + name + " (" + reason + ")", test)},
@@ -132,6 +148,7 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
   if (type == "schema.drifted" || type == "protocol.changed") {
     const bool drift = type == "schema.drifted";
     Json details = {{"slug", slug}, {"event_id", str(body, "id")}};
+    addContext(details, body);
     const char* key = drift ? "schema" : "protocol";
     if (auto it = body.find(key); it != body.end())
       details[key] = *it;

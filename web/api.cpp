@@ -80,6 +80,13 @@ Json serverJson(const ServerSummary& s, bool admin, common::WallTime now) {
     j["url"] = v.url;
     j["public"] = v.isPublic;
     j["maintenance_windows"] = v.maintenanceIds;
+    j["description"] = v.description.empty() ? Json() : Json(v.description);
+    j["owner"] = v.owner.empty() ? Json() : Json(v.owner);
+    j["runbook_url"] = v.runbookUrl.empty() ? Json() : Json(v.runbookUrl);
+    Json links = Json::array();
+    for (const auto& link : v.links)
+      links.push_back({{"name", link.name}, {"url", link.url}});
+    j["links"] = std::move(links);
   }
   return j;
 }

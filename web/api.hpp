@@ -1,4 +1,4 @@
-// JSON shapes of the public and admin API (documented in web/API.md).
+// JSON shapes of the public and admin API (documented in docs/api.md).
 #pragma once
 
 #include "common/json.hpp"

@@ -6,6 +6,7 @@
 #include "common/clock.hpp"
 #include "common/expected.hpp"
 #include "common/json.hpp"
+#include "config/config.hpp"
 #include "detector/maintenance.hpp"
 #include "detector/state.hpp"
 
@@ -29,6 +30,11 @@ struct ServerView {
   std::string name; // from the config
   std::string url;  // the check URL: shown to the admin API only, never on public pages
   std::vector<std::string> tags;
+  // The config's context for responders: admin answers only (owners and runbooks are internal).
+  std::string description;
+  std::string owner;
+  std::string runbookUrl;
+  std::vector<config::ServerLink> links;
   bool isPublic = true;
   bool paused = false;
   bool inMaintenance = false;              // any window, the flag file or the admin API

@@ -5,6 +5,7 @@
 #include "common/strings.hpp"
 #include "common/time.hpp"
 #include "web/api.hpp"
+#include "web/badge.hpp"
 #include "web/html.hpp"
 #include "web/listing.hpp"
 #include "web/pages.hpp"
@@ -706,6 +707,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           co_return co_await apiServer(parts[3], admin);
         if (parts[4] == "checks")
           co_return co_await apiChecks(req, parts[3], admin);
+        if (parts[4] == "embed")
+          co_return co_await apiEmbed(parts[3]);
       }
       if (parts[2] == "incidents" && parts.size() == 3) {
         if (!get)
@@ -789,7 +792,63 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         co_return notAllowed();
       co_return co_await detailPage(parts[1]);
     }
+    if (parts.size() == 3 && parts[0] == "badge") {
+      if (!get)
+        co_return notAllowed();
+      co_return co_await badge(req, parts[1], parts[2]);
+    }
     co_return htmlResponse(404, renderErrorPage(404, "Not found", "There is no page here."));
+  }
+
+  // One public server with its uptimes (no 90-day bar), for badges and embeds. Private servers
+  // are not found, whatever the token: a README badge is public by nature.
+  Awaitable<std::optional<ServerSummary>> publicSummary(std::string_view slug) {
+    auto view = visibleServer(slug, false);
+    if (!view)
+      co_return std::nullopt;
+    auto gather = [this, v = std::move(*view), now = clock.now()]() mutable {
+      auto overview = gatherOverview(store, {std::move(v)}, now, false);
+      for (const auto& e : overview.errors)
+        spdlog::warn("web: badge read failed: {}", e);
+      return std::move(overview.servers.front());
+    };
+    co_return *co_await onWorker(std::move(gather));
+  }
+
+  // GET /badge/{slug}/status.svg | uptime.svg?period=24h|7d|30d|90d | latency.svg
+  Awaitable<ServerResponse> badge(const ServerRequest& req, std::string_view slug,
+                                  std::string_view file) {
+    if (file != "status.svg" && file != "uptime.svg" && file != "latency.svg")
+      co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such badge."));
+    const std::string period = req.query("period").value_or("30d");
+    if (file == "uptime.svg" && period != "24h" && period != "7d" && period != "30d" &&
+        period != "90d")
+      co_return jsonError(400, "period: expected 24h, 7d, 30d or 90d");
+    auto summary = co_await publicSummary(slug);
+    if (!summary)
+      co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such server."));
+    ServerResponse r;
+    if (file == "status.svg")
+      r.body = statusBadge(summary->view);
+    else if (file == "latency.svg")
+      r.body = latencyBadge(summary->view.state.lastResponseTimeMs);
+    else
+      r.body = uptimeBadge(*uptimeFor(*summary, period), period);
+    r.with("Content-Type", "image/svg+xml; charset=utf-8");
+    // Image proxies (GitHub's camo) honour these: fresh for a minute, never for long.
+    r.with("Cache-Control", "public, max-age=60, s-maxage=60");
+    co_return r;
+  }
+
+  Awaitable<ServerResponse> apiEmbed(std::string_view slug) {
+    auto summary = co_await publicSummary(slug);
+    if (!summary)
+      co_return jsonError(404, "no such server");
+    auto r = jsonResponse(200, embedJson(*summary, config.publicUrl));
+    r.with("Cache-Control", "public, max-age=60");
+    // Any site may read it from a browser: it holds only what the status page shows.
+    r.with("Access-Control-Allow-Origin", "*");
+    co_return r;
   }
 
   Awaitable<ServerResponse> handle(const ServerRequest& req) {

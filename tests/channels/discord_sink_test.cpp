@@ -10,6 +10,7 @@
 #include "tests/fakes/outbox_harness.hpp"
 
 #include <gtest/gtest.h>
+#include <map>
 
 namespace mcpwatch::channels {
 namespace {
@@ -657,6 +658,22 @@ TEST_F(DiscordOutbox, TestAlertSendsATriggerAndItsResolve) {
   EXPECT_EQ(messages[0].body["embeds"][0]["title"], "\\[TEST\\] DOWN: GitHub MCP");
   EXPECT_EQ(messages[1].body["embeds"][0]["title"], "\\[TEST\\] RESOLVED: GitHub MCP");
   expectNoSecret(log_.text());
+}
+
+TEST(DiscordMessage, ShowsTheServerContextOwnerRunbookAndLinks) {
+  const auto m = discordMessage(view(withServerContext(eventBody("alert.triggered"))),
+                                "https://status.example.com", "mcpwatch");
+  expectValid(m);
+  const auto& embed = m["embeds"][0];
+  std::map<std::string, std::string> fields;
+  for (const auto& f : embed["fields"])
+    fields[f["name"]] = f["value"];
+  EXPECT_EQ(fields["Owner"], "Team Search \\(\\#search-oncall\\)"); // Markdown escaped
+  EXPECT_EQ(fields["Runbook"], "[Open the runbook](https://wiki.example.com/runbooks/github-mcp)");
+  EXPECT_NE(fields["Links"].find("[Grafana](https://grafana.example.com/d/mcp)"), std::string::npos)
+      << fields["Links"];
+  EXPECT_NE(embed["description"].get<std::string>().find("Code search for the platform team"),
+            std::string::npos);
 }
 
 } // namespace

@@ -597,5 +597,27 @@ TEST_F(EmailSinkE2E, SlowServerDoesNotBlockOtherDeliveries) {
   ASSERT_TRUE(peer->waitForMessages(1, 10s));
 }
 
+TEST(EmailBuilder, ShowsTheServerContextWithRunbookAndLinks) {
+  auto event = eventView("alert.triggered");
+  event.description = "Code search <b>";
+  event.owner = "Team Search";
+  event.runbookUrl = "https://wiki.example.com/runbooks/github-mcp";
+  event.links = {{"Grafana", "https://grafana.example.com/d/mcp"}};
+  const auto message = buildEmail(event, mailConfig(), "https://status.example.com", kNow);
+  const auto body = parts(message.rfc822);
+  ASSERT_EQ(body.size(), 2u);
+  const auto& text = body[0].body;
+  EXPECT_NE(text.find("Owner"), std::string::npos) << text;
+  EXPECT_NE(text.find("Team Search"), std::string::npos);
+  EXPECT_NE(text.find("https://wiki.example.com/runbooks/github-mcp"), std::string::npos);
+  EXPECT_NE(text.find("Grafana"), std::string::npos);
+  const auto& html = body[1].body;
+  EXPECT_NE(html.find("<a href=\"https://wiki.example.com/runbooks/github-mcp\">Runbook</a>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<a href=\"https://grafana.example.com/d/mcp\">"), std::string::npos);
+  EXPECT_NE(html.find("Code search &lt;b&gt;"), std::string::npos);
+}
+
 } // namespace
 } // namespace mcpwatch::channels

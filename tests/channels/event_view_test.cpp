@@ -1,5 +1,6 @@
 // Tests of the shared channel event model: parsing a section 7 body and the shared texts.
 #include "channels/event_view.hpp"
+#include "tests/channels/sink_test_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -68,6 +69,20 @@ TEST(EventView, HumanDurations) {
   EXPECT_EQ(humanDuration(3720), "1h 2m");
   EXPECT_EQ(humanDuration(90000), "1d 1h");
   EXPECT_EQ(humanDuration(-5), "0s");
+}
+
+TEST(EventView, ReadsTheServerContext) {
+  auto body = withServerContext(*common::parseJson(kTrigger));
+  body["server_links"].push_back({{"name", ""}, {"url", "https://x.example"}}); // no name: dropped
+  const auto e = view(body);
+  EXPECT_EQ(e.description, "Code search for the platform team <b>");
+  EXPECT_EQ(e.owner, "Team Search (#search-oncall)");
+  EXPECT_EQ(e.runbookUrl, "https://wiki.example.com/runbooks/github-mcp");
+  ASSERT_EQ(e.links.size(), 2u);
+  EXPECT_EQ(e.links[1].name, "Logs");
+  // null (not configured) reads as empty
+  body["server_owner"] = nullptr;
+  EXPECT_EQ(view(body).owner, "");
 }
 
 } // namespace

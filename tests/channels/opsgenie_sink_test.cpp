@@ -686,5 +686,26 @@ TEST_F(OpsGenieOutbox, TestAlertUsesItsOwnAliasAndClosesIt) {
   EXPECT_EQ(real->count, 1);
 }
 
+TEST(OpsGenieBody, CarriesTheServerContextInDetailsAndDescription) {
+  const auto body = createBody(ogConfig(), view(withServerContext(eventBody("alert.triggered"))),
+                               std::nullopt, "https://s.example");
+  expectValid(body);
+  EXPECT_EQ(body["details"]["owner"], "Team Search (#search-oncall)");
+  EXPECT_EQ(body["details"]["runbook_url"], "https://wiki.example.com/runbooks/github-mcp");
+  EXPECT_EQ(body["details"]["description"], "Code search for the platform team <b>");
+  EXPECT_EQ(
+      body["details"]["links"],
+      "Grafana: https://grafana.example.com/d/mcp | Logs: https://logs.example.com/?q=github-mcp");
+  const std::string description = body["description"];
+  EXPECT_NE(description.find("Runbook: https://wiki.example.com/runbooks/github-mcp"),
+            std::string::npos)
+      << description;
+  EXPECT_NE(description.find("Owner: Team Search"), std::string::npos);
+  // Without context the keys are absent, not empty.
+  const auto plain =
+      createBody(ogConfig(), view(eventBody("alert.triggered")), std::nullopt, "https://s.example");
+  EXPECT_FALSE(plain["details"].contains("owner"));
+}
+
 } // namespace
 } // namespace mcpwatch::channels

@@ -719,5 +719,28 @@ TEST_F(SlackOutbox, TestAlertPostsAMarkedTriggerAndResolve) {
   expectNoSecret(log_.text());
 }
 
+TEST(SlackMessage, ShowsTheServerContextOwnerRunbookAndLinks) {
+  const auto m =
+      slackMessage(view(withServerContext(eventBody("alert.triggered"))), "https://s.example");
+  expectAccepted(m);
+  EXPECT_EQ(fieldText(m, "Owner"), "Team Search (#search-oncall)");
+  bool described = false;
+  for (const auto& t : sectionTexts(m))
+    described |= t == "Code search for the platform team &lt;b&gt;";
+  EXPECT_TRUE(described) << allText(m);
+  std::vector<std::string> urls;
+  for (const auto& b : buttons(m))
+    urls.push_back(b["url"]);
+  EXPECT_NE(std::find(urls.begin(), urls.end(), "https://wiki.example.com/runbooks/github-mcp"),
+            urls.end());
+  EXPECT_NE(std::find(urls.begin(), urls.end(), "https://grafana.example.com/d/mcp"), urls.end());
+  EXPECT_NE(std::find(urls.begin(), urls.end(), "https://logs.example.com/?q=github-mcp"),
+            urls.end());
+  // Without context nothing of it appears.
+  const auto plain = slackMessage(view(eventBody("alert.triggered")), "");
+  EXPECT_FALSE(fieldText(plain, "Owner"));
+  EXPECT_FALSE(contains(plain.dump(), "Runbook"));
+}
+
 } // namespace
 } // namespace mcpwatch::channels

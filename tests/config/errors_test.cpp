@@ -702,5 +702,38 @@ TEST(ConfigRanges, MaintenanceDatesOutsideTheSupportedRangeNameTheKey) {
             "of range (supported: dates from 1800-01-01 to 2200-12-31) (line 4)");
 }
 
+TEST(ConfigErrors, ServerContextRules) {
+  auto errors = errorsOf(load("servers:\n"
+                              "  - slug: a\n"
+                              "    url: http://a.example/mcp\n"
+                              "    description: \"\"\n"
+                              "    owner: " +
+                              std::string(201, 'o') +
+                              "\n"
+                              "    runbook_url: ftp://wiki.example.com/x\n"
+                              "    links:\n"
+                              "      - {name: Grafana}\n"
+                              "      - {url: \"https://x.example\"}\n"
+                              "      - {name: Logs, url: \"javascript:alert(1)\", extra: 1}\n"));
+  auto has = [&](std::string_view needle) {
+    for (const auto& e : errors)
+      if (e.find(needle) != std::string::npos)
+        return true;
+    ADD_FAILURE() << "no error with " << needle << " in " << ::testing::PrintToString(errors);
+    return false;
+  };
+  has("servers[0].description: must not be empty");
+  has("servers[0].owner: at most 200 bytes");
+  has("servers[0].runbook_url: invalid URL");
+  has("servers[0].links[0].url: is required");
+  has("servers[0].links[1].name: is required");
+  has("servers[0].links[2].url: invalid URL");
+  has("servers[0].links[2].extra");
+  std::string many = "servers:\n  - slug: a\n    url: http://a.example/mcp\n    links:\n";
+  for (int i = 0; i < 11; ++i)
+    many += "      - {name: l" + std::to_string(i) + ", url: \"https://x.example\"}\n";
+  EXPECT_EQ(onlyError(many), "servers[0].links: at most 10 links (line 5)");
+}
+
 } // namespace
 } // namespace mcpwatch::config

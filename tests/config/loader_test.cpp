@@ -548,5 +548,27 @@ TEST_F(ConfigFileTest, OversizedFilesAreRefused) {
   EXPECT_NE(result.error()[0].message.find("larger than"), std::string::npos);
 }
 
+TEST(ConfigLoader, ServerContextForAlertsIsRead) {
+  auto result = load("servers:\n"
+                     "  - slug: a\n"
+                     "    url: http://127.0.0.1:1/mcp\n"
+                     "    description: Code search for the platform\n"
+                     "    owner: \"Team Search (#search-oncall)\"\n"
+                     "    runbook_url: https://wiki.example.com/runbooks/a\n"
+                     "    links:\n"
+                     "      - {name: Grafana, url: \"https://grafana.example.com/d/a\"}\n"
+                     "  - slug: b\n"
+                     "    url: http://127.0.0.1:1/mcp\n");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& a = result.value().servers[0];
+  EXPECT_EQ(a.description, "Code search for the platform");
+  EXPECT_EQ(a.owner, "Team Search (#search-oncall)");
+  EXPECT_EQ(a.runbookUrl, "https://wiki.example.com/runbooks/a");
+  ASSERT_EQ(a.links.size(), 1u);
+  EXPECT_EQ(a.links[0], (ServerLink{"Grafana", "https://grafana.example.com/d/a"}));
+  const auto& b = result.value().servers[1];
+  EXPECT_TRUE(b.description.empty() && b.owner.empty() && b.runbookUrl.empty() && b.links.empty());
+}
+
 } // namespace
 } // namespace mcpwatch::config

@@ -57,7 +57,15 @@ protected:
 
   void writeConfig(const std::string& url) {
     ConfigSpec spec;
-    spec.servers = {{"demo", url, "Demo Server", {"e2e"}}};
+    spec.servers = {
+        {"demo",
+         url,
+         "Demo Server",
+         {"e2e"},
+         "    owner: Team Demo\n"
+         "    description: The demo server\n"
+         "    runbook_url: https://wiki.example.test/runbooks/demo\n"
+         "    links: [{name: Grafana, url: \"https://grafana.example.test/d/demo\"}]\n"}};
     spec.databasePath = dir_.file("mcpwatch.db");
     spec.extraYaml = fakeSinksYaml(fakes_.pd().eventsUrl(), fakes_.hook().url(), kHookSecret);
     writeFile(configPath(), renderConfig(spec));
@@ -119,6 +127,11 @@ TEST_F(AlertingE2E, OutageBecomesOnePagerDutyIncidentAndOneVerifiedWebhookAndRec
   EXPECT_EQ(payload["custom_details"].value("slug", ""), "demo");
   EXPECT_EQ(payload["custom_details"].value("check_url", ""), (*demo)->url());
   EXPECT_EQ(payload["custom_details"]["recent_failures"].size(), 2u) << trigger.dump();
+  // The server's context from the config reaches the responder.
+  EXPECT_EQ(payload["custom_details"].value("owner", ""), "Team Demo");
+  EXPECT_EQ(payload["custom_details"].value("runbook_url", ""),
+            "https://wiki.example.test/runbooks/demo");
+  EXPECT_NE(trigger["links"].dump().find("https://grafana.example.test/d/demo"), std::string::npos);
   ASSERT_TRUE(trigger["links"].is_array() && !trigger["links"].empty()) << trigger.dump();
   EXPECT_NE(trigger["links"].dump().find("https://status.example.test/status/demo"),
             std::string::npos)
@@ -130,6 +143,11 @@ TEST_F(AlertingE2E, OutageBecomesOnePagerDutyIncidentAndOneVerifiedWebhookAndRec
   auto hookTrigger = *common::parseJson(delivery.body);
   EXPECT_EQ(hookTrigger.value("type", ""), "alert.triggered");
   EXPECT_EQ(hookTrigger.value("failure_reason", ""), "connect_refused");
+  EXPECT_EQ(hookTrigger.value("server_owner", ""), "Team Demo");
+  EXPECT_EQ(hookTrigger.value("server_description", ""), "The demo server");
+  EXPECT_EQ(hookTrigger.value("runbook_url", ""), "https://wiki.example.test/runbooks/demo");
+  EXPECT_EQ(hookTrigger["server_links"],
+            (Json::array({{{"name", "Grafana"}, {"url", "https://grafana.example.test/d/demo"}}})));
   EXPECT_EQ(delivery.id, hookTrigger.value("id", ""));
   // The fake recomputed both signatures from the secret: it accepts only verified requests.
   EXPECT_EQ(fakes_.hook().badSignatures(), 0u);

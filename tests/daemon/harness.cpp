@@ -176,6 +176,7 @@ std::string renderConfig(const ConfigSpec& spec) {
       << "    url: " << Json(s.url).dump() << "\n";
     if (!s.tags.empty())
       y << "    tags: " << Json(s.tags).dump() << "\n";
+    y << s.extraYaml;
   }
   y << spec.extraYaml;
   return y.str();

@@ -77,6 +77,7 @@ struct ServerSpec {
   std::string url;
   std::string name;              // empty: the slug
   std::vector<std::string> tags; // none by default
+  std::string extraYaml;         // more keys of this server, each line indented by 4 spaces
 };
 
 struct ConfigSpec {

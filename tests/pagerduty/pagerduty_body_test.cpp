@@ -237,5 +237,29 @@ TEST(PagerDutyErrors, DescribesErrorsArray) {
   EXPECT_EQ(describeError("plain text"), "plain text");
 }
 
+TEST(PagerDutyBody, TriggerCarriesTheServerContextAndItsLinks) {
+  auto e = event("alert.triggered");
+  e["server_description"] = "Code search";
+  e["server_owner"] = "Team Search";
+  e["runbook_url"] = "https://wiki.example.com/runbooks/github-mcp";
+  e["server_links"] =
+      Json::array({{{"name", "Grafana"}, {"url", "https://grafana.example.com/d"}}});
+  auto body = buildBody(sink(), std::nullopt, e, "https://status.example.com");
+  ASSERT_TRUE(body);
+  ASSERT_TRUE(accepted("/v2/enqueue", *body));
+  auto j = *common::parseJson(*body);
+  const auto& details = j["payload"]["custom_details"];
+  EXPECT_EQ(details["description"], "Code search");
+  EXPECT_EQ(details["owner"], "Team Search");
+  EXPECT_EQ(details["runbook_url"], "https://wiki.example.com/runbooks/github-mcp");
+  ASSERT_EQ(j["links"].size(), 4u);
+  EXPECT_EQ(j["links"][0],
+            (Json{{"href", "https://wiki.example.com/runbooks/github-mcp"}, {"text", "Runbook"}}));
+  EXPECT_EQ(j["links"][1], (Json{{"href", "https://grafana.example.com/d"}, {"text", "Grafana"}}));
+  // Unset context adds nothing.
+  auto plain = *common::parseJson(*buildBody(sink(), std::nullopt, event("alert.triggered"), ""));
+  EXPECT_FALSE(plain["payload"]["custom_details"].contains("owner"));
+}
+
 } // namespace
 } // namespace mcpwatch::pagerduty

@@ -167,10 +167,12 @@ TEST(MonitorMetrics, PerServerHistogramsOnlyWhenEnabled) {
   m.observeCheck(testing::check("alpha", testing::testNow(), true, 120));
   auto off = parsePrometheus(r.render());
   ASSERT_TRUE(off.errors.empty()) << ::testing::PrintToString(off.errors);
-  for (const auto& s : off.samples)
+  for (const auto& s : off.samples) {
     if (s.name.starts_with("mcpwatch_probe_duration_seconds") ||
-        s.name.starts_with("mcpwatch_server_probe_duration_seconds"))
+        s.name.starts_with("mcpwatch_server_probe_duration_seconds")) {
       EXPECT_FALSE(s.labels.contains("server")) << s.name;
+    }
+  }
   EXPECT_EQ(off.find("mcpwatch_probe_duration_seconds_count", {{"phase", "total"}}), 1);
 
   m.setPerServerHistograms(true);

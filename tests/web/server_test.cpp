@@ -146,6 +146,15 @@ TEST_F(WebServerTest, PrivateServersNeverAppearWithoutTheToken) {
       found = true;
       EXPECT_EQ(s["public"], false);
       EXPECT_EQ(s["url"], "https://secret.internal.example/mcp?token=s3cr3t-secret");
+      EXPECT_EQ(s["owner"], nullptr);
+      EXPECT_EQ(s["links"], Json::array());
+    } else if (s["slug"] == "alpha") {
+      // The alert context is for responders: admin answers only.
+      EXPECT_EQ(s["owner"], "Team Alpha (internal-owner)");
+      EXPECT_EQ(s["runbook_url"], "https://wiki.internal.example/alpha");
+      EXPECT_EQ(s["description"], "Alpha search");
+      EXPECT_EQ(s["links"], (Json::array({{{"name", "Grafana"},
+                                           {"url", "https://grafana.internal.example/alpha"}}})));
     }
   EXPECT_TRUE(found);
   EXPECT_EQ(get("/api/v1/servers/secret", kToken).status, 200);
@@ -761,6 +770,58 @@ TEST_F(WebServerTest, ServesOverHttpWithLimits) {
   auto hugeBody = fetch("POST", "/api/v1/admin/maintenance", auth, std::string(100 * 1024, '{'));
   EXPECT_TRUE(!hugeBody.has_value() || hugeBody->head.status == 413);
   server->stop();
+}
+
+TEST_F(WebServerTest, BadgesForPublicServers) {
+  auto status = get("/badge/alpha/status.svg");
+  ASSERT_EQ(status.status, 200);
+  EXPECT_EQ(status.header("Content-Type").value_or(""), "image/svg+xml; charset=utf-8");
+  EXPECT_EQ(status.header("Cache-Control").value_or(""), "public, max-age=60, s-maxage=60");
+  EXPECT_NE(status.body.find("aria-label=\"mcp: up\""), std::string::npos) << status.body;
+  EXPECT_NE(get("/badge/beta/status.svg").body.find("<title>mcp: down</title>"), std::string::npos);
+
+  auto uptime = get("/badge/alpha/uptime.svg?period=24h");
+  ASSERT_EQ(uptime.status, 200);
+  EXPECT_NE(uptime.body.find("<title>uptime 24h: 100%</title>"), std::string::npos) << uptime.body;
+  // The default period is 30 days; an unknown one is refused.
+  EXPECT_NE(get("/badge/alpha/uptime.svg").body.find("uptime 30d: "), std::string::npos);
+  EXPECT_EQ(get("/badge/alpha/uptime.svg?period=1y").status, 400);
+  auto latency = get("/badge/alpha/latency.svg");
+  EXPECT_NE(latency.body.find("<title>latency: 43 ms</title>"), std::string::npos) << latency.body;
+  EXPECT_NE(get("/badge/beta/latency.svg").body.find("latency: no data"), std::string::npos);
+
+  // Private servers have no badge, not even with the admin token; unknown kinds are 404.
+  EXPECT_EQ(get("/badge/secret/status.svg").status, 404);
+  EXPECT_EQ(get("/badge/secret/status.svg", kToken).status, 404);
+  EXPECT_EQ(get("/badge/nope/status.svg").status, 404);
+  EXPECT_EQ(get("/badge/alpha/other.svg").status, 404);
+  EXPECT_EQ(call("POST", "/badge/alpha/status.svg").status, 405);
+  // A hostile server name never reaches a badge (the label is fixed, the message ours).
+  auto evil = get("/badge/evil/status.svg");
+  EXPECT_EQ(evil.body.find("<script"), std::string::npos);
+  EXPECT_NE(evil.body.find("mcp: maintenance"), std::string::npos) << evil.body;
+}
+
+TEST_F(WebServerTest, EmbedJsonIsPublicSmallAndCacheable) {
+  auto config = testing::webConfig(kToken);
+  config.publicUrl = "https://status.example.test";
+  server =
+      std::make_unique<WebServer>(ctx.get_executor(), config, backend, *store, registry, clock);
+  auto r = get("/api/v1/servers/alpha/embed");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("Access-Control-Allow-Origin").value_or(""), "*");
+  EXPECT_EQ(r.header("Cache-Control").value_or(""), "public, max-age=60");
+  auto j = json(r);
+  EXPECT_EQ(j["slug"], "alpha");
+  EXPECT_EQ(j["name"], "Alpha MCP");
+  EXPECT_EQ(j["state"], "up");
+  EXPECT_DOUBLE_EQ(j["uptime"]["24h"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["latency_ms"].get<double>(), 42.5);
+  EXPECT_EQ(j["status_url"], "https://status.example.test/status/alpha");
+  EXPECT_FALSE(j.contains("url"));
+  EXPECT_EQ(r.body.find("internal.example"), std::string::npos) << "no check URL, no owner";
+  EXPECT_EQ(get("/api/v1/servers/secret/embed").status, 404);
+  EXPECT_EQ(get("/api/v1/servers/secret/embed", kToken).status, 404);
 }
 
 } // namespace

@@ -211,6 +211,10 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   evil.inMaintenance = true;
   evil.maintenanceIds = {"<i>deploy</i>"};
   alpha.tlsNotAfter = now + 38 * 24h;
+  alpha.owner = "Team Alpha (internal-owner)";
+  alpha.runbookUrl = "https://wiki.internal.example/alpha";
+  alpha.description = "Alpha search";
+  alpha.links = {{"Grafana", "https://grafana.internal.example/alpha"}};
   beta.state.lastResponseTimeMs.reset();
   detector::Incident open;
   open.id = "inc_beta1";
