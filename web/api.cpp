@@ -7,6 +7,7 @@
 #include "web/html.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace mcpwatch::web {
@@ -72,7 +73,7 @@ Json serverJson(const ServerSummary& s, bool admin, common::WallTime now) {
                           {"opened_at", common::formatRfc3339(i.openedAt)},
                           {"down_since", common::formatRfc3339(i.downSince)},
                           {"reason", i.reason},
-                          {"detail", i.detail}};
+                          {"detail", admin ? i.detail : publicDetail(i.detail)}};
   } else {
     j["open_incident"] = nullptr;
   }
@@ -95,8 +96,9 @@ Json detailJson(const Detail& d, bool admin) {
   Json j = serverJson(d.summary, admin, d.generatedAt);
   Json failures = Json::array();
   for (const auto& f : d.summary.view.state.recentFailures)
-    failures.push_back(
-        {{"at", common::formatRfc3339(f.at)}, {"reason", f.reason}, {"detail", f.detail}});
+    failures.push_back({{"at", common::formatRfc3339(f.at)},
+                        {"reason", f.reason},
+                        {"detail", admin ? f.detail : publicDetail(f.detail)}});
   j["recent_failures"] = std::move(failures);
   Json days = Json::array();
   for (const auto& c : d.summary.days)
@@ -109,7 +111,7 @@ Json detailJson(const Detail& d, bool admin) {
   j["daily"] = std::move(days);
   Json incidents = Json::array();
   for (const auto& i : d.incidents)
-    incidents.push_back(incidentJson(i, d.generatedAt));
+    incidents.push_back(incidentJson(i, d.generatedAt, admin));
   j["incidents"] = std::move(incidents);
   Json changes = Json::array();
   for (const auto& c : d.schemaChanges) {
@@ -130,11 +132,28 @@ Json detailJson(const Detail& d, bool admin) {
   return j;
 }
 
-Json checkJson(const store::CheckRecord& c) {
+std::string publicDetail(std::string_view detail) {
+  // Our own detail texts say "HTTP 503" (prober/classify.cpp); a server's body comes after it.
+  for (std::size_t at = detail.find("HTTP "); at != std::string_view::npos;
+       at = detail.find("HTTP ", at + 1)) {
+    const bool wordStart = at == 0 || !std::isalnum(static_cast<unsigned char>(detail[at - 1]));
+    auto digits = detail.substr(at + 5, 3);
+    const bool status = digits.size() == 3 && std::all_of(digits.begin(), digits.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    const bool wordEnd = at + 8 >= detail.size() ||
+                         !std::isalnum(static_cast<unsigned char>(detail[at + 8]));
+    if (wordStart && status && wordEnd && digits[0] >= '1' && digits[0] <= '5')
+      return "HTTP " + std::string(digits);
+  }
+  return {};
+}
+
+Json checkJson(const store::CheckRecord& c, bool admin) {
   Json failure = nullptr;
   if (!c.ok)
     failure = {{"reason", c.reason},
-               {"detail", c.detail},
+               {"detail", admin ? c.detail : publicDetail(c.detail)},
                {"http_status", opt(c.httpStatus)},
                {"jsonrpc_code", opt(c.jsonrpcCode)}};
   return {{"at", common::formatRfc3339Millis(c.at)},
@@ -154,7 +173,7 @@ Json checkJson(const store::CheckRecord& c) {
             {"total", optDouble(c.totalMs)}}}};
 }
 
-Json incidentJson(const store::IncidentRecord& i, common::WallTime now) {
+Json incidentJson(const store::IncidentRecord& i, common::WallTime now, bool admin) {
   auto end = i.closedAt.value_or(now);
   return {{"id", i.id},
           {"server", i.slug},
@@ -165,7 +184,7 @@ Json incidentJson(const store::IncidentRecord& i, common::WallTime now) {
            std::max<long long>(
                0, std::chrono::duration_cast<std::chrono::seconds>(end - i.openedAt).count())},
           {"reason", i.reason},
-          {"detail", i.detail},
+          {"detail", admin ? i.detail : publicDetail(i.detail)},
           // True only when the trigger was released (not held by maintenance) and routed to at
           // least one sink: an incident of a server no route covers paged nobody.
           {"trigger_sent", i.triggerSent && i.triggerSinks > 0},

@@ -15,8 +15,13 @@ std::string dumpJson(const common::Json& json);
 // `admin` adds url and public (never shown unauthenticated).
 common::Json serverJson(const ServerSummary& summary, bool admin, common::WallTime now);
 common::Json detailJson(const Detail& detail, bool admin);
-common::Json checkJson(const store::CheckRecord& check);
-common::Json incidentJson(const store::IncidentRecord& incident, common::WallTime now);
+// A failure detail as anonymous visitors see it: only the HTTP status ("HTTP 503") when the
+// detail names one, else empty. Details may name internal hosts, ports, URLs and response
+// bodies; the full text is for admin answers (and alerts) only.
+std::string publicDetail(std::string_view detail);
+// `admin` false: details through publicDetail.
+common::Json checkJson(const store::CheckRecord& check, bool admin);
+common::Json incidentJson(const store::IncidentRecord& incident, common::WallTime now, bool admin);
 common::Json maintenanceJson(const store::MaintenanceRecord& record, common::WallTime now);
 
 // A POST /api/v1/admin/maintenance body, validated: {"servers": [...], "tags": [...],

@@ -1,6 +1,8 @@
 // Server-rendered status pages: HTML with inline SVG, no script, every foreign string escaped.
 #include "web/pages.hpp"
 
+#include "web/api.hpp"
+
 #include "common/json.hpp"
 #include "common/time.hpp"
 #include "web/html.hpp"
@@ -516,7 +518,7 @@ std::string renderDetailPage(const Detail& d) {
           i.closedAt ? "false" : "true", escapeHtml(formatShortTime(i.openedAt)),
           i.closedAt ? escapeHtml(formatShortTime(*i.closedAt)) : "ongoing",
           escapeHtml(formatHumanDuration(duration_cast<std::chrono::seconds>(end - i.openedAt))),
-          escapeHtml(i.reason), escapeHtml(i.detail));
+          escapeHtml(i.reason), escapeHtml(publicDetail(i.detail)));
     }
     out += "</tbody></table>";
   }
@@ -532,7 +534,8 @@ std::string renderDetailPage(const Detail& d) {
                       "<td>{}</td><td>{}</td></tr>",
                       escapeHtml(formatShortTime(c.at)), escapeHtml(c.reason),
                       c.httpStatus ? std::to_string(*c.httpStatus) : "–",
-                      c.jsonrpcCode ? std::to_string(*c.jsonrpcCode) : "–", escapeHtml(c.detail));
+                      c.jsonrpcCode ? std::to_string(*c.jsonrpcCode) : "–",
+                      escapeHtml(publicDetail(c.detail)));
     out += "</tbody></table>";
   }
   out += "</section><section><h2>Schema and protocol changes</h2>";

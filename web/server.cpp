@@ -480,7 +480,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       co_return jsonError(500, "store read failed");
     Json list = Json::array();
     for (const auto& c : checks->value())
-      list.push_back(checkJson(c));
+      list.push_back(checkJson(c, admin));
     co_return jsonResponse(200, Json{{"server", key}, {"checks", std::move(list)}});
   }
 
@@ -510,7 +510,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           throw std::runtime_error(open.error());
         for (auto it = open->rbegin(); it != open->rend() && list.size() < n; ++it)
           if (keep(*it))
-            list.push_back(incidentJson(*it, now));
+            list.push_back(incidentJson(*it, now, admin));
         return list;
       }
       constexpr std::size_t kPage = 500;
@@ -520,7 +520,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           throw std::runtime_error(page.error());
         for (const auto& i : page.value())
           if (list.size() < n && keep(i))
-            list.push_back(incidentJson(i, now));
+            list.push_back(incidentJson(i, now, admin));
         if (page->size() < kPage)
           break;
       }

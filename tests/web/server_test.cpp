@@ -296,8 +296,9 @@ TEST_F(WebServerTest, HostileServerStringsAreEscapedOnEveryPage) {
   auto detail = get("/status/evil").body;
   EXPECT_NE(detail.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
   EXPECT_NE(detail.find("&quot;&gt;&lt;script&gt;alert(&#39;version&#39;)"), std::string::npos);
-  EXPECT_NE(detail.find("&lt;script&gt;alert(&#39;detail&#39;)&lt;/script&gt;"), std::string::npos);
-  EXPECT_NE(detail.find("&lt;/td&gt;&lt;script&gt;alert(&#39;incident&#39;)"), std::string::npos);
+  // Failure details are not public at all (publicDetail): not even escaped.
+  EXPECT_EQ(detail.find("alert(&#39;detail&#39;)"), std::string::npos);
+  EXPECT_EQ(detail.find("alert(&#39;incident&#39;)"), std::string::npos);
   EXPECT_NE(detail.find("<code>&lt;script&gt;alert(&#39;tool&#39;)&lt;/script&gt;</code>"),
             std::string::npos);
   EXPECT_NE(detail.find("&lt;b&gt;2025-11-25&lt;/b&gt;"), std::string::npos);
@@ -822,6 +823,36 @@ TEST_F(WebServerTest, EmbedJsonIsPublicSmallAndCacheable) {
   EXPECT_EQ(r.body.find("internal.example"), std::string::npos) << "no check URL, no owner";
   EXPECT_EQ(get("/api/v1/servers/secret/embed").status, 404);
   EXPECT_EQ(get("/api/v1/servers/secret/embed", kToken).status, 404);
+}
+
+TEST(PublicDetail, KeepsOnlyTheHttpStatus) {
+  EXPECT_EQ(publicDetail("initialize: HTTP 503 (text/html): <h1>db-7.internal:5432 down</h1>"),
+            "HTTP 503");
+  EXPECT_EQ(publicDetail("server/discover: connect to 10.0.0.7:8080: Connection refused"), "");
+  EXPECT_EQ(publicDetail("HTTP 429"), "HTTP 429");
+  EXPECT_EQ(publicDetail("GET https://x.internal/HTTP 5000"), "") << "not a status";
+  EXPECT_EQ(publicDetail("XHTTP 503"), "");
+  EXPECT_EQ(publicDetail(""), "");
+}
+
+TEST_F(WebServerTest, AnonymousAnswersNeverShowFailureDetailsAdminsDo) {
+  // beta's open incident: "connect to beta.example:443 timed out"; alpha failed with "HTTP 502".
+  for (const char* target : {"/status/beta", "/api/v1/servers/beta", "/api/v1/servers",
+                             "/api/v1/incidents?state=all", "/api/v1/servers/beta/checks"}) {
+    auto r = get(target);
+    ASSERT_EQ(r.status, 200) << target;
+    EXPECT_EQ(r.body.find("beta.example"), std::string::npos) << target << ": " << r.body;
+    EXPECT_EQ(r.body.find("timed out"), std::string::npos) << target;
+  }
+  EXPECT_NE(get("/api/v1/servers/alpha/checks?since=2026-10-01T00:00:00Z&limit=1000")
+                .body.find("\"detail\":\"HTTP 502\""),
+            std::string::npos)
+      << "the HTTP status stays";
+  EXPECT_NE(get("/api/v1/servers/beta", kToken).body.find("beta.example:443 timed out"),
+            std::string::npos)
+      << "admins see the whole detail";
+  EXPECT_NE(get("/api/v1/incidents?state=all", kToken).body.find("beta.example:443"),
+            std::string::npos);
 }
 
 } // namespace
