@@ -72,6 +72,12 @@ common::Json eventBody(const detector::Event& event, const ServerDescription& se
   body["status_url"] = server.statusUrl;
   alerting::putServerContext(body, server.description, server.owner, server.runbookUrl,
                              server.links);
+  // The concrete failure for headlines ("HTTP 503"); the reason stays for machines.
+  body["failure_summary"] =
+      !event.failureReason || event.type == detector::EventType::ProtocolChanged
+          ? common::Json()
+          : common::Json(
+                prober::failureSummary(*event.failureReason, event.failureDetail.value_or("")));
   body["test"] = test;
   return body;
 }

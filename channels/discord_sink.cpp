@@ -129,7 +129,7 @@ std::string descriptionOf(const EventView& e) {
   const std::string name = "**" + escLine(e.name) + "**";
   switch (e.kind) {
   case EventKind::Triggered:
-    out += name + " is down: " + escLine(e.reason) + ".";
+    out += name + " is down: " + escLine(whatFailed(e)) + ".";
     break;
   case EventKind::Resolved:
     out += name + " is answering again" +

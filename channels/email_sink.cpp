@@ -215,8 +215,8 @@ std::string subjectOf(const EventView& e) {
   out += "[" + std::string(statusWord(e.kind)) + "] " + clip(e.name, kMaxNameChars);
   switch (e.kind) {
   case EventKind::Triggered:
-    if (!e.reason.empty())
-      out += ": " + clip(e.reason, 100);
+    if (!whatFailed(e).empty())
+      out += ": " + clip(whatFailed(e), 100);
     break;
   case EventKind::Resolved:
     if (e.durationSeconds)

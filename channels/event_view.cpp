@@ -65,6 +65,7 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
     e.statusUrl = optionalString(b, "status_url");
     e.tags = stringArray(b, "server_tags");
     e.reason = optionalString(b, "failure_reason");
+    e.summary = optionalString(b, "failure_summary");
     e.detail = optionalString(b, "failure_detail");
     if (auto it = b.find("consecutive_failures"); it != b.end() && it->is_number_integer())
       e.consecutiveFailures = it->get<int>();
@@ -160,11 +161,15 @@ std::string driftSummary(const SchemaDrift& drift) {
   return out.empty() ? "fingerprint changed" : out;
 }
 
+const std::string& whatFailed(const EventView& event) {
+  return event.summary.empty() ? event.reason : event.summary;
+}
+
 std::string headline(const EventView& event) {
   std::string out = event.test ? "[TEST] " : "";
   switch (event.kind) {
   case EventKind::Triggered:
-    out += "MCP server down: " + event.name + " (" + event.reason + ")";
+    out += "MCP server down: " + event.name + " (" + whatFailed(event) + ")";
     break;
   case EventKind::Resolved:
     out += "MCP server recovered: " + event.name;

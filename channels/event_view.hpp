@@ -53,7 +53,8 @@ struct EventView {
   std::string checkUrl;
   std::string statusUrl; // empty when web.public_url is not set
   std::vector<std::string> tags;
-  std::string reason; // failure_reason; empty on drift
+  std::string reason;  // failure_reason; empty on drift
+  std::string summary; // failure_summary ("HTTP 503"); empty when the body has none
   std::string detail;
   int consecutiveFailures = 0;
   std::vector<RecentFailure> recentFailures;
@@ -75,11 +76,13 @@ struct EventView {
 // Parses a section 7 body; an error names the missing or mistyped field.
 common::Expected<EventView, std::string> parseEvent(std::string_view body);
 
-// "MCP server down: GitHub MCP (connect_timeout)", "MCP server recovered: GitHub MCP (down 4m
-// 10s)", "MCP tools changed: GitHub MCP (1 added, 2 changed)", "MCP protocol changed: GitHub MCP
-// (streamable-http 2025-11-25 → modern 2026-07-28)"; "[TEST] " first for test alerts. Plain text
-// (not escaped).
+// "MCP server down: GitHub MCP (HTTP 503)" (the failure summary, else the reason), "MCP server
+// recovered: GitHub MCP (down 4m 10s)", "MCP tools changed: GitHub MCP (1 added, 2 changed)", "MCP
+// protocol changed: GitHub MCP (streamable-http 2025-11-25 → modern 2026-07-28)"; "[TEST] " first
+// for test alerts. Plain text (not escaped).
 std::string headline(const EventView& event);
+// What failed, in words: the failure summary ("HTTP 503"), else the reason ("http_error").
+const std::string& whatFailed(const EventView& event);
 // "streamable-http 2025-11-25 → modern 2026-07-28".
 std::string protocolSummary(const ProtocolSwitch& change);
 // Short status words: "DOWN", "RESOLVED", "SCHEMA DRIFT", "PROTOCOL CHANGED".

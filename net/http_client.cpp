@@ -519,7 +519,22 @@ std::string verifyReason(SSL* ssl) {
   long result = SSL_get_verify_result(ssl);
   if (result == X509_V_OK)
     return {};
-  return X509_verify_cert_error_string(result);
+  std::string reason = X509_verify_cert_error_string(result);
+  if (result == X509_V_ERR_CERT_HAS_EXPIRED) {
+    // How long ago the server's own certificate expired, for a person reading the alert. The
+    // peer chain is kept even when verification failed (the leaf is its first entry).
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+    X509* leaf = chain != nullptr && sk_X509_num(chain) > 0 ? sk_X509_value(chain, 0) : nullptr;
+    int days = 0;
+    int seconds = 0;
+    if (leaf != nullptr &&
+        ASN1_TIME_diff(&days, &seconds, X509_get0_notAfter(leaf), nullptr) == 1 &&
+        (days > 0 || (days == 0 && seconds >= 0)))
+      reason += days == 0   ? " (today)"
+                : days == 1 ? " (1 day ago)"
+                            : " (" + std::to_string(days) + " days ago)";
+  }
+  return reason;
 }
 
 } // namespace

@@ -126,9 +126,15 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
                     {"incident_id", str(body, "incident_id")},
                     {"event_id", str(body, "id")}};
     addContext(details, body);
+    if (auto summaryText = str(body, "failure_summary"); !summaryText.empty())
+      details["failure"] = summaryText;
     if (test)
       details["test"] = true;
-    Json payload = {{"summary", summary("MCP server down: " + name + " (" + reason + ")", test)},
+    // The concrete failure ("HTTP 503") when the body has it; `class` keeps the stable reason.
+    std::string what = str(body, "failure_summary");
+    if (what.empty())
+      what = reason;
+    Json payload = {{"summary", summary("MCP server down: " + name + " (" + what + ")", test)},
                     {"source", sink.source},
                     {"severity", std::string(config::toString(severity.value_or(sink.severity)))},
                     {"component", slug},

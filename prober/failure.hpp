@@ -48,4 +48,10 @@ struct Failure {
   std::optional<std::string> resourceMetadata; // from WWW-Authenticate on 401
 };
 
+// The concrete failure in a few words, for alert headlines: "HTTP 503", "connection refused",
+// "TLS certificate expired 3 days ago", "JSON-RPC error -32603". Reads the stable `reason` (or
+// the detector's "flapping") and this module's own detail texts; an unknown reason gives the
+// reason itself. Never longer than 80 bytes, never a URL or host.
+std::string failureSummary(std::string_view reason, std::string_view detail);
+
 } // namespace mcpwatch::prober

@@ -85,5 +85,16 @@ TEST(EventView, ReadsTheServerContext) {
   EXPECT_EQ(view(body).owner, "");
 }
 
+TEST(EventView, TheHeadlineNamesTheConcreteFailureWhenTheBodyHasIt) {
+  auto body = *common::parseJson(kTrigger);
+  body["failure_summary"] = "HTTP 503";
+  const auto e = view(body);
+  EXPECT_EQ(e.summary, "HTTP 503");
+  EXPECT_EQ(e.reason, "connect_timeout");
+  EXPECT_EQ(headline(e), "MCP server down: GitHub MCP (HTTP 503)");
+  body["failure_summary"] = nullptr; // older bodies in the outbox have none
+  EXPECT_EQ(headline(view(body)), "MCP server down: GitHub MCP (connect_timeout)");
+}
+
 } // namespace
 } // namespace mcpwatch::channels

@@ -117,7 +117,8 @@ TEST_F(AlertingE2E, OutageBecomesOnePagerDutyIncidentAndOneVerifiedWebhookAndRec
   EXPECT_EQ(trigger.value("event_action", ""), "trigger");
   EXPECT_EQ(trigger.value("dedup_key", ""), "mcpwatch-demo");
   const auto& payload = trigger["payload"];
-  EXPECT_EQ(payload.value("summary", ""), "MCP server down: Demo Server (connect_refused)");
+  EXPECT_EQ(payload.value("summary", ""), "MCP server down: Demo Server (connection refused)");
+  EXPECT_EQ(payload["custom_details"].value("failure", ""), "connection refused");
   EXPECT_EQ(payload.value("severity", ""), "error");
   EXPECT_EQ(payload.value("source", ""), "mcpwatch-e2e");
   EXPECT_EQ(payload.value("component", ""), "demo");
@@ -143,6 +144,7 @@ TEST_F(AlertingE2E, OutageBecomesOnePagerDutyIncidentAndOneVerifiedWebhookAndRec
   auto hookTrigger = *common::parseJson(delivery.body);
   EXPECT_EQ(hookTrigger.value("type", ""), "alert.triggered");
   EXPECT_EQ(hookTrigger.value("failure_reason", ""), "connect_refused");
+  EXPECT_EQ(hookTrigger.value("failure_summary", ""), "connection refused");
   EXPECT_EQ(hookTrigger.value("server_owner", ""), "Team Demo");
   EXPECT_EQ(hookTrigger.value("server_description", ""), "The demo server");
   EXPECT_EQ(hookTrigger.value("runbook_url", ""), "https://wiki.example.test/runbooks/demo");

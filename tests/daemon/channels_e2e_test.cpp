@@ -118,7 +118,8 @@ TEST_F(ChannelsE2E, OneOutageShowsOnEveryChannelAndRecoveryAnswersOrClosesEach) 
       30s))
       << state() << "\n"
       << (*daemon)->stderrTail();
-  const std::string headline = "MCP server down: Everything MCP (connect_refused)";
+  // The headline names the concrete failure; the stable reason stays in fields and tags.
+  const std::string headline = "MCP server down: Everything MCP (connection refused)";
 
   auto slackDown = fakes_.slack().messages().at(0).body;
   EXPECT_EQ(slackDown.value("text", ""), headline) << slackDown.dump();
@@ -147,7 +148,7 @@ TEST_F(ChannelsE2E, OneOutageShowsOnEveryChannelAndRecoveryAnswersOrClosesEach) 
   EXPECT_EQ(alert.count, 1);
 
   auto mailDown = smtp_->messages().at(0);
-  EXPECT_EQ(mailDown.subject, "[DOWN] Everything MCP: connect_refused");
+  EXPECT_EQ(mailDown.subject, "[DOWN] Everything MCP: connection refused");
   EXPECT_TRUE(mailDown.secure) << "STARTTLS was not used";
   EXPECT_EQ(mailDown.user, kSmtpUser);
   EXPECT_EQ(mailDown.rcptTo, (std::vector<std::string>{"oncall@example.test", "sre@example.test"}));

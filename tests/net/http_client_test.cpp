@@ -777,14 +777,20 @@ TEST_F(ClientTest, CancelEndsAPendingStreamRead) {
 // when given, receives the certificate as PEM (a client's CA file).
 std::shared_ptr<asio::ssl::context> selfSignedServerContext(const char* commonName = "localhost",
                                                             const char* san = nullptr,
-                                                            const char* pemOut = nullptr) {
+                                                            const char* pemOut = nullptr,
+                                                            long expiredSecondsAgo = 0) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  ASN1_TIME_set_string(X509_getm_notAfter(cert), "20300101000000Z");
+  if (expiredSecondsAgo > 0) {
+    X509_gmtime_adj(X509_getm_notBefore(cert), -expiredSecondsAgo - 30L * 86400);
+    X509_gmtime_adj(X509_getm_notAfter(cert), -expiredSecondsAgo);
+  } else {
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    ASN1_TIME_set_string(X509_getm_notAfter(cert), "20300101000000Z");
+  }
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -970,6 +976,22 @@ TEST_F(SharedTlsTest, ACaFileIsTrustedInsteadOfTheSystemStore) {
   auto untrusted = sendOnce({});
   ASSERT_FALSE(untrusted.has_value());
   EXPECT_EQ(untrusted.error().kind, NetErrorKind::TlsCertificateInvalid);
+}
+
+TEST_F(SharedTlsTest, AnExpiredCertificateSaysHowLongAgoItExpired) {
+  // Trusted through the CA file, for 127.0.0.1, expired three days and an hour ago.
+  auto ca = std::filesystem::temp_directory_path() /
+            ("mcpwatch-expired-" + std::to_string(::getpid()) + ".pem");
+  serveTls(selfSignedServerContext("mcpwatch test", "IP:127.0.0.1", ca.c_str(), 3 * 86400 + 3600),
+           "expired");
+  ClientOptions o;
+  o.caFile = ca.string();
+  auto result = sendOnce(o);
+  std::filesystem::remove(ca);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().kind, NetErrorKind::TlsCertificateInvalid);
+  EXPECT_NE(result.error().detail.find("certificate has expired (3 days ago)"), std::string::npos)
+      << result.error().detail;
 }
 
 TEST_F(SharedTlsTest, AMissingCaFileIsATlsErrorNamingIt) {

@@ -261,5 +261,18 @@ TEST(PagerDutyBody, TriggerCarriesTheServerContextAndItsLinks) {
   EXPECT_FALSE(plain["payload"]["custom_details"].contains("owner"));
 }
 
+TEST(PagerDutyBody, SummaryNamesTheConcreteFailureClassKeepsTheReason) {
+  auto e = event("alert.triggered");
+  e["failure_summary"] = "TLS certificate expired 3 days ago";
+  auto body = buildBody(sink(), std::nullopt, e, "");
+  ASSERT_TRUE(body);
+  ASSERT_TRUE(accepted("/v2/enqueue", *body));
+  auto j = *common::parseJson(*body);
+  EXPECT_EQ(j["payload"]["summary"],
+            "MCP server down: GitHub MCP (TLS certificate expired 3 days ago)");
+  EXPECT_EQ(j["payload"]["class"], "connect_timeout");
+  EXPECT_EQ(j["payload"]["custom_details"]["failure"], "TLS certificate expired 3 days ago");
+}
+
 } // namespace
 } // namespace mcpwatch::pagerduty

@@ -1,5 +1,6 @@
 // The `probe --json` shape (DESIGN.md section 3): every key present, null where unknown, names
 // sorted; and the readable text output.
+#include "prober/failure.hpp"
 #include "prober/probe.hpp"
 
 #include <gtest/gtest.h>
@@ -199,6 +200,68 @@ TEST(ProbeText, TheCallsAnswerIsShown) {
   EXPECT_NE(toText(r).find("\n  call      5\n"), std::string::npos) << toText(r);
   r.callText = "";
   EXPECT_NE(toText(r).find("\n  call      ok (no text content)\n"), std::string::npos);
+}
+
+TEST(FailureSummary, NamesTheConcreteFailure) {
+  EXPECT_EQ(failureSummary("http_error", "server/discover: HTTP 503 (text/html): <h1>down</h1>"),
+            "HTTP 503");
+  EXPECT_EQ(failureSummary("http_error", "initialize: HTTP 502, JSON-RPC error -32603: boom"),
+            "HTTP 502");
+  EXPECT_EQ(failureSummary("http_error", "no status here"), "HTTP error");
+  EXPECT_EQ(failureSummary("connect_refused", "connect to 10.1.2.3:8080: Connection refused"),
+            "connection refused");
+  EXPECT_EQ(failureSummary("tls_certificate_invalid",
+                           "TLS handshake with a.example:443: certificate verify failed: "
+                           "certificate has expired (3 days ago)"),
+            "TLS certificate expired 3 days ago");
+  EXPECT_EQ(failureSummary("tls_certificate_invalid",
+                           "certificate verify failed: certificate has expired"),
+            "TLS certificate expired");
+  EXPECT_EQ(failureSummary("tls_certificate_invalid",
+                           "certificate verify failed: self-signed certificate"),
+            "TLS certificate is self-signed");
+  EXPECT_EQ(
+      failureSummary("tls_certificate_invalid", "certificate verify failed: Hostname mismatch"),
+      "TLS certificate is for another host");
+  EXPECT_EQ(failureSummary("jsonrpc_error", "tools/list: JSON-RPC error -32603: internal"),
+            "JSON-RPC error -32603");
+  EXPECT_EQ(failureSummary("auth_required",
+                           "server/discover: HTTP 401 Unauthorized; error=invalid_token (Token "
+                           "has expired)"),
+            "HTTP 401: token rejected");
+  EXPECT_EQ(failureSummary("auth_required", "server/discover: HTTP 401 Unauthorized"),
+            "HTTP 401: authentication required");
+  EXPECT_EQ(failureSummary("flapping", "12 changes in 21 checks"), "flapping between up and down");
+  EXPECT_EQ(failureSummary("something_new", "x"), "something_new");
+  // Every reason has words of its own, none longer than 80 bytes.
+  for (const char* reason : {"dns_error",
+                             "connect_refused",
+                             "connect_timeout",
+                             "tls_error",
+                             "tls_certificate_invalid",
+                             "timeout",
+                             "connection_closed",
+                             "http_error",
+                             "auth_required",
+                             "forbidden",
+                             "rate_limited",
+                             "not_mcp",
+                             "invalid_response",
+                             "response_too_large",
+                             "jsonrpc_error",
+                             "protocol_version_rejected",
+                             "protocol_version_unsupported",
+                             "initialize_invalid",
+                             "session_error",
+                             "tools_list_failed",
+                             "pagination_loop",
+                             "schema_drift",
+                             "tool_call_failed",
+                             "local_error"}) {
+    auto words = failureSummary(reason, "");
+    EXPECT_NE(words, reason) << reason;
+    EXPECT_LE(words.size(), 80u);
+  }
 }
 
 } // namespace
