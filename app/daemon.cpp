@@ -731,7 +731,9 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
         options_.onResult(rt.config, *result, rt.detector->state());
       queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
                                               rt.detector->state(), startedMono));
-      ServerRuntime::LastProbe last;
+      // What the server said about itself last: a probe that failed before it got that far
+      // keeps the previous values, so a down server's page still names it.
+      ServerRuntime::LastProbe last = rt.lastProbe.value_or(ServerRuntime::LastProbe{});
       if (result->serverInfo) {
         last.serverName = result->serverInfo->name;
         last.serverVersion = result->serverInfo->version;

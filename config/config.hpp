@@ -271,6 +271,7 @@ struct WebConfig {
   std::string listenHost = "127.0.0.1";            // IPv6 literals without brackets
   std::uint16_t listenPort = 8080;                 // 0 = pick a free port
   std::string publicUrl = "http://127.0.0.1:8080"; // no trailing slash
+  std::string title = "Status"; // the status page's heading and browser tab (read at start)
   std::optional<common::Secret> adminToken;
   // Abuse limits of the web server (read at start; a reload does not change them).
   Duration headerTimeout = std::chrono::seconds(5); // connect to complete request header

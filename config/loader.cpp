@@ -1652,12 +1652,21 @@ private:
 
   void readWeb(const Node& node, WebConfig& out) {
     static const std::vector<std::string_view> kKeys = {
-        "listen",         "public_url",      "admin_token",
-        "header_timeout", "max_connections", "max_connections_per_client",
-        "metrics"};
+        "listen",          "public_url",
+        "admin_token",     "header_timeout",
+        "max_connections", "max_connections_per_client",
+        "metrics",         "title"};
     auto f = fields(node, "web", {&kKeys});
     if (!f)
       return;
+    if (auto n = f->get("title")) {
+      if (auto v = nonEmpty(*n, f->path("title"))) {
+        if (v->size() > 100)
+          error(f->path("title"), *n, "at most 100 bytes");
+        else
+          out.title = *v;
+      }
+    }
     if (auto n = f->get("listen")) {
       if (auto v = nonEmpty(*n, f->path("listen"))) {
         if (parseListen(*v, out)) {

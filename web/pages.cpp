@@ -1,10 +1,9 @@
 // Server-rendered status pages: HTML with inline SVG, no script, every foreign string escaped.
 #include "web/pages.hpp"
 
-#include "web/api.hpp"
-
 #include "common/json.hpp"
 #include "common/time.hpp"
+#include "web/api.hpp"
 #include "web/html.hpp"
 
 #include <algorithm>
@@ -14,6 +13,11 @@
 
 namespace mcpwatch::web {
 namespace {
+
+// Recent failures on a detail page: the newest this many failed checks of 30 days, shown as at
+// most kFailureRows rows once runs of the same failure are collapsed.
+constexpr std::size_t kFailuresRead = 500;
+constexpr std::size_t kFailureRows = 20;
 
 using namespace std::chrono_literals;
 using std::chrono::duration_cast;
@@ -106,11 +110,14 @@ std::string stateLabel(std::string_view state) {
   return "No data";
 }
 
-std::string head(std::string_view title) {
+// `refresh`: reload every 60 s without JavaScript (the status pages; not error pages).
+std::string head(std::string_view title, bool refresh = false) {
   return fmt::format("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                     "<meta name=\"color-scheme\" content=\"light dark\">{}"
                      "<title>{}</title><link rel=\"stylesheet\" href=\"/static/style.css\">"
                      "</head><body><main>",
+                     refresh ? "<meta http-equiv=\"refresh\" content=\"60\">" : "",
                      escapeHtml(title));
 }
 
@@ -143,6 +150,16 @@ void renderBar(std::string& out, const std::vector<DayCell>& days) {
     x += 5;
   }
   out += "</svg>";
+}
+
+// What the colours of the 90-day bar mean, and which end is today.
+void renderLegend(std::string& out, std::size_t days) {
+  out += fmt::format("<p class=\"legend\" id=\"bar-legend\">Bars: {} days ago &#8594; today."
+                     "<span class=\"key d-ok\"></span>up"
+                     "<span class=\"key d-degraded\"></span>failed checks, no incident"
+                     "<span class=\"key d-down\"></span>incident"
+                     "<span class=\"key d-none\"></span>no data</p>",
+                     days);
 }
 
 void renderChart(std::string& out, const std::vector<store::LatencyPoint>& points,
@@ -295,7 +312,7 @@ Detail gatherDetail(store::Store& store, ServerView server, common::WallTime now
     d.incidents = std::move(i.value());
   else
     d.errors.push_back(i.error());
-  if (auto f = store.checksSince(slug, now - 30 * kDay, 20, true))
+  if (auto f = store.checksSince(slug, now - 30 * kDay, kFailuresRead, true))
     d.failures = std::move(f.value());
   else
     d.errors.push_back(f.error());
@@ -358,9 +375,9 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
   for (const char* bad : {"down", "flapping", "failing"})
     problems += counts[bad];
 
-  std::string out = head("Status");
+  std::string out = head(info.title, true);
   out.reserve(4096 + servers.size() * 9000);
-  out += "<header><h1>Status</h1>";
+  out += "<header><h1>" + escapeHtml(info.title) + "</h1>";
   if (info.fleet == 0)
     out += "<p class=\"banner b-none\">No servers are published on this page.</p>";
   else if (problems == 0)
@@ -415,15 +432,16 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
            "&#8211;.</p>";
 
   out += "<table class=\"servers\"><thead><tr><th>Server</th><th>State</th><th>24 h</th>"
-         "<th>7 d</th><th>30 d</th><th>90 d</th><th class=\"history\">Last 90 days</th>"
-         "<th>Latency</th></tr></thead><tbody>";
+         "<th class=\"wide\">7 d</th><th class=\"wide\">30 d</th><th class=\"wide\">90 d</th>"
+         "<th class=\"history\">Last 90 days</th><th>Latency</th></tr></thead><tbody>";
   for (const auto& s : servers) {
     std::string state = displayState(s.view);
     out += fmt::format("<tr class=\"server\" data-slug=\"{0}\" data-state=\"{1}\">"
                        "<td class=\"name\"><a href=\"/status/{0}\">{2}</a></td>"
-                       "<td><span class=\"state s-{1}\">{3}</span></td>"
-                       "<td class=\"num\">{4}</td><td class=\"num\">{5}</td>"
-                       "<td class=\"num\">{6}</td><td class=\"num\">{7}</td><td class=\"history\">",
+                       "<td class=\"pill\"><span class=\"state s-{1}\">{3}</span></td>"
+                       "<td class=\"num u24\" data-label=\"24 h\">{4}</td>"
+                       "<td class=\"num wide\">{5}</td><td class=\"num wide\">{6}</td>"
+                       "<td class=\"num wide\">{7}</td><td class=\"history\">",
                        escapeHtml(s.view.slug), state, escapeHtml(s.view.name), stateLabel(state),
                        formatPercent(s.uptime24h), formatPercent(s.uptime7d),
                        formatPercent(s.uptime30d), formatPercent(s.uptime90d));
@@ -432,6 +450,8 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
                        escapeHtml(formatLatency(s.view.state.lastResponseTimeMs)));
   }
   out += "</tbody></table>";
+  if (!servers.empty())
+    renderLegend(out, kBarDays);
   if (servers.empty() && !info.filter.empty())
     out += "<p class=\"muted\" id=\"no-match\">No server matches.</p>";
   if (info.pages > 1) {
@@ -450,10 +470,10 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
   return out;
 }
 
-std::string renderDetailPage(const Detail& d) {
+std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
   const auto& v = d.summary.view;
   std::string state = displayState(v);
-  std::string out = head(v.name + " – status");
+  std::string out = head(v.name + " – " + std::string(siteTitle), true);
   out += fmt::format("<p class=\"crumbs\"><a href=\"/\">&#8592; all servers</a></p>"
                      "<header><h1 id=\"server-name\">{}</h1>"
                      "<p><span class=\"state s-{}\" id=\"state\" data-state=\"{}\">{}</span></p>",
@@ -499,6 +519,7 @@ std::string renderDetailPage(const Detail& d) {
 
   out += "<section><h2>Last 90 days</h2>";
   renderBar(out, d.summary.days);
+  renderLegend(out, d.summary.days.empty() ? kBarDays : d.summary.days.size());
   out += "</section><section><h2>Response time</h2>";
   renderChart(out, d.latency24h, d.generatedAt - kDay, d.generatedAt, "Last 24 hours");
   renderChart(out, d.latency7d, d.generatedAt - 7 * kDay, d.generatedAt, "Last 7 days");
@@ -528,14 +549,32 @@ std::string renderDetailPage(const Detail& d) {
   } else {
     out += "<table class=\"failures\"><thead><tr><th>Time</th><th>Reason</th><th>HTTP</th>"
            "<th>JSON-RPC</th><th>Detail</th></tr></thead><tbody>";
-    for (const auto& c : d.failures)
-      out +=
-          fmt::format("<tr class=\"failure\"><td>{}</td><td><code>{}</code></td><td>{}</td>"
-                      "<td>{}</td><td>{}</td></tr>",
-                      escapeHtml(formatShortTime(c.at)), escapeHtml(c.reason),
-                      c.httpStatus ? std::to_string(*c.httpStatus) : "–",
-                      c.jsonrpcCode ? std::to_string(*c.jsonrpcCode) : "–",
-                      escapeHtml(publicDetail(c.detail)));
+    // Runs of the same failure (reason, HTTP status, JSON-RPC code, public detail) are one row:
+    // "12 times, 10:00 – 10:11" instead of twelve identical lines.
+    std::size_t rows = 0;
+    for (std::size_t i = 0; i < d.failures.size() && rows < kFailureRows; ++rows) {
+      const auto& c = d.failures[i];
+      const std::string detail = publicDetail(c.detail);
+      std::size_t j = i + 1;
+      while (j < d.failures.size() && d.failures[j].reason == c.reason &&
+             d.failures[j].httpStatus == c.httpStatus &&
+             d.failures[j].jsonrpcCode == c.jsonrpcCode &&
+             publicDetail(d.failures[j].detail) == detail)
+        ++j;
+      const std::size_t n = j - i;
+      std::string when = escapeHtml(formatShortTime(c.at));
+      if (n > 1) {
+        // Failures are newest first: the run spans from its last entry to its first.
+        when = fmt::format("{} &#8211; {} <span class=\"muted\">({} times)</span>",
+                           escapeHtml(formatShortTime(d.failures[j - 1].at)), when, n);
+      }
+      out += fmt::format("<tr class=\"failure\" data-count=\"{}\"><td>{}</td><td><code>{}</code>"
+                         "</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                         n, when, escapeHtml(c.reason),
+                         c.httpStatus ? std::to_string(*c.httpStatus) : "–",
+                         c.jsonrpcCode ? std::to_string(*c.jsonrpcCode) : "–", escapeHtml(detail));
+      i = j;
+    }
     out += "</tbody></table>";
   }
   out += "</section><section><h2>Schema and protocol changes</h2>";
@@ -576,49 +615,83 @@ std::string renderErrorPage(int status, std::string_view title, std::string_view
   return out;
 }
 
-const std::string_view kStyleCss = R"css(/* mcpwatch status page */
-:root { color-scheme: light dark; --ok: #2e9d4f; --warn: #d99a1e; --down: #d6403a;
-  --none: #b9bec5; --maint: #4a7fd4; --muted: #6b7280; }
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; }
+const std::string_view kStyleCss = R"css(/* mcpwatch status page: light and dark, WCAG AA text */
+:root { color-scheme: light dark; --bg: #ffffff; --fg: #1f2328; --muted: #59636e;
+  --line: rgba(127,127,127,.3); --ok: #1a7f37; --warn: #9a6700; --down: #c62828;
+  --maint: #2f5fb3; --none: #d0d7de; --none-fg: #1f2328; --warn-bg: #fff4d6; --warn-fg: #5c4400;
+  --chart: #2f5fb3; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: rgba(160,160,160,.25);
+    --none: #3d444d; --none-fg: #e6edf3; --warn-bg: #3b2e00; --warn-fg: #f2cc60;
+    --chart: #6ea8fe; }
+}
+html { background: var(--bg); color: var(--fg); }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+  background: var(--bg); color: var(--fg); }
 main { max-width: 1180px; margin: 0 auto; padding: 1.5rem; }
-h1 { margin: 0 0 .5rem; font-size: 1.6rem; }
+h1 { margin: 0 0 .5rem; font-size: 1.6rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 1.8rem 0 .6rem; }
 a { color: inherit; }
-.muted, footer, .tick { color: var(--muted); fill: var(--muted); }
+.muted, footer { color: var(--muted); }
+.tick { fill: var(--muted); }
 footer { margin-top: 2rem; font-size: .85rem; }
 .banner { padding: .7rem 1rem; border-radius: 6px; color: #fff; font-weight: 600; }
 .b-ok { background: var(--ok); } .b-down { background: var(--down); }
-.b-none { background: var(--none); color: #222; }
-.warning { background: #fff4d6; color: #5c4400; padding: .5rem .8rem; border-radius: 6px; }
+.b-none { background: var(--none); color: var(--none-fg); }
+.warning { background: var(--warn-bg); color: var(--warn-fg); padding: .5rem .8rem;
+  border-radius: 6px; }
 .counts .count { margin-right: 1rem; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid rgba(127,127,127,.25);
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line);
   vertical-align: middle; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.history { width: 40%; } th.history { width: 40%; }
+td.name { overflow-wrap: anywhere; }
 .state { display: inline-block; padding: .1rem .55rem; border-radius: 999px; color: #fff;
   font-size: .85rem; white-space: nowrap; }
 .s-up { background: var(--ok); } .s-failing { background: var(--warn); }
 .s-down, .s-flapping { background: var(--down); } .s-maintenance { background: var(--maint); }
-.s-paused, .s-unknown { background: var(--none); color: #222; }
+.s-paused, .s-unknown { background: var(--none); color: var(--none-fg); }
 .counts .count { background: none; color: inherit; }
 svg.bar { width: 100%; height: 22px; display: block; }
 .d-ok { fill: var(--ok); } .d-degraded { fill: var(--warn); } .d-down { fill: var(--down); }
 .d-none { fill: var(--none); }
 .day:hover { opacity: .7; }
+.legend { font-size: .85rem; color: var(--muted); margin: .3rem 0 0; }
+.legend .key { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px;
+  vertical-align: -.1rem; margin: 0 .25rem 0 .8rem; }
+.key.d-ok { background: var(--ok); } .key.d-degraded { background: var(--warn); }
+.key.d-down { background: var(--down); } .key.d-none { background: var(--none); }
 figure.chart { margin: 0 0 1rem; }
 figcaption { font-weight: 600; margin-bottom: .3rem; }
 svg.latency { width: 100%; max-width: 900px; height: auto; display: block; }
-.axis { stroke: var(--muted); stroke-width: 1; } .grid { stroke: rgba(127,127,127,.3); }
-.line { fill: none; stroke: var(--maint); stroke-width: 1.5; } .pt { fill: var(--maint); }
+.axis { stroke: var(--muted); stroke-width: 1; } .grid { stroke: var(--line); }
+.line { fill: none; stroke: var(--chart); stroke-width: 1.5; } .pt { fill: var(--chart); }
 .tick { font-size: 10px; }
 table.facts th { width: 16rem; font-weight: 500; color: var(--muted); }
 code { font-size: .9em; overflow-wrap: anywhere; }
 nav.pages { margin-top: 1rem; }
 form.search { margin: .8rem 0; display: flex; gap: .5rem; }
-form.search input { flex: 1; max-width: 24rem; padding: .3rem .5rem; font: inherit; }
+form.search input { flex: 1; min-width: 0; max-width: 24rem; padding: .3rem .5rem; font: inherit; }
 form.search button { padding: .3rem .8rem; font: inherit; }
 a.count { text-decoration: none; } a.count:hover { text-decoration: underline; }
+/* Phones: each server is a small card (name and state, the 90-day bar, 24 h uptime and
+   latency); the wide tables of a server's page scroll inside themselves, never the page. */
+@media (max-width: 640px) {
+  main { padding: 1rem .75rem; }
+  table.servers thead { display: none; }
+  table.servers tr.server { display: grid; grid-template-columns: 1fr auto; gap: .3rem .5rem;
+    padding: .6rem 0; border-bottom: 1px solid var(--line); }
+  table.servers td { border: 0; padding: 0; width: auto; }
+  table.servers td.name { order: 1; } table.servers td.pill { order: 2; text-align: right; }
+  table.servers td.history { order: 3; grid-column: 1 / -1; }
+  table.servers td.u24 { order: 4; text-align: left; }
+  table.servers td.u24::before { content: attr(data-label) " "; color: var(--muted); }
+  table.servers td.latency { order: 5; }
+  table.servers td.wide { display: none; }
+  table.facts th { width: auto; }
+  table.incidents, table.failures, table.schema { display: block; overflow-x: auto; }
+}
 )css";
 
 } // namespace mcpwatch::web

@@ -69,13 +69,14 @@ struct OverviewPageInfo {
   std::size_t perPage = 100;        // rows per page of this request (?limit=)
   std::size_t defaultPerPage = 100; // links leave out ?limit= when it is this
   ServerFilter filter;
+  std::string title = "Status"; // web.title: the heading and the browser tab
 };
 // `rows.servers` are this page's rows, in order (see selectOverviewPage). A fleet that fits on
 // one page without a filter gets no search box or filter links: the page looks as it always did.
 std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& info);
 // The overview link of page `page` with the filter and limit of `info`, e.g. "/?state=down&page=2".
 std::string overviewHref(const OverviewPageInfo& info, std::size_t page);
-std::string renderDetailPage(const Detail& detail);
+std::string renderDetailPage(const Detail& detail, std::string_view siteTitle = "Status");
 std::string renderErrorPage(int status, std::string_view title, std::string_view message);
 
 // /static/style.css

@@ -282,6 +282,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       for (const auto& e : rows.errors)
         spdlog::warn("web: overview read failed: {}", e);
       OverviewPageInfo info;
+      info.title = config.title;
       info.counts = std::move(selected.counts);
       info.fleet = selected.fleet;
       info.matching = selected.matching;
@@ -315,7 +316,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       auto d = gatherDetail(store, std::move(v), now);
       for (const auto& e : d.errors)
         spdlog::warn("web: detail read failed: {}", e);
-      return renderDetailPage(d);
+      return renderDetailPage(d, config.title);
     };
     auto html = co_await onWorker(std::move(renderDetail));
     co_return htmlResponse(200, *html);

@@ -307,5 +307,31 @@ TEST_F(DaemonClock, AServersEraIsTriedFirstAndAnEraChangeIsHistoryNotDrift) {
     EXPECT_EQ(t, prober::Transport::StreamableHttp);
 }
 
+TEST_F(DaemonClock, ADownServerKeepsWhatItLastSaidAboutItself) {
+  bool up = true;
+  script_ = [&](const prober::ProbeOptions&) {
+    prober::ProbeResult r;
+    r.ok = up;
+    if (up) {
+      r.serverInfo = prober::ServerInfo{"search-server", "1.4.0", ""};
+      r.tools = prober::ToolsSummary{3, "sha256:x", {}};
+    } else {
+      r.failure = prober::Failure{prober::FailureReason::ConnectRefused, "refused"};
+    }
+    return r;
+  };
+  run(15s);
+  up = false;
+  run(60s);
+  ASSERT_GT(total_, 3);
+  for (const auto& [slug, rt] : daemon_->servers()) {
+    EXPECT_EQ(rt.detector->state().status, detector::HealthState::Down) << slug;
+    ASSERT_TRUE(rt.lastProbe) << slug;
+    EXPECT_EQ(rt.lastProbe->serverName, "search-server") << slug;
+    EXPECT_EQ(rt.lastProbe->serverVersion, "1.4.0") << slug;
+    EXPECT_EQ(rt.lastProbe->toolCount, 3) << slug;
+  }
+}
+
 } // namespace
 } // namespace mcpwatch::app

@@ -570,5 +570,19 @@ TEST(ConfigLoader, ServerContextForAlertsIsRead) {
   EXPECT_TRUE(b.description.empty() && b.owner.empty() && b.runbookUrl.empty() && b.links.empty());
 }
 
+TEST(ConfigLoader, WebTitleIsReadAndChecked) {
+  auto ok = load(
+      "servers: [{slug: a, url: \"http://127.0.0.1:1/mcp\"}]\nweb: {title: ACME MCP status}\n");
+  ASSERT_TRUE(ok) << ::testing::PrintToString(errorsOf(ok));
+  EXPECT_EQ(ok.value().web.title, "ACME MCP status");
+  auto plain = load("servers: [{slug: a, url: \"http://127.0.0.1:1/mcp\"}]\n");
+  EXPECT_EQ(plain.value().web.title, "Status");
+  auto errors =
+      errorsOf(load("servers: [{slug: a, url: \"http://127.0.0.1:1/mcp\"}]\nweb: {title: \"" +
+                    std::string(101, 't') + "\"}\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("web.title: at most 100 bytes"), std::string::npos) << errors[0];
+}
+
 } // namespace
 } // namespace mcpwatch::config

@@ -1,11 +1,13 @@
 // The status pages in real headless Chromium: served by WebServer over a store with known
 // history, loaded with --dump-dom (the DOM after parsing) plus a screenshot artefact.
+#include "tests/support/peers.hpp"
 #include "tests/support/process.hpp"
 #include "tests/web/web_fixture.hpp"
 #include "web/server.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <iostream>
 #include <thread>
 
 namespace mcpwatch::web {
@@ -115,6 +117,28 @@ TEST_F(BrowserTest, OverviewAndDetailPagesShowTheRightStates) {
   EXPECT_EQ(evil.find("<script"), std::string::npos);
   EXPECT_EQ(evil.find("<img"), std::string::npos);
   EXPECT_NE(evil.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+}
+
+// Desktop and phone widths, light and dark: no sideways scrolling, the bars visible, AA contrast
+// and the auto-refresh, measured in Chromium through playwright-core (tests/peers/page-check.mjs).
+TEST_F(BrowserTest, PagesWorkOnPhonesAndInDarkModeWithReadableContrast) {
+  if (auto why = testsupport::peersUnavailable())
+    FAIL() << *why;
+  auto node = testsupport::nodeExecutable();
+  ASSERT_TRUE(node) << node.error();
+  std::filesystem::path artifacts = MCPWATCH_TEST_ARTIFACTS_DIR;
+  std::filesystem::create_directories(artifacts);
+  auto result = testsupport::runCommand({*node, testsupport::peersDir() + "/page-check.mjs",
+                                         chromium, "http://127.0.0.1:" + std::to_string(port),
+                                         artifacts.string(), "/", "/status/beta", "/status/alpha"},
+                                        180s);
+  ASSERT_TRUE(result.has_value()) << result.error();
+  std::cout << result->out; // one line per check: the figures are worth keeping in the log
+  EXPECT_EQ(result->exitCode(), 0) << result->out << result->err;
+  EXPECT_FALSE(result->timedOut);
+  EXPECT_EQ(result->out.find("FAIL"), std::string::npos) << result->out;
+  EXPECT_NE(result->out.find("/status/beta phone dark: no sideways scrolling"), std::string::npos)
+      << result->out;
 }
 
 } // namespace

@@ -855,5 +855,37 @@ TEST_F(WebServerTest, AnonymousAnswersNeverShowFailureDetailsAdminsDo) {
             std::string::npos);
 }
 
+TEST_F(WebServerTest, PagesCarryTheConfiguredTitleAndRefreshThemselves) {
+  auto config = testing::webConfig(kToken);
+  config.title = "ACME <MCP> status";
+  server =
+      std::make_unique<WebServer>(ctx.get_executor(), config, backend, *store, registry, clock);
+  auto overview = get("/").body;
+  EXPECT_NE(overview.find("<title>ACME &lt;MCP&gt; status</title>"), std::string::npos);
+  EXPECT_NE(overview.find("<h1>ACME &lt;MCP&gt; status</h1>"), std::string::npos);
+  EXPECT_NE(overview.find("<meta http-equiv=\"refresh\" content=\"60\">"), std::string::npos);
+  EXPECT_NE(overview.find("id=\"bar-legend\""), std::string::npos) << "the bar has a legend";
+  auto detail = get("/status/beta").body;
+  EXPECT_NE(detail.find("<title>Beta MCP – ACME &lt;MCP&gt; status</title>"), std::string::npos);
+  EXPECT_NE(detail.find("90 days ago &#8594; today"), std::string::npos);
+  // Error pages do not refresh.
+  EXPECT_EQ(get("/status/nope").body.find("http-equiv"), std::string::npos);
+}
+
+TEST_F(WebServerTest, RepeatedIdenticalFailuresAreOneRow) {
+  // beta failed with "timed out" (connect_timeout) at every check of its outage.
+  auto page = get("/status/beta").body;
+  auto at = page.find("<tr class=\"failure\" data-count=\"");
+  ASSERT_NE(at, std::string::npos) << page.substr(0, 2000);
+  const int count = std::stoi(page.substr(at + 32, 6));
+  EXPECT_GT(count, 1) << "identical failures in a row are collapsed";
+  EXPECT_NE(page.find("(" + std::to_string(count) + " times)"), std::string::npos);
+  std::size_t rows = 0;
+  for (auto p = page.find("<tr class=\"failure\""); p != std::string::npos;
+       p = page.find("<tr class=\"failure\"", p + 1))
+    ++rows;
+  EXPECT_LT(rows, static_cast<std::size_t>(count));
+}
+
 } // namespace
 } // namespace mcpwatch::web
