@@ -106,6 +106,7 @@ Json detailJson(const Detail& d, bool admin) {
                     {"checks", c.checks},
                     {"ok", c.ok},
                     {"incidents", c.incidents},
+                    {"down_seconds", c.downSeconds},
                     {"severity", c.severity},
                     {"top_reason", c.worstReason.empty() ? Json(nullptr) : Json(c.worstReason)}});
   j["daily"] = std::move(days);
@@ -139,10 +140,10 @@ std::string publicDetail(std::string_view detail) {
     const bool wordStart = at == 0 || !std::isalnum(static_cast<unsigned char>(detail[at - 1]));
     auto digits = detail.substr(at + 5, 3);
     const bool status = digits.size() == 3 && std::all_of(digits.begin(), digits.end(), [](char c) {
-      return c >= '0' && c <= '9';
-    });
-    const bool wordEnd = at + 8 >= detail.size() ||
-                         !std::isalnum(static_cast<unsigned char>(detail[at + 8]));
+                          return c >= '0' && c <= '9';
+                        });
+    const bool wordEnd =
+        at + 8 >= detail.size() || !std::isalnum(static_cast<unsigned char>(detail[at + 8]));
     if (wordStart && status && wordEnd && digits[0] >= '1' && digits[0] <= '5')
       return "HTTP " + std::string(digits);
   }

@@ -30,64 +30,111 @@ common::WallTime dayStart(common::WallTime t) {
   return common::WallTime(duration_cast<common::WallTime::duration>(days));
 }
 
-std::optional<double> uptimeOf(store::Store& store, const std::string& slug, common::WallTime from,
-                               common::WallTime to, std::vector<std::string>& errors) {
-  auto u = store.uptime(slug, from, to);
-  if (!u) {
-    errors.push_back(u.error());
-    return std::nullopt;
+// Downtime is time inside an incident (open ones up to `now`), never a count of failed checks:
+// a failing server is re-checked every retry_interval, so counting checks would weigh failures
+// three times and turn one failed check into a bad day.
+struct DownInterval {
+  common::WallTime from;
+  common::WallTime to;
+};
+
+std::chrono::seconds downWithin(const std::vector<DownInterval>& down, common::WallTime from,
+                                common::WallTime to) {
+  common::WallTime::duration total{};
+  for (const auto& d : down) {
+    auto a = std::max(d.from, from);
+    auto b = std::min(d.to, to);
+    if (b > a)
+      total += b - a;
   }
-  return u->ratio();
+  return duration_cast<std::chrono::seconds>(total);
 }
 
-void fillUptimes(store::Store& store, ServerSummary& s, common::WallTime now,
-                 std::vector<std::string>& errors) {
-  const auto& slug = s.view.slug;
-  auto end = now + 1ms; // include a check stamped exactly now
-  s.uptime24h = uptimeOf(store, slug, now - kDay, end, errors);
-  s.uptime7d = uptimeOf(store, slug, now - 7 * kDay, end, errors);
-  s.uptime30d = uptimeOf(store, slug, now - 30 * kDay, end, errors);
-  s.uptime90d = uptimeOf(store, slug, now - 90 * kDay, end, errors);
-}
+// The server's history for uptimes and bars: its incidents of the last 90 days as intervals,
+// and the first day with checks (monitoring started then, as far as the bars know).
+struct History {
+  std::vector<DownInterval> down;
+  std::vector<store::IncidentRecord> incidents; // newest first, overlapping the 90 days
+  std::vector<store::DaySummary> days;          // kBarDays, oldest first
+  std::optional<common::WallTime> firstDay;
+  bool ok = true;
+};
 
-void fillDays(store::Store& store, ServerSummary& s, common::WallTime now,
-              std::vector<std::string>& errors) {
-  auto days = store.dailySummary(s.view.slug, kBarDays, now);
-  if (!days) {
-    errors.push_back(days.error());
-    return;
-  }
-  auto firstDay = dayStart(now) - (kBarDays - 1) * kDay;
-  std::vector<store::IncidentRecord> incidents;
-  // Incidents newest first; stop once they end before the bar starts.
-  if (auto inc = store.incidentsOf(s.view.slug, 500)) {
-    for (auto& i : inc.value()) {
-      if (i.closedAt && *i.closedAt < firstDay)
+History readHistory(store::Store& store, const std::string& slug, common::WallTime now,
+                    std::vector<std::string>& errors) {
+  History h;
+  const auto firstBarDay = dayStart(now) - (kBarDays - 1) * kDay;
+  if (auto days = store.dailySummary(slug, kBarDays, now)) {
+    h.days = std::move(days.value());
+    for (const auto& d : h.days)
+      if (d.checks > 0) {
+        h.firstDay = d.day;
         break;
-      incidents.push_back(std::move(i));
+      }
+  } else {
+    errors.push_back(days.error());
+    h.ok = false;
+  }
+  // Incidents newest first; stop once they end before the bar starts.
+  if (auto inc = store.incidentsOf(slug, 500)) {
+    for (auto& i : inc.value()) {
+      if (i.closedAt && *i.closedAt < firstBarDay)
+        break;
+      h.down.push_back({i.openedAt, i.closedAt.value_or(now)});
+      h.incidents.push_back(std::move(i));
     }
   } else {
     errors.push_back(inc.error());
+    h.ok = false;
   }
-  s.days.reserve(days->size());
-  for (const auto& d : days.value()) {
+  return h;
+}
+
+// The share of [now - period, now] not in an incident, counted from the first day with checks;
+// unknown before any check.
+std::optional<double> uptimeOver(const History& h, common::WallTime now,
+                                 common::WallTime::duration period) {
+  if (!h.ok || !h.firstDay)
+    return std::nullopt;
+  auto from = std::max(now - period, *h.firstDay);
+  if (from >= now)
+    return std::nullopt;
+  const double span = std::chrono::duration<double>(now - from).count();
+  const double down = static_cast<double>(downWithin(h.down, from, now).count());
+  return std::clamp(1.0 - down / span, 0.0, 1.0);
+}
+
+void fillUptimesFrom(const History& h, ServerSummary& s, common::WallTime now) {
+  s.uptime24h = uptimeOver(h, now, kDay);
+  s.uptime7d = uptimeOver(h, now, 7 * kDay);
+  s.uptime30d = uptimeOver(h, now, 30 * kDay);
+  s.uptime90d = uptimeOver(h, now, 90 * kDay);
+}
+
+void fillDaysFrom(const History& h, ServerSummary& s, common::WallTime now) {
+  if (h.days.empty())
+    return;
+  s.days.reserve(h.days.size());
+  for (const auto& d : h.days) {
     DayCell cell;
     cell.day = d.day;
     cell.checks = d.checks;
     cell.ok = d.ok;
     cell.worstReason = d.worstReason;
-    auto dayEnd = d.day + kDay;
-    for (const auto& i : incidents) {
+    auto dayEnd = std::min(d.day + kDay, now);
+    for (const auto& i : h.incidents) {
       auto closed = i.closedAt.value_or(now);
-      if (i.openedAt < dayEnd && closed >= d.day)
+      if (i.openedAt < d.day + kDay && closed >= d.day)
         ++cell.incidents;
     }
-    if (cell.incidents > 0)
+    cell.downSeconds = dayEnd > d.day ? downWithin(h.down, d.day, dayEnd).count() : 0;
+    cell.seconds = dayEnd > d.day ? duration_cast<std::chrono::seconds>(dayEnd - d.day).count() : 0;
+    if (cell.downSeconds >= 3600)
       cell.severity = "down";
+    else if (cell.downSeconds > 0)
+      cell.severity = "degraded";
     else if (d.checks == 0)
       cell.severity = "none";
-    else if (d.ok < d.checks)
-      cell.severity = "degraded";
     else
       cell.severity = "ok";
     s.days.push_back(std::move(cell));
@@ -123,12 +170,21 @@ std::string head(std::string_view title, bool refresh = false) {
 
 std::string dayTitle(const DayCell& c) {
   std::string text = formatDay(c.day) + ": ";
-  if (c.checks == 0)
-    text += "no data";
-  else
-    text += formatPercent(static_cast<double>(c.ok) / static_cast<double>(c.checks)) + " uptime (" +
-            std::to_string(c.checks - c.ok) + " failed of " + std::to_string(c.checks) + " checks)";
+  if (c.checks == 0 && c.downSeconds == 0)
+    return text + "no data";
+  if (c.downSeconds == 0) {
+    text += "no downtime";
+  } else {
+    const double up =
+        c.seconds > 0 ? 1.0 - static_cast<double>(c.downSeconds) / static_cast<double>(c.seconds)
+                      : 0.0;
+    text += "down " + formatHumanDuration(std::chrono::seconds(c.downSeconds)) + " (" +
+            formatPercent(std::max(0.0, up)) + " uptime)";
+  }
   text += ", " + std::to_string(c.incidents) + (c.incidents == 1 ? " incident" : " incidents");
+  if (c.checks > 0)
+    text += ", " + std::to_string(c.checks - c.ok) + " failed of " + std::to_string(c.checks) +
+            " checks";
   if (!c.worstReason.empty())
     text += ", most failures: " + c.worstReason;
   return text;
@@ -155,9 +211,9 @@ void renderBar(std::string& out, const std::vector<DayCell>& days) {
 // What the colours of the 90-day bar mean, and which end is today.
 void renderLegend(std::string& out, std::size_t days) {
   out += fmt::format("<p class=\"legend\" id=\"bar-legend\">Bars: {} days ago &#8594; today."
-                     "<span class=\"key d-ok\"></span>up"
-                     "<span class=\"key d-degraded\"></span>failed checks, no incident"
-                     "<span class=\"key d-down\"></span>incident"
+                     "<span class=\"key d-ok\"></span>no downtime"
+                     "<span class=\"key d-degraded\"></span>down under 1 h"
+                     "<span class=\"key d-down\"></span>down 1 h or more"
                      "<span class=\"key d-none\"></span>no data</p>",
                      days);
 }
@@ -277,9 +333,10 @@ Overview gatherOverview(store::Store& store, std::vector<ServerView> servers, co
   for (auto& view : servers) {
     ServerSummary s;
     s.view = std::move(view);
-    fillUptimes(store, s, now, overview.errors);
+    auto history = readHistory(store, s.view.slug, now, overview.errors);
+    fillUptimesFrom(history, s, now);
     if (withDays)
-      fillDays(store, s, now, overview.errors);
+      fillDaysFrom(history, s, now);
     overview.servers.push_back(std::move(s));
   }
   std::stable_sort(overview.servers.begin(), overview.servers.end(),
@@ -297,8 +354,9 @@ Detail gatherDetail(store::Store& store, ServerView server, common::WallTime now
   d.generatedAt = now;
   d.summary.view = std::move(server);
   const std::string slug = d.summary.view.slug;
-  fillUptimes(store, d.summary, now, d.errors);
-  fillDays(store, d.summary, now, d.errors);
+  auto history = readHistory(store, slug, now, d.errors);
+  fillUptimesFrom(history, d.summary, now);
+  fillDaysFrom(history, d.summary, now);
   auto end = now + 1ms;
   if (auto l = store.latencySeries(slug, now - kDay, end, 15min))
     d.latency24h = std::move(l.value());

@@ -22,8 +22,11 @@ struct DayCell {
   std::int64_t checks = 0;
   std::int64_t ok = 0;
   std::string worstReason;
-  int incidents = 0;    // incidents overlapping the day
-  std::string severity; // worst state of the day: "ok", "degraded", "down" or "none" (no data)
+  int incidents = 0;            // incidents overlapping the day
+  std::int64_t downSeconds = 0; // time inside incidents that day
+  std::int64_t seconds = 0;     // the day's length so far (today: up to now)
+  // By downtime: "ok" (none), "degraded" (under 1 h), "down" (1 h or more), "none" (no data).
+  std::string severity;
 };
 
 struct ServerSummary {

@@ -97,25 +97,32 @@ TEST_F(WebServerTest, OverviewShowsPublicServersStatesUptimeBarsAndLatency) {
   EXPECT_LT(b.find("data-slug=\"beta\""), b.find("data-slug=\"alpha\""));
   EXPECT_NE(b.find("1 of 3 servers have problems"), std::string::npos);
   EXPECT_NE(b.find("<td class=\"num latency\">42 ms</td>"), std::string::npos);
-  // alpha: 144 checks in 3 days with one failure, all within 7 days.
-  EXPECT_NE(b.find(formatPercent(143.0 / 144.0)), std::string::npos);
-  // The 90-day bar: a day cell per day, hover text with uptime and incidents.
-  EXPECT_NE(b.find("2026-11-24: 100.00% uptime (0 failed of 25 checks), 0 incidents"),
+  // Uptime is time outside incidents, from the first day with checks: alpha was checked from
+  // 2026-11-21 (3.5 days) and spent 15 minutes in an incident; its failed check without an
+  // incident costs nothing.
+  EXPECT_NE(b.find(formatPercent(1.0 - 900.0 / (3.5 * 86400))), std::string::npos);
+  // beta: down for the last 2 hours of 24.
+  EXPECT_NE(b.find(formatPercent(22.0 / 24.0)), std::string::npos);
+  // The 90-day bar: a cell per day coloured by downtime, hover text with the downtime.
+  EXPECT_NE(b.find("2026-11-24: no downtime, 0 incidents, 0 failed of 25 checks"),
             std::string::npos);
-  EXPECT_NE(b.find("class=\"day d-none\"><title>2026-08-27: no data, 0 incidents"),
-            std::string::npos)
+  EXPECT_NE(b.find("class=\"day d-none\"><title>2026-08-27: no data</title>"), std::string::npos)
       << "the first of 90 days";
-  EXPECT_NE(
-      b.find("class=\"day d-down\"><title>2026-11-24: 80.00% uptime (5 failed of 25 checks), 1 "
-             "incident, most failures: connect_timeout"),
-      std::string::npos)
-      << "beta today: incident -> red";
-  EXPECT_NE(b.find("2026-11-21: 100.00% uptime (0 failed of 23 checks), 1 incident<"),
+  EXPECT_NE(b.find("class=\"day d-down\"><title>2026-11-24: down 2h 0m (83.33% uptime), 1 "
+                   "incident, 5 failed of 25 checks, most failures: connect_timeout"),
             std::string::npos)
-      << "alpha's old incident";
-  EXPECT_NE(b.find("d-degraded\"><title>2026-11-23: 97.91% uptime (1 failed of 48 checks), 0 "
-                   "incidents, most failures: http_error"),
-            std::string::npos);
+      << "beta today: 2 of 12 hours down -> red";
+  EXPECT_NE(b.find("class=\"day d-degraded\"><title>2026-11-21: down 15m 0s (98.95% uptime), 1 "
+                   "incident, 0 failed of 23 checks<"),
+            std::string::npos)
+      << "alpha's 15-minute incident: amber";
+  EXPECT_NE(b.find("class=\"day d-ok\"><title>2026-11-23: no downtime, 0 incidents, 1 failed of "
+                   "48 checks, most failures: http_error"),
+            std::string::npos)
+      << "one failed check that never became an incident leaves the day green";
+  // The banner, the bar and the numbers agree: every server with a problem now has a red or
+  // amber cell today.
+  EXPECT_NE(b.find("1 of 3 servers have problems"), std::string::npos);
 }
 
 TEST_F(WebServerTest, PrivateServersNeverAppearWithoutTheToken) {
@@ -178,7 +185,8 @@ TEST_F(WebServerTest, ApiShapes) {
   EXPECT_EQ(alpha["tool_count"], 7);
   EXPECT_EQ(alpha["tls"]["days_left"], 38);
   EXPECT_DOUBLE_EQ(alpha["uptime"]["24h"].get<double>(), 1.0);
-  EXPECT_NEAR(alpha["uptime"]["7d"].get<double>(), 143.0 / 144.0, 1e-3);
+  EXPECT_NEAR(alpha["uptime"]["7d"].get<double>(), 1.0 - 900.0 / (3.5 * 86400), 5e-4);
+  EXPECT_NEAR(list["servers"][1]["uptime"]["24h"].get<double>(), 22.0 / 24.0, 5e-4) << "beta";
   EXPECT_TRUE(alpha["open_incident"].is_null());
   EXPECT_FALSE(alpha.contains("url"));
   EXPECT_FALSE(alpha.contains("public"));
