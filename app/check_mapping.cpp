@@ -72,6 +72,7 @@ common::Json eventBody(const detector::Event& event, const ServerDescription& se
   body["status_url"] = server.statusUrl;
   alerting::putServerContext(body, server.description, server.owner, server.runbookUrl,
                              server.links);
+  body["dependents"] = server.dependents;
   // The concrete failure for headlines ("HTTP 503"); the reason stays for machines.
   body["failure_summary"] =
       !event.failureReason || event.type == detector::EventType::ProtocolChanged

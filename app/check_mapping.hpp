@@ -28,6 +28,7 @@ struct ServerDescription {
   std::string owner;
   std::string runbookUrl;
   std::vector<config::ServerLink> links;
+  std::vector<std::string> dependents; // servers with this one in their depends_on
 };
 
 // The full event body of DESIGN.md section 7 (webhook sinks send exactly this).

@@ -123,6 +123,28 @@ bool Daemon::inMaintenance(const config::ServerConfig& server, common::WallTime 
   return flagFile_ || calendar_.active(detector::ServerRef{server.slug, server.tags}, at);
 }
 
+void Daemon::rebuildDependents() {
+  dependents_.clear();
+  for (const auto& server : config_.servers)
+    if (server.enabled)
+      for (const auto& dep : server.dependsOn)
+        dependents_[dep].push_back(server.slug);
+}
+
+std::string Daemon::dependencyHold(const config::ServerConfig& server) const {
+  for (const auto& dep : server.dependsOn) {
+    auto it = servers_.find(dep);
+    if (it == servers_.end() || it->second.paused)
+      continue;
+    // Failing counts too: in one outage the dependency and its dependents fail together, and a
+    // dependent may reach its threshold before the dependency's incident opens.
+    const auto& st = it->second.detector->state();
+    if (st.incident || st.consecutiveFailures > 0)
+      return "dependency \"" + dep + "\" was down";
+  }
+  return {};
+}
+
 std::vector<std::string> Daemon::maintenanceWindows(const config::ServerConfig& server,
                                                     common::WallTime at) const {
   auto ids = calendar_.activeWindows(detector::ServerRef{server.slug, server.tags}, at);
@@ -238,19 +260,24 @@ prober::ProbeOptions Daemon::probeOptions(const ServerRuntime& rt) const {
 }
 
 ServerDescription Daemon::describe(const config::ServerConfig& server) const {
-  return {server.slug,
-          server.name,
-          server.url,
-          server.tags,
-          config_.web.publicUrl + "/status/" + server.slug,
-          server.description,
-          server.owner,
-          server.runbookUrl,
-          server.links};
+  ServerDescription d{server.slug,
+                      server.name,
+                      server.url,
+                      server.tags,
+                      config_.web.publicUrl + "/status/" + server.slug,
+                      server.description,
+                      server.owner,
+                      server.runbookUrl,
+                      server.links};
+  // The servers whose triggers this server's incident holds (their alerts wait for it).
+  if (auto it = dependents_.find(server.slug); it != dependents_.end())
+    d.dependents = it->second;
+  return d;
 }
 
 void Daemon::start() {
   rebuildCalendar();
+  rebuildDependents();
   auto now = clock_.now();
 
   if (auto runtime = store_.maintenanceWindows()) {
@@ -402,6 +429,7 @@ void Daemon::reload(config::Config next) {
   std::set<std::string> changed(diff.changed.begin(), diff.changed.end());
 
   config_ = std::move(next);
+  rebuildDependents();
   queue_.setConcurrency(concurrency());
   rebuildCalendar();
 
@@ -470,7 +498,7 @@ void Daemon::sweepMaintenance(common::WallTime now) {
     if (!held && maint == st.inMaintenance)
       continue;
     auto before = st.incident;
-    auto outcome = rt.detector->evaluate(now, maint);
+    auto outcome = rt.detector->evaluate(now, maint, dependencyHold(rt.config));
     handleOutcome(rt, outcome, before);
   }
   maintenanceDirty_ = false;
@@ -716,7 +744,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
         syncBaselineFromStore(rt);
       auto before = rt.detector->state().incident;
       bool maint = inMaintenance(rt.config, result->startedAt);
-      auto outcome = rt.detector->record(toCheckOutcome(*result), maint);
+      auto outcome = rt.detector->record(toCheckOutcome(*result), maint, dependencyHold(rt.config));
       if (spdlog::should_log(spdlog::level::debug))
         logRecord(spdlog::level::debug, "probe",
                   {{"server", slug},

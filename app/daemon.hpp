@@ -89,6 +89,11 @@ public:
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
   const config::Config& config() const { return config_; }
   bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
+  // Why `server`'s new triggers are held by its depends_on ("dependency \"api\" was down",
+  // the note of the trigger when it goes out later), or empty when none of its dependencies is
+  // failing or down.
+  std::string dependencyHold(const config::ServerConfig& server) const;
+  void rebuildDependents(); // dependents_ from config_ (start and reload)
   std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
                                               common::WallTime at) const;
   // Durable commits that failed and wait in memory (disk full): for /readyz, metrics, heartbeat.
@@ -155,6 +160,8 @@ private:
   bool flushPosted_ = false; // a flushCommits() is queued on the executor
   // Handlers queued on the executor check it: they do nothing once the daemon is gone.
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
+  // slug -> the enabled servers that list it in depends_on.
+  std::map<std::string, std::vector<std::string>> dependents_;
 };
 
 // Incident groups committed in one transaction at most (a mass outage's thousands of incidents

@@ -214,6 +214,8 @@ std::vector<Field> fieldsOf(const EventView& e) {
   }
   if (!e.owner.empty())
     addField(f, "Owner", escCut(e.owner, 200), true);
+  if (e.kind == EventKind::Triggered && !e.dependents.empty())
+    addField(f, "Dependents held", joinEscaped(e.dependents, 500), false);
   if (auto runbook = linkTarget(e.runbookUrl))
     addField(f, "Runbook", "[Open the runbook](" + *runbook + ")", true);
   std::string links;

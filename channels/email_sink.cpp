@@ -255,6 +255,12 @@ std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
   add("Status", std::string(statusWord(e.kind)) + (e.test ? " (test alert)" : ""));
   add("About", clipLines(e.description, kMaxValueChars));
   add("Owner", clip(e.owner, kMaxValueChars));
+  if (e.kind == EventKind::Triggered && !e.dependents.empty()) {
+    std::string held;
+    for (std::size_t i = 0; i < e.dependents.size() && i < kMaxListItems; ++i)
+      held += (i ? ", " : "") + clip(e.dependents[i], kMaxNameChars);
+    add("Dependents held", held);
+  }
   add("Runbook", clip(e.runbookUrl, kMaxValueChars), true);
   for (std::size_t i = 0; i < e.links.size() && i < kMaxListItems; ++i)
     add(clip(e.links[i].name, kMaxNameChars), clip(e.links[i].url, kMaxValueChars), true);

@@ -107,6 +107,7 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
     e.description = optionalString(b, "server_description");
     e.owner = optionalString(b, "server_owner");
     e.runbookUrl = optionalString(b, "runbook_url");
+    e.dependents = stringArray(b, "dependents");
     if (auto it = b.find("server_links"); it != b.end() && it->is_array())
       for (const auto& l : *it)
         if (l.is_object()) {

@@ -71,6 +71,8 @@ struct EventView {
   std::string owner;
   std::string runbookUrl;
   std::vector<Link> links;
+  // Servers that depend on this one: their triggers wait while this incident is open.
+  std::vector<std::string> dependents;
 };
 
 // Parses a section 7 body; an error names the missing or mistyped field.

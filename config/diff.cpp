@@ -13,7 +13,7 @@ bool probeChanged(const ServerConfig& a, const ServerConfig& b) {
 bool labelsChanged(const ServerConfig& a, const ServerConfig& b) {
   return a.name != b.name || a.tags != b.tags || a.isPublic != b.isPublic ||
          a.description != b.description || a.owner != b.owner || a.runbookUrl != b.runbookUrl ||
-         a.links != b.links;
+         a.links != b.links || a.dependsOn != b.dependsOn;
 }
 
 } // namespace

@@ -11,8 +11,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <set>
+#include <tuple>
 #include <yaml-cpp/yaml.h>
 
 namespace mcpwatch::config {
@@ -47,8 +49,8 @@ const std::vector<std::string_view> kCheckKeys = {
     "schema_drift",      "transport",         "insecure",
     "ca_file",           "tls_resumption",    "flapping"};
 const std::vector<std::string_view> kServerOwnKeys = {
-    "slug", "name",    "url",   "tags",        "headers",     "public",
-    "call", "enabled", "owner", "description", "runbook_url", "links"};
+    "slug",    "name",  "url",         "tags",        "headers", "public",    "call",
+    "enabled", "owner", "description", "runbook_url", "links",   "depends_on"};
 
 // The accepted range of every duration key (the README's config reference lists them). Upper
 // bounds keep schedules meaningful and every deadline far from system_clock's limits.
@@ -290,8 +292,10 @@ public:
       readStorage(*n, config.storage);
     else
       config.storage.path = resolvePath(config.storage.path);
-    if (auto n = top->get("servers"))
+    if (auto n = top->get("servers")) {
       readServers(*n, config);
+      checkDependencies(config);
+    }
     if (auto n = top->get("sinks"))
       readSinks(*n, config);
     if (auto n = top->get("routes"))
@@ -316,6 +320,65 @@ private:
   std::vector<ConfigError> errors_;
   std::set<std::string> sinkNames_; // every declared sink, even one with errors
   TimingKeys defaultTimings_;       // what `defaults:` sets itself
+  // depends_on entries by server, with their key paths and nodes, checked once all servers are
+  // read (a server may depend on one listed after it).
+  std::map<std::string, std::vector<std::tuple<std::string, std::string, Node>>> dependencyNodes_;
+
+  // depends_on: every slug names another configured server, and no chain leads back to its
+  // start (a cycle would hold both triggers forever).
+  void checkDependencies(Config& config) {
+    for (auto& server : config.servers) {
+      auto it = dependencyNodes_.find(server.slug);
+      if (it == dependencyNodes_.end())
+        continue;
+      for (const auto& [slug, path, node] : it->second) {
+        if (slug == server.slug)
+          error(path, node, "a server cannot depend on itself");
+        else if (config.findServer(slug) == nullptr)
+          error(path, node, "unknown server " + quote(slug));
+      }
+      std::erase_if(server.dependsOn, [&](const std::string& slug) {
+        return slug == server.slug || config.findServer(slug) == nullptr;
+      });
+    }
+    // Depth-first search for a cycle; each cycle is reported once, at its first server.
+    std::map<std::string, int> mark; // 0 new, 1 on the path, 2 done
+    std::vector<std::string> path;
+    std::function<bool(const ServerConfig&)> visit = [&](const ServerConfig& s) {
+      mark[s.slug] = 1;
+      path.push_back(s.slug);
+      for (const auto& dep : s.dependsOn) {
+        const ServerConfig* next = config.findServer(dep);
+        if (!next || mark[dep] == 2)
+          continue;
+        if (mark[dep] == 1) {
+          auto from = std::find(path.begin(), path.end(), dep);
+          std::string chain;
+          for (auto p = from; p != path.end(); ++p)
+            chain += *p + " -> ";
+          chain += dep;
+          const auto& entries = dependencyNodes_[s.slug];
+          for (const auto& [slug, keyPath, node] : entries)
+            if (slug == dep)
+              error(keyPath, node, "dependency cycle: " + chain);
+          return true;
+        }
+        if (visit(*next))
+          return true;
+      }
+      path.pop_back();
+      mark[s.slug] = 2;
+      return false;
+    };
+    for (const auto& s : config.servers)
+      if (mark[s.slug] == 0) {
+        path.clear();
+        if (visit(s)) {
+          for (const auto& slug : path)
+            mark[slug] = 2; // reported: do not report the same cycle again
+        }
+      }
+  }
 
   // --- structure ---------------------------------------------------------------------------
 
@@ -840,6 +903,17 @@ private:
       if (auto n = f->get("tags"))
         server.tags = tagList(*n, f->path("tags"));
       serverContext(*f, server);
+      if (auto n = f->get("depends_on")) {
+        if (auto items = stringList(*n, f->path("depends_on"))) {
+          for (std::size_t i = 0; i < items->size(); ++i) {
+            auto& [slug, item] = (*items)[i];
+            if (std::find(server.dependsOn.begin(), server.dependsOn.end(), slug) ==
+                server.dependsOn.end())
+              server.dependsOn.push_back(slug);
+            dependencyNodes_[server.slug].emplace_back(slug, index(f->path("depends_on"), i), item);
+          }
+        }
+      }
       if (auto n = f->get("headers"))
         server.headers = headers(*n, f->path("headers"));
       if (auto n = f->get("public"))

@@ -51,7 +51,7 @@ int Detector::successThreshold() const {
   return std::max(1, settings_.successThreshold);
 }
 
-Outcome Detector::record(const CheckOutcome& check, bool inMaintenance) {
+Outcome Detector::record(const CheckOutcome& check, bool inMaintenance, const std::string& heldBy) {
   const HealthState settledBefore = state_.settled;
   std::vector<Event> events;
   state_.inMaintenance = inMaintenance;
@@ -108,18 +108,22 @@ Outcome Detector::record(const CheckOutcome& check, bool inMaintenance) {
     closeIncident(check.at, events, {});
   }
 
-  if (!inMaintenance)
+  // An incident opened while held by something other than maintenance remembers why.
+  if (state_.incident && !state_.incident->triggerSent && !inMaintenance && !heldBy.empty() &&
+      state_.incident->heldBy.empty())
+    state_.incident->heldBy = heldBy;
+  if (!inMaintenance && heldBy.empty())
     releaseHeldTrigger(check.at, events);
   Outcome outcome = finish(settledBefore, std::move(events));
   outcome.protocolChange = std::move(protocolChange);
   return outcome;
 }
 
-Outcome Detector::evaluate(common::WallTime now, bool inMaintenance) {
+Outcome Detector::evaluate(common::WallTime now, bool inMaintenance, const std::string& heldBy) {
   const HealthState settledBefore = state_.settled;
   std::vector<Event> events;
   state_.inMaintenance = inMaintenance;
-  if (!inMaintenance)
+  if (!inMaintenance && heldBy.empty())
     releaseHeldTrigger(now, events);
   return finish(settledBefore, std::move(events));
 }
@@ -265,7 +269,9 @@ void Detector::releaseHeldTrigger(common::WallTime at, std::vector<Event>& event
   event.failureDetail = incident.detail;
   event.downSince = incident.downSince;
   if (incident.openedAt < at)
-    event.note = "held back by maintenance since " + common::formatRfc3339(incident.openedAt);
+    event.note = (incident.heldBy.empty() ? std::string("held back by maintenance")
+                                          : "held back while " + incident.heldBy) +
+                 " since " + common::formatRfc3339(incident.openedAt);
   incident.triggerSent = true;
   events.push_back(std::move(event));
 }

@@ -66,13 +66,15 @@ public:
 
   // Feeds one check. `inMaintenance` is the OR of matching windows and the flag file at
   // `check.at`: the check still counts, new triggers are held back, resolves are not.
-  Outcome record(const CheckOutcome& check, bool inMaintenance);
+  // `heldBy`, when not empty, holds new triggers too for another reason (a dependency with an
+  // open incident: "dependency \"api\" was down"); the trigger, when it goes out later, says so.
+  Outcome record(const CheckOutcome& check, bool inMaintenance, const std::string& heldBy = {});
 
   // Re-evaluates without a probe (call at each maintenance boundary): when maintenance is over
   // and an incident opened during it is still open and its latest check failed (or it is
   // flapping), the held trigger goes out now. One already recovering stays held: it closes
   // silently on its next success or triggers on its next failure.
-  Outcome evaluate(common::WallTime now, bool inMaintenance);
+  Outcome evaluate(common::WallTime now, bool inMaintenance, const std::string& heldBy = {});
 
   // Makes `snapshot` (or, when nullopt, the latest schema seen) the accepted baseline and ends a
   // `fail`-policy drift; the next ok check then counts as a success. False when there is nothing

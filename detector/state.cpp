@@ -150,6 +150,8 @@ Json toJson(const ServerState& state) {
                      {"reason", inc.reason},
                      {"detail", inc.detail},
                      {"trigger_sent", inc.triggerSent}};
+    if (!inc.heldBy.empty())
+      j["incident"]["held_by"] = inc.heldBy;
   } else {
     j["incident"] = nullptr;
   }
@@ -217,6 +219,7 @@ common::Expected<ServerState, std::string> stateFromJson(const Json& j) {
       incident.detail = getString(*inc, "detail").value_or("");
       // Assume sent when unknown: a duplicate resolve is harmless, a lost one leaves a page open.
       incident.triggerSent = getBool(*inc, "trigger_sent").value_or(true);
+      incident.heldBy = getString(*inc, "held_by").value_or("");
       s.incident = std::move(incident);
     }
   }

@@ -37,6 +37,8 @@ struct Incident {
   // False while the trigger is held back by maintenance. A resolve is only ever sent for an
   // incident whose trigger was sent; one that never was closes silently.
   bool triggerSent = false;
+  // Why a held trigger was held when not by maintenance ("dependency \"api\" is down").
+  std::string heldBy;
 };
 
 struct SchemaState {

@@ -35,14 +35,17 @@ private:
 
 config::Config loadConfig(const std::string& dbPath, int servers,
                           const std::string& interval = "10s", const std::string& retry = "5s",
-                          int failureThreshold = 2) {
+                          int failureThreshold = 2,
+                          const std::function<std::string(int)>& perServer = {}) {
   std::string yaml = "defaults:\n  interval: " + interval + "\n  retry_interval: " + retry +
                      "\n  failure_threshold: " + std::to_string(failureThreshold) +
                      "\n  timeout: 2s\n"
                      "storage:\n  path: " +
                      dbPath + "\nservers:\n";
   for (int i = 0; i < servers; ++i)
-    yaml += "  - slug: s" + std::to_string(i) + "\n    url: http://127.0.0.1:9/mcp\n";
+    yaml += "  - slug: s" + std::to_string(i) +
+            "\n    url: http://127.0.0.1:" + std::to_string(9 + i) + "/mcp\n" +
+            (perServer ? perServer(i) : std::string());
   auto loaded = config::loadConfigText(
       yaml, "test.yaml", [](std::string_view) { return std::optional<std::string>(); });
   if (!loaded) {
@@ -60,10 +63,19 @@ public:
   std::vector<store::WriteOp> prepare(const detector::Event&, const ServerDescription&) override {
     return {};
   }
-  void committed(const detector::Event& event, const ServerDescription&) override {
+  void committed(const detector::Event& event, const ServerDescription& server) override {
     ++counts[std::string(detector::toString(event.type))];
+    events.push_back(
+        {std::string(detector::toString(event.type)), server.slug, event.note, server.dependents});
   }
+  struct Seen {
+    std::string type;
+    std::string slug;
+    std::string note;
+    std::vector<std::string> dependents;
+  };
   std::map<std::string, int> counts;
+  std::vector<Seen> events;
 };
 
 class DaemonClock : public ::testing::Test {
@@ -101,8 +113,8 @@ protected:
     };
     daemon_ = std::make_unique<Daemon>(
         io_.get_executor(),
-        loadConfig(dir_.file("mcpwatch.db"), 5, interval, retry, failureThreshold), *store_, clock_,
-        publisher_, std::move(options));
+        loadConfig(dir_.file("mcpwatch.db"), 5, interval, retry, failureThreshold, perServer_),
+        *store_, clock_, publisher_, std::move(options));
     daemon_->start();
     io_.poll();
   }
@@ -132,6 +144,8 @@ protected:
   int total_ = 0;
   bool healthy_ = true;
   bool localError_ = false;
+  // Extra YAML for server i (e.g. its depends_on), set before startDaemon().
+  std::function<std::string(int)> perServer_;
   // When set, answers every probe instead of healthy_/localError_.
   std::function<prober::ProbeResult(const prober::ProbeOptions&)> script_;
 };
@@ -331,6 +345,54 @@ TEST_F(DaemonClock, ADownServerKeepsWhatItLastSaidAboutItself) {
     EXPECT_EQ(rt.lastProbe->serverVersion, "1.4.0") << slug;
     EXPECT_EQ(rt.lastProbe->toolCount, 3) << slug;
   }
+}
+
+// depends_on: one upstream outage pages once. s1..s4 depend on s0; everything fails: only s0's
+// trigger goes out (naming its dependents). When s0 recovers and s1..s4 still fail, theirs follow,
+// saying why they were late; resolves are never held.
+TEST_F(DaemonMaintenance, ADependencysOutageHoldsItsDependentsTriggers) {
+  perServer_ = [](int i) { return i == 0 ? std::string() : "    depends_on: [s0]\n"; };
+  bool upstreamUp = false;
+  bool downstreamUp = false;
+  script_ = [&](const prober::ProbeOptions& o) {
+    prober::ProbeResult r;
+    r.ok = o.url == "http://127.0.0.1:9/mcp" ? upstreamUp : downstreamUp;
+    if (!r.ok)
+      r.failure = prober::Failure{prober::FailureReason::ConnectRefused, "refused"};
+    return r;
+  };
+  startDaemon("10s", "2s", 2);
+  run(30s);
+  ASSERT_EQ(publisher_.counts["alert.triggered"], 1) << "only the dependency pages";
+  EXPECT_EQ(publisher_.events.at(0).slug, "s0");
+  EXPECT_EQ(publisher_.events.at(0).dependents, (std::vector<std::string>{"s1", "s2", "s3", "s4"}));
+  for (const auto& [slug, rt] : daemon_->servers())
+    EXPECT_EQ(rt.detector->state().status, detector::HealthState::Down)
+        << slug << ": held, but down all the same";
+
+  upstreamUp = true; // s0 recovers; s1..s4 still fail: now their own outage pages
+  run(30s);
+  EXPECT_EQ(publisher_.counts["alert.resolved"], 1);
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
+  for (const auto& e : publisher_.events)
+    if (e.type == "alert.triggered" && e.slug != "s0")
+      EXPECT_EQ(e.note.rfind("held back while dependency \"s0\" was down since ", 0), 0u) << e.note;
+
+  downstreamUp = true;
+  run(30s);
+  EXPECT_EQ(publisher_.counts["alert.resolved"], 5);
+}
+
+TEST_F(DaemonMaintenance, ADependentThatRecoversWithItsDependencyNeverPages) {
+  perServer_ = [](int i) { return i == 0 ? std::string() : "    depends_on: [s0]\n"; };
+  healthy_ = false;
+  startDaemon("10s", "2s", 2);
+  run(30s);
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 1);
+  healthy_ = true;
+  run(60s);
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 1) << "the held triggers closed silently";
+  EXPECT_EQ(publisher_.counts["alert.resolved"], 1);
 }
 
 } // namespace

@@ -735,5 +735,24 @@ TEST(ConfigErrors, ServerContextRules) {
   EXPECT_EQ(onlyError(many), "servers[0].links: at most 10 links (line 5)");
 }
 
+TEST(ConfigErrors, DependsOnNamesOtherServersWithoutCycles) {
+  auto errors =
+      errorsOf(load("servers:\n"
+                    "  - {slug: a, url: \"http://a.example/mcp\", depends_on: [b]}\n"
+                    "  - {slug: b, url: \"http://b.example/mcp\", depends_on: [c]}\n"
+                    "  - {slug: c, url: \"http://c.example/mcp\", depends_on: [a]}\n"
+                    "  - {slug: d, url: \"http://d.example/mcp\", depends_on: [d, nope]}\n"));
+  auto has = [&](std::string_view needle) {
+    for (const auto& e : errors)
+      if (e.find(needle) != std::string::npos)
+        return;
+    ADD_FAILURE() << "no error with " << needle << " in " << ::testing::PrintToString(errors);
+  };
+  has("dependency cycle: a -> b -> c -> a");
+  has("servers[3].depends_on[0]: a server cannot depend on itself");
+  has("servers[3].depends_on[1]: unknown server \"nope\"");
+  EXPECT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+}
+
 } // namespace
 } // namespace mcpwatch::config

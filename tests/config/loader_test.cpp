@@ -584,5 +584,15 @@ TEST(ConfigLoader, WebTitleIsReadAndChecked) {
   EXPECT_NE(errors[0].find("web.title: at most 100 bytes"), std::string::npos) << errors[0];
 }
 
+TEST(ConfigLoader, DependsOnIsRead) {
+  auto ok =
+      load("servers:\n"
+           "  - {slug: app, url: \"http://127.0.0.1:1/mcp\", depends_on: [gateway, gateway]}\n"
+           "  - {slug: gateway, url: \"http://127.0.0.1:2/mcp\"}\n");
+  ASSERT_TRUE(ok) << ::testing::PrintToString(errorsOf(ok));
+  EXPECT_EQ(ok.value().servers[0].dependsOn, std::vector<std::string>{"gateway"});
+  EXPECT_TRUE(ok.value().servers[1].dependsOn.empty());
+}
+
 } // namespace
 } // namespace mcpwatch::config

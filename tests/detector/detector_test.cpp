@@ -1,6 +1,7 @@
 // Ledger tests of the state machine: thresholds, flapping, maintenance hold-back and removal.
 #include "detector/detector.hpp"
 #include "detector/schedule.hpp"
+#include "detector/state.hpp"
 #include "ledger.hpp"
 
 #include <gtest/gtest.h>
@@ -382,6 +383,29 @@ TEST(Removal, OpenIncidentIsResolvedWithANote) {
   EXPECT_EQ(resolve->duration, 300s);
   EXPECT_FALSE(d.state().incident);
   EXPECT_FALSE(d.resolveForRemoval(t(301s))); // only once
+}
+
+TEST(Dependencies, HeldByADependencyTriggersWhenReleasedAndSaysWhy) {
+  auto d = makeDetector();
+  const std::string why = "dependency \"api\" was down";
+  EXPECT_TRUE(d.record(failAt(t(0s)), false, why).events.empty());
+  auto opened = d.record(failAt(t(20s)), false, why);
+  EXPECT_TRUE(opened.events.empty()) << "the incident opens, its trigger is held";
+  ASSERT_TRUE(d.state().incident);
+  EXPECT_EQ(d.state().incident->heldBy, why);
+  EXPECT_FALSE(d.state().inMaintenance) << "a dependency hold is not maintenance";
+  EXPECT_EQ(d.state().status, HealthState::Down);
+  // A maintenance boundary while the dependency is still down keeps holding.
+  EXPECT_TRUE(d.evaluate(t(30s), false, why).events.empty());
+  // The held reason survives a restart (state JSON).
+  auto restored = stateFromJson(toJson(d.state()));
+  ASSERT_TRUE(restored && restored->incident);
+  EXPECT_EQ(restored->incident->heldBy, why);
+  // The dependency recovered; this server still fails: its own trigger goes out now.
+  auto released = d.record(failAt(t(40s)), false);
+  ASSERT_EQ(eventTypes(released.events), T);
+  EXPECT_EQ(released.events[0].note,
+            "held back while dependency \"api\" was down since 2026-11-24T02:00:20Z");
 }
 
 TEST(Removal, NothingToResolveWhenHealthyOrNeverAnnounced) {
