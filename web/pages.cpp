@@ -592,9 +592,9 @@ std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
     for (const auto& i : d.incidents) {
       auto end = i.closedAt.value_or(d.generatedAt);
       out += fmt::format(
-          "<tr class=\"incident\" data-open=\"{}\"><td>{}</td><td>{}</td><td>{}</td>"
-          "<td><code>{}</code></td><td>{}</td></tr>",
-          i.closedAt ? "false" : "true", escapeHtml(formatShortTime(i.openedAt)),
+          "<tr class=\"incident\" data-open=\"{}\"><td><a href=\"/incidents/{}\">{}</a></td>"
+          "<td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+          i.closedAt ? "false" : "true", escapeHtml(i.id), escapeHtml(formatShortTime(i.openedAt)),
           i.closedAt ? escapeHtml(formatShortTime(*i.closedAt)) : "ongoing",
           escapeHtml(formatHumanDuration(duration_cast<std::chrono::seconds>(end - i.openedAt))),
           escapeHtml(i.reason), escapeHtml(publicDetail(i.detail)));
@@ -665,6 +665,89 @@ std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
   return out;
 }
 
+std::string renderIncidentPage(const store::IncidentRecord& incident, const ServerView& server,
+                               common::WallTime now, std::string_view siteTitle) {
+  const bool open = !incident.closedAt;
+  std::string out = head("Incident: " + server.name + " – " + std::string(siteTitle), open);
+  out +=
+      fmt::format("<p class=\"crumbs\"><a href=\"/status/{}\">&#8592; {}</a></p>"
+                  "<header><h1 id=\"incident-title\">{} {}</h1>"
+                  "<p><span class=\"state s-{}\" id=\"incident-state\" data-open=\"{}\">{}</span>"
+                  "</p></header>",
+                  escapeHtml(server.slug), escapeHtml(server.name), escapeHtml(server.name),
+                  open ? "is down" : "was down", open ? "down" : "up", open ? "true" : "false",
+                  open ? "Ongoing" : "Resolved");
+  const auto end = incident.closedAt.value_or(now);
+  std::string what = incident.reason;
+  if (auto status = publicDetail(incident.detail); !status.empty())
+    what += " (" + status + ")";
+  out += "<section><h2>Timeline</h2><ol class=\"timeline\" id=\"timeline\">";
+  auto item = [&](std::string_view kind, common::WallTime at, const std::string& textHtml) {
+    out += fmt::format("<li data-kind=\"{}\"><time datetime=\"{}\">{}</time> {}</li>", kind,
+                       escapeHtml(common::formatRfc3339(at)), escapeHtml(formatShortTime(at)),
+                       textHtml);
+  };
+  item("opened", incident.openedAt, "Incident opened: <code>" + escapeHtml(what) + "</code>");
+  if (!incident.triggerSent)
+    item("held", incident.openedAt,
+         open ? "Alerts held back (maintenance, or a dependency that is down)"
+              : "Nobody was paged: alerts were held back (maintenance, or a dependency that was "
+                "down)");
+  if (incident.closedAt)
+    item("resolved", *incident.closedAt,
+         "Resolved" + (incident.resolveNote.empty() ? std::string()
+                                                    : ": " + escapeHtml(incident.resolveNote)));
+  out += "</ol>";
+  out +=
+      fmt::format("<p id=\"incident-duration\">{} {}.</p></section>", open ? "Down for" : "Lasted",
+                  escapeHtml(formatHumanDuration(
+                      duration_cast<std::chrono::seconds>(end - incident.openedAt))));
+  out += fmt::format("<footer>Incident {} &#183; <a href=\"/feed.atom\">Atom feed</a> &#183; "
+                     "mcpwatch</footer></main></body></html>\n",
+                     escapeHtml(incident.id));
+  return out;
+}
+
+std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::string_view publicUrl,
+                               std::string_view siteTitle, common::WallTime now) {
+  const std::string base(publicUrl);
+  common::WallTime updated = now;
+  if (!entries.empty())
+    updated = entries.front().incident.closedAt.value_or(entries.front().incident.openedAt);
+  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                    "<feed xmlns=\"http://www.w3.org/2005/Atom\">";
+  out +=
+      fmt::format("<title>{} incidents</title><id>{}/feed.atom</id><updated>{}</updated>"
+                  "<link rel=\"self\" href=\"{}/feed.atom\"/><link href=\"{}/\"/>"
+                  "<author><name>mcpwatch</name></author>",
+                  escapeHtml(siteTitle), escapeHtml(base),
+                  escapeHtml(common::formatRfc3339(updated)), escapeHtml(base), escapeHtml(base));
+  for (const auto& e : entries) {
+    const auto& i = e.incident;
+    std::string title =
+        i.closedAt
+            ? e.serverName + " recovered after " +
+                  formatHumanDuration(duration_cast<std::chrono::seconds>(*i.closedAt - i.openedAt))
+            : e.serverName + " is down: " + i.reason;
+    std::string summary = "Down since " + formatShortTime(i.openedAt) + " (" + i.reason;
+    if (auto status = publicDetail(i.detail); !status.empty())
+      summary += ", " + status;
+    summary += ")";
+    if (i.closedAt)
+      summary += "; resolved " + formatShortTime(*i.closedAt);
+    summary += ".";
+    out += fmt::format("<entry><title>{}</title><id>{}/incidents/{}</id><updated>{}</updated>"
+                       "<published>{}</published><link href=\"{}/incidents/{}\"/>"
+                       "<summary>{}</summary></entry>",
+                       escapeHtml(title), escapeHtml(base), escapeHtml(i.id),
+                       escapeHtml(common::formatRfc3339(i.closedAt.value_or(i.openedAt))),
+                       escapeHtml(common::formatRfc3339(i.openedAt)), escapeHtml(base),
+                       escapeHtml(i.id), escapeHtml(summary));
+  }
+  out += "</feed>\n";
+  return out;
+}
+
 std::string renderErrorPage(int status, std::string_view title, std::string_view message) {
   std::string out = head(title);
   out += fmt::format("<h1>{} {}</h1><p>{}</p><p><a href=\"/\">All servers</a></p></main></body>"
@@ -715,6 +798,7 @@ svg.bar { width: 100%; height: 22px; display: block; }
 .d-ok { fill: var(--ok); } .d-degraded { fill: var(--warn); } .d-down { fill: var(--down); }
 .d-none { fill: var(--none); }
 .day:hover { opacity: .7; }
+.timeline { padding-left: 1.2rem; } .timeline li { margin: .3rem 0; }
 .legend { font-size: .85rem; color: var(--muted); margin: .3rem 0 0; }
 .legend .key { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px;
   vertical-align: -.1rem; margin: 0 .25rem 0 .8rem; }

@@ -81,6 +81,17 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
 std::string overviewHref(const OverviewPageInfo& info, std::size_t page);
 std::string renderDetailPage(const Detail& detail, std::string_view siteTitle = "Status");
 std::string renderErrorPage(int status, std::string_view title, std::string_view message);
+// GET /incidents/{id}: one incident of a public server with its timeline (opened, alerts held,
+// resolved); failure details public-safe. Refreshes itself while open.
+std::string renderIncidentPage(const store::IncidentRecord& incident, const ServerView& server,
+                               common::WallTime now, std::string_view siteTitle = "Status");
+// GET /feed.atom: incidents of public servers, newest first (RFC 4287).
+struct FeedEntry {
+  store::IncidentRecord incident;
+  std::string serverName;
+};
+std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::string_view publicUrl,
+                               std::string_view siteTitle, common::WallTime now);
 
 // /static/style.css
 extern const std::string_view kStyleCss;

@@ -793,12 +793,70 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         co_return notAllowed();
       co_return co_await detailPage(parts[1]);
     }
+    if (parts.size() == 2 && parts[0] == "incidents") {
+      if (!get)
+        co_return notAllowed();
+      co_return co_await incidentPage(parts[1]);
+    }
+    if (path == "/feed.atom") {
+      if (!get)
+        co_return notAllowed();
+      co_return co_await incidentFeed();
+    }
     if (parts.size() == 3 && parts[0] == "badge") {
       if (!get)
         co_return notAllowed();
       co_return co_await badge(req, parts[1], parts[2]);
     }
     co_return htmlResponse(404, renderErrorPage(404, "Not found", "There is no page here."));
+  }
+
+  Awaitable<ServerResponse> incidentPage(std::string_view id) {
+    auto validId = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+    auto notFound = [] {
+      return htmlResponse(404, renderErrorPage(404, "Not found", "No such incident."));
+    };
+    if (!validId)
+      co_return notFound();
+    auto read = [this, key = std::string(id)] { return store.incident(key); };
+    auto record = *co_await onWorker(std::move(read));
+    if (!record || !record->has_value())
+      co_return notFound();
+    const auto& incident = **record;
+    auto view = visibleServer(incident.slug, false); // only incidents of public servers
+    if (!view)
+      co_return notFound();
+    co_return htmlResponse(200, renderIncidentPage(incident, *view, clock.now(), config.title));
+  }
+
+  // The latest 50 incidents of public servers (of the newest 500 recorded).
+  Awaitable<ServerResponse> incidentFeed() {
+    std::map<std::string, std::string> names;
+    auto views = backend.serverList();
+    for (const auto& v : *views)
+      if (v.isPublic)
+        names.emplace(v.slug, v.name);
+    auto build = [this, names = std::move(names), now = clock.now()]() {
+      std::vector<FeedEntry> entries;
+      auto all = store.allIncidents(500);
+      if (all)
+        for (auto& i : all.value()) {
+          auto it = names.find(i.slug);
+          if (it == names.end())
+            continue;
+          entries.push_back({std::move(i), it->second});
+          if (entries.size() == 50)
+            break;
+        }
+      return renderIncidentFeed(entries, config.publicUrl, config.title, now);
+    };
+    ServerResponse r;
+    r.body = *co_await onWorker(std::move(build));
+    r.with("Content-Type", "application/atom+xml; charset=utf-8");
+    r.with("Cache-Control", "public, max-age=60");
+    co_return r;
   }
 
   // One public server with its uptimes (no 90-day bar), for badges and embeds. Private servers

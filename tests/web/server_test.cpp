@@ -266,8 +266,9 @@ TEST_F(WebServerTest, DetailPageShowsFactsChartsIncidentsFailuresAndSchemaChange
   EXPECT_NE(b.find("<figcaption>Last 7 days</figcaption><svg class=\"latency\""),
             std::string::npos);
   EXPECT_NE(b.find("<polyline class=\"line\""), std::string::npos);
-  EXPECT_NE(b.find("data-open=\"false\"><td>2026-11-21 12:00 UTC</td><td>2026-11-21 12:15 "
-                   "UTC</td><td>15m 0s</td><td><code>tls_error</code></td>"),
+  EXPECT_NE(b.find("data-open=\"false\"><td><a href=\"/incidents/inc_alpha_old\">2026-11-21 12:00 "
+                   "UTC</a></td><td>2026-11-21 12:15 UTC</td><td>15m 0s</td><td><code>tls_error"
+                   "</code></td>"),
             std::string::npos);
   EXPECT_NE(b.find("<code>http_error</code></td><td>–</td><td>–</td><td>HTTP 502</td>"),
             std::string::npos);
@@ -893,6 +894,66 @@ TEST_F(WebServerTest, RepeatedIdenticalFailuresAreOneRow) {
        p = page.find("<tr class=\"failure\"", p + 1))
     ++rows;
   EXPECT_LT(rows, static_cast<std::size_t>(count));
+}
+
+TEST_F(WebServerTest, IncidentsHaveAPageWithATimeline) {
+  auto open = get("/incidents/inc_beta1");
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_NE(open.body.find("<h1 id=\"incident-title\">Beta MCP is down</h1>"), std::string::npos);
+  EXPECT_NE(open.body.find("data-kind=\"opened\"><time datetime=\"2026-11-24T10:00:00Z\">"),
+            std::string::npos)
+      << open.body;
+  EXPECT_NE(open.body.find("Incident opened: <code>connect_timeout</code>"), std::string::npos);
+  EXPECT_EQ(open.body.find("beta.example"), std::string::npos) << "details stay public-safe";
+  EXPECT_NE(open.body.find("Down for 2h 0m."), std::string::npos);
+  EXPECT_NE(open.body.find("http-equiv=\"refresh\""), std::string::npos) << "open: refreshes";
+
+  auto closed = get("/incidents/inc_alpha_old").body;
+  EXPECT_NE(closed.find("Alpha MCP was down"), std::string::npos);
+  EXPECT_NE(closed.find("data-kind=\"resolved\"><time datetime=\"2026-11-21T12:15:00Z\">"),
+            std::string::npos)
+      << closed;
+  EXPECT_NE(closed.find("Resolved: recovered"), std::string::npos);
+  EXPECT_NE(closed.find("Lasted 15m 0s."), std::string::npos);
+  EXPECT_EQ(closed.find("http-equiv=\"refresh\""), std::string::npos);
+  // The hostile one is escaped; private servers' incidents and bad ids are not found.
+  auto evil = get("/incidents/inc_evil").body;
+  EXPECT_EQ(evil.find("<script"), std::string::npos);
+  EXPECT_EQ(get("/incidents/inc_secret1").status, 404);
+  EXPECT_EQ(get("/incidents/inc_secret1", kToken).status, 404);
+  EXPECT_EQ(get("/incidents/nope").status, 404);
+  EXPECT_EQ(get("/incidents/..%2Fx").status, 404);
+  // The server's page links each incident.
+  EXPECT_NE(get("/status/beta").body.find("<a href=\"/incidents/inc_beta1\">"), std::string::npos);
+}
+
+TEST_F(WebServerTest, AnAtomFeedListsPublicIncidents) {
+  auto config = testing::webConfig(kToken);
+  config.publicUrl = "https://status.example.test";
+  config.title = "ACME & co";
+  server =
+      std::make_unique<WebServer>(ctx.get_executor(), config, backend, *store, registry, clock);
+  auto r = get("/feed.atom");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type").value_or(""), "application/atom+xml; charset=utf-8");
+  const auto& feed = r.body;
+  EXPECT_EQ(feed.rfind("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed "
+                       "xmlns=\"http://www.w3.org/2005/Atom\">",
+                       0),
+            0u);
+  EXPECT_NE(feed.find("<title>ACME &amp; co incidents</title>"), std::string::npos);
+  EXPECT_NE(feed.find("<id>https://status.example.test/incidents/inc_beta1</id>"),
+            std::string::npos);
+  EXPECT_NE(feed.find("<title>Beta MCP is down: connect_timeout</title>"), std::string::npos);
+  EXPECT_NE(feed.find("<title>Alpha MCP recovered after 15m 0s</title>"), std::string::npos);
+  EXPECT_NE(feed.find("<link href=\"https://status.example.test/incidents/inc_alpha_old\"/>"),
+            std::string::npos);
+  EXPECT_EQ(feed.find("inc_secret1"), std::string::npos) << "private servers stay private";
+  EXPECT_EQ(feed.find("<script"), std::string::npos);
+  EXPECT_EQ(feed.find("beta.example"), std::string::npos);
+  // Newest first: beta (opened 2 h ago) before alpha's (3 days ago).
+  EXPECT_LT(feed.find("inc_beta1"), feed.find("inc_alpha_old"));
+  EXPECT_EQ(feed.substr(feed.size() - 8), "</feed>\n");
 }
 
 } // namespace
