@@ -12,6 +12,14 @@ using test::onlyError;
 // A valid server entry to prepend where a rule needs one.
 constexpr std::string_view kServer = "servers:\n  - {slug: a, url: \"http://a.example/mcp\"}\n";
 
+// Fails the test unless one of `errors` contains `needle`.
+void expectErrorWith(const std::vector<std::string>& errors, std::string_view needle) {
+  for (const auto& e : errors)
+    if (e.find(needle) != std::string::npos)
+      return;
+  ADD_FAILURE() << "no error with " << needle << " in " << ::testing::PrintToString(errors);
+}
+
 std::string withServer(std::string_view rest) {
   return std::string(kServer) + std::string(rest);
 }
@@ -715,13 +723,7 @@ TEST(ConfigErrors, ServerContextRules) {
                               "      - {name: Grafana}\n"
                               "      - {url: \"https://x.example\"}\n"
                               "      - {name: Logs, url: \"javascript:alert(1)\", extra: 1}\n"));
-  auto has = [&](std::string_view needle) {
-    for (const auto& e : errors)
-      if (e.find(needle) != std::string::npos)
-        return true;
-    ADD_FAILURE() << "no error with " << needle << " in " << ::testing::PrintToString(errors);
-    return false;
-  };
+  auto has = [&](std::string_view needle) { expectErrorWith(errors, needle); };
   has("servers[0].description: must not be empty");
   has("servers[0].owner: at most 200 bytes");
   has("servers[0].runbook_url: invalid URL");
@@ -742,12 +744,7 @@ TEST(ConfigErrors, DependsOnNamesOtherServersWithoutCycles) {
                     "  - {slug: b, url: \"http://b.example/mcp\", depends_on: [c]}\n"
                     "  - {slug: c, url: \"http://c.example/mcp\", depends_on: [a]}\n"
                     "  - {slug: d, url: \"http://d.example/mcp\", depends_on: [d, nope]}\n"));
-  auto has = [&](std::string_view needle) {
-    for (const auto& e : errors)
-      if (e.find(needle) != std::string::npos)
-        return;
-    ADD_FAILURE() << "no error with " << needle << " in " << ::testing::PrintToString(errors);
-  };
+  auto has = [&](std::string_view needle) { expectErrorWith(errors, needle); };
   has("dependency cycle: a -> b -> c -> a");
   has("servers[3].depends_on[0]: a server cannot depend on itself");
   has("servers[3].depends_on[1]: unknown server \"nope\"");
