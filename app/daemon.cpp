@@ -131,7 +131,13 @@ void Daemon::rebuildDependents() {
         dependents_[dep].push_back(server.slug);
 }
 
-std::string Daemon::dependencyHold(const config::ServerConfig& server) const {
+std::string Daemon::dependencyHold(const config::ServerConfig& server) {
+  if (server.dependsOn.empty())
+    return {};
+  auto self = servers_.find(server.slug);
+  std::optional<common::WallTime> failingSince;
+  if (self != servers_.end())
+    failingSince = self->second.detector->state().failingSince;
   for (const auto& dep : server.dependsOn) {
     auto it = servers_.find(dep);
     if (it == servers_.end() || it->second.paused)
@@ -140,7 +146,14 @@ std::string Daemon::dependencyHold(const config::ServerConfig& server) const {
     // dependent may reach its threshold before the dependency's incident opens.
     const auto& st = it->second.detector->state();
     if (st.incident || st.consecutiveFailures > 0)
-      return "dependency \"" + dep + "\" was down";
+      return "while dependency \"" + dep + "\" was down";
+    // This server fails, but the dependency has not been checked since it started to: check it
+    // now and hold until then, so the two servers' schedules never decide who pages.
+    if (failingSince && (!st.lastCheckAt || *st.lastCheckAt < *failingSince)) {
+      queue_.schedule(dep, clock_.monoNow());
+      wake();
+      return "until dependency \"" + dep + "\" was checked";
+    }
   }
   return {};
 }
@@ -457,6 +470,7 @@ void Daemon::reload(config::Config next) {
     if (probeChanged) {
       // A probe still running with the old settings is discarded when it ends.
       rt.generation = nextGeneration_++;
+      rt.lastProbe.reset(); // another URL or settings: what the old one said no longer holds
       queue_.schedule(server.slug, firstProbeAt(server, clock_.monoNow()));
       ++updated;
     }
@@ -759,9 +773,12 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
         options_.onResult(rt.config, *result, rt.detector->state());
       queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
                                               rt.detector->state(), startedMono));
-      // What the server said about itself last: a probe that failed before it got that far
-      // keeps the previous values, so a down server's page still names it.
-      ServerRuntime::LastProbe last = rt.lastProbe.value_or(ServerRuntime::LastProbe{});
+      // What the server said about itself last: a failed probe keeps the previous values, so a
+      // down server's page still names it; a successful one says everything afresh (an http
+      // server has no certificate, whatever an earlier https URL had).
+      ServerRuntime::LastProbe last = result->ok
+                                          ? ServerRuntime::LastProbe{}
+                                          : rt.lastProbe.value_or(ServerRuntime::LastProbe{});
       if (result->serverInfo) {
         last.serverName = result->serverInfo->name;
         last.serverVersion = result->serverInfo->version;

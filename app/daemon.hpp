@@ -89,10 +89,11 @@ public:
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
   const config::Config& config() const { return config_; }
   bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
-  // Why `server`'s new triggers are held by its depends_on ("dependency \"api\" was down",
-  // the note of the trigger when it goes out later), or empty when none of its dependencies is
-  // failing or down.
-  std::string dependencyHold(const config::ServerConfig& server) const;
+  // Why `server`'s new triggers are held by its depends_on ("while dependency \"api\" was down",
+  // "until dependency \"api\" was checked": the note of the trigger when it goes out later), or
+  // empty when none of its dependencies is failing or down. A dependency not checked since this
+  // server began to fail is probed now (and holds until it has been).
+  std::string dependencyHold(const config::ServerConfig& server);
   void rebuildDependents(); // dependents_ from config_ (start and reload)
   std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
                                               common::WallTime at) const;

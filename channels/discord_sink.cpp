@@ -215,15 +215,20 @@ std::vector<Field> fieldsOf(const EventView& e) {
   if (!e.owner.empty())
     addField(f, "Owner", escCut(e.owner, 200), true);
   if (e.kind == EventKind::Triggered && !e.dependents.empty())
-    addField(f, "Dependents held", joinEscaped(e.dependents, 500), false);
+    addField(f, "Dependents", joinEscaped(e.dependents, 500), false);
   if (auto runbook = linkTarget(e.runbookUrl))
     addField(f, "Runbook", "[Open the runbook](" + *runbook + ")", true);
+  // Whole links only: a cut inside "[name](url)" would show broken markdown.
   std::string links;
   for (const auto& link : e.links)
-    if (auto target = linkTarget(link.url))
-      links += (links.empty() ? "" : " \xC2\xB7 ") +
-               ("[" + escCut(link.name, 100) + "](" + *target + ")");
-  addField(f, "Links", cutDiscordText(links, kDiscordMaxFieldValue), false);
+    if (auto target = linkTarget(link.url)) {
+      std::string one = "[" + escCut(link.name, 100) + "](" + *target + ")";
+      std::string next = links.empty() ? one : links + " \xC2\xB7 " + one;
+      if (codePoints(next) > kDiscordMaxFieldValue)
+        break;
+      links = std::move(next);
+    }
+  addField(f, "Links", links, false);
   addField(f, "Endpoint", codeOrEscaped(e.checkUrl, kDiscordMaxFieldValue), false);
   if (auto status = linkTarget(e.statusUrl))
     addField(f, "Status page", "[" + escCut(e.slug, 200) + "](" + *status + ")", true);

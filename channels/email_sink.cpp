@@ -259,7 +259,7 @@ std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
     std::string held;
     for (std::size_t i = 0; i < e.dependents.size() && i < kMaxListItems; ++i)
       held += (i ? ", " : "") + clip(e.dependents[i], kMaxNameChars);
-    add("Dependents held", held);
+    add("Dependents", held);
   }
   add("Runbook", clip(e.runbookUrl, kMaxValueChars), true);
   for (std::size_t i = 0; i < e.links.size() && i < kMaxListItems; ++i)

@@ -78,7 +78,7 @@ std::string description(const EventView& e, std::string_view publicUrl) {
   line("About", e.description, 1000);
   line("Owner", e.owner);
   if (e.kind == EventKind::Triggered && !e.dependents.empty())
-    line("Dependents held", joinNames(e.dependents, 2000));
+    line("Dependents", joinNames(e.dependents, 2000));
   line("Runbook", e.runbookUrl);
   for (const auto& link : e.links)
     line(link.name, link.url);
@@ -155,7 +155,7 @@ Json detailsOf(const EventView& e, std::string_view publicUrl) {
       {"description", e.description},
       {"owner", e.owner},
       {"runbook_url", e.runbookUrl},
-      {"dependents_held", joinNames(e.dependents, 2000)},
+      {"dependents", joinNames(e.dependents, 2000)},
   };
   if (!e.links.empty()) {
     std::string links;

@@ -274,7 +274,7 @@ std::vector<Json> factFields(const EventView& e) {
   if (!e.owner.empty())
     add("Owner", slackEscape(e.owner, kFactField));
   if (e.kind == EventKind::Triggered && !e.dependents.empty())
-    add("Dependents held", nameList(e.dependents, kFactField));
+    add("Dependents", nameList(e.dependents, kFactField));
   add("Server", code(e.slug));
   if (!e.checkUrl.empty())
     add("Endpoint", code(e.checkUrl));

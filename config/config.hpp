@@ -89,8 +89,8 @@ struct ServerConfig {
   std::string owner;       // a team or person, free text
   std::string runbookUrl;  // http(s) or empty
   std::vector<ServerLink> links;
-  // Servers this one needs: while one of them has an open incident, this server's trigger is
-  // held (its resolve never is), so one upstream outage pages once.
+  // Servers this one needs: while one of them is failing or down, this server's trigger is held
+  // (its resolve never is), so one upstream outage pages once.
   std::vector<std::string> dependsOn;
   std::map<std::string, common::Secret> headers; // values may carry tokens: never shown
   bool isPublic = true;                          // `public:` (shown on the status page)

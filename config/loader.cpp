@@ -15,6 +15,7 @@
 #include <limits>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 #include <yaml-cpp/yaml.h>
 
 namespace mcpwatch::config {
@@ -327,6 +328,11 @@ private:
   // depends_on: every slug names another configured server, and no chain leads back to its
   // start (a cycle would hold both triggers forever).
   void checkDependencies(Config& config) {
+    // One index for the whole fleet: a 100,000-server config stays linear.
+    std::unordered_map<std::string, std::size_t> at;
+    at.reserve(config.servers.size());
+    for (std::size_t i = 0; i < config.servers.size(); ++i)
+      at.emplace(config.servers[i].slug, i);
     for (auto& server : config.servers) {
       auto it = dependencyNodes_.find(server.slug);
       if (it == dependencyNodes_.end())
@@ -334,50 +340,55 @@ private:
       for (const auto& [slug, path, node] : it->second) {
         if (slug == server.slug)
           error(path, node, "a server cannot depend on itself");
-        else if (config.findServer(slug) == nullptr)
+        else if (!at.contains(slug))
           error(path, node, "unknown server " + quote(slug));
       }
       std::erase_if(server.dependsOn, [&](const std::string& slug) {
-        return slug == server.slug || config.findServer(slug) == nullptr;
+        return slug == server.slug || !at.contains(slug);
       });
     }
-    // Depth-first search for a cycle; each cycle is reported once, at its first server.
-    std::map<std::string, int> mark; // 0 new, 1 on the path, 2 done
-    std::vector<std::string> path;
-    std::function<bool(const ServerConfig&)> visit = [&](const ServerConfig& s) {
-      mark[s.slug] = 1;
-      path.push_back(s.slug);
-      for (const auto& dep : s.dependsOn) {
-        const ServerConfig* next = config.findServer(dep);
-        if (!next || mark[dep] == 2)
+    // Cycles, without recursion (a chain may be as long as the fleet): walk each server's
+    // dependencies depth-first on an explicit stack; meeting a server still on the path closes
+    // a cycle, reported once at the entry that closes it.
+    std::vector<int> mark(config.servers.size(), 0); // 0 new, 1 on the path, 2 done
+    struct Frame {
+      std::size_t server;
+      std::size_t next = 0; // the next dependency to follow
+    };
+    for (std::size_t root = 0; root < config.servers.size(); ++root) {
+      if (mark[root] != 0)
+        continue;
+      std::vector<Frame> stack{{root}};
+      mark[root] = 1;
+      while (!stack.empty()) {
+        auto& frame = stack.back();
+        const auto& deps = config.servers[frame.server].dependsOn;
+        if (frame.next == deps.size()) {
+          mark[frame.server] = 2;
+          stack.pop_back();
           continue;
-        if (mark[dep] == 1) {
-          auto from = std::find(path.begin(), path.end(), dep);
+        }
+        const std::string& dep = deps[frame.next++];
+        const std::size_t next = at.at(dep);
+        if (mark[next] == 0) {
+          mark[next] = 1;
+          stack.push_back({next});
+        } else if (mark[next] == 1) {
           std::string chain;
-          for (auto p = from; p != path.end(); ++p)
-            chain += *p + " -> ";
+          bool in = false;
+          for (const auto& f : stack) {
+            in = in || f.server == next;
+            if (in)
+              chain += config.servers[f.server].slug + " -> ";
+          }
           chain += dep;
-          const auto& entries = dependencyNodes_[s.slug];
-          for (const auto& [slug, keyPath, node] : entries)
+          const auto& from = config.servers[frame.server].slug;
+          for (const auto& [slug, keyPath, node] : dependencyNodes_[from])
             if (slug == dep)
               error(keyPath, node, "dependency cycle: " + chain);
-          return true;
-        }
-        if (visit(*next))
-          return true;
-      }
-      path.pop_back();
-      mark[s.slug] = 2;
-      return false;
-    };
-    for (const auto& s : config.servers)
-      if (mark[s.slug] == 0) {
-        path.clear();
-        if (visit(s)) {
-          for (const auto& slug : path)
-            mark[slug] = 2; // reported: do not report the same cycle again
         }
       }
+    }
   }
 
   // --- structure ---------------------------------------------------------------------------

@@ -270,7 +270,7 @@ void Detector::releaseHeldTrigger(common::WallTime at, std::vector<Event>& event
   event.downSince = incident.downSince;
   if (incident.openedAt < at)
     event.note = (incident.heldBy.empty() ? std::string("held back by maintenance")
-                                          : "held back while " + incident.heldBy) +
+                                          : "held back " + incident.heldBy) +
                  " since " + common::formatRfc3339(incident.openedAt);
   incident.triggerSent = true;
   events.push_back(std::move(event));

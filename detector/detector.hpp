@@ -67,7 +67,8 @@ public:
   // Feeds one check. `inMaintenance` is the OR of matching windows and the flag file at
   // `check.at`: the check still counts, new triggers are held back, resolves are not.
   // `heldBy`, when not empty, holds new triggers too for another reason (a dependency with an
-  // open incident: "dependency \"api\" was down"); the trigger, when it goes out later, says so.
+  // open incident: "while dependency \"api\" was down"); the trigger, when it goes out later, says
+  // so.
   Outcome record(const CheckOutcome& check, bool inMaintenance, const std::string& heldBy = {});
 
   // Re-evaluates without a probe (call at each maintenance boundary): when maintenance is over

@@ -129,7 +129,7 @@ std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
     if (auto summaryText = str(body, "failure_summary"); !summaryText.empty())
       details["failure"] = summaryText;
     if (auto it = body.find("dependents"); it != body.end() && it->is_array() && !it->empty())
-      details["dependents_held"] = *it;
+      details["dependents"] = *it;
     if (test)
       details["test"] = true;
     // The concrete failure ("HTTP 503") when the body has it; `class` keeps the stable reason.

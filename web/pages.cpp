@@ -711,9 +711,13 @@ std::string renderIncidentPage(const store::IncidentRecord& incident, const Serv
 std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::string_view publicUrl,
                                std::string_view siteTitle, common::WallTime now) {
   const std::string base(publicUrl);
+  // The feed changed when its newest entry did (an old incident may have closed last).
   common::WallTime updated = now;
-  if (!entries.empty())
-    updated = entries.front().incident.closedAt.value_or(entries.front().incident.openedAt);
+  if (!entries.empty()) {
+    updated = common::WallTime{};
+    for (const auto& e : entries)
+      updated = std::max(updated, e.incident.closedAt.value_or(e.incident.openedAt));
+  }
   std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">";
   out +=

@@ -831,7 +831,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     co_return htmlResponse(200, renderIncidentPage(incident, *view, clock.now(), config.title));
   }
 
-  // The latest 50 incidents of public servers (of the newest 500 recorded).
+  // The latest 50 incidents of public servers.
   Awaitable<ServerResponse> incidentFeed() {
     std::map<std::string, std::string> names;
     auto views = backend.serverList();
@@ -839,10 +839,15 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       if (v.isPublic)
         names.emplace(v.slug, v.name);
     auto build = [this, names = std::move(names), now = clock.now()]() {
+      // Pages of the newest incidents until 50 belong to public servers (a busy private fleet
+      // must not push them out), at most 20,000 read.
       std::vector<FeedEntry> entries;
-      auto all = store.allIncidents(500);
-      if (all)
-        for (auto& i : all.value()) {
+      constexpr std::size_t kPage = 500;
+      for (std::size_t offset = 0; entries.size() < 50 && offset < 20'000; offset += kPage) {
+        auto page = store.allIncidents(kPage, offset);
+        if (!page)
+          break;
+        for (auto& i : page.value()) {
           auto it = names.find(i.slug);
           if (it == names.end())
             continue;
@@ -850,6 +855,9 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           if (entries.size() == 50)
             break;
         }
+        if (page->size() < kPage)
+          break;
+      }
       return renderIncidentFeed(entries, config.publicUrl, config.title, now);
     };
     ServerResponse r;

@@ -395,5 +395,49 @@ TEST_F(DaemonMaintenance, ADependentThatRecoversWithItsDependencyNeverPages) {
   EXPECT_EQ(publisher_.counts["alert.resolved"], 1);
 }
 
+// The dependency is checked every 60 s, its dependents every 10 s: when everything breaks just
+// after the dependency's check, the dependents reach their threshold long before its next one.
+// Their triggers are held and the dependency is checked at once, so the outage still pages once.
+TEST_F(DaemonMaintenance, DependentsOnAFasterScheduleStillWaitForTheirDependency) {
+  perServer_ = [](int i) {
+    return i == 0 ? std::string("    interval: 60s\n    retry_interval: 20s\n")
+                  : std::string("    depends_on: [s0]\n");
+  };
+  bool broken = false;
+  script_ = [&](const prober::ProbeOptions&) {
+    prober::ProbeResult r;
+    r.ok = !broken;
+    if (!r.ok)
+      r.failure = prober::Failure{prober::FailureReason::ConnectRefused, "refused"};
+    return r;
+  };
+  startDaemon("10s", "2s", 2);
+  run(1s); // everything checked once, all up
+  broken = true;
+  run(50s); // s0's own next check would be at 60 s
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 1) << "only the dependency pages";
+  ASSERT_FALSE(publisher_.events.empty());
+  EXPECT_EQ(publisher_.events.at(0).slug, "s0");
+  EXPECT_LT(probes_["http://127.0.0.1:9/mcp"], 6) << "s0 was checked on demand, not flooded";
+}
+
+TEST_F(DaemonClock, ASuccessfulProbeForgetsAnOldCertificate) {
+  bool tls = true;
+  script_ = [&](const prober::ProbeOptions&) {
+    prober::ProbeResult r;
+    r.ok = true;
+    if (tls)
+      r.tls = prober::TlsInfo{clock_.now() + std::chrono::hours(24 * 30), 30};
+    return r;
+  };
+  run(15s);
+  for (const auto& [slug, rt] : daemon_->servers())
+    ASSERT_TRUE(rt.lastProbe && rt.lastProbe->tlsNotAfter) << slug;
+  tls = false; // now served over http
+  run(15s);
+  for (const auto& [slug, rt] : daemon_->servers())
+    EXPECT_FALSE(rt.lastProbe->tlsNotAfter) << slug << ": no certificate any more";
+}
+
 } // namespace
 } // namespace mcpwatch::app

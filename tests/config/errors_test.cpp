@@ -751,5 +751,18 @@ TEST(ConfigErrors, DependsOnNamesOtherServersWithoutCycles) {
   EXPECT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
 }
 
+TEST(ConfigErrors, ALongDependencyChainIsCheckedWithoutRecursion) {
+  // s0 -> s1 -> ... -> s2999 -> s0: one cycle, reported once, at the entry that closes it.
+  std::string yaml = "servers:\n";
+  for (int i = 0; i < 3000; ++i)
+    yaml += "  - {slug: s" + std::to_string(i) + ", url: \"http://a.example/mcp\", depends_on: [s" +
+            std::to_string((i + 1) % 3000) + "]}\n";
+  auto errors = errorsOf(load(yaml));
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0].rfind("servers[2999].depends_on[0]: dependency cycle: s0 -> s1 -> ", 0), 0u)
+      << errors[0].substr(0, 200);
+  EXPECT_NE(errors[0].find("s2999 -> s0"), std::string::npos);
+}
+
 } // namespace
 } // namespace mcpwatch::config

@@ -387,7 +387,7 @@ TEST(Removal, OpenIncidentIsResolvedWithANote) {
 
 TEST(Dependencies, HeldByADependencyTriggersWhenReleasedAndSaysWhy) {
   auto d = makeDetector();
-  const std::string why = "dependency \"api\" was down";
+  const std::string why = "while dependency \"api\" was down";
   EXPECT_TRUE(d.record(failAt(t(0s)), false, why).events.empty());
   auto opened = d.record(failAt(t(20s)), false, why);
   EXPECT_TRUE(opened.events.empty()) << "the incident opens, its trigger is held";

@@ -258,7 +258,7 @@ TEST(PagerDutyBody, TriggerCarriesTheServerContextAndItsLinks) {
   EXPECT_EQ(j["links"][1], (Json{{"href", "https://grafana.example.com/d"}, {"text", "Grafana"}}));
   e["dependents"] = Json::array({"app", "search"});
   auto withDependents = *common::parseJson(*buildBody(sink(), std::nullopt, e, ""));
-  EXPECT_EQ(withDependents["payload"]["custom_details"]["dependents_held"],
+  EXPECT_EQ(withDependents["payload"]["custom_details"]["dependents"],
             Json::array({"app", "search"}));
   // Unset context adds nothing.
   auto plain = *common::parseJson(*buildBody(sink(), std::nullopt, event("alert.triggered"), ""));

@@ -806,10 +806,10 @@ TEST_F(WebServerTest, BadgesForPublicServers) {
   EXPECT_EQ(get("/badge/nope/status.svg").status, 404);
   EXPECT_EQ(get("/badge/alpha/other.svg").status, 404);
   EXPECT_EQ(call("POST", "/badge/alpha/status.svg").status, 405);
-  // A hostile server name never reaches a badge (the label is fixed, the message ours).
+  // A server in maintenance says so (blue).
   auto evil = get("/badge/evil/status.svg");
-  EXPECT_EQ(evil.body.find("<script"), std::string::npos);
   EXPECT_NE(evil.body.find("mcp: maintenance"), std::string::npos) << evil.body;
+  EXPECT_NE(evil.body.find("fill=\"#1565c0\""), std::string::npos);
 }
 
 TEST_F(WebServerTest, EmbedJsonIsPublicSmallAndCacheable) {
@@ -916,9 +916,16 @@ TEST_F(WebServerTest, IncidentsHaveAPageWithATimeline) {
   EXPECT_NE(closed.find("Resolved: recovered"), std::string::npos);
   EXPECT_NE(closed.find("Lasted 15m 0s."), std::string::npos);
   EXPECT_EQ(closed.find("http-equiv=\"refresh\""), std::string::npos);
-  // The hostile one is escaped; private servers' incidents and bad ids are not found.
+  // The hostile server's name is escaped, its hostile detail not shown at all; private
+  // servers' incidents and bad ids are not found.
   auto evil = get("/incidents/inc_evil").body;
   EXPECT_EQ(evil.find("<script"), std::string::npos);
+  EXPECT_NE(
+      evil.find("<h1 id=\"incident-title\">&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt; "
+                "was down</h1>"),
+      std::string::npos)
+      << evil;
+  EXPECT_EQ(evil.find("alert(&#39;incident&#39;)"), std::string::npos);
   EXPECT_EQ(get("/incidents/inc_secret1").status, 404);
   EXPECT_EQ(get("/incidents/inc_secret1", kToken).status, 404);
   EXPECT_EQ(get("/incidents/nope").status, 404);
@@ -950,6 +957,15 @@ TEST_F(WebServerTest, AnAtomFeedListsPublicIncidents) {
             std::string::npos);
   EXPECT_EQ(feed.find("inc_secret1"), std::string::npos) << "private servers stay private";
   EXPECT_EQ(feed.find("<script"), std::string::npos);
+  EXPECT_NE(feed.find("<title>&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt; recovered after "
+                      "10m 0s</title>"),
+            std::string::npos)
+      << "a hostile name is escaped XML text";
+  // <updated> of the feed is its newest entry's (evil's incident closed 80 minutes ago, beta's
+  // opened 2 hours ago).
+  EXPECT_NE(feed.find("<updated>2026-11-24T10:40:00Z</updated><link rel=\"self\""),
+            std::string::npos)
+      << feed.substr(0, 400);
   EXPECT_EQ(feed.find("beta.example"), std::string::npos);
   // Newest first: beta (opened 2 h ago) before alpha's (3 days ago).
   EXPECT_LT(feed.find("inc_beta1"), feed.find("inc_alpha_old"));
