@@ -55,7 +55,8 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
   v.description = server.description;
   v.owner = server.owner;
   v.runbookUrl = server.runbookUrl;
-  v.links = server.links;
+  for (const auto& link : server.links)
+    v.links.push_back({link.name, link.url});
   v.isPublic = server.isPublic;
   v.maintenanceIds = daemon_.maintenanceWindows(server, now);
   v.inMaintenance = !v.maintenanceIds.empty();

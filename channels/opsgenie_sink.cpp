@@ -182,7 +182,7 @@ Json detailsOf(const EventView& e, std::string_view publicUrl) {
   for (auto& kv : d)
     kv.second = oneLine(kv.second);
   // OpsGenie refuses more than 8000 characters of keys and values together: cap every value
-  // harder until it fits. With under 25 short keys the last cap always fits.
+  // harder until it fits. With at most 25 short keys the last cap always fits.
   auto total = [&] {
     std::size_t n = 0;
     for (const auto& [k, v] : d)

@@ -42,6 +42,13 @@ std::string dumpJson(const Json& json) {
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+Json uptimeJson(const ServerSummary& s) {
+  return {{"24h", optDouble(s.uptime24h)},
+          {"7d", optDouble(s.uptime7d)},
+          {"30d", optDouble(s.uptime30d)},
+          {"90d", optDouble(s.uptime90d)}};
+}
+
 Json serverJson(const ServerSummary& s, bool admin, common::WallTime now) {
   const auto& v = s.view;
   Json j = {{"slug", v.slug},
@@ -51,11 +58,7 @@ Json serverJson(const ServerSummary& s, bool admin, common::WallTime now) {
             {"health", detector::toString(v.state.status)},
             {"in_maintenance", v.inMaintenance},
             {"paused", v.paused},
-            {"uptime",
-             {{"24h", optDouble(s.uptime24h)},
-              {"7d", optDouble(s.uptime7d)},
-              {"30d", optDouble(s.uptime30d)},
-              {"90d", optDouble(s.uptime90d)}}},
+            {"uptime", uptimeJson(s)},
             {"latency_ms", optDouble(v.state.lastResponseTimeMs)},
             {"last_check_at", optTime(v.state.lastCheckAt)},
             {"protocol_version", opt(v.state.protocolVersion)},

@@ -12,6 +12,8 @@ namespace mcpwatch::web {
 // Dumps with invalid UTF-8 replaced (text from probed servers may carry any bytes).
 std::string dumpJson(const common::Json& json);
 
+// {"24h", "7d", "30d", "90d"}: ratios, null when unknown (the API and the embed).
+common::Json uptimeJson(const ServerSummary& summary);
 // `admin` adds url and public (never shown unauthenticated).
 common::Json serverJson(const ServerSummary& summary, bool admin, common::WallTime now);
 common::Json detailJson(const Detail& detail, bool admin);

@@ -6,7 +6,6 @@
 #include "common/clock.hpp"
 #include "common/expected.hpp"
 #include "common/json.hpp"
-#include "config/config.hpp"
 #include "detector/maintenance.hpp"
 #include "detector/state.hpp"
 
@@ -24,6 +23,12 @@ namespace mcpwatch::web {
 template <class T> using Result = common::Expected<T, std::string>;
 using Done = Result<std::monostate>;
 
+// A link of a server's alert context ({name, url} from the config).
+struct Link {
+  std::string name;
+  std::string url;
+};
+
 // One configured server as the pages and the API see it right now.
 struct ServerView {
   std::string slug;
@@ -34,7 +39,7 @@ struct ServerView {
   std::string description;
   std::string owner;
   std::string runbookUrl;
-  std::vector<config::ServerLink> links;
+  std::vector<Link> links;
   bool isPublic = true;
   bool paused = false;
   bool inMaintenance = false;              // any window, the flag file or the admin API

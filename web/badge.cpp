@@ -3,6 +3,7 @@
 
 #include "common/strings.hpp"
 #include "common/time.hpp"
+#include "web/api.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -127,16 +128,11 @@ std::optional<std::optional<double>> uptimeFor(const ServerSummary& summary,
 common::Json embedJson(const ServerSummary& summary, std::string_view publicUrl) {
   using common::Json;
   const auto& v = summary.view;
-  auto opt = [](const std::optional<double>& d) { return d ? Json(*d) : Json(); };
   Json j = {{"slug", v.slug},
             {"name", v.name},
             {"state", displayState(v)},
-            {"uptime",
-             {{"24h", opt(summary.uptime24h)},
-              {"7d", opt(summary.uptime7d)},
-              {"30d", opt(summary.uptime30d)},
-              {"90d", opt(summary.uptime90d)}}},
-            {"latency_ms", opt(v.state.lastResponseTimeMs)},
+            {"uptime", uptimeJson(summary)},
+            {"latency_ms", v.state.lastResponseTimeMs ? Json(*v.state.lastResponseTimeMs) : Json()},
             {"last_check_at",
              v.state.lastCheckAt ? Json(common::formatRfc3339(*v.state.lastCheckAt)) : Json()},
             {"status_url",
