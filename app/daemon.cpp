@@ -108,11 +108,13 @@ void Daemon::rebuildCalendar() {
                   std::chrono::duration_cast<std::chrono::seconds>(
                       std::get<config::RecurringWindow>(w.schedule).duration),
                   std::get<config::RecurringWindow>(w.schedule).timezone);
-    if (built)
+    if (built) {
+      built->comment = w.comment;
       windows.push_back(std::move(built.value()));
-    else
+    } else {
       logRecord(spdlog::level::err, "maintenance window rejected",
                 {{"window", w.name}, {"error", built.error()}});
+    }
   }
   if (auto err = calendar_.setConfigWindows(std::move(windows)))
     logRecord(spdlog::level::err, "maintenance windows rejected", {{"error", *err}});

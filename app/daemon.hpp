@@ -95,6 +95,7 @@ public:
   // server began to fail is probed now (and holds until it has been).
   std::string dependencyHold(const config::ServerConfig& server);
   void rebuildDependents(); // dependents_ from config_ (start and reload)
+  const detector::MaintenanceCalendar& calendar() const { return calendar_; }
   std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
                                               common::WallTime at) const;
   // Durable commits that failed and wait in memory (disk full): for /readyz, metrics, heartbeat.

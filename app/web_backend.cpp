@@ -37,6 +37,22 @@ template <class T, class Handler> Awaitable<void> relay(Awaitable<T> task, Handl
   resumeOnHome(std::move(handler), error, std::move(value));
 }
 
+// The windows in progress at `now` or starting within a week, by start.
+std::vector<web::MaintenanceView> upcomingMaintenance(const detector::MaintenanceCalendar& calendar,
+                                                      common::WallTime now) {
+  constexpr auto kHorizon = std::chrono::hours(24 * 7);
+  std::vector<web::MaintenanceView> out;
+  for (const auto& w : calendar.windows()) {
+    auto occ = detector::currentOrNextOccurrence(w, now);
+    if (!occ || occ->start > now + kHorizon)
+      continue;
+    out.push_back({w.id, w.comment, w.target, occ->start, occ->end, occ->start <= now});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.start < b.start; });
+  return out;
+}
+
 } // namespace
 
 DaemonWebBackend::DaemonWebBackend(asio::any_io_executor daemonExecutor, Daemon& daemon,
@@ -85,6 +101,7 @@ void DaemonWebBackend::publish() {
   built->views.reserve(daemon_.config().servers.size());
   for (const auto& s : daemon_.config().servers)
     built->views.push_back(view(s, built->at));
+  built->maintenance = upcomingMaintenance(daemon_.calendar(), built->at);
   built->running = daemon_.running();
   built->commits = daemon_.commitHealth();
   std::shared_ptr<const Snapshot> next = std::move(built);
@@ -95,6 +112,11 @@ void DaemonWebBackend::publish() {
 std::shared_ptr<const DaemonWebBackend::Snapshot> DaemonWebBackend::snapshot() const {
   std::lock_guard lock(mutex_);
   return snapshot_;
+}
+
+std::vector<web::MaintenanceView> DaemonWebBackend::maintenance() {
+  auto s = snapshot();
+  return s ? s->maintenance : std::vector<web::MaintenanceView>{};
 }
 
 std::vector<web::ServerView> DaemonWebBackend::servers() {

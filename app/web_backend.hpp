@@ -40,6 +40,7 @@ public:
   std::vector<web::ServerView> servers() override;
   std::shared_ptr<const std::vector<web::ServerView>> serverList() override; // no copy
   std::optional<web::ServerView> server(std::string_view slug) override;
+  std::vector<web::MaintenanceView> maintenance() override;
   std::optional<std::string> stalled() override;
   web::Readiness ready() override;
   Awaitable<web::Done> addMaintenance(detector::MaintenanceWindow window) override;
@@ -55,6 +56,7 @@ private:
   std::atomic<std::int64_t> lagMs_{0};
   struct Snapshot {
     std::vector<web::ServerView> views; // config order
+    std::vector<web::MaintenanceView> maintenance;
     bool running = false;
     CommitHealth commits; // durable commits waiting because the database refuses writes
     common::WallTime at{};

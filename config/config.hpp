@@ -255,6 +255,7 @@ struct MaintenanceWindow {
   std::vector<std::string> servers; // slugs
   std::vector<std::string> tags;    // any of them
   std::variant<FixedWindow, RecurringWindow> schedule;
+  std::string comment; // shown on the status page and in the feed (public text)
 
   // No selector means every server; otherwise the slug or any tag must match.
   bool appliesTo(const ServerConfig& server) const;
@@ -275,6 +276,9 @@ struct WebConfig {
   std::uint16_t listenPort = 8080;                 // 0 = pick a free port
   std::string publicUrl = "http://127.0.0.1:8080"; // no trailing slash
   std::string title = "Status"; // the status page's heading and browser tab (read at start)
+  // web.logo: an image file (PNG, SVG, JPEG or WebP, at most 256 KiB) shown beside the title and
+  // served at /static/logo; resolved against the config file's directory, read at start.
+  std::optional<std::string> logoPath;
   std::optional<common::Secret> adminToken;
   // Abuse limits of the web server (read at start; a reload does not change them).
   Duration headerTimeout = std::chrono::seconds(5); // connect to complete request header

@@ -1626,7 +1626,7 @@ private:
   void readMaintenance(const Node& node, Config& config) {
     static const std::vector<std::string_view> kKeys = {"windows", "flag_file"};
     static const std::vector<std::string_view> kWindowKeys = {
-        "name", "servers", "tags", "start", "end", "cron", "duration", "timezone"};
+        "name", "servers", "tags", "start", "end", "cron", "duration", "timezone", "comment"};
     auto f = fields(node, "maintenance", {&kKeys});
     if (!f)
       return;
@@ -1657,6 +1657,14 @@ private:
         }
       } else {
         error(w->path("name"), w->line(), "is required");
+      }
+      if (auto n = w->get("comment")) {
+        if (auto v = nonEmpty(*n, w->path("comment"))) {
+          if (v->size() > 1000)
+            error(w->path("comment"), *n, "at most 1000 bytes");
+          else
+            window.comment = *v;
+        }
       }
       if (auto n = w->get("servers"))
         window.servers = serverRefs(*n, w->path("servers"), config);
@@ -1737,13 +1745,31 @@ private:
 
   void readWeb(const Node& node, WebConfig& out) {
     static const std::vector<std::string_view> kKeys = {
-        "listen",          "public_url",
-        "admin_token",     "header_timeout",
-        "max_connections", "max_connections_per_client",
-        "metrics",         "title"};
+        "listen",         "public_url",      "admin_token",
+        "header_timeout", "max_connections", "max_connections_per_client",
+        "metrics",        "title",           "logo"};
     auto f = fields(node, "web", {&kKeys});
     if (!f)
       return;
+    if (auto n = f->get("logo")) {
+      if (auto v = nonEmpty(*n, f->path("logo"))) {
+        std::string path = resolvePath(*v);
+        std::error_code ec;
+        auto size = std::filesystem::file_size(path, ec);
+        std::string ext = std::filesystem::path(path).extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (ext != ".png" && ext != ".svg" && ext != ".jpg" && ext != ".jpeg" && ext != ".webp")
+          error(f->path("logo"), *n, "expected a .png, .svg, .jpg, .jpeg or .webp file");
+        else if (ec)
+          error(f->path("logo"), *n, "cannot read " + quote(path) + ": " + ec.message());
+        else if (size > 256 * 1024)
+          error(f->path("logo"), *n,
+                "at most 256 KiB (the file has " + std::to_string(size) + " bytes)");
+        else
+          out.logoPath = path;
+      }
+    }
     if (auto n = f->get("title")) {
       if (auto v = nonEmpty(*n, f->path("title"))) {
         if (v->size() > 100)

@@ -157,6 +157,21 @@ std::optional<Occurrence> activeOccurrence(const MaintenanceWindow& window, Wall
   return Occurrence{*start, end};
 }
 
+std::optional<Occurrence> currentOrNextOccurrence(const MaintenanceWindow& window, WallTime at) {
+  if (auto occ = activeOccurrence(window, at))
+    return occ;
+  if (const auto* once = std::get_if<OneOffWindow>(&window.when)) {
+    if (at < once->start)
+      return Occurrence{once->start, once->end};
+    return std::nullopt;
+  }
+  const auto& rec = std::get<RecurringWindow>(window.when);
+  auto start = rec.cron.next(at, *rec.zone);
+  if (!start)
+    return std::nullopt;
+  return Occurrence{*start, common::addSaturating(*start, rec.duration)};
+}
+
 std::optional<std::string>
 MaintenanceCalendar::setConfigWindows(std::vector<MaintenanceWindow> windows) {
   std::vector<std::string> ids;

@@ -75,6 +75,10 @@ struct Occurrence {
   std::optional<common::WallTime> end;
 };
 std::optional<Occurrence> activeOccurrence(const MaintenanceWindow& window, common::WallTime at);
+// The occurrence covering `at`, else the first one starting after it (status page: "in
+// progress" or "upcoming"). nullopt: a one-off window that is over.
+std::optional<Occurrence> currentOrNextOccurrence(const MaintenanceWindow& window,
+                                                  common::WallTime at);
 
 class MaintenanceCalendar {
 public:

@@ -319,6 +319,21 @@ DROP INDEX check_days_day;
 DROP INDEX check_day_reasons_day;
 )sql";
 
+// Incident communication (admin API): a public title per incident and operators' notes, which
+// go with their incident when retention prunes it.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE incidents ADD COLUMN title TEXT NOT NULL DEFAULT '';
+CREATE TABLE incident_notes (
+  id INTEGER PRIMARY KEY,
+  incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  public INTEGER NOT NULL DEFAULT 1,
+  author TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_notes_incident ON incident_notes (incident_id, at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
               kV1},
@@ -326,6 +341,7 @@ constexpr std::array kMigrations = {
     Migration{3, "outbox attempts marked as started before they are sent", kV3},
     Migration{4, "latency statistics in the rollups, backfilled; raw retention horizon", kV4},
     Migration{5, "compact raw checks: server, reason and profile dictionaries, microseconds", kV5},
+    Migration{6, "incident titles and notes", kV6},
 };
 
 } // namespace

@@ -67,8 +67,24 @@ struct IncidentRecord {
   // Filled on read, ignored on write: how many sinks the alerting outbox routed the trigger to
   // (0 while it is held, or when no route matched the server).
   int triggerSinks = 0;
+  // The public title an operator gave the incident (admin API); empty: none yet. Set with
+  // Store::setIncidentTitleSync (written on insert too).
+  std::string title;
 
   friend bool operator==(const IncidentRecord&, const IncidentRecord&) = default;
+};
+
+// An operator's note on an incident (admin API), shown in its timeline. Public notes appear on
+// the status page and in the feed; internal ones only in admin answers.
+struct IncidentNote {
+  std::int64_t id = 0; // assigned on insert
+  std::string incidentId;
+  WallTime at;
+  std::string text;
+  bool isPublic = true;
+  std::string author; // who added it ("admin-api")
+
+  friend bool operator==(const IncidentNote&, const IncidentNote&) = default;
 };
 
 // The accepted tools schema of a server (one per slug; putting a new one replaces it).

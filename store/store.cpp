@@ -117,7 +117,7 @@ std::optional<std::int64_t> serverId(sqlite::Connection& c, const std::string& s
 // (alert_incident_sinks, migration 2): zero while the trigger is held or when no route matched.
 constexpr std::string_view kIncidentColumns =
     "id, slug, opened_at, closed_at, reason, detail, trigger_sent, resolve_note, delivery, "
-    "(SELECT COUNT(*) FROM alert_incident_sinks s WHERE s.incident_id = incidents.id)";
+    "(SELECT COUNT(*) FROM alert_incident_sinks s WHERE s.incident_id = incidents.id), title";
 
 IncidentRecord readIncident(sqlite::Statement& s) {
   IncidentRecord r;
@@ -132,6 +132,7 @@ IncidentRecord readIncident(sqlite::Statement& s) {
   r.resolveNote = s.text(7);
   r.deliveryJson = s.text(8);
   r.triggerSinks = static_cast<int>(s.int64(9));
+  r.title = s.text(10);
   return r;
 }
 
@@ -381,8 +382,8 @@ struct Applier {
 
   void operator()(const IncidentRecord& r) const {
     auto s = c.use("INSERT INTO incidents (id, slug, opened_at, closed_at, reason, detail, "
-                   "trigger_sent, resolve_note, delivery) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+                   "trigger_sent, resolve_note, delivery, title) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     s->bind(1, r.id).bind(2, r.slug).bind(3, toMs(r.openedAt));
     if (r.closedAt)
       s->bind(4, toMs(*r.closedAt));
@@ -390,6 +391,7 @@ struct Applier {
       s->bindNull(4);
     s->bind(5, r.reason).bind(6, r.detail).bind(7, r.triggerSent).bind(8, r.resolveNote);
     s->bind(9, r.deliveryJson.empty() ? std::string("{}") : r.deliveryJson);
+    s->bind(10, r.title);
     s->run();
   }
 
@@ -927,6 +929,42 @@ WriteResult Store::closeIncidentSync(std::string id, WallTime closedAt, std::str
 WriteResult Store::putBaselineSync(BaselineRecord baseline) {
   return commitNow(one(std::move(baseline)));
 }
+WriteResult Store::setIncidentTitleSync(std::string id, std::string title) {
+  return commitNow(
+      one(CustomWrite{[id = std::move(id), title = std::move(title)](sqlite::Connection& c) {
+        auto s = c.use("UPDATE incidents SET title = ?1 WHERE id = ?2");
+        s->bind(1, title).bind(2, id);
+        s->run();
+        if (c.changes() == 0)
+          throw std::runtime_error(fmt::format("incident {} not found", id));
+      }}));
+}
+
+Result<std::int64_t> Store::addIncidentNoteSync(IncidentNote note) {
+  auto id = std::make_shared<std::int64_t>(0);
+  auto written = commitNow(one(CustomWrite{[note = std::move(note), id](sqlite::Connection& c) {
+    auto count = c.use("SELECT (SELECT COUNT(*) FROM incidents WHERE id = ?1), "
+                       "(SELECT COUNT(*) FROM incident_notes WHERE incident_id = ?1)");
+    count->bind(1, note.incidentId);
+    count->step();
+    if (count->int64(0) == 0)
+      throw std::runtime_error(fmt::format("incident {} not found", note.incidentId));
+    if (static_cast<std::size_t>(count->int64(1)) >= kMaxIncidentNotes)
+      throw std::runtime_error(
+          fmt::format("incident {} has {} notes already", note.incidentId, kMaxIncidentNotes));
+    auto s = c.use("INSERT INTO incident_notes (incident_id, at, text, public, author) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id");
+    s->bind(1, note.incidentId).bind(2, toMs(note.at)).bind(3, note.text);
+    s->bind(4, note.isPublic).bind(5, note.author);
+    if (!s->step())
+      throw std::runtime_error("store: note insert returned no id");
+    *id = s->int64(0);
+  }}));
+  if (!written)
+    return common::unexpected(written.error());
+  return *id;
+}
+
 WriteResult Store::putMaintenanceSync(MaintenanceRecord window) {
   return commitNow(one(std::move(window)));
 }
@@ -1375,6 +1413,26 @@ Result<std::optional<IncidentRecord>> Store::incident(const std::string& id) {
     if (!s->step())
       return std::nullopt;
     return readIncident(*s);
+  });
+}
+
+Result<std::vector<IncidentNote>> Store::incidentNotes(const std::string& incidentId) {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<IncidentNote> notes;
+    auto s = c.use("SELECT id, incident_id, at, text, public, author FROM incident_notes "
+                   "WHERE incident_id = ?1 ORDER BY at, id");
+    s->bind(1, incidentId);
+    while (s->step()) {
+      IncidentNote n;
+      n.id = s->int64(0);
+      n.incidentId = s->text(1);
+      n.at = fromMs(s->int64(2));
+      n.text = s->text(3);
+      n.isPublic = s->int64(4) != 0;
+      n.author = s->text(5);
+      notes.push_back(std::move(n));
+    }
+    return notes;
   });
 }
 

@@ -141,6 +141,12 @@ public:
   WriteResult openIncidentSync(IncidentRecord incident); // id must be new
   WriteResult closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote = {});
   WriteResult putBaselineSync(BaselineRecord baseline);
+  // Sets an incident's public title (empty clears it); error if there is no such incident.
+  WriteResult setIncidentTitleSync(std::string id, std::string title);
+  // Adds a note to an incident; error if there is no such incident or it already has
+  // kMaxIncidentNotes notes. Returns once committed; the note's id is in the returned value.
+  Result<std::int64_t> addIncidentNoteSync(IncidentNote note);
+  static constexpr std::size_t kMaxIncidentNotes = 200;
   WriteResult putMaintenanceSync(MaintenanceRecord window);
   WriteResult endMaintenanceSync(std::string id, WallTime at); // error if no such window
   WriteResult deleteMaintenanceSync(std::string id);           // error if no such window
@@ -186,6 +192,8 @@ public:
   Result<std::vector<IncidentRecord>> incidentsOf(const std::string& slug, std::size_t limit,
                                                   std::size_t offset = 0);
   Result<std::vector<IncidentRecord>> allIncidents(std::size_t limit, std::size_t offset = 0);
+  // An incident's notes, oldest first (all of them: at most kMaxIncidentNotes).
+  Result<std::vector<IncidentNote>> incidentNotes(const std::string& incidentId);
 
   Result<std::vector<ServerStateRecord>> loadServerStates(); // by slug
 

@@ -192,7 +192,94 @@ Json incidentJson(const store::IncidentRecord& i, common::WallTime now, bool adm
           // True only when the trigger was released (not held by maintenance) and routed to at
           // least one sink: an incident of a server no route covers paged nobody.
           {"trigger_sent", i.triggerSent && i.triggerSinks > 0},
-          {"resolve_note", i.resolveNote.empty() ? Json(nullptr) : Json(i.resolveNote)}};
+          {"resolve_note", i.resolveNote.empty() ? Json(nullptr) : Json(i.resolveNote)},
+          {"title", i.title.empty() ? Json(nullptr) : Json(i.title)}};
+}
+
+Json noteJson(const store::IncidentNote& n, bool admin) {
+  Json j = {
+      {"id", n.id}, {"at", common::formatRfc3339(n.at)}, {"text", n.text}, {"public", n.isPublic}};
+  if (admin)
+    j["author"] = n.author;
+  return j;
+}
+
+Json incidentDetailJson(const store::IncidentRecord& incident,
+                        const std::vector<store::IncidentNote>& notes, common::WallTime now,
+                        bool admin) {
+  Json j = incidentJson(incident, now, admin);
+  Json list = Json::array();
+  for (const auto& n : notes)
+    if (admin || n.isPublic)
+      list.push_back(noteJson(n, admin));
+  j["notes"] = std::move(list);
+  return j;
+}
+
+namespace {
+
+// A JSON object body whose keys are all in `allowed`.
+Result<Json> objectBody(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  auto parsed = common::parseJson(body, nullptr, 4);
+  if (!parsed || !parsed->is_object())
+    return common::unexpected(std::string("body: expected a JSON object"));
+  for (auto it = parsed->begin(); it != parsed->end(); ++it)
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+      return common::unexpected("unknown key: " + sanitizeUtf8(common::truncateUtf8(it.key(), 64)));
+  return std::move(*parsed);
+}
+
+// Valid UTF-8 without control characters other than newline and tab (what a page can show).
+bool displayableText(std::string_view text) {
+  if (sanitizeUtf8(text) != text)
+    return false;
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+  });
+}
+
+} // namespace
+
+Result<std::string> parseIncidentTitle(std::string_view body) {
+  auto j = objectBody(body, {"title"});
+  if (!j)
+    return common::unexpected(j.error());
+  if (!j->contains("title"))
+    return common::unexpected(std::string("title: required (\"\" or null clears it)"));
+  const Json& t = (*j)["title"];
+  if (t.is_null())
+    return std::string();
+  if (!t.is_string())
+    return common::unexpected(std::string("title: expected a string"));
+  std::string title(common::trim(t.get<std::string>()));
+  if (title.size() > 200)
+    return common::unexpected(std::string("title: at most 200 bytes"));
+  if (!displayableText(title) || title.find('\n') != std::string::npos)
+    return common::unexpected(std::string("title: expected one line of UTF-8 text"));
+  return title;
+}
+
+Result<NoteRequest> parseNoteRequest(std::string_view body) {
+  auto j = objectBody(body, {"text", "public"});
+  if (!j)
+    return common::unexpected(j.error());
+  NoteRequest r;
+  if (!j->contains("text") || !(*j)["text"].is_string())
+    return common::unexpected(std::string("text: required, a string"));
+  r.text = std::string(common::trim((*j)["text"].get<std::string>()));
+  if (r.text.empty())
+    return common::unexpected(std::string("text: must not be empty"));
+  if (r.text.size() > 4000)
+    return common::unexpected(std::string("text: at most 4000 bytes"));
+  if (!displayableText(r.text))
+    return common::unexpected(std::string("text: expected UTF-8 text without control characters"));
+  if (j->contains("public")) {
+    if (!(*j)["public"].is_boolean())
+      return common::unexpected(std::string("public: expected true or false"));
+    r.isPublic = (*j)["public"].get<bool>();
+  }
+  return r;
 }
 
 Json maintenanceJson(const store::MaintenanceRecord& r, common::WallTime now) {

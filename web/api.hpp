@@ -25,6 +25,22 @@ std::string publicDetail(std::string_view detail);
 common::Json checkJson(const store::CheckRecord& check, bool admin);
 common::Json incidentJson(const store::IncidentRecord& incident, common::WallTime now, bool admin);
 common::Json maintenanceJson(const store::MaintenanceRecord& record, common::WallTime now);
+// An incident with its notes (GET /api/v1/incidents/{id}); anonymous answers (`admin` false)
+// carry only the public notes, without their author.
+common::Json incidentDetailJson(const store::IncidentRecord& incident,
+                                const std::vector<store::IncidentNote>& notes, common::WallTime now,
+                                bool admin);
+common::Json noteJson(const store::IncidentNote& note, bool admin);
+
+// PATCH /api/v1/admin/incidents/{id}: {"title": "..."} (at most 200 bytes; "" or null clears).
+Result<std::string> parseIncidentTitle(std::string_view body);
+// POST /api/v1/admin/incidents/{id}/notes: {"text": "...", "public": true} (text 1..4000 bytes
+// after trimming; public defaults to true).
+struct NoteRequest {
+  std::string text;
+  bool isPublic = true;
+};
+Result<NoteRequest> parseNoteRequest(std::string_view body);
 
 // A POST /api/v1/admin/maintenance body, validated: {"servers": [...], "tags": [...],
 // "all": true, "duration": "30m" | "start"/"end" RFC 3339, "comment": "..."}.

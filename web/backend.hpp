@@ -52,6 +52,16 @@ struct ServerView {
   std::optional<common::WallTime> tlsNotAfter;
 };
 
+// A maintenance window as the status page shows it: the occurrence in progress, or the next one.
+struct MaintenanceView {
+  std::string id;
+  std::string comment;
+  detector::WindowTarget target;
+  common::WallTime start;
+  std::optional<common::WallTime> end; // unset: until ended through the admin API
+  bool active = false;
+};
+
 // What /readyz reports: ready when `problems` is empty ("store not writable", ...).
 struct Readiness {
   std::vector<std::string> problems;
@@ -95,6 +105,9 @@ public:
     return std::make_shared<const std::vector<ServerView>>(servers());
   }
   virtual std::optional<ServerView> server(std::string_view slug) = 0;
+  // Maintenance in progress or starting within the next 7 days, by start (from the published
+  // snapshot).
+  virtual std::vector<MaintenanceView> maintenance() { return {}; }
   // Why the monitor is not alive (its loop stopped making progress): `/healthz` answers 503 with
   // it. nullopt: alive.
   virtual std::optional<std::string> stalled() { return std::nullopt; }

@@ -174,7 +174,8 @@ SlugPage selectBySlug(const std::vector<ServerView>& all, const ListQuery& query
   return page;
 }
 
-OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const ListQuery& query) {
+OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const ListQuery& query,
+                                     bool includePrivate) {
   OverviewSelection out;
   struct Row {
     int rank;
@@ -185,7 +186,7 @@ OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const L
   std::vector<Row> rows;
   rows.reserve(std::min(all.size(), std::size_t{1} << 20));
   for (const auto& v : all) {
-    if (!v.isPublic)
+    if (!v.isPublic && !includePrivate)
       continue;
     ++out.fleet;
     auto state = displayStateOf(v);

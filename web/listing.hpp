@@ -73,6 +73,8 @@ struct OverviewSelection {
   std::size_t pages = 1;
   std::map<std::string, int> counts; // every public server by display state
 };
-OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const ListQuery& query);
+// `includePrivate`: private servers too (an admin's view).
+OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const ListQuery& query,
+                                     bool includePrivate = false);
 
 } // namespace mcpwatch::web

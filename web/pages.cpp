@@ -168,6 +168,78 @@ std::string head(std::string_view title, bool refresh = false) {
                      escapeHtml(title));
 }
 
+// "until 2026-12-08 04:00 UTC" / "2026-12-08 02:00 UTC – 04:00 UTC" (same day shortened).
+std::string maintenanceWhen(const MaintenanceView& w) {
+  if (w.active)
+    return w.end ? "until " + formatShortTime(*w.end) : std::string("until further notice");
+  std::string text = formatShortTime(w.start);
+  if (w.end) {
+    std::string end = formatShortTime(*w.end);
+    text += " &#8211; " + (end.substr(0, 10) == text.substr(0, 10) ? end.substr(11) : end);
+  }
+  return text;
+}
+
+std::string maintenanceWhat(const MaintenanceNotice& n) {
+  return n.window.comment.empty() ? std::string("Planned maintenance") : n.window.comment;
+}
+
+std::string maintenanceScope(const MaintenanceNotice& n) {
+  if (n.allServers)
+    return "all servers";
+  std::string out;
+  for (std::size_t i = 0; i < n.serverNames.size(); ++i)
+    out += (i ? ", " : "") + n.serverNames[i];
+  if (n.moreServers)
+    out += fmt::format(" and {} more", n.moreServers);
+  return out;
+}
+
+void renderMaintenance(std::string& out, const std::vector<MaintenanceNotice>& notices,
+                       bool showScope) {
+  if (notices.empty())
+    return;
+  out += "<section id=\"maintenance\"><h2>Maintenance</h2><ul class=\"maintenance\">";
+  for (const auto& n : notices) {
+    out += fmt::format("<li class=\"maint\" data-window=\"{}\" data-active=\"{}\"><strong>{}"
+                       "</strong> {}: {}",
+                       escapeHtml(n.window.id), n.window.active ? "true" : "false",
+                       n.window.active ? "In progress" : "Scheduled", maintenanceWhen(n.window),
+                       escapeHtml(maintenanceWhat(n)));
+    if (showScope)
+      out += " <span class=\"muted\">(" + escapeHtml(maintenanceScope(n)) + ")</span>";
+    out += "</li>";
+  }
+  out += "</ul></section>";
+}
+
+// Only http(s) URLs become links; anything else is shown as text.
+std::string linkOrText(const std::string& url, const std::string& label) {
+  if (url.starts_with("https://") || url.starts_with("http://"))
+    return fmt::format("<a href=\"{}\" rel=\"noreferrer\">{}</a>", escapeHtml(url),
+                       escapeHtml(label));
+  return escapeHtml(label);
+}
+
+// The admin view's context for whoever is on call: what the server is, who owns it, what to do.
+void renderResponders(std::string& out, const ServerView& v) {
+  out += "<section id=\"responders\"><h2>For responders</h2><table class=\"facts\">";
+  auto row = [&](std::string_view id, std::string_view label, const std::string& html) {
+    out += fmt::format("<tr id=\"{}\"><th>{}</th><td>{}</td></tr>", id, label,
+                       html.empty() ? std::string("&#8211;") : html);
+  };
+  row("ctx-visibility", "Visibility", v.isPublic ? "public" : "private (admins only)");
+  row("ctx-url", "Check URL", "<code>" + escapeHtml(v.url) + "</code>");
+  row("ctx-description", "Description", escapeHtml(v.description));
+  row("ctx-owner", "Owner", escapeHtml(v.owner));
+  row("ctx-runbook", "Runbook", v.runbookUrl.empty() ? "" : linkOrText(v.runbookUrl, v.runbookUrl));
+  std::string links;
+  for (const auto& l : v.links)
+    links += (links.empty() ? "" : " &#183; ") + linkOrText(l.url, l.name);
+  row("ctx-links", "Links", links);
+  out += "</table></section>";
+}
+
 std::string dayTitle(const DayCell& c) {
   std::string text = formatDay(c.day) + ": ";
   if (c.checks == 0 && c.downSeconds == 0)
@@ -325,6 +397,30 @@ int stateRank(std::string_view state) {
   return 7;
 }
 
+std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceView>& windows,
+                                                  const std::vector<ServerView>& servers,
+                                                  const ServerView* only) {
+  constexpr std::size_t kNames = 10;
+  std::vector<MaintenanceNotice> out;
+  for (const auto& w : windows) {
+    if (only && !detector::matches(w.target, {only->slug, only->tags}))
+      continue;
+    MaintenanceNotice n{w, w.target.all, {}, 0};
+    std::size_t covered = 0;
+    for (const auto& v : servers) {
+      if (!v.isPublic || !detector::matches(w.target, {v.slug, v.tags}))
+        continue;
+      if (++covered <= kNames)
+        n.serverNames.push_back(v.name);
+    }
+    if (covered == 0 && !n.allServers)
+      continue; // only private servers: nothing to tell visitors
+    n.moreServers = covered > kNames ? covered - kNames : 0;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
 Overview gatherOverview(store::Store& store, std::vector<ServerView> servers, common::WallTime now,
                         bool withDays) {
   Overview overview;
@@ -435,7 +531,10 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
 
   std::string out = head(info.title, true);
   out.reserve(4096 + servers.size() * 9000);
-  out += "<header><h1>" + escapeHtml(info.title) + "</h1>";
+  out += "<header><h1>";
+  if (info.logo)
+    out += "<img class=\"logo\" src=\"/static/logo\" alt=\"\"> ";
+  out += escapeHtml(info.title) + "</h1>";
   if (info.fleet == 0)
     out += "<p class=\"banner b-none\">No servers are published on this page.</p>";
   else if (problems == 0)
@@ -457,7 +556,13 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
           fmt::format("<span class=\"count s-{0}\">{1}: {2}</span> ", state, stateLabel(state), n);
     }
   }
-  out += "</p></header>";
+  out += "</p>";
+  if (info.admin)
+    out += "<form class=\"admin-bar\" id=\"admin-bar\" method=\"post\" action=\"/admin/logout\">"
+           "Admin view: private servers are listed. <button type=\"submit\">Sign out</button>"
+           "</form>";
+  out += "</header>";
+  renderMaintenance(out, info.maintenance, true);
   if (controls) {
     out += "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\">"
            "<input type=\"search\" name=\"q\" maxlength=\"200\" placeholder=\"Name or slug\" "
@@ -523,13 +628,21 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
                          escapeHtml(overviewHref(info, info.page + 1)));
     out += "</nav>";
   }
-  out += fmt::format("<footer>Updated {} &#183; mcpwatch</footer></main></body></html>\n",
-                     escapeHtml(formatShortTime(rows.generatedAt)));
+  out += fmt::format("<footer>Updated {} &#183; <a href=\"/feed.atom\">Atom feed</a>{} &#183; "
+                     "mcpwatch</footer></main></body></html>\n",
+                     escapeHtml(formatShortTime(rows.generatedAt)),
+                     info.adminLogin && !info.admin
+                         ? " &#183; <a href=\"/admin/login\" rel=\"nofollow\">Admin sign-in</a>"
+                         : "");
   return out;
 }
 
 std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
   const auto& v = d.summary.view;
+  // Admins see the whole failure text; visitors the public-safe part.
+  auto shownDetail = [&](const std::string& detail) {
+    return d.admin ? detail : publicDetail(detail);
+  };
   std::string state = displayState(v);
   std::string out = head(v.name + " – " + std::string(siteTitle), true);
   out += fmt::format("<p class=\"crumbs\"><a href=\"/\">&#8592; all servers</a></p>"
@@ -543,6 +656,9 @@ std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
     out += "</p>";
   }
   out += "</header>";
+  renderMaintenance(out, d.maintenance, false);
+  if (d.admin)
+    renderResponders(out, v);
   if (!d.errors.empty())
     out += "<p class=\"warning\">Some history could not be read; affected values show as "
            "&#8211;.</p>";
@@ -597,7 +713,7 @@ std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
           i.closedAt ? "false" : "true", escapeHtml(i.id), escapeHtml(formatShortTime(i.openedAt)),
           i.closedAt ? escapeHtml(formatShortTime(*i.closedAt)) : "ongoing",
           escapeHtml(formatHumanDuration(duration_cast<std::chrono::seconds>(end - i.openedAt))),
-          escapeHtml(i.reason), escapeHtml(publicDetail(i.detail)));
+          escapeHtml(i.reason), escapeHtml(shownDetail(i.detail)));
     }
     out += "</tbody></table>";
   }
@@ -612,12 +728,12 @@ std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
     std::size_t rows = 0;
     for (std::size_t i = 0; i < d.failures.size() && rows < kFailureRows; ++rows) {
       const auto& c = d.failures[i];
-      const std::string detail = publicDetail(c.detail);
+      const std::string detail = shownDetail(c.detail);
       std::size_t j = i + 1;
       while (j < d.failures.size() && d.failures[j].reason == c.reason &&
              d.failures[j].httpStatus == c.httpStatus &&
              d.failures[j].jsonrpcCode == c.jsonrpcCode &&
-             publicDetail(d.failures[j].detail) == detail)
+             shownDetail(d.failures[j].detail) == detail)
         ++j;
       const std::size_t n = j - i;
       std::string when = escapeHtml(formatShortTime(c.at));
@@ -665,38 +781,81 @@ std::string renderDetailPage(const Detail& d, std::string_view siteTitle) {
   return out;
 }
 
-std::string renderIncidentPage(const store::IncidentRecord& incident, const ServerView& server,
-                               common::WallTime now, std::string_view siteTitle) {
+namespace {
+
+// A note's text for HTML: escaped, line breaks kept.
+std::string noteHtml(std::string_view text) {
+  std::string out;
+  for (std::string_view rest = text; !rest.empty();) {
+    auto nl = rest.find('\n');
+    if (!out.empty())
+      out += "<br>";
+    out += escapeHtml(rest.substr(0, nl));
+    if (nl == std::string_view::npos)
+      break;
+    rest.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
+// The public headline of an incident: the operator's title, else what happened.
+std::string incidentHeadline(const store::IncidentRecord& i, std::string_view serverName) {
+  if (!i.title.empty())
+    return std::string(serverName) + ": " + i.title;
+  return std::string(serverName) + (i.closedAt ? " was down" : " is down");
+}
+
+} // namespace
+
+std::string renderIncidentPage(const store::IncidentRecord& incident,
+                               const std::vector<store::IncidentNote>& notes,
+                               const ServerView& server, common::WallTime now,
+                               std::string_view siteTitle) {
   const bool open = !incident.closedAt;
   std::string out = head("Incident: " + server.name + " – " + std::string(siteTitle), open);
   out +=
       fmt::format("<p class=\"crumbs\"><a href=\"/status/{}\">&#8592; {}</a></p>"
-                  "<header><h1 id=\"incident-title\">{} {}</h1>"
+                  "<header><h1 id=\"incident-title\">{}</h1>"
                   "<p><span class=\"state s-{}\" id=\"incident-state\" data-open=\"{}\">{}</span>"
                   "</p></header>",
-                  escapeHtml(server.slug), escapeHtml(server.name), escapeHtml(server.name),
-                  open ? "is down" : "was down", open ? "down" : "up", open ? "true" : "false",
-                  open ? "Ongoing" : "Resolved");
+                  escapeHtml(server.slug), escapeHtml(server.name),
+                  escapeHtml(incidentHeadline(incident, server.name)), open ? "down" : "up",
+                  open ? "true" : "false", open ? "Ongoing" : "Resolved");
   const auto end = incident.closedAt.value_or(now);
   std::string what = incident.reason;
   if (auto status = publicDetail(incident.detail); !status.empty())
     what += " (" + status + ")";
-  out += "<section><h2>Timeline</h2><ol class=\"timeline\" id=\"timeline\">";
-  auto item = [&](std::string_view kind, common::WallTime at, const std::string& textHtml) {
-    out += fmt::format("<li data-kind=\"{}\"><time datetime=\"{}\">{}</time> {}</li>", kind,
-                       escapeHtml(common::formatRfc3339(at)), escapeHtml(formatShortTime(at)),
-                       textHtml);
+  // Entries in time order; at equal times opened, held, notes, resolved.
+  struct Item {
+    common::WallTime at;
+    int rank;
+    std::string kind;
+    std::string html;
   };
-  item("opened", incident.openedAt, "Incident opened: <code>" + escapeHtml(what) + "</code>");
+  std::vector<Item> items;
+  items.push_back(
+      {incident.openedAt, 0, "opened", "Incident opened: <code>" + escapeHtml(what) + "</code>"});
   if (!incident.triggerSent)
-    item("held", incident.openedAt,
+    items.push_back(
+        {incident.openedAt, 1, "held",
          open ? "Alerts held back (maintenance, or a dependency that is down)"
               : "Nobody was paged: alerts were held back (maintenance, or a dependency that was "
-                "down)");
+                "down)"});
+  for (const auto& n : notes)
+    items.push_back({n.at, 2, "note", "<span class=\"note\">" + noteHtml(n.text) + "</span>"});
   if (incident.closedAt)
-    item("resolved", *incident.closedAt,
+    items.push_back(
+        {*incident.closedAt, 3, "resolved",
          "Resolved" + (incident.resolveNote.empty() ? std::string()
-                                                    : ": " + escapeHtml(incident.resolveNote)));
+                                                    : ": " + escapeHtml(incident.resolveNote))});
+  std::stable_sort(items.begin(), items.end(), [](const Item& x, const Item& y) {
+    return x.at != y.at ? x.at < y.at : x.rank < y.rank;
+  });
+  out += "<section><h2>Timeline</h2><ol class=\"timeline\" id=\"timeline\">";
+  for (const auto& i : items)
+    out += fmt::format("<li data-kind=\"{}\"><time datetime=\"{}\">{}</time> {}</li>", i.kind,
+                       escapeHtml(common::formatRfc3339(i.at)), escapeHtml(formatShortTime(i.at)),
+                       i.html);
   out += "</ol>";
   out +=
       fmt::format("<p id=\"incident-duration\">{} {}.</p></section>", open ? "Down for" : "Lasted",
@@ -708,15 +867,29 @@ std::string renderIncidentPage(const store::IncidentRecord& incident, const Serv
   return out;
 }
 
-std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::string_view publicUrl,
-                               std::string_view siteTitle, common::WallTime now) {
+std::string renderIncidentFeed(const std::vector<FeedEntry>& entries,
+                               const std::vector<MaintenanceNotice>& maintenance,
+                               std::string_view publicUrl, std::string_view siteTitle,
+                               common::WallTime now) {
   const std::string base(publicUrl);
-  // The feed changed when its newest entry did (an old incident may have closed last).
+  // An entry changed when it opened, closed or got its latest note; the feed when its newest
+  // entry did (an old incident may have closed last).
+  auto entryUpdated = [](const FeedEntry& e) {
+    auto t = e.incident.closedAt.value_or(e.incident.openedAt);
+    for (const auto& n : e.notes)
+      t = std::max(t, n.at);
+    return t;
+  };
+  auto maintenanceDate = [&](const MaintenanceView& w) {
+    return w.active ? w.start : std::min(now, w.start - std::chrono::hours(24 * 7));
+  };
   common::WallTime updated = now;
-  if (!entries.empty()) {
+  if (!entries.empty() || !maintenance.empty()) {
     updated = common::WallTime{};
     for (const auto& e : entries)
-      updated = std::max(updated, e.incident.closedAt.value_or(e.incident.openedAt));
+      updated = std::max(updated, entryUpdated(e));
+    for (const auto& n : maintenance)
+      updated = std::max(updated, maintenanceDate(n.window));
   }
   std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">";
@@ -726,13 +899,36 @@ std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::strin
                   "<author><name>mcpwatch</name></author>",
                   escapeHtml(siteTitle), escapeHtml(base),
                   escapeHtml(common::formatRfc3339(updated)), escapeHtml(base), escapeHtml(base));
+  // Maintenance first: an entry per occurrence, dated by its start while in progress, and by
+  // when it came within a week (the page's horizon) while upcoming, so the date stays put.
+  for (const auto& n : maintenance) {
+    const auto& w = n.window;
+    const auto date = maintenanceDate(w);
+    std::string title =
+        (w.active ? "Maintenance in progress: " : "Scheduled maintenance: ") + maintenanceWhat(n);
+    std::string summary = (w.active ? "In progress " : "Scheduled ") + maintenanceWhen(w) +
+                          " for " + maintenanceScope(n) + ".";
+    // maintenanceWhen() writes an HTML en dash; the summary is escaped text.
+    for (auto at = summary.find("&#8211;"); at != std::string::npos; at = summary.find("&#8211;"))
+      summary.replace(at, 7, "\u2013");
+    out += fmt::format(
+        "<entry><title>{}</title><id>{}/#maintenance-{}-{}</id><updated>{}</updated>"
+        "<published>{}</published><link href=\"{}/\"/><summary>{}</summary></entry>",
+        escapeHtml(title), escapeHtml(base), escapeHtml(w.id),
+        std::chrono::duration_cast<std::chrono::seconds>(w.start.time_since_epoch()).count(),
+        escapeHtml(common::formatRfc3339(date)), escapeHtml(common::formatRfc3339(date)),
+        escapeHtml(base), escapeHtml(summary));
+  }
   for (const auto& e : entries) {
     const auto& i = e.incident;
-    std::string title =
-        i.closedAt
-            ? e.serverName + " recovered after " +
-                  formatHumanDuration(duration_cast<std::chrono::seconds>(*i.closedAt - i.openedAt))
-            : e.serverName + " is down: " + i.reason;
+    std::string title;
+    if (!i.title.empty())
+      title = incidentHeadline(i, e.serverName) + (i.closedAt ? " (resolved)" : "");
+    else if (i.closedAt)
+      title = e.serverName + " recovered after " +
+              formatHumanDuration(duration_cast<std::chrono::seconds>(*i.closedAt - i.openedAt));
+    else
+      title = e.serverName + " is down: " + i.reason;
     std::string summary = "Down since " + formatShortTime(i.openedAt) + " (" + i.reason;
     if (auto status = publicDetail(i.detail); !status.empty())
       summary += ", " + status;
@@ -740,15 +936,33 @@ std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::strin
     if (i.closedAt)
       summary += "; resolved " + formatShortTime(*i.closedAt);
     summary += ".";
+    if (!e.notes.empty())
+      summary += " Update " + formatShortTime(e.notes.back().at) + ": " + e.notes.back().text;
     out += fmt::format("<entry><title>{}</title><id>{}/incidents/{}</id><updated>{}</updated>"
                        "<published>{}</published><link href=\"{}/incidents/{}\"/>"
                        "<summary>{}</summary></entry>",
                        escapeHtml(title), escapeHtml(base), escapeHtml(i.id),
-                       escapeHtml(common::formatRfc3339(i.closedAt.value_or(i.openedAt))),
+                       escapeHtml(common::formatRfc3339(entryUpdated(e))),
                        escapeHtml(common::formatRfc3339(i.openedAt)), escapeHtml(base),
                        escapeHtml(i.id), escapeHtml(summary));
   }
   out += "</feed>\n";
+  return out;
+}
+
+std::string renderLoginPage(std::string_view siteTitle, std::string_view message) {
+  std::string out = head("Admin sign-in – " + std::string(siteTitle));
+  out += "<p class=\"crumbs\"><a href=\"/\">&#8592; all servers</a></p><h1>Admin sign-in</h1>";
+  if (!message.empty())
+    out += "<p class=\"warning\" id=\"login-error\">" + escapeHtml(message) + "</p>";
+  out += "<form class=\"login\" method=\"post\" action=\"/admin/login\">"
+         "<label for=\"token\">Admin token (<code>web.admin_token</code>)</label> "
+         "<input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"current-password\" "
+         "required maxlength=\"1024\"> <button type=\"submit\">Sign in</button></form>"
+         "<p class=\"muted\">Signed in, the pages list private servers and show each server's "
+         "owner, runbook, links, check URL and the whole failure details. The session lasts 12 "
+         "hours, until you sign out, the token changes or mcpwatch restarts.</p>"
+         "</main></body></html>\n";
   return out;
 }
 
@@ -821,6 +1035,9 @@ form.search { margin: .8rem 0; display: flex; gap: .5rem; }
 form.search input { flex: 1; min-width: 0; max-width: 24rem; padding: .3rem .5rem; font: inherit; }
 form.search button { padding: .3rem .8rem; font: inherit; }
 a.count { text-decoration: none; } a.count:hover { text-decoration: underline; }
+h1 img.logo { height: 2rem; width: auto; max-width: 40vw; vertical-align: middle; }
+ul.maintenance { padding-left: 1.2rem; } li.maint { margin: .2rem 0; }
+ol.timeline li[data-kind="note"] .note { display: inline-block; vertical-align: top; }
 /* Phones: each server is a small card (name and state, the 90-day bar, 24 h uptime and
    latency); the wide tables of a server's page scroll inside themselves, never the page. */
 @media (max-width: 640px) {

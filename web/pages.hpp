@@ -35,6 +35,19 @@ struct ServerSummary {
   std::vector<DayCell> days; // kBarDays, oldest first (empty when not gathered)
 };
 
+// A maintenance window as visitors see it: the public servers it covers, named.
+struct MaintenanceNotice {
+  MaintenanceView window;
+  bool allServers = false;              // covers every server
+  std::vector<std::string> serverNames; // the public servers it covers (at most 10)
+  std::size_t moreServers = 0;          // further public servers it covers
+};
+// The windows that cover at least one public server (or every server), with those servers'
+// names; `only` narrows to the windows covering that server.
+std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceView>& windows,
+                                                  const std::vector<ServerView>& servers,
+                                                  const ServerView* only = nullptr);
+
 struct Overview {
   common::WallTime generatedAt;
   std::vector<ServerSummary> servers; // sorted: worst state first, then name
@@ -49,6 +62,8 @@ struct Detail {
   std::vector<store::IncidentRecord> incidents;
   std::vector<store::CheckRecord> failures;
   std::vector<store::SchemaChangeRecord> schemaChanges;
+  std::vector<MaintenanceNotice> maintenance; // windows covering this server, now or upcoming
+  bool admin = false; // signed in: the responders' context, the check URL and whole details
   std::vector<std::string> errors;
 };
 
@@ -72,7 +87,11 @@ struct OverviewPageInfo {
   std::size_t perPage = 100;        // rows per page of this request (?limit=)
   std::size_t defaultPerPage = 100; // links leave out ?limit= when it is this
   ServerFilter filter;
-  std::string title = "Status"; // web.title: the heading and the browser tab
+  std::string title = "Status";               // web.title: the heading and the browser tab
+  bool logo = false;                          // web.logo is set: /static/logo beside the heading
+  std::vector<MaintenanceNotice> maintenance; // in progress and upcoming
+  bool admin = false;      // signed in as admin: private servers too, a sign-out button
+  bool adminLogin = false; // the admin API is enabled: a sign-in link in the footer
 };
 // `rows.servers` are this page's rows, in order (see selectOverviewPage). A fleet that fits on
 // one page without a filter gets no search box or filter links: the page looks as it always did.
@@ -81,17 +100,26 @@ std::string renderOverviewPage(const Overview& rows, const OverviewPageInfo& inf
 std::string overviewHref(const OverviewPageInfo& info, std::size_t page);
 std::string renderDetailPage(const Detail& detail, std::string_view siteTitle = "Status");
 std::string renderErrorPage(int status, std::string_view title, std::string_view message);
+// GET /admin/login: a form for the admin token; `message` says what went wrong (may be empty).
+std::string renderLoginPage(std::string_view siteTitle, std::string_view message);
 // GET /incidents/{id}: one incident of a public server with its timeline (opened, alerts held,
 // resolved); failure details public-safe. Refreshes itself while open.
-std::string renderIncidentPage(const store::IncidentRecord& incident, const ServerView& server,
-                               common::WallTime now, std::string_view siteTitle = "Status");
+// `notes`: the public notes, oldest first.
+std::string renderIncidentPage(const store::IncidentRecord& incident,
+                               const std::vector<store::IncidentNote>& notes,
+                               const ServerView& server, common::WallTime now,
+                               std::string_view siteTitle = "Status");
 // GET /feed.atom: incidents of public servers, newest first (RFC 4287).
 struct FeedEntry {
   store::IncidentRecord incident;
   std::string serverName;
+  std::vector<store::IncidentNote> notes; // public ones, oldest first
 };
-std::string renderIncidentFeed(const std::vector<FeedEntry>& entries, std::string_view publicUrl,
-                               std::string_view siteTitle, common::WallTime now);
+// Maintenance in progress and upcoming are entries too.
+std::string renderIncidentFeed(const std::vector<FeedEntry>& entries,
+                               const std::vector<MaintenanceNotice>& maintenance,
+                               std::string_view publicUrl, std::string_view siteTitle,
+                               common::WallTime now);
 
 // /static/style.css
 extern const std::string_view kStyleCss;

@@ -12,7 +12,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -92,6 +95,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         options(std::move(o)), authLimiter(options.auth), worker(1) {
     setToken(config.adminToken);
     config.adminToken.reset(); // only the digest is kept
+    loadLogo();
     workGuard = asio::require(worker.get_executor(), asio::execution::outstanding_work.tracked);
     workerThread = std::thread([this] { worker.run(); });
   }
@@ -105,12 +109,168 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       workerThread.join();
   }
 
+  // web.logo, read once at start (check-config has checked the type and size).
+  void loadLogo() {
+    if (!config.logoPath)
+      return;
+    std::ifstream in(*config.logoPath, std::ios::binary);
+    std::string body;
+    if (in)
+      body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) {
+      spdlog::warn("web: cannot read web.logo {}; the page shows no logo", *config.logoPath);
+      return;
+    }
+    if (body.empty() || body.size() > 256 * 1024) {
+      spdlog::warn("web: web.logo {} is empty or larger than 256 KiB; the page shows no logo",
+                   *config.logoPath);
+      return;
+    }
+    std::string ext = std::filesystem::path(*config.logoPath).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string type = ext == ".svg"                     ? "image/svg+xml"
+                       : ext == ".png"                   ? "image/png"
+                       : ext == ".jpg" || ext == ".jpeg" ? "image/jpeg"
+                       : ext == ".webp"                  ? "image/webp"
+                                                         : "";
+    if (type.empty()) {
+      spdlog::warn("web: web.logo {} is not a PNG, SVG, JPEG or WebP file", *config.logoPath);
+      return;
+    }
+    logo = Logo{std::move(body), std::move(type)};
+  }
+
   void setToken(const std::optional<common::Secret>& token) {
-    std::lock_guard lock(tokenMutex);
+    std::optional<std::string> digest;
     if (token && !token->empty())
-      tokenDigest = common::sha256(token->reveal());
-    else
-      tokenDigest.reset();
+      digest = common::sha256(token->reveal());
+    {
+      std::lock_guard lock(tokenMutex);
+      if (digest == tokenDigest)
+        return;
+      tokenDigest = std::move(digest);
+    }
+    std::lock_guard lock(sessionMutex); // a new (or no) token signs every browser out
+    sessions.clear();
+  }
+
+  // --- Admin sessions for the HTML pages (a browser cannot send a Bearer token) ---
+  // POST /admin/login checks the admin token (with the same wrong-token limiter as the API) and
+  // sets an HttpOnly, SameSite=Strict cookie holding a random session id; only its SHA-256 is
+  // kept, in memory, for 12 hours. A restart or a token change signs everyone out.
+  static constexpr std::string_view kSessionCookie = "mcpwatch_session";
+  static constexpr auto kSessionLifetime = std::chrono::hours(12);
+  static constexpr std::size_t kMaxSessions = 256;
+
+  std::optional<std::string> cookie(const ServerRequest& req, std::string_view name) const {
+    auto header = req.header("Cookie");
+    if (!header)
+      return std::nullopt;
+    std::string_view rest = *header;
+    while (!rest.empty()) {
+      auto end = rest.find(';');
+      std::string_view pair = common::trim(rest.substr(0, end));
+      if (auto eq = pair.find('='); eq != std::string_view::npos && pair.substr(0, eq) == name)
+        return std::string(pair.substr(eq + 1));
+      if (end == std::string_view::npos)
+        break;
+      rest.remove_prefix(end + 1);
+    }
+    return std::nullopt;
+  }
+
+  bool adminSession(const ServerRequest& req) {
+    if (!adminEnabled())
+      return false;
+    auto id = cookie(req, kSessionCookie);
+    if (!id || id->size() != 64)
+      return false;
+    auto digest = common::sha256(*id);
+    std::lock_guard lock(sessionMutex);
+    auto it = sessions.find(digest);
+    if (it == sessions.end())
+      return false;
+    if (clock.monoNow() >= it->second) {
+      sessions.erase(it);
+      return false;
+    }
+    return true;
+  }
+
+  std::string newSession() {
+    auto id = common::randomHex(32);
+    const auto now = clock.monoNow();
+    std::lock_guard lock(sessionMutex);
+    std::erase_if(sessions, [&](const auto& s) { return s.second <= now; });
+    if (sessions.size() >= kMaxSessions) // the one closest to expiry goes
+      sessions.erase(std::min_element(sessions.begin(), sessions.end(),
+                                      [](auto& a, auto& b) { return a.second < b.second; }));
+    sessions[common::sha256(id)] = now + kSessionLifetime;
+    return id;
+  }
+
+  std::string sessionCookie(const std::string& value, bool expire) const {
+    return fmt::format(
+        "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kSessionCookie, value,
+        expire ? 0 : std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count(),
+        config.publicUrl.starts_with("https://") ? "; Secure" : "");
+  }
+
+  Awaitable<ServerResponse> adminLogin(const ServerRequest& req) {
+    if (!adminEnabled())
+      co_return htmlResponse(404, renderErrorPage(404, "Not found", "There is no page here."));
+    if (req.method == "GET" || req.method == "HEAD")
+      co_return htmlResponse(200, renderLoginPage(config.title, ""));
+    if (req.method != "POST") {
+      auto r = htmlResponse(405, renderErrorPage(405, "Method not allowed", ""));
+      r.with("Allow", "GET, HEAD, POST");
+      co_return r;
+    }
+    const std::string client = clientOf(req);
+    const auto now = clock.now();
+    if (authLimiter.refused(client, now))
+      co_return htmlResponse(429, renderLoginPage(config.title,
+                                                  "Too many wrong tokens from this address; try "
+                                                  "again later."));
+    // application/x-www-form-urlencoded: token=...
+    std::optional<std::string> token;
+    for (std::string_view rest = req.body; !rest.empty();) {
+      auto end = rest.find('&');
+      auto pair = rest.substr(0, end);
+      if (pair.starts_with("token="))
+        token = net::percentDecode(pair.substr(6), true);
+      if (end == std::string_view::npos)
+        break;
+      rest.remove_prefix(end + 1);
+    }
+    std::optional<std::string> digest;
+    {
+      std::lock_guard lock(tokenMutex);
+      digest = tokenDigest;
+    }
+    if (!token || !digest || !common::matchesDigest(common::trim(*token), *digest)) {
+      authLimiter.failed(client, now);
+      co_return htmlResponse(401, renderLoginPage(config.title, "Wrong admin token."));
+    }
+    authLimiter.succeeded(client);
+    ServerResponse r;
+    r.status = 303;
+    r.with("Location", "/");
+    r.with("Set-Cookie", sessionCookie(newSession(), false));
+    co_return r;
+  }
+
+  ServerResponse adminLogout(const ServerRequest& req) {
+    if (auto id = cookie(req, kSessionCookie)) {
+      std::lock_guard lock(sessionMutex);
+      sessions.erase(common::sha256(*id));
+    }
+    ServerResponse r;
+    r.status = 303;
+    r.with("Location", "/");
+    r.with("Set-Cookie", sessionCookie("", true));
+    return r;
   }
 
   asio::any_io_executor executor;
@@ -122,6 +282,13 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   WebOptions options;
   std::unique_ptr<net::HttpServer> http;
   AuthFailureLimiter authLimiter;
+  struct Logo {
+    std::string body;
+    std::string contentType;
+  };
+  std::optional<Logo> logo;
+  std::mutex sessionMutex;
+  std::map<std::string, common::MonoTime> sessions; // SHA-256 of the session id -> expiry
 
   // SHA-256 of web.admin_token (unset: admin API disabled). Reloads replace it from another
   // thread, hence the mutex.
@@ -272,12 +439,14 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     if (!query)
       co_return htmlResponse(400, renderErrorPage(400, "Bad request", query.error()));
     auto views = currentViews();
-    std::string key = cacheKey("html", *query);
+    const bool admin = adminSession(req);
+    std::string key = cacheKey(admin ? "html-admin" : "html", *query);
     if (auto body = cachedBody(views, key))
       co_return htmlResponse(200, *body);
     auto now = clock.now();
-    auto render = [this, views, q = *query, perPage, now]() -> std::shared_ptr<const std::string> {
-      auto selected = selectOverviewPage(*views, q);
+    auto render = [this, views, q = *query, perPage, now,
+                   admin]() -> std::shared_ptr<const std::string> {
+      auto selected = selectOverviewPage(*views, q, admin);
       auto rows = gatherOverview(store, copyRows(selected.servers), now);
       for (const auto& e : rows.errors)
         spdlog::warn("web: overview read failed: {}", e);
@@ -291,6 +460,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       info.perPage = q.limit;
       info.defaultPerPage = perPage;
       info.filter = q.filter;
+      info.logo = logo.has_value();
+      info.admin = admin;
+      info.adminLogin = adminEnabled();
+      info.maintenance = maintenanceNotices(backend.maintenance(), *views);
       return std::make_shared<const std::string>(renderOverviewPage(rows, info));
     };
     auto html = *co_await onWorker(std::move(render));
@@ -307,13 +480,16 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     return view;
   }
 
-  Awaitable<ServerResponse> detailPage(std::string_view slug) {
-    auto view = visibleServer(slug, false);
+  Awaitable<ServerResponse> detailPage(std::string_view slug, bool admin) {
+    auto view = visibleServer(slug, admin);
     if (!view)
       co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such server."));
     auto now = clock.now();
-    auto renderDetail = [this, v = std::move(*view), now]() mutable {
+    auto renderDetail = [this, v = std::move(*view), now, admin]() mutable {
+      auto windows = maintenanceNotices(backend.maintenance(), *backend.serverList(), &v);
       auto d = gatherDetail(store, std::move(v), now);
+      d.maintenance = std::move(windows);
+      d.admin = admin;
       for (const auto& e : d.errors)
         spdlog::warn("web: detail read failed: {}", e);
       return renderDetailPage(d, config.title);
@@ -531,6 +707,113 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     co_return jsonResponse(200, Json{{"incidents", std::move(*result)}});
   }
 
+  // An incident with its notes and whether the caller may see it (its server public, or admin;
+  // incidents of servers no longer configured: admin only).
+  struct IncidentWithNotes {
+    store::IncidentRecord incident;
+    std::vector<store::IncidentNote> notes;
+  };
+  Awaitable<std::optional<IncidentWithNotes>> readIncident(std::string_view id, bool admin) {
+    if (!validIncidentId(id))
+      co_return std::nullopt;
+    auto read = [this, key = std::string(id)]() -> std::optional<IncidentWithNotes> {
+      auto incident = store.incident(key);
+      if (!incident)
+        throw std::runtime_error(incident.error());
+      if (!incident->has_value())
+        return std::nullopt;
+      auto notes = store.incidentNotes(key);
+      if (!notes)
+        throw std::runtime_error(notes.error());
+      return IncidentWithNotes{std::move(**incident), std::move(notes.value())};
+    };
+    auto found = *co_await onWorker(std::move(read));
+    if (!found || (!admin && !visibleServer(found->incident.slug, false)))
+      co_return std::nullopt;
+    co_return found;
+  }
+
+  static bool validIncidentId(std::string_view id) {
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+  }
+
+  Awaitable<ServerResponse> apiIncident(std::string_view id, bool admin) {
+    auto found = co_await readIncident(id, admin);
+    if (!found)
+      co_return jsonError(404, "no such incident");
+    co_return jsonResponse(200,
+                           incidentDetailJson(found->incident, found->notes, clock.now(), admin));
+  }
+
+  // PATCH /api/v1/admin/incidents/{id} {"title"} and POST .../{id}/notes {"text", "public"}.
+  Awaitable<ServerResponse> adminIncident(const ServerRequest& req, std::string_view id,
+                                          bool notes) {
+    if (notes ? req.method != "POST" : req.method != "PATCH")
+      co_return methodNotAllowed(notes ? "POST" : "PATCH");
+    if (!validIncidentId(id))
+      co_return jsonError(404, "no such incident");
+    auto now = clock.now();
+    std::optional<std::string> title;
+    std::optional<NoteRequest> note;
+    if (notes) {
+      auto parsed = parseNoteRequest(req.body);
+      if (!parsed)
+        co_return jsonError(400, parsed.error());
+      note = std::move(parsed.value());
+    } else {
+      auto parsed = parseIncidentTitle(req.body);
+      if (!parsed)
+        co_return jsonError(400, parsed.error());
+      title = std::move(parsed.value());
+    }
+    enum class Outcome { Done, NotFound, Full, Failed };
+    auto write = [this, key = std::string(id), title, note, now]() -> Outcome {
+      auto exists = store.incident(key);
+      if (!exists)
+        return Outcome::Failed;
+      if (!exists->has_value())
+        return Outcome::NotFound;
+      if (title) {
+        auto r = store.setIncidentTitleSync(key, *title);
+        if (!r)
+          spdlog::error("web: could not store the incident title: {}", r.error());
+        return r ? Outcome::Done : Outcome::Failed;
+      }
+      store::IncidentNote n;
+      n.incidentId = key;
+      n.at = now;
+      n.text = note->text;
+      n.isPublic = note->isPublic;
+      n.author = "admin-api";
+      auto notes = store.incidentNotes(key);
+      if (notes && notes->size() >= store::Store::kMaxIncidentNotes)
+        return Outcome::Full;
+      auto r = store.addIncidentNoteSync(std::move(n));
+      if (!r)
+        spdlog::error("web: could not store the incident note: {}", r.error());
+      return r ? Outcome::Done : Outcome::Failed;
+    };
+    switch (*co_await onWorker(std::move(write))) {
+    case Outcome::NotFound:
+      co_return jsonError(404, "no such incident");
+    case Outcome::Full:
+      co_return jsonError(
+          409, fmt::format("the incident has {} notes already", store::Store::kMaxIncidentNotes));
+    case Outcome::Failed:
+      co_return jsonError(500, "could not store the change");
+    case Outcome::Done:
+      break;
+    }
+    invalidate();
+    auto found = co_await readIncident(id, true);
+    if (!found)
+      co_return jsonError(500, "store read failed");
+    co_return jsonResponse(notes ? 201 : 200,
+                           incidentDetailJson(found->incident, found->notes, now, true));
+  }
+
   // --- Admin API ---
 
   Awaitable<ServerResponse> admin(const ServerRequest& req,
@@ -610,6 +893,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       }
       co_return jsonError(404, "not found");
     }
+    if (p.size() == 5 && p[3] == "incidents")
+      co_return co_await adminIncident(req, p[4], false);
+    if (p.size() == 6 && p[3] == "incidents" && p[5] == "notes")
+      co_return co_await adminIncident(req, p[4], true);
     if (p.size() == 4 && p[3] == "test-alert") {
       if (req.method != "POST")
         co_return methodNotAllowed("POST");
@@ -716,6 +1003,11 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           co_return methodNotAllowed("GET, HEAD");
         co_return co_await apiIncidents(req, admin);
       }
+      if (parts[2] == "incidents" && parts.size() == 4) {
+        if (!get)
+          co_return methodNotAllowed("GET, HEAD");
+        co_return co_await apiIncident(parts[3], admin);
+      }
       if (parts[2] == "deliveries" && parts.size() == 3) {
         if (!get)
           co_return methodNotAllowed("GET, HEAD");
@@ -783,15 +1075,35 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       r.with("Cache-Control", "public, max-age=3600");
       co_return r;
     }
+    if (path == "/static/logo" && logo) {
+      if (!get)
+        co_return notAllowed();
+      ServerResponse r;
+      r.body = logo->body;
+      r.with("Content-Type", logo->contentType);
+      r.with("Cache-Control", "public, max-age=3600");
+      co_return r;
+    }
     if (path == "/") {
       if (!get)
         co_return notAllowed();
       co_return co_await overviewPage(req);
     }
+    if (path == "/admin/login")
+      co_return co_await adminLogin(req);
+    if (path == "/admin/logout") {
+      if (req.method != "POST") {
+        auto r =
+            htmlResponse(405, renderErrorPage(405, "Method not allowed", "Sign out with POST."));
+        r.with("Allow", "POST");
+        co_return r;
+      }
+      co_return adminLogout(req);
+    }
     if (parts.size() == 2 && parts[0] == "status") {
       if (!get)
         co_return notAllowed();
-      co_return co_await detailPage(parts[1]);
+      co_return co_await detailPage(parts[1], adminSession(req));
     }
     if (parts.size() == 2 && parts[0] == "incidents") {
       if (!get)
@@ -812,23 +1124,16 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   }
 
   Awaitable<ServerResponse> incidentPage(std::string_view id) {
-    auto validId = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-    auto notFound = [] {
-      return htmlResponse(404, renderErrorPage(404, "Not found", "No such incident."));
-    };
-    if (!validId)
-      co_return notFound();
-    auto read = [this, key = std::string(id)] { return store.incident(key); };
-    auto record = *co_await onWorker(std::move(read));
-    if (!record || !record->has_value())
-      co_return notFound();
-    const auto& incident = **record;
-    auto view = visibleServer(incident.slug, false); // only incidents of public servers
-    if (!view)
-      co_return notFound();
-    co_return htmlResponse(200, renderIncidentPage(incident, *view, clock.now(), config.title));
+    auto found = co_await readIncident(id, false); // only incidents of public servers
+    auto view = found ? visibleServer(found->incident.slug, false) : std::nullopt;
+    if (!found || !view)
+      co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such incident."));
+    std::vector<store::IncidentNote> notes;
+    for (auto& n : found->notes)
+      if (n.isPublic)
+        notes.push_back(std::move(n));
+    co_return htmlResponse(
+        200, renderIncidentPage(found->incident, notes, *view, clock.now(), config.title));
   }
 
   // The latest 50 incidents of public servers.
@@ -838,7 +1143,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     for (const auto& v : *views)
       if (v.isPublic)
         names.emplace(v.slug, v.name);
-    auto build = [this, names = std::move(names), now = clock.now()]() {
+    auto build = [this, names = std::move(names), views, now = clock.now()]() {
       // Pages of the newest incidents until 50 belong to public servers (a busy private fleet
       // must not push them out), at most 20,000 read.
       std::vector<FeedEntry> entries;
@@ -851,14 +1156,23 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           auto it = names.find(i.slug);
           if (it == names.end())
             continue;
-          entries.push_back({std::move(i), it->second});
+          entries.push_back({std::move(i), it->second, {}});
           if (entries.size() == 50)
             break;
         }
         if (page->size() < kPage)
           break;
       }
-      return renderIncidentFeed(entries, config.publicUrl, config.title, now);
+      for (auto& e : entries) {
+        auto notes = store.incidentNotes(e.incident.id);
+        if (!notes)
+          continue;
+        for (auto& n : notes.value())
+          if (n.isPublic)
+            e.notes.push_back(std::move(n));
+      }
+      return renderIncidentFeed(entries, maintenanceNotices(backend.maintenance(), *views),
+                                config.publicUrl, config.title, now);
     };
     ServerResponse r;
     r.body = *co_await onWorker(std::move(build));

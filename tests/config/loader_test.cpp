@@ -584,6 +584,46 @@ TEST(ConfigLoader, WebTitleIsReadAndChecked) {
   EXPECT_NE(errors[0].find("web.title: at most 100 bytes"), std::string::npos) << errors[0];
 }
 
+TEST(ConfigLoader, WebLogoMustBeASmallImageFile) {
+  char tmpl[] = "/tmp/mcpwatch-logo-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::filesystem::path dir(tmpl);
+  std::ofstream(dir / "logo.png") << "\x89PNG";
+  std::ofstream(dir / "big.svg") << std::string(256 * 1024 + 1, ' ');
+  std::ofstream(dir / "logo.gif") << "GIF89a";
+  auto withLogo = [](const std::filesystem::path& p) {
+    return load("servers: [{slug: a, url: \"http://127.0.0.1:1/mcp\"}]\nweb: {logo: \"" +
+                p.string() + "\"}\n");
+  };
+  auto ok = withLogo(dir / "logo.png");
+  ASSERT_TRUE(ok) << ::testing::PrintToString(errorsOf(ok));
+  EXPECT_EQ(ok.value().web.logoPath, (dir / "logo.png").string());
+  auto error = [&](const std::filesystem::path& p) {
+    auto errors = errorsOf(withLogo(p));
+    return errors.size() == 1 ? errors[0] : ::testing::PrintToString(errors);
+  };
+  EXPECT_NE(error(dir / "big.svg").find("web.logo: at most 256 KiB (the file has 262145 bytes)"),
+            std::string::npos);
+  EXPECT_NE(error(dir / "logo.gif").find("web.logo: expected a .png, .svg, .jpg, .jpeg or .webp"),
+            std::string::npos);
+  EXPECT_NE(error(dir / "missing.png").find("web.logo: cannot read"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigLoader, MaintenanceWindowsCarryACheckedComment) {
+  const std::string base = "servers: [{slug: a, url: \"http://127.0.0.1:1/mcp\"}]\n"
+                           "maintenance:\n  windows:\n    - name: deploy\n"
+                           "      cron: \"0 3 * * 2\"\n      duration: 30m\n";
+  auto ok = load(base + "      comment: Weekly deploy of the gateway\n");
+  ASSERT_TRUE(ok) << ::testing::PrintToString(errorsOf(ok));
+  EXPECT_EQ(ok.value().maintenance.windows[0].comment, "Weekly deploy of the gateway");
+  EXPECT_EQ(load(base).value().maintenance.windows[0].comment, "");
+  auto errors = errorsOf(load(base + "      comment: \"" + std::string(1001, 'c') + "\"\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("maintenance.windows[0].comment: at most 1000 bytes"), std::string::npos)
+      << errors[0];
+}
+
 TEST(ConfigLoader, DependsOnIsRead) {
   auto ok =
       load("servers:\n"

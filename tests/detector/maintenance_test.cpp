@@ -234,6 +234,33 @@ TEST(MaintenanceRuntime, EndingARecurringOccurrenceEarlyKeepsLaterOnes) {
   EXPECT_TRUE(restarted.active(kGithub, at("2026-12-01T03:10:00Z")));
 }
 
+TEST(MaintenanceOccurrence, CurrentOrNextForTheStatusPage) {
+  auto once = oneOff("migration", {true, {}, {}}, "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z");
+  auto upcoming = currentOrNextOccurrence(once, at("2026-11-30T00:00:00Z"));
+  ASSERT_TRUE(upcoming);
+  EXPECT_EQ(upcoming->start, at("2026-12-01T02:00:00Z"));
+  EXPECT_EQ(upcoming->end, at("2026-12-01T04:00:00Z"));
+  EXPECT_EQ(currentOrNextOccurrence(once, at("2026-12-01T03:00:00Z"))->start,
+            at("2026-12-01T02:00:00Z"));
+  EXPECT_FALSE(currentOrNextOccurrence(once, at("2026-12-01T04:00:00Z"))) << "over";
+
+  // Weekly, Tuesdays 03:00 Berlin: in progress, then the next Tuesday; an occurrence ended early
+  // gives way to the next one.
+  auto weekly = recurring("deploy", {false, {"github-mcp"}, {}}, "0 3 * * 2",
+                          std::chrono::minutes(30), "Europe/Berlin");
+  auto now = currentOrNextOccurrence(weekly, at("2026-11-24T02:10:00Z"));
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->start, at("2026-11-24T02:00:00Z"));
+  EXPECT_EQ(now->end, at("2026-11-24T02:30:00Z"));
+  EXPECT_EQ(currentOrNextOccurrence(weekly, at("2026-11-24T02:30:00Z"))->start,
+            at("2026-12-01T02:00:00Z"));
+  MaintenanceCalendar calendar;
+  ASSERT_FALSE(calendar.setConfigWindows({weekly}));
+  ASSERT_FALSE(calendar.endEarly("deploy", at("2026-11-24T02:10:00Z")));
+  EXPECT_EQ(currentOrNextOccurrence(*calendar.find("deploy"), at("2026-11-24T02:15:00Z"))->start,
+            at("2026-12-01T02:00:00Z"));
+}
+
 TEST(MaintenanceRuntime, BrokenSavedWindowsAreSkippedAndReported) {
   MaintenanceCalendar calendar;
   auto problems = calendar.loadRuntime(common::Json::parse(R"({"windows": [

@@ -623,6 +623,47 @@ TEST_F(StoreTest, IncidentsOpenCloseAndList) {
   EXPECT_EQ((*all)[2].id, "inc_1");
 }
 
+TEST_F(StoreTest, IncidentTitlesAndNotesAreKeptAndPrunedWithTheirIncident) {
+  auto store = openOrDie(db_);
+  ASSERT_TRUE(store->openIncidentSync({"inc_1", "a", kDay0 + 1min, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(store->openIncidentSync({"inc_2", "a", kDay0 + 2min, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(store->setIncidentTitleSync("inc_1", "Database outage"));
+  auto missing = store->setIncidentTitleSync("inc_nope", "x");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().find("inc_nope not found"), std::string::npos) << missing.error();
+  EXPECT_EQ((*store->incident("inc_1"))->title, "Database outage");
+  EXPECT_EQ((*store->openIncidents())[0].title, "Database outage");
+  EXPECT_EQ((*store->incident("inc_2"))->title, "");
+
+  auto first = store->addIncidentNoteSync({0, "inc_1", kDay0 + 5min, "Failing over", true, "me"});
+  ASSERT_TRUE(first) << first.error();
+  auto second = store->addIncidentNoteSync({0, "inc_1", kDay0 + 4min, "Internal", false, "me"});
+  ASSERT_TRUE(second);
+  EXPECT_NE(*first, *second);
+  EXPECT_FALSE(store->addIncidentNoteSync({0, "inc_nope", kDay0, "x", true, ""}));
+  auto notes = store->incidentNotes("inc_1");
+  ASSERT_TRUE(notes);
+  ASSERT_EQ(notes->size(), 2u);
+  EXPECT_EQ((*notes)[0], (IncidentNote{*second, "inc_1", kDay0 + 4min, "Internal", false, "me"}))
+      << "oldest first";
+  EXPECT_EQ((*notes)[1].text, "Failing over");
+  EXPECT_TRUE(store->incidentNotes("inc_2")->empty());
+
+  // Bounded: an incident takes at most kMaxIncidentNotes notes.
+  for (std::size_t i = 0; i < Store::kMaxIncidentNotes; ++i)
+    ASSERT_TRUE(store->addIncidentNoteSync({0, "inc_2", kDay0 + 3min, "n", true, ""}));
+  auto over = store->addIncidentNoteSync({0, "inc_2", kDay0 + 3min, "n", true, ""});
+  ASSERT_FALSE(over);
+  EXPECT_NE(over.error().find("has 200 notes already"), std::string::npos) << over.error();
+
+  // Retention removes a closed incident's notes with it and keeps the open one's.
+  ASSERT_TRUE(store->closeIncidentSync("inc_1", kDay0 + 10min));
+  ASSERT_TRUE(store->prune(kDay0 + 1h));
+  EXPECT_FALSE(store->incident("inc_1")->has_value());
+  EXPECT_TRUE(store->incidentNotes("inc_1")->empty());
+  EXPECT_EQ(store->incidentNotes("inc_2")->size(), Store::kMaxIncidentNotes);
+}
+
 TEST_F(StoreTest, AtomicGroupIsAllOrNothing) {
   auto store = openOrDie(db_);
   IncidentRecord inc{"inc_1", "a", kDay0, std::nullopt, "timeout", ""};

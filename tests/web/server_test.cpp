@@ -934,6 +934,280 @@ TEST_F(WebServerTest, IncidentsHaveAPageWithATimeline) {
   EXPECT_NE(get("/status/beta").body.find("<a href=\"/incidents/inc_beta1\">"), std::string::npos);
 }
 
+TEST_F(WebServerTest, AdminsGiveIncidentsATitleAndNotesThatThePublicSees) {
+  // Only with the admin token; bad bodies are refused with the rule, unknown incidents are 404.
+  EXPECT_EQ(call("PATCH", "/api/v1/admin/incidents/inc_beta1", std::nullopt,
+                 R"({"title": "Upstream database outage"})")
+                .status,
+            401);
+  EXPECT_EQ(
+      call("POST", "/api/v1/admin/incidents/inc_beta1/notes", std::nullopt, R"({"text": "x"})")
+          .status,
+      401);
+  auto bad = [&](std::string method, std::string path, std::string body, std::string error) {
+    auto r = call(std::move(method), std::move(path), kToken, std::move(body));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(r.body.find(error), std::string::npos) << r.body;
+  };
+  bad("PATCH", "/api/v1/admin/incidents/inc_beta1", R"({"titel": "x"})", "unknown key: titel");
+  bad("PATCH", "/api/v1/admin/incidents/inc_beta1", R"({"title": 3})", "title: expected a string");
+  bad("PATCH", "/api/v1/admin/incidents/inc_beta1", R"({"title": "a\nb"})", "one line");
+  bad("PATCH", "/api/v1/admin/incidents/inc_beta1",
+      R"({"title": ")" + std::string(201, 'x') + R"("})", "at most 200 bytes");
+  bad("POST", "/api/v1/admin/incidents/inc_beta1/notes", R"({"text": "   "})",
+      "text: must not be empty");
+  bad("POST", "/api/v1/admin/incidents/inc_beta1/notes", R"({"text": "x", "public": "yes"})",
+      "public: expected true or false");
+  bad("POST", "/api/v1/admin/incidents/inc_beta1/notes",
+      R"({"text": ")" + std::string(4001, 'x') + R"("})", "at most 4000 bytes");
+  bad("POST", "/api/v1/admin/incidents/inc_beta1/notes", "[]", "expected a JSON object");
+  EXPECT_EQ(call("PATCH", "/api/v1/admin/incidents/inc_nope", kToken, R"({"title": "x"})").status,
+            404);
+  EXPECT_EQ(
+      call("POST", "/api/v1/admin/incidents/inc_nope/notes", kToken, R"({"text": "x"})").status,
+      404);
+  EXPECT_EQ(call("GET", "/api/v1/admin/incidents/inc_beta1/notes", kToken).status, 405);
+
+  auto titled = call("PATCH", "/api/v1/admin/incidents/inc_beta1", kToken,
+                     R"({"title": "  Upstream <database> outage "})");
+  ASSERT_EQ(titled.status, 200) << titled.body;
+  EXPECT_EQ(json(titled)["title"], "Upstream <database> outage");
+  clock.advance(std::chrono::minutes(5));
+  auto note = call("POST", "/api/v1/admin/incidents/inc_beta1/notes", kToken,
+                   R"({"text": "We are failing over.\nNext update in 30 minutes."})");
+  ASSERT_EQ(note.status, 201) << note.body;
+  auto noted = json(note);
+  ASSERT_EQ(noted["notes"].size(), 1u);
+  EXPECT_EQ(noted["notes"][0]["public"], true);
+  EXPECT_EQ(noted["notes"][0]["author"], "admin-api");
+  EXPECT_EQ(noted["notes"][0]["at"], "2026-11-24T12:05:00Z");
+  clock.advance(std::chrono::minutes(1));
+  ASSERT_EQ(call("POST", "/api/v1/admin/incidents/inc_beta1/notes", kToken,
+                 R"({"text": "Internal: db-7 is the culprit", "public": false})")
+                .status,
+            201);
+
+  // Anonymous API: the title and the public note only, no author; admins see both notes.
+  auto pub = json(get("/api/v1/incidents/inc_beta1"));
+  EXPECT_EQ(pub["title"], "Upstream <database> outage");
+  ASSERT_EQ(pub["notes"].size(), 1u);
+  EXPECT_EQ(pub["notes"][0]["text"], "We are failing over.\nNext update in 30 minutes.");
+  EXPECT_FALSE(pub["notes"][0].contains("author"));
+  EXPECT_EQ(json(get("/api/v1/incidents/inc_beta1", kToken))["notes"].size(), 2u);
+  EXPECT_EQ(json(get("/api/v1/incidents?state=open"))["incidents"][0]["title"],
+            "Upstream <database> outage");
+  EXPECT_EQ(get("/api/v1/incidents/inc_secret1").status, 404) << "private server";
+  EXPECT_EQ(get("/api/v1/incidents/inc_secret1", kToken).status, 200);
+  EXPECT_TRUE(json(get("/api/v1/incidents/inc_alpha_old"))["title"].is_null());
+
+  // The page: the title as heading (escaped), the public note in the timeline after the
+  // opening, line breaks kept; the internal note nowhere.
+  auto page = get("/incidents/inc_beta1").body;
+  EXPECT_NE(page.find("<h1 id=\"incident-title\">Beta MCP: Upstream &lt;database&gt; outage</h1>"),
+            std::string::npos)
+      << page;
+  auto noteAt = page.find("<li data-kind=\"note\"><time datetime=\"2026-11-24T12:05:00Z\">");
+  ASSERT_NE(noteAt, std::string::npos) << page;
+  EXPECT_LT(page.find("data-kind=\"opened\""), noteAt);
+  EXPECT_NE(page.find("We are failing over.<br>Next update in 30 minutes."), std::string::npos);
+  EXPECT_EQ(page.find("db-7"), std::string::npos);
+  // The feed: the title, the latest public update, and <updated> at the note.
+  auto feed = get("/feed.atom").body;
+  EXPECT_NE(feed.find("<title>Beta MCP: Upstream &lt;database&gt; outage</title>"),
+            std::string::npos)
+      << feed;
+  EXPECT_NE(feed.find("Next update in 30 minutes."), std::string::npos);
+  EXPECT_NE(feed.find("<updated>2026-11-24T12:05:00Z</updated><published>2026-11-24T10:00:00Z"),
+            std::string::npos);
+  EXPECT_EQ(feed.find("db-7"), std::string::npos);
+  // Clearing the title brings the default heading back.
+  ASSERT_EQ(call("PATCH", "/api/v1/admin/incidents/inc_beta1", kToken, R"({"title": null})").status,
+            200);
+  EXPECT_NE(
+      get("/incidents/inc_beta1").body.find("<h1 id=\"incident-title\">Beta MCP is down</h1>"),
+      std::string::npos);
+}
+
+TEST_F(WebServerTest, MaintenanceInProgressAndUpcomingIsOnThePagesAndInTheFeed) {
+  const auto now = clock.now(); // 2026-11-24T12:00:00Z
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  // In progress for beta with a comment; upcoming for every server; one that covers only the
+  // private server (visitors never hear of it).
+  backend.windows = {
+      {"db-upgrade",
+       "Upgrading <the> database",
+       {false, {"beta"}, {}},
+       now - minutes(30),
+       now + minutes(90),
+       true},
+      {"weekly", "", {true, {}, {}}, now + hours(26), now + hours(27), false},
+      {"secret-work",
+       "Secret thing",
+       {false, {"secret"}, {}},
+       now + hours(1),
+       now + hours(2),
+       false},
+  };
+  auto overview = get("/").body;
+  auto section = overview.find("<section id=\"maintenance\"><h2>Maintenance</h2>");
+  ASSERT_NE(section, std::string::npos) << overview;
+  EXPECT_NE(overview.find("<li class=\"maint\" data-window=\"db-upgrade\" data-active=\"true\">"
+                          "<strong>In progress</strong> until 2026-11-24 13:30 UTC: Upgrading "
+                          "&lt;the&gt; database <span class=\"muted\">(Beta MCP)</span></li>"),
+            std::string::npos)
+      << overview;
+  EXPECT_NE(overview.find("<strong>Scheduled</strong> 2026-11-25 14:00 UTC &#8211; 15:00 UTC: "
+                          "Planned maintenance <span class=\"muted\">(all servers)</span>"),
+            std::string::npos)
+      << overview;
+  EXPECT_EQ(overview.find("secret-work"), std::string::npos);
+  EXPECT_EQ(overview.find("Secret thing"), std::string::npos);
+
+  // A server's page lists the windows that cover it, without the scope.
+  auto beta = get("/status/beta").body;
+  EXPECT_NE(beta.find("data-window=\"db-upgrade\""), std::string::npos);
+  EXPECT_NE(beta.find("data-window=\"weekly\""), std::string::npos);
+  auto alpha = get("/status/alpha").body;
+  EXPECT_EQ(alpha.find("db-upgrade"), std::string::npos);
+  EXPECT_NE(alpha.find("data-window=\"weekly\""), std::string::npos);
+
+  // The feed has an entry for each, dated by the start (in progress) or a week before it.
+  auto feed = get("/feed.atom").body;
+  EXPECT_NE(feed.find("<title>Maintenance in progress: Upgrading &lt;the&gt; database</title>"
+                      "<id>http://127.0.0.1:8080/#maintenance-db-upgrade-"),
+            std::string::npos)
+      << feed;
+  EXPECT_NE(feed.find("<updated>2026-11-24T11:30:00Z</updated>"), std::string::npos);
+  EXPECT_NE(feed.find("<title>Scheduled maintenance: Planned maintenance</title>"),
+            std::string::npos);
+  EXPECT_NE(feed.find("Scheduled 2026-11-25 14:00 UTC \u2013 15:00 UTC for all servers."),
+            std::string::npos)
+      << feed;
+  EXPECT_EQ(feed.find("Secret thing"), std::string::npos);
+  EXPECT_NE(feed.find("<updated>2026-11-18T14:00:00Z</updated>"), std::string::npos)
+      << "upcoming: dated a week before it starts";
+  EXPECT_NE(feed.find("<updated>2026-11-24T11:30:00Z</updated><link rel=\"self\""),
+            std::string::npos)
+      << "the feed's date is its newest entry's";
+}
+
+TEST_F(WebServerTest, TheConfiguredLogoIsServedAndShownBesideTheTitle) {
+  EXPECT_EQ(get("/static/logo").status, 404) << "no web.logo: no logo";
+  EXPECT_EQ(get("/").body.find("class=\"logo\""), std::string::npos);
+  const auto path = dir.path() / "logo.svg";
+  const std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\"/>";
+  std::ofstream(path) << svg;
+  auto config = testing::webConfig(kToken);
+  config.logoPath = path.string();
+  server =
+      std::make_unique<WebServer>(ctx.get_executor(), config, backend, *store, registry, clock);
+  auto logo = get("/static/logo");
+  ASSERT_EQ(logo.status, 200);
+  EXPECT_EQ(logo.body, svg);
+  EXPECT_EQ(logo.header("Content-Type").value_or(""), "image/svg+xml");
+  EXPECT_NE(logo.header("Content-Security-Policy").value_or("").find("default-src 'none'"),
+            std::string::npos)
+      << "an SVG opened on its own runs no script";
+  EXPECT_NE(
+      get("/").body.find("<h1><img class=\"logo\" src=\"/static/logo\" alt=\"\"> Status</h1>"),
+      std::string::npos);
+}
+
+TEST_F(WebServerTest, AdminsSignInToSeePrivateServersAndTheRespondersContext) {
+  for (auto& v : backend.views)
+    if (v.slug == "secret") {
+      v.description = "Billing <tools> gateway";
+      v.owner = "Team Billing (#billing-oncall)";
+      v.runbookUrl = "https://wiki.example.com/runbooks/secret";
+      v.links = {{"Grafana", "https://grafana.example.com/d/secret"},
+                 {"Bad", "javascript:alert(1)"}};
+    }
+  auto withCookie = [&](std::string method, std::string target, const std::string& cookie,
+                        std::string body = {}) {
+    auto r = testing::request(std::move(method), std::move(target), std::nullopt, std::move(body));
+    if (!cookie.empty())
+      r.headers.add("Cookie", "theme=dark; " + cookie);
+    return testing::runOn(ctx, server->handle(std::move(r)));
+  };
+  // Anonymous: no private server, no context, a sign-in link.
+  auto anonymous = get("/").body;
+  EXPECT_EQ(anonymous.find("Secret Internal"), std::string::npos);
+  EXPECT_NE(anonymous.find("<a href=\"/admin/login\" rel=\"nofollow\">Admin sign-in</a>"),
+            std::string::npos);
+  EXPECT_EQ(get("/status/secret").status, 404);
+  EXPECT_EQ(get("/status/beta").body.find("id=\"responders\""), std::string::npos);
+
+  auto form = get("/admin/login");
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("type=\"password\""), std::string::npos);
+  auto wrong = withCookie("POST", "/admin/login", "", "token=nope");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("Wrong admin token."), std::string::npos);
+  EXPECT_FALSE(wrong.header("Set-Cookie"));
+  auto ok = withCookie("POST", "/admin/login", "", "x=1&token=" + std::string(kToken));
+  ASSERT_EQ(ok.status, 303) << ok.body;
+  EXPECT_EQ(ok.header("Location").value_or(""), "/");
+  const std::string setCookie = ok.header("Set-Cookie").value_or("");
+  EXPECT_NE(setCookie.find("; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"), std::string::npos)
+      << setCookie;
+  EXPECT_EQ(setCookie.find("Secure"), std::string::npos) << "http public_url: no Secure flag";
+  EXPECT_EQ(setCookie.find(kToken), std::string::npos) << "the cookie is not the token";
+  const std::string session = setCookie.substr(0, setCookie.find(';'));
+  ASSERT_EQ(session.size(), std::string("mcpwatch_session=").size() + 64) << session;
+
+  // Signed in: private servers, the responders' context (only http(s) links are links), the
+  // whole failure details, a sign-out button.
+  auto overview = withCookie("GET", "/", session).body;
+  EXPECT_NE(overview.find("Secret Internal"), std::string::npos);
+  EXPECT_NE(overview.find("id=\"admin-bar\""), std::string::npos);
+  auto secret = withCookie("GET", "/status/secret", session);
+  ASSERT_EQ(secret.status, 200);
+  EXPECT_NE(secret.body.find("<tr id=\"ctx-owner\"><th>Owner</th><td>Team Billing "
+                             "(#billing-oncall)</td></tr>"),
+            std::string::npos)
+      << secret.body;
+  EXPECT_NE(secret.body.find("Billing &lt;tools&gt; gateway"), std::string::npos);
+  EXPECT_NE(secret.body.find("<a href=\"https://wiki.example.com/runbooks/secret\" "
+                             "rel=\"noreferrer\">"),
+            std::string::npos);
+  EXPECT_NE(secret.body.find("<a href=\"https://grafana.example.com/d/secret\" "
+                             "rel=\"noreferrer\">Grafana</a> &#183; Bad"),
+            std::string::npos);
+  EXPECT_EQ(secret.body.find("javascript:"), std::string::npos);
+  EXPECT_NE(secret.body.find("secret.internal.example/mcp"), std::string::npos) << "check URL";
+  EXPECT_NE(withCookie("GET", "/status/beta", session).body.find("beta.example:443 timed out"),
+            std::string::npos)
+      << "admins see the whole failure detail";
+  EXPECT_EQ(get("/").body.find("Secret Internal"), std::string::npos)
+      << "the anonymous page is cached apart from the admin's";
+
+  // A forged cookie is nobody; the session ends with sign-out, after 12 hours, and when the
+  // token changes.
+  EXPECT_EQ(withCookie("GET", "/status/secret", "mcpwatch_session=" + std::string(64, 'a')).status,
+            404);
+  auto out = withCookie("POST", "/admin/logout", session);
+  EXPECT_EQ(out.status, 303);
+  EXPECT_NE(out.header("Set-Cookie").value_or("").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(withCookie("GET", "/status/secret", session).status, 404);
+  EXPECT_EQ(withCookie("GET", "/admin/logout", session).status, 405);
+
+  auto again = [&] {
+    auto r = withCookie("POST", "/admin/login", "", "token=" + std::string(kToken));
+    auto c = r.header("Set-Cookie").value_or("");
+    return c.substr(0, c.find(';'));
+  };
+  auto second = again();
+  clock.advance(std::chrono::hours(11));
+  EXPECT_EQ(withCookie("GET", "/status/secret", second).status, 200);
+  clock.advance(std::chrono::hours(1));
+  EXPECT_EQ(withCookie("GET", "/status/secret", second).status, 404) << "expired";
+  auto third = again();
+  EXPECT_EQ(withCookie("GET", "/status/secret", third).status, 200);
+  server->setAdminToken(common::Secret(std::string("another-admin-token-123")));
+  EXPECT_EQ(withCookie("GET", "/status/secret", third).status, 404) << "token changed";
+}
+
 TEST_F(WebServerTest, AnAtomFeedListsPublicIncidents) {
   auto config = testing::webConfig(kToken);
   config.publicUrl = "https://status.example.test";

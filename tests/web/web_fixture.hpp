@@ -52,6 +52,8 @@ public:
   bool deliveriesAvailable = false;
   Done addResult = std::monostate{};
 
+  std::vector<MaintenanceView> windows;
+  std::vector<MaintenanceView> maintenance() override { return windows; }
   std::vector<ServerView> servers() override { return views; }
   std::optional<ServerView> server(std::string_view slug) override {
     for (const auto& v : views)
