@@ -3,6 +3,7 @@
 // promtool, a real Prometheus scrape and headless Chromium. One daemon serves the whole suite;
 // the outage test runs last because it changes the demo server's state.
 #include "common/json.hpp"
+#include "common/time.hpp"
 #include "tests/daemon/harness.hpp"
 #include "tests/demo/test_client.hpp"
 #include "tests/support/peers.hpp"
@@ -84,7 +85,8 @@ std::optional<std::string> dechunk(const std::string& raw) {
 // step is bounded by `timeout` so a stuck server fails the test instead of hanging it.
 Result<HttpResponse> httpGet(std::uint16_t port, const std::string& target,
                              const std::string& bearer = "", const std::string& method = "GET",
-                             std::chrono::milliseconds timeout = 5s) {
+                             std::chrono::milliseconds timeout = 5s, const std::string& body = "",
+                             const std::string& headers = "") {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return common::unexpected(std::string("socket: ") + std::strerror(errno));
@@ -103,9 +105,10 @@ Result<HttpResponse> httpGet(std::uint16_t port, const std::string& target,
                         "\r\nConnection: close\r\n";
   if (!bearer.empty())
     request += "Authorization: Bearer " + bearer + "\r\n";
-  if (method == "POST")
-    request += "Content-Length: 0\r\n";
-  request += "\r\n";
+  request += headers; // whole lines, each ending in CRLF
+  if (method == "POST" || method == "PATCH" || !body.empty())
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  request += "\r\n" + body;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size()))
     return common::unexpected(std::string("send: ") + std::strerror(errno));
@@ -201,6 +204,10 @@ struct Env {
   std::uint16_t webPort = 0;
   std::string setupError;
 
+  // A maintenance window two days ahead (upcoming: shown, but holds nothing during the suite).
+  const std::chrono::system_clock::time_point upgradeStart =
+      std::chrono::floor<std::chrono::minutes>(std::chrono::system_clock::now()) +
+      std::chrono::hours(48);
   std::string privateUrl() const {
     return "http://127.0.0.1:" + std::to_string(privatePort) + "/mcp";
   }
@@ -239,10 +246,16 @@ struct Env {
       << "web:\n  listen: 127.0.0.1:0\n  public_url: https://status.example.test\n"
       << "  admin_token: " << Json(kAdminToken).dump() << "\n"
       << "  header_timeout: 2s\n  max_connections: 64\n  max_connections_per_client: 16\n"
+      << "maintenance:\n  windows:\n    - name: e2e-upgrade\n      servers: [demo]\n"
+      << "      start: " << common::formatRfc3339(upgradeStart)
+      << "\n      end: " << common::formatRfc3339(upgradeStart + std::chrono::hours(1)) << "\n"
+      << "      comment: \"Upgrading the <demo> database\"\n"
       << "servers:\n"
       << "  - slug: demo\n    name: Demo MCP\n    url: "
       << Json("http://127.0.0.1:" + std::to_string(demoPort) + "/mcp").dump() << "\n"
       << "  - slug: " << kPrivateSlug << "\n    name: Hidden Private E2E\n    public: false\n"
+      << "    owner: \"Team E2E (#e2e-oncall)\"\n"
+      << "    runbook_url: https://wiki.example.test/runbooks/private\n"
       << "    url: " << Json(privateUrl()).dump() << "\n"
       << "  - slug: evil\n    name: " << Json(kScript + " \"quotes\"").dump() << "\n"
       << "    url: " << Json(hostile->url("/mcp")).dump() << "\n";
@@ -612,6 +625,42 @@ TEST_F(WebE2E, ChecksSinceAFarFutureDateIsABadRequestNotAnOverflow) {
   EXPECT_TRUE(ok["checks"].empty()) << ok.dump();
 }
 
+TEST_F(WebE2E, UpcomingMaintenanceAndTheAdminViewAreOnThePages) {
+  auto page = get("/");
+  ASSERT_TRUE(page) << page.error();
+  EXPECT_NE(page->body.find("<li class=\"maint\" data-window=\"e2e-upgrade\" "
+                            "data-active=\"false\"><strong>Scheduled</strong>"),
+            std::string::npos)
+      << page->body;
+  EXPECT_NE(page->body.find("Upgrading the &lt;demo&gt; database <span class=\"muted\">(Demo "
+                            "MCP)</span>"),
+            std::string::npos);
+  EXPECT_NE(get("/feed.atom")
+                ->body.find("Scheduled maintenance: Upgrading the &lt;demo&gt; "
+                            "database"),
+            std::string::npos);
+
+  // A browser signs in with the admin token and sees the private server with its context.
+  auto login =
+      httpGet(env->webPort, "/admin/login", "", "POST", 5s, "token=" + std::string(kAdminToken),
+              "Content-Type: application/x-www-form-urlencoded\r\n");
+  ASSERT_TRUE(login) << login.error();
+  ASSERT_EQ(login->status, 303) << login->body;
+  auto setCookie = login->headers["set-cookie"];
+  EXPECT_NE(setCookie.find("HttpOnly; SameSite=Strict; Max-Age=43200; Secure"), std::string::npos)
+      << setCookie << " (public_url is https)";
+  const std::string cookie = "Cookie: " + setCookie.substr(0, setCookie.find(';')) + "\r\n";
+  auto anonymous = get(std::string("/status/") + kPrivateSlug);
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 404);
+  auto signedIn =
+      httpGet(env->webPort, std::string("/status/") + kPrivateSlug, "", "GET", 5s, "", cookie);
+  ASSERT_TRUE(signedIn) << signedIn.error();
+  ASSERT_EQ(signedIn->status, 200) << signedIn->body;
+  EXPECT_NE(signedIn->body.find("Team E2E (#e2e-oncall)"), std::string::npos);
+  EXPECT_NE(signedIn->body.find("https://wiki.example.test/runbooks/private"), std::string::npos);
+}
+
 // Last: it takes the demo server down for the rest of the suite.
 TEST_F(WebE2E, OutageShowsInMetricsAndOpenIncidents) {
   auto outage = httpGet(env->demoPort, "/demo/outage?seconds=30", "", "POST");
@@ -650,6 +699,23 @@ TEST_F(WebE2E, OutageShowsInMetricsAndOpenIncidents) {
   EXPECT_EQ(incident.value("id", "").rfind("inc_", 0), 0u) << incident.dump();
   // This config has no sinks or routes: the trigger reached nobody, and the API says so.
   EXPECT_EQ(incident.value("trigger_sent", true), false) << incident.dump();
+
+  // The on-call engineer names the incident and posts an update; the public page shows both.
+  const std::string id = incident.value("id", "");
+  auto titled = httpGet(env->webPort, "/api/v1/admin/incidents/" + id, kAdminToken, "PATCH", 5s,
+                        R"({"title": "Demo database outage"})");
+  ASSERT_TRUE(titled) << titled.error();
+  EXPECT_EQ(titled->status, 200) << titled->body;
+  auto noted = httpGet(env->webPort, "/api/v1/admin/incidents/" + id + "/notes", kAdminToken,
+                       "POST", 5s, R"({"text": "Failing over to the replica."})");
+  ASSERT_TRUE(noted) << noted.error();
+  EXPECT_EQ(noted->status, 201) << noted->body;
+  auto page = get("/incidents/" + id);
+  ASSERT_TRUE(page) << page.error();
+  EXPECT_NE(page->body.find("<h1 id=\"incident-title\">Demo MCP: Demo database outage</h1>"),
+            std::string::npos)
+      << page->body;
+  EXPECT_NE(page->body.find("Failing over to the replica."), std::string::npos);
 }
 
 } // namespace
