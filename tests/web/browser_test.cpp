@@ -128,16 +128,39 @@ TEST_F(BrowserTest, PagesWorkOnPhonesAndInDarkModeWithReadableContrast) {
   ASSERT_TRUE(node) << node.error();
   std::filesystem::path artifacts = MCPWATCH_TEST_ARTIFACTS_DIR;
   std::filesystem::create_directories(artifacts);
-  auto result = testsupport::runCommand({*node, testsupport::peersDir() + "/page-check.mjs",
-                                         chromium, "http://127.0.0.1:" + std::to_string(port),
-                                         artifacts.string(), "/", "/status/beta", "/status/alpha"},
-                                        180s);
+  // Maintenance and an incident with a title and a long note are on the pages too.
+  const auto now = clock.now();
+  backend.windows = {{"db-upgrade",
+                      "Upgrading the primary database cluster to the next major version",
+                      {true, {}, {}},
+                      now - std::chrono::minutes(10),
+                      now + std::chrono::hours(1),
+                      true},
+                     {"weekly",
+                      "",
+                      {false, {"beta"}, {}},
+                      now + std::chrono::hours(30),
+                      now + std::chrono::hours(31),
+                      false}};
+  ASSERT_TRUE(store->setIncidentTitleSync("inc_beta1", "Upstream database outage in eu-west"));
+  ASSERT_TRUE(store->addIncidentNoteSync({0, "inc_beta1", now,
+                                          "We are failing over to the replica " +
+                                              std::string(20, 'x') + "; next update in 30 minutes.",
+                                          true, "test"}));
+  auto result =
+      testsupport::runCommand({*node, testsupport::peersDir() + "/page-check.mjs", chromium,
+                               "http://127.0.0.1:" + std::to_string(port), artifacts.string(), "/",
+                               "/status/beta", "/status/alpha", "/incidents/inc_beta1"},
+                              180s);
   ASSERT_TRUE(result.has_value()) << result.error();
   std::cout << result->out; // one line per check: the figures are worth keeping in the log
   EXPECT_EQ(result->exitCode(), 0) << result->out << result->err;
   EXPECT_FALSE(result->timedOut);
   EXPECT_EQ(result->out.find("FAIL"), std::string::npos) << result->out;
   EXPECT_NE(result->out.find("/status/beta phone dark: no sideways scrolling"), std::string::npos)
+      << result->out;
+  EXPECT_NE(result->out.find("/incidents/inc_beta1 phone dark: no sideways scrolling"),
+            std::string::npos)
       << result->out;
 }
 
