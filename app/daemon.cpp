@@ -308,8 +308,13 @@ void Daemon::start() {
       target.all = target.servers.empty() && target.tags.empty();
       auto w =
           detector::makeOneOffWindow(r.id, target, r.start, r.end, detector::WindowSource::Runtime);
-      if (w)
-        calendar_.add(std::move(w.value()));
+      if (!w)
+        continue;
+      // The admin API keeps the window's comment with its selector (web/api.cpp toRecord).
+      if (selector && selector->is_object() && selector->contains("comment") &&
+          (*selector)["comment"].is_string())
+        w->comment = (*selector)["comment"].get<std::string>();
+      calendar_.add(std::move(w.value()));
     }
   }
 

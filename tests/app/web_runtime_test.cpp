@@ -4,6 +4,7 @@
 #include "app/daemon.hpp"
 #include "app/event_publisher.hpp"
 #include "app/web_backend.hpp"
+#include "common/time.hpp"
 #include "config/loader.hpp"
 #include "tests/demo/test_client.hpp"
 #include "web/server.hpp"
@@ -257,6 +258,44 @@ TEST_F(WebRuntimeTest, AdminActionsRunOnTheDaemonAndTheirResultIsVisibleAtOnce) 
   ASSERT_TRUE(pumpUntil([&] { return resume.wait_for(0s) == std::future_status::ready; }));
   EXPECT_EQ(resume.get()->status, 200);
   EXPECT_FALSE(daemon->servers().at("s2").paused);
+}
+
+TEST_F(WebRuntimeTest, MaintenanceFromTheAdminApiIsOnThePageWithItsCommentAcrossARestart) {
+  ASSERT_TRUE(advanceOneSecond());
+  const std::string start = common::formatRfc3339(clock.now() + 1h);
+  auto add = std::async(std::launch::async, [&] {
+    return roundTrip(port, "POST", "/api/v1/admin/maintenance",
+                     {{"Authorization", "Bearer " + kToken}},
+                     R"({"servers": ["s2"], "start": ")" + start +
+                         R"(", "duration": "30m", "comment": "Moving Two to the new rack"})");
+  });
+  ASSERT_TRUE(pumpUntil([&] { return add.wait_for(0s) == std::future_status::ready; }));
+  auto added = add.get();
+  ASSERT_TRUE(added);
+  ASSERT_EQ(added->status, 201) << added->body;
+  backend->publish();
+  auto page = roundTrip(port, "GET", "/");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("<strong>Scheduled</strong> " + start.substr(0, 10) + " " +
+                            start.substr(11, 5) + " UTC"),
+            std::string::npos)
+      << page->body;
+  EXPECT_NE(page->body.find("Moving Two to the new rack <span class=\"muted\">(Two)</span>"),
+            std::string::npos);
+
+  // A restarted daemon restores the window from the database with its comment (start() reads
+  // the store at once; its loop, on an executor nobody runs, never starts).
+  asio::io_context otherIo{1};
+  DaemonOptions options;
+  options.flagFileExists = [] { return false; };
+  options.probe = [this](prober::ProbeOptions o) { return fakeProbe(std::move(o)); };
+  Daemon restarted(otherIo.get_executor(), config, *store, clock, publisher, options);
+  restarted.start();
+  const auto& windows = restarted.calendar().windows();
+  auto it = std::find_if(windows.begin(), windows.end(),
+                         [](const auto& w) { return w.source == detector::WindowSource::Runtime; });
+  ASSERT_NE(it, windows.end());
+  EXPECT_EQ(it->comment, "Moving Two to the new rack");
 }
 
 TEST_F(WebRuntimeTest, HealthzFailsWhenTheDaemonStopsReporting) {
