@@ -268,6 +268,8 @@ Result<NoteRequest> parseNoteRequest(std::string_view body) {
   if (!j->contains("text") || !(*j)["text"].is_string())
     return common::unexpected(std::string("text: required, a string"));
   r.text = std::string(common::trim((*j)["text"].get<std::string>()));
+  for (auto at = r.text.find("\r\n"); at != std::string::npos; at = r.text.find("\r\n", at))
+    r.text.erase(at, 1); // CRLF line breaks (form posts, Windows clients) become LF
   if (r.text.empty())
     return common::unexpected(std::string("text: must not be empty"));
   if (r.text.size() > 4000)

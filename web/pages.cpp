@@ -399,7 +399,7 @@ int stateRank(std::string_view state) {
 
 std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceView>& windows,
                                                   const std::vector<ServerView>& servers,
-                                                  const ServerView* only) {
+                                                  const ServerView* only, bool includePrivate) {
   constexpr std::size_t kNames = 10;
   std::vector<MaintenanceNotice> out;
   for (const auto& w : windows) {
@@ -408,7 +408,7 @@ std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceV
     MaintenanceNotice n{w, w.target.all, {}, 0};
     std::size_t covered = 0;
     for (const auto& v : servers) {
-      if (!v.isPublic || !detector::matches(w.target, {v.slug, v.tags}))
+      if ((!v.isPublic && !includePrivate) || !detector::matches(w.target, {v.slug, v.tags}))
         continue;
       if (++covered <= kNames)
         n.serverNames.push_back(v.name);
@@ -810,7 +810,7 @@ std::string incidentHeadline(const store::IncidentRecord& i, std::string_view se
 std::string renderIncidentPage(const store::IncidentRecord& incident,
                                const std::vector<store::IncidentNote>& notes,
                                const ServerView& server, common::WallTime now,
-                               std::string_view siteTitle) {
+                               std::string_view siteTitle, bool admin) {
   const bool open = !incident.closedAt;
   std::string out = head("Incident: " + server.name + " – " + std::string(siteTitle), open);
   out +=
@@ -823,7 +823,7 @@ std::string renderIncidentPage(const store::IncidentRecord& incident,
                   open ? "true" : "false", open ? "Ongoing" : "Resolved");
   const auto end = incident.closedAt.value_or(now);
   std::string what = incident.reason;
-  if (auto status = publicDetail(incident.detail); !status.empty())
+  if (auto status = admin ? incident.detail : publicDetail(incident.detail); !status.empty())
     what += " (" + status + ")";
   // Entries in time order; at equal times opened, held, notes, resolved.
   struct Item {
@@ -842,7 +842,9 @@ std::string renderIncidentPage(const store::IncidentRecord& incident,
               : "Nobody was paged: alerts were held back (maintenance, or a dependency that was "
                 "down)"});
   for (const auto& n : notes)
-    items.push_back({n.at, 2, "note", "<span class=\"note\">" + noteHtml(n.text) + "</span>"});
+    items.push_back({n.at, 2, n.isPublic ? "note" : "internal-note",
+                     std::string(n.isPublic ? "" : "<strong>Internal note:</strong> ") +
+                         "<span class=\"note\">" + noteHtml(n.text) + "</span>"});
   if (incident.closedAt)
     items.push_back(
         {*incident.closedAt, 3, "resolved",

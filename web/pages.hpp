@@ -43,10 +43,12 @@ struct MaintenanceNotice {
   std::size_t moreServers = 0;          // further public servers it covers
 };
 // The windows that cover at least one public server (or every server), with those servers'
-// names; `only` narrows to the windows covering that server.
+// names; `only` narrows to the windows covering that server; `includePrivate` (an admin's view)
+// counts and names private servers too.
 std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceView>& windows,
                                                   const std::vector<ServerView>& servers,
-                                                  const ServerView* only = nullptr);
+                                                  const ServerView* only = nullptr,
+                                                  bool includePrivate = false);
 
 struct Overview {
   common::WallTime generatedAt;
@@ -104,11 +106,12 @@ std::string renderErrorPage(int status, std::string_view title, std::string_view
 std::string renderLoginPage(std::string_view siteTitle, std::string_view message);
 // GET /incidents/{id}: one incident of a public server with its timeline (opened, alerts held,
 // resolved); failure details public-safe. Refreshes itself while open.
-// `notes`: the public notes, oldest first.
+// `notes`: the notes to show, oldest first (internal ones are marked). `admin`: the whole
+// failure detail instead of the public-safe part.
 std::string renderIncidentPage(const store::IncidentRecord& incident,
                                const std::vector<store::IncidentNote>& notes,
                                const ServerView& server, common::WallTime now,
-                               std::string_view siteTitle = "Status");
+                               std::string_view siteTitle = "Status", bool admin = false);
 // GET /feed.atom: incidents of public servers, newest first (RFC 4287).
 struct FeedEntry {
   store::IncidentRecord incident;

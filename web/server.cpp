@@ -150,6 +150,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       if (digest == tokenDigest)
         return;
       tokenDigest = std::move(digest);
+      ++tokenGeneration;
     }
     std::lock_guard lock(sessionMutex); // a new (or no) token signs every browser out
     sessions.clear();
@@ -157,8 +158,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
   // --- Admin sessions for the HTML pages (a browser cannot send a Bearer token) ---
   // POST /admin/login checks the admin token (with the same wrong-token limiter as the API) and
-  // sets an HttpOnly, SameSite=Strict cookie holding a random session id; only its SHA-256 is
-  // kept, in memory, for 12 hours. A restart or a token change signs everyone out.
+  // sets an HttpOnly, SameSite=Lax cookie holding a random session id (Lax: a responder opening
+  // an alert's link from chat or mail arrives signed in; the cookie only unlocks GET views, and
+  // cross-site POSTs never carry it); only its SHA-256 is kept, in memory, for 12 hours. A
+  // restart or a token change signs everyone out.
   static constexpr std::string_view kSessionCookie = "mcpwatch_session";
   static constexpr auto kSessionLifetime = std::chrono::hours(12);
   static constexpr std::size_t kMaxSessions = 256;
@@ -198,10 +201,13 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     return true;
   }
 
-  std::string newSession() {
+  // A session for a token checked at `generation`; nullopt when the token changed since.
+  std::optional<std::string> newSession(std::uint64_t generation) {
     auto id = common::randomHex(32);
     const auto now = clock.monoNow();
-    std::lock_guard lock(sessionMutex);
+    std::scoped_lock lock(tokenMutex, sessionMutex);
+    if (generation != tokenGeneration)
+      return std::nullopt;
     std::erase_if(sessions, [&](const auto& s) { return s.second <= now; });
     if (sessions.size() >= kMaxSessions) // the one closest to expiry goes
       sessions.erase(std::min_element(sessions.begin(), sessions.end(),
@@ -210,9 +216,19 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     return id;
   }
 
+  // The login form again, with what went wrong (403: a wrong token is not a missing
+  // WWW-Authenticate challenge; 429 with Retry-After when the client is over its limit).
+  ServerResponse loginRefused(int status, std::string_view message,
+                              std::optional<std::chrono::seconds> retryAfter = std::nullopt) {
+    auto r = htmlResponse(status, renderLoginPage(config.title, message));
+    if (retryAfter)
+      r.with("Retry-After", std::to_string(retryAfter->count()));
+    return r;
+  }
+
   std::string sessionCookie(const std::string& value, bool expire) const {
     return fmt::format(
-        "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kSessionCookie, value,
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", kSessionCookie, value,
         expire ? 0 : std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count(),
         config.publicUrl.starts_with("https://") ? "; Secure" : "");
   }
@@ -229,10 +245,9 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     }
     const std::string client = clientOf(req);
     const auto now = clock.now();
-    if (authLimiter.refused(client, now))
-      co_return htmlResponse(429, renderLoginPage(config.title,
-                                                  "Too many wrong tokens from this address; try "
-                                                  "again later."));
+    if (auto wait = authLimiter.refused(client, now))
+      co_return loginRefused(429, "Too many wrong tokens from this address; try again later.",
+                             *wait);
     // application/x-www-form-urlencoded: token=...
     std::optional<std::string> token;
     for (std::string_view rest = req.body; !rest.empty();) {
@@ -245,19 +260,24 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       rest.remove_prefix(end + 1);
     }
     std::optional<std::string> digest;
+    std::uint64_t generation = 0;
     {
       std::lock_guard lock(tokenMutex);
       digest = tokenDigest;
+      generation = tokenGeneration;
     }
     if (!token || !digest || !common::matchesDigest(common::trim(*token), *digest)) {
       authLimiter.failed(client, now);
-      co_return htmlResponse(401, renderLoginPage(config.title, "Wrong admin token."));
+      co_return loginRefused(403, "Wrong admin token.");
     }
     authLimiter.succeeded(client);
+    auto session = newSession(generation);
+    if (!session) // the token changed while this one was checked
+      co_return loginRefused(403, "Wrong admin token.");
     ServerResponse r;
     r.status = 303;
     r.with("Location", "/");
-    r.with("Set-Cookie", sessionCookie(newSession(), false));
+    r.with("Set-Cookie", sessionCookie(*session, false));
     co_return r;
   }
 
@@ -293,6 +313,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   // SHA-256 of web.admin_token (unset: admin API disabled). Reloads replace it from another
   // thread, hence the mutex.
   mutable std::mutex tokenMutex;
+  std::uint64_t tokenGeneration = 0; // bumped when the token changes (under tokenMutex)
   std::optional<std::string> tokenDigest;
 
   // Store reads and the overview rendering run here, off the io thread.
@@ -310,6 +331,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   static constexpr std::size_t kMaxCachedBodies = 1000;
   std::mutex cacheMutex;
   Cache cache;
+  // /feed.atom is rendered at most once a minute (its Cache-Control), whoever asks.
+  static constexpr auto kFeedTtl = std::chrono::seconds(60);
+  std::shared_ptr<const std::string> feedBody; // under cacheMutex
+  common::MonoTime feedAt{};
 
   // Runs `f` on the worker thread and resumes the awaiting coroutine on its own executor with
   // the result (or the exception). A plain initiation, not a lambda coroutine: captures of a
@@ -463,7 +488,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       info.logo = logo.has_value();
       info.admin = admin;
       info.adminLogin = adminEnabled();
-      info.maintenance = maintenanceNotices(backend.maintenance(), *views);
+      info.maintenance = maintenanceNotices(backend.maintenance(), *views, nullptr, admin);
       return std::make_shared<const std::string>(renderOverviewPage(rows, info));
     };
     auto html = *co_await onWorker(std::move(render));
@@ -486,7 +511,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such server."));
     auto now = clock.now();
     auto renderDetail = [this, v = std::move(*view), now, admin]() mutable {
-      auto windows = maintenanceNotices(backend.maintenance(), *backend.serverList(), &v);
+      auto windows = maintenanceNotices(backend.maintenance(), *backend.serverList(), &v, admin);
       auto d = gatherDetail(store, std::move(v), now);
       d.maintenance = std::move(windows);
       d.admin = admin;
@@ -810,8 +835,11 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     auto found = co_await readIncident(id, true);
     if (!found)
       co_return jsonError(500, "store read failed");
-    co_return jsonResponse(notes ? 201 : 200,
-                           incidentDetailJson(found->incident, found->notes, now, true));
+    auto r = jsonResponse(notes ? 201 : 200,
+                          incidentDetailJson(found->incident, found->notes, now, true));
+    if (notes)
+      r.with("Location", "/api/v1/incidents/" + std::string(id));
+    co_return r;
   }
 
   // --- Admin API ---
@@ -962,6 +990,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     std::lock_guard lock(cacheMutex);
     cache.views.reset();
     cache.bodies.clear();
+    feedBody.reset();
   }
 
   Awaitable<ServerResponse> route(const ServerRequest& req) {
@@ -1108,7 +1137,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     if (parts.size() == 2 && parts[0] == "incidents") {
       if (!get)
         co_return notAllowed();
-      co_return co_await incidentPage(parts[1]);
+      co_return co_await incidentPage(parts[1], adminSession(req));
     }
     if (path == "/feed.atom") {
       if (!get)
@@ -1123,21 +1152,35 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     co_return htmlResponse(404, renderErrorPage(404, "Not found", "There is no page here."));
   }
 
-  Awaitable<ServerResponse> incidentPage(std::string_view id) {
-    auto found = co_await readIncident(id, false); // only incidents of public servers
-    auto view = found ? visibleServer(found->incident.slug, false) : std::nullopt;
+  // Visitors: incidents of public servers with their public notes. A signed-in admin: private
+  // servers' incidents too, every note (internal ones marked) and the whole failure detail.
+  Awaitable<ServerResponse> incidentPage(std::string_view id, bool admin) {
+    auto found = co_await readIncident(id, admin);
+    auto view = found ? visibleServer(found->incident.slug, admin) : std::nullopt;
     if (!found || !view)
       co_return htmlResponse(404, renderErrorPage(404, "Not found", "No such incident."));
     std::vector<store::IncidentNote> notes;
     for (auto& n : found->notes)
-      if (n.isPublic)
+      if (admin || n.isPublic)
         notes.push_back(std::move(n));
     co_return htmlResponse(
-        200, renderIncidentPage(found->incident, notes, *view, clock.now(), config.title));
+        200, renderIncidentPage(found->incident, notes, *view, clock.now(), config.title, admin));
   }
 
   // The latest 50 incidents of public servers.
   Awaitable<ServerResponse> incidentFeed() {
+    auto respond = [](std::string body) {
+      ServerResponse r;
+      r.body = std::move(body);
+      r.with("Content-Type", "application/atom+xml; charset=utf-8");
+      r.with("Cache-Control", "public, max-age=60");
+      return r;
+    };
+    {
+      std::lock_guard lock(cacheMutex);
+      if (feedBody && clock.monoNow() - feedAt < kFeedTtl)
+        co_return respond(*feedBody);
+    }
     std::map<std::string, std::string> names;
     auto views = backend.serverList();
     for (const auto& v : *views)
@@ -1171,14 +1214,17 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
           if (n.isPublic)
             e.notes.push_back(std::move(n));
       }
-      return renderIncidentFeed(entries, maintenanceNotices(backend.maintenance(), *views),
-                                config.publicUrl, config.title, now);
+      return std::make_shared<const std::string>(
+          renderIncidentFeed(entries, maintenanceNotices(backend.maintenance(), *views),
+                             config.publicUrl, config.title, now));
     };
-    ServerResponse r;
-    r.body = *co_await onWorker(std::move(build));
-    r.with("Content-Type", "application/atom+xml; charset=utf-8");
-    r.with("Cache-Control", "public, max-age=60");
-    co_return r;
+    auto body = *co_await onWorker(std::move(build));
+    {
+      std::lock_guard lock(cacheMutex);
+      feedBody = body;
+      feedAt = clock.monoNow();
+    }
+    co_return respond(*body);
   }
 
   // One public server with its uptimes (no 90-day bar), for badges and embeds. Private servers

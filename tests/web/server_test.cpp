@@ -1142,14 +1142,14 @@ TEST_F(WebServerTest, AdminsSignInToSeePrivateServersAndTheRespondersContext) {
   ASSERT_EQ(form.status, 200);
   EXPECT_NE(form.body.find("type=\"password\""), std::string::npos);
   auto wrong = withCookie("POST", "/admin/login", "", "token=nope");
-  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.status, 403);
   EXPECT_NE(wrong.body.find("Wrong admin token."), std::string::npos);
   EXPECT_FALSE(wrong.header("Set-Cookie"));
   auto ok = withCookie("POST", "/admin/login", "", "x=1&token=" + std::string(kToken));
   ASSERT_EQ(ok.status, 303) << ok.body;
   EXPECT_EQ(ok.header("Location").value_or(""), "/");
   const std::string setCookie = ok.header("Set-Cookie").value_or("");
-  EXPECT_NE(setCookie.find("; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"), std::string::npos)
+  EXPECT_NE(setCookie.find("; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200"), std::string::npos)
       << setCookie;
   EXPECT_EQ(setCookie.find("Secure"), std::string::npos) << "http public_url: no Secure flag";
   EXPECT_EQ(setCookie.find(kToken), std::string::npos) << "the cookie is not the token";
@@ -1157,10 +1157,14 @@ TEST_F(WebServerTest, AdminsSignInToSeePrivateServersAndTheRespondersContext) {
   ASSERT_EQ(session.size(), std::string("mcpwatch_session=").size() + 64) << session;
 
   // Signed in: private servers, the responders' context (only http(s) links are links), the
-  // whole failure details, a sign-out button.
-  auto overview = withCookie("GET", "/", session).body;
+  // whole failure details, a sign-out button; never cached by the browser or a proxy.
+  auto overviewReply = withCookie("GET", "/", session);
+  EXPECT_EQ(overviewReply.header("Cache-Control").value_or(""), "no-store");
+  const auto& overview = overviewReply.body;
   EXPECT_NE(overview.find("Secret Internal"), std::string::npos);
   EXPECT_NE(overview.find("id=\"admin-bar\""), std::string::npos);
+  EXPECT_EQ(get("/").body.find("Secret Internal"), std::string::npos)
+      << "the anonymous page is cached apart from the admin's";
   auto secret = withCookie("GET", "/status/secret", session);
   ASSERT_EQ(secret.status, 200);
   EXPECT_NE(secret.body.find("<tr id=\"ctx-owner\"><th>Owner</th><td>Team Billing "
@@ -1179,8 +1183,22 @@ TEST_F(WebServerTest, AdminsSignInToSeePrivateServersAndTheRespondersContext) {
   EXPECT_NE(withCookie("GET", "/status/beta", session).body.find("beta.example:443 timed out"),
             std::string::npos)
       << "admins see the whole failure detail";
-  EXPECT_EQ(get("/").body.find("Secret Internal"), std::string::npos)
-      << "the anonymous page is cached apart from the admin's";
+  // The private server's incident page, with its internal note marked; visitors get 404.
+  ASSERT_EQ(call("POST", "/api/v1/admin/incidents/inc_secret1/notes", kToken,
+                 R"({"text": "Paged the billing team", "public": false})")
+                .status,
+            201);
+  auto incident = withCookie("GET", "/incidents/inc_secret1", session);
+  ASSERT_EQ(incident.status, 200) << incident.body;
+  EXPECT_NE(incident.body.find("<li data-kind=\"internal-note\">"), std::string::npos);
+  EXPECT_NE(incident.body.find("<strong>Internal note:</strong> <span class=\"note\">Paged the "
+                               "billing team</span>"),
+            std::string::npos)
+      << incident.body;
+  EXPECT_EQ(get("/incidents/inc_secret1").status, 404);
+  // The cookie is for the pages only: the API still wants the Bearer token.
+  EXPECT_EQ(withCookie("POST", "/api/v1/admin/servers/alpha/pause", session).status, 401);
+  EXPECT_EQ(withCookie("GET", "/api/v1/servers/secret", session).status, 404);
 
   // A forged cookie is nobody; the session ends with sign-out, after 12 hours, and when the
   // token changes.
@@ -1206,6 +1224,30 @@ TEST_F(WebServerTest, AdminsSignInToSeePrivateServersAndTheRespondersContext) {
   EXPECT_EQ(withCookie("GET", "/status/secret", third).status, 200);
   server->setAdminToken(common::Secret(std::string("another-admin-token-123")));
   EXPECT_EQ(withCookie("GET", "/status/secret", third).status, 404) << "token changed";
+}
+
+TEST_F(WebServerTest, AdminSignInIsOffWithoutATokenAndRateLimited) {
+  auto noToken = testing::webConfig(std::nullopt);
+  server =
+      std::make_unique<WebServer>(ctx.get_executor(), noToken, backend, *store, registry, clock);
+  EXPECT_EQ(get("/admin/login").status, 404);
+  EXPECT_EQ(call("POST", "/admin/login", std::nullopt, "token=x").status, 404);
+  EXPECT_EQ(get("/").body.find("/admin/login"), std::string::npos) << "no sign-in link";
+
+  makeServer(kToken);
+  int refused = 0;
+  for (int i = 0; i < 100 && refused == 0; ++i) {
+    auto r = call("POST", "/admin/login", std::nullopt, "token=wrong-" + std::to_string(i));
+    if (r.status == 429) {
+      ++refused;
+      EXPECT_TRUE(r.header("Retry-After")) << "429 says when to retry";
+    } else {
+      EXPECT_EQ(r.status, 403);
+    }
+  }
+  EXPECT_EQ(refused, 1) << "wrong tokens are limited per client";
+  // While limited even the right token is refused.
+  EXPECT_EQ(call("POST", "/admin/login", std::nullopt, "token=" + std::string(kToken)).status, 429);
 }
 
 TEST_F(WebServerTest, AnAtomFeedListsPublicIncidents) {

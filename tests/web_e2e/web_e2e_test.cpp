@@ -647,7 +647,7 @@ TEST_F(WebE2E, UpcomingMaintenanceAndTheAdminViewAreOnThePages) {
   ASSERT_TRUE(login) << login.error();
   ASSERT_EQ(login->status, 303) << login->body;
   auto setCookie = login->headers["set-cookie"];
-  EXPECT_NE(setCookie.find("HttpOnly; SameSite=Strict; Max-Age=43200; Secure"), std::string::npos)
+  EXPECT_NE(setCookie.find("HttpOnly; SameSite=Lax; Max-Age=43200; Secure"), std::string::npos)
       << setCookie << " (public_url is https)";
   const std::string cookie = "Cookie: " + setCookie.substr(0, setCookie.find(';')) + "\r\n";
   auto anonymous = get(std::string("/status/") + kPrivateSlug);
