@@ -262,17 +262,23 @@ TEST_F(WebRuntimeTest, AdminActionsRunOnTheDaemonAndTheirResultIsVisibleAtOnce) 
 
 TEST_F(WebRuntimeTest, MaintenanceFromTheAdminApiIsOnThePageWithItsCommentAcrossARestart) {
   ASSERT_TRUE(advanceOneSecond());
+  auto addWindow = [&](common::WallTime at, const std::string& comment) {
+    auto add = std::async(std::launch::async, [&] {
+      return roundTrip(port, "POST", "/api/v1/admin/maintenance",
+                       {{"Authorization", "Bearer " + kToken}},
+                       R"({"servers": ["s2"], "start": ")" + common::formatRfc3339(at) +
+                           R"(", "duration": "30m", "comment": ")" + comment + R"("})");
+    });
+    EXPECT_TRUE(pumpUntil([&] { return add.wait_for(0s) == std::future_status::ready; }));
+    auto added = add.get();
+    ASSERT_TRUE(added);
+    EXPECT_EQ(added->status, 201) << added->body;
+  };
   const std::string start = common::formatRfc3339(clock.now() + 1h);
-  auto add = std::async(std::launch::async, [&] {
-    return roundTrip(port, "POST", "/api/v1/admin/maintenance",
-                     {{"Authorization", "Bearer " + kToken}},
-                     R"({"servers": ["s2"], "start": ")" + start +
-                         R"(", "duration": "30m", "comment": "Moving Two to the new rack"})");
-  });
-  ASSERT_TRUE(pumpUntil([&] { return add.wait_for(0s) == std::future_status::ready; }));
-  auto added = add.get();
-  ASSERT_TRUE(added);
-  ASSERT_EQ(added->status, 201) << added->body;
+  // Later windows first: the page lists them by start, and only within a week.
+  addWindow(clock.now() + std::chrono::hours(24 * 8), "Too far ahead to show");
+  addWindow(clock.now() + std::chrono::hours(24 * 6), "Six days ahead");
+  addWindow(clock.now() + 1h, "Moving Two to the new rack");
   backend->publish();
   auto page = roundTrip(port, "GET", "/");
   ASSERT_TRUE(page);
@@ -282,6 +288,9 @@ TEST_F(WebRuntimeTest, MaintenanceFromTheAdminApiIsOnThePageWithItsCommentAcross
       << page->body;
   EXPECT_NE(page->body.find("Moving Two to the new rack <span class=\"muted\">(Two)</span>"),
             std::string::npos);
+  EXPECT_LT(page->body.find("Moving Two"), page->body.find("Six days ahead"));
+  EXPECT_NE(page->body.find("Six days ahead"), std::string::npos);
+  EXPECT_EQ(page->body.find("Too far ahead"), std::string::npos);
 
   // A restarted daemon restores the window from the database with its comment (start() reads
   // the store at once; its loop, on an executor nobody runs, never starts).
