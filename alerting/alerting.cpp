@@ -2,6 +2,7 @@
 // per-(sink, server) FIFO delivery with bounded concurrency.
 #include "alerting/alerting.hpp"
 
+#include "alerting/reminders.hpp"
 #include "alerting/router.hpp"
 #include "common/crypto.hpp"
 #include "common/time.hpp"
@@ -24,6 +25,12 @@ constexpr int kMaxConcurrency = 32;
 constexpr auto kMaxSleep = std::chrono::seconds(30);
 // How long run() waits for in-flight attempts after stop().
 constexpr auto kStopGrace = std::chrono::seconds(5);
+// While some sink has a reminder_interval the reminder planner runs at its next due time and at
+// least this often, so an incident opened since its last run is seen before its first reminder
+// is due (the shortest interval is a minute). Without intervals it never runs.
+constexpr auto kReminderCheckEvery = std::chrono::minutes(1);
+// After a failed planner run (the store refused a read or a write).
+constexpr auto kReminderRetry = std::chrono::seconds(10);
 
 RetryPolicy policyOf(const config::Config& c) {
   return {c.alerting.retrySchedule, c.alerting.giveUpAfter};
@@ -33,6 +40,101 @@ std::optional<std::string> severityText(const std::optional<config::Severity>& s
   if (!s)
     return std::nullopt;
   return std::string(config::toString(*s));
+}
+
+// One run of the reminder planner: read the open incidents and the sinks their triggers went to,
+// plan (reminders.hpp), write the due reminders to the outbox. Blocking: runs on the blocking
+// pool, never on the dispatcher's strand.
+struct ReminderRun {
+  std::vector<OutboxRow> queued;
+  std::optional<common::WallTime> nextDue;
+  std::string error;
+};
+
+ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals,
+                         common::WallTime now) {
+  ReminderRun out;
+  std::vector<std::string> names;
+  for (const auto& [name, interval] : intervals)
+    names.push_back(name);
+  auto candidates = outbox::reminderCandidates(store, names);
+  if (!candidates) {
+    out.error = "reading the open incidents: " + candidates.error();
+    return out;
+  }
+  std::vector<ReminderIncident> incidents;
+  std::map<std::pair<std::string, std::string>, const ReminderCandidate*> byIncidentSink;
+  for (const auto& c : candidates.value()) { // ordered by incident
+    if (incidents.empty() || incidents.back().incidentId != c.incidentId) {
+      ReminderIncident incident;
+      incident.incidentId = c.incidentId;
+      incident.openedAt = c.openedAt;
+      incident.triggerSent = c.triggerSent;
+      incident.test = c.incidentId.starts_with("inc_test_");
+      incidents.push_back(std::move(incident));
+    }
+    if (!c.triggerBody)
+      continue; // no trigger row to that sink: nothing to remind of
+    const auto told = c.lastReminderAt ? std::max(c.triggerAt, *c.lastReminderAt) : c.triggerAt;
+    incidents.back().sinks.push_back({c.sink, told});
+    byIncidentSink[{c.incidentId, c.sink}] = &c;
+  }
+  auto plan = planReminders(incidents, intervals, now);
+  out.nextDue = plan.nextDue;
+  std::vector<OutboxRow> rows;
+  for (const auto& due : plan.due) {
+    const auto& c = *byIncidentSink.at({due.incidentId, due.sink});
+    // The reminder goes where its trigger went, with the settings the trigger had (as the
+    // resolve does); a sink that was another type then gets none.
+    auto settings = common::parseJson(c.sinkSettings);
+    auto stored = settings ? sinkSettingsFromJson(*settings) : std::nullopt;
+    if (!stored || !config::supportsReminders(stored->type()))
+      continue;
+    const auto id = reminderEventId(due.incidentId, due.offset);
+    auto body = reminderBody(*c.triggerBody, id, c.openedAt, now);
+    if (!body) {
+      spdlog::error("alerting: reminder {} for incident {} to sink {} not queued: {}", id,
+                    due.incidentId, due.sink, body.error());
+      continue;
+    }
+    if (auto test = body->find("test"); test != body->end() && test->is_boolean() && *test)
+      continue; // never a reminder of a test alert
+    OutboxRow row;
+    row.eventId = id;
+    row.eventType = std::string(kReminder);
+    row.incidentId = due.incidentId;
+    row.slug = c.slug;
+    row.sink = due.sink;
+    row.sinkSettings = c.sinkSettings;
+    row.severity = c.severity;
+    row.body = body->dump();
+    row.createdAt = now;
+    row.nextAttemptAt = now;
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty())
+    return out;
+  if (auto committed = store.commitNow({outbox::insertReminderRows(rows)}); !committed) {
+    out.error = "writing reminders to the outbox: " + committed.error();
+    return out;
+  }
+  out.queued = std::move(rows);
+  return out;
+}
+
+Awaitable<ReminderRun> runRemindersOn(store::Store* store, ReminderIntervals intervals,
+                                      common::WallTime now) {
+  co_return runReminders(*store, intervals, now);
+}
+
+// Why a reminder to `sink` must not go out under the current config; empty when it may.
+std::string remindersOff(const config::Config& config, const std::string& sink) {
+  const auto* current = config.findSink(sink);
+  if (!current)
+    return "not sent: sink " + sink + " is no longer in the config";
+  if (!current->reminderInterval)
+    return "not sent: sinks." + sink + ".reminder_interval was removed";
+  return {};
 }
 
 } // namespace
@@ -69,6 +171,12 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
   std::set<std::pair<std::string, std::string>> inFlight; // (sink, slug)
   std::map<std::string, int> perSink;
   int total = 0;
+  // Reminders: when the planner runs next (unset: at the next pass, if some sink has an
+  // interval), whether it is running, and reload()'s count (a run that began before a reload
+  // does not set the next time: the new intervals are planned at once).
+  std::optional<common::WallTime> nextReminderCheck;
+  bool reminderRunning = false;
+  std::uint64_t reminderGeneration = 0;
 
   std::shared_ptr<const config::Config> configCopy() const { // cheap: shares, never copies
     std::lock_guard lock(mu);
@@ -101,7 +209,50 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
 
   Awaitable<void> loop();
   Awaitable<void> attempt(OutboxRow row);
+  void startRemindersIfDue(common::WallTime now);
+  Awaitable<void> reminders(ReminderIntervals intervals, std::uint64_t generation);
 };
+
+void Alerting::State::startRemindersIfDue(common::WallTime now) {
+  if (reminderRunning || stopping || (nextReminderCheck && now < *nextReminderCheck))
+    return;
+  auto intervals = reminderIntervals(*configCopy());
+  if (intervals.empty()) {
+    nextReminderCheck.reset();
+    return;
+  }
+  reminderRunning = true;
+  asio::co_spawn(strand, reminders(std::move(intervals), reminderGeneration), asio::detached);
+}
+
+Awaitable<void> Alerting::State::reminders(ReminderIntervals intervals, std::uint64_t generation) {
+  auto self = shared_from_this();
+  const auto now = clock.now();
+  ReminderRun run;
+  try {
+    // On the blocking pool (store reads, and an fsync when something is due); resumes here.
+    run = co_await asio::co_spawn(blocking.get_executor(),
+                                  runRemindersOn(&store, std::move(intervals), now), use_awaitable);
+  } catch (const std::exception& error) {
+    run.error = error.what();
+  }
+  reminderRunning = false;
+  if (!run.error.empty())
+    spdlog::error("alerting: reminders: {}", run.error);
+  for (const auto& row : run.queued)
+    spdlog::info("alerting: {} {} for incident {} ({}) queued for sink {}", row.eventType,
+                 row.eventId, row.incidentId, row.slug, row.sink);
+  if (generation == reminderGeneration) {
+    common::WallTime next = now + kReminderCheckEvery;
+    if (!run.error.empty())
+      next = now + kReminderRetry;
+    if (run.nextDue)
+      next = std::min(next, *run.nextDue);
+    nextReminderCheck = next;
+  }
+  dirty = true;
+  wake.cancel();
+}
 
 void putServerContext(common::Json& body, const std::string& description, const std::string& owner,
                       const std::string& runbookUrl, const std::vector<config::ServerLink>& links) {
@@ -130,16 +281,30 @@ Awaitable<void> Alerting::State::loop() {
   while (!stopping) {
     dirty = false;
     std::optional<common::WallTime> earliest;
+    startRemindersIfDue(clock.now());
     auto heads = outbox::pendingHeads(store);
     if (!heads) {
       spdlog::error("alerting: reading the outbox failed: {}", heads.error());
       earliest = clock.now() + std::chrono::seconds(1);
     } else {
       const auto now = clock.now();
+      const auto config = configCopy();
+      std::vector<store::WriteOp> notSent;
       for (auto& row : heads.value()) {
         const auto key = std::make_pair(row.sink, row.slug);
         if (inFlight.count(key))
           continue;
+        // A reminder that must not go out any more is ended at once, even while it waits for a
+        // retry: whatever is queued behind it (its resolve) does not wait for it.
+        if (row.eventType == kReminder) {
+          auto reason = row.staleReason.empty() ? remindersOff(*config, row.sink) : row.staleReason;
+          if (!reason.empty()) {
+            spdlog::info("alerting: {} {} to sink {} for {} {}", row.eventType, row.eventId,
+                         row.sink, row.slug, reason);
+            notSent.push_back(outbox::markNotSent(row.id, std::move(reason), now));
+            continue;
+          }
+        }
         if (row.nextAttemptAt > now) {
           earliest = earliest ? std::min(*earliest, row.nextAttemptAt) : row.nextAttemptAt;
           continue;
@@ -152,7 +317,18 @@ Awaitable<void> Alerting::State::loop() {
         ++total;
         asio::co_spawn(strand, attempt(std::move(row)), asio::detached);
       }
+      if (!notSent.empty()) {
+        // Rare (a resolve, a sink that was down): committed here like the attempts' marks.
+        if (auto committed = store.commitNow(std::move(notSent)); !committed) {
+          spdlog::error("alerting: ending stale reminders failed: {}", committed.error());
+          earliest = now + std::chrono::seconds(1);
+        } else {
+          dirty = true; // the rows behind them are heads now
+        }
+      }
     }
+    if (!reminderRunning && nextReminderCheck)
+      earliest = earliest ? std::min(*earliest, *nextReminderCheck) : *nextReminderCheck;
     if (dirty || stopping)
       continue;
     auto sleep = std::chrono::steady_clock::duration(kMaxSleep);
@@ -168,7 +344,7 @@ Awaitable<void> Alerting::State::loop() {
   }
   // Let in-flight attempts record their outcome so they are not repeated after a restart.
   const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
-  while (total > 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((total > 0 || reminderRunning) && std::chrono::steady_clock::now() < deadline) {
     wake.expires_after(std::chrono::milliseconds(10));
     boost::system::error_code ec;
     co_await wake.async_wait(redirect_error(use_awaitable, ec));
@@ -372,7 +548,13 @@ void Alerting::reload(const config::Config& config) {
     std::lock_guard lock(state_->mu);
     state_->config = std::make_shared<const config::Config>(config);
   }
-  state_->poke();
+  // New reminder intervals are planned at once, not at the time the old ones asked for.
+  asio::post(state_->strand, [self = state_] {
+    ++self->reminderGeneration;
+    self->nextReminderCheck.reset();
+    self->dirty = true;
+    self->wake.cancel();
+  });
 }
 
 void Alerting::stop() {

@@ -132,6 +132,38 @@ store::WriteOp updateAfterAttempt(std::int64_t id, RowState state, int attempts,
   }};
 }
 
+store::WriteOp insertReminderRows(std::vector<OutboxRow> rows) {
+  return store::CustomWrite{[rows = std::move(rows)](store::sqlite::Connection& c) {
+    for (const auto& r : rows) {
+      auto s = c.use("INSERT OR IGNORE INTO alert_outbox (event_id, event_type, incident_id, slug, "
+                     "sink, sink_settings, severity, body, state, attempts, created_at, "
+                     "next_attempt_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ? WHERE "
+                     "EXISTS (SELECT 1 FROM incidents WHERE id = ? AND closed_at IS NULL)");
+      s->bind(1, r.eventId)
+          .bind(2, r.eventType)
+          .bind(3, r.incidentId)
+          .bind(4, r.slug)
+          .bind(5, r.sink)
+          .bind(6, r.sinkSettings)
+          .bind(7, r.severity)
+          .bind(8, r.body)
+          .bind(9, toMs(r.createdAt))
+          .bind(10, toMs(r.nextAttemptAt))
+          .bind(11, r.incidentId);
+      s->run();
+    }
+  }};
+}
+
+store::WriteOp markNotSent(std::int64_t id, std::string reason, common::WallTime at) {
+  return store::CustomWrite{[=, reason = std::move(reason)](store::sqlite::Connection& c) {
+    auto s = c.use("UPDATE alert_outbox SET state = 'failed', last_error = ?, done_at = ?, "
+                   "attempt_started_at = NULL WHERE id = ? AND state = 'pending'");
+    s->bind(1, reason).bind(2, toMs(at)).bind(3, id);
+    s->run();
+  }};
+}
+
 store::WriteOp markAttemptStarted(std::int64_t id, common::WallTime at) {
   return store::CustomWrite{[=](store::sqlite::Connection& c) {
     auto s = c.use("UPDATE alert_outbox SET attempt_started_at = ? WHERE id = ?");
@@ -143,11 +175,28 @@ store::WriteOp markAttemptStarted(std::int64_t id, common::WallTime at) {
 store::Result<std::vector<OutboxRow>> pendingHeads(store::Store& store) {
   std::vector<OutboxRow> rows;
   auto r = store.read([&](store::sqlite::Connection& c) {
-    auto s = c.use(std::string("SELECT ") + std::string(kColumns) +
-                   " FROM alert_outbox WHERE id IN (SELECT MIN(id) FROM alert_outbox WHERE "
-                   "state = 'pending' GROUP BY sink, slug) ORDER BY next_attempt_at, id");
-    while (s->step())
+    // A reminder head is stale once its incident is closed (or gone), or once a newer reminder of
+    // the incident waits behind it for the same sink: it is then never sent, so a reminder never
+    // follows its resolve and a sink that was down gets only the newest one.
+    auto s = c.use(
+        std::string("SELECT ") + std::string(kColumns) +
+        ", CASE WHEN o.event_type != 'alert.reminder' THEN 0 "
+        "WHEN NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = o.incident_id AND i.closed_at IS "
+        "NULL) THEN 1 "
+        "WHEN EXISTS (SELECT 1 FROM alert_outbox n WHERE n.state = 'pending' AND n.sink = o.sink "
+        "AND n.slug = o.slug AND n.id > o.id AND n.incident_id = o.incident_id AND n.event_type "
+        "= 'alert.reminder') THEN 2 ELSE 0 END"
+        " FROM alert_outbox o WHERE o.id IN (SELECT MIN(id) FROM alert_outbox WHERE "
+        "state = 'pending' GROUP BY sink, slug) ORDER BY o.next_attempt_at, o.id");
+    while (s->step()) {
       rows.push_back(readRow(*s));
+      const auto stale = s->int64(17);
+      if (stale == 1)
+        rows.back().staleReason =
+            "not sent: the incident was resolved before this reminder went out";
+      else if (stale == 2)
+        rows.back().staleReason = "not sent: a newer reminder of this incident replaced it";
+    }
   });
   if (!r)
     return common::unexpected(r.error());
@@ -163,6 +212,50 @@ store::Result<std::vector<IncidentSink>> incidentSinks(store::Store& store,
     s->bind(1, incidentId);
     while (s->step())
       out.push_back({s->text(0), s->text(1), s->optText(2)});
+  });
+  if (!r)
+    return common::unexpected(r.error());
+  return out;
+}
+
+store::Result<std::vector<ReminderCandidate>>
+reminderCandidates(store::Store& store, const std::vector<std::string>& sinks) {
+  std::vector<ReminderCandidate> out;
+  if (sinks.empty())
+    return out;
+  common::Json names = sinks;
+  auto r = store.read([&](store::sqlite::Connection& c) {
+    // The outbox has no index on incident_id: the lookups go through (state, sink, slug, id), so
+    // each reads one server's rows to one sink, not the whole table. The open incidents come
+    // from the partial index incidents_open.
+    auto s = c.use(
+        "SELECT i.id, i.slug, i.opened_at, i.trigger_sent, s.sink, s.sink_settings, s.severity, "
+        "s.created_at, "
+        "(SELECT MAX(r.created_at) FROM alert_outbox r WHERE r.state IN ('pending', "
+        "'delivered', 'failed', 'dead') AND r.sink = s.sink AND r.slug = i.slug AND "
+        "r.incident_id = i.id AND r.event_type = 'alert.reminder'), "
+        "(SELECT t.body FROM alert_outbox t WHERE t.state IN ('pending', 'delivered', 'failed', "
+        "'dead') AND t.sink = s.sink AND t.slug = i.slug AND t.incident_id = i.id AND "
+        "t.event_type = 'alert.triggered' ORDER BY t.id LIMIT 1) "
+        "FROM incidents i JOIN alert_incident_sinks s ON s.incident_id = i.id "
+        "WHERE i.closed_at IS NULL AND s.sink IN (SELECT value FROM json_each(?)) "
+        "ORDER BY i.opened_at, i.id, s.sink");
+    s->bind(1, names.dump());
+    while (s->step()) {
+      ReminderCandidate rc;
+      rc.incidentId = s->text(0);
+      rc.slug = s->text(1);
+      rc.openedAt = fromMs(s->int64(2));
+      rc.triggerSent = s->int64(3) != 0;
+      rc.sink = s->text(4);
+      rc.sinkSettings = s->text(5);
+      rc.severity = s->optText(6);
+      rc.triggerAt = fromMs(s->int64(7));
+      if (auto v = s->optInt64(8))
+        rc.lastReminderAt = fromMs(*v);
+      rc.triggerBody = s->optText(9);
+      out.push_back(std::move(rc));
+    }
   });
   if (!r)
     return common::unexpected(r.error());

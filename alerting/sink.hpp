@@ -19,6 +19,9 @@ namespace mcpwatch::alerting {
 
 inline constexpr std::string_view kTriggered = "alert.triggered";
 inline constexpr std::string_view kResolved = "alert.resolved";
+// "Still down": re-posted to sinks without an acknowledgement model while an incident is open
+// (sinks.NAME.reminder_interval; alerting/reminders.hpp).
+inline constexpr std::string_view kReminder = "alert.reminder";
 inline constexpr std::string_view kDrifted = "schema.drifted";
 inline constexpr std::string_view kProtocolChanged = "protocol.changed";
 // Events that inform without paging: a change of the server's tools or of its protocol era.
@@ -29,7 +32,8 @@ inline bool isChangeEvent(std::string_view type) {
 // One event as the daemon hands it over: the DESIGN.md section 7 body plus what routing needs.
 struct OutboundEvent {
   std::string id;         // "evt_..."; stable across retries (webhook-id)
-  std::string type;       // kTriggered, kResolved, kDrifted or kProtocolChanged
+  std::string type;       // kTriggered, kResolved, kDrifted or kProtocolChanged (reminders are
+                          // made by the dispatcher itself)
   std::string incidentId; // empty for the change events
   std::string serverSlug;
   std::vector<std::string> serverTags;

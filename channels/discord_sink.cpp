@@ -144,6 +144,11 @@ std::string descriptionOf(const EventView& e) {
     out += name + " now answers in another protocol era or transport" +
            (e.protocol ? ": " + escLine(protocolSummary(*e.protocol)) : std::string()) + ".";
     break;
+  case EventKind::Reminder:
+    out += name + " is still down" +
+           (e.durationSeconds ? " after " + humanDuration(*e.durationSeconds) : std::string()) +
+           ": " + escLine(whatFailed(e)) + ". The incident is still open.";
+    break;
   }
   if (!e.description.empty())
     out += "\n\n" + escapeDiscordMarkdown(common::truncateCodePoints(e.description, 1000));
@@ -210,6 +215,14 @@ std::vector<Field> fieldsOf(const EventView& e) {
   case EventKind::ProtocolChanged:
     if (e.protocol)
       addField(f, "Protocol", codeOrEscaped(protocolSummary(*e.protocol), 500), false);
+    break;
+  case EventKind::Reminder:
+    if (e.durationSeconds)
+      addField(f, "Down for", humanDuration(*e.durationSeconds), true);
+    addField(f, "Reason", escCut(e.reason, 200), true);
+    if (!e.downSince.empty())
+      addField(f, "Down since", discordTime(e.downSince), true);
+    addField(f, "Protocol version", escCut(e.protocolVersion, 100), true);
     break;
   }
   if (!e.owner.empty())
@@ -434,10 +447,11 @@ std::size_t discordEmbedChars(const Json& embed) {
 }
 
 Json discordMessage(const EventView& event, std::string_view publicUrl, std::string_view username) {
-  const int color = event.kind == EventKind::Triggered  ? kDiscordRed
+  const bool down = isDownEvent(event.kind); // a trigger or a reminder
+  const int color = down                                ? kDiscordRed
                     : event.kind == EventKind::Resolved ? kDiscordGreen
                                                         : kDiscordAmber;
-  const std::string_view icon = event.kind == EventKind::Triggered  ? "\xF0\x9F\x94\xB4 "  // red
+  const std::string_view icon = down                                ? "\xF0\x9F\x94\xB4 "  // red
                                 : event.kind == EventKind::Resolved ? "\xE2\x9C\x85 "      // check
                                                                     : "\xF0\x9F\x9F\xA0 "; // amber
   std::string title = std::string(event.test ? "[TEST] " : "") +

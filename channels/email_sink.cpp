@@ -211,9 +211,16 @@ struct Fact {
 };
 
 std::string subjectOf(const EventView& e) {
+  if (e.kind == EventKind::Reminder) {
+    // A reply in the trigger's thread: clients that thread by subject (Gmail) keep it there too.
+    EventView trigger = e;
+    trigger.kind = EventKind::Triggered;
+    return "Re: " + subjectOf(trigger);
+  }
   std::string out = e.test ? "[TEST] " : "";
   out += "[" + std::string(statusWord(e.kind)) + "] " + clip(e.name, kMaxNameChars);
   switch (e.kind) {
+  case EventKind::Reminder: // above
   case EventKind::Triggered:
     if (!whatFailed(e).empty())
       out += ": " + clip(whatFailed(e), 100);
@@ -271,11 +278,14 @@ std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
     if (e.consecutiveFailures > 0)
       add("Consecutive failures", std::to_string(e.consecutiveFailures));
   }
-  if (e.kind == EventKind::Triggered || e.kind == EventKind::Resolved)
+  if (e.kind == EventKind::Reminder)
+    add("Reason", clip(e.reason, kMaxValueChars));
+  if (e.kind == EventKind::Triggered || e.kind == EventKind::Resolved ||
+      e.kind == EventKind::Reminder)
     add("Down since", clip(e.downSince, 64));
   if (e.protocol)
     add("Protocol change", clip(protocolSummary(*e.protocol), 200));
-  if (e.kind == EventKind::Resolved && e.durationSeconds)
+  if ((e.kind == EventKind::Resolved || e.kind == EventKind::Reminder) && e.durationSeconds)
     add("Down for", humanDuration(*e.durationSeconds));
   if (e.responseTimeMs) {
     char buffer[32];
@@ -353,6 +363,8 @@ std::string_view leadOf(const EventView& e) {
   case EventKind::ProtocolChanged:
     return "This MCP server now answers in another protocol era or transport (its tools are "
            "compared on their own).";
+  case EventKind::Reminder:
+    return "Reminder: this MCP server is still failing its checks; the incident is still open.";
   }
   return "";
 }
@@ -380,6 +392,7 @@ std::string textBody(const EventView& e, const std::string& headlineText,
 std::string_view colourOf(EventKind kind) {
   switch (kind) {
   case EventKind::Triggered:
+  case EventKind::Reminder:
     return "#d93025";
   case EventKind::Resolved:
     return "#188038";
@@ -464,6 +477,8 @@ std::string_view eventType(EventKind kind) {
     return alerting::kDrifted;
   case EventKind::ProtocolChanged:
     return alerting::kProtocolChanged;
+  case EventKind::Reminder:
+    return alerting::kReminder;
   }
   return alerting::kTriggered;
 }
@@ -544,11 +559,12 @@ EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& c
                         std::string_view publicUrl, common::WallTime now) {
   EmailMessage message;
   const auto domain = messageIdDomain(config.from);
-  // A trigger's id comes from its incident, so its resolve can refer to it without knowing the
-  // trigger's event id; resolves and drift events are identified by their own event id.
+  // A trigger's id comes from its incident, so its reminders and resolve can refer to it without
+  // knowing the trigger's event id; they and drift events are identified by their own event id.
   const bool byIncident = event.kind == EventKind::Triggered && !event.incidentId.empty();
   message.messageId = "<" + idPart(byIncident ? event.incidentId : event.id) + "@" + domain + ">";
-  if (event.kind == EventKind::Resolved && !event.incidentId.empty())
+  if ((event.kind == EventKind::Resolved || event.kind == EventKind::Reminder) &&
+      !event.incidentId.empty())
     message.inReplyTo = "<" + idPart(event.incidentId) + "@" + domain + ">";
   message.subject = subjectOf(event);
 

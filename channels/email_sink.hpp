@@ -18,12 +18,13 @@ namespace mcpwatch::channels {
 struct EmailMessage {
   std::string subject;   // unencoded UTF-8, as a mail client shows it
   std::string messageId; // "<id@domain>"
-  std::string inReplyTo; // "<id@domain>" of the trigger on resolves; empty otherwise
+  std::string inReplyTo; // "<id@domain>" of the trigger on reminders and resolves; else empty
   std::string rfc822;
 };
 
 // Renders `event`. The Message-ID depends only on the event (a trigger's on its incident id, so
-// the resolve can name it in In-Reply-To/References; a resolve's and a drift's on the event id):
+// its reminders and resolve can name it in In-Reply-To/References; theirs and a drift's on the
+// event id; a reminder's subject is "Re: " and its trigger's subject):
 // a retry after a timeout sends the same message, and mail servers and clients can drop the
 // duplicate. `now` only sets the Date header.
 EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& config,

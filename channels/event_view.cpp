@@ -52,6 +52,8 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
       e.kind = EventKind::Drifted;
     else if (type == "protocol.changed")
       e.kind = EventKind::ProtocolChanged;
+    else if (type == "alert.reminder")
+      e.kind = EventKind::Reminder;
     else
       return common::unexpected("unknown event type " + type);
     e.id = b.at("id").get<std::string>();
@@ -131,8 +133,14 @@ std::string_view statusWord(EventKind kind) {
     return "SCHEMA DRIFT";
   case EventKind::ProtocolChanged:
     return "PROTOCOL CHANGED";
+  case EventKind::Reminder:
+    return "STILL DOWN";
   }
   return "DOWN";
+}
+
+bool isDownEvent(EventKind kind) {
+  return kind == EventKind::Triggered || kind == EventKind::Reminder;
 }
 
 std::string humanDuration(std::int64_t seconds) {
@@ -186,6 +194,14 @@ std::string headline(const EventView& event) {
     out += "MCP protocol changed: " + event.name;
     if (event.protocol)
       out += " (" + protocolSummary(*event.protocol) + ")";
+    break;
+  case EventKind::Reminder:
+    out += "Still down";
+    if (event.durationSeconds)
+      out += " for " + humanDuration(*event.durationSeconds);
+    out += ": " + event.name;
+    if (!whatFailed(event).empty())
+      out += " \xE2\x80\x94 " + whatFailed(event); // —
     break;
   }
   return out;

@@ -12,7 +12,8 @@
 
 namespace mcpwatch::channels {
 
-enum class EventKind { Triggered, Resolved, Drifted, ProtocolChanged };
+// Reminder: alert.reminder, "still down" while an incident is open (sinks.NAME.reminder_interval).
+enum class EventKind { Triggered, Resolved, Drifted, ProtocolChanged, Reminder };
 
 struct RecentFailure {
   std::string at; // RFC 3339
@@ -80,15 +81,18 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body);
 
 // "MCP server down: GitHub MCP (HTTP 503)" (the failure summary, else the reason), "MCP server
 // recovered: GitHub MCP (down 4m 10s)", "MCP tools changed: GitHub MCP (1 added, 2 changed)", "MCP
-// protocol changed: GitHub MCP (streamable-http 2025-11-25 → modern 2026-07-28)"; "[TEST] " first
-// for test alerts. Plain text (not escaped).
+// protocol changed: GitHub MCP (streamable-http 2025-11-25 → modern 2026-07-28)", "Still down for
+// 1h 20m: GitHub MCP — HTTP 503" (a reminder); "[TEST] " first for test alerts. Plain text (not
+// escaped).
 std::string headline(const EventView& event);
 // What failed, in words: the failure summary ("HTTP 503"), else the reason ("http_error").
 const std::string& whatFailed(const EventView& event);
 // "streamable-http 2025-11-25 → modern 2026-07-28".
 std::string protocolSummary(const ProtocolSwitch& change);
-// Short status words: "DOWN", "RESOLVED", "SCHEMA DRIFT", "PROTOCOL CHANGED".
+// Short status words: "DOWN", "RESOLVED", "SCHEMA DRIFT", "PROTOCOL CHANGED", "STILL DOWN".
 std::string_view statusWord(EventKind kind);
+// True for the events of an open incident (a trigger and its reminders): down colours and facts.
+bool isDownEvent(EventKind kind);
 // "1h 2m", "4m 10s", "12s".
 std::string humanDuration(std::int64_t seconds);
 // "+a, -b, ~c" style summary of a drift: "1 added, 2 changed".

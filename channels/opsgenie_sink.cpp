@@ -354,6 +354,11 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
   auto event = parseEvent(delivery.body);
   if (!event)
     co_return alerting::AttemptResult{400, std::nullopt, event.error()};
+  // The config refuses reminder_interval here; a reminder could only come from a hand-made row.
+  if (event->kind == EventKind::Reminder)
+    co_return alerting::AttemptResult{
+        422, std::nullopt,
+        "opsgenie: reminders are not sent to OpsGenie (its own policies re-notify)"};
   const bool close = event->kind == EventKind::Resolved;
   const std::string alias = opsGenieAliasFor(config_, *event);
   const std::string path =

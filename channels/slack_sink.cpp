@@ -160,6 +160,7 @@ std::string slackTime(const std::string& rfc3339) {
 std::string_view emojiOf(const EventView& e) {
   switch (e.kind) {
   case EventKind::Triggered:
+  case EventKind::Reminder:
     return "\xF0\x9F\x94\xB4"; // 🔴
   case EventKind::Resolved:
     return "\xE2\x9C\x85"; // ✅
@@ -173,6 +174,7 @@ std::string_view emojiOf(const EventView& e) {
 std::string_view colorOf(EventKind kind) {
   switch (kind) {
   case EventKind::Triggered:
+  case EventKind::Reminder:
     return "danger";
   case EventKind::Resolved:
     return "good";
@@ -255,6 +257,13 @@ std::vector<Json> factFields(const EventView& e) {
   case EventKind::Resolved:
     if (e.durationSeconds)
       add("Down for", humanDuration(*e.durationSeconds));
+    if (!e.downSince.empty())
+      add("Down since", slackTime(e.downSince));
+    break;
+  case EventKind::Reminder:
+    if (e.durationSeconds)
+      add("Down for", humanDuration(*e.durationSeconds));
+    add("Reason", code(e.reason));
     if (!e.downSince.empty())
       add("Down since", slackTime(e.downSince));
     break;

@@ -103,6 +103,11 @@ std::string_view SinkConfig::type() const {
   return std::visit(Name{}, settings);
 }
 
+bool supportsReminders(std::string_view sinkType) {
+  return sinkType == "slack" || sinkType == "discord" || sinkType == "email" ||
+         sinkType == "webhook";
+}
+
 bool SinkConfig::receivesSchemaDrift() const {
   struct Drift {
     bool operator()(const PagerDutySinkConfig& s) const { return s.changeEvents; }

@@ -222,15 +222,22 @@ struct EmailSinkConfig {
 using SinkSettings = std::variant<PagerDutySinkConfig, WebhookSinkConfig, SlackSinkConfig,
                                   DiscordSinkConfig, OpsGenieSinkConfig, EmailSinkConfig>;
 
+// The sink types that can take `reminder_interval`: they have no acknowledgement model of their
+// own (PagerDuty and OpsGenie re-notify through their escalation policies).
+bool supportsReminders(std::string_view sinkType);
+
 struct SinkConfig {
   std::string name;
   SinkSettings settings;
   int line = 0; // where the entry starts in the file (0 = unknown); not part of equality
+  // `reminder_interval`: while an incident whose trigger went here is open, an alert.reminder is
+  // posted every interval after it opened. Unset: no reminders. Only where supportsReminders().
+  std::optional<Duration> reminderInterval;
   std::string_view type() const; // "pagerduty", "webhook", "slack", "discord", "opsgenie", "email"
   // Whether schema.drifted events go to this sink (PagerDuty: only with change_events).
   bool receivesSchemaDrift() const;
   friend bool operator==(const SinkConfig& a, const SinkConfig& b) {
-    return a.name == b.name && a.settings == b.settings;
+    return a.name == b.name && a.settings == b.settings && a.reminderInterval == b.reminderInterval;
   }
 };
 

@@ -41,7 +41,8 @@ SinkDiff diffSinks(const Config& oldConfig, const Config& newConfig) {
     const SinkConfig* before = oldConfig.findSink(name);
     if (before == nullptr)
       diff.added.push_back(name);
-    else if (!(before->settings == sink.settings))
+    else if (!(before->settings == sink.settings) ||
+             before->reminderInterval != sink.reminderInterval)
       diff.changed.push_back(name);
   }
   for (const auto& [name, sink] : oldConfig.sinks)

@@ -23,7 +23,8 @@ struct ServerDiff {
 
 ServerDiff diffServers(const Config& oldConfig, const Config& newConfig);
 
-// Names of sinks added, removed or with different settings (any key, secrets included).
+// Names of sinks added, removed or with different settings (any key, secrets and
+// reminder_interval included).
 struct SinkDiff {
   std::vector<std::string> added;
   std::vector<std::string> removed;

@@ -44,6 +44,8 @@ constexpr std::string_view kSinkTypes = "pagerduty, webhook, slack, discord, ops
 const std::vector<std::string_view> kTopKeys = {"defaults",  "storage",     "servers", "routes",
                                                 "sinks",     "maintenance", "web",     "alerting",
                                                 "heartbeat", "scheduler",   "log"};
+// Keys every sink type accepts (readSinks checks them; the type's own parser only lets them by).
+const std::vector<std::string_view> kSinkCommonKeys = {"reminder_interval"};
 const std::vector<std::string_view> kCheckKeys = {
     "interval",          "timeout",           "retry_interval",
     "failure_threshold", "success_threshold", "accepted_protocol_versions",
@@ -72,6 +74,8 @@ constexpr DurationRange kRawRetentionRange{hours(1), days(90)};
 constexpr DurationRange kRollupRetentionRange{days(1), days(3650)};
 constexpr DurationRange kFailureRetentionRange{days(1), days(3650)};
 constexpr DurationRange kSinkTimeoutRange{seconds(1), minutes(5)};
+// Under a minute is a flood in a chat channel; over a week nobody is waiting for it any more.
+constexpr DurationRange kReminderIntervalRange{minutes(1), days(7)};
 constexpr DurationRange kWindowDurationRange{minutes(1), days(366)};
 constexpr DurationRange kHeartbeatIntervalRange{seconds(10), days(1)};
 constexpr DurationRange kRetryWaitRange{milliseconds(100), days(1)};
@@ -1117,9 +1121,15 @@ private:
       }
       std::optional<std::string> type;
       Node typeNode;
+      std::optional<Node> reminderNode;
       for (auto it = value.begin(); it != value.end(); ++it)
         if (it->first.IsScalar() && it->first.Scalar() == "type") {
           typeNode = it->second;
+          break;
+        }
+      for (auto it = value.begin(); it != value.end(); ++it)
+        if (it->first.IsScalar() && it->first.Scalar() == "reminder_interval") {
+          reminderNode.emplace(it->second);
           break;
         }
       if (!typeNode.IsDefined() || typeNode.IsNull()) {
@@ -1147,9 +1157,38 @@ private:
               "must be one of " + std::string(kSinkTypes) + ", got " + quote(*type));
         continue;
       }
-      if (settings)
-        config.sinks.emplace(name, SinkConfig{name, std::move(*settings), lineOf(value)});
+      auto reminder = reminderInterval(reminderNode, child(path, "reminder_interval"), *type);
+      if (settings) {
+        SinkConfig sink{name, std::move(*settings), lineOf(value)};
+        sink.reminderInterval = reminder;
+        config.sinks.emplace(name, std::move(sink));
+      }
     }
+  }
+
+  // `reminder_interval` of a sink of `type` (unset when the key is absent or wrong).
+  std::optional<Duration> reminderInterval(const std::optional<Node>& present,
+                                           const std::string& path, std::string_view type) {
+    if (!present)
+      return std::nullopt;
+    const Node& node = *present;
+    if (type == "pagerduty") {
+      error(path, node,
+            "is not supported on pagerduty sinks: PagerDuty re-notifies through the service's "
+            "escalation policy until someone acknowledges (reminders are for slack, discord, "
+            "email and webhook sinks)");
+      return std::nullopt;
+    }
+    if (type == "opsgenie") {
+      error(path, node,
+            "is not supported on opsgenie sinks: OpsGenie re-notifies through its escalation and "
+            "notification policies until someone acknowledges (reminders are for slack, "
+            "discord, email and webhook sinks)");
+      return std::nullopt;
+    }
+    if (!supportsReminders(type))
+      return std::nullopt; // an unknown type: already reported
+    return duration(node, path, kReminderIntervalRange);
   }
 
   // The prefix of PagerDuty dedup keys and OpsGenie aliases: "{prefix}-{slug}" (slug at most 63)
@@ -1176,7 +1215,7 @@ private:
     static const std::vector<std::string_view> kKeys = {
         "type",         "routing_key", "severity",      "source",
         "dedup_prefix", "events_url",  "change_events", "timeout"};
-    auto f = fields(node, path, {&kKeys});
+    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
     if (!f)
       return std::nullopt;
     std::size_t before = errors_.size();
@@ -1217,7 +1256,7 @@ private:
   std::optional<SinkSettings> webhook(const Node& node, const std::string& path) {
     static const std::vector<std::string_view> kKeys = {"type",    "url",     "secret",
                                                         "headers", "timeout", "signature_header"};
-    auto f = fields(node, path, {&kKeys});
+    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
     if (!f)
       return std::nullopt;
     std::size_t before = errors_.size();
@@ -1276,7 +1315,7 @@ private:
 
   std::optional<SinkSettings> slack(const Node& node, const std::string& path) {
     static const std::vector<std::string_view> kKeys = {"type", "url", "schema_drift", "timeout"};
-    auto f = fields(node, path, {&kKeys});
+    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
     if (!f)
       return std::nullopt;
     std::size_t before = errors_.size();
@@ -1301,7 +1340,7 @@ private:
   std::optional<SinkSettings> discord(const Node& node, const std::string& path) {
     static const std::vector<std::string_view> kKeys = {"type", "url", "username", "schema_drift",
                                                         "timeout"};
-    auto f = fields(node, path, {&kKeys});
+    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
     if (!f)
       return std::nullopt;
     std::size_t before = errors_.size();
@@ -1383,7 +1422,7 @@ private:
     static const std::vector<std::string_view> kKeys = {
         "type",   "api_key", "region",     "api_url",      "priority", "drift_priority",
         "source", "tags",    "responders", "dedup_prefix", "timeout",  "schema_drift"};
-    auto f = fields(node, path, {&kKeys});
+    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
     if (!f)
       return std::nullopt;
     std::size_t before = errors_.size();
@@ -1479,7 +1518,7 @@ private:
     static const std::vector<std::string_view> kKeys = {
         "type", "host", "port",    "tls",      "username",     "password", "auth",
         "from", "to",   "ca_file", "insecure", "schema_drift", "timeout"};
-    auto f = fields(node, path, {&kKeys});
+    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
     if (!f)
       return std::nullopt;
     std::size_t before = errors_.size();

@@ -1,9 +1,11 @@
 // The dispatcher against the strict fakes with a compressed schedule: ordering, retries,
-// permanent failures, Retry-After, dead letters, sink independence, config changes, restarts.
+// permanent failures, Retry-After, dead letters, sink independence, config changes, restarts,
+// and reminders (trigger -> reminders -> resolve, none after it, no burst after a gap).
 // Time is a FakeClock: retries happen when a test moves it, and retry times are asserted exactly
 // on the stored rows, so a slow machine (a sanitizer build) cannot change the outcome.
 #include "alerting/alerting.hpp"
 #include "alerting/webhook_sink.hpp"
+#include "common/time.hpp"
 #include "pagerduty/pagerduty_sink.hpp"
 #include "tests/fakes/fake_pagerduty.hpp"
 
@@ -151,6 +153,47 @@ protected:
     for (const auto& d : hook_.deliveries())
       out.push_back(common::parseJson(d.body)->value("type", ""));
     return out;
+  }
+  std::vector<std::string> hookIds() const {
+    std::vector<std::string> out;
+    for (const auto& d : hook_.deliveries())
+      out.push_back(d.id);
+    return out;
+  }
+  // An open incident of github-mcp whose trigger the detector released, as the daemon writes it.
+  void openIncident(const std::string& id, common::WallTime openedAt) {
+    auto r = store_->openIncidentSync(store::IncidentRecord{id, "github-mcp", openedAt,
+                                                            std::nullopt, "connect_timeout",
+                                                            "no answer in 10s", true, "", "{}"});
+    ASSERT_TRUE(r) << r.error();
+  }
+  // Closes the incident and writes its resolve in one transaction, as the daemon does.
+  void resolveIncident(const std::string& incident, const std::string& eventId) {
+    auto ops = alerting_->prepare(event("alert.resolved", eventId, incident));
+    ASSERT_TRUE(ops) << ops.error();
+    ops->insert(ops->begin(), store::CloseIncident{incident, clock_.now(), ""});
+    auto r = store_->commitNow(std::move(ops.value()));
+    ASSERT_TRUE(r) << r.error();
+    alerting_->notifyCommitted();
+  }
+  std::optional<OutboxRow> row(const std::string& eventId, const std::string& sink) {
+    auto rows = outbox::allRows(*store_);
+    EXPECT_TRUE(rows);
+    if (rows)
+      for (const auto& r : rows.value())
+        if (r.eventId == eventId && r.sink == sink)
+          return r;
+    return std::nullopt;
+  }
+  std::size_t rowsOfType(std::string_view type) {
+    std::size_t n = 0;
+    if (auto rows = outbox::allRows(*store_))
+      for (const auto& r : rows.value())
+        n += r.eventType == type;
+    return n;
+  }
+  void setHookReminders(std::optional<std::chrono::milliseconds> interval) {
+    config_.sinks["hook"].reminderInterval = interval;
   }
 
   std::filesystem::path dir_;
@@ -374,6 +417,157 @@ TEST_F(Dispatcher, TestAlertSendsTriggerAndResolveOnce) {
   EXPECT_TRUE(common::parseJson(hook_.deliveries()[0].body)->value("test", false));
   // Nothing went through the outbox.
   EXPECT_TRUE(outbox::allRows(*store_)->empty());
+}
+
+TEST_F(Dispatcher, RemindersFollowTheTriggerUntilTheResolveAndNeverAfterIt) {
+  setHookReminders(30min);
+  const auto t0 = clock_.now();
+  openIncident("inc_1", t0);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(
+      pump([&] { return attempts("hook", "delivered") == 1 && attempts("pd", "delivered") == 1; }));
+  advance(30min - 1ms);
+  EXPECT_FALSE(pump([&] { return hook_.requestCount() > 1; }, 300ms));
+  // Exactly one interval after the incident opened.
+  advance(1ms);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 2; }));
+  auto reminder = *common::parseJson(hook_.deliveries()[1].body);
+  EXPECT_EQ(hook_.deliveries()[1].id, "evt_rem_1_1800"); // webhook-id: the event id
+  EXPECT_EQ(reminder.value("type", ""), "alert.reminder");
+  EXPECT_EQ(reminder.value("id", ""), "evt_rem_1_1800");
+  EXPECT_EQ(reminder.value("incident_id", ""), "inc_1");
+  EXPECT_EQ(reminder.value("occurred_at", ""), common::formatRfc3339(t0 + 30min));
+  EXPECT_EQ(reminder.value("duration_seconds", 0), 1800);
+  // Everything else is the trigger's.
+  auto expected = event("alert.triggered", "evt_1", "inc_1").body;
+  for (const std::string key : {"id", "type", "occurred_at", "duration_seconds"}) {
+    reminder.erase(key);
+    expected.erase(key);
+  }
+  EXPECT_EQ(reminder, expected);
+  EXPECT_EQ(hook_.badSignatures(), 0u);
+
+  advance(30min);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 3; }));
+  EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_1800", "evt_rem_1_3600"}));
+  EXPECT_EQ(common::parseJson(hook_.deliveries()[2].body)->value("duration_seconds", 0), 3600);
+
+  resolveIncident("inc_1", "evt_2");
+  ASSERT_TRUE(
+      pump([&] { return attempts("hook", "delivered") == 4 && attempts("pd", "delivered") == 2; }));
+  advance(2h);
+  EXPECT_FALSE(pump([&] { return hook_.requestCount() > 4 || pd_.requests().size() > 2; }, 400ms));
+  EXPECT_EQ(hookTypes(),
+            (Strings{"alert.triggered", "alert.reminder", "alert.reminder", "alert.resolved"}));
+  // PagerDuty has no reminder_interval (and could not have one): trigger and resolve only.
+  EXPECT_EQ(pdActions(), (Strings{"trigger", "resolve"}));
+  EXPECT_EQ(rowsOfType(kReminder), 2u);
+}
+
+TEST_F(Dispatcher, AReminderStillQueuedAtTheResolveIsNeverSent) {
+  setHookReminders(30min);
+  config_.alerting.retrySchedule = {1h};
+  config_.alerting.giveUpAfter = 24h;
+  const auto t0 = clock_.now();
+  openIncident("inc_1", t0);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  hook_.failNext(1, 503);
+  advance(30min);
+  // The reminder failed and waits for its retry an hour later.
+  ASSERT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
+  ASSERT_EQ(nextAttemptAt("evt_rem_1_1800", "hook"), t0 + 90min);
+  resolveIncident("inc_1", "evt_2");
+  // The resolve goes now, without waiting for the reminder's retry time, and the reminder never.
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 2; }));
+  EXPECT_EQ(hookTypes(), (Strings{"alert.triggered", "alert.resolved"}));
+  auto stale = row("evt_rem_1_1800", "hook");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->state, RowState::Failed);
+  EXPECT_EQ(stale->attempts, 1);
+  EXPECT_EQ(stale->lastError, "not sent: the incident was resolved before this reminder went out");
+  advance(2h);
+  EXPECT_FALSE(pump([&] { return hook_.requestCount() > 3; }, 400ms));
+}
+
+TEST_F(Dispatcher, ASinkThatWasDownGetsOnlyTheNewestReminder) {
+  setHookReminders(30min);
+  config_.alerting.retrySchedule = {1h};
+  config_.alerting.giveUpAfter = 24h;
+  const auto t0 = clock_.now();
+  openIncident("inc_1", t0);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  hook_.failNext(1, 503);
+  advance(30min);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
+  // The second reminder replaces the first, which still waits for its retry.
+  advance(30min);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 2; }));
+  EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_3600"}));
+  auto replaced = row("evt_rem_1_1800", "hook");
+  ASSERT_TRUE(replaced);
+  EXPECT_EQ(replaced->state, RowState::Failed);
+  EXPECT_EQ(replaced->lastError, "not sent: a newer reminder of this incident replaced it");
+  advance(2h);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 3; }));
+  // Only the latest due point (3h after the incident opened), not the three missed ones.
+  EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_3600", "evt_rem_1_10800"}));
+}
+
+TEST_F(Dispatcher, AfterAStopOnlyTheLatestReminderIsSentAndARestartRepeatsNothing) {
+  setHookReminders(30min);
+  const auto t0 = clock_.now();
+  openIncident("inc_1", t0);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  stopAlerting();
+  clock_.advance(2h + 5min); // mcpwatch was stopped meanwhile
+  startAlerting();
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_7200"}));
+  EXPECT_EQ(common::parseJson(hook_.deliveries()[1].body)->value("duration_seconds", 0),
+            2 * 3600 + 5 * 60);
+  // A new process on the same database, at the same time: nothing is due again.
+  stopAlerting();
+  store_.reset();
+  openStore();
+  startAlerting();
+  advance(1min);
+  EXPECT_FALSE(pump([&] { return hook_.requestCount() > 2; }, 400ms));
+  EXPECT_EQ(rowsOfType(kReminder), 1u);
+}
+
+TEST_F(Dispatcher, NoRemindersAfterAReloadRemovesTheInterval) {
+  setHookReminders(30min);
+  const auto t0 = clock_.now();
+  openIncident("inc_1", t0);
+  startAlerting();
+  publish(event("alert.triggered", "evt_1", "inc_1"));
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  advance(30min);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 2; }));
+  EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_1800"}));
+  // A reload without the interval: no more reminders, and one already queued is not sent.
+  hook_.failNext(1, 503);
+  advance(30min);
+  ASSERT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
+  setHookReminders(std::nullopt);
+  alerting_->reload(config_);
+  ASSERT_TRUE(pump([&] {
+    auto r = row("evt_rem_1_3600", "hook");
+    return r && r->state == RowState::Failed;
+  }));
+  EXPECT_EQ(row("evt_rem_1_3600", "hook")->lastError,
+            "not sent: sinks.hook.reminder_interval was removed");
+  advance(3h);
+  EXPECT_FALSE(pump([&] { return hook_.requestCount() > 3; }, 400ms));
+  EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_1800"}));
+  EXPECT_EQ(rowsOfType(kReminder), 2u);
 }
 
 } // namespace

@@ -108,6 +108,26 @@ TEST(DiscordMessage, ResolveIsGreenWithDurationAndLatency) {
   EXPECT_FALSE(fieldValue(m, "Recent failures"));
 }
 
+TEST(DiscordMessage, AReminderIsRedAndSaysHowLongItIsStillDown) {
+  const auto m = discordMessage(view(reminderOf(eventBody("alert.triggered"))), "", "");
+  expectValid(m);
+  const auto& e = m["embeds"][0];
+  EXPECT_EQ(e["color"], kDiscordRed);
+  EXPECT_EQ(e["title"], "STILL DOWN: GitHub MCP");
+  EXPECT_EQ(m["content"],
+            "\xF0\x9F\x94\xB4 Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503");
+  EXPECT_EQ(e["description"],
+            "**GitHub MCP** is still down after 1h 20m: HTTP 503. The incident is still open.");
+  EXPECT_EQ(fieldValue(m, "Down for"), "1h 20m");
+  EXPECT_EQ(fieldValue(m, "Reason"), "http\\_error");
+  EXPECT_EQ(fieldValue(m, "Down since"), "<t:1795485724:f> (<t:1795485724:R>)");
+  // A nudge, not a second trigger: the failures were in the trigger's message.
+  EXPECT_FALSE(fieldValue(m, "Recent failures"));
+  EXPECT_FALSE(fieldValue(m, "Failures in a row"));
+  EXPECT_EQ(e["footer"]["text"], "mcpwatch \xC2\xB7 github-mcp \xC2\xB7 incident inc_1");
+  EXPECT_TRUE(m["allowed_mentions"]["parse"].empty());
+}
+
 TEST(DiscordMessage, DriftIsAmberAndListsTheTools) {
   auto b = eventBody("schema.drifted");
   b["schema"]["removed"] = {"old_tool", "*x*"};
@@ -380,6 +400,16 @@ TEST_F(DiscordAttempt, TheRequestIsWhatDiscordExpects) {
   const auto req = fake_.requests()[0];
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(fakes::headerValue(req.headers, "Content-Type"), "application/json");
+}
+
+TEST_F(DiscordAttempt, AReminderIsAcceptedByTheStrictFake) {
+  const auto r = attempt(reminderOf(eventBody("alert.triggered")));
+  ASSERT_EQ(r.status, 200) << r.error;
+  ASSERT_EQ(fake_.messages().size(), 1u);
+  const auto m = fake_.messages()[0];
+  EXPECT_TRUE(m.mentionsOff);
+  EXPECT_EQ(m.body["embeds"][0]["title"], "STILL DOWN: GitHub MCP");
+  EXPECT_EQ(m.body["embeds"][0]["color"], kDiscordRed);
 }
 
 TEST_F(DiscordAttempt, ThreadIdIsKept) {

@@ -313,6 +313,45 @@ TEST(EmailBuilder, MessageIdsAreStableAndThreadTheResolve) {
             std::string::npos); // the arrow is quoted-printable in the body
 }
 
+TEST(EmailBuilder, AReminderIsAReplyInTheTriggersThread) {
+  const auto config = mailConfig();
+  auto triggerBody = OutboxHarness::event("alert.triggered", "evt_1", "inc_1").body;
+  triggerBody["failure_reason"] = "http_error";
+  triggerBody["failure_summary"] = "HTTP 503";
+  const auto trigger = buildEmail(view(triggerBody), config, "", kNow);
+  const auto reminder = buildEmail(view(reminderOf(triggerBody)), config, "", kNow + 80min);
+  EXPECT_EQ(trigger.subject, "[DOWN] GitHub MCP: HTTP 503");
+  // The trigger's subject as a reply: clients that thread by subject keep it in the thread too.
+  EXPECT_EQ(reminder.subject, "Re: [DOWN] GitHub MCP: HTTP 503");
+  EXPECT_EQ(headerValue(reminder.rfc822, "Subject"), reminder.subject);
+  EXPECT_EQ(reminder.messageId, "<evt_rem_1_4800@example.com>");
+  EXPECT_EQ(reminder.inReplyTo, trigger.messageId);
+  EXPECT_EQ(headerValue(reminder.rfc822, "In-Reply-To"), "<inc_1@example.com>");
+  EXPECT_EQ(headerValue(reminder.rfc822, "References"), "<inc_1@example.com>");
+  EXPECT_EQ(headerValue(reminder.rfc822, "X-Mcpwatch-Event"), "alert.reminder");
+  EXPECT_EQ(buildEmail(view(reminderOf(triggerBody)), config, "", kNow + 90min).messageId,
+            reminder.messageId)
+      << "a retry sends the same message";
+  const auto p = parts(reminder.rfc822);
+  ASSERT_EQ(p.size(), 2u);
+  const auto& text = p[0].body;
+  EXPECT_EQ(text.rfind("Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503\n\nReminder: this "
+                       "MCP server is still failing its checks; the incident is still open.\n",
+                       0),
+            0u)
+      << text;
+  for (const char* line :
+       {"Status: STILL DOWN\n", "Reason: http_error\n", "Down for: 1h 20m\n",
+        "Down since: 2026-11-24T02:02:04Z\n", "Incident: inc_1\n", "Event: evt_rem_1_4800\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+  // The trigger's detail and failure counts are in the thread already.
+  EXPECT_EQ(text.find("Detail:"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Consecutive failures:"), std::string::npos) << text;
+  EXPECT_NE(p[1].body.find("#d93025"), std::string::npos);
+  EXPECT_NE(p[1].body.find("Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503"),
+            std::string::npos);
+}
+
 TEST(EmailBuilder, AddressesAndDomains) {
   EXPECT_EQ(mailAddress("mcpwatch <alerts@example.com>"), "alerts@example.com");
   EXPECT_EQ(mailAddress("  ops@example.org "), "ops@example.org");
@@ -473,6 +512,40 @@ TEST_F(EmailSinkE2E, TriggerThenResolveAreThreaded) {
   EXPECT_EQ(messages[1].header("x-mcpwatch-event"), "alert.resolved");
   EXPECT_NE(messages[1].html.find("#188038"), std::string::npos);
   EXPECT_FALSE(messages[0].secure);
+}
+
+TEST_F(EmailSinkE2E, TriggerReminderAndResolveAreOneThread) {
+  auto peer = startPeer({});
+  ASSERT_TRUE(peer);
+  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
+  harness_.config().sinks["mail"].reminderInterval = 1h;
+  start();
+  // A reminder goes out only while its incident is open (and its sink has an interval).
+  ASSERT_TRUE(harness_.store().openIncidentSync(
+      {"inc_7", "github-mcp", kNow, std::nullopt, "http_error", "HTTP 503", true, "", "{}"}));
+  auto trigger = OutboxHarness::event("alert.triggered", "evt_1", "inc_7");
+  trigger.body["failure_reason"] = "http_error";
+  trigger.body["failure_summary"] = "HTTP 503";
+  harness_.publish(trigger);
+  auto reminder = trigger;
+  reminder.body = reminderOf(trigger.body);
+  reminder.id = reminder.body.value("id", "");
+  reminder.type = reminder.body.value("type", "");
+  harness_.publish(reminder);
+  harness_.publish(OutboxHarness::event("alert.resolved", "evt_2", "inc_7"));
+  ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 3; }));
+  ASSERT_TRUE(peer->waitForMessages(3, 10s));
+  const auto messages = peer->messages();
+  EXPECT_EQ(messages[0].subject, "[DOWN] GitHub MCP: HTTP 503");
+  EXPECT_EQ(messages[1].subject, "Re: [DOWN] GitHub MCP: HTTP 503");
+  EXPECT_EQ(messages[1].messageId, "<evt_rem_1_4800@example.com>");
+  EXPECT_EQ(messages[1].inReplyTo, "<inc_7@example.com>");
+  EXPECT_EQ(messages[1].references, (std::vector<std::string>{"<inc_7@example.com>"}));
+  EXPECT_EQ(messages[1].header("x-mcpwatch-event"), "alert.reminder");
+  EXPECT_NE(messages[1].text.find("Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503"),
+            std::string::npos)
+      << messages[1].text;
+  EXPECT_EQ(messages[2].inReplyTo, "<inc_7@example.com>");
 }
 
 TEST_F(EmailSinkE2E, TransientRefusalIsRetriedAndSendsOneMail) {

@@ -56,6 +56,25 @@ TEST(EventView, ProtocolChange) {
   EXPECT_EQ(statusWord(p->kind), "PROTOCOL CHANGED");
 }
 
+TEST(EventView, AReminderSaysHowLongItIsStillDownAndWhatFailed) {
+  auto trigger = common::Json::parse(kTrigger);
+  auto e = parseEvent(reminderOf(trigger, 4800).dump());
+  ASSERT_TRUE(e) << e.error();
+  EXPECT_EQ(e->kind, EventKind::Reminder);
+  EXPECT_EQ(e->id, "evt_rem_1_4800");
+  EXPECT_EQ(e->incidentId, "inc_1");
+  EXPECT_EQ(e->durationSeconds, 4800);
+  EXPECT_EQ(headline(*e), "Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503");
+  EXPECT_EQ(statusWord(e->kind), "STILL DOWN");
+  EXPECT_TRUE(isDownEvent(e->kind));
+  EXPECT_FALSE(isDownEvent(EventKind::Resolved));
+  // Without a summary (an older body) the reason; without a duration, no "for".
+  auto bare = parseEvent(R"({"id":"evt_5","type":"alert.reminder","server_slug":"a",
+    "server_name":"A","failure_reason":"connect_timeout"})");
+  ASSERT_TRUE(bare) << bare.error();
+  EXPECT_EQ(headline(*bare), "Still down: A \xE2\x80\x94 connect_timeout");
+}
+
 TEST(EventView, RejectsBadBodies) {
   EXPECT_FALSE(parseEvent("not json"));
   EXPECT_FALSE(parseEvent(R"({"id":"e","type":"alert.exploded","server_slug":"a"})"));

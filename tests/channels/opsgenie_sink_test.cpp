@@ -352,6 +352,16 @@ TEST_F(OpsGenieAttempt, WrongKeyIsPermanentWithTheRegionHintAndNoKey) {
   EXPECT_FALSE(contains(bad.error, "not-a-key")) << bad.error;
 }
 
+TEST_F(OpsGenieAttempt, AReminderIsRefusedWithoutARequest) {
+  // The config refuses reminder_interval on OpsGenie; a hand-made row still never re-creates
+  // (and so re-notifies) the alert.
+  const auto r = attempt(ogConfig(fake_.baseUrl()), reminderOf(eventBody("alert.triggered")));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_TRUE(contains(r.error, "reminders are not sent to OpsGenie")) << r.error;
+  EXPECT_TRUE(fake_.requests().empty());
+}
+
 TEST_F(OpsGenieAttempt, TheRequestIsWhatOpsGenieExpects) {
   const auto r = attempt(ogConfig(fake_.baseUrl()), eventBody("alert.triggered"));
   ASSERT_EQ(r.status, 202) << r.error;

@@ -2,8 +2,10 @@
 // renderers see it.
 #pragma once
 
+#include "alerting/reminders.hpp"
 #include "channels/event_view.hpp"
 #include "common/json.hpp"
+#include "common/time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,6 +27,18 @@ inline common::Json withServerContext(common::Json body) {
       common::Json::array({{{"name", "Grafana"}, {"url", "https://grafana.example.com/d/mcp"}},
                            {{"name", "Logs"}, {"url", "https://logs.example.com/?q=github-mcp"}}});
   return body;
+}
+
+// The reminder the dispatcher makes of `trigger` (alerting::reminderBody) `seconds` after its
+// incident opened, with the concrete failure "HTTP 503" as its summary: id "evt_rem_1_<seconds>".
+inline common::Json reminderOf(common::Json trigger, std::int64_t seconds = 4800) {
+  trigger["failure_reason"] = "http_error";
+  trigger["failure_summary"] = "HTTP 503";
+  const auto opened = *common::parseRfc3339("2026-11-24T02:02:04Z");
+  auto body = alerting::reminderBody(trigger.dump(), "evt_rem_1_" + std::to_string(seconds), opened,
+                                     opened + std::chrono::seconds(seconds));
+  EXPECT_TRUE(body) << body.error();
+  return body ? *body : common::Json();
 }
 
 } // namespace mcpwatch::channels

@@ -149,6 +149,27 @@ TEST(SlackMessage, ResolveAndDriftLookDifferentAtAGlance) {
   EXPECT_TRUE(contains(drift.dump(), "Fingerprint `sha256:1111` \xE2\x86\x92 `sha256:2222`"));
 }
 
+TEST(SlackMessage, AReminderIsRedAndSaysHowLongItIsStillDown) {
+  const auto m =
+      slackMessage(view(reminderOf(eventBody("alert.triggered"))), "https://status.example.com");
+  expectAccepted(m);
+  const std::string title = "Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503";
+  EXPECT_EQ(m["text"], title);
+  EXPECT_EQ(m["blocks"][0]["text"]["text"], "\xF0\x9F\x94\xB4 " + title);
+  EXPECT_EQ(m["attachments"][0]["color"], "danger");
+  EXPECT_EQ(fieldText(m, "Down for"), "1h 20m");
+  EXPECT_EQ(fieldText(m, "Reason"), "`http_error`");
+  EXPECT_EQ(fieldText(m, "Down since"),
+            "<!date^1795485724^{date_short_pretty} {time_secs}|2026-11-24T02:02:04Z>");
+  EXPECT_EQ(fieldText(m, "Server"), "`github-mcp`");
+  EXPECT_FALSE(fieldText(m, "Consecutive failures")); // the trigger's count, stale by now
+  // A nudge, not a second trigger: the detail and the failures were in the trigger's message.
+  EXPECT_TRUE(sectionTexts(m).empty());
+  EXPECT_EQ(buttons(m).size(), 2u);
+  EXPECT_TRUE(contains(allText(m), "`evt_rem_1_4800`")) << allText(m);
+  EXPECT_TRUE(contains(allText(m), "incident `inc_1`")) << allText(m);
+}
+
 TEST(SlackMessage, WithoutAStatusPageTheButtonOpensMcpwatch) {
   auto body = eventBody("alert.triggered");
   body["status_url"] = nullptr;
@@ -393,6 +414,16 @@ TEST_F(SlackAttempt, SuccessIsA200OkAndTheRequestIsWhatSlackExpects) {
   EXPECT_EQ(req.contentType, "application/json; charset=utf-8");
   EXPECT_EQ(req.answer, "ok");
   EXPECT_EQ(fake_.messages()[0].body["attachments"][0]["color"], "danger");
+}
+
+TEST_F(SlackAttempt, AReminderIsPostedAndAcceptedByTheStrictFake) {
+  const auto r = attempt(slackConfig(), reminderOf(eventBody("alert.triggered")));
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Delivered);
+  ASSERT_EQ(fake_.messages().size(), 1u);
+  const auto posted = fake_.messages()[0].body;
+  EXPECT_EQ(posted["text"], "Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503");
+  EXPECT_EQ(posted["attachments"][0]["color"], "danger");
 }
 
 TEST_F(SlackAttempt, A200WithAnotherBodyIsNotDeliveredButRetried) {

@@ -212,5 +212,33 @@ TEST_F(CheckConfigCommand, DurationAndDateRangesAreReportedAtOnce) {
                 "2200-12-31) (line 7)\n");
 }
 
+TEST_F(CheckConfigCommand, ReminderIntervalProblemsAreReported) {
+  std::string file = write("sinks:\n"
+                           "  chat: {type: slack, url: \"https://hooks.slack.com/services/T/B/x\", "
+                           "reminder_interval: 10s}\n"
+                           "  pd: {type: pagerduty, routing_key: " +
+                           std::string(32, 'k') + ", reminder_interval: 1h}\n");
+  CommandRun run = runCheckConfig(file);
+  EXPECT_EQ(run.exitCode, 2);
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(run.err, file +
+                         ": sinks.chat.reminder_interval: must be between 1m and 7d, got 10s "
+                         "(line 2)\n" +
+                         file +
+                         ": sinks.pd.reminder_interval: is not supported on pagerduty sinks: "
+                         "PagerDuty re-notifies through the service's escalation policy until "
+                         "someone acknowledges (reminders are for slack, discord, email and "
+                         "webhook sinks) (line 3)\n");
+  std::string valid =
+      write("servers:\n  - {slug: a, url: \"http://a.example/mcp\"}\n"
+            "sinks:\n"
+            "  chat: {type: slack, url: \"https://hooks.slack.com/services/T/B/x\", "
+            "reminder_interval: 1h}\n"
+            "routes:\n  - sinks: [chat]\n");
+  CommandRun ok = runCheckConfig(valid);
+  EXPECT_EQ(ok.exitCode, 0) << ok.err;
+  EXPECT_EQ(ok.out, "config OK: 1 servers, 1 routes, 1 sinks\n");
+}
+
 } // namespace
 } // namespace mcpwatch::config

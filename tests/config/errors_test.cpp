@@ -325,6 +325,45 @@ TEST(ConfigErrors, PagerDutyRules) {
             "sinks.pd-default.url: unknown key (line 5)");
 }
 
+TEST(ConfigErrors, ReminderIntervalRules) {
+  const std::string slack = "sinks:\n  chat:\n    type: slack\n    url: "
+                            "https://hooks.slack.com/services/T0/B0/x\n";
+  EXPECT_EQ(onlyError(slack + "    reminder_interval: 30s\n"),
+            "sinks.chat.reminder_interval: must be between 1m and 7d, got 30s (line 5)");
+  EXPECT_EQ(onlyError(slack + "    reminder_interval: 8d\n"),
+            "sinks.chat.reminder_interval: must be between 1m and 7d, got 8d (line 5)");
+  EXPECT_EQ(onlyError(slack + "    reminder_interval: 0s\n"),
+            "sinks.chat.reminder_interval: must be greater than 0 (line 5)");
+  EXPECT_EQ(onlyError(slack + "    reminder_interval: hourly\n"),
+            "sinks.chat.reminder_interval: invalid duration \"hourly\" (line 5)");
+  EXPECT_EQ(onlyError(slack + "    reminder_interval: [1h]\n"),
+            "sinks.chat.reminder_interval: must be a single value, not a list (line 5)");
+  // Sinks with their own re-notification refuse the key and say why.
+  EXPECT_EQ(onlyError("sinks:\n  pd:\n    type: pagerduty\n    routing_key: " +
+                      std::string(32, 'k') + "\n    reminder_interval: 1h\n"),
+            "sinks.pd.reminder_interval: is not supported on pagerduty sinks: PagerDuty "
+            "re-notifies through the service's escalation policy until someone acknowledges "
+            "(reminders are for slack, discord, email and webhook sinks) (line 5)");
+  EXPECT_EQ(onlyError("sinks:\n  og: {type: opsgenie, api_key: k, reminder_interval: 1h}\n"),
+            "sinks.og.reminder_interval: is not supported on opsgenie sinks: OpsGenie "
+            "re-notifies through its escalation and notification policies until someone "
+            "acknowledges (reminders are for slack, discord, email and webhook sinks) (line 2)");
+  // Every problem at once: the sink's own and the interval's, of several sinks.
+  EXPECT_EQ(errorsOf(load("sinks:\n"
+                          "  hook: {type: webhook, reminder_interval: 10d}\n"
+                          "  disc: {type: discord, url: \"https://discord.com/api/webhooks/1/t\", "
+                          "reminder_interval: 59s}\n"
+                          "  og: {type: opsgenie, api_key: k, reminder_interval: 1h}\n")),
+            (std::vector<std::string>{
+                "sinks.hook.url: is required (line 2)",
+                "sinks.hook.reminder_interval: must be between 1m and 7d, got 10d (line 2)",
+                "sinks.disc.reminder_interval: must be between 1m and 7d, got 59s (line 3)",
+                "sinks.og.reminder_interval: is not supported on opsgenie sinks: OpsGenie "
+                "re-notifies through its escalation and notification policies until someone "
+                "acknowledges (reminders are for slack, discord, email and webhook sinks) (line "
+                "4)"}));
+}
+
 TEST(ConfigErrors, WebhookRules) {
   EXPECT_EQ(onlyError("sinks:\n  hook: {type: webhook}\n"), "sinks.hook.url: is required (line 2)");
   EXPECT_EQ(onlyError("sinks:\n  hook: {type: webhook, url: \"http://h.example/\", secret: "

@@ -96,6 +96,7 @@ TEST(ExampleConfig, EveryCommentedOutBlockIsValidWhenEnabled) {
 
   ASSERT_EQ(c.sinks.size(), 7u);
   EXPECT_EQ(c.sinks.at("team-slack").type(), "slack");
+  EXPECT_EQ(c.sinks.at("team-slack").reminderInterval, 1h);
   EXPECT_EQ(c.sinks.at("team-discord").type(), "discord");
   EXPECT_EQ(std::get<OpsGenieSinkConfig>(c.sinks.at("opsgenie").settings).responders,
             (std::vector<OpsGenieResponder>{{"team", "platform"}}));

@@ -329,6 +329,7 @@ sinks:
     tls: none
     from: a@example.com
     to: b@example.com
+    reminder_interval: 7d
 )",
                      envOf({{"SLACK_URL", "https://hooks.slack.com/services/T1/B1/secret"},
                             {"OG_KEY", "og-key-1"},
@@ -380,6 +381,34 @@ sinks:
   EXPECT_TRUE(tls.insecure);
   EXPECT_EQ(tls.to, (std::vector<std::string>{"b@example.com"}));
   EXPECT_EQ(std::get<EmailSinkConfig>(c.sinks.at("mail-plain").settings).port, 25);
+  // reminder_interval: off unless set.
+  EXPECT_EQ(c.sinks.at("mail-plain").reminderInterval, std::chrono::hours(24 * 7));
+  for (const auto& [name, sink] : c.sinks) {
+    if (name != "mail-plain") {
+      EXPECT_FALSE(sink.reminderInterval) << name;
+    }
+  }
+}
+
+TEST(ConfigLoader, ReminderIntervalIsReadForChatMailAndWebhookSinks) {
+  auto result = load(R"(
+sinks:
+  chat: {type: slack, url: "https://hooks.slack.com/services/T0/B0/x", reminder_interval: 1m}
+  disc: {type: discord, url: "https://discord.com/api/webhooks/1/t", reminder_interval: 1h30m}
+  mail: {type: email, host: smtp.example.com, from: a@example.com, to: b@example.com,
+         reminder_interval: 2h}
+  hook: {type: webhook, url: "https://hooks.example.com/mcp", reminder_interval: 7d}
+  quiet: {type: webhook, url: "https://hooks.example.com/mcp"}
+)");
+  ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
+  const auto& c = result.value();
+  EXPECT_EQ(c.sinks.at("chat").reminderInterval, 1min);
+  EXPECT_EQ(c.sinks.at("disc").reminderInterval, 90min);
+  EXPECT_EQ(c.sinks.at("mail").reminderInterval, 2h);
+  EXPECT_EQ(c.sinks.at("hook").reminderInterval, std::chrono::hours(24 * 7));
+  EXPECT_FALSE(c.sinks.at("quiet").reminderInterval);
+  EXPECT_FALSE(supportsReminders("pagerduty"));
+  EXPECT_FALSE(supportsReminders("opsgenie"));
 }
 
 TEST(ConfigLoader, MaintenanceWindowsAreRead) {

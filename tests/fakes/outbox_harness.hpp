@@ -37,6 +37,8 @@ public:
   void advance(std::chrono::milliseconds d);
   config::Config& config() { return config_; }
   alerting::Alerting& alerting() { return *alerting_; }
+  // The dispatcher's store (incidents for reminders, rows to inspect).
+  store::Store& store() { return *store_; }
   const std::filesystem::path& dir() const { return dir_; }
 
   // Adds a sink and a route sending every server's events to it.
