@@ -69,15 +69,18 @@ OutboxRow readRow(store::sqlite::Statement& s) {
   return r;
 }
 
-} // namespace
-
-store::WriteOp insertRows(std::vector<OutboxRow> rows) {
-  return store::CustomWrite{[rows = std::move(rows)](store::sqlite::Connection& c) {
+// OR IGNORE: publishing the same event twice (a daemon retry) must not deliver it twice.
+// `whileOpen`: only rows whose incident is still open are written (reminders).
+store::WriteOp insertRowsIf(std::vector<OutboxRow> rows, bool whileOpen) {
+  return store::CustomWrite{[rows = std::move(rows), whileOpen](store::sqlite::Connection& c) {
     for (const auto& r : rows) {
-      // OR IGNORE: publishing the same event twice (a daemon retry) must not deliver it twice.
-      auto s = c.use("INSERT OR IGNORE INTO alert_outbox (event_id, event_type, incident_id, slug, "
-                     "sink, sink_settings, severity, body, state, attempts, created_at, "
-                     "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)");
+      auto s = c.use(std::string("INSERT OR IGNORE INTO alert_outbox (event_id, event_type, "
+                                 "incident_id, slug, sink, sink_settings, severity, body, state, "
+                                 "attempts, created_at, next_attempt_at) SELECT ?, ?, ?, ?, ?, ?, "
+                                 "?, ?, 'pending', 0, ?, ?") +
+                     (whileOpen ? " WHERE EXISTS (SELECT 1 FROM incidents WHERE id = ?3 AND "
+                                  "closed_at IS NULL)"
+                                : ""));
       s->bind(1, r.eventId)
           .bind(2, r.eventType)
           .bind(3, r.incidentId)
@@ -91,6 +94,12 @@ store::WriteOp insertRows(std::vector<OutboxRow> rows) {
       s->run();
     }
   }};
+}
+
+} // namespace
+
+store::WriteOp insertRows(std::vector<OutboxRow> rows) {
+  return insertRowsIf(std::move(rows), false);
 }
 
 store::WriteOp recordIncidentSinks(std::string incidentId, std::vector<IncidentSink> sinks,
@@ -133,26 +142,7 @@ store::WriteOp updateAfterAttempt(std::int64_t id, RowState state, int attempts,
 }
 
 store::WriteOp insertReminderRows(std::vector<OutboxRow> rows) {
-  return store::CustomWrite{[rows = std::move(rows)](store::sqlite::Connection& c) {
-    for (const auto& r : rows) {
-      auto s = c.use("INSERT OR IGNORE INTO alert_outbox (event_id, event_type, incident_id, slug, "
-                     "sink, sink_settings, severity, body, state, attempts, created_at, "
-                     "next_attempt_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ? WHERE "
-                     "EXISTS (SELECT 1 FROM incidents WHERE id = ? AND closed_at IS NULL)");
-      s->bind(1, r.eventId)
-          .bind(2, r.eventType)
-          .bind(3, r.incidentId)
-          .bind(4, r.slug)
-          .bind(5, r.sink)
-          .bind(6, r.sinkSettings)
-          .bind(7, r.severity)
-          .bind(8, r.body)
-          .bind(9, toMs(r.createdAt))
-          .bind(10, toMs(r.nextAttemptAt))
-          .bind(11, r.incidentId);
-      s->run();
-    }
-  }};
+  return insertRowsIf(std::move(rows), true);
 }
 
 store::WriteOp markNotSent(std::int64_t id, std::string reason, common::WallTime at) {

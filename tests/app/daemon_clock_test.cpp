@@ -374,9 +374,11 @@ TEST_F(DaemonMaintenance, ADependencysOutageHoldsItsDependentsTriggers) {
   run(30s);
   EXPECT_EQ(publisher_.counts["alert.resolved"], 1);
   EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
-  for (const auto& e : publisher_.events)
-    if (e.type == "alert.triggered" && e.slug != "s0")
+  for (const auto& e : publisher_.events) {
+    if (e.type == "alert.triggered" && e.slug != "s0") {
       EXPECT_EQ(e.note.rfind("held back while dependency \"s0\" was down since ", 0), 0u) << e.note;
+    }
+  }
 
   downstreamUp = true;
   run(30s);
