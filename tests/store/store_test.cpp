@@ -1468,3 +1468,25 @@ TEST(Retention, DefaultsKeepHourlyRollupsEightDays) {
       retentionCutoffs(now, 24h, std::chrono::hours(24 * 5), std::chrono::hours(24 * 400)).hourly,
       now - std::chrono::hours(24 * 5));
 }
+
+TEST_F(StoreTest, MigrationSixKeepsIncidentsAndAddsTitlesAndNotes) {
+  {
+    sqlite::Connection c(db_.string(), true);
+    for (const auto& m : migrations())
+      if (m.version <= 5)
+        c.exec(m.sql);
+    c.exec("PRAGMA user_version = 5");
+    c.exec("INSERT INTO incidents (id, slug, opened_at, reason, detail) "
+           "VALUES ('inc_old', 'a', 1000, 'timeout', 'no answer')");
+  }
+  auto store = openOrDie(db_);
+  auto old = store->incident("inc_old");
+  ASSERT_TRUE(old && old->has_value()) << (old ? "" : old.error());
+  EXPECT_EQ((*old)->reason, "timeout");
+  EXPECT_EQ((*old)->title, "") << "an incident from before has no title";
+  EXPECT_TRUE(store->incidentNotes("inc_old")->empty());
+  ASSERT_TRUE(store->setIncidentTitleSync("inc_old", "Old outage"));
+  ASSERT_TRUE(store->addIncidentNoteSync({0, "inc_old", kDay0, "Looking", true, ""}));
+  EXPECT_EQ((*store->incident("inc_old"))->title, "Old outage");
+  EXPECT_EQ(store->incidentNotes("inc_old")->size(), 1u);
+}
