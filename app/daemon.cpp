@@ -5,6 +5,7 @@
 #include "app/logging.hpp"
 #include "common/time.hpp"
 #include "config/diff.hpp"
+#include "web/api.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -299,21 +300,13 @@ void Daemon::start() {
     for (const auto& r : runtime.value()) {
       if (r.endedEarly || r.end <= now)
         continue;
-      auto selector = common::parseJson(r.selectorJson);
-      detector::WindowTarget target;
-      if (selector && selector->is_object()) {
-        target.servers = selector->value("servers", std::vector<std::string>{});
-        target.tags = selector->value("tags", std::vector<std::string>{});
-      }
-      target.all = target.servers.empty() && target.tags.empty();
-      auto w =
-          detector::makeOneOffWindow(r.id, target, r.start, r.end, detector::WindowSource::Runtime);
-      if (!w)
+      // The same conversion the admin API used when it stored the window (with its comment).
+      auto w = web::windowFromRecord(r);
+      if (!w) {
+        logRecord(spdlog::level::err, "stored maintenance window skipped",
+                  {{"window", r.id}, {"error", w.error()}});
         continue;
-      // The admin API keeps the window's comment with its selector (web/api.cpp toRecord).
-      if (selector && selector->is_object() && selector->contains("comment") &&
-          (*selector)["comment"].is_string())
-        w->comment = (*selector)["comment"].get<std::string>();
+      }
       calendar_.add(std::move(w.value()));
     }
   }
