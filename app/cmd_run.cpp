@@ -317,6 +317,11 @@ int runDaemon(const RunArgs& args) {
               logRecord(spdlog::level::warn,
                         "scheduler.probe_threads takes effect at the next restart",
                         {{"running", daemon->config().scheduler.probeThreads}});
+            const auto& web = daemon->config().web;
+            if (next.value().web.listen != web.listen || next.value().web.title != web.title ||
+                next.value().web.logoPath != web.logoPath)
+              logRecord(spdlog::level::warn,
+                        "web.listen, web.title and web.logo take effect at the next restart", {});
             alerts->reload(next.value());
             webServer->setAdminToken(next.value().web.adminToken);
             metrics.setPerServerHistograms(next.value().web.metricsPerServerHistograms);
