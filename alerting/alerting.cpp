@@ -6,6 +6,7 @@
 #include "alerting/router.hpp"
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "store/awaitable.hpp"
 
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -318,8 +319,10 @@ Awaitable<void> Alerting::State::loop() {
         asio::co_spawn(strand, attempt(std::move(row)), asio::detached);
       }
       if (!notSent.empty()) {
-        // Rare (a resolve, a sink that was down): committed here like the attempts' marks.
-        if (auto committed = store.commitNow(std::move(notSent)); !committed) {
+        // Rare (a resolve, a sink that was down): committed off this loop like the attempts'
+        // marks.
+        auto committed = co_await store::commitAwaitable(store, std::move(notSent));
+        if (!committed) {
           spdlog::error("alerting: ending stale reminders failed: {}", committed.error());
           earliest = now + std::chrono::seconds(1);
         } else {
@@ -389,7 +392,11 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
       }
     }
     // Durably marked before the request leaves, so a crash from here on is known as "in doubt".
-    if (auto marked = store.commitNow({outbox::markAttemptStarted(row.id, started)}); !marked)
+    // The fsync runs on the store's writer thread: other deliveries go on meanwhile.
+    std::vector<store::WriteOp> mark;
+    mark.push_back(outbox::markAttemptStarted(row.id, started));
+    auto marked = co_await store::commitAwaitable(store, std::move(mark));
+    if (!marked)
       spdlog::error("alerting: marking the attempt of {} for sink {} as started failed: {}",
                     row.eventId, row.sink, marked.error());
     result = co_await sink->deliver(std::move(delivery));
@@ -430,8 +437,10 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     break;
   }
   count(row.sink, toString(step.kind));
-  auto committed = store.commitNow({outbox::updateAfterAttempt(
-      row.id, state, attempts, first, next, result.status, result.error, doneAt)});
+  std::vector<store::WriteOp> record;
+  record.push_back(outbox::updateAfterAttempt(row.id, state, attempts, first, next, result.status,
+                                              result.error, doneAt));
+  auto committed = co_await store::commitAwaitable(store, std::move(record));
   if (!committed) {
     spdlog::error("alerting: recording the outcome of {} for sink {} failed: {}", row.eventId,
                   row.sink, committed.error());

@@ -44,34 +44,53 @@ std::size_t CommitBacklog::flush(common::MonoTime now, common::WallTime wallNow,
                                  const BatchCommitFn& commit, const LandedFn& landed,
                                  std::size_t maxBatch) {
   std::size_t done = 0;
-  const bool wasFailing = failingSince_.has_value();
-  if (entries_.empty() || (wasFailing && now < nextRetry_))
-    return done;
-  std::vector<PendingCommit*> batch;
-  std::set<std::string_view> slugs;
-  while (!entries_.empty()) {
-    batch.clear();
-    slugs.clear();
-    const std::size_t limit = failingSince_ ? 1 : std::max<std::size_t>(maxBatch, 1);
-    for (auto& group : entries_) {
-      if (batch.size() >= limit || !slugs.insert(group.slug).second)
-        break;
-      batch.push_back(&group);
-    }
+  for (auto batch = takeBatch(now, maxBatch); !batch.empty(); batch = takeBatch(now, maxBatch)) {
     if (auto error = commit(batch)) {
-      failed(now, wallNow, std::move(*error));
-      return done;
+      batchFailed(now, wallNow, std::move(*error));
+      break;
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      auto group = std::move(entries_.front());
-      entries_.pop_front();
-      ++done;
-      landed(group);
-    }
+    done += batchLanded(landed);
   }
-  if (wasFailing || failingSince_)
-    drained();
   return done;
+}
+
+std::vector<PendingCommit*> CommitBacklog::takeBatch(common::MonoTime now, std::size_t maxBatch) {
+  std::vector<PendingCommit*> batch;
+  if (out_ > 0 || entries_.empty() || (failingSince_ && now < nextRetry_))
+    return batch;
+  // While commits fail, one group per attempt, so one bad group never holds others back; never
+  // two groups of one server in one transaction.
+  const std::size_t limit = failingSince_ ? 1 : std::max<std::size_t>(maxBatch, 1);
+  std::set<std::string_view> slugs;
+  for (auto& group : entries_) {
+    if (batch.size() >= limit || !slugs.insert(group.slug).second)
+      break;
+    batch.push_back(&group);
+  }
+  out_ = batch.size();
+  return batch;
+}
+
+std::size_t CommitBacklog::batchLanded(const LandedFn& landed) {
+  const std::size_t n = std::exchange(out_, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto group = std::move(entries_.front());
+    entries_.pop_front();
+    landed(group);
+  }
+  if (entries_.empty() && failingSince_)
+    drained();
+  return n;
+}
+
+void CommitBacklog::batchFailed(common::MonoTime now, common::WallTime wallNow, std::string error) {
+  out_ = 0;
+  failed(now, wallNow, std::move(error));
+}
+
+bool CommitBacklog::holds(std::string_view slug) const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [slug](const PendingCommit& g) { return g.slug == slug; });
 }
 
 void CommitBacklog::drained() {

@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mcpwatch::app {
@@ -88,6 +89,20 @@ public:
   std::size_t flush(common::MonoTime now, common::WallTime wallNow, const BatchCommitFn& commit,
                     const LandedFn& landed, std::size_t maxBatch);
 
+  // The same in two halves, for a commit that runs elsewhere (the store's writer thread) while
+  // the caller's loop goes on: takeBatch() hands out the groups of the next transaction (empty
+  // when nothing waits, a batch is already out, or the backoff says not yet); exactly one of
+  // batchLanded() or batchFailed() must follow before the next takeBatch(). Groups added
+  // meanwhile queue behind the batch.
+  std::vector<PendingCommit*> takeBatch(common::MonoTime now, std::size_t maxBatch);
+  // Removes the batch's groups in order, calling `landed` for each. Returns how many.
+  std::size_t batchLanded(const LandedFn& landed);
+  // The batch stays at the front and is retried when the backoff allows.
+  void batchFailed(common::MonoTime now, common::WallTime wallNow, std::string error);
+  bool batchOut() const { return out_ > 0; }
+  // True when a group of `slug` waits or is being committed.
+  bool holds(std::string_view slug) const;
+
   // When the next retry may run (nullopt when nothing waits).
   std::optional<common::MonoTime> nextRetry() const;
   // True once per logEvery while failing (the caller logs one line then).
@@ -110,6 +125,7 @@ private:
   std::uint64_t failedCommits_ = 0;
   std::string lastError_;
   bool recovered_ = false;
+  std::size_t out_ = 0; // groups at the front handed out by takeBatch()
 };
 
 } // namespace mcpwatch::app

@@ -219,21 +219,24 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   if (it == servers_.end())
     return common::unexpected("unknown server \"" + slug + "\"");
   auto& rt = it->second;
-  flushCommits(); // what this turn decided lands first
-  if (!backlog_.empty())
-    return common::unexpected(std::string("database commits are failing (" +
-                                          backlog_.health().lastError + "); try again later"));
+  if (const auto health = backlog_.health(); health.failing)
+    return common::unexpected(
+        std::string("database commits are failing (" + health.lastError + "); try again later"));
   if (!rt.detector->acceptBaseline())
     return common::unexpected("no tool schema has been recorded for \"" + slug + "\" yet");
   rt.detector->setPinned(true);
   const auto& st = rt.detector->state();
   auto now = clock_.now();
+  // Through the backlog, behind the changes already decided: an older baseline record of this
+  // server still waiting there can never land over the accepted one.
   std::vector<store::WriteOp> ops;
   ops.push_back(store::BaselineRecord{slug, st.schema.baseline->fingerprint,
                                       toolsJson(*st.schema.baseline).dump(), now, true});
-  ops.push_back(store::ServerStateRecord{slug, detector::toJson(st).dump(), now});
-  if (auto r = store_.commitNow(std::move(ops)); !r)
-    return common::unexpected(r.error());
+  submitCommit(PendingCommit{slug,
+                             std::move(ops),
+                             store::ServerStateRecord{slug, detector::toJson(st).dump(), now},
+                             {},
+                             describe(rt.config)});
   rt.baselineKnown = true;
   rt.storedBaseline = st.schema.baseline->fingerprint;
   rt.storedPinned = true;
@@ -487,12 +490,19 @@ void Daemon::stop(std::function<void()> onIdle) {
   stopping_ = true;
   onIdle_ = std::move(onIdle);
   timer_.cancel();
-  flushCommits(); // decided changes land (or wait in the backlog) before anything stops
-  if (queue_.inFlightCount() == 0 && onIdle_) {
-    auto cb = std::move(onIdle_);
-    onIdle_ = nullptr;
-    asio::post(executor_, std::move(cb));
-  }
+  finishStopIfIdle();
+}
+
+void Daemon::finishStopIfIdle() {
+  if (!stopping_ || queue_.inFlightCount() != 0)
+    return;
+  // Decided changes land (or wait in the backlog, while commits fail) before anything stops.
+  flushCommits();
+  if (commitOut_ || !onIdle_)
+    return; // commitDone() comes back here
+  auto cb = std::move(onIdle_);
+  onIdle_ = nullptr;
+  asio::post(executor_, std::move(cb));
 }
 
 void Daemon::wake() {
@@ -522,7 +532,10 @@ void Daemon::sweepMaintenance(common::WallTime now) {
 
 void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
   // `mcpwatch baseline accept` writes the store; the store otherwise mirrors the detector, so a
-  // stored baseline that differs from the detector's was accepted by a person.
+  // stored baseline that differs from the detector's was accepted by a person. Not while this
+  // server's own changes wait to be committed: the store is behind the detector then.
+  if (backlog_.holds(rt.config.slug))
+    return;
   auto record = store_.baseline(rt.config.slug);
   if (!record || !record.value())
     return;
@@ -607,7 +620,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
 
   // The incident change, the detector state and the events' outbox rows commit together: a crash
   // can neither lose a trigger nor leave an incident the outbox never heard of.
-  // The events' outbox rows are prepared when the group commits (commitBatch), not here: a
+  // The events' outbox rows are prepared when the group commits (batchOps), not here: a
   // resolve goes to the sinks its trigger went to, which are known only once the trigger's own
   // group has landed (it may be waiting in the backlog while the disk is full).
   // Incident changes and events commit durably (fsync) with the state, in order (submitCommit).
@@ -652,7 +665,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                                describe(rt.config)});
 }
 
-std::optional<std::string> Daemon::commitBatch(std::vector<PendingCommit*>& batch) {
+std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch) {
   std::vector<store::WriteOp> ops;
   for (auto* group : batch) {
     // A group that waited commits the server's current state, never an older one over a newer.
@@ -668,9 +681,7 @@ std::optional<std::string> Daemon::commitBatch(std::vector<PendingCommit*>& batc
     else
       ops.push_back(group->state);
   }
-  if (auto r = store_.commitNow(std::move(ops)); !r)
-    return r.error();
-  return std::nullopt;
+  return ops;
 }
 
 void Daemon::announce(PendingCommit& group) {
@@ -694,16 +705,37 @@ void Daemon::submitCommit(PendingCommit group) {
 }
 
 void Daemon::flushCommits() {
-  backlog_.flush(
-      clock_.monoNow(), clock_.now(),
-      [this](std::vector<PendingCommit*>& batch) { return commitBatch(batch); },
-      [this](PendingCommit& g) { announce(g); }, kMaxCommitBatch);
-  reportBacklog();
+  // One batch at a time, committed on the store's writer thread: this loop never waits for an
+  // fsync. Groups decided meanwhile go in the next batch, when this one has landed.
+  if (commitOut_)
+    return;
+  auto batch = backlog_.takeBatch(clock_.monoNow(), kMaxCommitBatch);
+  if (batch.empty()) {
+    reportBacklog();
+    return;
+  }
+  commitOut_ = true;
+  store_.commitAsync(batchOps(batch),
+                     [executor = executor_, this,
+                      alive = std::weak_ptr<int>(lifetime_)](store::WriteResult result) mutable {
+                       asio::post(executor, [this, alive, result = std::move(result)]() mutable {
+                         if (!alive.expired())
+                           commitDone(std::move(result));
+                       });
+                     });
 }
 
-void Daemon::retryCommits() {
-  if (!backlog_.empty())
-    flushCommits();
+void Daemon::commitDone(store::WriteResult result) {
+  commitOut_ = false;
+  if (result) {
+    backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
+    flushCommits(); // what was decided while this batch was out
+  } else {
+    backlog_.batchFailed(clock_.monoNow(), clock_.now(), result.error());
+    reportBacklog();
+    wake(); // the loop retries at the backoff's time
+  }
+  finishStopIfIdle();
 }
 
 void Daemon::reportBacklog() {
@@ -796,12 +828,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
   }
   queue_.finished(slug);
   if (stopping_) {
-    if (queue_.inFlightCount() == 0 && onIdle_) {
-      flushCommits(); // this probe's changes land before the dispatcher stops
-      auto cb = std::move(onIdle_);
-      onIdle_ = nullptr;
-      cb();
-    }
+    finishStopIfIdle(); // this probe's changes land before the dispatcher stops
   } else {
     wake();
   }
@@ -818,7 +845,7 @@ Awaitable<void> Daemon::loop() {
     if (const auto wall = clock_.now();
         maintenanceDirty_ || (nextSweep_ && wall >= *nextSweep_) || wall < lastSweep_)
       sweepMaintenance(wall);
-    retryCommits();
+    flushCommits(); // the backlog's retry, when its backoff allows
     const auto now = clock_.monoNow();
     // Past the backlog's bound nothing new is decided (so nothing can be dropped) until the
     // database takes writes again.

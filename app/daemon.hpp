@@ -111,7 +111,9 @@ public:
   std::optional<std::string> resume(const std::string& slug);
   std::optional<std::string> addMaintenance(detector::MaintenanceWindow window);
   std::optional<std::string> endMaintenance(std::string_view id, common::WallTime at);
-  // Adopts the latest tools schema as the pinned baseline; returns its fingerprint.
+  // Adopts the latest tools schema as the pinned baseline; returns its fingerprint. The write is
+  // queued behind the incident changes already decided and lands a moment later (refused while
+  // database commits fail).
   common::Expected<std::string, std::string> acceptBaseline(const std::string& slug);
 
 private:
@@ -124,8 +126,9 @@ private:
   void sweepMaintenance(common::WallTime now);
   void submitCommit(PendingCommit group);
   void flushCommits();
-  void retryCommits();
-  std::optional<std::string> commitBatch(std::vector<PendingCommit*>& batch);
+  void commitDone(store::WriteResult result);
+  void finishStopIfIdle();
+  std::vector<store::WriteOp> batchOps(std::vector<PendingCommit*>& batch);
   void announce(PendingCommit& group);
   void reportBacklog();
   void syncBaselineFromStore(ServerRuntime& rt);
@@ -160,6 +163,7 @@ private:
   std::optional<common::MonoTime> lastLocalErrorLog_;
   std::uint64_t localErrors_ = 0;
   bool flushPosted_ = false; // a flushCommits() is queued on the executor
+  bool commitOut_ = false;   // a batch is being committed on the store's writer thread
   // Handlers queued on the executor check it: they do nothing once the daemon is gone.
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
   // slug -> the enabled servers that list it in depends_on.

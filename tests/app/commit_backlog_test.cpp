@@ -231,6 +231,50 @@ TEST(CommitBacklog, AfterAFailureFlushRetriesOneGroupAtATimeWhenTheBackoffAllows
   EXPECT_EQ(disk.transactions.back(), (std::vector<std::string>{"a", "b"}));
 }
 
+// The daemon commits on the store's writer thread: one batch is out at a time, groups decided
+// meanwhile wait behind it, a failed batch stays at the front and is retried after the backoff.
+TEST(CommitBacklog, ABatchHandedOutIsTheOnlyOneUntilItLandsOrFails) {
+  app::CommitBacklog b;
+  std::vector<std::string> announced;
+  auto landed = [&](app::PendingCommit& g) { announced.push_back(g.events.at(0).id); };
+  auto ids = [](const std::vector<app::PendingCommit*>& batch) {
+    std::vector<std::string> out;
+    for (auto* g : batch)
+      out.push_back(g->events.at(0).id);
+    return out;
+  };
+  b.add(group("a", "t1"));
+  b.add(group("b", "t2"));
+  auto first = b.takeBatch(kM0, 10);
+  EXPECT_EQ(ids(first), (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_TRUE(b.batchOut());
+  EXPECT_TRUE(b.holds("a"));
+  EXPECT_FALSE(b.holds("c"));
+  b.add(group("a", "r1")); // decided while the batch is out
+  EXPECT_TRUE(b.takeBatch(kM0, 10).empty()) << "one batch at a time";
+  EXPECT_EQ(b.health().waiting, 3u);
+  EXPECT_EQ(b.batchLanded(landed), 2u);
+  EXPECT_EQ(announced, (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_FALSE(b.batchOut());
+
+  auto second = b.takeBatch(kM0, 10);
+  EXPECT_EQ(ids(second), (std::vector<std::string>{"r1"}));
+  b.batchFailed(kM0, kW0, "database or disk is full");
+  EXPECT_TRUE(b.health().failing);
+  EXPECT_EQ(b.health().waiting, 1u) << "the failed batch is kept, in place";
+  EXPECT_TRUE(b.takeBatch(kM0 + 10ms, 10).empty()) << "not before the backoff";
+  b.add(group("c", "t3"));
+  auto retry = b.takeBatch(*b.nextRetry(), 10);
+  EXPECT_EQ(ids(retry), (std::vector<std::string>{"r1"})) << "while failing, one group";
+  EXPECT_EQ(b.batchLanded(landed), 1u);
+  EXPECT_TRUE(b.health().failing) << "t3 still waits";
+  EXPECT_EQ(ids(b.takeBatch(*b.nextRetry(), 10)), (std::vector<std::string>{"t3"}));
+  EXPECT_EQ(b.batchLanded(landed), 1u);
+  EXPECT_FALSE(b.health().failing);
+  EXPECT_TRUE(b.takeRecovered());
+  EXPECT_EQ(announced, (std::vector<std::string>{"t1", "t2", "r1", "t3"}));
+}
+
 TEST(CommitBacklog, DescribesTheFailureForReadyzAndTheHeartbeat) {
   app::CommitHealth h;
   h.failing = true;

@@ -5,9 +5,12 @@
 #include "common/json.hpp"
 #include "config/loader.hpp"
 #include "prober/fingerprint.hpp"
+#include "store/sqlite.hpp"
 #include "store/store.hpp"
 
+#include <atomic>
 #include <filesystem>
+#include <future>
 #include <gtest/gtest.h>
 #include <map>
 #include <unistd.h>
@@ -116,11 +119,11 @@ protected:
         loadConfig(dir_.file("mcpwatch.db"), 5, interval, retry, failureThreshold, perServer_),
         *store_, clock_, publisher_, std::move(options));
     daemon_->start();
-    io_.poll();
+    settle();
   }
   void TearDown() override {
     daemon_->stop({});
-    io_.poll();
+    settle();
     daemon_.reset();
   }
 
@@ -129,9 +132,21 @@ protected:
     for (auto t = 0ms; t < d; t += 100ms) {
       clock_.advance(100ms);
       daemon_->wake();
+      settle();
+    }
+  }
+  // Runs the loop until nothing is left to do, letting the store's writer thread finish the
+  // commits the daemon handed it (they complete on the loop, as in the daemon).
+  void settle() {
+    for (int i = 0; i < 100; ++i) {
       io_.restart();
       io_.poll();
+      store_->flush(); // every commit handed to the writer so far has landed, its completion queued
+      io_.restart();
+      if (io_.poll() == 0)
+        return;
     }
+    FAIL() << "the daemon did not settle";
   }
 
   TempDir dir_;
@@ -199,6 +214,48 @@ TEST_F(DaemonClock, AProbeThatCouldNotGetASocketIsNotCountedAgainstTheServer) {
     EXPECT_FALSE(rt.detector->state().incident) << slug;
   }
   EXPECT_EQ(publisher_.counts["alert.triggered"], 0);
+}
+
+// Incident changes commit on the store's writer thread: while the disk takes its time (here: a
+// write that holds the writer until the test lets it go), the loop goes on probing, and a
+// trigger is announced only once its incident and outbox rows have landed.
+TEST_F(DaemonClock, TheLoopGoesOnWhileAnIncidentCommitWaitsForTheDisk) {
+  healthy_ = false;
+  run(1s); // each server's first failure (failure_threshold 2)
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<bool> heldTooLong{false};
+  std::vector<store::WriteOp> hold;
+  hold.push_back(store::CustomWrite{[gate, &heldTooLong](store::sqlite::Connection&) {
+    if (gate.wait_for(20s) == std::future_status::timeout)
+      heldTooLong = true;
+  }});
+  store_->commitAsync(std::move(hold), {});
+  auto step = [this](std::chrono::milliseconds d) { // the loop alone: no waiting for the store
+    for (auto t = 0ms; t < d; t += 100ms) {
+      clock_.advance(100ms);
+      daemon_->wake();
+      io_.restart();
+      io_.poll();
+    }
+  };
+  step(6s); // the retries fail: five incidents open, their commit waits behind the held write
+  for (const auto& [slug, rt] : daemon_->servers())
+    EXPECT_TRUE(rt.detector->state().incident) << slug;
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 0) << "announced before it was committed";
+  EXPECT_EQ(daemon_->commitHealth().waiting, 5u);
+  EXPECT_FALSE(daemon_->commitHealth().failing) << "slow is not failing";
+  const int before = total_;
+  step(10s);
+  EXPECT_GE(total_ - before, 5) << "probing went on while the commit waited";
+  EXPECT_FALSE(heldTooLong) << "the loop waited for the disk";
+  release.set_value();
+  settle();
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
+  EXPECT_EQ(daemon_->commitHealth().waiting, 0u);
+  auto open = store_->openIncidents();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open.value().size(), 5u);
 }
 
 // The stored detector state of one server, as a restart would load it.
@@ -310,7 +367,7 @@ TEST_F(DaemonClock, AServersEraIsTriedFirstAndAnEraChangeIsHistoryNotDrift) {
 
   // After a restart the remembered era is still tried first.
   daemon_->stop({});
-  io_.poll();
+  settle();
   daemon_.reset();
   store_.reset();
   startDaemon("10s");
