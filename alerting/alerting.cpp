@@ -146,10 +146,10 @@ bool TestAlertResult::ok() const {
 }
 
 struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
-  State(asio::any_io_executor executor, const config::Config& cfg, store::Store& st,
+  State(asio::any_io_executor executor, std::shared_ptr<const config::Config> cfg, store::Store& st,
         common::Clock& clk, SinkFactory f)
       : strand(asio::make_strand(executor)), wake(strand), store(st), clock(clk),
-        factory(std::move(f)), gates(clk), config(std::make_shared<const config::Config>(cfg)) {}
+        factory(std::move(f)), gates(clk), config(std::move(cfg)) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer wake;
@@ -458,8 +458,13 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
 
 Alerting::Alerting(asio::any_io_executor executor, const config::Config& config,
                    store::Store& store, common::Clock& clock, SinkFactory factory)
-    : state_(
-          std::make_shared<State>(std::move(executor), config, store, clock, std::move(factory))) {}
+    : Alerting(std::move(executor), std::make_shared<const config::Config>(config), store, clock,
+               std::move(factory)) {}
+
+Alerting::Alerting(asio::any_io_executor executor, std::shared_ptr<const config::Config> config,
+                   store::Store& store, common::Clock& clock, SinkFactory factory)
+    : state_(std::make_shared<State>(std::move(executor), std::move(config), store, clock,
+                                     std::move(factory))) {}
 
 Alerting::~Alerting() {
   stop();
@@ -553,9 +558,13 @@ Awaitable<void> Alerting::run() {
 }
 
 void Alerting::reload(const config::Config& config) {
+  reload(std::make_shared<const config::Config>(config));
+}
+
+void Alerting::reload(std::shared_ptr<const config::Config> config) {
   {
     std::lock_guard lock(state_->mu);
-    state_->config = std::make_shared<const config::Config>(config);
+    state_->config = std::move(config);
   }
   // New reminder intervals are planned at once, not at the time the old ones asked for.
   asio::post(state_->strand, [self = state_] {

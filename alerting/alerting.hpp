@@ -64,6 +64,9 @@ public:
   // run()'s completion.
   Alerting(asio::any_io_executor executor, const config::Config& config, store::Store& store,
            common::Clock& clock, SinkFactory factory);
+  // The same, sharing `config` (the daemon holds the same one: a fleet's config exists once).
+  Alerting(asio::any_io_executor executor, std::shared_ptr<const config::Config> config,
+           store::Store& store, common::Clock& clock, SinkFactory factory);
   ~Alerting(); // stop()
   Alerting(const Alerting&) = delete;
   Alerting& operator=(const Alerting&) = delete;
@@ -90,6 +93,7 @@ public:
   // New routes, sinks and retry schedule for events published from now on (rows already in the
   // outbox keep the sink settings they were written with).
   void reload(const config::Config& config);
+  void reload(std::shared_ptr<const config::Config> config);
   void stop();
   AlertingStats stats() const;
 

@@ -58,14 +58,15 @@ std::string baselineFingerprint(const detector::Detector& d) {
 
 } // namespace
 
-Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Store& store,
-               common::Clock& clock, EventPublisher& publisher, DaemonOptions options)
+Daemon::Daemon(asio::any_io_executor executor, std::shared_ptr<const config::Config> config,
+               store::Store& store, common::Clock& clock, EventPublisher& publisher,
+               DaemonOptions options)
     : executor_(executor), config_(std::move(config)), store_(store), clock_(clock),
       publisher_(publisher), options_(std::move(options)),
       queue_(std::max<std::size_t>(
           1, options_.concurrencyCap > 0
-                 ? std::min<std::size_t>(options_.concurrencyCap, config_.scheduler.concurrency)
-                 : config_.scheduler.concurrency)),
+                 ? std::min<std::size_t>(options_.concurrencyCap, config_->scheduler.concurrency)
+                 : config_->scheduler.concurrency)),
       backlog_(options_.commitBacklog), timer_(executor) {
   if (!options_.probe)
     options_.probe = [](prober::ProbeOptions o) { return prober::probe(std::move(o)); };
@@ -77,7 +78,7 @@ Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Sto
   }
   if (!options_.flagFileExists)
     options_.flagFileExists = [this] {
-      const auto& path = config_.maintenance.flagFile;
+      const auto& path = config_->maintenance.flagFile;
       struct stat st;
       return path && !path->empty() && ::stat(path->c_str(), &st) == 0;
     };
@@ -86,7 +87,7 @@ Daemon::Daemon(asio::any_io_executor executor, config::Config config, store::Sto
 Daemon::~Daemon() = default;
 
 std::size_t Daemon::concurrency() const {
-  auto configured = static_cast<std::size_t>(config_.scheduler.concurrency);
+  auto configured = static_cast<std::size_t>(config_->scheduler.concurrency);
   if (options_.concurrencyCap > 0)
     configured = std::min(configured, options_.concurrencyCap);
   return std::max<std::size_t>(configured, 1);
@@ -94,7 +95,7 @@ std::size_t Daemon::concurrency() const {
 
 void Daemon::rebuildCalendar() {
   std::vector<detector::MaintenanceWindow> windows;
-  for (const auto& w : config_.maintenance.windows) {
+  for (const auto& w : config_->maintenance.windows) {
     detector::WindowTarget target;
     target.all = w.servers.empty() && w.tags.empty();
     target.servers = w.servers;
@@ -128,7 +129,7 @@ bool Daemon::inMaintenance(const config::ServerConfig& server, common::WallTime 
 
 void Daemon::rebuildDependents() {
   dependents_.clear();
-  for (const auto& server : config_.servers)
+  for (const auto& server : config_->servers)
     if (server.enabled)
       for (const auto& dep : server.dependsOn)
         dependents_[dep].push_back(server.slug);
@@ -236,7 +237,7 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
                              std::move(ops),
                              store::ServerStateRecord{slug, detector::toJson(st).dump(), now},
                              {},
-                             describe(rt.config)});
+                             describe(*rt.config)});
   rt.baselineKnown = true;
   rt.storedBaseline = st.schema.baseline->fingerprint;
   rt.storedPinned = true;
@@ -258,7 +259,7 @@ detector::DetectorSettings Daemon::detectorSettings(const config::ServerConfig& 
 }
 
 prober::ProbeOptions Daemon::probeOptions(const ServerRuntime& rt) const {
-  const auto& server = rt.config;
+  const auto& server = *rt.config;
   prober::ProbeOptions o;
   o.url = server.url;
   o.transport = server.check.transport;
@@ -283,7 +284,7 @@ ServerDescription Daemon::describe(const config::ServerConfig& server) const {
                       server.name,
                       server.url,
                       server.tags,
-                      config_.web.publicUrl + "/status/" + server.slug,
+                      config_->web.publicUrl + "/status/" + server.slug,
                       server.description,
                       server.owner,
                       server.runbookUrl,
@@ -322,7 +323,7 @@ void Daemon::start() {
     logRecord(spdlog::level::err, "could not load server state", {{"error", states.error()}});
   }
 
-  for (const auto& server : config_.servers) {
+  for (const auto& server : config_->servers) {
     if (!server.enabled)
       continue;
     auto it = saved.find(server.slug);
@@ -342,7 +343,7 @@ void Daemon::start() {
     detector::Detector d({}, options_.ids, std::move(state.value()));
     auto before = d.state().incident;
     if (auto ev = d.resolveForRemoval(now)) {
-      ServerDescription desc{slug, slug, "", {}, config_.web.publicUrl + "/status/" + slug};
+      ServerDescription desc{slug, slug, "", {}, config_->web.publicUrl + "/status/" + slug};
       std::vector<store::WriteOp> ops;
       ops.push_back(store::CloseIncident{before->id, now, ev->note});
       logRecord(spdlog::level::info, "incident closed: server removed from the config",
@@ -357,7 +358,7 @@ void Daemon::start() {
 
   started_ = true;
   logRecord(spdlog::level::info, "monitoring started",
-            {{"servers", servers_.size()}, {"concurrency", config_.scheduler.concurrency}});
+            {{"servers", servers_.size()}, {"concurrency", config_->scheduler.concurrency}});
   asio::co_spawn(executor_, loop(), [](std::exception_ptr e) {
     if (e) {
       try {
@@ -383,7 +384,7 @@ void Daemon::addServer(const config::ServerConfig& server, const store::ServerSt
                 {{"server", server.slug}, {"error", restored.error()}});
   }
   ServerRuntime rt;
-  rt.config = server;
+  rt.config = &server;
   rt.generation = nextGeneration_++;
   if (saved && state.lastCheckAt) { // the store holds this state already
     rt.storedSignature = detector::durableSignature(state, server.check.successThreshold);
@@ -405,13 +406,13 @@ common::MonoTime Daemon::firstProbeAt(const config::ServerConfig& server, common
   // the fleet, 20 ms per server up to the whole interval: a large fleet starts gently (no
   // thundering herd) and a small one is checked within a second of start-up. Plus up to
   // scheduler.jitter (at most a tenth of the window) so restarts do not align probes.
-  auto perServer = std::chrono::milliseconds(20) * static_cast<long>(config_.servers.size());
+  auto perServer = std::chrono::milliseconds(20) * static_cast<long>(config_->servers.size());
   auto window = std::clamp<std::chrono::milliseconds>(perServer, std::chrono::seconds(1),
                                                       server.check.interval);
   auto spread = scheduleOf(server);
   spread.interval = window;
   auto due = detector::firstDue(server.slug, spread, now, options_.random);
-  auto cap = std::min<std::chrono::milliseconds>(config_.scheduler.jitter, window / 10);
+  auto cap = std::min<std::chrono::milliseconds>(config_->scheduler.jitter, window / 10);
   if (cap.count() > 0)
     due += std::chrono::milliseconds(options_.random() % static_cast<std::uint64_t>(cap.count()));
   return due;
@@ -435,29 +436,27 @@ void Daemon::removeServer(const std::string& slug, common::WallTime now) {
   logRecord(spdlog::level::info, "server removed", {{"server", slug}});
 }
 
-void Daemon::reload(config::Config next) {
+void Daemon::reload(std::shared_ptr<const config::Config> next) {
   auto now = clock_.now();
-  std::map<std::string, const config::ServerConfig*> wanted;
-  for (const auto& s : next.servers)
-    if (s.enabled)
-      wanted[s.slug] = &s;
-  auto diff = config::diffServers(config_, next);
+  auto diff = config::diffServers(*config_, *next);
   std::set<std::string> changed(diff.changed.begin(), diff.changed.end());
 
-  config_ = std::move(next);
+  // Kept until every runtime points into the new config (removed servers' runtimes still point
+  // into this one while they are closed).
+  const auto previous = std::exchange(config_, std::move(next));
   rebuildDependents();
   queue_.setConcurrency(concurrency());
   rebuildCalendar();
 
   std::vector<std::string> gone;
   for (const auto& [slug, rt] : servers_)
-    if (!config_.findServer(slug) || !config_.findServer(slug)->enabled)
+    if (!config_->findServer(slug) || !config_->findServer(slug)->enabled)
       gone.push_back(slug);
   for (const auto& slug : gone)
     removeServer(slug, now);
 
   int added = 0, updated = 0;
-  for (const auto& server : config_.servers) {
+  for (const auto& server : config_->servers) {
     if (!server.enabled)
       continue;
     auto it = servers_.find(server.slug);
@@ -468,7 +467,7 @@ void Daemon::reload(config::Config next) {
     }
     auto& rt = it->second;
     bool probeChanged = changed.count(server.slug) > 0;
-    rt.config = server;
+    rt.config = &server;
     rt.detector->setSettings(detectorSettings(server));
     if (probeChanged) {
       // A probe still running with the old settings is discarded when it ends.
@@ -518,11 +517,11 @@ void Daemon::sweepMaintenance(common::WallTime now) {
       continue;
     const auto& st = rt.detector->state();
     bool held = st.incident && !st.incident->triggerSent;
-    bool maint = inMaintenance(rt.config, now);
+    bool maint = inMaintenance(*rt.config, now);
     if (!held && maint == st.inMaintenance)
       continue;
     auto before = st.incident;
-    auto outcome = rt.detector->evaluate(now, maint, dependencyHold(rt.config));
+    auto outcome = rt.detector->evaluate(now, maint, dependencyHold(*rt.config));
     handleOutcome(rt, outcome, before);
   }
   maintenanceDirty_ = false;
@@ -534,9 +533,9 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
   // `mcpwatch baseline accept` writes the store; the store otherwise mirrors the detector, so a
   // stored baseline that differs from the detector's was accepted by a person. Not while this
   // server's own changes wait to be committed: the store is behind the detector then.
-  if (backlog_.holds(rt.config.slug))
+  if (backlog_.holds(rt.config->slug))
     return;
-  auto record = store_.baseline(rt.config.slug);
+  auto record = store_.baseline(rt.config->slug);
   if (!record || !record.value())
     return;
   const auto& b = *record.value();
@@ -550,13 +549,13 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
     rt.storedBaseline = b.fingerprint;
     rt.storedPinned = b.pinned;
     logRecord(spdlog::level::info, "schema baseline accepted",
-              {{"server", rt.config.slug}, {"fingerprint", b.fingerprint}});
+              {{"server", rt.config->slug}, {"fingerprint", b.fingerprint}});
   }
 }
 
 void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                            const std::optional<detector::Incident>& before) {
-  const auto& slug = rt.config.slug;
+  const auto& slug = rt.config->slug;
   const auto& st = rt.detector->state();
   auto now = clock_.now();
   std::vector<store::WriteOp> ops;
@@ -662,7 +661,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
   }
   if (important)
     submitCommit(PendingCommit{slug, std::move(ops), std::move(*state), outcome.events,
-                               describe(rt.config)});
+                               describe(*rt.config)});
 }
 
 std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch) {
@@ -779,7 +778,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
                 "lower scheduler.concurrency); not counted against the server",
                 {{"server", slug}, {"detail", result->failure->detail}, {"total", localErrors_}});
     }
-    queue_.schedule(slug, now + it->second.config.check.retryInterval);
+    queue_.schedule(slug, now + it->second.config->check.retryInterval);
     result.reset();
     it = servers_.end();
   }
@@ -789,8 +788,9 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       if (result->tools && result->tools->fingerprint != baselineFingerprint(*rt.detector))
         syncBaselineFromStore(rt);
       auto before = rt.detector->state().incident;
-      bool maint = inMaintenance(rt.config, result->startedAt);
-      auto outcome = rt.detector->record(toCheckOutcome(*result), maint, dependencyHold(rt.config));
+      bool maint = inMaintenance(*rt.config, result->startedAt);
+      auto outcome =
+          rt.detector->record(toCheckOutcome(*result), maint, dependencyHold(*rt.config));
       if (spdlog::should_log(spdlog::level::debug))
         logRecord(spdlog::level::debug, "probe",
                   {{"server", slug},
@@ -802,8 +802,8 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       store_.record(toCheckRecord(slug, *result));
       handleOutcome(rt, outcome, before);
       if (options_.onResult)
-        options_.onResult(rt.config, *result, rt.detector->state());
-      queue_.schedule(slug, detector::nextDue(scheduleOf(rt.config), rt.detector->settings(),
+        options_.onResult(*rt.config, *result, rt.detector->state());
+      queue_.schedule(slug, detector::nextDue(scheduleOf(*rt.config), rt.detector->settings(),
                                               rt.detector->state(), startedMono));
       // What the server said about itself last: a failed probe keeps the previous values, so a
       // down server's page still names it; a successful one says everything afresh (an http
@@ -823,7 +823,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
     } catch (const std::exception& e) {
       logRecord(spdlog::level::err, "check handling failed",
                 {{"server", slug}, {"error", e.what()}});
-      queue_.schedule(slug, clock_.monoNow() + rt.config.check.interval);
+      queue_.schedule(slug, clock_.monoNow() + rt.config->check.interval);
     }
   }
   queue_.finished(slug);

@@ -44,7 +44,9 @@ struct DaemonOptions {
 
 // One configured server at run time.
 struct ServerRuntime {
-  config::ServerConfig config;
+  // The server's entry in Daemon::config() (shared, never copied: a fleet's config is held once
+  // by the whole process); re-pointed by every reload.
+  const config::ServerConfig* config = nullptr;
   std::unique_ptr<detector::Detector> detector;
   std::uint64_t generation = 0; // bumped when the probe settings change (reload) or on pause
   bool paused = false;          // admin API: no probes (and so no triggers) until resumed
@@ -73,21 +75,30 @@ inline constexpr std::chrono::minutes kStateRefresh{5};
 
 class Daemon {
 public:
+  Daemon(asio::any_io_executor executor, std::shared_ptr<const config::Config> config,
+         store::Store& store, common::Clock& clock, EventPublisher& publisher,
+         DaemonOptions options = {});
   Daemon(asio::any_io_executor executor, config::Config config, store::Store& store,
-         common::Clock& clock, EventPublisher& publisher, DaemonOptions options = {});
+         common::Clock& clock, EventPublisher& publisher, DaemonOptions options = {})
+      : Daemon(std::move(executor), std::make_shared<const config::Config>(std::move(config)),
+               store, clock, publisher, std::move(options)) {}
   ~Daemon();
 
   // Restores detector state from the store, resolves incidents of servers no longer configured,
   // schedules the first probes (spread over the first interval) and starts the loop.
   void start();
   // Applies a new, already validated config (SIGHUP).
-  void reload(config::Config config);
+  void reload(std::shared_ptr<const config::Config> config);
+  void reload(config::Config config) {
+    reload(std::make_shared<const config::Config>(std::move(config)));
+  }
   // Stops scheduling new probes. `onIdle` runs once no probe is in flight (maybe at once).
   void stop(std::function<void()> onIdle);
 
   std::size_t inFlight() const { return queue_.inFlightCount(); }
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
-  const config::Config& config() const { return config_; }
+  const config::Config& config() const { return *config_; }
+  const std::shared_ptr<const config::Config>& sharedConfig() const { return config_; }
   bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
   // Why `server`'s new triggers are held by its depends_on ("while dependency \"api\" was down",
   // "until dependency \"api\" was checked": the note of the trigger when it goes out later), or
@@ -140,7 +151,7 @@ private:
   std::size_t concurrency() const;
 
   asio::any_io_executor executor_;
-  config::Config config_;
+  std::shared_ptr<const config::Config> config_; // shared with the alerting side
   store::Store& store_;
   common::Clock& clock_;
   EventPublisher& publisher_;
