@@ -436,11 +436,11 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
                   common::formatRfc3339(first), result.error);
     break;
   }
-  count(row.sink, toString(step.kind));
   std::vector<store::WriteOp> record;
   record.push_back(outbox::updateAfterAttempt(row.id, state, attempts, first, next, result.status,
                                               result.error, doneAt));
   auto committed = co_await store::commitAwaitable(store, std::move(record));
+  count(row.sink, toString(step.kind)); // once the outcome is recorded (or failed to be)
   if (!committed) {
     spdlog::error("alerting: recording the outcome of {} for sink {} failed: {}", row.eventId,
                   row.sink, committed.error());
