@@ -171,6 +171,7 @@ std::vector<std::string> Daemon::maintenanceWindows(const config::ServerConfig& 
 }
 
 std::optional<std::string> Daemon::pause(const std::string& slug) {
+  ++viewEpoch_; // what the status page shows may change for any server
   auto it = servers_.find(slug);
   if (it == servers_.end())
     return "unknown server \"" + slug + "\"";
@@ -184,6 +185,7 @@ std::optional<std::string> Daemon::pause(const std::string& slug) {
 }
 
 std::optional<std::string> Daemon::resume(const std::string& slug) {
+  ++viewEpoch_; // what the status page shows may change for any server
   auto it = servers_.find(slug);
   if (it == servers_.end())
     return "unknown server \"" + slug + "\"";
@@ -197,6 +199,7 @@ std::optional<std::string> Daemon::resume(const std::string& slug) {
 }
 
 std::optional<std::string> Daemon::addMaintenance(detector::MaintenanceWindow window) {
+  ++viewEpoch_; // what the status page shows may change for any server
   auto id = window.id;
   if (auto err = calendar_.add(std::move(window)))
     return err;
@@ -207,6 +210,7 @@ std::optional<std::string> Daemon::addMaintenance(detector::MaintenanceWindow wi
 }
 
 std::optional<std::string> Daemon::endMaintenance(std::string_view id, common::WallTime at) {
+  ++viewEpoch_; // what the status page shows may change for any server
   if (auto err = calendar_.endEarly(id, at))
     return err;
   logRecord(spdlog::level::info, "maintenance ended early", {{"window", std::string(id)}});
@@ -241,6 +245,7 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   rt.baselineKnown = true;
   rt.storedBaseline = st.schema.baseline->fingerprint;
   rt.storedPinned = true;
+  ++rt.viewVersion;
   logRecord(spdlog::level::info, "schema baseline accepted",
             {{"server", slug}, {"fingerprint", rt.storedBaseline}});
   return rt.storedBaseline;
@@ -296,6 +301,7 @@ ServerDescription Daemon::describe(const config::ServerConfig& server) const {
 }
 
 void Daemon::start() {
+  ++viewEpoch_; // what the status page shows may change for any server
   rebuildCalendar();
   rebuildDependents();
   auto now = clock_.now();
@@ -371,6 +377,7 @@ void Daemon::start() {
 }
 
 void Daemon::addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved) {
+  ++viewEpoch_; // what the status page shows may change for any server
   detector::ServerState state;
   if (saved) {
     auto json = common::parseJson(saved->stateJson);
@@ -419,6 +426,7 @@ common::MonoTime Daemon::firstProbeAt(const config::ServerConfig& server, common
 }
 
 void Daemon::removeServer(const std::string& slug, common::WallTime now) {
+  ++viewEpoch_; // what the status page shows may change for any server
   auto it = servers_.find(slug);
   if (it == servers_.end())
     return;
@@ -437,6 +445,7 @@ void Daemon::removeServer(const std::string& slug, common::WallTime now) {
 }
 
 void Daemon::reload(std::shared_ptr<const config::Config> next) {
+  ++viewEpoch_; // what the status page shows may change for any server
   auto now = clock_.now();
   auto diff = config::diffServers(*config_, *next);
   std::set<std::string> changed(diff.changed.begin(), diff.changed.end());
@@ -509,6 +518,7 @@ void Daemon::wake() {
 }
 
 void Daemon::sweepMaintenance(common::WallTime now) {
+  ++viewEpoch_; // what the status page shows may change for any server
   // Held triggers (incidents opened in maintenance) go out when maintenance ends, and each
   // server's maintenance flag follows the calendar. Nothing else changes between boundaries, so
   // this walks the fleet once per boundary instead of on every loop turn.
@@ -548,6 +558,7 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
     rt.baselineKnown = true;
     rt.storedBaseline = b.fingerprint;
     rt.storedPinned = b.pinned;
+    ++rt.viewVersion;
     logRecord(spdlog::level::info, "schema baseline accepted",
               {{"server", rt.config->slug}, {"fingerprint", b.fingerprint}});
   }
@@ -555,6 +566,7 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
 
 void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                            const std::optional<detector::Incident>& before) {
+  ++rt.viewVersion;
   const auto& slug = rt.config->slug;
   const auto& st = rt.detector->state();
   auto now = clock_.now();
@@ -820,6 +832,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       if (result->tls)
         last.tlsNotAfter = result->tls->notAfter;
       rt.lastProbe = std::move(last);
+      ++rt.viewVersion;
     } catch (const std::exception& e) {
       logRecord(spdlog::level::err, "check handling failed",
                 {{"server", slug}, {"error", e.what()}});

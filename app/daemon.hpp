@@ -67,6 +67,9 @@ struct ServerRuntime {
   // steady server's state is rewritten only when it changes or kStateRefresh has passed.
   std::uint64_t storedSignature = 0;
   std::optional<common::MonoTime> storedStateAt;
+  // Bumped whenever what the status page shows of this server changes (a probe's result, a
+  // decision): the web view rebuilds only the servers whose version moved.
+  std::uint64_t viewVersion = 0;
 };
 
 // How old the stored state of a steady server may get (its last check time and latency are the
@@ -99,6 +102,11 @@ public:
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
   const config::Config& config() const { return *config_; }
   const std::shared_ptr<const config::Config>& sharedConfig() const { return config_; }
+  // Bumped by everything that may change what the status page shows of any server (start, reload,
+  // pause, maintenance, baselines): the web view then rebuilds every server's view; between two
+  // bumps only the servers whose ServerRuntime::viewVersion moved. Runtimes (and so pointers to
+  // them) stay put between two bumps.
+  std::uint64_t viewEpoch() const { return viewEpoch_; }
   bool inMaintenance(const config::ServerConfig& server, common::WallTime at) const;
   // Why `server`'s new triggers are held by its depends_on ("while dependency \"api\" was down",
   // "until dependency \"api\" was checked": the note of the trigger when it goes out later), or
@@ -174,7 +182,8 @@ private:
   std::optional<common::MonoTime> lastLocalErrorLog_;
   std::uint64_t localErrors_ = 0;
   bool flushPosted_ = false; // a flushCommits() is queued on the executor
-  bool commitOut_ = false;   // a batch is being committed on the store's writer thread
+  std::uint64_t viewEpoch_ = 1;
+  bool commitOut_ = false; // a batch is being committed on the store's writer thread
   // Handlers queued on the executor check it: they do nothing once the daemon is gone.
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
   // slug -> the enabled servers that list it in depends_on.

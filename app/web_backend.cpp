@@ -62,7 +62,7 @@ DaemonWebBackend::DaemonWebBackend(asio::any_io_executor daemonExecutor, Daemon&
       store_(store), clock_(clock) {}
 
 web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
-                                       common::WallTime now) const {
+                                       const ServerRuntime* runtime, common::WallTime now) const {
   web::ServerView v;
   v.slug = server.slug;
   v.name = server.name;
@@ -76,17 +76,15 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
   v.isPublic = server.isPublic;
   v.maintenanceIds = daemon_.maintenanceWindows(server, now);
   v.inMaintenance = !v.maintenanceIds.empty();
-  const auto& running = daemon_.servers();
-  auto it = running.find(server.slug);
-  if (it == running.end()) {
+  if (!runtime) {
     v.paused = !server.enabled; // disabled in the config: shown as paused
     return v;
   }
-  v.paused = it->second.paused;
+  v.paused = runtime->paused;
   // The tool schemas and the flap window stay behind: copying a fleet's tool maps every second
   // was most of the cost of a view.
-  v.state = detector::stateSummary(it->second.detector->state());
-  if (const auto& last = it->second.lastProbe) {
+  v.state = detector::stateSummary(runtime->detector->state());
+  if (const auto& last = runtime->lastProbe) {
     v.serverName = last->serverName;
     v.serverVersion = last->serverVersion;
     v.toolCount = last->toolCount;
@@ -96,17 +94,35 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
 }
 
 void DaemonWebBackend::publish() {
-  auto built = std::make_shared<Snapshot>();
-  built->at = clock_.now();
-  built->views.reserve(daemon_.config().servers.size());
-  for (const auto& s : daemon_.config().servers)
-    built->views.push_back(view(s, built->at));
-  built->maintenance = upcomingMaintenance(daemon_.calendar(), built->at);
-  built->running = daemon_.running();
-  built->commits = daemon_.commitHealth();
-  std::shared_ptr<const Snapshot> next = std::move(built);
+  auto next = std::make_shared<Snapshot>();
+  next->at = clock_.now();
+  const auto& servers = daemon_.config().servers;
+  // Between two epochs the config and the runtimes stay put: only the servers whose version
+  // moved get a new view; the others share the one already published.
+  if (daemon_.viewEpoch() != builtEpoch_ || built_.size() != servers.size()) {
+    builtEpoch_ = daemon_.viewEpoch();
+    built_.assign(servers.size(), Built{});
+    const auto& running = daemon_.servers();
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      auto it = running.find(servers[i].slug);
+      built_[i].runtime = it == running.end() ? nullptr : &it->second;
+    }
+  }
+  next->views.reserve(servers.size());
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    auto& b = built_[i];
+    if (!b.view || (b.runtime && b.runtime->viewVersion != b.version)) {
+      b.view = std::make_shared<const web::ServerView>(view(servers[i], b.runtime, next->at));
+      b.version = b.runtime ? b.runtime->viewVersion : 0;
+    }
+    next->views.push_back(b.view);
+  }
+  next->maintenance = upcomingMaintenance(daemon_.calendar(), next->at);
+  next->running = daemon_.running();
+  next->commits = daemon_.commitHealth();
+  std::shared_ptr<const Snapshot> published = std::move(next);
   std::lock_guard lock(mutex_);
-  snapshot_.swap(next); // the old one is freed after the lock, by `next`
+  snapshot_.swap(published); // the old one is freed after the lock, by `published`
 }
 
 std::shared_ptr<const DaemonWebBackend::Snapshot> DaemonWebBackend::snapshot() const {
@@ -121,14 +137,14 @@ std::vector<web::MaintenanceView> DaemonWebBackend::maintenance() {
 
 std::vector<web::ServerView> DaemonWebBackend::servers() {
   auto s = snapshot();
-  return s ? s->views : std::vector<web::ServerView>{};
+  return s ? s->views.copy() : std::vector<web::ServerView>{};
 }
 
-std::shared_ptr<const std::vector<web::ServerView>> DaemonWebBackend::serverList() {
+std::shared_ptr<const web::ServerViews> DaemonWebBackend::serverList() {
   auto s = snapshot();
   if (!s)
-    return std::make_shared<const std::vector<web::ServerView>>();
-  return std::shared_ptr<const std::vector<web::ServerView>>(s, &s->views); // shares ownership
+    return std::make_shared<const web::ServerViews>();
+  return std::shared_ptr<const web::ServerViews>(s, &s->views); // shares ownership
 }
 
 std::optional<web::ServerView> DaemonWebBackend::server(std::string_view slug) {

@@ -38,7 +38,7 @@ public:
   void setScheduleLag(std::chrono::milliseconds lag) { lagMs_.store(lag.count()); }
 
   std::vector<web::ServerView> servers() override;
-  std::shared_ptr<const std::vector<web::ServerView>> serverList() override; // no copy
+  std::shared_ptr<const web::ServerViews> serverList() override; // no copy
   std::optional<web::ServerView> server(std::string_view slug) override;
   std::vector<web::MaintenanceView> maintenance() override;
   std::optional<std::string> stalled() override;
@@ -55,14 +55,25 @@ public:
 private:
   std::atomic<std::int64_t> lagMs_{0};
   struct Snapshot {
-    std::vector<web::ServerView> views; // config order
+    web::ServerViews views; // config order
     std::vector<web::MaintenanceView> maintenance;
     bool running = false;
     CommitHealth commits; // durable commits waiting because the database refuses writes
     common::WallTime at{};
   };
 
-  web::ServerView view(const config::ServerConfig& server, common::WallTime now) const;
+  web::ServerView view(const config::ServerConfig& server, const ServerRuntime* runtime,
+                       common::WallTime now) const;
+  // What the last publish() built, per server in config order (daemon thread only): a server's
+  // view is rebuilt when its runtime's viewVersion moved, everything when the daemon's
+  // viewEpoch did.
+  struct Built {
+    const ServerRuntime* runtime = nullptr; // stable until the epoch moves
+    std::uint64_t version = 0;
+    web::ServerViews::Ptr view;
+  };
+  std::vector<Built> built_;
+  std::uint64_t builtEpoch_ = 0;
   std::shared_ptr<const Snapshot> snapshot() const;
   // Runs `action` on the daemon's executor, publishes, and resumes the caller with its result.
   // Returns an awaitable of std::optional<result> (always set when it does not throw).

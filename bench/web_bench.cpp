@@ -98,9 +98,9 @@ std::optional<Options> parseArgs(int argc, char** argv) {
 // Serves the list as the daemon's backend does: one shared, immutable snapshot, never copied.
 class BenchBackend final : public web::WebBackend {
 public:
-  std::shared_ptr<const std::vector<web::ServerView>> list;
-  std::vector<web::ServerView> servers() override { return *list; }
-  std::shared_ptr<const std::vector<web::ServerView>> serverList() override { return list; }
+  std::shared_ptr<const web::ServerViews> list;
+  std::vector<web::ServerView> servers() override { return list->copy(); }
+  std::shared_ptr<const web::ServerViews> serverList() override { return list; }
   std::optional<web::ServerView> server(std::string_view slug) override {
     for (const auto& v : *list)
       if (v.slug == slug)
@@ -208,7 +208,7 @@ int benchOne(long servers, const Options& o) {
     auto checks = o.days * o.perDay;
     auto step =
         std::chrono::duration_cast<common::WallTime::duration>(std::chrono::hours(24)) / o.perDay;
-    auto views = std::make_shared<std::vector<web::ServerView>>();
+    auto views = std::make_shared<web::ServerViews>();
     views->reserve(static_cast<std::size_t>(servers));
     std::vector<store::WriteOp> batch;
     std::size_t rows = 0;
@@ -258,7 +258,7 @@ int benchOne(long servers, const Options& o) {
           c.tlsMs = 8;
         monitor.observeCheck(c);
       }
-      views->push_back(std::move(v));
+      views->push_back(std::make_shared<const web::ServerView>(std::move(v)));
     }
     commit();
     backend.list = views;

@@ -9,6 +9,7 @@
 #include "detector/maintenance.hpp"
 #include "detector/state.hpp"
 
+#include <boost/iterator/indirect_iterator.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -50,6 +51,41 @@ struct ServerView {
   std::optional<std::string> serverVersion;
   std::optional<int> toolCount;
   std::optional<common::WallTime> tlsNotAfter;
+};
+
+// The servers' views in config order, each shared and immutable. A published list shares every
+// view that did not change with the list before it, so publishing costs a pointer per server
+// plus the views of the servers that changed. Iterates (and indexes) as ServerView.
+class ServerViews {
+public:
+  using Ptr = std::shared_ptr<const ServerView>;
+  using const_iterator = boost::indirect_iterator<std::vector<Ptr>::const_iterator>;
+
+  ServerViews() = default;
+  explicit ServerViews(std::vector<ServerView> views) {
+    items_.reserve(views.size());
+    for (auto& v : views)
+      items_.push_back(std::make_shared<const ServerView>(std::move(v)));
+  }
+
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const ServerView& operator[](std::size_t i) const { return *items_[i]; }
+  const Ptr& shared(std::size_t i) const { return items_[i]; }
+  void reserve(std::size_t n) { items_.reserve(n); }
+  void push_back(Ptr view) { items_.push_back(std::move(view)); }
+  std::vector<ServerView> copy() const {
+    std::vector<ServerView> out;
+    out.reserve(items_.size());
+    for (const auto& v : items_)
+      out.push_back(*v);
+    return out;
+  }
+
+private:
+  std::vector<Ptr> items_;
 };
 
 // A maintenance window as the status page shows it: the occurrence in progress, or the next one.
@@ -101,8 +137,8 @@ public:
   // The same list, shared and immutable: what list requests read at fleet size, so a request never
   // copies the published snapshot. The default copies servers(); a backend that publishes a
   // snapshot returns (an alias of) it.
-  virtual std::shared_ptr<const std::vector<ServerView>> serverList() {
-    return std::make_shared<const std::vector<ServerView>>(servers());
+  virtual std::shared_ptr<const ServerViews> serverList() {
+    return std::make_shared<const ServerViews>(servers());
   }
   virtual std::optional<ServerView> server(std::string_view slug) = 0;
   // Maintenance in progress or starting within the next 7 days, by start (from the published

@@ -147,8 +147,7 @@ std::optional<std::string> decodeCursor(std::string_view cursor) {
   return slug;
 }
 
-SlugPage selectBySlug(const std::vector<ServerView>& all, const ListQuery& query,
-                      bool includePrivate) {
+SlugPage selectBySlug(const ServerViews& all, const ListQuery& query, bool includePrivate) {
   SlugPage page;
   std::vector<const ServerView*> candidates;
   candidates.reserve(std::min(all.size(), std::size_t{1} << 20));
@@ -174,7 +173,7 @@ SlugPage selectBySlug(const std::vector<ServerView>& all, const ListQuery& query
   return page;
 }
 
-OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const ListQuery& query,
+OverviewSelection selectOverviewPage(const ServerViews& all, const ListQuery& query,
                                      bool includePrivate) {
   OverviewSelection out;
   struct Row {

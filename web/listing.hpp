@@ -60,8 +60,7 @@ struct SlugPage {
   std::size_t total = 0;
   std::optional<std::string> nextAfter;
 };
-SlugPage selectBySlug(const std::vector<ServerView>& all, const ListQuery& query,
-                      bool includePrivate);
+SlugPage selectBySlug(const ServerViews& all, const ListQuery& query, bool includePrivate);
 
 // One page of the overview: public servers the filter matches, worst state first, then by name
 // (then slug). `page` is clamped to 1..pages. Also counts every public server by display state.
@@ -74,7 +73,7 @@ struct OverviewSelection {
   std::map<std::string, int> counts; // every public server by display state
 };
 // `includePrivate`: private servers too (an admin's view).
-OverviewSelection selectOverviewPage(const std::vector<ServerView>& all, const ListQuery& query,
+OverviewSelection selectOverviewPage(const ServerViews& all, const ListQuery& query,
                                      bool includePrivate = false);
 
 } // namespace mcpwatch::web

@@ -398,7 +398,7 @@ int stateRank(std::string_view state) {
 }
 
 std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceView>& windows,
-                                                  const std::vector<ServerView>& servers,
+                                                  const ServerViews& servers,
                                                   const ServerView* only, bool includePrivate) {
   constexpr std::size_t kNames = 10;
   std::vector<MaintenanceNotice> out;

@@ -46,7 +46,7 @@ struct MaintenanceNotice {
 // names; `only` narrows to the windows covering that server; `includePrivate` (an admin's view)
 // counts and names private servers too.
 std::vector<MaintenanceNotice> maintenanceNotices(const std::vector<MaintenanceView>& windows,
-                                                  const std::vector<ServerView>& servers,
+                                                  const ServerViews& servers,
                                                   const ServerView* only = nullptr,
                                                   bool includePrivate = false);
 

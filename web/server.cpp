@@ -324,7 +324,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
   // The server list is read from the backend at most once per overviewCacheTtl, and the pages
   // and API lists rendered from it (with their store reads) are kept as long, by request.
   struct Cache {
-    std::shared_ptr<const std::vector<ServerView>> views;
+    std::shared_ptr<const ServerViews> views;
     common::WallTime at{};
     std::map<std::string, std::shared_ptr<const std::string>> bodies;
   };
@@ -418,7 +418,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
   // The published server list, reused for overviewCacheTtl: live state on the pages and the
   // list API can be that much behind.
-  std::shared_ptr<const std::vector<ServerView>> currentViews() {
+  std::shared_ptr<const ServerViews> currentViews() {
     auto now = clock.now();
     std::lock_guard lock(cacheMutex);
     if (cache.views && now - cache.at < options.overviewCacheTtl)
@@ -429,8 +429,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     return cache.views;
   }
 
-  std::shared_ptr<const std::string>
-  cachedBody(const std::shared_ptr<const std::vector<ServerView>>& views, const std::string& key) {
+  std::shared_ptr<const std::string> cachedBody(const std::shared_ptr<const ServerViews>& views,
+                                                const std::string& key) {
     std::lock_guard lock(cacheMutex);
     if (cache.views != views)
       return nullptr;
@@ -438,7 +438,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     return it == cache.bodies.end() ? nullptr : it->second;
   }
 
-  void keepBody(const std::shared_ptr<const std::vector<ServerView>>& views, std::string key,
+  void keepBody(const std::shared_ptr<const ServerViews>& views, std::string key,
                 std::shared_ptr<const std::string> body) {
     std::lock_guard lock(cacheMutex);
     if (cache.views == views && cache.bodies.size() < kMaxCachedBodies)
@@ -525,7 +525,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
 
   // Runs on the worker: `views` is the backend's published list. The per-server live series
   // are written straight into the text (no registry per scrape): a handful of lines per server.
-  std::string renderMetrics(bool admin, const std::vector<ServerView>& views,
+  std::string renderMetrics(bool admin, const ServerViews& views,
                             const std::optional<OutboxStats>& outbox) {
     std::unordered_set<std::string_view> hidden;
     if (!admin)

@@ -232,6 +232,35 @@ TEST_F(WebRuntimeTest, ProbesKeepTheirScheduleWhileTheWebThreadIsSaturatedOrFloo
   EXPECT_EQ(served.load(), 600);
 }
 
+// Publishing costs a pointer per server plus the views of the servers that changed: a view is
+// rebuilt after its server's probe, every view after anything that may touch them all (here a
+// pause), and otherwise the published lists share it.
+TEST_F(WebRuntimeTest, APublishRebuildsOnlyTheViewsOfServersThatChanged) {
+  ASSERT_TRUE(advanceOneSecond());
+  auto first = backend->serverList();
+  ASSERT_EQ(first->size(), 3u);
+  backend->publish();
+  auto second = backend->serverList();
+  ASSERT_NE(first, second) << "a new list was published";
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(first->shared(i), second->shared(i)) << "nothing changed, so nothing was rebuilt";
+
+  ASSERT_TRUE(advanceOneSecond()); // every server probed again
+  auto third = backend->serverList();
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NE(second->shared(i), third->shared(i)) << (*third)[i].slug;
+    EXPECT_EQ((*third)[i].state.lastCheckAt, clock.now()) << "the view shows the new probe";
+  }
+
+  ASSERT_FALSE(daemon->pause("s2"));
+  backend->publish();
+  auto fourth = backend->serverList();
+  EXPECT_TRUE((*fourth)[1].paused);
+  EXPECT_FALSE((*third)[1].paused) << "a published view never changes";
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_NE(third->shared(i), fourth->shared(i)) << "a pause rebuilds every view";
+}
+
 TEST_F(WebRuntimeTest, AdminActionsRunOnTheDaemonAndTheirResultIsVisibleAtOnce) {
   ASSERT_TRUE(advanceOneSecond());
   // The request waits for the daemon's executor: it is answered only while the daemon runs.

@@ -338,7 +338,7 @@ TEST(ServerListCursor, RoundTripsAndRefusesForgeries) {
 }
 
 TEST(ServerListSelection, OverviewPageOrderIsWorstFirstThenNameWithoutAFullSort) {
-  auto views = fleet(57);
+  const ServerViews views(fleet(57));
   ListQuery q;
   q.limit = 10;
   std::vector<const ServerView*> all;
