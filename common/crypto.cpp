@@ -11,10 +11,21 @@
 
 namespace mcpwatch::common {
 
+namespace {
+
+// Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up in its provider store on
+// every digest (locks and a property query), which cost more than hashing a tool's schema.
+const EVP_MD* sha256Md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr); // kept for the process
+  return md ? md : EVP_sha256();
+}
+
+} // namespace
+
 std::string sha256(std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), out, &len, sha256Md(), nullptr) != 1)
     throw std::runtime_error("EVP_Digest failed");
   return std::string(reinterpret_cast<char*>(out), len);
 }

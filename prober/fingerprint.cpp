@@ -39,17 +39,32 @@ common::Json pickSchemaFields(const common::Json& tool) {
 
 } // namespace
 
-std::string canonicalTool(const common::Json& tool) {
+namespace {
+
+// The canonical form, and the former one (before `execution.taskSupport: "forbidden"` was
+// left out) only when it differs: most tools give one form, picked and serialized once.
+std::string canonicalForms(const common::Json& tool, std::string* former) {
   common::Json picked = pickSchemaFields(tool);
   if (auto execution = picked.find("execution");
       execution != picked.end() && execution->is_object()) {
-    if (auto task = execution->find("taskSupport");
-        task != execution->end() && task->is_string() && *task == "forbidden")
-      execution->erase(task);
-    if (execution->empty())
-      picked.erase(execution);
+    auto task = execution->find("taskSupport");
+    const bool forbidden = task != execution->end() && task->is_string() && *task == "forbidden";
+    if (forbidden || execution->empty()) { // the former form kept both
+      if (former)
+        *former = canonicalJson(picked);
+      if (forbidden)
+        execution->erase(task);
+      if (execution->empty())
+        picked.erase(execution);
+    }
   }
   return canonicalJson(picked);
+}
+
+} // namespace
+
+std::string canonicalTool(const common::Json& tool) {
+  return canonicalForms(tool, nullptr);
 }
 
 std::string formerCanonicalTool(const common::Json& tool) {
@@ -71,7 +86,8 @@ ToolsSummary fingerprintTools(const std::vector<common::Json>& tools) {
     auto name = tool.find("name");
     if (name == tool.end() || !name->is_string())
       continue;
-    Entry e{name->get<std::string>(), canonicalTool(tool), {}, formerCanonicalTool(tool)};
+    Entry e{name->get<std::string>(), {}, {}, {}};
+    e.canonical = canonicalForms(tool, &e.former);
     e.hash = common::sha256Hex(e.canonical);
     if (e.former == e.canonical)
       e.former.clear();

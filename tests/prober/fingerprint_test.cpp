@@ -66,6 +66,18 @@ TEST(CanonicalTool, DefaultTaskSupportIsLeftOutSoErasAgree) {
             "sha256:" + common::sha256Hex("[" + formerCanonicalTool(legacy) + "]"));
   EXPECT_NE(*a.formerFingerprint, a.fingerprint);
   EXPECT_FALSE(b.formerFingerprint);
+  // An empty `execution` was part of the former form too; an "optional" one is the same in both.
+  auto empty = parse(R"({"name":"add","inputSchema":{},"execution":{}})");
+  auto c = fingerprintTools({empty});
+  EXPECT_EQ(c.fingerprint, b.fingerprint);
+  ASSERT_TRUE(c.formerFingerprint);
+  EXPECT_EQ(*c.formerFingerprint,
+            "sha256:" + common::sha256Hex("[" + formerCanonicalTool(empty) + "]"));
+  EXPECT_FALSE(fingerprintTools({optional}).formerFingerprint);
+  auto other = parse(R"({"name":"sub","inputSchema":{}})");
+  EXPECT_EQ(*fingerprintTools({other, more}).formerFingerprint,
+            "sha256:" + common::sha256Hex("[" + formerCanonicalTool(more) + "," +
+                                          formerCanonicalTool(other) + "]"));
 }
 
 TEST(Fingerprint, IndependentOfToolOrderKeyOrderAndWhitespace) {
