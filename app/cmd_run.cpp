@@ -374,6 +374,9 @@ int runDaemon(const RunArgs& args) {
   waitSignal();
 
   io.run();
+  // Stopped at the deadline (or by a second signal) with changes still to commit: they are
+  // committed here, blocking, before anything goes away.
+  daemon->drainCommitsNow();
   if (probePool)
     probePool->stop(); // probes still running are abandoned: nothing waits for them
   blocking.join();

@@ -73,24 +73,26 @@ std::vector<PendingCommit*> CommitBacklog::takeBatch(common::MonoTime now, std::
 
 std::size_t CommitBacklog::batchLanded(const LandedFn& landed) {
   const std::size_t n = std::exchange(out_, 0);
+  // Off the queue first: whatever `landed` does, a committed group is never committed again.
+  std::vector<PendingCommit> done;
+  done.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    auto group = std::move(entries_.front());
+    if (auto it = perServer_.find(entries_.front().slug);
+        it != perServer_.end() && --it->second == 0)
+      perServer_.erase(it);
+    done.push_back(std::move(entries_.front()));
     entries_.pop_front();
-    landed(group);
   }
   if (entries_.empty() && failingSince_)
     drained();
+  for (auto& group : done)
+    landed(group);
   return n;
 }
 
 void CommitBacklog::batchFailed(common::MonoTime now, common::WallTime wallNow, std::string error) {
   out_ = 0;
   failed(now, wallNow, std::move(error));
-}
-
-bool CommitBacklog::holds(std::string_view slug) const {
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [slug](const PendingCommit& g) { return g.slug == slug; });
 }
 
 void CommitBacklog::drained() {

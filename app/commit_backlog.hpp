@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace mcpwatch::app {
@@ -80,7 +81,10 @@ public:
                     const LandedFn& landed);
 
   // Queues `group` behind the waiting ones; nothing is committed until flush().
-  void add(PendingCommit group) { entries_.push_back(std::move(group)); }
+  void add(PendingCommit group) {
+    ++perServer_[group.slug];
+    entries_.push_back(std::move(group));
+  }
   // Commits the waiting groups in order, up to `maxBatch` per transaction (one fsync for many
   // incident changes in a mass outage) and never two groups of one server in one transaction (a
   // resolve's sinks are those its trigger's landed group recorded). While commits fail, one
@@ -100,8 +104,8 @@ public:
   // The batch stays at the front and is retried when the backoff allows.
   void batchFailed(common::MonoTime now, common::WallTime wallNow, std::string error);
   bool batchOut() const { return out_ > 0; }
-  // True when a group of `slug` waits or is being committed.
-  bool holds(std::string_view slug) const;
+  // True when a group of `slug` waits or is being committed (constant time).
+  bool holds(const std::string& slug) const { return perServer_.count(slug) > 0; }
 
   // When the next retry may run (nullopt when nothing waits).
   std::optional<common::MonoTime> nextRetry() const;
@@ -126,6 +130,7 @@ private:
   std::string lastError_;
   bool recovered_ = false;
   std::size_t out_ = 0; // groups at the front handed out by takeBatch()
+  std::unordered_map<std::string, std::size_t> perServer_; // groups waiting, by server
 };
 
 } // namespace mcpwatch::app

@@ -651,7 +651,9 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
     rt.storedSignature = signature;
     rt.storedStateAt = mono;
   }
-  if (!important && state)
+  // A group of this server still waiting writes the state it has when it lands: a queued write
+  // must not overtake it (it could land before the incident it names).
+  if (!important && state && !backlog_.holds(slug))
     store_.enqueue(std::move(*state));
 
   if (outcome.transition != detector::Transition::Unchanged) {
@@ -701,8 +703,8 @@ void Daemon::announce(PendingCommit& group) {
 }
 
 void Daemon::submitCommit(PendingCommit group) {
-  // Groups made in one loop turn commit together, at the end of the turn: one transaction and
-  // one fsync for many incidents (a mass outage), in order, and never two of one server at once.
+  // Groups commit together once the batch before them has landed: one transaction and one
+  // fsync for many incidents (a mass outage), in order, and never two of one server at once.
   backlog_.add(std::move(group));
   if (!flushPosted_) {
     flushPosted_ = true;
@@ -725,19 +727,42 @@ void Daemon::flushCommits() {
     reportBacklog();
     return;
   }
+  std::vector<store::WriteOp> ops;
+  try {
+    ops = batchOps(batch);
+  } catch (const std::exception& e) {
+    // Nothing was handed to the store: the batch stays first and is retried after the backoff.
+    backlog_.batchFailed(clock_.monoNow(), clock_.now(),
+                         std::string("preparing the commit: ") + e.what());
+    reportBacklog();
+    wake();
+    return;
+  }
   commitOut_ = true;
-  store_.commitAsync(batchOps(batch),
-                     [executor = executor_, this,
-                      alive = std::weak_ptr<int>(lifetime_)](store::WriteResult result) mutable {
-                       asio::post(executor, [this, alive, result = std::move(result)]() mutable {
-                         if (!alive.expired())
-                           commitDone(std::move(result));
-                       });
-                     });
+  const auto seq = ++commitSeq_;
+  // The writer thread leaves the result here too, so a shutdown that no longer runs this loop
+  // can still learn it (drainCommitsNow).
+  auto outcome = std::make_shared<std::optional<store::WriteResult>>();
+  outstanding_ = outcome;
+  store_.commitAsync(
+      std::move(ops), [executor = executor_, this, seq, outcome,
+                       alive = std::weak_ptr<int>(lifetime_)](store::WriteResult result) mutable {
+        {
+          std::lock_guard lock(outcomeMutex_);
+          *outcome = result;
+        }
+        asio::post(executor, [this, alive, seq, result = std::move(result)]() mutable {
+          if (!alive.expired())
+            commitDone(seq, std::move(result));
+        });
+      });
 }
 
-void Daemon::commitDone(store::WriteResult result) {
+void Daemon::commitDone(std::uint64_t seq, store::WriteResult result) {
+  if (!commitOut_ || seq != commitSeq_)
+    return; // already taken by drainCommitsNow()
   commitOut_ = false;
+  outstanding_.reset();
   if (result) {
     backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
     flushCommits(); // what was decided while this batch was out
@@ -747,6 +772,49 @@ void Daemon::commitDone(store::WriteResult result) {
     wake(); // the loop retries at the backoff's time
   }
   finishStopIfIdle();
+}
+
+std::size_t Daemon::drainCommitsNow() {
+  // The loop has stopped (shutdown deadline or a second signal): commit here, blocking, what was
+  // decided and not yet committed, so no incident change or outbox row is lost with the process.
+  store_.flush(); // the batch that is out has landed (or failed) on the writer thread
+  if (commitOut_) { // its completion, queued on the stopped loop, will find nothing to do
+    std::optional<store::WriteResult> result;
+    {
+      std::lock_guard lock(outcomeMutex_);
+      if (outstanding_)
+        result = *outstanding_;
+    }
+    commitOut_ = false;
+    outstanding_.reset();
+    if (result && *result)
+      backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
+    else
+      backlog_.batchFailed(clock_.monoNow(), clock_.now(),
+                           result ? result->error() : std::string("no answer from the store"));
+  }
+  while (!backlog_.empty()) {
+    auto batch = backlog_.takeBatch(clock_.monoNow() + std::chrono::hours(1), kMaxCommitBatch);
+    if (batch.empty())
+      break;
+    std::optional<std::string> error;
+    try {
+      if (auto r = store_.commitNow(batchOps(batch)); !r)
+        error = r.error();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (error) {
+      backlog_.batchFailed(clock_.monoNow(), clock_.now(), *error);
+      break;
+    }
+    backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
+  }
+  if (!backlog_.empty())
+    logRecord(spdlog::level::critical,
+              "incident changes could not be committed before exit and are lost",
+              {{"waiting", backlog_.size()}, {"error", backlog_.health().lastError}});
+  return backlog_.size();
 }
 
 void Daemon::reportBacklog() {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -95,15 +96,19 @@ public:
   void reload(config::Config config) {
     reload(std::make_shared<const config::Config>(std::move(config)));
   }
-  // Stops scheduling new probes. `onIdle` runs once no probe is in flight (maybe at once).
+  // Stops scheduling new probes. `onIdle` is posted once no probe is in flight and the decided
+  // incident changes have landed (or wait in the backlog because commits fail).
   void stop(std::function<void()> onIdle);
+  // After the loop has stopped for good (a shutdown deadline): commits, blocking, whatever was
+  // decided and not yet committed. Returns how many groups could not be committed (logged).
+  std::size_t drainCommitsNow();
 
   std::size_t inFlight() const { return queue_.inFlightCount(); }
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
   const config::Config& config() const { return *config_; }
   const std::shared_ptr<const config::Config>& sharedConfig() const { return config_; }
   // Bumped by everything that may change what the status page shows of any server (start, reload,
-  // pause, maintenance, baselines): the web view then rebuilds every server's view; between two
+  // pause, maintenance): the web view then rebuilds every server's view; between two
   // bumps only the servers whose ServerRuntime::viewVersion moved. Runtimes (and so pointers to
   // them) stay put between two bumps.
   std::uint64_t viewEpoch() const { return viewEpoch_; }
@@ -117,7 +122,8 @@ public:
   const detector::MaintenanceCalendar& calendar() const { return calendar_; }
   std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
                                               common::WallTime at) const;
-  // Durable commits that failed and wait in memory (disk full): for /readyz, metrics, heartbeat.
+  // Durable commits waiting in memory (the batch being committed, those behind it, and those
+  // waiting because commits fail): for /readyz, metrics and the heartbeat.
   CommitHealth commitHealth() const { return backlog_.health(); }
   std::chrono::milliseconds scheduleLag() const { return queue_.lag(clock_.monoNow()); }
   bool running() const { return started_ && !stopping_; }
@@ -145,7 +151,7 @@ private:
   void sweepMaintenance(common::WallTime now);
   void submitCommit(PendingCommit group);
   void flushCommits();
-  void commitDone(store::WriteResult result);
+  void commitDone(std::uint64_t seq, store::WriteResult result);
   void finishStopIfIdle();
   std::vector<store::WriteOp> batchOps(std::vector<PendingCommit*>& batch);
   void announce(PendingCommit& group);
@@ -184,6 +190,9 @@ private:
   bool flushPosted_ = false; // a flushCommits() is queued on the executor
   std::uint64_t viewEpoch_ = 1;
   bool commitOut_ = false; // a batch is being committed on the store's writer thread
+  std::uint64_t commitSeq_ = 0;
+  std::shared_ptr<std::optional<store::WriteResult>> outstanding_; // the batch's result, once in
+  std::mutex outcomeMutex_; // guards *outstanding_ (written on the store's writer thread)
   // Handlers queued on the executor check it: they do nothing once the daemon is gone.
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
   // slug -> the enabled servers that list it in depends_on.

@@ -13,8 +13,10 @@
 namespace mcpwatch::store {
 
 // Store::commitAsync as an awaitable: all of `ops` or none, fsync'd, then resumes the caller.
-// The store must outlive the awaiting coroutine's executor (it does in the daemon: the store is
-// closed after the event loop has stopped).
+// The store's writer posts the result to the coroutine's executor, so that executor's context
+// must outlive the store's pending commits: close the store (which finishes them) before
+// destroying the event loop, as `mcpwatch run` does; a result posted to a stopped loop is
+// dropped with it.
 inline Awaitable<WriteResult> commitAwaitable(Store& store, std::vector<WriteOp> ops) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(WriteResult)>(
       [&store](auto handler, std::vector<WriteOp> ops) {

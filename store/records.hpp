@@ -122,7 +122,8 @@ struct MaintenanceRecord {
   friend bool operator==(const MaintenanceRecord&, const MaintenanceRecord&) = default;
 };
 
-// --- Write operations (queued with Store::enqueue or committed at once with Store::commitNow) ---
+// --- Write operations (queued with Store::enqueue, or committed durably with Store::commitAsync
+// or Store::commitNow) ---
 
 struct CloseIncident {
   std::string id;

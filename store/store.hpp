@@ -105,13 +105,14 @@ struct PruneResult {
 // lets them run beside the writer) and see only committed data: call flush() first when a read
 // must see earlier queued writes.
 //
-// What the daemon must use:
+// What the daemon uses:
 //  - record() for checks (queued; probing never waits for the disk);
-//  - openIncidentSync / closeIncidentSync / putServerStateSync, or commitNow() to make several
-//    of them atomic (e.g. the server state and the incident it opened): correctness after a crash
-//    depends on these, so they return only once committed with synchronous=FULL (fsync'd, about
-//    a millisecond). From a coroutine on the network loop, prefer commitAsync() and resume from
-//    its callback (post back to your executor) so the loop never waits for an fsync;
+//  - commitAsync() for incident changes, the detector state and their outbox rows, atomically
+//    (correctness after a crash depends on them, so they are fsync'd with synchronous=FULL): the
+//    result comes back on the writer thread, and the daemon posts it to its own loop, so the loop
+//    never waits for an fsync. Coroutines await the same through store/awaitable.hpp;
+//  - the blocking *Sync() calls and commitNow() only where nothing else waits (start-up, admin
+//    requests on the web thread, tools and tests);
 //  - flush() at shutdown is implied by the destructor.
 // Never call a blocking write from inside a CustomWrite (it runs on the writer thread).
 class Store {

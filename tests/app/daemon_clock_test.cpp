@@ -64,8 +64,13 @@ config::Config loadConfig(const std::string& dbPath, int servers,
 class CountingPublisher final : public EventPublisher {
 public:
   std::vector<store::WriteOp> prepare(const detector::Event&, const ServerDescription&) override {
+    if (failPrepare > 0) {
+      --failPrepare;
+      throw std::runtime_error("routing failed");
+    }
     return {};
   }
+  int failPrepare = 0; // the next N prepare() calls throw
   void committed(const detector::Event& event, const ServerDescription& server) override {
     ++counts[std::string(detector::toString(event.type))];
     events.push_back(
@@ -256,6 +261,76 @@ TEST_F(DaemonClock, TheLoopGoesOnWhileAnIncidentCommitWaitsForTheDisk) {
   auto open = store_->openIncidents();
   ASSERT_TRUE(open);
   EXPECT_EQ(open.value().size(), 5u);
+}
+
+// A commit that cannot even be prepared (routing threw) is not lost and does not stop later
+// commits: it is retried after the backoff, like a commit the disk refused.
+TEST_F(DaemonClock, ACommitThatCannotBePreparedIsRetriedNotLost) {
+  healthy_ = false;
+  publisher_.failPrepare = 1000;
+  run(7s); // two failures each: five incidents, whose commit cannot be prepared
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 0);
+  EXPECT_TRUE(daemon_->commitHealth().failing);
+  EXPECT_EQ(daemon_->commitHealth().waiting, 5u);
+  EXPECT_NE(daemon_->commitHealth().lastError.find("routing failed"), std::string::npos);
+  publisher_.failPrepare = 0;
+  run(10s); // the backoff has passed
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
+  EXPECT_FALSE(daemon_->commitHealth().failing);
+  EXPECT_EQ(daemon_->commitHealth().waiting, 0u);
+}
+
+// Stopping waits for the batch being committed; a loop stopped for good (the shutdown deadline)
+// still gets every decided change committed by drainCommitsNow().
+TEST_F(DaemonClock, StopWaitsForTheCommitOutAndADrainCommitsWhatIsLeft) {
+  healthy_ = false;
+  run(1s);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::vector<store::WriteOp> hold;
+  hold.push_back(store::CustomWrite{[gate](store::sqlite::Connection&) { gate.wait_for(20s); }});
+  store_->commitAsync(std::move(hold), {});
+  for (int i = 0; i < 60; ++i) { // the retries fail; the incidents' commit waits behind `hold`
+    clock_.advance(100ms);
+    daemon_->wake();
+    io_.restart();
+    io_.poll();
+  }
+  ASSERT_EQ(daemon_->commitHealth().waiting, 5u);
+  bool idle = false;
+  daemon_->stop([&] { idle = true; });
+  io_.restart();
+  io_.poll();
+  EXPECT_FALSE(idle) << "stopped before the decided changes landed";
+  release.set_value();
+  settle();
+  EXPECT_TRUE(idle);
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
+
+  // A second daemon on the same store whose loop stops for good with changes decided (the
+  // servers recover: five resolves) while the store is busy: the drain commits them, blocking.
+  daemon_.reset();
+  store_.reset();
+  startDaemon("10s");
+  healthy_ = true;
+  std::promise<void> release2;
+  auto gate2 = release2.get_future().share();
+  std::vector<store::WriteOp> hold2;
+  hold2.push_back(store::CustomWrite{[gate2](store::sqlite::Connection&) { gate2.wait_for(20s); }});
+  store_->commitAsync(std::move(hold2), {});
+  for (int i = 0; i < 20; ++i) {
+    clock_.advance(100ms);
+    daemon_->wake();
+    io_.restart();
+    io_.poll();
+  }
+  ASSERT_EQ(daemon_->commitHealth().waiting, 5u);
+  release2.set_value();
+  EXPECT_EQ(daemon_->drainCommitsNow(), 0u) << "everything committed";
+  EXPECT_EQ(daemon_->commitHealth().waiting, 0u);
+  auto open = store_->openIncidents();
+  ASSERT_TRUE(open);
+  EXPECT_TRUE(open.value().empty());
 }
 
 // The stored detector state of one server, as a restart would load it.
