@@ -334,8 +334,9 @@ MonitorMetrics::MonitorMetrics(MetricsRegistry& registry, bool perServerHistogra
           "mcpwatch_store_commit_failures_total",
           "Durable database commits (incident changes, alerts) that failed and are retried")),
       commitBacklog_(registry.gauge("mcpwatch_store_commit_backlog",
-                                    "Incident changes and alerts waiting in memory because the "
-                                    "database does not take writes")) {
+                                    "Incident changes and alerts waiting in memory to be "
+                                    "committed (a few while a commit is under way; grows while "
+                                    "the database does not take writes)")) {
   setPerServerHistograms(perServerHistograms);
   inFlight_.set({}, 0);
   lag_.set({}, 0);
