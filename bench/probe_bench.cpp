@@ -36,7 +36,9 @@
 #include <sqlite3.h>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -322,7 +324,29 @@ int main(int argc, char** argv) {
           << "/s/" << n << "/mcp\"}\n";
   }
 
-  // 3. The daemon.
+  // 3. `mcpwatch check-config` on the fleet's config: the time a config of this size takes to
+  // load and validate (wall and CPU of the child).
+  double checkConfigWall = 0, checkConfigCpu = 0;
+  {
+    rusage before{};
+    ::getrusage(RUSAGE_CHILDREN, &before);
+    const auto started = Steady::now();
+    const std::string command = "'" + daemonBinary.string() + "' check-config '" +
+                                (dir / "mcpwatch.yaml").string() + "' >/dev/null 2>&1";
+    const int status = std::system(command.c_str());
+    checkConfigWall = std::chrono::duration<double>(Steady::now() - started).count();
+    rusage after{};
+    ::getrusage(RUSAGE_CHILDREN, &after);
+    auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    checkConfigCpu = seconds(after.ru_utime) - seconds(before.ru_utime) + seconds(after.ru_stime) -
+                     seconds(before.ru_stime);
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+      std::fprintf(stderr, "probe_bench: check-config failed on the generated config\n");
+      return 1;
+    }
+  }
+
+  // 4. The daemon.
   const auto loadStart = Steady::now();
   auto daemon = testsupport::ChildProcess::spawn(
       {{daemonBinary.string(), "run", "--config", (dir / "mcpwatch.yaml").string()}, {}, {}});
@@ -350,7 +374,7 @@ int main(int argc, char** argv) {
   }
   const double startSeconds = std::chrono::duration<double>(Steady::now() - loadStart).count();
 
-  // 4. Warm-up (first-probe spread), then the measured window.
+  // 5. Warm-up (first-probe spread), then the measured window.
   const double spread =
       std::min<double>(static_cast<double>(a.servers) * 0.020, static_cast<double>(a.interval));
   sleepSeconds(std::max(1.0, spread) + 2);
@@ -424,7 +448,7 @@ int main(int argc, char** argv) {
   d->stop();
   fleet.value()->stop();
 
-  // 5. What the database says happened in the window.
+  // 6. What the database says happened in the window.
   sqlite3* conn = nullptr;
   if (sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     std::fprintf(stderr, "probe_bench: cannot open %s\n", db.c_str());
@@ -495,6 +519,8 @@ int main(int argc, char** argv) {
               a.probeThreads == 0 ? "0 (on the scheduler's thread)"
                                   : std::to_string(a.probeThreads).c_str(),
               seconds);
+  std::printf("  check-config on this config: %.2f s wall, %.2f CPU-s\n", checkConfigWall,
+              checkConfigCpu);
   std::printf("  daemon start (config load to web server up): %.2f s\n", startSeconds);
   std::printf("  probes: %ld done, %.1f/s achieved of %.1f/s needed (%.0f%%)\n", probes,
               static_cast<double>(probes) / seconds, needed,

@@ -875,6 +875,7 @@ private:
     if (!items)
       return;
     std::map<std::string, std::string> firstPath; // slug -> where it was first declared
+    config.servers.reserve(config.servers.size() + items->size()); // a fleet's list moves once
     for (std::size_t i = 0; i < items->size(); ++i) {
       std::string path = index("servers", i);
       const Node& item = (*items)[i];
