@@ -294,6 +294,50 @@ int runDaemon(const RunArgs& args) {
   };
   schedulePrune();
 
+  using LoadedConfig =
+      decltype(config::loadConfigFile(args.configPath, config::processEnvironment()));
+  // SIGHUP: a new config, parsed on `configLoader`, is checked and applied here, on the loop.
+  std::function<void(LoadedConfig&)> applyReload = [&](LoadedConfig& next) {
+    if (!next) {
+      for (const auto& e : next.error())
+        logRecord(spdlog::level::err, "config reload rejected",
+                  {{"file", args.configPath}, {"problem", e.toString()}});
+      logRecord(spdlog::level::err, "keeping the previous config",
+                {{"problems", next.error().size()}});
+    } else {
+      if (auto problems = alerting::Alerting::checkSinks(next.value(), factory);
+          !problems.empty()) {
+        for (const auto& p : problems)
+          logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
+      } else {
+        logRoutingWarnings(next.value(), args.configPath);
+        if (next.value().scheduler.probeThreads != daemon->config().scheduler.probeThreads)
+          logRecord(spdlog::level::warn, "scheduler.probe_threads takes effect at the next restart",
+                    {{"running", daemon->config().scheduler.probeThreads}});
+        const auto& web = daemon->config().web;
+        if (next.value().web.listen != web.listen || next.value().web.title != web.title ||
+            next.value().web.logoPath != web.logoPath)
+          logRecord(spdlog::level::warn,
+                    "web.listen, web.title and web.logo take effect at the next restart", {});
+        // One copy, shared by the daemon and the alerting side.
+        const auto shared = std::make_shared<const config::Config>(std::move(next.value()));
+        alerts->reload(shared);
+        webServer->setAdminToken(shared->web.adminToken);
+        metrics.setPerServerHistograms(shared->web.metricsPerServerHistograms);
+        for (const auto& [slug, rt] : daemon->servers()) {
+          const auto* kept = shared->findServer(slug);
+          if (!kept || !kept->enabled)
+            metrics.forgetServer(slug); // its series disappear from /metrics
+        }
+        startHeartbeat(*shared);
+        daemon->reload(shared);
+        backend.publish();
+        webServer->invalidateCache();
+      }
+    }
+  };
+  asio::thread_pool configLoader(1);
+
   asio::steady_timer graceTimer(io);
   bool stopping = false;
   std::function<void()> waitSignal = [&] {
@@ -303,45 +347,17 @@ int runDaemon(const RunArgs& args) {
       if (signo == SIGHUP) {
         // Renewed CA certificates are read by the next https connection, whatever the config.
         net::reloadTlsTrust();
-        auto next = config::loadConfigFile(args.configPath, config::processEnvironment());
-        if (!next) {
-          for (const auto& e : next.error())
-            logRecord(spdlog::level::err, "config reload rejected",
-                      {{"file", args.configPath}, {"problem", e.toString()}});
-          logRecord(spdlog::level::err, "keeping the previous config",
-                    {{"problems", next.error().size()}});
-        } else {
-          if (auto problems = alerting::Alerting::checkSinks(next.value(), factory);
-              !problems.empty()) {
-            for (const auto& p : problems)
-              logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
-          } else {
-            logRoutingWarnings(next.value(), args.configPath);
-            if (next.value().scheduler.probeThreads != daemon->config().scheduler.probeThreads)
-              logRecord(spdlog::level::warn,
-                        "scheduler.probe_threads takes effect at the next restart",
-                        {{"running", daemon->config().scheduler.probeThreads}});
-            const auto& web = daemon->config().web;
-            if (next.value().web.listen != web.listen || next.value().web.title != web.title ||
-                next.value().web.logoPath != web.logoPath)
-              logRecord(spdlog::level::warn,
-                        "web.listen, web.title and web.logo take effect at the next restart", {});
-            // One copy, shared by the daemon and the alerting side.
-            const auto shared = std::make_shared<const config::Config>(std::move(next.value()));
-            alerts->reload(shared);
-            webServer->setAdminToken(shared->web.adminToken);
-            metrics.setPerServerHistograms(shared->web.metricsPerServerHistograms);
-            for (const auto& [slug, rt] : daemon->servers()) {
-              const auto* kept = shared->findServer(slug);
-              if (!kept || !kept->enabled)
-                metrics.forgetServer(slug); // its series disappear from /metrics
-            }
-            startHeartbeat(*shared);
-            daemon->reload(shared);
-            backend.publish();
-            webServer->invalidateCache();
-          }
-        }
+        // Parsing a fleet's config takes seconds (100,000 servers: about 2 s): it runs on a
+        // thread of its own, so probing goes on meanwhile, and the result is applied on this
+        // loop. Two reloads are parsed and applied in the order of their signals.
+        asio::post(configLoader, [&] {
+          auto next = std::make_shared<LoadedConfig>(
+              config::loadConfigFile(args.configPath, config::processEnvironment()));
+          asio::post(io, [&, next] {
+            if (!stopping)
+              applyReload(*next);
+          });
+        });
         waitSignal();
         return;
       }
@@ -380,6 +396,7 @@ int runDaemon(const RunArgs& args) {
   if (probePool)
     probePool->stop(); // probes still running are abandoned: nothing waits for them
   blocking.join();
+  configLoader.join(); // a reload still being parsed ends; its result is dropped with the loop
   // The web thread may still be running requests: stop it before anything they use goes away.
   // Requests still waiting for the daemon are destroyed with the two io_contexts.
   webServer->stop();
