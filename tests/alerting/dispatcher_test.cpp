@@ -196,6 +196,24 @@ protected:
     config_.sinks["hook"].reminderInterval = interval;
   }
 
+  // Reminders every 30 min on the webhook, retries an hour apart: opens inc_1 at the returned
+  // time, delivers its trigger, and lets the first reminder (evt_rem_1_1800) fail once with a
+  // 503, so it waits for its retry at +90 min.
+  common::WallTime triggerThenFailTheFirstReminder() {
+    setHookReminders(std::chrono::minutes(30));
+    config_.alerting.retrySchedule = {std::chrono::hours(1)};
+    config_.alerting.giveUpAfter = std::chrono::hours(24);
+    const auto t0 = clock_.now();
+    openIncident("inc_1", t0);
+    startAlerting();
+    publish(event("alert.triggered", "evt_1", "inc_1"));
+    EXPECT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+    hook_.failNext(1, 503);
+    advance(std::chrono::minutes(30));
+    EXPECT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
+    return t0;
+  }
+
   std::filesystem::path dir_;
   asio::io_context ioc_;
   common::FakeClock clock_;
@@ -468,18 +486,9 @@ TEST_F(Dispatcher, RemindersFollowTheTriggerUntilTheResolveAndNeverAfterIt) {
 }
 
 TEST_F(Dispatcher, AReminderStillQueuedAtTheResolveIsNeverSent) {
-  setHookReminders(30min);
-  config_.alerting.retrySchedule = {1h};
-  config_.alerting.giveUpAfter = 24h;
-  const auto t0 = clock_.now();
-  openIncident("inc_1", t0);
-  startAlerting();
-  publish(event("alert.triggered", "evt_1", "inc_1"));
-  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
-  hook_.failNext(1, 503);
-  advance(30min);
   // The reminder failed and waits for its retry an hour later.
-  ASSERT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
+  const auto t0 = triggerThenFailTheFirstReminder();
+  ASSERT_FALSE(HasFailure());
   ASSERT_EQ(nextAttemptAt("evt_rem_1_1800", "hook"), t0 + 90min);
   resolveIncident("inc_1", "evt_2");
   // The resolve goes now, without waiting for the reminder's retry time, and the reminder never.
@@ -495,17 +504,8 @@ TEST_F(Dispatcher, AReminderStillQueuedAtTheResolveIsNeverSent) {
 }
 
 TEST_F(Dispatcher, ASinkThatWasDownGetsOnlyTheNewestReminder) {
-  setHookReminders(30min);
-  config_.alerting.retrySchedule = {1h};
-  config_.alerting.giveUpAfter = 24h;
-  const auto t0 = clock_.now();
-  openIncident("inc_1", t0);
-  startAlerting();
-  publish(event("alert.triggered", "evt_1", "inc_1"));
-  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
-  hook_.failNext(1, 503);
-  advance(30min);
-  ASSERT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
+  triggerThenFailTheFirstReminder();
+  ASSERT_FALSE(HasFailure());
   // The second reminder replaces the first, which still waits for its retry.
   advance(30min);
   ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 2; }));
