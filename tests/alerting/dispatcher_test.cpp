@@ -196,18 +196,24 @@ protected:
     config_.sinks["hook"].reminderInterval = interval;
   }
 
-  // Reminders every 30 min on the webhook, retries an hour apart: opens inc_1 at the returned
-  // time, delivers its trigger, and lets the first reminder (evt_rem_1_1800) fail once with a
-  // 503, so it waits for its retry at +90 min.
-  common::WallTime triggerThenFailTheFirstReminder() {
+  // Reminders every 30 min on the webhook: opens inc_1 at the returned time and delivers its
+  // trigger.
+  common::WallTime deliverATriggerWithReminders() {
     setHookReminders(std::chrono::minutes(30));
-    config_.alerting.retrySchedule = {std::chrono::hours(1)};
-    config_.alerting.giveUpAfter = std::chrono::hours(24);
     const auto t0 = clock_.now();
     openIncident("inc_1", t0);
     startAlerting();
     publish(event("alert.triggered", "evt_1", "inc_1"));
     EXPECT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+    return t0;
+  }
+
+  // The same with retries an hour apart, and the first reminder (evt_rem_1_1800) failing once
+  // with a 503, so it waits for its retry at +90 min.
+  common::WallTime triggerThenFailTheFirstReminder() {
+    config_.alerting.retrySchedule = {std::chrono::hours(1)};
+    config_.alerting.giveUpAfter = std::chrono::hours(24);
+    const auto t0 = deliverATriggerWithReminders();
     hook_.failNext(1, 503);
     advance(std::chrono::minutes(30));
     EXPECT_TRUE(pump([&] { return attempts("hook", "retry") == 1; }));
@@ -521,12 +527,8 @@ TEST_F(Dispatcher, ASinkThatWasDownGetsOnlyTheNewestReminder) {
 }
 
 TEST_F(Dispatcher, AfterAStopOnlyTheLatestReminderIsSentAndARestartRepeatsNothing) {
-  setHookReminders(30min);
-  const auto t0 = clock_.now();
-  openIncident("inc_1", t0);
-  startAlerting();
-  publish(event("alert.triggered", "evt_1", "inc_1"));
-  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  deliverATriggerWithReminders();
+  ASSERT_FALSE(HasFailure());
   stopAlerting();
   clock_.advance(2h + 5min); // mcpwatch was stopped meanwhile
   startAlerting();
@@ -545,12 +547,8 @@ TEST_F(Dispatcher, AfterAStopOnlyTheLatestReminderIsSentAndARestartRepeatsNothin
 }
 
 TEST_F(Dispatcher, NoRemindersAfterAReloadRemovesTheInterval) {
-  setHookReminders(30min);
-  const auto t0 = clock_.now();
-  openIncident("inc_1", t0);
-  startAlerting();
-  publish(event("alert.triggered", "evt_1", "inc_1"));
-  ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 1; }));
+  deliverATriggerWithReminders();
+  ASSERT_FALSE(HasFailure());
   advance(30min);
   ASSERT_TRUE(pump([&] { return attempts("hook", "delivered") == 2; }));
   EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_1800"}));
