@@ -4,6 +4,7 @@
 #include "common/duration.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
+#include "config/yaml.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +17,6 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
-#include <yaml-cpp/yaml.h>
 
 namespace mcpwatch::config {
 
@@ -30,7 +30,7 @@ std::string ConfigError::toString() const {
 namespace {
 
 using common::Secret;
-using Node = YAML::Node;
+using Node = yaml::Node;
 
 constexpr std::size_t kMaxQuoted = 60;
 constexpr int kMaxArgsDepth = 32;
@@ -103,10 +103,7 @@ std::string quote(std::string_view value) {
 }
 
 int lineOf(const Node& node) {
-  if (!node.IsDefined())
-    return 0;
-  YAML::Mark mark = node.Mark();
-  return mark.is_null() ? 0 : mark.line + 1;
+  return node.line();
 }
 
 std::string child(const std::string& path, std::string_view key) {
@@ -233,7 +230,7 @@ public:
   std::optional<Node> get(std::string_view key) const {
     for (const auto& [k, v] : entries_)
       if (k == key)
-        return v.IsNull() ? std::nullopt : std::optional<Node>(v);
+        return v.isNull() ? std::nullopt : std::optional<Node>(v);
     return std::nullopt;
   }
   bool has(std::string_view key) const { return get(key).has_value(); }
@@ -279,7 +276,7 @@ public:
   }
 
   void load(const Node& root, Config& config) {
-    if (!root.IsDefined() || root.IsNull()) {
+    if (!root.isDefined() || root.isNull()) {
       error("", 0,
             "the file is empty: expected a mapping of settings (see examples/mcpwatch.yaml)");
       return;
@@ -402,7 +399,7 @@ private:
   std::optional<Fields> fields(const Node& node, const std::string& path,
                                std::initializer_list<const std::vector<std::string_view>*> allowed,
                                bool allowAnyKey = false) {
-    if (!node.IsMap()) {
+    if (!node.isMap()) {
       error(path.empty() ? "" : path, node,
             path.empty() ? "the top level must be a mapping of settings (key: value)"
                          : "must be a mapping (key: value)");
@@ -410,13 +407,12 @@ private:
     }
     Fields out(node, path);
     std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const Node key = it->first; // a copy: it-> yields a proxy temporary
-      if (!key.IsScalar()) {
+    for (const auto& [key, value] : node.entries()) {
+      if (!key.isScalar()) {
         error(path, key, "keys must be plain strings");
         continue;
       }
-      const std::string& name = key.Scalar();
+      const std::string& name = key.scalar();
       if (!seen.insert(name).second) {
         error(child(path, name), key, "duplicate key");
         continue;
@@ -428,20 +424,18 @@ private:
         error(child(path, name), key, "unknown key");
         continue;
       }
-      out.add(name, it->second);
+      out.add(name, value);
     }
     return out;
   }
 
   std::optional<std::vector<Node>> sequence(const Node& node, const std::string& path) {
-    if (!node.IsSequence()) {
+    if (!node.isSequence()) {
       error(path, node, "must be a list");
       return std::nullopt;
     }
     std::vector<Node> out;
-    for (const auto& item : node)
-      out.push_back(item);
-    return out;
+    return std::vector<Node>(node.items().begin(), node.items().end());
   }
 
   // --- scalars -------------------------------------------------------------------------------
@@ -449,17 +443,17 @@ private:
   // The scalar's text after ${VAR} substitution. Never quotes the text in errors (it may be a
   // secret); callers that know the value is not secret quote it themselves.
   std::optional<std::string> text(const Node& node, const std::string& path) {
-    if (node.IsNull()) {
+    if (node.isNull()) {
       error(path, node, "must not be empty");
       return std::nullopt;
     }
-    if (!node.IsScalar()) {
+    if (!node.isScalar()) {
       error(path, node,
-            node.IsSequence() ? "must be a single value, not a list"
+            node.isSequence() ? "must be a single value, not a list"
                               : "must be a single value, not a mapping");
       return std::nullopt;
     }
-    auto value = interpolateEnv(node.Scalar(), env_);
+    auto value = interpolateEnv(node.scalar(), env_);
     if (!value) {
       error(path, node, value.error());
       return std::nullopt;
@@ -652,7 +646,7 @@ private:
         error(keyPath, value, "duplicate header (names are case-insensitive)");
         continue;
       }
-      if (value.IsNull()) {
+      if (value.isNull()) {
         error(keyPath, value, "must not be empty");
         continue;
       }
@@ -834,7 +828,7 @@ private:
   // `retention: {raw: 24h, rollups: 400d, failures: 400d}`; the old scalar `retention: 90d` still
   // works (it sets rollups and failures, raw keeps its default) and check-config warns about it.
   void readRetention(const Node& node, const std::string& path, StorageConfig& out) {
-    if (node.IsScalar()) {
+    if (node.isScalar()) {
       if (auto v = duration(node, path, kRetentionRange)) {
         out.retention.rollups = *v;
         out.retention.failures = *v;
@@ -1020,7 +1014,7 @@ private:
     }
     if (auto n = f->get("args")) {
       std::string argsPath = f->path("args");
-      if (n->IsScalar()) {
+      if (n->isScalar()) {
         // Also accept the JSON text itself, as `mcpwatch probe --args` does.
         if (auto v = text(*n, argsPath)) {
           common::JsonParseError parseError;
@@ -1032,7 +1026,7 @@ private:
           else
             call.args = std::move(*json);
         }
-      } else if (!n->IsMap()) {
+      } else if (!n->isMap()) {
         error(argsPath, *n, "must be a mapping (the tool's arguments)");
       } else {
         std::size_t budget = kMaxArgsNodes;
@@ -1056,15 +1050,15 @@ private:
       return std::nullopt;
     }
     --budget;
-    if (node.IsNull())
+    if (node.isNull())
       return common::Json(nullptr);
-    if (node.IsScalar()) {
+    if (node.isScalar()) {
       auto value = text(node, path);
       if (!value)
         return std::nullopt;
-      if (node.Tag() == "!")
+      if (node.quoted())
         return common::Json(*value);
-      const std::string& raw = node.Scalar();
+      const std::string& raw = node.scalar();
       if (raw == "true" || raw == "True" || raw == "TRUE")
         return common::Json(true);
       if (raw == "false" || raw == "False" || raw == "FALSE")
@@ -1081,10 +1075,10 @@ private:
         return common::Json(d);
       return common::Json(*value);
     }
-    if (node.IsSequence()) {
+    if (node.isSequence()) {
       common::Json out = common::Json::array();
       std::size_t i = 0;
-      for (const auto& item : node) {
+      for (const auto& item : node.items()) {
         auto v = toJson(item, index(path, i++), depth + 1, budget);
         if (!v)
           return std::nullopt;
@@ -1116,24 +1110,24 @@ private:
         error(path, value, "invalid sink name (use a-z, 0-9, _ and -)");
         continue;
       }
-      if (!value.IsMap()) {
+      if (!value.isMap()) {
         error(path, value, "must be a mapping with a type");
         continue;
       }
       std::optional<std::string> type;
       Node typeNode;
       std::optional<Node> reminderNode;
-      for (auto it = value.begin(); it != value.end(); ++it)
-        if (it->first.IsScalar() && it->first.Scalar() == "type") {
-          typeNode = it->second;
+      for (const auto& entry : value.entries())
+        if (entry.key.isScalar() && entry.key.scalar() == "type") {
+          typeNode = entry.value;
           break;
         }
-      for (auto it = value.begin(); it != value.end(); ++it)
-        if (it->first.IsScalar() && it->first.Scalar() == "reminder_interval") {
-          reminderNode.emplace(it->second);
+      for (const auto& entry : value.entries())
+        if (entry.key.isScalar() && entry.key.scalar() == "reminder_interval") {
+          reminderNode.emplace(entry.value);
           break;
         }
-      if (!typeNode.IsDefined() || typeNode.IsNull()) {
+      if (!typeNode.isDefined() || typeNode.isNull()) {
         error(child(path, "type"), value, "is required (one of " + std::string(kSinkTypes) + ")");
         continue;
       }
@@ -1570,7 +1564,7 @@ private:
       error(f->path("from"), f->line(), "is required (the sender address)");
     }
     if (auto n = f->get("to")) {
-      if (n->IsScalar()) {
+      if (n->isScalar()) {
         if (auto v = mailbox(*n, f->path("to")))
           mail.to.push_back(*v);
       } else if (auto items = sequence(*n, f->path("to"))) {
@@ -2004,23 +1998,19 @@ LoadResult loadConfigText(std::string_view text, std::string_view sourceName, co
     errors.push_back({"", "the file is larger than " + std::to_string(kMaxConfigBytes) + " bytes"});
     return common::unexpected(std::move(errors));
   }
-  Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    errors.push_back({"", "invalid YAML: " + e.msg, e.mark.is_null() ? 0 : e.mark.line + 1});
-    return common::unexpected(std::move(errors));
-  } catch (const std::exception& e) {
-    errors.push_back({"", std::string("invalid YAML: ") + e.what()});
+  auto document = yaml::Document::parse(text);
+  if (!document) {
+    errors.push_back({"", "invalid YAML: " + document.error().message, document.error().line});
     return common::unexpected(std::move(errors));
   }
+  const Node root = document->root();
   Config config;
   config.source = std::string(sourceName);
   Loader loader(env, baseDir);
   try {
     loader.load(root, config);
   } catch (const std::exception& e) {
-    // yaml-cpp throws on node shapes we did not anticipate; report instead of crashing.
+    // Nothing here should throw but allocation; report instead of crashing all the same.
     loader.error("", 0, std::string("cannot read the configuration: ") + e.what());
   }
   errors = loader.takeErrors();

@@ -32,7 +32,7 @@ TEST(ConfigErrors, YamlSyntaxErrorIsOneErrorWithItsLine) {
 }
 
 TEST(ConfigErrors, HostileInputIsAnErrorNotACrash) {
-  // Deep nesting is refused by the parser's depth guard, not by running out of stack.
+  // Deep nesting is refused by the document's depth cap, not by running out of stack.
   auto deep = errorsOf(load("servers: " + std::string(100'000, '[')));
   ASSERT_EQ(deep.size(), 1u);
   EXPECT_TRUE(deep[0].starts_with("invalid YAML: ")) << deep[0];
