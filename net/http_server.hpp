@@ -147,26 +147,6 @@ private:
   std::shared_ptr<Impl> impl_;
 };
 
-// Exact-path routes per method, plus prefix routes for any method. Unknown path -> 404, known
-// path with another method -> 405 with an Allow header. HEAD is answered by the GET route of a
-// path that has no HEAD route of its own (the server sends the headers without the body).
-class Router {
-public:
-  Router& add(std::string method, std::string path, Handler handler);
-  // Matches every path starting with `prefix`, any method; checked after exact routes.
-  Router& addPrefix(std::string prefix, Handler handler);
-  Handler handler() const;
-
-private:
-  struct Route {
-    std::string method;
-    std::string path;
-    Handler handler;
-  };
-  std::vector<Route> exact_;
-  std::vector<std::pair<std::string, Handler>> prefixes_;
-};
-
 // "%41b" -> "Ab". Invalid escapes ("%4", "%zz") make it fail. With plusIsSpace (query strings),
 // '+' decodes to a space.
 std::optional<std::string> percentDecode(std::string_view text, bool plusIsSpace);
