@@ -574,8 +574,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
   const auto& after = st.incident;
   if (after && (!before || before->id != after->id))
     ops.push_back(store::IncidentRecord{after->id, slug, after->openedAt, std::nullopt,
-                                        after->reason, after->detail, after->triggerSent, "",
-                                        "{}"});
+                                        after->reason, after->detail, after->triggerSent, ""});
   if (before && (!after || after->id != before->id)) {
     std::string note;
     for (const auto& ev : outcome.events)
@@ -777,7 +776,7 @@ void Daemon::commitDone(std::uint64_t seq, store::WriteResult result) {
 std::size_t Daemon::drainCommitsNow() {
   // The loop has stopped (shutdown deadline or a second signal): commit here, blocking, what was
   // decided and not yet committed, so no incident change or outbox row is lost with the process.
-  store_.flush(); // the batch that is out has landed (or failed) on the writer thread
+  store_.flush();   // the batch that is out has landed (or failed) on the writer thread
   if (commitOut_) { // its completion, queued on the stopped loop, will find nothing to do
     std::optional<store::WriteResult> result;
     {

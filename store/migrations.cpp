@@ -334,6 +334,12 @@ CREATE TABLE incident_notes (
 CREATE INDEX incident_notes_incident ON incident_notes (incident_id, at);
 )sql";
 
+// The incident delivery column reserved in version 1 was never written: the outbox records where
+// each trigger went (alert_incident_sinks).
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE incidents DROP COLUMN delivery;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "checks, rollups, server state, incidents, baselines, schema changes, maintenance",
               kV1},
@@ -342,6 +348,7 @@ constexpr std::array kMigrations = {
     Migration{4, "latency statistics in the rollups, backfilled; raw retention horizon", kV4},
     Migration{5, "compact raw checks: server, reason and profile dictionaries, microseconds", kV5},
     Migration{6, "incident titles and notes", kV6},
+    Migration{7, "the never-written incident delivery column dropped", kV7},
 };
 
 } // namespace

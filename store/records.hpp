@@ -61,9 +61,6 @@ struct IncidentRecord {
   std::string detail;
   bool triggerSent = false; // the detector released the trigger (not held by maintenance)
   std::string resolveNote;
-  // Reserved for alerting: the sinks and routing keys the trigger went to, so the resolve can
-  // follow.
-  std::string deliveryJson = "{}";
   // Filled on read, ignored on write: how many sinks the alerting outbox routed the trigger to
   // (0 while it is held, or when no route matched the server).
   int triggerSinks = 0;
@@ -134,10 +131,6 @@ struct SetTriggerSent {
   std::string id;
   bool sent = true;
 };
-struct SetIncidentDelivery {
-  std::string id;
-  std::string deliveryJson;
-};
 struct EndMaintenance { // ends a window early: end = at, ended_early = 1
   std::string id;
   WallTime at;
@@ -155,9 +148,8 @@ struct CustomWrite {
 // One write. An IncidentRecord opens an incident (its id must be new); ServerStateRecord,
 // BaselineRecord and MaintenanceRecord insert or replace by key; CheckRecord and SchemaChangeRecord
 // append.
-using WriteOp =
-    std::variant<CheckRecord, ServerStateRecord, IncidentRecord, CloseIncident, SetTriggerSent,
-                 SetIncidentDelivery, BaselineRecord, SchemaChangeRecord, MaintenanceRecord,
-                 EndMaintenance, DeleteMaintenance, CustomWrite>;
+using WriteOp = std::variant<CheckRecord, ServerStateRecord, IncidentRecord, CloseIncident,
+                             SetTriggerSent, BaselineRecord, SchemaChangeRecord, MaintenanceRecord,
+                             EndMaintenance, DeleteMaintenance, CustomWrite>;
 
 } // namespace mcpwatch::store

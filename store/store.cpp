@@ -116,7 +116,7 @@ std::optional<std::int64_t> serverId(sqlite::Connection& c, const std::string& s
 // The last column counts the sinks the alerting outbox recorded for the incident's trigger
 // (alert_incident_sinks, migration 2): zero while the trigger is held or when no route matched.
 constexpr std::string_view kIncidentColumns =
-    "id, slug, opened_at, closed_at, reason, detail, trigger_sent, resolve_note, delivery, "
+    "id, slug, opened_at, closed_at, reason, detail, trigger_sent, resolve_note, "
     "(SELECT COUNT(*) FROM alert_incident_sinks s WHERE s.incident_id = incidents.id), title";
 
 IncidentRecord readIncident(sqlite::Statement& s) {
@@ -130,9 +130,8 @@ IncidentRecord readIncident(sqlite::Statement& s) {
   r.detail = s.text(5);
   r.triggerSent = s.int64(6) != 0;
   r.resolveNote = s.text(7);
-  r.deliveryJson = s.text(8);
-  r.triggerSinks = static_cast<int>(s.int64(9));
-  r.title = s.text(10);
+  r.triggerSinks = static_cast<int>(s.int64(8));
+  r.title = s.text(9);
   return r;
 }
 
@@ -382,16 +381,15 @@ struct Applier {
 
   void operator()(const IncidentRecord& r) const {
     auto s = c.use("INSERT INTO incidents (id, slug, opened_at, closed_at, reason, detail, "
-                   "trigger_sent, resolve_note, delivery, title) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                   "trigger_sent, resolve_note, title) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     s->bind(1, r.id).bind(2, r.slug).bind(3, toMs(r.openedAt));
     if (r.closedAt)
       s->bind(4, toMs(*r.closedAt));
     else
       s->bindNull(4);
     s->bind(5, r.reason).bind(6, r.detail).bind(7, r.triggerSent).bind(8, r.resolveNote);
-    s->bind(9, r.deliveryJson.empty() ? std::string("{}") : r.deliveryJson);
-    s->bind(10, r.title);
+    s->bind(9, r.title);
     s->run();
   }
 
@@ -406,13 +404,6 @@ struct Applier {
   void operator()(const SetTriggerSent& r) const {
     auto s = c.use("UPDATE incidents SET trigger_sent = ?1 WHERE id = ?2");
     s->bind(1, r.sent).bind(2, r.id);
-    s->run();
-    requireChange(fmt::format("incident {} not found", r.id));
-  }
-
-  void operator()(const SetIncidentDelivery& r) const {
-    auto s = c.use("UPDATE incidents SET delivery = ?1 WHERE id = ?2");
-    s->bind(1, r.deliveryJson).bind(2, r.id);
     s->run();
     requireChange(fmt::format("incident {} not found", r.id));
   }

@@ -522,7 +522,7 @@ TEST_F(EmailSinkE2E, TriggerReminderAndResolveAreOneThread) {
   start();
   // A reminder goes out only while its incident is open (and its sink has an interval).
   ASSERT_TRUE(harness_.store().openIncidentSync(
-      {"inc_7", "github-mcp", kNow, std::nullopt, "http_error", "HTTP 503", true, "", "{}"}));
+      {"inc_7", "github-mcp", kNow, std::nullopt, "http_error", "HTTP 503", true, ""}));
   auto trigger = OutboxHarness::event("alert.triggered", "evt_1", "inc_7");
   trigger.body["failure_reason"] = "http_error";
   trigger.body["failure_summary"] = "HTTP 503";

@@ -582,15 +582,13 @@ TEST_F(StoreTest, IncidentsOpenCloseAndList) {
   EXPECT_NE(again.error().find("inc_1 is not open"), std::string::npos) << again.error();
   EXPECT_FALSE(store->closeIncidentSync("inc_missing", kDay0));
 
-  ASSERT_TRUE(store->commitNow(
-      {SetTriggerSent{"inc_2", true}, SetIncidentDelivery{"inc_2", R"({"pd":{"key":"x"}})"}}));
+  ASSERT_TRUE(store->commitNow({SetTriggerSent{"inc_2", true}}));
 
   auto open = store->openIncidents();
   ASSERT_TRUE(open);
   ASSERT_EQ(open->size(), 2u);
   EXPECT_EQ((*open)[0].id, "inc_2");
   EXPECT_TRUE((*open)[0].triggerSent);
-  EXPECT_EQ((*open)[0].deliveryJson, R"({"pd":{"key":"x"}})");
   EXPECT_EQ((*open)[1].id, "inc_3");
   // No sink recorded for the trigger (held, or no route matched): the API must not claim it
   // was sent anywhere.
@@ -1489,4 +1487,29 @@ TEST_F(StoreTest, MigrationSixKeepsIncidentsAndAddsTitlesAndNotes) {
   ASSERT_TRUE(store->addIncidentNoteSync({0, "inc_old", kDay0, "Looking", true, ""}));
   EXPECT_EQ((*store->incident("inc_old"))->title, "Old outage");
   EXPECT_EQ(store->incidentNotes("inc_old")->size(), 1u);
+}
+
+TEST_F(StoreTest, MigrationSevenDropsTheDeliveryColumnAndKeepsIncidents) {
+  {
+    sqlite::Connection c(db_.string(), true);
+    for (const auto& m : migrations())
+      if (m.version <= 6)
+        c.exec(m.sql);
+    c.exec("PRAGMA user_version = 6");
+    c.exec("INSERT INTO incidents (id, slug, opened_at, reason, detail, trigger_sent, delivery, "
+           "title) VALUES ('inc_old', 'a', 1000, 'timeout', 'no answer', 1, '{}', 'Old')");
+  }
+  auto store = openOrDie(db_);
+  auto old = store->incident("inc_old");
+  ASSERT_TRUE(old && old->has_value()) << (old ? "" : old.error());
+  EXPECT_EQ((*old)->reason, "timeout");
+  EXPECT_TRUE((*old)->triggerSent);
+  EXPECT_EQ((*old)->title, "Old");
+  std::int64_t columns = -1;
+  ASSERT_TRUE(store->read([&](sqlite::Connection& c) {
+    columns = c.queryInt("SELECT COUNT(*) FROM pragma_table_info('incidents') WHERE name = "
+                         "'delivery'");
+  }));
+  EXPECT_EQ(columns, 0);
+  ASSERT_TRUE(store->closeIncidentSync("inc_old", kDay0, "recovered"));
 }
