@@ -538,20 +538,6 @@ void Alerting::notifyCommitted() {
   state_->poke();
 }
 
-store::WriteResult Alerting::publish(OutboundEvent event) {
-  auto ops = prepare(event);
-  if (!ops)
-    return common::unexpected(ops.error());
-  if (ops->empty())
-    return std::monostate{};
-  auto committed = state_->store.commitNow(std::move(ops.value()));
-  if (!committed)
-    return common::unexpected("alerting: writing " + event.type + " " + event.id +
-                              " to the outbox: " + committed.error());
-  state_->poke();
-  return std::monostate{};
-}
-
 Awaitable<void> Alerting::run() {
   auto self = state_;
   co_await asio::co_spawn(self->strand, self->loop(), use_awaitable);

@@ -59,7 +59,7 @@ struct TestAlertResult {
 // event id / webhook-id and PagerDuty dedup_key, so receivers can drop it).
 class Alerting {
 public:
-  // Thread-safe: publish(), reload(), stop() and stats() may be called from any thread; the
+  // Thread-safe: prepare(), reload(), stop() and stats() may be called from any thread; the
   // dispatcher and the deliveries run on a strand of `executor`. `store` and `clock` must outlive
   // run()'s completion.
   Alerting(asio::any_io_executor executor, const config::Config& config, store::Store& store,
@@ -75,16 +75,12 @@ public:
   static std::vector<std::string> checkSinks(const config::Config& config,
                                              const SinkFactory& factory);
 
-  // Routes the event and commits one outbox row per (event, sink) durably before returning. A
-  // trigger records the sinks it went to (with their settings); a resolve goes to exactly those.
-  // Publishing an event id twice is a no-op.
-  store::WriteResult publish(OutboundEvent event);
-
-  // publish() in two halves, for callers that must commit the outbox rows in the same
-  // transaction as their own state (the daemon commits the incident change and its events
-  // atomically, so a crash can neither lose a trigger nor send one for an incident it forgot):
-  // prepare() routes the event and returns the writes; after committing them, call
-  // notifyCommitted() so the dispatcher looks at the new rows.
+  // Routes the event and returns the writes of one outbox row per (event, sink). A trigger
+  // records the sinks it went to (with their settings); a resolve goes to exactly those; an
+  // event id already in the outbox gives no write. The caller commits them in the same
+  // transaction as its own state (the daemon commits the incident change and its events
+  // atomically, so a crash can neither lose a trigger nor send one for an incident it forgot),
+  // then calls notifyCommitted() so the dispatcher looks at the new rows.
   common::Expected<std::vector<store::WriteOp>, std::string> prepare(const OutboundEvent& event);
   void notifyCommitted();
 

@@ -8,6 +8,7 @@
 #include "common/time.hpp"
 #include "pagerduty/pagerduty_sink.hpp"
 #include "tests/fakes/fake_pagerduty.hpp"
+#include "tests/fakes/publish.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -139,7 +140,7 @@ protected:
     return {};
   }
   void publish(const OutboundEvent& e) {
-    auto r = alerting_->publish(e);
+    auto r = test::publishEvent(*alerting_, *store_, e);
     ASSERT_TRUE(r) << r.error();
   }
   std::vector<std::string> pdActions() const {

@@ -1,6 +1,8 @@
 // The outbox harness: real store, real dispatcher, a loop pumped by the test.
 #include "tests/fakes/outbox_harness.hpp"
 
+#include "tests/fakes/publish.hpp"
+
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -96,7 +98,7 @@ void OutboxHarness::stop() {
 }
 
 void OutboxHarness::publish(const alerting::OutboundEvent& event) {
-  auto r = alerting_->publish(event);
+  auto r = test::publishEvent(*alerting_, *store_, event);
   ASSERT_TRUE(r) << r.error();
 }
 
