@@ -911,9 +911,6 @@ std::vector<WriteOp> one(WriteOp op) {
 WriteResult Store::putServerStateSync(ServerStateRecord state) {
   return commitNow(one(std::move(state)));
 }
-WriteResult Store::openIncidentSync(IncidentRecord incident) {
-  return commitNow(one(std::move(incident)));
-}
 WriteResult Store::closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote) {
   return commitNow(one(CloseIncident{std::move(id), closedAt, std::move(resolveNote)}));
 }

@@ -139,7 +139,6 @@ public:
   // not for per-check traffic.
   void commitAsync(std::vector<WriteOp> ops, std::function<void(WriteResult)> done);
   WriteResult putServerStateSync(ServerStateRecord state);
-  WriteResult openIncidentSync(IncidentRecord incident); // id must be new
   WriteResult closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote = {});
   WriteResult putBaselineSync(BaselineRecord baseline);
   // Sets an incident's public title (empty clears it); error if there is no such incident.

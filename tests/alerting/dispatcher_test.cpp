@@ -163,8 +163,9 @@ protected:
   }
   // An open incident of github-mcp whose trigger the detector released, as the daemon writes it.
   void openIncident(const std::string& id, common::WallTime openedAt) {
-    auto r = store_->openIncidentSync(store::IncidentRecord{
-        id, "github-mcp", openedAt, std::nullopt, "connect_timeout", "no answer in 10s", true, ""});
+    auto r =
+        store_->commitNow({store::IncidentRecord{id, "github-mcp", openedAt, std::nullopt,
+                                                 "connect_timeout", "no answer in 10s", true, ""}});
     ASSERT_TRUE(r) << r.error();
   }
   // Closes the incident and writes its resolve in one transaction, as the daemon does.

@@ -521,8 +521,8 @@ TEST_F(EmailSinkE2E, TriggerReminderAndResolveAreOneThread) {
   harness_.config().sinks["mail"].reminderInterval = 1h;
   start();
   // A reminder goes out only while its incident is open (and its sink has an interval).
-  ASSERT_TRUE(harness_.store().openIncidentSync(
-      {"inc_7", "github-mcp", kNow, std::nullopt, "http_error", "HTTP 503", true, ""}));
+  ASSERT_TRUE(harness_.store().commitNow({store::IncidentRecord{
+      "inc_7", "github-mcp", kNow, std::nullopt, "http_error", "HTTP 503", true, ""}}));
   auto trigger = OutboxHarness::event("alert.triggered", "evt_1", "inc_7");
   trigger.body["failure_reason"] = "http_error";
   trigger.body["failure_summary"] = "HTTP 503";

@@ -568,11 +568,11 @@ TEST_F(StoreTest, IncidentsOpenCloseAndList) {
   IncidentRecord one{"inc_1", "a", kDay0 + 1min, std::nullopt, "timeout", "no answer in 10s"};
   IncidentRecord two{"inc_2", "b", kDay0 + 2min, std::nullopt, "dns_error", "NXDOMAIN"};
   IncidentRecord three{"inc_3", "a", kDay0 + 3min, std::nullopt, "flapping", ""};
-  ASSERT_TRUE(store->openIncidentSync(one));
-  ASSERT_TRUE(store->openIncidentSync(two));
-  ASSERT_TRUE(store->openIncidentSync(three));
+  ASSERT_TRUE(store->commitNow({one}));
+  ASSERT_TRUE(store->commitNow({two}));
+  ASSERT_TRUE(store->commitNow({three}));
 
-  auto dup = store->openIncidentSync(one);
+  auto dup = store->commitNow({one});
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().find("UNIQUE"), std::string::npos) << dup.error();
 
@@ -623,8 +623,10 @@ TEST_F(StoreTest, IncidentsOpenCloseAndList) {
 
 TEST_F(StoreTest, IncidentTitlesAndNotesAreKeptAndPrunedWithTheirIncident) {
   auto store = openOrDie(db_);
-  ASSERT_TRUE(store->openIncidentSync({"inc_1", "a", kDay0 + 1min, std::nullopt, "timeout", ""}));
-  ASSERT_TRUE(store->openIncidentSync({"inc_2", "a", kDay0 + 2min, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(
+      store->commitNow({IncidentRecord{"inc_1", "a", kDay0 + 1min, std::nullopt, "timeout", ""}}));
+  ASSERT_TRUE(
+      store->commitNow({IncidentRecord{"inc_2", "a", kDay0 + 2min, std::nullopt, "timeout", ""}}));
   ASSERT_TRUE(store->setIncidentTitleSync("inc_1", "Database outage"));
   auto missing = store->setIncidentTitleSync("inc_nope", "x");
   ASSERT_FALSE(missing);
@@ -774,9 +776,11 @@ TEST_F(StoreTest, PruneDeletesOldRowsInBatches) {
   store->enqueue(SchemaChangeRecord{0, "a", kDay0, "s1", "s2", "{}"});
   store->enqueue(SchemaChangeRecord{0, "a", kDay0 + 72h, "s2", "s3", "{}"});
   store->flush();
-  ASSERT_TRUE(store->openIncidentSync({"old_closed", "a", kDay0, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(
+      store->commitNow({IncidentRecord{"old_closed", "a", kDay0, std::nullopt, "timeout", ""}}));
   ASSERT_TRUE(store->closeIncidentSync("old_closed", kDay0 + 1h));
-  ASSERT_TRUE(store->openIncidentSync({"old_open", "b", kDay0, std::nullopt, "timeout", ""}));
+  ASSERT_TRUE(
+      store->commitNow({IncidentRecord{"old_open", "b", kDay0, std::nullopt, "timeout", ""}}));
   ASSERT_TRUE(store->putMaintenanceSync({"mw_old", "{}", kDay0, kDay0 + 1h, "", false}));
   ASSERT_TRUE(store->putMaintenanceSync({"mw_new", "{}", kDay0, kDay0 + 80h, "", false}));
 

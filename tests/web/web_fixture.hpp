@@ -245,7 +245,7 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   old.reason = "tls_error";
   old.detail = "handshake failed";
   old.triggerSent = true;
-  if (!store.openIncidentSync(old))
+  if (!store.commitNow({old}))
     throw std::runtime_error("seed: open incident");
   if (!store.closeIncidentSync(old.id, now - 72h + 15min, "recovered"))
     throw std::runtime_error("seed: close incident");
@@ -257,7 +257,7 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
     r.reason = "connect_timeout";
     r.detail = "connect to beta.example:443 timed out";
     r.triggerSent = true;
-    if (!store.openIncidentSync(r))
+    if (!store.commitNow({r}))
       throw std::runtime_error("seed: open incident");
   }
   store::IncidentRecord evilIncident;
@@ -266,7 +266,7 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   evilIncident.openedAt = now - 90min;
   evilIncident.reason = "not_mcp";
   evilIncident.detail = "</td><script>alert('incident')</script>";
-  store.openIncidentSync(evilIncident);
+  store.commitNow({evilIncident});
   store.closeIncidentSync("inc_evil", now - 80min);
   store::SchemaChangeRecord change;
   change.slug = "evil";
