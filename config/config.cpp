@@ -1,4 +1,4 @@
-// Small behaviour of the config model: enum spellings, route matching, maintenance windows.
+// Small behaviour of the config model: enum spellings and route matching.
 #include "config/config.hpp"
 
 #include "common/time.hpp"
@@ -158,30 +158,6 @@ std::string_view toString(SmtpAuth auth) {
     return "login";
   }
   return "auto";
-}
-
-bool MaintenanceWindow::appliesTo(const ServerConfig& server) const {
-  return selects(servers, tags, server);
-}
-
-std::optional<TimePoint> MaintenanceWindow::activeUntil(TimePoint now) const {
-  if (const auto* fixed = std::get_if<FixedWindow>(&schedule)) {
-    if (now >= fixed->start && now < fixed->end)
-      return fixed->end;
-    return std::nullopt;
-  }
-  const auto& recurring = std::get<RecurringWindow>(schedule);
-  if (recurring.duration <= Duration::zero() || !recurring.zone)
-    return std::nullopt;
-  // Only a start within the last `duration` can still be running; cron starts are whole minutes.
-  auto horizon = std::chrono::ceil<std::chrono::minutes>(recurring.duration);
-  auto start = recurring.cron.previous(now, *recurring.zone, horizon);
-  if (!start)
-    return std::nullopt;
-  auto end = common::addSaturating(*start, recurring.duration);
-  if (now < end)
-    return end;
-  return std::nullopt;
 }
 
 const ServerConfig* Config::findServer(std::string_view slug) const {

@@ -264,10 +264,7 @@ struct MaintenanceWindow {
   std::variant<FixedWindow, RecurringWindow> schedule;
   std::string comment; // shown on the status page and in the feed (public text)
 
-  // No selector means every server; otherwise the slug or any tag must match.
-  bool appliesTo(const ServerConfig& server) const;
-  // When the window covers `now`, the instant it ends (exclusive); nullopt when inactive.
-  std::optional<TimePoint> activeUntil(TimePoint now) const;
+  // When it is active, and for which servers, is the detector's (detector/maintenance.hpp).
   friend bool operator==(const MaintenanceWindow&, const MaintenanceWindow&) = default;
 };
 

@@ -58,44 +58,32 @@ TEST(ConfigModel, RouteTargetsFollowOrderMatchAndContinue) {
   EXPECT_EQ(c.findSink("none"), nullptr);
 }
 
-TEST(ConfigModel, FixedMaintenanceWindowIsHalfOpen) {
+// The loader hands the windows over as written; when they are active is the detector's
+// (detector/maintenance.cpp, tests/detector/maintenance_test.cpp).
+TEST(ConfigModel, MaintenanceWindowsAsWritten) {
   Config c = mustLoad(R"(servers:
   - {slug: db, url: "http://db.example/mcp", tags: [internal]}
-  - {slug: web, url: "http://web.example/mcp"}
 maintenance:
   windows:
     - {name: m, tags: [internal], start: "2026-12-01T02:00:00Z", end: "2026-12-01T04:00:00Z"}
-)");
-  const auto& w = c.maintenance.windows.at(0);
-  EXPECT_TRUE(w.appliesTo(*c.findServer("db")));
-  EXPECT_FALSE(w.appliesTo(*c.findServer("web")));
-  EXPECT_EQ(w.activeUntil(at("2026-12-01T01:59:59Z")), std::nullopt);
-  EXPECT_EQ(w.activeUntil(at("2026-12-01T02:00:00Z")), at("2026-12-01T04:00:00Z"));
-  EXPECT_EQ(w.activeUntil(at("2026-12-01T03:59:59Z")), at("2026-12-01T04:00:00Z"));
-  EXPECT_EQ(w.activeUntil(at("2026-12-01T04:00:00Z")), std::nullopt);
-}
-
-TEST(ConfigModel, RecurringMaintenanceWindowUsesCronInItsZone) {
-  Config c = mustLoad(R"(servers:
-  - {slug: db, url: "http://db.example/mcp"}
-maintenance:
-  windows:
     - {name: utc, cron: "0 3 * * 2", duration: 30m}
     - {name: berlin, servers: [db], cron: "0 3 * * 2", duration: 90m, timezone: Europe/Berlin}
 )");
-  const auto& utc = c.maintenance.windows.at(0);
-  const auto& berlin = c.maintenance.windows.at(1);
-  EXPECT_TRUE(utc.appliesTo(*c.findServer("db"))); // no selector: every server
-  // 2026-11-24 is a Tuesday; Berlin is UTC+1 in November.
-  EXPECT_EQ(utc.activeUntil(at("2026-11-24T02:59:59Z")), std::nullopt);
-  EXPECT_EQ(utc.activeUntil(at("2026-11-24T03:00:00Z")), at("2026-11-24T03:30:00Z"));
-  EXPECT_EQ(utc.activeUntil(at("2026-11-24T03:29:59Z")), at("2026-11-24T03:30:00Z"));
-  EXPECT_EQ(utc.activeUntil(at("2026-11-24T03:30:00Z")), std::nullopt);
-  EXPECT_EQ(utc.activeUntil(at("2026-11-25T03:10:00Z")), std::nullopt); // Wednesday
-  EXPECT_EQ(berlin.activeUntil(at("2026-11-24T01:59:00Z")), std::nullopt);
-  EXPECT_EQ(berlin.activeUntil(at("2026-11-24T02:00:00Z")), at("2026-11-24T03:30:00Z"));
-  EXPECT_EQ(berlin.activeUntil(at("2026-11-24T03:29:00Z")), at("2026-11-24T03:30:00Z"));
-  EXPECT_EQ(berlin.activeUntil(at("2026-11-24T03:30:00Z")), std::nullopt);
+  ASSERT_EQ(c.maintenance.windows.size(), 3u);
+  const auto& fixed = std::get<FixedWindow>(c.maintenance.windows[0].schedule);
+  EXPECT_EQ(c.maintenance.windows[0].tags, std::vector<std::string>{"internal"});
+  EXPECT_EQ(fixed.start, at("2026-12-01T02:00:00Z"));
+  EXPECT_EQ(fixed.end, at("2026-12-01T04:00:00Z"));
+  const auto& utc = std::get<RecurringWindow>(c.maintenance.windows[1].schedule);
+  EXPECT_TRUE(c.maintenance.windows[1].servers.empty());
+  EXPECT_EQ(utc.cron.text(), "0 3 * * 2");
+  EXPECT_EQ(utc.duration, std::chrono::minutes(30));
+  EXPECT_EQ(utc.timezone, "UTC");
+  const auto& berlin = std::get<RecurringWindow>(c.maintenance.windows[2].schedule);
+  EXPECT_EQ(c.maintenance.windows[2].servers, std::vector<std::string>{"db"});
+  EXPECT_EQ(berlin.duration, std::chrono::minutes(90));
+  EXPECT_EQ(berlin.timezone, "Europe/Berlin");
+  ASSERT_NE(berlin.zone, nullptr);
 }
 
 constexpr const char* kBefore = R"(servers:
