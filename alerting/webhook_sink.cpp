@@ -57,7 +57,7 @@ WebhookSink::WebhookSink(config::WebhookSinkConfig config, SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
-  auto url = net::Url::parse(config_.url);
+  auto url = common::Url::parse(config_.url);
   if (!url)
     co_return AttemptResult{400, std::nullopt, "webhook url is not a valid http(s) URL"};
   net::Request request;

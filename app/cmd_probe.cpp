@@ -2,7 +2,7 @@
 #include "app/commands.hpp"
 #include "common/duration.hpp"
 #include "common/strings.hpp"
-#include "net/url.hpp"
+#include "common/url.hpp"
 #include "prober/probe.hpp"
 
 #include <CLI/CLI.hpp>
@@ -73,7 +73,7 @@ int usage(const std::string& message) {
 
 int runProbe(const ProbeArgs& a) {
   prober::ProbeOptions options;
-  if (!net::Url::parse(a.url))
+  if (!common::Url::parse(a.url))
     return usage("URL must be an absolute http:// or https:// URL without credentials");
   options.url = a.url;
 

@@ -40,7 +40,7 @@ std::optional<Target> targetOf(const StatusArgs& args) {
     std::string base = args.url;
     while (!base.empty() && base.back() == '/')
       base.pop_back();
-    auto parsed = net::Url::parse(base + "/");
+    auto parsed = common::Url::parse(base + "/");
     if (!parsed) {
       std::fprintf(stderr, "mcpwatch status: --url must be an http(s) URL\n");
       return std::nullopt;
@@ -92,7 +92,7 @@ Awaitable<Fetched> fetchAll(Target target) {
     std::string text = target.base + "/api/v1/servers?limit=1000";
     if (!cursor.empty())
       text += "&cursor=" + cursor; // opaque base64url: nothing to escape
-    auto url = net::Url::parse(text);
+    auto url = common::Url::parse(text);
     if (!url) {
       out.error = "not a valid URL: " + text;
       co_return out;

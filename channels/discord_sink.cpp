@@ -59,7 +59,7 @@ std::string discordTime(const std::string& rfc3339, bool relative = true) {
 
 // An http(s) URL safe as the target of a masked link and as an embed url; nullopt otherwise.
 std::optional<std::string> linkTarget(std::string_view text) {
-  auto url = net::Url::parse(text);
+  auto url = common::Url::parse(text);
   if (!url)
     return std::nullopt;
   std::string out;
@@ -299,7 +299,7 @@ void fitTotal(Json& embed) {
     fields.erase(fields.size() - 1);
 }
 
-std::string hostOf(const net::Url& url) {
+std::string hostOf(const common::Url& url) {
   return url.host;
 }
 
@@ -308,7 +308,7 @@ std::string hostOf(const net::Url& url) {
 std::string redact(std::string text, const common::Secret& url) {
   constexpr std::size_t kMinSecret = 8;
   redactInPlace(text, url.reveal(), kMinSecret);
-  if (auto parsed = net::Url::parse(url.reveal())) {
+  if (auto parsed = common::Url::parse(url.reveal())) {
     const std::string path = parsed->target.substr(0, parsed->target.find('?'));
     redactInPlace(text, path.substr(path.find_last_of('/') + 1), kMinSecret); // the token segment
   }
@@ -486,8 +486,8 @@ Json discordMessage(const EventView& event, std::string_view publicUrl, std::str
   return message;
 }
 
-std::optional<net::Url> discordRequestUrl(const common::Secret& webhookUrl) {
-  auto url = net::Url::parse(webhookUrl.reveal());
+std::optional<common::Url> discordRequestUrl(const common::Secret& webhookUrl) {
+  auto url = common::Url::parse(webhookUrl.reveal());
   if (!url)
     return std::nullopt;
   const auto q = url->target.find('?');

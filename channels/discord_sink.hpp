@@ -6,8 +6,8 @@
 #include "channels/event_view.hpp"
 #include "common/json.hpp"
 #include "common/secret.hpp"
+#include "common/url.hpp"
 #include "config/config.hpp"
-#include "net/url.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -57,7 +57,7 @@ common::Json discordMessage(const EventView& event, std::string_view publicUrl,
 
 // The URL to POST to: the webhook URL with wait=true (any other query, such as thread_id, is
 // kept; an existing wait parameter is replaced). nullopt when it is not an http(s) URL.
-std::optional<net::Url> discordRequestUrl(const common::Secret& webhookUrl);
+std::optional<common::Url> discordRequestUrl(const common::Secret& webhookUrl);
 
 // Discord's error body as one log-friendly line: "Invalid Form Body (code 50035):
 // embeds.0.title: Must be 256 or fewer in length." Never longer than 1000 characters.

@@ -214,7 +214,7 @@ Json respondersOf(const config::OpsGenieSinkConfig& config) {
 }
 
 std::string hostOf(std::string_view apiUrl) {
-  auto url = net::Url::parse(apiUrl);
+  auto url = common::Url::parse(apiUrl);
   return url ? url->host : std::string("the configured api_url");
 }
 
@@ -364,7 +364,7 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
   const std::string path =
       close ? "/v2/alerts/" + opsGenieEncodePathSegment(alias) + "/close?identifierType=alias"
             : std::string("/v2/alerts");
-  auto url = net::Url::parse(config_.apiUrl + path);
+  auto url = common::Url::parse(config_.apiUrl + path);
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt,
                                       "opsgenie api_url is not a valid http(s) URL"};

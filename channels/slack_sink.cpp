@@ -466,7 +466,7 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
   auto event = parseEvent(delivery.body);
   if (!event)
     co_return alerting::AttemptResult{400, std::nullopt, "slack: " + event.error()};
-  auto url = net::Url::parse(config_.url.reveal());
+  auto url = common::Url::parse(config_.url.reveal());
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt,
                                       "slack: the webhook url is not a valid http(s) URL"};

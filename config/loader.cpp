@@ -4,6 +4,7 @@
 #include "common/duration.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
+#include "common/url.hpp"
 #include "config/yaml.hpp"
 
 #include <algorithm>
@@ -170,52 +171,10 @@ bool isBase64(std::string_view s) {
 
 // The problem with an http(s) URL, or nullopt when it is usable. Never contains the URL itself.
 std::optional<std::string> urlProblem(std::string_view url) {
-  for (unsigned char c : url)
-    if (c <= 0x20 || c == 0x7f)
-      return "must not contain spaces or control characters";
-  std::size_t sep = url.find("://");
-  if (sep == std::string_view::npos || !(common::iequals(url.substr(0, sep), "http") ||
-                                         common::iequals(url.substr(0, sep), "https")))
-    return "must be an absolute URL starting with http:// or https://";
-  std::string_view rest = url.substr(sep + 3);
-  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos)
-    return "must not contain credentials (user@host); send them in headers";
-  std::string_view host;
-  std::string_view portPart;
-  if (!authority.empty() && authority.front() == '[') {
-    std::size_t close = authority.find(']');
-    if (close == std::string_view::npos)
-      return "has an unterminated IPv6 address";
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && after.front() != ':')
-      return "has an invalid host";
-    portPart = after.empty() ? after : after.substr(1);
-    if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-        }))
-      return "has an invalid IPv6 address";
-  } else {
-    std::size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    portPart = colon == std::string_view::npos ? std::string_view() : authority.substr(colon + 1);
-    if (colon != std::string_view::npos && portPart.empty())
-      return "has an empty port";
-    if (!std::all_of(host.begin(), host.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
-        }))
-      return "has an invalid host";
-  }
-  if (host.empty())
-    return "has no host";
-  if (!portPart.empty()) {
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(portPart.data(), portPart.data() + portPart.size(), port);
-    if (ec != std::errc() || end != portPart.data() + portPart.size() || port == 0 || port > 65535)
-      return "has an invalid port";
-  }
-  return std::nullopt;
+  auto parsed = common::Url::check(url);
+  if (parsed)
+    return std::nullopt;
+  return std::move(parsed.error());
 }
 
 // A mapping's entries after checking keys: unknown and duplicate keys are reported once here.

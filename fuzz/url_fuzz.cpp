@@ -1,13 +1,13 @@
 // URL parser: server URLs from the config and the endpoint references SSE servers send. A parsed
 // URL prints to text that parses back to the same URL, and every resolved reference is such a URL.
+#include "common/url.hpp"
 #include "fuzz/fuzz_check.hpp"
-#include "net/url.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-using mcpwatch::net::Url;
+using mcpwatch::common::Url;
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include "common/asio.hpp"
 #include "common/expected.hpp"
-#include "net/url.hpp"
+#include "common/url.hpp"
 
 #include <chrono>
 #include <memory>
@@ -15,6 +15,8 @@
 #include <vector>
 
 namespace mcpwatch::net {
+
+using common::Url;
 
 // Ordered header list with case-insensitive lookup (HTTP field names are case-insensitive).
 class Headers {

@@ -35,7 +35,7 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
     co_return alerting::AttemptResult{400, std::nullopt,
                                       "PagerDuty has no mapping for " + delivery.type};
   const bool change = alerting::isChangeEvent(delivery.type);
-  auto url = net::Url::parse(change ? changeEventsUrl(config_.eventsUrl) : config_.eventsUrl);
+  auto url = common::Url::parse(change ? changeEventsUrl(config_.eventsUrl) : config_.eventsUrl);
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt, "events_url is not a valid URL"};
   net::Request request;

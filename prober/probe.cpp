@@ -94,7 +94,7 @@ public:
     });
 
     std::optional<Failure> failure;
-    if (auto url = net::Url::parse(opts_.url)) {
+    if (auto url = common::Url::parse(opts_.url)) {
       url_ = *url;
       failure = co_await runSteps();
     } else {
@@ -651,7 +651,7 @@ private:
     }
   }
 
-  net::Request makePost(const net::Url& url, const std::string& method, std::string body,
+  net::Request makePost(const common::Url& url, const std::string& method, std::string body,
                         const std::optional<std::string>& mcpName) const {
     net::Request req;
     req.method = "POST";
@@ -887,7 +887,7 @@ private:
     Json message = {{"jsonrpc", "2.0"}, {"method", method}};
     if (mode_ == Mode::Modern)
       co_return std::nullopt;
-    const net::Url& target = mode_ == Mode::LegacySse ? *postUrl_ : url_;
+    const common::Url& target = mode_ == Mode::LegacySse ? *postUrl_ : url_;
     auto opened =
         co_await client_->open(makePost(target, method, message.dump(), std::nullopt), deadline_);
     if (!opened)
@@ -966,7 +966,7 @@ private:
   ProbeOptions opts_;
   asio::any_io_executor executor_;
   std::shared_ptr<net::Client> client_;
-  net::Url url_;
+  common::Url url_;
   SteadyClock::time_point start_;
   SteadyClock::time_point deadline_;
   ProbeResult result_;
@@ -983,7 +983,7 @@ private:
   net::Headers lastHeaders_;
   std::unique_ptr<net::BodyStream> sseStream_;
   std::optional<SseMessageReader> sseReader_;
-  std::optional<net::Url> postUrl_;
+  std::optional<common::Url> postUrl_;
 };
 
 } // namespace

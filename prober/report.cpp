@@ -1,6 +1,6 @@
 // The two renderings of a ProbeResult: `probe --json` (DESIGN.md section 3) and readable text.
 #include "common/time.hpp"
-#include "net/url.hpp"
+#include "common/url.hpp"
 #include "prober/classify.hpp"
 #include "prober/probe.hpp"
 
@@ -91,7 +91,7 @@ std::string toJsonText(const ProbeResult& r) {
 std::string nextStep(const ProbeResult& r) {
   if (!r.failure)
     return {};
-  auto url = net::Url::parse(r.url);
+  auto url = common::Url::parse(r.url);
   const bool rootPath = url && (url->target == "/" || url->target.starts_with("/?"));
   switch (r.failure->reason) {
   case FailureReason::DnsError:

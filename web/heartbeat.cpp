@@ -71,8 +71,8 @@ struct Heartbeat::State {
       : timer(ex), client(ex, std::move(options)) {}
   asio::steady_timer timer;
   net::Client client;
-  net::Url url;
-  net::Url failUrl;
+  common::Url url;
+  common::Url failUrl;
   std::atomic<bool> stopped = false;
 };
 
@@ -95,14 +95,14 @@ Heartbeat::~Heartbeat() {
 common::Expected<std::monostate, std::string> Heartbeat::start() {
   if (state_)
     return common::unexpected(std::string("heartbeat: already started"));
-  auto url = net::Url::parse(config_.url.reveal());
+  auto url = common::Url::parse(config_.url.reveal());
   if (!url)
     return common::unexpected(std::string("heartbeat.url: not a valid http(s) URL"));
-  std::optional<net::Url> failUrl;
+  std::optional<common::Url> failUrl;
   if (config_.failUrl.empty())
-    failUrl = net::Url::parse(defaultFailUrl(config_.url.reveal()));
+    failUrl = common::Url::parse(defaultFailUrl(config_.url.reveal()));
   else
-    failUrl = net::Url::parse(config_.failUrl.reveal());
+    failUrl = common::Url::parse(config_.failUrl.reveal());
   if (!failUrl)
     return common::unexpected(std::string("heartbeat.fail_url: not a valid http(s) URL"));
   net::ClientOptions clientOptions;

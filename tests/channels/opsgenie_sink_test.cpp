@@ -418,7 +418,7 @@ TEST_F(OpsGenieAttempt, ClosingAnUnknownAliasIsAcceptedAndFailsOnlyInTheRequestS
   EXPECT_EQ(p.alias, "mcpwatch-github-mcp");
   net::Request get;
   get.method = "GET";
-  get.url = *net::Url::parse(fake_.baseUrl() + "/v2/alerts/requests/" + p.requestId);
+  get.url = *common::Url::parse(fake_.baseUrl() + "/v2/alerts/requests/" + p.requestId);
   get.headers.set("Authorization", "GenieKey " + kKey);
   std::optional<alerting::Exchange> out;
   asio::co_spawn(ioc_, exchangeInto(ioc_.get_executor(), get, &out), asio::detached);

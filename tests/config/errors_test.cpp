@@ -102,7 +102,13 @@ TEST(ConfigErrors, ServerUrlRules) {
             "starting with http:// or https:// (line 2)");
   EXPECT_NE(urlError("http:///mcp").find("has no host"), std::string::npos);
   EXPECT_NE(urlError("http://a.example:99999/mcp").find("invalid port"), std::string::npos);
-  EXPECT_NE(urlError("http://a.example:/mcp").find("empty port"), std::string::npos);
+  EXPECT_NE(urlError("http://a.example:0/mcp").find("invalid port"), std::string::npos);
+  EXPECT_NE(urlError("http://a<b/mcp").find("invalid host"), std::string::npos);
+  EXPECT_NE(urlError("http://[::1/mcp").find("unterminated IPv6"), std::string::npos);
+  EXPECT_NE(urlError("http://a.example/m\u00e9").find("non-ASCII"), std::string::npos);
+  EXPECT_NE(urlError("http://a.example/a%zz").find("path or query"), std::string::npos);
+  // The same parser as the prober's: an empty port is the default one (RFC 3986).
+  EXPECT_TRUE(load("servers:\n  - {slug: a, url: \"http://a.example:/mcp\"}\n"));
   EXPECT_NE(urlError("http://user:pw@a.example/mcp").find("credentials"), std::string::npos);
   EXPECT_NE(urlError("http://a example/mcp").find("spaces"), std::string::npos);
   EXPECT_NE(urlError("/relative/mcp").find("absolute"), std::string::npos);

@@ -5,7 +5,7 @@
 
 #include "common/strings.hpp"
 #include "common/time.hpp"
-#include "net/url.hpp"
+#include "common/url.hpp"
 #include "tests/fakes/fake_util.hpp"
 
 #include <algorithm>
@@ -98,7 +98,7 @@ std::size_t validateEmbed(const Json& embed, Json& errors, const Path& at) {
   checkString(embed, "description", 4096, false, errors, at);
   std::size_t total = stringChars(embed, "title") + stringChars(embed, "description");
   if (auto it = embed.find("url"); it != embed.end()) {
-    if (!it->is_string() || !net::Url::parse(it->get<std::string>()))
+    if (!it->is_string() || !common::Url::parse(it->get<std::string>()))
       addError(errors, join(at, {"url"}), "URL_TYPE_INVALID_URL", "Not a well formed URL.");
   }
   if (auto it = embed.find("timestamp"); it != embed.end()) {

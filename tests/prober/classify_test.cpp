@@ -493,8 +493,9 @@ TEST(DecideDiscover, ServerErrorsAndTimeoutsNeverFallBackToLegacy) {
     auto rpc = decideDiscover(errorReply(status, R"({"code":-32603,"message":"Internal error"})"),
                               "2026-07-28", kAccepted, {"2026-07-28"});
     EXPECT_EQ(rpc.verdict, DiscoverDecision::Verdict::Stop) << status;
-    if (status >= 500)
+    if (status >= 500) {
       EXPECT_EQ(rpc.failure->reason, FailureReason::HttpError) << status;
+    }
   }
   // What a legacy server answers still falls back: 400/404/405 and method-not-found.
   for (int status : {400, 404, 405}) {

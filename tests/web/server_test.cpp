@@ -756,7 +756,7 @@ TEST_F(WebServerTest, ServesOverHttpWithLimits) {
                    std::string body = {}) {
     net::Request req;
     req.method = std::move(method);
-    req.url = *net::Url::parse("http://127.0.0.1:" + std::to_string(*port) + target);
+    req.url = *common::Url::parse("http://127.0.0.1:" + std::to_string(*port) + target);
     req.headers = std::move(headers);
     req.body = std::move(body);
     return testing::runOn(ctx, client.send(std::move(req), std::chrono::steady_clock::now() + 5s));

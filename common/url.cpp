@@ -1,12 +1,12 @@
 // Strict absolute http(s) URL parsing and RFC 3986 reference resolution.
-#include "net/url.hpp"
+#include "common/url.hpp"
 
 #include "common/strings.hpp"
 
 #include <charconv>
 #include <string>
 
-namespace mcpwatch::net {
+namespace mcpwatch::common {
 
 namespace {
 
@@ -166,32 +166,44 @@ std::string removeDotSegments(std::string_view in) {
 } // namespace
 
 std::optional<Url> Url::parse(std::string_view text) {
-  if (text.empty() || hasForbiddenBytes(text))
+  auto url = check(text);
+  if (!url)
     return std::nullopt;
+  return std::move(url.value());
+}
+
+Expected<Url, std::string> Url::check(std::string_view text) {
+  if (text.empty())
+    return unexpected(std::string("is empty"));
+  if (hasForbiddenBytes(text))
+    return unexpected(std::string(
+        "must not contain spaces, control characters or non-ASCII bytes (percent-encode them)"));
+  const std::string notAbsolute = "must be an absolute URL starting with http:// or https://";
   Parts parts = splitReference(text);
   if (!parts.scheme || !parts.authority)
-    return std::nullopt;
+    return unexpected(notAbsolute);
   Url url;
-  url.scheme = common::toLower(*parts.scheme);
+  url.scheme = toLower(*parts.scheme);
   if (url.scheme != "http" && url.scheme != "https")
-    return std::nullopt;
+    return unexpected(notAbsolute);
 
   std::string_view authority = *parts.authority;
   if (authority.find('@') != std::string_view::npos)
-    return std::nullopt;
+    return unexpected(
+        std::string("must not contain credentials (user@host); send them in headers"));
   std::string_view host;
-  std::string_view portText;
+  std::optional<std::string_view> portText;
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
     if (close == std::string_view::npos)
-      return std::nullopt;
+      return unexpected(std::string("has an unterminated IPv6 address"));
     host = authority.substr(1, close - 1);
     if (!validIpv6(host))
-      return std::nullopt;
+      return unexpected(std::string("has an invalid IPv6 address"));
     std::string_view rest = authority.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':')
-        return std::nullopt;
+        return unexpected(std::string("has an invalid host"));
       portText = rest.substr(1);
     }
   } else {
@@ -199,30 +211,27 @@ std::optional<Url> Url::parse(std::string_view text) {
     host = authority.substr(0, colon);
     if (colon != std::string_view::npos)
       portText = authority.substr(colon + 1);
+    if (host.empty())
+      return unexpected(std::string("has no host"));
     if (!validRegName(host))
-      return std::nullopt;
+      return unexpected(std::string("has an invalid host"));
   }
-  url.host = common::toLower(host);
+  url.host = toLower(host);
 
   url.port = url.https() ? 443 : 80;
-  if (!portText.empty()) {
-    if (portText.size() > 5)
-      return std::nullopt;
+  if (portText && !portText->empty()) { // "host:" is the default port (RFC 3986 section 3.2.3)
     unsigned value = 0;
-    auto [ptr, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), value);
-    if (ec != std::errc{} || ptr != portText.data() + portText.size() || value == 0 ||
-        value > 65535)
-      return std::nullopt;
+    auto [ptr, ec] = std::from_chars(portText->data(), portText->data() + portText->size(), value);
+    if (portText->size() > 5 || ec != std::errc{} || ptr != portText->data() + portText->size() ||
+        value == 0 || value > 65535)
+      return unexpected(std::string("has an invalid port"));
     url.port = static_cast<std::uint16_t>(value);
   }
 
-  if (!validPathOrQuery(parts.path))
-    return std::nullopt;
-  if (parts.query && !validPathOrQuery(*parts.query))
-    return std::nullopt;
+  if (!validPathOrQuery(parts.path) || (parts.query && !validPathOrQuery(*parts.query)))
+    return unexpected(
+        std::string("has characters not allowed in a path or query (percent-encode them)"));
   url.target = parts.path.empty() ? std::string("/") : std::string(parts.path);
-  if (url.target.front() != '/')
-    return std::nullopt;
   if (parts.query) {
     url.target += '?';
     url.target.append(*parts.query);
@@ -247,7 +256,7 @@ std::string Url::toString() const {
 
 std::optional<Url> Url::resolve(std::string_view reference) const {
   // Servers sometimes pad the SSE endpoint line; surrounding whitespace is never meaningful.
-  reference = common::trim(reference);
+  reference = trim(reference);
   if (hasForbiddenBytes(reference))
     return std::nullopt;
   Parts ref = splitReference(reference);
@@ -305,4 +314,4 @@ std::optional<Url> Url::resolve(std::string_view reference) const {
   return parse(out);
 }
 
-} // namespace mcpwatch::net
+} // namespace mcpwatch::common

@@ -1,12 +1,14 @@
 // Absolute http(s) URLs: parsing, printing, and resolving the relative references servers send.
 #pragma once
 
+#include "common/expected.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace mcpwatch::net {
+namespace mcpwatch::common {
 
 struct Url {
   std::string scheme; // "http" or "https", lower case
@@ -16,6 +18,9 @@ struct Url {
 
   // Accepts only absolute http/https URLs with a host. Rejects userinfo, spaces and control bytes.
   static std::optional<Url> parse(std::string_view text);
+  // The same, or what is wrong with the text ("has an invalid port"), for messages like
+  // "url: invalid URL: …". The problem never contains the text itself (it may hold a secret).
+  static Expected<Url, std::string> check(std::string_view text);
 
   bool https() const { return scheme == "https"; }
   bool defaultPort() const { return port == (https() ? 443 : 80); }
@@ -30,4 +35,4 @@ struct Url {
   friend bool operator==(const Url&, const Url&) = default;
 };
 
-} // namespace mcpwatch::net
+} // namespace mcpwatch::common

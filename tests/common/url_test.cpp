@@ -1,9 +1,9 @@
 // Url parsing, printing and RFC 3986 reference resolution, as tables.
-#include "net/url.hpp"
+#include "common/url.hpp"
 
 #include <gtest/gtest.h>
 
-namespace mcpwatch::net {
+namespace mcpwatch::common {
 namespace {
 
 struct ParseCase {
@@ -138,4 +138,4 @@ TEST(UrlTest, ResolvesReferences) {
 }
 
 } // namespace
-} // namespace mcpwatch::net
+} // namespace mcpwatch::common
