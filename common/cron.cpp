@@ -2,6 +2,7 @@
 #include "common/cron.hpp"
 
 #include "common/strings.hpp"
+#include "common/time.hpp"
 
 #include <algorithm>
 #include <array>
@@ -42,13 +43,6 @@ constexpr int kSearchYears = 50;
 constexpr std::int64_t kMaxOffsetSeconds = 26 * 3600;
 
 constexpr std::int64_t kMinutesPerDay = 1440;
-
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0)))
-    --q;
-  return q;
-}
 
 // Shortens user text quoted back in an error so a huge field cannot bloat the message.
 std::string quoted(std::string_view s) {
@@ -193,10 +187,6 @@ Civil civilFromMinutes(std::int64_t m) {
   c.day = int(unsigned(ymd.day()));
   c.weekday = int(weekday{sd}.c_encoding());
   return c;
-}
-
-std::int64_t daysFromCivil(int y, int m, int d) {
-  return sys_days{year{y} / month{unsigned(m)} / day{unsigned(d)}}.time_since_epoch().count();
 }
 
 // system_clock::time_point counts nanoseconds, so only about +-292 years around 1970 exist.
@@ -350,7 +340,7 @@ std::optional<system_clock::time_point> CronExpression::next(system_clock::time_
     if (!(months_ >> c.month & 1u)) {
       int ny = c.month == 12 ? c.year + 1 : c.year;
       int nm = c.month == 12 ? 1 : c.month + 1;
-      m = daysFromCivil(ny, nm, 1) * kMinutesPerDay;
+      m = daysFromCivil(ny, unsigned(nm), 1) * kMinutesPerDay;
       continue;
     }
     // Month is known to match; asking with the first matching hour and minute checks the day.
@@ -410,7 +400,7 @@ CronExpression::previous(system_clock::time_point at, const TimeZone& tz,
     if (c.year < firstYear)
       return std::nullopt;
     if (!(months_ >> c.month & 1u)) {
-      m = daysFromCivil(c.year, c.month, 1) * kMinutesPerDay - 1;
+      m = daysFromCivil(c.year, unsigned(c.month), 1) * kMinutesPerDay - 1;
       continue;
     }
     if (!matchesLocal(c.month, c.day, c.weekday, std::countr_zero(hours_),

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,5 +33,18 @@ std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_vi
 // behaviour that would turn a far-future deadline into a past one).
 std::chrono::system_clock::time_point addSaturating(std::chrono::system_clock::time_point t,
                                                     std::chrono::milliseconds d);
+
+// Calendar arithmetic shared by the cron parser, the time zones and the store's rollups.
+// a / b rounded towards negative infinity (b != 0), so days before 1970 still start at midnight.
+constexpr std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+// Days since 1970-01-01 of a proleptic Gregorian date.
+constexpr std::int64_t daysFromCivil(int y, unsigned m, unsigned d) {
+  return std::chrono::sys_days{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}}
+      .time_since_epoch()
+      .count();
+}
 
 } // namespace mcpwatch::common

@@ -1,6 +1,8 @@
 // TZif (RFC 8536) reader and POSIX TZ rule evaluator behind common::TimeZone.
 #include "common/timezone.hpp"
 
+#include "common/time.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -25,17 +27,6 @@ constexpr std::int64_t kMinUtOffset = -89999;
 // POSIX transition times may run from -167 to +167 hours (RFC 8536 section 3.3.1).
 constexpr int kMaxRuleHours = 167;
 constexpr int kMaxOffsetHours = 24;
-
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0)))
-    --q;
-  return q;
-}
-
-std::int64_t daysFromCivil(int y, unsigned m, unsigned d) {
-  return sys_days{year{y} / month{m} / day{d}}.time_since_epoch().count();
-}
 
 bool isLeap(int y) {
   return year{y}.is_leap();

@@ -1,6 +1,7 @@
 // The store: a writer thread batching queued writes into transactions, and a pool of readers.
 #include "store/store.hpp"
 
+#include "common/time.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -30,6 +31,7 @@
 namespace mcpwatch::store {
 namespace {
 
+using common::floorDiv;
 using std::chrono::milliseconds;
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::int64_t kHourMs = 3'600'000;
@@ -40,12 +42,6 @@ std::int64_t toMs(WallTime t) {
 
 WallTime fromMs(std::int64_t ms) {
   return WallTime(std::chrono::duration_cast<WallTime::duration>(milliseconds(ms)));
-}
-
-// Floor division, so days before 1970 still start at midnight.
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
 std::int64_t ceilDiv(std::int64_t a, std::int64_t b) {
