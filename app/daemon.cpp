@@ -5,6 +5,7 @@
 #include "app/logging.hpp"
 #include "common/time.hpp"
 #include "config/diff.hpp"
+#include "durable/recovery.hpp"
 #include "web/api.hpp"
 
 #include <algorithm>
@@ -306,60 +307,46 @@ void Daemon::start() {
   rebuildDependents();
   auto now = clock_.now();
 
-  if (auto runtime = store_.maintenanceWindows()) {
-    for (const auto& r : runtime.value()) {
-      if (r.endedEarly || r.end <= now)
-        continue;
-      // The same conversion the admin API used when it stored the window (with its comment).
-      auto w = web::windowFromRecord(r);
-      if (!w) {
-        logRecord(spdlog::level::err, "stored maintenance window skipped",
-                  {{"window", r.id}, {"error", w.error()}});
-        continue;
-      }
-      calendar_.add(std::move(w.value()));
-    }
-  }
+  // What the store holds, read once; what comes back of it is decided by durable::recover.
+  std::vector<store::MaintenanceRecord> windows;
+  if (auto stored = store_.maintenanceWindows())
+    windows = std::move(stored.value());
+  else
+    logRecord(spdlog::level::err, "could not load maintenance windows",
+              {{"error", stored.error()}});
+  std::vector<store::ServerStateRecord> states;
+  if (auto stored = store_.loadServerStates())
+    states = std::move(stored.value());
+  else
+    logRecord(spdlog::level::err, "could not load server state", {{"error", stored.error()}});
+  auto recovery = durable::recover(*config_, windows, states, now, options_.ids);
 
-  std::map<std::string, store::ServerStateRecord> saved;
-  if (auto states = store_.loadServerStates()) {
-    for (auto& s : states.value())
-      saved.emplace(s.slug, std::move(s));
-  } else {
-    logRecord(spdlog::level::err, "could not load server state", {{"error", states.error()}});
-  }
-
+  for (const auto& problem : recovery.problems)
+    logRecord(spdlog::level::err, problem.message, problem.fields);
+  for (auto& window : recovery.windows)
+    calendar_.add(std::move(window));
   for (const auto& server : config_->servers) {
     if (!server.enabled)
       continue;
-    auto it = saved.find(server.slug);
-    addServer(server, it == saved.end() ? nullptr : &it->second);
+    auto it = recovery.states.find(server.slug);
+    addServer(server, it == recovery.states.end() ? nullptr : &it->second);
   }
-
   // Servers that left the config while mcpwatch was stopped: close what they left open.
-  for (const auto& [slug, record] : saved) {
-    if (servers_.count(slug))
-      continue;
-    auto json = common::parseJson(record.stateJson);
-    if (!json)
-      continue;
-    auto state = detector::stateFromJson(*json);
-    if (!state || !state->incident)
-      continue;
-    detector::Detector d({}, options_.ids, std::move(state.value()));
-    auto before = d.state().incident;
-    if (auto ev = d.resolveForRemoval(now)) {
-      ServerDescription desc{slug, slug, "", {}, config_->web.publicUrl + "/status/" + slug};
-      std::vector<store::WriteOp> ops;
-      ops.push_back(store::CloseIncident{before->id, now, ev->note});
-      logRecord(spdlog::level::info, "incident closed: server removed from the config",
-                {{"server", slug}, {"incident", before->id}});
-      submitCommit(PendingCommit{
-          slug, std::move(ops), {slug, detector::toJson(d.state()).dump(), now}, {*ev}, desc});
-    } else if (before) {
-      store_.closeIncidentSync(before->id, now, "server removed from the config");
-      store_.putServerStateSync({slug, detector::toJson(d.state()).dump(), now});
-    }
+  for (auto& removed : recovery.removed) {
+    const auto& slug = removed.slug;
+    logRecord(spdlog::level::info, "incident closed: server removed from the config",
+              {{"server", slug}, {"incident", removed.incidentId}});
+    std::vector<store::WriteOp> ops;
+    ops.push_back(store::CloseIncident{removed.incidentId, now, removed.closeNote});
+    std::vector<detector::Event> events;
+    if (removed.resolve)
+      events.push_back(std::move(*removed.resolve));
+    ServerDescription desc{slug, slug, "", {}, config_->web.publicUrl + "/status/" + slug};
+    submitCommit(PendingCommit{slug,
+                               std::move(ops),
+                               {slug, detector::toJson(removed.state).dump(), now},
+                               std::move(events),
+                               desc});
   }
 
   started_ = true;
@@ -376,20 +363,9 @@ void Daemon::start() {
   });
 }
 
-void Daemon::addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved) {
+void Daemon::addServer(const config::ServerConfig& server, const detector::ServerState* saved) {
   ++viewEpoch_; // what the status page shows may change for any server
-  detector::ServerState state;
-  if (saved) {
-    auto json = common::parseJson(saved->stateJson);
-    auto restored = json ? detector::stateFromJson(*json)
-                         : common::Expected<detector::ServerState, std::string>(
-                               common::unexpected(std::string("not JSON")));
-    if (restored)
-      state = std::move(restored.value());
-    else
-      logRecord(spdlog::level::err, "saved server state ignored",
-                {{"server", server.slug}, {"error", restored.error()}});
-  }
+  detector::ServerState state = saved ? *saved : detector::ServerState{};
   ServerRuntime rt;
   rt.config = &server;
   rt.generation = nextGeneration_++;

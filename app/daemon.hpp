@@ -146,7 +146,7 @@ private:
   Awaitable<void> probeOne(std::string slug, std::uint64_t generation);
   void handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
                      const std::optional<detector::Incident>& incidentBefore);
-  void addServer(const config::ServerConfig& server, const store::ServerStateRecord* saved);
+  void addServer(const config::ServerConfig& server, const detector::ServerState* saved);
   void removeServer(const std::string& slug, common::WallTime now);
   void sweepMaintenance(common::WallTime now);
   void submitCommit(PendingCommit group);

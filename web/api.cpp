@@ -406,24 +406,4 @@ store::MaintenanceRecord toRecord(const MaintenanceRequest& request, std::string
   return r;
 }
 
-Result<detector::MaintenanceWindow> windowFromRecord(const store::MaintenanceRecord& record) {
-  auto selector = common::parseJson(record.selectorJson);
-  detector::WindowTarget target;
-  if (selector && selector->is_object()) {
-    for (const auto& s : stringList(selector->value("servers", Json())))
-      target.servers.push_back(s.get<std::string>());
-    for (const auto& t : stringList(selector->value("tags", Json())))
-      target.tags.push_back(t.get<std::string>());
-  }
-  target.all = target.servers.empty() && target.tags.empty();
-  auto w = detector::makeOneOffWindow(record.id, std::move(target), record.start, record.end,
-                                      detector::WindowSource::Runtime);
-  if (!w)
-    return common::unexpected(w.error());
-  if (selector && selector->is_object() && selector->contains("comment") &&
-      (*selector)["comment"].is_string())
-    w->comment = (*selector)["comment"].get<std::string>();
-  return std::move(w.value());
-}
-
 } // namespace mcpwatch::web

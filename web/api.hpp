@@ -51,10 +51,9 @@ struct MaintenanceRequest {
   std::string comment;
 };
 Result<MaintenanceRequest> parseMaintenanceRequest(std::string_view body, common::WallTime now);
-// The stored form and back; selectorJson is {"servers": [...], "tags": [...]} (both empty = all),
-// the form the daemon restores at start.
+// The stored form; selectorJson is {"servers": [...], "tags": [...]} (both empty = all), the form
+// the daemon restores at start (durable::windowFromRecord).
 store::MaintenanceRecord toRecord(const MaintenanceRequest& request, std::string id,
                                   std::string createdBy);
-Result<detector::MaintenanceWindow> windowFromRecord(const store::MaintenanceRecord& record);
 
 } // namespace mcpwatch::web

@@ -4,6 +4,7 @@
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
+#include "durable/recovery.hpp"
 #include "web/api.hpp"
 #include "web/badge.hpp"
 #include "web/html.hpp"
@@ -868,7 +869,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         if (!backend.server(slug))
           co_return jsonError(400, "servers: unknown server " + common::truncateUtf8(slug, 128));
       auto record = toRecord(*parsed, "mnt_" + common::randomHex(8), "admin-api");
-      auto window = windowFromRecord(record);
+      auto window = durable::windowFromRecord(record);
       if (!window)
         co_return jsonError(400, window.error());
       auto storeWindow = [this, record] { return store.putMaintenanceSync(record); };

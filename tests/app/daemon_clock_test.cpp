@@ -13,6 +13,7 @@
 #include <future>
 #include <gtest/gtest.h>
 #include <map>
+#include <set>
 #include <unistd.h>
 
 namespace mcpwatch::app {
@@ -119,10 +120,10 @@ protected:
       ++total_;
       co_return r;
     };
-    daemon_ = std::make_unique<Daemon>(
-        io_.get_executor(),
-        loadConfig(dir_.file("mcpwatch.db"), 5, interval, retry, failureThreshold, perServer_),
-        *store_, clock_, publisher_, std::move(options));
+    daemon_ = std::make_unique<Daemon>(io_.get_executor(),
+                                       loadConfig(dir_.file("mcpwatch.db"), servers_, interval,
+                                                  retry, failureThreshold, perServer_),
+                                       *store_, clock_, publisher_, std::move(options));
     daemon_->start();
     settle();
   }
@@ -164,6 +165,7 @@ protected:
   int total_ = 0;
   bool healthy_ = true;
   bool localError_ = false;
+  int servers_ = 5; // s0..s4, set before startDaemon()
   // Extra YAML for server i (e.g. its depends_on), set before startDaemon().
   std::function<std::string(int)> perServer_;
   // When set, answers every probe instead of healthy_/localError_.
@@ -331,6 +333,34 @@ TEST_F(DaemonClock, StopWaitsForTheCommitOutAndADrainCommitsWhatIsLeft) {
   auto open = store_->openIncidents();
   ASSERT_TRUE(open);
   EXPECT_TRUE(open.value().empty());
+}
+
+TEST_F(DaemonClock, IncidentsOfServersRemovedWhileStoppedAreClosedAtStart) {
+  healthy_ = false;
+  run(6s); // every server down, five triggers out
+  ASSERT_EQ(publisher_.counts["alert.triggered"], 5);
+  daemon_->stop({});
+  settle();
+  daemon_.reset();
+  store_.reset();
+
+  servers_ = 3; // s3 and s4 left the config while mcpwatch was stopped
+  publisher_.events.clear();
+  startDaemon("10s");
+  ASSERT_EQ(publisher_.events.size(), 2u) << "one resolve per removed server, nothing else";
+  std::set<std::string> resolved;
+  for (const auto& e : publisher_.events) {
+    EXPECT_EQ(e.type, "alert.resolved");
+    EXPECT_NE(e.note.find("removed"), std::string::npos) << e.note;
+    resolved.insert(e.slug);
+  }
+  EXPECT_EQ(resolved, (std::set<std::string>{"s3", "s4"}));
+  auto open = store_->openIncidents();
+  ASSERT_TRUE(open);
+  std::set<std::string> stillOpen;
+  for (const auto& i : open.value())
+    stillOpen.insert(i.slug);
+  EXPECT_EQ(stillOpen, (std::set<std::string>{"s0", "s1", "s2"}));
 }
 
 // The stored detector state of one server, as a restart would load it.

@@ -1,6 +1,7 @@
 // WebServer: pages, JSON API, /metrics, health probes, admin API and security headers, over a
 // real store filled with known history and a fake backend.
 #include "common/json.hpp"
+#include "durable/recovery.hpp"
 #include "tests/demo/test_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/web/prom_parser.hpp"
@@ -382,7 +383,7 @@ TEST_F(WebServerTest, MaintenanceStartListEnd) {
   ASSERT_EQ(stored->size(), 1u);
   EXPECT_EQ(stored->at(0).createdBy, "admin-api");
   // The stored record restores to the same window (what the daemon does at start).
-  auto restored = windowFromRecord(stored->at(0));
+  auto restored = durable::windowFromRecord(stored->at(0));
   ASSERT_TRUE(restored.has_value());
   EXPECT_EQ(restored->target.tags, std::vector<std::string>{"db"});
 

@@ -1,0 +1,58 @@
+// Start-up recovery, decided without touching the store: which admin-API maintenance windows
+// come back, which saved detector states the configured servers resume from, and which open
+// incidents of servers that left the config while mcpwatch was stopped are closed (with the
+// resolve their trigger calls for). The daemon reads the rows, calls recover(), and applies the
+// result through its usual commit path.
+#pragma once
+
+#include "common/expected.hpp"
+#include "common/json.hpp"
+#include "common/time.hpp"
+#include "config/config.hpp"
+#include "detector/detector.hpp"
+#include "detector/maintenance.hpp"
+#include "store/records.hpp"
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mcpwatch::durable {
+
+// The detector's window for a window the admin API stored (selector JSON with servers, tags and
+// comment). An error for a record that cannot be a window (an end before its start).
+common::Expected<detector::MaintenanceWindow, std::string>
+windowFromRecord(const store::MaintenanceRecord& record);
+
+// A server that is no longer monitored (removed from the config or disabled) but left an
+// incident open.
+struct RemovedServer {
+  std::string slug;
+  std::string incidentId;
+  std::string closeNote;                  // the incident's resolve note
+  detector::ServerState state;            // the state after closing it
+  std::optional<detector::Event> resolve; // sent only when the trigger had gone out
+};
+
+// Something skipped, for one log line each: a message and its fields.
+struct RecoveryProblem {
+  std::string message;
+  common::Json fields;
+};
+
+struct Recovery {
+  std::vector<detector::MaintenanceWindow> windows;
+  // The saved state of each enabled server that has a readable one, by slug.
+  std::map<std::string, detector::ServerState> states;
+  std::vector<RemovedServer> removed;
+  std::vector<RecoveryProblem> problems;
+};
+
+// `windows` and `states` are what the store holds; `ids` draws the resolve events' ids.
+Recovery recover(const config::Config& config, std::span<const store::MaintenanceRecord> windows,
+                 std::span<const store::ServerStateRecord> states, common::WallTime now,
+                 const detector::IdGenerator& ids);
+
+} // namespace mcpwatch::durable
