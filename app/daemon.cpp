@@ -6,6 +6,7 @@
 #include "common/time.hpp"
 #include "config/diff.hpp"
 #include "durable/recovery.hpp"
+#include "durable/writes.hpp"
 #include "web/api.hpp"
 
 #include <algorithm>
@@ -335,17 +336,12 @@ void Daemon::start() {
   for (auto& removed : recovery.removed) {
     const auto& slug = removed.slug;
     logRecord(spdlog::level::info, "incident closed: server removed from the config",
-              {{"server", slug}, {"incident", removed.incidentId}});
-    std::vector<store::WriteOp> ops;
-    ops.push_back(store::CloseIncident{removed.incidentId, now, removed.closeNote});
-    std::vector<detector::Event> events;
-    if (removed.resolve)
-      events.push_back(std::move(*removed.resolve));
+              {{"server", slug}, {"incident", removed.outcome.incident.closed->id}});
     ServerDescription desc{slug, slug, "", {}, config_->web.publicUrl + "/status/" + slug};
     submitCommit(PendingCommit{slug,
-                               std::move(ops),
+                               durable::outcomeWrites(slug, removed.outcome, now, ""),
                                {slug, detector::toJson(removed.state).dump(), now},
-                               std::move(events),
+                               std::move(removed.outcome.events),
                                desc});
   }
 
@@ -407,14 +403,7 @@ void Daemon::removeServer(const std::string& slug, common::WallTime now) {
   if (it == servers_.end())
     return;
   auto& rt = it->second;
-  auto before = rt.detector->state().incident;
-  detector::Outcome outcome;
-  outcome.state = rt.detector->state().status;
-  if (auto ev = rt.detector->resolveForRemoval(now)) {
-    outcome.events.push_back(std::move(*ev));
-    outcome.transition = detector::Transition::Changed;
-  }
-  handleOutcome(rt, outcome, before);
+  handleOutcome(rt, rt.detector->resolveForRemoval(now));
   queue_.remove(slug);
   servers_.erase(it);
   logRecord(spdlog::level::info, "server removed", {{"server", slug}});
@@ -506,9 +495,7 @@ void Daemon::sweepMaintenance(common::WallTime now) {
     bool maint = inMaintenance(*rt.config, now);
     if (!held && maint == st.inMaintenance)
       continue;
-    auto before = st.incident;
-    auto outcome = rt.detector->evaluate(now, maint, dependencyHold(*rt.config));
-    handleOutcome(rt, outcome, before);
+    handleOutcome(rt, rt.detector->evaluate(now, maint, dependencyHold(*rt.config)));
   }
   maintenanceDirty_ = false;
   lastSweep_ = now;
@@ -540,53 +527,20 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
   }
 }
 
-void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
-                           const std::optional<detector::Incident>& before) {
+void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) {
   ++rt.viewVersion;
   const auto& slug = rt.config->slug;
   const auto& st = rt.detector->state();
   auto now = clock_.now();
-  std::vector<store::WriteOp> ops;
-  const auto& after = st.incident;
-  if (after && (!before || before->id != after->id))
-    ops.push_back(store::IncidentRecord{after->id, slug, after->openedAt, std::nullopt,
-                                        after->reason, after->detail, after->triggerSent, ""});
-  if (before && (!after || after->id != before->id)) {
-    std::string note;
-    for (const auto& ev : outcome.events)
-      if (ev.type == detector::EventType::Resolved && ev.incidentId == before->id)
-        note = ev.note;
-    ops.push_back(store::CloseIncident{before->id, now, note});
-  }
-  if (before && after && before->id == after->id && !before->triggerSent && after->triggerSent)
-    ops.push_back(store::SetTriggerSent{after->id, true});
-  if (const auto& change = outcome.protocolChange) {
-    // A history entry next to the schema changes: the tools are compared on their own.
-    auto side = [](const std::string& transport, const std::optional<std::string>& version) {
-      return common::Json{{"transport", transport},
-                          {"protocol_version", version ? common::Json(*version) : common::Json()}};
-    };
-    common::Json diff = {{"protocol",
-                          {{"from", side(change->fromTransport, change->fromVersion)},
-                           {"to", side(change->toTransport, change->toVersion)}}}};
-    std::string fp = st.schema.latest ? st.schema.latest->fingerprint : std::string();
-    ops.push_back(store::SchemaChangeRecord{0, slug, now, fp, fp, diff.dump()});
+  std::vector<store::WriteOp> ops = durable::outcomeWrites(
+      slug, outcome, now, st.schema.latest ? st.schema.latest->fingerprint : std::string());
+  if (const auto& change = outcome.protocolChange)
     logRecord(spdlog::level::warn, "server answers in another protocol era or transport",
               {{"server", slug},
                {"from", change->fromTransport},
                {"to", change->toTransport},
                {"from_version", change->fromVersion.value_or("")},
                {"to_version", change->toVersion.value_or("")}});
-  }
-  for (const auto& ev : outcome.events) {
-    if (ev.type != detector::EventType::SchemaDrifted || !ev.schema)
-      continue;
-    common::Json diff = {{"added", ev.schema->diff.added},
-                         {"removed", ev.schema->diff.removed},
-                         {"changed", ev.schema->diff.changed}};
-    ops.push_back(store::SchemaChangeRecord{0, slug, ev.occurredAt, ev.schema->oldFingerprint,
-                                            ev.schema->newFingerprint, diff.dump()});
-  }
   if (st.schema.baseline) {
     if (!rt.baselineKnown) {
       rt.baselineKnown = true;
@@ -842,7 +796,6 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
     try {
       if (result->tools && result->tools->fingerprint != baselineFingerprint(*rt.detector))
         syncBaselineFromStore(rt);
-      auto before = rt.detector->state().incident;
       bool maint = inMaintenance(*rt.config, result->startedAt);
       auto outcome =
           rt.detector->record(toCheckOutcome(*result), maint, dependencyHold(*rt.config));
@@ -855,7 +808,7 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
                                               : common::Json()},
                    {"total_ms", result->timings.total}});
       store_.record(toCheckRecord(slug, *result));
-      handleOutcome(rt, outcome, before);
+      handleOutcome(rt, outcome);
       if (options_.onResult)
         options_.onResult(*rt.config, *result, rt.detector->state());
       queue_.schedule(slug, detector::nextDue(scheduleOf(*rt.config), rt.detector->settings(),

@@ -144,8 +144,8 @@ public:
 private:
   Awaitable<void> loop();
   Awaitable<void> probeOne(std::string slug, std::uint64_t generation);
-  void handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome,
-                     const std::optional<detector::Incident>& incidentBefore);
+  // Commits what the detector decided (durable::outcomeWrites) with the state and events.
+  void handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome);
   void addServer(const config::ServerConfig& server, const detector::ServerState* saved);
   void removeServer(const std::string& slug, common::WallTime now);
   void sweepMaintenance(common::WallTime now);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <utility>
 
 namespace mcpwatch::detector {
 namespace {
@@ -143,16 +144,12 @@ void Detector::setPinned(bool pinned) {
   state_.schema.pinned = pinned;
 }
 
-std::optional<Event> Detector::resolveForRemoval(common::WallTime now) {
-  if (!state_.incident)
-    return std::nullopt;
+Outcome Detector::resolveForRemoval(common::WallTime now) {
   const HealthState settledBefore = state_.settled;
   std::vector<Event> events;
-  closeIncident(now, events, "server removed from the configuration");
-  finish(settledBefore, {});
-  if (events.empty())
-    return std::nullopt;
-  return std::move(events.front());
+  if (state_.incident)
+    closeIncident(now, events, "server removed from the configuration");
+  return finish(settledBefore, std::move(events));
 }
 
 Detector::Effective Detector::applyDrift(const CheckOutcome& check, std::vector<Event>& events) {
@@ -236,11 +233,13 @@ void Detector::openIncident(common::WallTime at, std::string reason, std::string
   incident.detail = std::move(detail);
   incident.triggerSent = false; // releaseHeldTrigger() decides, maintenance permitting
   state_.incident = std::move(incident);
+  openedNow_ = true; // finish() reports it as it stands then
 }
 
 void Detector::closeIncident(common::WallTime at, std::vector<Event>& events, std::string note) {
   const Incident incident = std::move(*state_.incident);
   state_.incident.reset();
+  change_.closed = IncidentChange::Closed{incident.id, note};
   // Resolves are never held back, but one for a trigger nobody received would be noise.
   if (!incident.triggerSent)
     return;
@@ -273,6 +272,8 @@ void Detector::releaseHeldTrigger(common::WallTime at, std::vector<Event>& event
                                           : "held back " + incident.heldBy) +
                  " since " + common::formatRfc3339(incident.openedAt);
   incident.triggerSent = true;
+  if (!openedNow_)
+    change_.released = incident.id;
   events.push_back(std::move(event));
 }
 
@@ -307,6 +308,10 @@ Outcome Detector::finish(HealthState settledBefore, std::vector<Event> events) {
   Outcome outcome;
   outcome.state = state_.status;
   outcome.events = std::move(events);
+  if (openedNow_ && state_.incident)
+    change_.opened = *state_.incident;
+  outcome.incident = std::exchange(change_, {});
+  openedNow_ = false;
   if (state_.settled != settledBefore)
     outcome.transition = Transition::Changed;
   else if (state_.status != state_.settled || (state_.incident && state_.consecutiveSuccesses > 0))

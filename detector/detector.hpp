@@ -46,9 +46,26 @@ struct CheckOutcome {
   std::optional<std::string> formerFingerprint;
 };
 
+// What happened to the server's incident in one detector call: at most one of opened and
+// closed (an incident closes only while one is open and opens only while none is).
+struct IncidentChange {
+  // A new incident, as it stands after the call (its trigger sent, or held back).
+  std::optional<Incident> opened;
+  struct Closed {
+    std::string id;
+    std::string note; // why it closed when not by recovering ("server removed ...")
+  };
+  std::optional<Closed> closed;
+  // The id of an incident opened by an earlier call whose held trigger went out in this one.
+  std::optional<std::string> released;
+
+  bool any() const { return opened || closed || released; }
+};
+
 struct Outcome {
   Transition transition = Transition::Unchanged;
   HealthState state = HealthState::Unknown;
+  IncidentChange incident;
   std::vector<Event> events; // in the order they must be delivered
   // Also announced as a protocol.changed event: not tool drift, the tools are compared alone.
   std::optional<ProtocolChange> protocolChange;
@@ -84,9 +101,9 @@ public:
   // A pinned baseline changes only through acceptBaseline(), even under the `warn` policy.
   void setPinned(bool pinned);
 
-  // The server left the config: closes an open incident whose trigger was sent with a resolve
-  // saying so (nullopt when there is nothing to resolve). The state is left closed.
-  std::optional<Event> resolveForRemoval(common::WallTime now);
+  // The server left the config: closes an open incident (incident.closed), with a resolve saying
+  // so when its trigger was sent. The state is left closed.
+  Outcome resolveForRemoval(common::WallTime now);
 
   // Config reload: new thresholds apply from the next check; history is kept.
   void setSettings(DetectorSettings settings);
@@ -116,6 +133,8 @@ private:
   DetectorSettings settings_;
   IdGenerator ids_;
   ServerState state_;
+  IncidentChange change_; // of the call in progress; finish() hands it over
+  bool openedNow_ = false;
 };
 
 } // namespace mcpwatch::detector

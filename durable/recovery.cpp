@@ -6,8 +6,6 @@ namespace mcpwatch::durable {
 
 namespace {
 
-constexpr std::string_view kRemovedNote = "server removed from the config";
-
 std::vector<std::string> strings(const common::Json& list) {
   std::vector<std::string> out;
   if (list.is_array())
@@ -76,11 +74,8 @@ Recovery recover(const config::Config& config, std::span<const store::Maintenanc
     if (!state || !state->incident)
       continue;
     detector::Detector d({}, ids, std::move(state.value()));
-    std::string incidentId = d.state().incident->id;
-    auto resolve = d.resolveForRemoval(now);
-    std::string note = resolve ? resolve->note : std::string(kRemovedNote);
-    out.removed.push_back(
-        {saved.slug, std::move(incidentId), std::move(note), d.state(), std::move(resolve)});
+    auto outcome = d.resolveForRemoval(now);
+    out.removed.push_back({saved.slug, d.state(), std::move(outcome)});
   }
   return out;
 }

@@ -30,10 +30,9 @@ windowFromRecord(const store::MaintenanceRecord& record);
 // incident open.
 struct RemovedServer {
   std::string slug;
-  std::string incidentId;
-  std::string closeNote;                  // the incident's resolve note
-  detector::ServerState state;            // the state after closing it
-  std::optional<detector::Event> resolve; // sent only when the trigger had gone out
+  detector::ServerState state; // the state after closing it
+  // incident.closed names it; events hold its resolve when its trigger had gone out.
+  detector::Outcome outcome;
 };
 
 // Something skipped, for one log line each: a message and its fields.

@@ -375,14 +375,20 @@ TEST(Removal, OpenIncidentIsResolvedWithANote) {
                                  {0, R::Fail, false, S::Failing, Tr::ChangePending, ""},
                                  {20, R::Fail, false, S::Down, Tr::Changed, T},
                              });
-  auto resolve = d.resolveForRemoval(t(300s));
-  ASSERT_TRUE(resolve);
-  EXPECT_EQ(resolve->type, EventType::Resolved);
-  EXPECT_EQ(resolve->incidentId, events[0].incidentId);
-  EXPECT_EQ(resolve->note, "server removed from the configuration");
-  EXPECT_EQ(resolve->duration, 300s);
+  auto removed = d.resolveForRemoval(t(300s));
+  ASSERT_EQ(removed.events.size(), 1u);
+  const auto& resolve = removed.events[0];
+  EXPECT_EQ(resolve.type, EventType::Resolved);
+  EXPECT_EQ(resolve.incidentId, events[0].incidentId);
+  EXPECT_EQ(resolve.note, "server removed from the configuration");
+  EXPECT_EQ(resolve.duration, 300s);
+  ASSERT_TRUE(removed.incident.closed);
+  EXPECT_EQ(removed.incident.closed->id, events[0].incidentId);
+  EXPECT_EQ(removed.incident.closed->note, "server removed from the configuration");
   EXPECT_FALSE(d.state().incident);
-  EXPECT_FALSE(d.resolveForRemoval(t(301s))); // only once
+  auto again = d.resolveForRemoval(t(301s)); // only once
+  EXPECT_TRUE(again.events.empty());
+  EXPECT_FALSE(again.incident.any());
 }
 
 TEST(Dependencies, HeldByADependencyTriggersWhenReleasedAndSaysWhy) {
@@ -411,13 +417,17 @@ TEST(Dependencies, HeldByADependencyTriggersWhenReleasedAndSaysWhy) {
 TEST(Removal, NothingToResolveWhenHealthyOrNeverAnnounced) {
   auto healthy = makeDetector();
   healthy.record(okAt(t(0s)), false);
-  EXPECT_FALSE(healthy.resolveForRemoval(t(10s)));
+  EXPECT_FALSE(healthy.resolveForRemoval(t(10s)).incident.any());
 
   auto held = makeDetector();
   held.record(failAt(t(0s)), true);
   held.record(failAt(t(20s)), true);
   ASSERT_TRUE(held.state().incident);
-  EXPECT_FALSE(held.resolveForRemoval(t(30s))); // its trigger never went out
+  const std::string id = held.state().incident->id;
+  auto removed = held.resolveForRemoval(t(30s));
+  EXPECT_TRUE(removed.events.empty()) << "its trigger never went out";
+  ASSERT_TRUE(removed.incident.closed) << "but the incident closes all the same";
+  EXPECT_EQ(removed.incident.closed->id, id);
   EXPECT_FALSE(held.state().incident);
 }
 

@@ -81,19 +81,23 @@ TEST(Recovery, AServerNoLongerMonitoredHasItsIncidentClosed) {
 
   const auto& gone = r.removed[0];
   EXPECT_EQ(gone.slug, "gone");
-  EXPECT_EQ(gone.incidentId, "inc_gone");
-  ASSERT_TRUE(gone.resolve) << "its trigger paged: the resolve must follow";
-  EXPECT_EQ(gone.resolve->type, detector::EventType::Resolved);
-  EXPECT_EQ(gone.resolve->incidentId, "inc_gone");
-  EXPECT_EQ(gone.resolve->occurredAt, kNow);
-  EXPECT_EQ(gone.resolve->id, "evt_1");
-  EXPECT_EQ(gone.closeNote, gone.resolve->note);
+  ASSERT_TRUE(gone.outcome.incident.closed);
+  EXPECT_EQ(gone.outcome.incident.closed->id, "inc_gone");
+  ASSERT_EQ(gone.outcome.events.size(), 1u) << "its trigger paged: the resolve must follow";
+  const auto& resolve = gone.outcome.events[0];
+  EXPECT_EQ(resolve.type, detector::EventType::Resolved);
+  EXPECT_EQ(resolve.incidentId, "inc_gone");
+  EXPECT_EQ(resolve.occurredAt, kNow);
+  EXPECT_EQ(resolve.id, "evt_1");
+  EXPECT_EQ(gone.outcome.incident.closed->note, resolve.note);
   EXPECT_FALSE(gone.state.incident);
 
   const auto& off = r.removed[1];
   EXPECT_EQ(off.slug, "off");
-  EXPECT_FALSE(off.resolve) << "a trigger that never went out gets no resolve";
-  EXPECT_EQ(off.closeNote, "server removed from the config");
+  EXPECT_TRUE(off.outcome.events.empty()) << "a trigger that never went out gets no resolve";
+  ASSERT_TRUE(off.outcome.incident.closed);
+  EXPECT_EQ(off.outcome.incident.closed->id, "inc_off");
+  EXPECT_EQ(off.outcome.incident.closed->note, "server removed from the configuration");
   EXPECT_FALSE(off.state.incident);
   EXPECT_TRUE(r.problems.empty());
 }
