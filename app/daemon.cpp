@@ -320,7 +320,12 @@ void Daemon::start() {
     states = std::move(stored.value());
   else
     logRecord(spdlog::level::err, "could not load server state", {{"error", stored.error()}});
-  auto recovery = durable::recover(*config_, windows, states, now, options_.ids);
+  // Read once here rather than per server on its first probe (a synchronous read on the loop).
+  std::vector<store::BaselineRecord> baselines;
+  auto storedBaselines = store_.baselines();
+  if (storedBaselines)
+    baselines = std::move(storedBaselines.value());
+  auto recovery = durable::recover(*config_, {windows, states, baselines}, now, options_.ids);
 
   for (const auto& problem : recovery.problems)
     logRecord(spdlog::level::err, problem.message, problem.fields);
@@ -331,6 +336,14 @@ void Daemon::start() {
       continue;
     auto it = recovery.states.find(server.slug);
     addServer(server, it == recovery.states.end() ? nullptr : &it->second);
+    if (storedBaselines) { // known now: the one stored, or none
+      auto& rt = servers_.at(server.slug);
+      rt.baselineKnown = true;
+      if (auto b = recovery.baselines.find(server.slug); b != recovery.baselines.end()) {
+        rt.storedBaseline = b->second.fingerprint;
+        rt.storedPinned = b->second.pinned;
+      }
+    }
   }
   // Servers that left the config while mcpwatch was stopped: close what they left open.
   for (auto& removed : recovery.removed) {

@@ -36,11 +36,10 @@ windowFromRecord(const store::MaintenanceRecord& record) {
   return std::move(w.value());
 }
 
-Recovery recover(const config::Config& config, std::span<const store::MaintenanceRecord> windows,
-                 std::span<const store::ServerStateRecord> states, common::WallTime now,
+Recovery recover(const config::Config& config, const StoredRows& stored, common::WallTime now,
                  const detector::IdGenerator& ids) {
   Recovery out;
-  for (const auto& r : windows) {
+  for (const auto& r : stored.windows) {
     if (r.endedEarly || r.end <= now)
       continue;
     auto w = windowFromRecord(r);
@@ -57,7 +56,11 @@ Recovery recover(const config::Config& config, std::span<const store::Maintenanc
     if (server.enabled)
       monitored.insert(server.slug);
 
-  for (const auto& saved : states) {
+  for (const auto& b : stored.baselines)
+    if (monitored.count(b.slug))
+      out.baselines.emplace(b.slug, StoredBaseline{b.fingerprint, b.pinned});
+
+  for (const auto& saved : stored.states) {
     auto json = common::parseJson(saved.stateJson);
     auto state = json ? detector::stateFromJson(*json)
                       : common::Expected<detector::ServerState, std::string>(

@@ -41,17 +41,31 @@ struct RecoveryProblem {
   common::Json fields;
 };
 
+// The schema baseline the store holds for a server (what the daemon compares its detector's
+// with before writing one).
+struct StoredBaseline {
+  std::string fingerprint;
+  bool pinned = false;
+};
+
 struct Recovery {
   std::vector<detector::MaintenanceWindow> windows;
   // The saved state of each enabled server that has a readable one, by slug.
   std::map<std::string, detector::ServerState> states;
+  // The stored baseline of each enabled server that has one, by slug.
+  std::map<std::string, StoredBaseline> baselines;
   std::vector<RemovedServer> removed;
   std::vector<RecoveryProblem> problems;
 };
 
-// `windows` and `states` are what the store holds; `ids` draws the resolve events' ids.
-Recovery recover(const config::Config& config, std::span<const store::MaintenanceRecord> windows,
-                 std::span<const store::ServerStateRecord> states, common::WallTime now,
+// What the store holds: admin-API windows, server states, baselines. `ids` draws the resolve
+// events' ids.
+struct StoredRows {
+  std::span<const store::MaintenanceRecord> windows;
+  std::span<const store::ServerStateRecord> states;
+  std::span<const store::BaselineRecord> baselines;
+};
+Recovery recover(const config::Config& config, const StoredRows& stored, common::WallTime now,
                  const detector::IdGenerator& ids);
 
 } // namespace mcpwatch::durable

@@ -55,7 +55,7 @@ TEST(Recovery, ConfiguredServersResumeFromTheirReadableState) {
       saved("b", std::nullopt, detector::HealthState::Up),
       {"c", "{not json", kNow},
   };
-  auto r = recover(config, {}, states, kNow, counter());
+  auto r = recover(config, {{}, states, {}}, kNow, counter());
   ASSERT_EQ(r.states.size(), 2u);
   ASSERT_TRUE(r.states.at("a").incident);
   EXPECT_EQ(r.states.at("a").incident->id, "inc_a");
@@ -75,7 +75,7 @@ TEST(Recovery, AServerNoLongerMonitoredHasItsIncidentClosed) {
       saved("off", openIncident("inc_off", false)),
       saved("quiet", std::nullopt, detector::HealthState::Up),
   };
-  auto r = recover(config, {}, states, kNow, counter());
+  auto r = recover(config, {{}, states, {}}, kNow, counter());
   EXPECT_TRUE(r.states.empty());
   ASSERT_EQ(r.removed.size(), 2u);
 
@@ -111,7 +111,7 @@ TEST(Recovery, StoredWindowsStillToComeOrRunningComeBack) {
       {"mw_ended", "{}", kNow - 1h, kNow + 1h, "admin", true},
       {"mw_broken", "{}", kNow + 2h, kNow + 1h, "admin", false},
   };
-  auto r = recover(configWith({{"a", true}}), windows, {}, kNow, counter());
+  auto r = recover(configWith({{"a", true}}), {windows, {}, {}}, kNow, counter());
   ASSERT_EQ(r.windows.size(), 2u);
   EXPECT_EQ(r.windows[0].id, "mw_running");
   EXPECT_EQ(r.windows[0].comment, "DB upgrade");
@@ -123,6 +123,17 @@ TEST(Recovery, StoredWindowsStillToComeOrRunningComeBack) {
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].message, "stored maintenance window skipped");
   EXPECT_EQ(r.problems[0].fields.value("window", ""), "mw_broken");
+}
+
+TEST(Recovery, BaselinesOfMonitoredServersAreKnownAtStart) {
+  std::vector<store::BaselineRecord> baselines = {
+      {"a", "sha256:aa", "[]", kNow - 1h, true},
+      {"gone", "sha256:gg", "[]", kNow - 1h, false},
+  };
+  auto r = recover(configWith({{"a", true}, {"b", true}}), {{}, {}, baselines}, kNow, counter());
+  ASSERT_EQ(r.baselines.size(), 1u);
+  EXPECT_EQ(r.baselines.at("a").fingerprint, "sha256:aa");
+  EXPECT_TRUE(r.baselines.at("a").pinned);
 }
 
 TEST(Recovery, AWindowWithoutSelectorCoversEveryServer) {
