@@ -308,24 +308,33 @@ void Daemon::start() {
   rebuildDependents();
   auto now = clock_.now();
 
-  // What the store holds, read once; what comes back of it is decided by durable::recover.
-  std::vector<store::MaintenanceRecord> windows;
-  if (auto stored = store_.maintenanceWindows())
-    windows = std::move(stored.value());
-  else
-    logRecord(spdlog::level::err, "could not load maintenance windows",
-              {{"error", stored.error()}});
-  std::vector<store::ServerStateRecord> states;
-  if (auto stored = store_.loadServerStates())
-    states = std::move(stored.value());
-  else
-    logRecord(spdlog::level::err, "could not load server state", {{"error", stored.error()}});
-  // Read once here rather than per server on its first probe (a synchronous read on the loop).
-  std::vector<store::BaselineRecord> baselines;
-  auto storedBaselines = store_.baselines();
-  if (storedBaselines)
-    baselines = std::move(storedBaselines.value());
-  auto recovery = durable::recover(*config_, {windows, states, baselines}, now, options_.ids);
+  // What the store holds, read once; what comes back of it is decided by durable::recover. The
+  // rows are dropped before the servers are built (at fleet size they are hundreds of MB).
+  durable::Recovery recovery;
+  bool baselinesKnown = false;
+  {
+    std::vector<store::MaintenanceRecord> windows;
+    if (auto stored = store_.maintenanceWindows())
+      windows = std::move(stored.value());
+    else
+      logRecord(spdlog::level::err, "could not load maintenance windows",
+                {{"error", stored.error()}});
+    std::vector<store::ServerStateRecord> states;
+    if (auto stored = store_.loadServerStates())
+      states = std::move(stored.value());
+    else
+      logRecord(spdlog::level::err, "could not load server state", {{"error", stored.error()}});
+    // Once here rather than per server on its first probe (a synchronous read on the loop).
+    std::vector<store::BaselineRecord> baselines;
+    if (auto stored = store_.baselineFingerprints()) {
+      baselines = std::move(stored.value());
+      baselinesKnown = true;
+    } else {
+      logRecord(spdlog::level::warn, "could not load baselines (each is read on its first probe)",
+                {{"error", stored.error()}});
+    }
+    recovery = durable::recover(*config_, {windows, states, baselines}, now, options_.ids);
+  }
 
   for (const auto& problem : recovery.problems)
     logRecord(spdlog::level::err, problem.message, problem.fields);
@@ -335,8 +344,9 @@ void Daemon::start() {
     if (!server.enabled)
       continue;
     auto it = recovery.states.find(server.slug);
-    addServer(server, it == recovery.states.end() ? nullptr : &it->second);
-    if (storedBaselines) { // known now: the one stored, or none
+    addServer(server,
+              it == recovery.states.end() ? std::nullopt : std::optional(std::move(it->second)));
+    if (baselinesKnown) { // known now: the one stored, or none
       auto& rt = servers_.at(server.slug);
       rt.baselineKnown = true;
       if (auto b = recovery.baselines.find(server.slug); b != recovery.baselines.end()) {
@@ -372,13 +382,15 @@ void Daemon::start() {
   });
 }
 
-void Daemon::addServer(const config::ServerConfig& server, const detector::ServerState* saved) {
+void Daemon::addServer(const config::ServerConfig& server,
+                       std::optional<detector::ServerState> saved) {
   ++viewEpoch_; // what the status page shows may change for any server
-  detector::ServerState state = saved ? *saved : detector::ServerState{};
+  const bool restored = saved.has_value();
+  detector::ServerState state = saved ? std::move(*saved) : detector::ServerState{};
   ServerRuntime rt;
   rt.config = &server;
   rt.generation = nextGeneration_++;
-  if (saved && state.lastCheckAt) { // the store holds this state already
+  if (restored && state.lastCheckAt) { // the store holds this state already
     rt.storedSignature = detector::durableSignature(state, server.check.successThreshold);
     rt.storedStateAt = clock_.monoNow();
   }
@@ -448,7 +460,7 @@ void Daemon::reload(std::shared_ptr<const config::Config> next) {
       continue;
     auto it = servers_.find(server.slug);
     if (it == servers_.end()) {
-      addServer(server, nullptr);
+      addServer(server, std::nullopt);
       ++added;
       continue;
     }

@@ -146,7 +146,7 @@ private:
   Awaitable<void> probeOne(std::string slug, std::uint64_t generation);
   // Commits what the detector decided (durable::outcomeWrites) with the state and events.
   void handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome);
-  void addServer(const config::ServerConfig& server, const detector::ServerState* saved);
+  void addServer(const config::ServerConfig& server, std::optional<detector::ServerState> saved);
   void removeServer(const std::string& slug, common::WallTime now);
   void sweepMaintenance(common::WallTime now);
   void submitCommit(PendingCommit group);

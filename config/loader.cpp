@@ -177,6 +177,22 @@ std::optional<std::string> urlProblem(std::string_view url) {
   return std::move(parsed.error());
 }
 
+// What an error may show of a URL: its scheme and host, never user info, path or query (a token
+// may be in any of them: some services put the key in the path).
+std::string urlOrigin(std::string_view url) {
+  std::size_t sep = url.find("://");
+  std::string_view scheme = sep == std::string_view::npos ? "" : url.substr(0, sep + 3);
+  std::string_view rest = url.substr(scheme.size());
+  std::size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  if (std::size_t at = authority.rfind('@'); at != std::string_view::npos)
+    authority.remove_prefix(at + 1);
+  std::string out = std::string(scheme) + std::string(authority);
+  if (end != std::string_view::npos)
+    out += "/…";
+  return out;
+}
+
 // A mapping's entries after checking keys: unknown and duplicate keys are reported once here.
 class Fields {
 public:
@@ -563,7 +579,7 @@ private:
     if (!value)
       return std::nullopt;
     if (auto problem = urlProblem(*value)) {
-      error(path, node, "invalid URL " + quote(*value) + ": " + *problem);
+      error(path, node, "invalid URL " + quote(urlOrigin(*value)) + ": " + *problem);
       return std::nullopt;
     }
     return value;

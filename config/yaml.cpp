@@ -87,10 +87,17 @@ public:
   // nullopt when the event was taken; a problem otherwise.
   std::optional<ParseError> add(const yaml_event_t& event) {
     const int line = static_cast<int>(event.start_mark.line) + 1;
+    // A later document is refused unless it is empty (a stray trailing `---`).
+    if (documents_ > 1 && !emptyScalar(event) &&
+        (event.type == YAML_SCALAR_EVENT || event.type == YAML_ALIAS_EVENT ||
+         event.type == YAML_SEQUENCE_START_EVENT || event.type == YAML_MAPPING_START_EVENT))
+      return ParseError{"more than one document in the file", extraDocumentLine_};
+    if (documents_ > 1)
+      return std::nullopt;
     switch (event.type) {
     case YAML_DOCUMENT_START_EVENT:
       if (documents_++ > 0)
-        return ParseError{"more than one document in the file", line};
+        extraDocumentLine_ = line;
       return std::nullopt;
     case YAML_SCALAR_EVENT: {
       const auto& s = event.data.scalar;
@@ -162,6 +169,12 @@ public:
   }
 
 private:
+  static bool emptyScalar(const yaml_event_t& event) {
+    return event.type == YAML_SCALAR_EVENT && event.data.scalar.length == 0 &&
+           event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !event.data.scalar.tag &&
+           !event.data.scalar.anchor;
+  }
+
   struct Frame {
     std::uint32_t node = 0;
     std::vector<std::uint32_t> children;
@@ -188,6 +201,7 @@ private:
   std::vector<Frame> stack_;
   std::size_t depth_ = 0;
   int documents_ = 0;
+  int extraDocumentLine_ = 0;
   std::unordered_map<std::string, std::uint32_t> anchors_;
 };
 

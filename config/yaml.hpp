@@ -60,11 +60,12 @@ struct ParseError {
 // The parsed stream's single document.
 class Document {
 public:
-  // Nesting deeper than this is refused: the loader never needs it, and it bounds every walk.
+  // Nesting deeper than this is refused: the loader never needs it. (An alias repeats its
+  // anchor's subtree, so a walk through aliases can go deeper: keep walks bounded themselves.)
   static constexpr int kMaxDepth = 256;
 
-  // The first and only document of `text` (a second one is an error); an empty stream's root
-  // is undefined.
+  // The first and only document of `text` (a second one with content is an error; an empty one,
+  // a stray trailing `---`, is not); an empty stream's root is undefined.
   static common::Expected<Document, ParseError> parse(std::string_view text);
 
   Node root() const;

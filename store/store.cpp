@@ -1466,6 +1466,17 @@ Result<std::optional<BaselineRecord>> Store::baseline(const std::string& slug) {
   });
 }
 
+Result<std::vector<BaselineRecord>> Store::baselineFingerprints() {
+  return impl_->read([&](sqlite::Connection& c) {
+    std::vector<BaselineRecord> out;
+    auto s = c.use("SELECT slug, fingerprint, accepted_at, pinned FROM baselines ORDER BY slug");
+    while (s->step())
+      out.push_back(
+          BaselineRecord{s->text(0), s->text(1), "", fromMs(s->int64(2)), s->int64(3) != 0});
+    return out;
+  });
+}
+
 Result<std::vector<BaselineRecord>> Store::baselines() {
   return impl_->read([&](sqlite::Connection& c) {
     std::vector<BaselineRecord> out;

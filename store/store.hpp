@@ -199,6 +199,8 @@ public:
 
   Result<std::optional<BaselineRecord>> baseline(const std::string& slug);
   Result<std::vector<BaselineRecord>> baselines(); // by slug
+  // The same without the tool lists (toolsJson empty): what start-up compares against.
+  Result<std::vector<BaselineRecord>> baselineFingerprints();
 
   // Newest first; all servers when `slug` is unset.
   Result<std::vector<SchemaChangeRecord>> schemaChanges(const std::optional<std::string>& slug,

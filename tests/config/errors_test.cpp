@@ -98,8 +98,18 @@ TEST(ConfigErrors, ServerUrlRules) {
     return onlyError("servers:\n  - {slug: a, url: \"" + url + "\"}\n");
   };
   EXPECT_EQ(urlError("ftp://a.example/mcp"),
-            "servers[0].url: invalid URL \"ftp://a.example/mcp\": must be an absolute URL "
+            "servers[0].url: invalid URL \"ftp://a.example/…\": must be an absolute URL "
             "starting with http:// or https:// (line 2)");
+  // Only the scheme and host are shown: a key may be in the user info, the path or the query.
+  EXPECT_EQ(urlError("http://user:hunter2@a.example/mcp"),
+            "servers[0].url: invalid URL \"http://a.example/…\": must not contain credentials "
+            "(user@host); send them in headers (line 2)");
+  EXPECT_EQ(urlError("https://mcp.example/sk-secret%zz/sse"),
+            "servers[0].url: invalid URL \"https://mcp.example/…\": has characters not allowed "
+            "in a path or query (percent-encode them) (line 2)");
+  EXPECT_EQ(urlError("mcp.example/sk-secret"),
+            "servers[0].url: invalid URL \"mcp.example/…\": must be an absolute URL starting "
+            "with http:// or https:// (line 2)");
   EXPECT_NE(urlError("http:///mcp").find("has no host"), std::string::npos);
   EXPECT_NE(urlError("http://a.example:99999/mcp").find("invalid port"), std::string::npos);
   EXPECT_NE(urlError("http://a.example:0/mcp").find("invalid port"), std::string::npos);

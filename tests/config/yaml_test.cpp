@@ -67,6 +67,8 @@ TEST(YamlDocument, NullWordsOnlyWhenPlain) {
   EXPECT_TRUE(items[9].quoted());
   EXPECT_EQ(items[10].scalar(), "b\n");
   EXPECT_TRUE(items[10].quoted()); // a block scalar is text
+  // The non-specific tag `!` makes a plain scalar a string too.
+  EXPECT_TRUE(parsed("a: ! 12\n").root().entries()[0].value.quoted());
 }
 
 TEST(YamlDocument, AliasesShareTheirAnchorsNode) {
@@ -101,6 +103,9 @@ TEST(YamlDocument, RefusalsSayWhatAndWhere) {
   auto two = refused("a: 1\n---\nb: 2\n");
   EXPECT_EQ(two.message, "more than one document in the file");
   EXPECT_EQ(two.line, 2);
+  EXPECT_EQ(refused("a: 1\n---\n- x\n").line, 2);
+  // A stray trailing `---` (an empty second document) is no content to lose.
+  EXPECT_EQ(parsed("a: 1\n---\n").root().entries()[0].value.scalar(), "1");
 
   auto utf8 = refused("a: 1\nb: 2\nc: \xc3\x28\n");
   EXPECT_EQ(utf8.line, 3);

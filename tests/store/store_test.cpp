@@ -708,6 +708,15 @@ TEST_F(StoreTest, BaselinesPutGetReplace) {
   auto all = store->baselines();
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[1].slug, "b");
+  // What start-up reads: the same rows without their tool lists.
+  auto light = store->baselineFingerprints();
+  ASSERT_TRUE(light);
+  ASSERT_EQ(light->size(), 2u);
+  BaselineRecord lightPinned = pinned;
+  lightPinned.toolsJson = "";
+  EXPECT_EQ((*light)[0], lightPinned);
+  EXPECT_EQ((*light)[1].fingerprint, "sha256:9");
+  EXPECT_FALSE((*light)[1].pinned);
 }
 
 TEST_F(StoreTest, SchemaChangesNewestFirstAndPerServer) {
