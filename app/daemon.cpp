@@ -5,6 +5,7 @@
 #include "app/logging.hpp"
 #include "common/time.hpp"
 #include "config/diff.hpp"
+#include "detector/dependencies.hpp"
 #include "durable/recovery.hpp"
 #include "durable/writes.hpp"
 #include "web/api.hpp"
@@ -144,24 +145,17 @@ std::string Daemon::dependencyHold(const config::ServerConfig& server) {
   std::optional<common::WallTime> failingSince;
   if (self != servers_.end())
     failingSince = self->second.detector->state().failingSince;
-  for (const auto& dep : server.dependsOn) {
-    auto it = servers_.find(dep);
-    if (it == servers_.end() || it->second.paused)
-      continue;
-    // Failing counts too: in one outage the dependency and its dependents fail together, and a
-    // dependent may reach its threshold before the dependency's incident opens.
-    const auto& st = it->second.detector->state();
-    if (st.incident || st.consecutiveFailures > 0)
-      return "while dependency \"" + dep + "\" was down";
-    // This server fails, but the dependency has not been checked since it started to: check it
-    // now and hold until then, so the two servers' schedules never decide who pages.
-    if (failingSince && (!st.lastCheckAt || *st.lastCheckAt < *failingSince)) {
-      queue_.schedule(dep, clock_.monoNow());
-      wake();
-      return "until dependency \"" + dep + "\" was checked";
-    }
+  auto hold = detector::dependencyHold(
+      server.dependsOn, failingSince,
+      [this](const std::string& dep) -> const detector::ServerState* {
+        auto it = servers_.find(dep);
+        return it == servers_.end() || it->second.paused ? nullptr : &it->second.detector->state();
+      });
+  if (hold.checkNow) {
+    queue_.schedule(*hold.checkNow, clock_.monoNow());
+    wake();
   }
-  return {};
+  return hold.reason;
 }
 
 std::vector<std::string> Daemon::maintenanceWindows(const config::ServerConfig& server,
@@ -406,20 +400,8 @@ void Daemon::addServer(const config::ServerConfig& server,
 }
 
 common::MonoTime Daemon::firstProbeAt(const config::ServerConfig& server, common::MonoTime now) {
-  // First probes are spread by the slug's hash (detector::firstDue) over a window that grows with
-  // the fleet, 20 ms per server up to the whole interval: a large fleet starts gently (no
-  // thundering herd) and a small one is checked within a second of start-up. Plus up to
-  // scheduler.jitter (at most a tenth of the window) so restarts do not align probes.
-  auto perServer = std::chrono::milliseconds(20) * static_cast<long>(config_->servers.size());
-  auto window = std::clamp<std::chrono::milliseconds>(perServer, std::chrono::seconds(1),
-                                                      server.check.interval);
-  auto spread = scheduleOf(server);
-  spread.interval = window;
-  auto due = detector::firstDue(server.slug, spread, now, options_.random);
-  auto cap = std::min<std::chrono::milliseconds>(config_->scheduler.jitter, window / 10);
-  if (cap.count() > 0)
-    due += std::chrono::milliseconds(options_.random() % static_cast<std::uint64_t>(cap.count()));
-  return due;
+  return detector::fleetFirstDue(server.slug, scheduleOf(server), config_->servers.size(),
+                                 config_->scheduler.jitter, now, options_.random);
 }
 
 void Daemon::removeServer(const std::string& slug, common::WallTime now) {

@@ -51,4 +51,20 @@ common::MonoTime firstDue(std::string_view slug, const ScheduleSettings& schedul
          std::chrono::duration_cast<common::MonoTime::duration>(std::chrono::milliseconds(offset));
 }
 
+common::MonoTime fleetFirstDue(std::string_view slug, const ScheduleSettings& schedule,
+                               std::size_t fleetSize, std::chrono::milliseconds jitter,
+                               common::MonoTime start, const RandomSource& random) {
+  using std::chrono::milliseconds;
+  const auto perServer = milliseconds(20) * static_cast<long>(fleetSize);
+  const auto window =
+      std::clamp<milliseconds>(perServer, std::chrono::seconds(1), schedule.interval);
+  ScheduleSettings spread = schedule;
+  spread.interval = window;
+  auto due = firstDue(slug, spread, start, random);
+  const auto cap = std::min<milliseconds>(jitter, window / 10);
+  if (cap.count() > 0 && random)
+    due += milliseconds(random() % static_cast<std::uint64_t>(cap.count()));
+  return due;
+}
+
 } // namespace mcpwatch::detector

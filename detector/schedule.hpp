@@ -6,6 +6,7 @@
 #include "detector/state.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -37,5 +38,13 @@ std::uint64_t stableHash(std::string_view text);
 // start. Always strictly less than start + interval.
 common::MonoTime firstDue(std::string_view slug, const ScheduleSettings& schedule,
                           common::MonoTime start, const RandomSource& random);
+
+// The first probe of one server of a fleet of `fleetSize` at start-up: firstDue over a window
+// that grows with the fleet, 20 ms per server, at least 1 s and at most the interval (a large
+// fleet starts gently, a small one is checked within a second), plus up to `jitter` (at most a
+// tenth of that window) so that restarts do not align probes.
+common::MonoTime fleetFirstDue(std::string_view slug, const ScheduleSettings& schedule,
+                               std::size_t fleetSize, std::chrono::milliseconds jitter,
+                               common::MonoTime start, const RandomSource& random);
 
 } // namespace mcpwatch::detector

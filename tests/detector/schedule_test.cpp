@@ -90,6 +90,40 @@ TEST(FirstDue, SpreadIsStableAndInsideTheFirstInterval) {
   EXPECT_EQ(stableHash("a"), 0xaf63dc4c8601ec8cull);
 }
 
+TEST(FleetFirstDue, TheStartWindowGrowsWithTheFleetUpToTheInterval) {
+  ScheduleSettings schedule; // 60 s
+  RandomSource zero = [] { return std::uint64_t(0); };
+  auto latest = [&](std::size_t fleet) {
+    common::MonoTime last = kM0;
+    for (std::size_t i = 0; i < 200; ++i) {
+      auto due = fleetFirstDue("s" + std::to_string(i), schedule, fleet, 0ms, kM0, zero);
+      EXPECT_GE(due, kM0);
+      last = std::max(last, due);
+    }
+    return last - kM0;
+  };
+  EXPECT_LT(latest(5), 1s) << "a small fleet is checked within a second";
+  EXPECT_GT(latest(1'000), 15s) << "1,000 servers spread over 20 s";
+  EXPECT_LT(latest(1'000), 20s);
+  EXPECT_GT(latest(100'000), 50s) << "a large fleet spreads over the whole interval";
+  EXPECT_LT(latest(100'000), 60s);
+}
+
+TEST(FleetFirstDue, JitterIsAtMostATenthOfTheWindow) {
+  ScheduleSettings schedule;
+  RandomSource zero = [] { return std::uint64_t(0); };
+  RandomSource big = [] { return std::uint64_t(123'456'789); };
+  // 1,000 servers: a 20 s window, so a 10 s jitter setting is cut to 2 s.
+  for (std::string slug : {"a", "b", "c"}) {
+    auto base = fleetFirstDue(slug, schedule, 1'000, 0ms, kM0, zero);
+    auto jittered = fleetFirstDue(slug, schedule, 1'000, 10s, kM0, big);
+    EXPECT_GE(jittered, base) << slug;
+    EXPECT_LT(jittered - base, 2s + 1s) << slug; // plus firstDue's own jitter (a 20th, at most 1 s)
+  }
+  EXPECT_EQ(fleetFirstDue("a", schedule, 1'000, 10s, kM0, zero),
+            fleetFirstDue("a", schedule, 1'000, 0ms, kM0, zero));
+}
+
 TEST(FirstDue, JitterIsSmallAndNeverLeavesTheInterval) {
   ScheduleSettings schedule;
   RandomSource zero = [] { return std::uint64_t(0); };
