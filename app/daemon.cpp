@@ -327,7 +327,11 @@ void Daemon::start() {
       logRecord(spdlog::level::warn, "could not load baselines (each is read on its first probe)",
                 {{"error", stored.error()}});
     }
-    recovery = durable::recover(*config_, {windows, states, baselines}, now, options_.ids);
+    std::set<std::string> monitored;
+    for (const auto& server : config_->servers)
+      if (server.enabled)
+        monitored.insert(server.slug);
+    recovery = durable::recover(monitored, {windows, states, baselines}, now, options_.ids);
   }
 
   for (const auto& problem : recovery.problems)

@@ -1,7 +1,5 @@
 #include "durable/recovery.hpp"
 
-#include <set>
-
 namespace mcpwatch::durable {
 
 namespace {
@@ -36,8 +34,8 @@ windowFromRecord(const store::MaintenanceRecord& record) {
   return std::move(w.value());
 }
 
-Recovery recover(const config::Config& config, const StoredRows& stored, common::WallTime now,
-                 const detector::IdGenerator& ids) {
+Recovery recover(const std::set<std::string>& monitored, const StoredRows& stored,
+                 common::WallTime now, const detector::IdGenerator& ids) {
   Recovery out;
   for (const auto& r : stored.windows) {
     if (r.endedEarly || r.end <= now)
@@ -50,11 +48,6 @@ Recovery recover(const config::Config& config, const StoredRows& stored, common:
     }
     out.windows.push_back(std::move(w.value()));
   }
-
-  std::set<std::string_view> monitored;
-  for (const auto& server : config.servers)
-    if (server.enabled)
-      monitored.insert(server.slug);
 
   for (const auto& b : stored.baselines)
     if (monitored.count(b.slug))

@@ -8,13 +8,13 @@
 #include "common/expected.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
-#include "config/config.hpp"
 #include "detector/detector.hpp"
 #include "detector/maintenance.hpp"
 #include "store/records.hpp"
 
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -65,7 +65,8 @@ struct StoredRows {
   std::span<const store::ServerStateRecord> states;
   std::span<const store::BaselineRecord> baselines;
 };
-Recovery recover(const config::Config& config, const StoredRows& stored, common::WallTime now,
-                 const detector::IdGenerator& ids);
+// `monitored` are the slugs of the servers that will be probed (configured and enabled).
+Recovery recover(const std::set<std::string>& monitored, const StoredRows& stored,
+                 common::WallTime now, const detector::IdGenerator& ids);
 
 } // namespace mcpwatch::durable

@@ -419,6 +419,47 @@ TEST_F(DaemonMaintenance, AHeldTriggerGoesOutWhenTheWindowEndsWithoutWaitingForA
   EXPECT_EQ(publisher_.counts["alert.triggered"], 5);
 }
 
+TEST_F(DaemonMaintenance, HeldIncidentsOfServersRemovedWhileStoppedCloseWithoutAResolve) {
+  startDaemon("10m", "10m", 1);
+  detector::WindowTarget all;
+  all.all = true;
+  auto window = detector::makeOneOffWindow("deploy", all, clock_.now(), clock_.now() + 1h);
+  ASSERT_TRUE(window) << window.error();
+  ASSERT_FALSE(daemon_->addMaintenance(std::move(window.value())));
+  healthy_ = false;
+  run(20s); // incidents open in maintenance: their triggers are held, nobody was paged
+  ASSERT_EQ(publisher_.counts["alert.triggered"], 0);
+  std::map<std::string, std::string> ids;
+  auto opened = store_->openIncidents();
+  ASSERT_TRUE(opened);
+  for (const auto& i : opened.value())
+    ids[i.slug] = i.id;
+  ASSERT_EQ(ids.size(), 5u);
+  daemon_->stop({});
+  settle();
+  daemon_.reset();
+  store_.reset();
+
+  servers_ = 3; // s3 and s4 left the config while mcpwatch was stopped
+  publisher_.events.clear();
+  startDaemon("10m", "10m", 1);
+  for (const auto& e : publisher_.events)
+    EXPECT_NE(e.type, "alert.resolved") << e.slug << ": a resolve for a page never sent";
+  auto open = store_->openIncidents();
+  ASSERT_TRUE(open);
+  std::set<std::string> stillOpen;
+  for (const auto& i : open.value())
+    stillOpen.insert(i.slug);
+  EXPECT_EQ(stillOpen, (std::set<std::string>{"s0", "s1", "s2"}));
+  for (const std::string slug : {"s3", "s4"}) {
+    auto closed = store_->incident(ids[slug]);
+    ASSERT_TRUE(closed && closed->has_value()) << slug;
+    EXPECT_TRUE((*closed)->closedAt) << slug;
+    EXPECT_EQ((*closed)->resolveNote, "server removed from the configuration") << slug;
+    EXPECT_FALSE((*closed)->triggerSent) << slug;
+  }
+}
+
 // The era a server last answered in is tried first on its next probe (and survives a restart);
 // when it really changes, that is a protocol.changed event, a history entry and a log line, not
 // schema drift.

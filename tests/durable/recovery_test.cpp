@@ -2,6 +2,7 @@
 #include "durable/recovery.hpp"
 
 #include <gtest/gtest.h>
+#include <set>
 
 namespace mcpwatch::durable {
 namespace {
@@ -10,15 +11,13 @@ using namespace std::chrono_literals;
 
 const common::WallTime kNow = *common::parseRfc3339("2026-12-07T12:00:00Z");
 
-config::Config configWith(std::vector<std::pair<std::string, bool>> servers) {
-  config::Config c;
-  for (auto& [slug, enabled] : servers) {
-    config::ServerConfig s;
-    s.slug = slug;
-    s.enabled = enabled;
-    c.servers.push_back(std::move(s));
-  }
-  return c;
+// The monitored slugs: configured servers that are enabled (`false` ones are left out).
+std::set<std::string> configWith(std::vector<std::pair<std::string, bool>> servers) {
+  std::set<std::string> monitored;
+  for (auto& [slug, enabled] : servers)
+    if (enabled)
+      monitored.insert(slug);
+  return monitored;
 }
 
 detector::IdGenerator counter() {
