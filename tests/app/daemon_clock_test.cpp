@@ -133,6 +133,17 @@ protected:
     daemon_.reset();
   }
 
+  // Stops the daemon and closes the store; the next startDaemon() runs s0..s2 on the same
+  // database (s3 and s4 left the config while mcpwatch was stopped) with no event seen yet.
+  void stopAndDropTheLastTwoServers() {
+    daemon_->stop({});
+    settle();
+    daemon_.reset();
+    store_.reset();
+    servers_ = 3;
+    publisher_.events.clear();
+  }
+
   // Lets `d` of real time pass in 100 ms steps, running the loop at each step.
   void run(std::chrono::milliseconds d) {
     for (auto t = 0ms; t < d; t += 100ms) {
@@ -339,13 +350,7 @@ TEST_F(DaemonClock, IncidentsOfServersRemovedWhileStoppedAreClosedAtStart) {
   healthy_ = false;
   run(6s); // every server down, five triggers out
   ASSERT_EQ(publisher_.counts["alert.triggered"], 5);
-  daemon_->stop({});
-  settle();
-  daemon_.reset();
-  store_.reset();
-
-  servers_ = 3; // s3 and s4 left the config while mcpwatch was stopped
-  publisher_.events.clear();
+  stopAndDropTheLastTwoServers();
   startDaemon("10s");
   ASSERT_EQ(publisher_.events.size(), 2u) << "one resolve per removed server, nothing else";
   std::set<std::string> resolved;
@@ -435,13 +440,7 @@ TEST_F(DaemonMaintenance, HeldIncidentsOfServersRemovedWhileStoppedCloseWithoutA
   for (const auto& i : opened.value())
     ids[i.slug] = i.id;
   ASSERT_EQ(ids.size(), 5u);
-  daemon_->stop({});
-  settle();
-  daemon_.reset();
-  store_.reset();
-
-  servers_ = 3; // s3 and s4 left the config while mcpwatch was stopped
-  publisher_.events.clear();
+  stopAndDropTheLastTwoServers();
   startDaemon("10m", "10m", 1);
   for (const auto& e : publisher_.events)
     EXPECT_NE(e.type, "alert.resolved") << e.slug << ": a resolve for a page never sent";
