@@ -92,13 +92,14 @@ ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals
     if (!stored || !config::supportsReminders(stored->type()))
       continue;
     const auto id = reminderEventId(due.incidentId, due.offset);
-    auto body = reminderBody(*c.triggerBody, id, c.openedAt, now);
-    if (!body) {
-      spdlog::error("alerting: reminder {} for incident {} to sink {} not queued: {}", id,
-                    due.incidentId, due.sink, body.error());
+    auto trigger = parseEvent(*c.triggerBody);
+    if (!trigger) {
+      spdlog::error("alerting: reminder {} for incident {} to sink {} not queued: the trigger's "
+                    "stored body is unreadable: {}",
+                    id, due.incidentId, due.sink, trigger.error());
       continue;
     }
-    if (auto test = body->find("test"); test != body->end() && test->is_boolean() && *test)
+    if (trigger->test)
       continue; // never a reminder of a test alert
     OutboxRow row;
     row.eventId = id;
@@ -108,7 +109,7 @@ ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals
     row.sink = due.sink;
     row.sinkSettings = c.sinkSettings;
     row.severity = c.severity;
-    row.body = body->dump();
+    row.body = toJson(reminderEvent(std::move(*trigger), id, c.openedAt, now)).dump();
     row.createdAt = now;
     row.nextAttemptAt = now;
     rows.push_back(std::move(row));
@@ -255,26 +256,8 @@ Awaitable<void> Alerting::State::reminders(ReminderIntervals intervals, std::uin
   wake.cancel();
 }
 
-void putServerContext(common::Json& body, const std::string& description, const std::string& owner,
-                      const std::string& runbookUrl, const std::vector<config::ServerLink>& links) {
-  auto orNull = [](const std::string& v) { return v.empty() ? common::Json() : common::Json(v); };
-  body["server_description"] = orNull(description);
-  body["server_owner"] = orNull(owner);
-  body["runbook_url"] = orNull(runbookUrl);
-  common::Json list = common::Json::array();
-  for (const auto& link : links)
-    list.push_back({{"name", link.name}, {"url", link.url}});
-  body["server_links"] = std::move(list);
-}
-
-std::string markPossibleRepeat(const std::string& body) {
-  auto json = common::parseJson(body);
-  if (!json || !json->is_object())
-    return body;
-  std::string note = json->value("note", "");
-  note = std::string(kPossibleRepeatNote) + (note.empty() ? "" : " " + note);
-  (*json)["note"] = note;
-  return json->dump();
+void markPossibleRepeat(Event& event) {
+  event.note = std::string(kPossibleRepeatNote) + (event.note.empty() ? "" : " " + event.note);
 }
 
 Awaitable<void> Alerting::State::loop() {
@@ -362,9 +345,12 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   std::string buildError;
   auto settings = common::parseJson(row.sinkSettings);
   auto sinkConfig = settings ? sinkSettingsFromJson(*settings) : std::nullopt;
+  auto event = parseEvent(row.body);
   std::unique_ptr<Sink> sink;
   if (!sinkConfig)
     buildError = "the stored sink settings are unreadable";
+  else if (!event)
+    buildError = "the stored event body is unreadable: " + event.error();
   else
     sink = buildSink(*sinkConfig, buildError);
   if (!sink) {
@@ -372,7 +358,7 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     forced = AttemptOutcome::Permanent;
     result.error = buildError;
   } else {
-    Delivery delivery{row.eventId, row.eventType, row.slug, row.body,
+    Delivery delivery{std::move(*event), row.body,
                       row.severity ? parseSeverity(*row.severity) : std::nullopt};
     // An attempt that was started but whose outcome was never recorded (mcpwatch died while
     // sending, or the database refused the outcome) may have reached the receiver: resend it
@@ -384,7 +370,8 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
             "never recorded; the receiver drops the repeat if that one arrived",
             row.eventType, row.eventId, row.sink, row.slug);
       } else {
-        delivery.body = markPossibleRepeat(row.body);
+        markPossibleRepeat(delivery.event);
+        delivery.body = toJson(delivery.event).dump();
         spdlog::warn("alerting: resending {} {} to sink {} for {} marked as a possible repeat: "
                      "an earlier attempt's outcome was never recorded and this receiver cannot "
                      "drop repeats",
@@ -480,17 +467,17 @@ std::vector<std::string> Alerting::checkSinks(const config::Config& config,
   return errors;
 }
 
-common::Expected<std::vector<store::WriteOp>, std::string>
-Alerting::prepare(const OutboundEvent& event) {
+common::Expected<std::vector<store::WriteOp>, std::string> Alerting::prepare(const Event& event) {
   auto& s = *state_;
   const auto now = s.clock.now();
-  const std::string body = event.body.dump();
+  const std::string body = toJson(event).dump();
+  const std::string type(toString(event.type));
   auto makeRow = [&](std::string sink, std::string settings, std::optional<std::string> severity) {
     OutboxRow row;
     row.eventId = event.id;
-    row.eventType = event.type;
+    row.eventType = type;
     row.incidentId = event.incidentId;
-    row.slug = event.serverSlug;
+    row.slug = event.slug;
     row.sink = std::move(sink);
     row.sinkSettings = std::move(settings);
     row.severity = std::move(severity);
@@ -501,7 +488,7 @@ Alerting::prepare(const OutboundEvent& event) {
   };
   std::vector<OutboxRow> rows;
   std::vector<store::WriteOp> ops;
-  if (event.type == kResolved) {
+  if (event.type == EventType::Resolved) {
     auto sinks = outbox::incidentSinks(s.store, event.incidentId);
     if (!sinks)
       return common::unexpected("alerting: reading the sinks of incident " + event.incidentId +
@@ -509,24 +496,23 @@ Alerting::prepare(const OutboundEvent& event) {
     if (sinks->empty())
       spdlog::info("alerting: {} for incident {} ({}): its trigger went to no sink, nothing to "
                    "resolve",
-                   event.type, event.incidentId, event.serverSlug);
+                   type, event.incidentId, event.slug);
     for (auto& sink : sinks.value())
       rows.push_back(makeRow(sink.sink, sink.sinkSettings, sink.severity));
   } else {
     const auto shared = s.configCopy();
     const auto& config = *shared;
     std::vector<IncidentSink> told;
-    for (const auto& target : routeEvent(config, event.type, event.serverSlug, event.serverTags)) {
+    for (const auto& target : routeEvent(config, event.type, event.slug, event.tags)) {
       const auto* sink = config.findSink(target.sink);
       auto settings = sinkSettingsToJson(*sink).dump();
       told.push_back({target.sink, settings, severityText(target.severity)});
       rows.push_back(makeRow(target.sink, std::move(settings), severityText(target.severity)));
     }
-    if (event.type == kTriggered && !event.incidentId.empty())
+    if (event.type == EventType::Triggered && !event.incidentId.empty())
       ops.push_back(outbox::recordIncidentSinks(event.incidentId, std::move(told), now));
     if (rows.empty())
-      spdlog::info("alerting: {} {} for {} matched no route", event.type, event.id,
-                   event.serverSlug);
+      spdlog::info("alerting: {} {} for {} matched no route", type, event.id, event.slug);
   }
   if (rows.empty() && ops.empty())
     return ops;
@@ -592,32 +578,34 @@ AlertingStats Alerting::stats() const {
 
 namespace {
 
-common::Json testBody(std::string_view type, const std::string& eventId,
-                      const std::string& incidentId, const config::ServerConfig& server,
-                      const std::string& publicUrl, common::WallTime now) {
-  const bool resolved = type == kResolved;
-  common::Json body = {
-      {"id", eventId},
-      {"type", std::string(type)},
-      {"occurred_at", common::formatRfc3339(now)},
-      {"incident_id", incidentId},
-      {"server_slug", server.slug},
-      {"server_name", server.name},
-      {"check_url", server.url},
-      {"server_tags", server.tags},
-      {"failure_reason", "test"},
-      {"failure_detail", "test alert sent by mcpwatch test-alert; no action needed"},
-      {"failure_summary", "test alert"},
-      {"consecutive_failures", resolved ? 0 : 1},
-      {"recent_failures", common::Json::array()},
-      {"down_since", common::formatRfc3339(now)},
-      {"duration_seconds", resolved ? common::Json(0) : common::Json(nullptr)},
-      {"response_time_ms", nullptr},
-      {"protocol_version", nullptr},
-      {"status_url", publicUrl + "/status/" + server.slug},
-      {"test", true}};
-  putServerContext(body, server.description, server.owner, server.runbookUrl, server.links);
-  return body;
+Event testEvent(EventType type, const std::string& eventId, const std::string& incidentId,
+                const config::ServerConfig& server, const std::string& publicUrl,
+                common::WallTime now) {
+  const bool resolved = type == EventType::Resolved;
+  Event e;
+  e.type = type;
+  e.id = eventId;
+  e.occurredAt = common::formatRfc3339(now);
+  e.incidentId = incidentId;
+  e.slug = server.slug;
+  e.name = server.name;
+  e.checkUrl = server.url;
+  e.tags = server.tags;
+  e.reason = "test";
+  e.detail = "test alert sent by mcpwatch test-alert; no action needed";
+  e.summary = "test alert";
+  e.consecutiveFailures = resolved ? 0 : 1;
+  e.downSince = e.occurredAt;
+  if (resolved)
+    e.durationSeconds = 0;
+  e.statusUrl = publicUrl + "/status/" + server.slug;
+  e.description = server.description;
+  e.owner = server.owner;
+  e.runbookUrl = server.runbookUrl;
+  for (const auto& link : server.links)
+    e.links.push_back({link.name, link.url});
+  e.test = true;
+  return e;
 }
 
 } // namespace
@@ -641,7 +629,7 @@ Alerting::testAlert(std::optional<std::string> serverSlug, std::optional<std::st
   }
   std::vector<config::RouteTarget> targets;
   if (serverSlug)
-    targets = routeEvent(config, kTriggered, server.slug, server.tags);
+    targets = routeEvent(config, EventType::Triggered, server.slug, server.tags);
   else
     for (const auto& [name, sink] : config.sinks)
       targets.push_back({name, std::nullopt});
@@ -670,14 +658,16 @@ Alerting::testAlert(std::optional<std::string> serverSlug, std::optional<std::st
       results.push_back(std::move(r));
       continue;
     }
-    for (auto type : {kTriggered, kResolved}) {
-      const auto eventId = fmt::format("evt_test_{}_{}", suffix, type == kTriggered ? "t" : "r");
-      const auto body =
-          testBody(type, eventId, incidentId, server, config.web.publicUrl, self->clock.now());
+    for (auto type : {EventType::Triggered, EventType::Resolved}) {
+      const auto eventId =
+          fmt::format("evt_test_{}_{}", suffix, type == EventType::Triggered ? "t" : "r");
+      auto event =
+          testEvent(type, eventId, incidentId, server, config.web.publicUrl, self->clock.now());
+      auto body = toJson(event).dump();
       // A named argument: g++ 12 destroys a braced temporary coroutine argument twice.
-      Delivery delivery{eventId, std::string(type), server.slug, body.dump(), target.severity};
+      Delivery delivery{std::move(event), std::move(body), target.severity};
       auto result = co_await sink->deliver(std::move(delivery));
-      if (type == kTriggered) {
+      if (type == EventType::Triggered) {
         r.trigger = std::move(result);
         if (classify(r.trigger) != AttemptOutcome::Delivered)
           break;

@@ -25,13 +25,8 @@ namespace mcpwatch::alerting {
 inline constexpr std::string_view kPossibleRepeatNote =
     "Possible repeat: mcpwatch could not record whether an earlier attempt of this alert "
     "arrived (it stopped, or its database failed, while sending).";
-// The event body with kPossibleRepeatNote put first in its `note`.
-std::string markPossibleRepeat(const std::string& body);
-
-// Sets the event body's server context from the config: `server_description`, `server_owner`,
-// `runbook_url` (string or null) and `server_links` ([{name, url}], maybe empty).
-void putServerContext(common::Json& body, const std::string& description, const std::string& owner,
-                      const std::string& runbookUrl, const std::vector<config::ServerLink>& links);
+// Puts kPossibleRepeatNote first in the event's `note`.
+void markPossibleRepeat(Event& event);
 
 struct SinkStats {
   std::int64_t pending = 0; // rows waiting for (another) attempt
@@ -81,7 +76,7 @@ public:
   // transaction as its own state (the daemon commits the incident change and its events
   // atomically, so a crash can neither lose a trigger nor send one for an incident it forgot),
   // then calls notifyCommitted() so the dispatcher looks at the new rows.
-  common::Expected<std::vector<store::WriteOp>, std::string> prepare(const OutboundEvent& event);
+  common::Expected<std::vector<store::WriteOp>, std::string> prepare(const Event& event);
   void notifyCommitted();
 
   // The dispatcher: returns after stop(), once in-flight attempts finished (bounded wait).

@@ -26,9 +26,4 @@ std::string testDedupKey(std::string_view prefix, std::string_view slug,
   return liveDedupKey(prefix, slug, room) + suffix;
 }
 
-bool isTestEvent(const common::Json& body) {
-  auto it = body.find("test");
-  return it != body.end() && it->is_boolean() && it->get<bool>();
-}
-
 } // namespace mcpwatch::alerting

@@ -22,7 +22,4 @@ std::string liveDedupKey(std::string_view prefix, std::string_view slug, std::si
 std::string testDedupKey(std::string_view prefix, std::string_view slug,
                          std::string_view incidentId, std::size_t maxChars);
 
-// Whether a section 7 event body is a test alert ("test": true).
-bool isTestEvent(const common::Json& body);
-
 } // namespace mcpwatch::alerting

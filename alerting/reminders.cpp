@@ -55,21 +55,16 @@ std::string reminderEventId(std::string_view incidentId, ReminderInterval offset
          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(offset).count());
 }
 
-common::Expected<common::Json, std::string> reminderBody(std::string_view triggerBody,
-                                                         const std::string& eventId,
-                                                         common::WallTime openedAt,
-                                                         common::WallTime now) {
-  auto body = common::parseJson(triggerBody);
-  if (!body || !body->is_object())
-    return common::unexpected(std::string("the trigger's stored body is not a JSON object"));
-  (*body)["id"] = eventId;
-  (*body)["type"] = std::string(kReminder);
-  (*body)["occurred_at"] = common::formatRfc3339(now);
-  const auto open = std::chrono::duration_cast<std::chrono::seconds>(now - openedAt).count();
-  (*body)["duration_seconds"] = std::max<std::int64_t>(0, open);
+Event reminderEvent(Event trigger, const std::string& eventId, common::WallTime openedAt,
+                    common::WallTime now) {
+  trigger.id = eventId;
+  trigger.type = EventType::Reminder;
+  trigger.occurredAt = common::formatRfc3339(now);
+  trigger.durationSeconds = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(now - openedAt).count());
   // The trigger's note was about the trigger (delayed by maintenance, ...), not about this one.
-  body->erase("note");
-  return std::move(*body);
+  trigger.note.clear();
+  return trigger;
 }
 
 } // namespace mcpwatch::alerting

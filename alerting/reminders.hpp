@@ -3,6 +3,7 @@
 // the alert.reminder event each one is.
 #pragma once
 
+#include "alerting/event.hpp"
 #include "common/clock.hpp"
 #include "common/expected.hpp"
 #include "common/json.hpp"
@@ -71,14 +72,11 @@ ReminderPlan planReminders(const std::vector<ReminderIncident>& incidents,
 // offset whatever the sink or the process, so the outbox's UNIQUE (event_id, sink) drops a repeat.
 std::string reminderEventId(std::string_view incidentId, ReminderInterval offset);
 
-// The reminder's body (DESIGN.md section 7): the trigger's body with its own `id`, `type`
-// alert.reminder, `occurred_at` now and `duration_seconds` since the incident opened; everything
-// else (incident id, server context, failure reason and summary) as the trigger said it, except
-// the trigger's `note` (it was about the trigger). An error when `triggerBody` is not a JSON
-// object.
-common::Expected<common::Json, std::string> reminderBody(std::string_view triggerBody,
-                                                         const std::string& eventId,
-                                                         common::WallTime openedAt,
-                                                         common::WallTime now);
+// The reminder (DESIGN.md section 7): the trigger with its own `id`, type alert.reminder,
+// `occurred_at` now and `duration_seconds` since the incident opened; everything else (incident
+// id, server context, failure reason and summary) as the trigger said it, except the trigger's
+// `note` (it was about the trigger).
+Event reminderEvent(Event trigger, const std::string& eventId, common::WallTime openedAt,
+                    common::WallTime now);
 
 } // namespace mcpwatch::alerting

@@ -3,7 +3,7 @@
 
 namespace mcpwatch::alerting {
 
-std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::string_view type,
+std::vector<config::RouteTarget> routeEvent(const config::Config& config, EventType type,
                                             const std::string& serverSlug,
                                             const std::vector<std::string>& serverTags) {
   config::ServerConfig server;

@@ -12,7 +12,7 @@ namespace mcpwatch::alerting {
 // skipped. The change events (schema.drifted, protocol.changed) go only to sinks that take schema
 // drift: they skip PagerDuty sinks without change_events (they must not page) and chat/mail
 // sinks with `schema_drift: false`.
-std::vector<config::RouteTarget> routeEvent(const config::Config& config, std::string_view type,
+std::vector<config::RouteTarget> routeEvent(const config::Config& config, EventType type,
                                             const std::string& serverSlug,
                                             const std::vector<std::string>& serverTags);
 

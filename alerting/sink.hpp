@@ -1,6 +1,7 @@
-// The event model alerting works on and the Sink interface every delivery channel implements.
+// The Sink interface every delivery channel implements and what an attempt hands it.
 #pragma once
 
+#include "alerting/event.hpp"
 #include "alerting/pacing.hpp"
 #include "alerting/retry.hpp"
 #include "common/asio.hpp"
@@ -17,34 +18,14 @@
 
 namespace mcpwatch::alerting {
 
+// The wire names, for the outbox's event_type column and the router.
 inline constexpr std::string_view kTriggered = "alert.triggered";
 inline constexpr std::string_view kResolved = "alert.resolved";
-// "Still down": re-posted to sinks without an acknowledgement model while an incident is open
-// (sinks.NAME.reminder_interval; alerting/reminders.hpp).
 inline constexpr std::string_view kReminder = "alert.reminder";
-inline constexpr std::string_view kDrifted = "schema.drifted";
-inline constexpr std::string_view kProtocolChanged = "protocol.changed";
-// Events that inform without paging: a change of the server's tools or of its protocol era.
-inline bool isChangeEvent(std::string_view type) {
-  return type == kDrifted || type == kProtocolChanged;
-}
-
-// One event as the daemon hands it over: the DESIGN.md section 7 body plus what routing needs.
-struct OutboundEvent {
-  std::string id;         // "evt_..."; stable across retries (webhook-id)
-  std::string type;       // kTriggered, kResolved, kDrifted or kProtocolChanged (reminders are
-                          // made by the dispatcher itself)
-  std::string incidentId; // empty for the change events
-  std::string serverSlug;
-  std::vector<std::string> serverTags;
-  common::Json body; // sent as is by webhook sinks
-};
 
 // One attempt to deliver one event to one sink.
 struct Delivery {
-  std::string eventId;
-  std::string type;
-  std::string serverSlug;
+  Event event;                              // the stored body, parsed once by the dispatcher
   std::string body;                         // the exact bytes webhook sinks send
   std::optional<config::Severity> severity; // the route's override, if any
 };

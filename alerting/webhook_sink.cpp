@@ -66,7 +66,7 @@ Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
   const auto unixTime =
       std::chrono::duration_cast<std::chrono::seconds>(context_.clock->now().time_since_epoch())
           .count();
-  request.headers = webhookHeaders(config_, delivery.eventId, unixTime, delivery.body);
+  request.headers = webhookHeaders(config_, delivery.event.id, unixTime, delivery.body);
   request.body = std::move(delivery.body);
   co_return co_await sendOnce(context_.executor, std::move(request), config_.timeout);
 }

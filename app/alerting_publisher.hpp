@@ -9,9 +9,8 @@ namespace mcpwatch::app {
 class AlertingEventPublisher final : public EventPublisher {
 public:
   explicit AlertingEventPublisher(alerting::Alerting& alerting) : alerting_(alerting) {}
-  std::vector<store::WriteOp> prepare(const detector::Event& event,
-                                      const ServerDescription& server) override;
-  void committed(const detector::Event& event, const ServerDescription& server) override;
+  std::vector<store::WriteOp> prepare(const alerting::Event& event) override;
+  void committed(const alerting::Event& event) override;
 
 private:
   alerting::Alerting& alerting_;

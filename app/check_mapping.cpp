@@ -1,7 +1,6 @@
 // Wiring translations between prober, detector, store and the event contract.
 #include "app/check_mapping.hpp"
 
-#include "alerting/alerting.hpp"
 #include "common/time.hpp"
 
 namespace mcpwatch::app {
@@ -62,25 +61,32 @@ store::CheckRecord toCheckRecord(const std::string& slug, const prober::ProbeRes
   return r;
 }
 
-common::Json eventBody(const detector::Event& event, const ServerDescription& server, bool test) {
-  common::Json body = detector::toJson(event);
-  // Key order of DESIGN.md section 7 is not significant to JSON receivers; the fields are.
-  body["server_slug"] = server.slug;
-  body["server_name"] = server.name;
-  body["check_url"] = server.url;
-  body["server_tags"] = server.tags;
-  body["status_url"] = server.statusUrl;
-  alerting::putServerContext(body, server.description, server.owner, server.runbookUrl,
-                             server.links);
-  body["dependents"] = server.dependents;
+alerting::Event withServer(alerting::Event event, const ServerDescription& server, bool test) {
+  event.slug = server.slug;
+  event.name = server.name;
+  event.checkUrl = server.url;
+  event.tags = server.tags;
+  event.statusUrl = server.statusUrl;
+  event.description = server.description;
+  event.owner = server.owner;
+  event.runbookUrl = server.runbookUrl;
+  event.links.clear();
+  for (const auto& link : server.links)
+    event.links.push_back({link.name, link.url});
+  event.dependents = server.dependents;
   // The concrete failure for headlines ("HTTP 503"); the reason stays for machines.
-  body["failure_summary"] =
-      !event.failureReason || event.type == detector::EventType::ProtocolChanged
-          ? common::Json()
-          : common::Json(
-                prober::failureSummary(*event.failureReason, event.failureDetail.value_or("")));
-  body["test"] = test;
-  return body;
+  event.summary = event.reason.empty() || event.type == alerting::EventType::ProtocolChanged
+                      ? std::string()
+                      : prober::failureSummary(event.reason, event.detail);
+  event.test = test;
+  return event;
+}
+
+std::vector<alerting::Event> withServer(std::vector<alerting::Event> events,
+                                        const ServerDescription& server) {
+  for (auto& event : events)
+    event = withServer(std::move(event), server);
+  return events;
 }
 
 } // namespace mcpwatch::app

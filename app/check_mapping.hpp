@@ -31,8 +31,11 @@ struct ServerDescription {
   std::vector<std::string> dependents; // servers with this one in their depends_on
 };
 
-// The full event body of DESIGN.md section 7 (webhook sinks send exactly this).
-common::Json eventBody(const detector::Event& event, const ServerDescription& server,
-                       bool test = false);
+// The detector's event with the server part of DESIGN.md section 7 filled in: the full event
+// (webhook sinks send exactly its JSON).
+alerting::Event withServer(alerting::Event event, const ServerDescription& server,
+                           bool test = false);
+std::vector<alerting::Event> withServer(std::vector<alerting::Event> events,
+                                        const ServerDescription& server);
 
 } // namespace mcpwatch::app

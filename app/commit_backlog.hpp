@@ -4,9 +4,9 @@
 // the monotonic time and the commit function; nothing here touches the disk or sleeps.
 #pragma once
 
+#include "alerting/event.hpp"
 #include "app/check_mapping.hpp"
 #include "common/clock.hpp"
-#include "detector/events.hpp"
 #include "store/records.hpp"
 
 #include <chrono>
@@ -26,10 +26,9 @@ namespace mcpwatch::app {
 // records of one detector outcome, and the events to announce once it has landed.
 struct PendingCommit {
   std::string slug;
-  std::vector<store::WriteOp> ops; // without the server's state record: see Settings below
-  store::ServerStateRecord state;  // the state when the group was made (used if no newer one)
-  std::vector<detector::Event> events;
-  ServerDescription server;
+  std::vector<store::WriteOp> ops;     // without the server's state record: see Settings below
+  store::ServerStateRecord state;      // the state when the group was made (used if no newer one)
+  std::vector<alerting::Event> events; // with the server part filled in (withServer)
 };
 
 struct CommitBacklogSettings {

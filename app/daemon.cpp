@@ -233,11 +233,8 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   std::vector<store::WriteOp> ops;
   ops.push_back(store::BaselineRecord{slug, st.schema.baseline->fingerprint,
                                       toolsJson(*st.schema.baseline).dump(), now, true});
-  submitCommit(PendingCommit{slug,
-                             std::move(ops),
-                             store::ServerStateRecord{slug, detector::toJson(st).dump(), now},
-                             {},
-                             describe(*rt.config)});
+  submitCommit(PendingCommit{
+      slug, std::move(ops), store::ServerStateRecord{slug, detector::toJson(st).dump(), now}, {}});
   rt.baselineKnown = true;
   rt.storedBaseline = st.schema.baseline->fingerprint;
   rt.storedPinned = true;
@@ -362,8 +359,7 @@ void Daemon::start() {
     submitCommit(PendingCommit{slug,
                                durable::outcomeWrites(slug, removed.outcome, now, ""),
                                {slug, detector::toJson(removed.state).dump(), now},
-                               std::move(removed.outcome.events),
-                               desc});
+                               withServer(std::move(removed.outcome.events), desc)});
   }
 
   started_ = true;
@@ -614,8 +610,8 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
               "state changed", fields);
   }
   if (important)
-    submitCommit(PendingCommit{slug, std::move(ops), std::move(*state), outcome.events,
-                               describe(*rt.config)});
+    submitCommit(PendingCommit{slug, std::move(ops), std::move(*state),
+                               withServer(outcome.events, describe(*rt.config))});
 }
 
 std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch) {
@@ -625,7 +621,7 @@ std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch)
     for (const auto& op : group->ops)
       ops.push_back(op);
     for (const auto& ev : group->events)
-      for (auto& op : publisher_.prepare(ev, group->server))
+      for (auto& op : publisher_.prepare(ev))
         ops.push_back(std::move(op));
     auto it = servers_.find(group->slug);
     if (it != servers_.end())
@@ -639,7 +635,7 @@ std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch)
 
 void Daemon::announce(PendingCommit& group) {
   for (const auto& ev : group.events)
-    publisher_.committed(ev, group.server);
+    publisher_.committed(ev);
 }
 
 void Daemon::submitCommit(PendingCommit group) {

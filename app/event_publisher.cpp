@@ -5,11 +5,10 @@
 
 namespace mcpwatch::app {
 
-void LogEventPublisher::committed(const detector::Event& event, const ServerDescription& server) {
-  auto body = eventBody(event, server);
+void LogEventPublisher::committed(const alerting::Event& event) {
   auto level =
-      event.type == detector::EventType::Triggered ? spdlog::level::warn : spdlog::level::info;
-  logRecord(level, "event", {{"event", body}});
+      event.type == alerting::EventType::Triggered ? spdlog::level::warn : spdlog::level::info;
+  logRecord(level, "event", {{"event", alerting::toJson(event)}});
 }
 
 } // namespace mcpwatch::app

@@ -2,8 +2,7 @@
 // the same transaction as the incident change that produced it, then announces the commit.
 #pragma once
 
-#include "app/check_mapping.hpp"
-#include "detector/events.hpp"
+#include "alerting/event.hpp"
 #include "store/records.hpp"
 
 #include <vector>
@@ -14,19 +13,16 @@ class EventPublisher {
 public:
   virtual ~EventPublisher() = default;
   // The writes that deliver `event` (committed together with the detector state).
-  virtual std::vector<store::WriteOp> prepare(const detector::Event& event,
-                                              const ServerDescription& server) = 0;
+  virtual std::vector<store::WriteOp> prepare(const alerting::Event& event) = 0;
   // Called once those writes are committed, in the order events must go out.
-  virtual void committed(const detector::Event& event, const ServerDescription& server) = 0;
+  virtual void committed(const alerting::Event& event) = 0;
 };
 
 // Events to the log only (one structured "event" line each).
 class LogEventPublisher final : public EventPublisher {
 public:
-  std::vector<store::WriteOp> prepare(const detector::Event&, const ServerDescription&) override {
-    return {};
-  }
-  void committed(const detector::Event& event, const ServerDescription& server) override;
+  std::vector<store::WriteOp> prepare(const alerting::Event&) override { return {}; }
+  void committed(const alerting::Event& event) override;
 };
 
 } // namespace mcpwatch::app

@@ -122,29 +122,29 @@ void addField(std::vector<Field>& fields, std::string name, std::string value, b
                     cutDiscordText(value, kDiscordMaxFieldValue), inlined});
 }
 
-std::string descriptionOf(const EventView& e) {
+std::string descriptionOf(const Event& e) {
   std::string out;
   if (e.test)
     out += "*This is a test alert sent by mcpwatch test-alert; no action is needed.*\n\n";
   const std::string name = "**" + escLine(e.name) + "**";
-  switch (e.kind) {
-  case EventKind::Triggered:
+  switch (e.type) {
+  case EventType::Triggered:
     out += name + " is down: " + escLine(whatFailed(e)) + ".";
     break;
-  case EventKind::Resolved:
+  case EventType::Resolved:
     out += name + " is answering again" +
            (e.durationSeconds ? " after " + humanDuration(*e.durationSeconds) : std::string()) +
            ".";
     break;
-  case EventKind::Drifted:
+  case EventType::SchemaDrifted:
     out += "The tools of " + name + " changed: " +
            (e.schema ? driftSummary(*e.schema) : std::string("fingerprint changed")) + ".";
     break;
-  case EventKind::ProtocolChanged:
+  case EventType::ProtocolChanged:
     out += name + " now answers in another protocol era or transport" +
            (e.protocol ? ": " + escLine(protocolSummary(*e.protocol)) : std::string()) + ".";
     break;
-  case EventKind::Reminder:
+  case EventType::Reminder:
     out += name + " is still down" +
            (e.durationSeconds ? " after " + humanDuration(*e.durationSeconds) : std::string()) +
            ": " + escLine(whatFailed(e)) + ". The incident is still open.";
@@ -155,16 +155,16 @@ std::string descriptionOf(const EventView& e) {
   // The server's own texts come last, so the cut to Discord's limits takes them first.
   if (!e.note.empty())
     out += "\n\n" + escapeDiscordMarkdown(common::truncateCodePoints(e.note, 2000));
-  if (e.kind == EventKind::Triggered && !e.detail.empty())
+  if (e.type == EventType::Triggered && !e.detail.empty())
     out += "\n\n" + escapeDiscordMarkdown(common::truncateCodePoints(e.detail, 4096));
   return cutDiscordText(out, kDiscordMaxDescription);
 }
 
-std::vector<Field> fieldsOf(const EventView& e) {
+std::vector<Field> fieldsOf(const Event& e) {
   std::vector<Field> f;
   const auto latency = e.responseTimeMs ? latencyText(*e.responseTimeMs) : std::string();
-  switch (e.kind) {
-  case EventKind::Triggered: {
+  switch (e.type) {
+  case EventType::Triggered: {
     addField(f, "Reason", escCut(e.reason, 200), true);
     if (!e.downSince.empty())
       addField(f, "Down since", discordTime(e.downSince), true);
@@ -186,7 +186,7 @@ std::vector<Field> fieldsOf(const EventView& e) {
     addField(f, "Recent failures", recent, false);
     break;
   }
-  case EventKind::Resolved:
+  case EventType::Resolved:
     if (e.durationSeconds)
       addField(f, "Down for", humanDuration(*e.durationSeconds), true);
     if (!e.downSince.empty())
@@ -194,7 +194,7 @@ std::vector<Field> fieldsOf(const EventView& e) {
     addField(f, "Latency", latency, true);
     addField(f, "Protocol version", escCut(e.protocolVersion, 100), true);
     break;
-  case EventKind::Drifted:
+  case EventType::SchemaDrifted:
     if (e.schema) {
       auto list = [&](const char* label, const std::vector<std::string>& names) {
         if (!names.empty())
@@ -212,11 +212,11 @@ std::vector<Field> fieldsOf(const EventView& e) {
     }
     addField(f, "Protocol version", escCut(e.protocolVersion, 100), true);
     break;
-  case EventKind::ProtocolChanged:
+  case EventType::ProtocolChanged:
     if (e.protocol)
       addField(f, "Protocol", codeOrEscaped(protocolSummary(*e.protocol), 500), false);
     break;
-  case EventKind::Reminder:
+  case EventType::Reminder:
     if (e.durationSeconds)
       addField(f, "Down for", humanDuration(*e.durationSeconds), true);
     addField(f, "Reason", escCut(e.reason, 200), true);
@@ -227,7 +227,7 @@ std::vector<Field> fieldsOf(const EventView& e) {
   }
   if (!e.owner.empty())
     addField(f, "Owner", escCut(e.owner, 200), true);
-  if (e.kind == EventKind::Triggered && !e.dependents.empty())
+  if (e.type == EventType::Triggered && !e.dependents.empty())
     addField(f, "Dependents", joinEscaped(e.dependents, 500), false);
   if (auto runbook = linkTarget(e.runbookUrl))
     addField(f, "Runbook", "[Open the runbook](" + *runbook + ")", true);
@@ -446,16 +446,16 @@ std::size_t discordEmbedChars(const Json& embed) {
   return n;
 }
 
-Json discordMessage(const EventView& event, std::string_view publicUrl, std::string_view username) {
-  const bool down = isDownEvent(event.kind); // a trigger or a reminder
+Json discordMessage(const Event& event, std::string_view publicUrl, std::string_view username) {
+  const bool down = isDownEvent(event.type); // a trigger or a reminder
   const int color = down                                ? kDiscordRed
-                    : event.kind == EventKind::Resolved ? kDiscordGreen
+                    : event.type == EventType::Resolved ? kDiscordGreen
                                                         : kDiscordAmber;
   const std::string_view icon = down                                ? "\xF0\x9F\x94\xB4 "  // red
-                                : event.kind == EventKind::Resolved ? "\xE2\x9C\x85 "      // check
+                                : event.type == EventType::Resolved ? "\xE2\x9C\x85 "      // check
                                                                     : "\xF0\x9F\x9F\xA0 "; // amber
   std::string title = std::string(event.test ? "[TEST] " : "") +
-                      std::string(statusWord(event.kind)) + ": " + event.name;
+                      std::string(statusWord(event.type)) + ": " + event.name;
   Json embed = {{"title", escCut(title, kDiscordMaxTitle)},
                 {"color", color},
                 {"description", descriptionOf(event)}};
@@ -542,9 +542,7 @@ DiscordSink::DiscordSink(config::DiscordSinkConfig config, alerting::SinkContext
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery delivery) {
-  auto event = parseEvent(delivery.body);
-  if (!event)
-    co_return alerting::AttemptResult{400, std::nullopt, event.error()};
+  const Event& event = delivery.event;
   auto url = discordRequestUrl(config_.url);
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt, "discord url is not a valid http(s) URL"};
@@ -576,7 +574,7 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
   request.url = *url;
   request.headers.set("Content-Type", "application/json");
   request.headers.set("Accept", "application/json");
-  request.body = discordMessage(*event, context_.publicUrl, config_.username)
+  request.body = discordMessage(event, context_.publicUrl, config_.username)
                      .dump(-1, ' ', false, Json::error_handler_t::replace);
   auto exchange =
       co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
-#include "channels/event_view.hpp"
+#include "channels/event_text.hpp"
 #include "common/json.hpp"
 #include "common/secret.hpp"
 #include "common/url.hpp"
@@ -52,7 +52,7 @@ std::size_t discordEmbedChars(const common::Json& embed);
 // The webhook message for one event: `content` (the headline), exactly one embed (colour, title,
 // url, description, fields, timestamp, footer), `allowed_mentions: {"parse": []}`, and `username`
 // when set. Every limit, including the 6000 total, is met by truncation, never by failing.
-common::Json discordMessage(const EventView& event, std::string_view publicUrl,
+common::Json discordMessage(const Event& event, std::string_view publicUrl,
                             std::string_view username);
 
 // The URL to POST to: the webhook URL with wait=true (any other query, such as thread_id, is

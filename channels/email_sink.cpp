@@ -210,30 +210,30 @@ struct Fact {
   bool link = false; // value is a URL to link to
 };
 
-std::string subjectOf(const EventView& e) {
-  if (e.kind == EventKind::Reminder) {
+std::string subjectOf(const Event& e) {
+  if (e.type == EventType::Reminder) {
     // A reply in the trigger's thread: clients that thread by subject (Gmail) keep it there too.
-    EventView trigger = e;
-    trigger.kind = EventKind::Triggered;
+    Event trigger = e;
+    trigger.type = EventType::Triggered;
     return "Re: " + subjectOf(trigger);
   }
   std::string out = e.test ? "[TEST] " : "";
-  out += "[" + std::string(statusWord(e.kind)) + "] " + clip(e.name, kMaxNameChars);
-  switch (e.kind) {
-  case EventKind::Reminder: // above
-  case EventKind::Triggered:
+  out += "[" + std::string(statusWord(e.type)) + "] " + clip(e.name, kMaxNameChars);
+  switch (e.type) {
+  case EventType::Reminder: // above
+  case EventType::Triggered:
     if (!whatFailed(e).empty())
       out += ": " + clip(whatFailed(e), 100);
     break;
-  case EventKind::Resolved:
+  case EventType::Resolved:
     if (e.durationSeconds)
       out += " (down " + humanDuration(*e.durationSeconds) + ")";
     break;
-  case EventKind::Drifted:
+  case EventType::SchemaDrifted:
     if (e.schema)
       out += ": " + driftSummary(*e.schema);
     break;
-  case EventKind::ProtocolChanged:
+  case EventType::ProtocolChanged:
     if (e.protocol)
       out += ": " + clip(protocolSummary(*e.protocol), 100);
     break;
@@ -241,7 +241,7 @@ std::string subjectOf(const EventView& e) {
   return out;
 }
 
-std::string statusUrlOf(const EventView& e, std::string_view publicUrl) {
+std::string statusUrlOf(const Event& e, std::string_view publicUrl) {
   if (!e.statusUrl.empty())
     return clip(e.statusUrl, kMaxValueChars);
   if (publicUrl.empty())
@@ -252,17 +252,17 @@ std::string statusUrlOf(const EventView& e, std::string_view publicUrl) {
   return clip(base + "/status/" + e.slug, kMaxValueChars);
 }
 
-std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
+std::vector<Fact> factsOf(const Event& e, std::string_view statusUrl) {
   std::vector<Fact> facts;
   auto add = [&](std::string label, std::string value, bool link = false) {
     if (!value.empty())
       facts.push_back({std::move(label), std::move(value), link});
   };
   add("Server", clip(e.name, kMaxNameChars) + " (" + clip(e.slug, kMaxNameChars) + ")");
-  add("Status", std::string(statusWord(e.kind)) + (e.test ? " (test alert)" : ""));
+  add("Status", std::string(statusWord(e.type)) + (e.test ? " (test alert)" : ""));
   add("About", clipLines(e.description, kMaxValueChars));
   add("Owner", clip(e.owner, kMaxValueChars));
-  if (e.kind == EventKind::Triggered && !e.dependents.empty()) {
+  if (e.type == EventType::Triggered && !e.dependents.empty()) {
     std::string held;
     for (std::size_t i = 0; i < e.dependents.size() && i < kMaxListItems; ++i)
       held += (i ? ", " : "") + clip(e.dependents[i], kMaxNameChars);
@@ -272,20 +272,20 @@ std::vector<Fact> factsOf(const EventView& e, std::string_view statusUrl) {
   for (std::size_t i = 0; i < e.links.size() && i < kMaxListItems; ++i)
     add(clip(e.links[i].name, kMaxNameChars), clip(e.links[i].url, kMaxValueChars), true);
   add("Endpoint", clip(e.checkUrl, kMaxValueChars), true);
-  if (e.kind == EventKind::Triggered) {
+  if (e.type == EventType::Triggered) {
     add("Reason", clip(e.reason, kMaxValueChars));
     add("Detail", clipLines(e.detail, kMaxDetailChars));
     if (e.consecutiveFailures > 0)
       add("Consecutive failures", std::to_string(e.consecutiveFailures));
   }
-  if (e.kind == EventKind::Reminder)
+  if (e.type == EventType::Reminder)
     add("Reason", clip(e.reason, kMaxValueChars));
-  if (e.kind == EventKind::Triggered || e.kind == EventKind::Resolved ||
-      e.kind == EventKind::Reminder)
+  if (e.type == EventType::Triggered || e.type == EventType::Resolved ||
+      e.type == EventType::Reminder)
     add("Down since", clip(e.downSince, 64));
   if (e.protocol)
     add("Protocol change", clip(protocolSummary(*e.protocol), 200));
-  if ((e.kind == EventKind::Resolved || e.kind == EventKind::Reminder) && e.durationSeconds)
+  if ((e.type == EventType::Resolved || e.type == EventType::Reminder) && e.durationSeconds)
     add("Down for", humanDuration(*e.durationSeconds));
   if (e.responseTimeMs) {
     char buffer[32];
@@ -320,9 +320,9 @@ struct Section {
   std::vector<std::string> items;
 };
 
-std::vector<Section> sectionsOf(const EventView& e) {
+std::vector<Section> sectionsOf(const Event& e) {
   std::vector<Section> sections;
-  if (e.kind == EventKind::Triggered && !e.recentFailures.empty()) {
+  if (e.type == EventType::Triggered && !e.recentFailures.empty()) {
     std::vector<std::string> lines;
     for (const auto& f : e.recentFailures) {
       std::string line = clip(f.at, 64) + "  " + clip(f.reason, 100);
@@ -350,26 +350,26 @@ std::vector<Section> sectionsOf(const EventView& e) {
   return sections;
 }
 
-std::string_view leadOf(const EventView& e) {
+std::string_view leadOf(const Event& e) {
   if (e.test)
     return "This is a test alert sent by mcpwatch test-alert; no action is needed.";
-  switch (e.kind) {
-  case EventKind::Triggered:
+  switch (e.type) {
+  case EventType::Triggered:
     return "mcpwatch opened an incident: this MCP server is failing its checks.";
-  case EventKind::Resolved:
+  case EventType::Resolved:
     return "The incident is resolved: this MCP server passes its checks again.";
-  case EventKind::Drifted:
+  case EventType::SchemaDrifted:
     return "The tools this MCP server offers have changed.";
-  case EventKind::ProtocolChanged:
+  case EventType::ProtocolChanged:
     return "This MCP server now answers in another protocol era or transport (its tools are "
            "compared on their own).";
-  case EventKind::Reminder:
+  case EventType::Reminder:
     return "Reminder: this MCP server is still failing its checks; the incident is still open.";
   }
   return "";
 }
 
-std::string textBody(const EventView& e, const std::string& headlineText,
+std::string textBody(const Event& e, const std::string& headlineText,
                      const std::vector<Fact>& facts, const std::vector<Section>& sections) {
   std::string out = headlineText + "\n\n" + std::string(leadOf(e)) + "\n\n";
   for (const auto& fact : facts) {
@@ -389,15 +389,15 @@ std::string textBody(const EventView& e, const std::string& headlineText,
   return out;
 }
 
-std::string_view colourOf(EventKind kind) {
+std::string_view colourOf(EventType kind) {
   switch (kind) {
-  case EventKind::Triggered:
-  case EventKind::Reminder:
+  case EventType::Triggered:
+  case EventType::Reminder:
     return "#d93025";
-  case EventKind::Resolved:
+  case EventType::Resolved:
     return "#188038";
-  case EventKind::Drifted:
-  case EventKind::ProtocolChanged:
+  case EventType::SchemaDrifted:
+  case EventType::ProtocolChanged:
     return "#e37400";
   }
   return "#d93025";
@@ -413,10 +413,10 @@ std::string htmlValue(const Fact& fact) {
   return out;
 }
 
-std::string htmlBody(const EventView& e, const std::string& subject,
-                     const std::string& headlineText, const std::vector<Fact>& facts,
-                     const std::vector<Section>& sections, std::string_view statusUrl) {
-  const std::string colour(colourOf(e.kind));
+std::string htmlBody(const Event& e, const std::string& subject, const std::string& headlineText,
+                     const std::vector<Fact>& facts, const std::vector<Section>& sections,
+                     std::string_view statusUrl) {
+  const std::string colour(colourOf(e.type));
   std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>" +
                     common::escapeHtml(subject) + "</title></head>\n";
   out += "<body style=\"font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
@@ -426,7 +426,7 @@ std::string htmlBody(const EventView& e, const std::string& subject,
          colour + ";background:#f8f9fa\">\n<tr><td style=\"padding:12px 16px\">\n";
   out += "<div style=\"color:" + colour + ";font-weight:bold;font-size:13px;letter-spacing:1px\">" +
          (e.test ? std::string("TEST &middot; ") : std::string()) +
-         common::escapeHtml(statusWord(e.kind)) + "</div>\n";
+         common::escapeHtml(statusWord(e.type)) + "</div>\n";
   out += "<h1 style=\"font-size:18px;margin:6px 0 4px 0\">" + common::escapeHtml(headlineText) +
          "</h1>\n";
   out +=
@@ -465,22 +465,6 @@ std::string htmlBody(const EventView& e, const std::string& subject,
   out += "<p style=\"color:#80868b;font-size:12px;margin-top:24px\">Sent by mcpwatch, the MCP "
          "server uptime monitor.</p>\n</body></html>\n";
   return out;
-}
-
-std::string_view eventType(EventKind kind) {
-  switch (kind) {
-  case EventKind::Triggered:
-    return alerting::kTriggered;
-  case EventKind::Resolved:
-    return alerting::kResolved;
-  case EventKind::Drifted:
-    return alerting::kDrifted;
-  case EventKind::ProtocolChanged:
-    return alerting::kProtocolChanged;
-  case EventKind::Reminder:
-    return alerting::kReminder;
-  }
-  return alerting::kTriggered;
 }
 
 } // namespace
@@ -555,15 +539,15 @@ std::string quotedPrintable(std::string_view text) {
   return out;
 }
 
-EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& config,
+EmailMessage buildEmail(const Event& event, const config::EmailSinkConfig& config,
                         std::string_view publicUrl, common::WallTime now) {
   EmailMessage message;
   const auto domain = messageIdDomain(config.from);
   // A trigger's id comes from its incident, so its reminders and resolve can refer to it without
   // knowing the trigger's event id; they and drift events are identified by their own event id.
-  const bool byIncident = event.kind == EventKind::Triggered && !event.incidentId.empty();
+  const bool byIncident = event.type == EventType::Triggered && !event.incidentId.empty();
   message.messageId = "<" + idPart(byIncident ? event.incidentId : event.id) + "@" + domain + ">";
-  if ((event.kind == EventKind::Resolved || event.kind == EventKind::Reminder) &&
+  if ((event.type == EventType::Resolved || event.type == EventType::Reminder) &&
       !event.incidentId.empty())
     message.inReplyTo = "<" + idPart(event.incidentId) + "@" + domain + ">";
   message.subject = subjectOf(event);
@@ -592,7 +576,7 @@ EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& c
   // Auto-replies (out of office) to an alert help nobody: RFC 3834 and Exchange's variant.
   m += "Auto-Submitted: auto-generated\r\n";
   m += "X-Auto-Response-Suppress: All\r\n";
-  m += "X-Mcpwatch-Event: " + std::string(eventType(event.kind)) + "\r\n";
+  m += "X-Mcpwatch-Event: " + std::string(alerting::toString(event.type)) + "\r\n";
   m += "\r\nThis is a multi-part message in MIME format.\r\n";
   m += "\r\n--" + boundary + "\r\n";
   m += "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
@@ -865,16 +849,14 @@ public:
       : config_(std::move(config)), context_(std::move(context)) {}
 
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override {
-    auto event = parseEvent(delivery.body);
-    if (!event)
-      co_return alerting::AttemptResult{400, std::nullopt, event.error()};
+    const Event& event = delivery.event;
     if (!validHost(config_.host))
       co_return alerting::AttemptResult{422, std::nullopt, "host is not a valid host name"};
     if (mailAddress(config_.from).empty() || config_.to.empty())
       co_return alerting::AttemptResult{422, std::nullopt,
                                         "the sink needs a from address and at least one to"};
     const auto now = context_.clock ? context_.clock->now() : std::chrono::system_clock::now();
-    auto message = buildEmail(*event, config_, context_.publicUrl, now);
+    auto message = buildEmail(event, config_, context_.publicUrl, now);
 
     Transfer transfer;
     const bool ipv6 = config_.host.find(':') != std::string::npos;
@@ -915,7 +897,7 @@ public:
         refused += (refused.empty() ? "" : "; ") + r;
       scrub(refused, config_);
       spdlog::warn("email: {} {} sent, but the SMTP server refused some recipients: {}",
-                   delivery.type, message.messageId, refused);
+                   alerting::toString(delivery.event.type), message.messageId, refused);
     }
     co_return result;
   }

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
-#include "channels/event_view.hpp"
+#include "channels/event_text.hpp"
 #include "common/clock.hpp"
 
 #include <memory>
@@ -27,7 +27,7 @@ struct EmailMessage {
 // event id; a reminder's subject is "Re: " and its trigger's subject):
 // a retry after a timeout sends the same message, and mail servers and clients can drop the
 // duplicate. `now` only sets the Date header.
-EmailMessage buildEmail(const EventView& event, const config::EmailSinkConfig& config,
+EmailMessage buildEmail(const Event& event, const config::EmailSinkConfig& config,
                         std::string_view publicUrl, common::WallTime now);
 
 // "Name <a@example.com>" or "a@example.com" -> "a@example.com" (trimmed, CR/LF removed).

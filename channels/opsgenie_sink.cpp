@@ -35,9 +35,9 @@ std::string joinNames(const std::vector<std::string>& names, std::size_t maxChar
   return cut(out, maxChars);
 }
 
-std::string priorityOf(const config::OpsGenieSinkConfig& config, const EventView& event,
+std::string priorityOf(const config::OpsGenieSinkConfig& config, const Event& event,
                        std::optional<config::Severity> severity) {
-  if (event.kind == EventKind::Drifted || event.kind == EventKind::ProtocolChanged)
+  if (event.type == EventType::SchemaDrifted || event.type == EventType::ProtocolChanged)
     return std::string(config::toString(config.driftPriority));
   if (severity) {
     switch (*severity) {
@@ -54,21 +54,21 @@ std::string priorityOf(const config::OpsGenieSinkConfig& config, const EventView
   return std::string(config::toString(config.priority));
 }
 
-std::string description(const EventView& e, std::string_view publicUrl) {
+std::string description(const Event& e, std::string_view publicUrl) {
   std::string out = oneLine(headline(e)) + "\n";
   auto line = [&](std::string_view label, const std::string& value, std::size_t max = 2000) {
     if (!value.empty())
       out += std::string(label) + ": " + cut(plainText(value), max) + "\n";
   };
   out += "\n";
-  if (e.kind == EventKind::Triggered) {
+  if (e.type == EventType::Triggered) {
     line("Reason", e.reason);
     line("Detail", e.detail, 4000);
     if (e.consecutiveFailures > 0)
       line("Consecutive failures", std::to_string(e.consecutiveFailures));
     line("Down since", e.downSince);
   }
-  if (e.kind == EventKind::Resolved) {
+  if (e.type == EventType::Resolved) {
     if (e.durationSeconds)
       line("Down for", humanDuration(*e.durationSeconds));
     line("Down since", e.downSince);
@@ -77,7 +77,7 @@ std::string description(const EventView& e, std::string_view publicUrl) {
   line("Note", e.note);
   line("About", e.description, 1000);
   line("Owner", e.owner);
-  if (e.kind == EventKind::Triggered && !e.dependents.empty())
+  if (e.type == EventType::Triggered && !e.dependents.empty())
     line("Dependents", joinNames(e.dependents, 2000));
   line("Runbook", e.runbookUrl);
   for (const auto& link : e.links)
@@ -92,7 +92,7 @@ std::string description(const EventView& e, std::string_view publicUrl) {
       out += "- " + oneLine(f.at) + " " + oneLine(f.reason) + ": " + cut(oneLine(f.detail), 1000) +
              "\n";
   }
-  if (e.kind == EventKind::Drifted && e.schema) {
+  if (e.type == EventType::SchemaDrifted && e.schema) {
     out += "\nTools " + driftSummary(*e.schema) + ".\n";
     auto names = [&](std::string_view label, const std::vector<std::string>& list) {
       if (!list.empty())
@@ -111,15 +111,15 @@ std::string description(const EventView& e, std::string_view publicUrl) {
   return cut(out, kOpsGenieMaxDescription);
 }
 
-std::vector<std::string> tagsOf(const config::OpsGenieSinkConfig& config, const EventView& e) {
+std::vector<std::string> tagsOf(const config::OpsGenieSinkConfig& config, const Event& e) {
   // The operator's tags first: OpsGenie routing rules match on them, so they must survive the cut.
   std::vector<std::string> candidates = config.tags;
   candidates.push_back("mcpwatch");
-  if (e.kind == EventKind::Drifted)
+  if (e.type == EventType::SchemaDrifted)
     candidates.push_back("schema_drift");
-  else if (e.kind == EventKind::ProtocolChanged)
+  else if (e.type == EventType::ProtocolChanged)
     candidates.push_back("protocol_changed");
-  else if (e.kind == EventKind::Triggered)
+  else if (e.type == EventType::Triggered)
     candidates.push_back(e.reason);
   if (e.test)
     candidates.push_back("test");
@@ -136,7 +136,7 @@ std::vector<std::string> tagsOf(const config::OpsGenieSinkConfig& config, const 
   return out;
 }
 
-Json detailsOf(const EventView& e, std::string_view publicUrl) {
+Json detailsOf(const Event& e, std::string_view publicUrl) {
   std::vector<std::pair<std::string, std::string>> d = {
       {"slug", e.slug},
       {"server_name", e.name},
@@ -253,16 +253,16 @@ std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::st
          std::string(suffix);
 }
 
-std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event) {
+std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const Event& event) {
   // A test alert gets the run's own alias (the same rule as PagerDuty's test dedup_key): a fixed
   // "-test" suffix would be the live alias of a server whose slug ends in "-test".
   if (event.test)
     return alerting::testDedupKey(config.dedupPrefix, event.slug, event.incidentId,
                                   kOpsGenieMaxAlias);
-  if (event.kind == EventKind::ProtocolChanged)
+  if (event.type == EventType::ProtocolChanged)
     return opsGenieDriftAlias(config, event.slug, "-protocol");
-  return event.kind == EventKind::Drifted ? opsGenieDriftAlias(config, event.slug)
-                                          : opsGenieAlias(config, event.slug);
+  return event.type == EventType::SchemaDrifted ? opsGenieDriftAlias(config, event.slug)
+                                                : opsGenieAlias(config, event.slug);
 }
 
 std::string opsGenieEncodePathSegment(std::string_view text) {
@@ -283,7 +283,7 @@ std::string opsGenieEncodePathSegment(std::string_view text) {
   return out;
 }
 
-Json createBody(const config::OpsGenieSinkConfig& config, const EventView& event,
+Json createBody(const config::OpsGenieSinkConfig& config, const Event& event,
                 std::optional<config::Severity> severity, std::string_view publicUrl) {
   Json body = {{"message", cut(oneLine(headline(event)), kOpsGenieMaxMessage)},
                {"alias", opsGenieAliasFor(config, event)},
@@ -299,7 +299,7 @@ Json createBody(const config::OpsGenieSinkConfig& config, const EventView& event
   return body;
 }
 
-Json closeBody(const config::OpsGenieSinkConfig& config, const EventView& event) {
+Json closeBody(const config::OpsGenieSinkConfig& config, const Event& event) {
   std::string note = event.test ? "[TEST] Recovered" : "Recovered";
   if (event.durationSeconds)
     note += " after " + humanDuration(*event.durationSeconds);
@@ -351,16 +351,14 @@ OpsGenieSink::OpsGenieSink(config::OpsGenieSinkConfig config, alerting::SinkCont
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery delivery) {
-  auto event = parseEvent(delivery.body);
-  if (!event)
-    co_return alerting::AttemptResult{400, std::nullopt, event.error()};
+  const Event& event = delivery.event;
   // The config refuses reminder_interval here; a reminder could only come from a hand-made row.
-  if (event->kind == EventKind::Reminder)
+  if (event.type == EventType::Reminder)
     co_return alerting::AttemptResult{
         422, std::nullopt,
         "opsgenie: reminders are not sent to OpsGenie (its own policies re-notify)"};
-  const bool close = event->kind == EventKind::Resolved;
-  const std::string alias = opsGenieAliasFor(config_, *event);
+  const bool close = event.type == EventType::Resolved;
+  const std::string alias = opsGenieAliasFor(config_, event);
   const std::string path =
       close ? "/v2/alerts/" + opsGenieEncodePathSegment(alias) + "/close?identifierType=alias"
             : std::string("/v2/alerts");
@@ -391,8 +389,8 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
   request.headers.set("Authorization", "GenieKey " + config_.apiKey.reveal());
   request.headers.set("Content-Type", "application/json");
   request.headers.set("Accept", "application/json");
-  const Json body = close ? closeBody(config_, *event)
-                          : createBody(config_, *event, delivery.severity, context_.publicUrl);
+  const Json body = close ? closeBody(config_, event)
+                          : createBody(config_, event, delivery.severity, context_.publicUrl);
   request.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   auto exchange =
       co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
-#include "channels/event_view.hpp"
+#include "channels/event_text.hpp"
 #include "common/json.hpp"
 #include "config/config.hpp"
 
@@ -36,7 +36,7 @@ std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::st
 // The alias an event creates or closes: the two above, or for a test alert the run's own
 // "{dedup_prefix}-{slug}.test-{id}" (alerting::testDedupKey), so `mcpwatch test-alert --server X`
 // can never count onto or close a real open alert (X's, or that of a server named "X-test").
-std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const EventView& event);
+std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const Event& event);
 
 // Percent-encodes every byte outside RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), so the
 // result is one path segment whatever the alias holds ('/', '?', '#', spaces, non-ASCII).
@@ -45,11 +45,11 @@ std::string opsGenieEncodePathSegment(std::string_view text);
 // The create request (POST /v2/alerts) for a trigger or a schema drift. `severity` is the route's
 // override and maps onto the priority of triggers (critical P1, error P2, warning P3, info P5);
 // drift always uses drift_priority. Every limit is met by truncation, never by failing.
-common::Json createBody(const config::OpsGenieSinkConfig& config, const EventView& event,
+common::Json createBody(const config::OpsGenieSinkConfig& config, const Event& event,
                         std::optional<config::Severity> severity, std::string_view publicUrl);
 // The close request body for a resolve: {"source", "user": "mcpwatch", "note": "Recovered after
 // 4m 10s"}.
-common::Json closeBody(const config::OpsGenieSinkConfig& config, const EventView& event);
+common::Json closeBody(const config::OpsGenieSinkConfig& config, const Event& event);
 
 // The advice appended to a 401: names the host in use and its region, and the key type needed.
 std::string opsGenieAuthHint(std::string_view apiUrl);

@@ -157,29 +157,29 @@ std::string slackTime(const std::string& rfc3339) {
   return slackCode(rfc3339, 100);
 }
 
-std::string_view emojiOf(const EventView& e) {
-  switch (e.kind) {
-  case EventKind::Triggered:
-  case EventKind::Reminder:
+std::string_view emojiOf(const Event& e) {
+  switch (e.type) {
+  case EventType::Triggered:
+  case EventType::Reminder:
     return "\xF0\x9F\x94\xB4"; // 🔴
-  case EventKind::Resolved:
+  case EventType::Resolved:
     return "\xE2\x9C\x85"; // ✅
-  case EventKind::Drifted:
-  case EventKind::ProtocolChanged:
+  case EventType::SchemaDrifted:
+  case EventType::ProtocolChanged:
     return "\xF0\x9F\x9F\xA1"; // 🟡
   }
   return "";
 }
 
-std::string_view colorOf(EventKind kind) {
+std::string_view colorOf(EventType kind) {
   switch (kind) {
-  case EventKind::Triggered:
-  case EventKind::Reminder:
+  case EventType::Triggered:
+  case EventType::Reminder:
     return "danger";
-  case EventKind::Resolved:
+  case EventType::Resolved:
     return "good";
-  case EventKind::Drifted:
-  case EventKind::ProtocolChanged:
+  case EventType::SchemaDrifted:
+  case EventType::ProtocolChanged:
     return "warning";
   }
   return "danger";
@@ -203,7 +203,7 @@ std::string nameList(const std::vector<std::string>& names, std::size_t maxChars
   return out;
 }
 
-std::string recentFailuresText(const EventView& e, std::size_t maxChars) {
+std::string recentFailuresText(const Event& e, std::size_t maxChars) {
   std::string out = "*Recent failures*";
   const std::size_t n = std::min(e.recentFailures.size(), kMaxRecentFailures);
   std::size_t shown = 0;
@@ -239,39 +239,39 @@ Json section(std::string text) {
   return {{"type", "section"}, {"text", mrkdwn(std::move(text))}};
 }
 
-std::vector<Json> factFields(const EventView& e) {
+std::vector<Json> factFields(const Event& e) {
   std::vector<Json> fields;
   auto add = [&](std::string_view label, const std::string& value) {
     if (fields.size() < kSlackMaxFields)
       fields.push_back(field(label, value));
   };
   const auto code = [](const std::string& s) { return slackCode(s, kFactField); };
-  switch (e.kind) {
-  case EventKind::Triggered:
+  switch (e.type) {
+  case EventType::Triggered:
     add("Reason", code(e.reason));
     if (!e.downSince.empty())
       add("Down since", slackTime(e.downSince));
     if (e.consecutiveFailures > 0)
       add("Consecutive failures", std::to_string(e.consecutiveFailures));
     break;
-  case EventKind::Resolved:
+  case EventType::Resolved:
     if (e.durationSeconds)
       add("Down for", humanDuration(*e.durationSeconds));
     if (!e.downSince.empty())
       add("Down since", slackTime(e.downSince));
     break;
-  case EventKind::Reminder:
+  case EventType::Reminder:
     if (e.durationSeconds)
       add("Down for", humanDuration(*e.durationSeconds));
     add("Reason", code(e.reason));
     if (!e.downSince.empty())
       add("Down since", slackTime(e.downSince));
     break;
-  case EventKind::Drifted:
+  case EventType::SchemaDrifted:
     if (e.schema)
       add("Tools", driftSummary(*e.schema));
     break;
-  case EventKind::ProtocolChanged:
+  case EventType::ProtocolChanged:
     if (e.protocol)
       add("Protocol", code(protocolSummary(*e.protocol)));
     break;
@@ -282,7 +282,7 @@ std::vector<Json> factFields(const EventView& e) {
     add("Protocol version", code(e.protocolVersion));
   if (!e.owner.empty())
     add("Owner", slackEscape(e.owner, kFactField));
-  if (e.kind == EventKind::Triggered && !e.dependents.empty())
+  if (e.type == EventType::Triggered && !e.dependents.empty())
     add("Dependents", nameList(e.dependents, kFactField));
   add("Server", code(e.slug));
   if (!e.checkUrl.empty())
@@ -315,7 +315,7 @@ std::string slackCodeBlock(std::string_view text, std::size_t maxChars) {
   return "```\n" + inner + "\n```";
 }
 
-Json slackMessage(const EventView& e, std::string_view publicUrl) {
+Json slackMessage(const Event& e, std::string_view publicUrl) {
   const std::string title = headline(e);
   Json header = {
       {"type", "header"},
@@ -326,11 +326,11 @@ Json slackMessage(const EventView& e, std::string_view publicUrl) {
   if (!e.description.empty())
     blocks.push_back(section(slackEscape(e.description, kSlackMaxSectionText, true)));
 
-  if (e.kind == EventKind::Triggered && !e.detail.empty())
+  if (e.type == EventType::Triggered && !e.detail.empty())
     blocks.push_back(section("*Detail*\n" + slackCodeBlock(e.detail, kSlackMaxSectionText - 12)));
-  if (e.kind == EventKind::Triggered && !e.recentFailures.empty())
+  if (e.type == EventType::Triggered && !e.recentFailures.empty())
     blocks.push_back(section(recentFailuresText(e, kSlackMaxSectionText)));
-  if (e.kind == EventKind::Drifted && e.schema) {
+  if (e.type == EventType::SchemaDrifted && e.schema) {
     auto list = [&](std::string_view label, const std::vector<std::string>& names) {
       if (names.empty())
         return;
@@ -365,7 +365,7 @@ Json slackMessage(const EventView& e, std::string_view publicUrl) {
                              "is needed."));
   if (!e.note.empty())
     context.push_back(plainText("Note: " + slackEscape(e.note, kContextText - 6, true)));
-  if (e.kind == EventKind::Drifted && e.schema &&
+  if (e.type == EventType::SchemaDrifted && e.schema &&
       (!e.schema->oldFingerprint.empty() || !e.schema->newFingerprint.empty()))
     context.push_back(mrkdwn("Fingerprint " + slackCode(e.schema->oldFingerprint, 120) +
                              " \xE2\x86\x92 " + slackCode(e.schema->newFingerprint, 120)));
@@ -384,7 +384,7 @@ Json slackMessage(const EventView& e, std::string_view publicUrl) {
   return {{"text", slackEscape(title, kFallbackText)},
           {"mrkdwn", false},
           {"blocks", Json::array({std::move(header)})},
-          {"attachments", Json::array({{{"color", colorOf(e.kind)},
+          {"attachments", Json::array({{{"color", colorOf(e.type)},
                                         {"fallback", slackEscape(title, kFallbackText)},
                                         {"blocks", std::move(blocks)}}})}};
 }
@@ -463,9 +463,7 @@ SlackSink::SlackSink(config::SlackSinkConfig config, alerting::SinkContext conte
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery delivery) {
-  auto event = parseEvent(delivery.body);
-  if (!event)
-    co_return alerting::AttemptResult{400, std::nullopt, "slack: " + event.error()};
+  const Event& event = delivery.event;
   auto url = common::Url::parse(config_.url.reveal());
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt,
@@ -495,7 +493,7 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
   request.url = *url;
   request.headers.set("Content-Type", "application/json; charset=utf-8");
   request.body =
-      slackMessage(*event, context_.publicUrl).dump(-1, ' ', false, Json::error_handler_t::replace);
+      slackMessage(event, context_.publicUrl).dump(-1, ' ', false, Json::error_handler_t::replace);
   auto exchange =
       co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
   auto result = std::move(exchange.result);

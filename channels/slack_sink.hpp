@@ -4,7 +4,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
-#include "channels/event_view.hpp"
+#include "channels/event_text.hpp"
 #include "common/json.hpp"
 #include "config/config.hpp"
 
@@ -53,7 +53,7 @@ std::string slackCodeBlock(std::string_view text, std::size_t maxChars);
 // colour bar tells trigger ("danger"), resolve ("good") and drift ("warning") apart, holding the
 // fact fields, detail, recent failures or tool lists, and buttons to the status page and the
 // endpoint. Every Slack limit is met by truncation, never by failing.
-common::Json slackMessage(const EventView& event, std::string_view publicUrl);
+common::Json slackMessage(const Event& event, std::string_view publicUrl);
 
 // Counts the characters (UTF-16 units) of every text a Slack message holds (what Slack's 40,000
 // budget counts).

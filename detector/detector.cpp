@@ -68,8 +68,8 @@ Outcome Detector::record(const CheckOutcome& check, bool inMaintenance, const st
     state_.protocolVersion = check.protocolVersion;
   if (protocolChange) {
     Event event = baseEvent(EventType::ProtocolChanged, check.at);
-    event.failureDetail = describeProtocolChange(*protocolChange);
-    event.protocol = protocolChange;
+    event.detail = describeProtocolChange(*protocolChange);
+    event.protocol = toProtocolSwitch(*protocolChange);
     events.push_back(std::move(event));
   }
 
@@ -187,8 +187,9 @@ Detector::Effective Detector::applyDrift(const CheckOutcome& check, std::vector<
   const ToolsDiff diff = diffTools(*schema.baseline, *check.tools);
   if (schema.notifiedFingerprint != check.tools->fingerprint) {
     Event event = baseEvent(EventType::SchemaDrifted, check.at);
-    event.failureDetail = describeDiff(diff);
-    event.schema = SchemaChange{schema.baseline->fingerprint, check.tools->fingerprint, diff};
+    event.detail = describeDiff(diff);
+    event.schema = alerting::SchemaDrift{schema.baseline->fingerprint, check.tools->fingerprint,
+                                         diff.added, diff.removed, diff.changed};
     events.push_back(std::move(event));
     schema.notifiedFingerprint = check.tools->fingerprint;
   }
@@ -245,10 +246,10 @@ void Detector::closeIncident(common::WallTime at, std::vector<Event>& events, st
     return;
   Event event = baseEvent(EventType::Resolved, at);
   event.incidentId = incident.id;
-  event.failureReason = incident.reason;
-  event.failureDetail = incident.detail;
-  event.downSince = incident.downSince;
-  event.duration = std::chrono::floor<common::Seconds>(at - incident.downSince);
+  event.reason = incident.reason;
+  event.detail = incident.detail;
+  event.downSince = common::formatRfc3339(incident.downSince);
+  event.durationSeconds = std::chrono::floor<common::Seconds>(at - incident.downSince).count();
   event.responseTimeMs = state_.lastResponseTimeMs;
   event.note = std::move(note);
   events.push_back(std::move(event));
@@ -264,9 +265,9 @@ void Detector::releaseHeldTrigger(common::WallTime at, std::vector<Event>& event
   Incident& incident = *state_.incident;
   Event event = baseEvent(EventType::Triggered, at);
   event.incidentId = incident.id;
-  event.failureReason = incident.reason;
-  event.failureDetail = incident.detail;
-  event.downSince = incident.downSince;
+  event.reason = incident.reason;
+  event.detail = incident.detail;
+  event.downSince = common::formatRfc3339(incident.downSince);
   if (incident.openedAt < at)
     event.note = (incident.heldBy.empty() ? std::string("held back by maintenance")
                                           : "held back " + incident.heldBy) +
@@ -281,10 +282,11 @@ Event Detector::baseEvent(EventType type, common::WallTime at) const {
   Event event;
   event.id = ids_("evt_");
   event.type = type;
-  event.occurredAt = at;
+  event.occurredAt = common::formatRfc3339(at);
   event.consecutiveFailures = state_.consecutiveFailures;
-  event.recentFailures = state_.recentFailures;
-  event.protocolVersion = state_.protocolVersion;
+  for (const auto& failure : state_.recentFailures)
+    event.recentFailures.push_back(toRecentFailure(failure));
+  event.protocolVersion = state_.protocolVersion.value_or("");
   return event;
 }
 

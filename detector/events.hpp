@@ -1,8 +1,8 @@
-// What the detector tells alerting: triggers, resolves and schema drift (DESIGN.md section 7).
+// The detector's records behind its events: failures, tool diffs and protocol changes.
 #pragma once
 
+#include "alerting/event.hpp"
 #include "common/clock.hpp"
-#include "common/json.hpp"
 
 #include <optional>
 #include <string>
@@ -10,13 +10,6 @@
 #include <vector>
 
 namespace mcpwatch::detector {
-
-enum class EventType { Triggered, Resolved, SchemaDrifted, ProtocolChanged };
-
-// "alert.triggered", "alert.resolved", "schema.drifted", "protocol.changed" (the stable wire
-// names).
-std::string_view toString(EventType type);
-std::optional<EventType> parseEventType(std::string_view text);
 
 struct FailureRecord {
   common::WallTime at;
@@ -34,12 +27,6 @@ struct ToolsDiff {
   bool operator==(const ToolsDiff&) const = default;
 };
 
-struct SchemaChange {
-  std::string oldFingerprint;
-  std::string newFingerprint;
-  ToolsDiff diff;
-};
-
 // The server now answers in another era or transport than before (an ok check after ok checks).
 // Transports in the config's words: "modern", "streamable-http", "sse".
 struct ProtocolChange {
@@ -51,30 +38,12 @@ struct ProtocolChange {
 // "streamable-http 2025-11-25 -> modern 2026-07-28".
 std::string describeProtocolChange(const ProtocolChange& change);
 
-struct Event {
-  std::string id; // "evt_..." from the injected generator; the webhook-id on every retry
-  EventType type = EventType::Triggered;
-  common::WallTime occurredAt;
-  std::string incidentId; // "inc_..."; empty for schema.drifted
-  std::optional<std::string> failureReason;
-  std::optional<std::string> failureDetail;
-  int consecutiveFailures = 0;
-  std::vector<FailureRecord> recentFailures; // the last 3, oldest first
-  std::optional<common::WallTime> downSince;
-  std::optional<common::Seconds> duration; // resolves: from down_since to the resolve
-  std::optional<double> responseTimeMs;    // resolves: latency of the latest ok check
-  std::optional<std::string> protocolVersion;
-  std::optional<SchemaChange> schema;     // schema.drifted only
-  std::optional<ProtocolChange> protocol; // protocol.changed only
-  // Why this event is unusual, for people: a trigger delayed by maintenance, a resolve because
-  // the server left the config. Empty for ordinary events.
-  std::string note;
-};
+// The detector emits the one event model of alerting/event.hpp (its incident part).
+using alerting::Event;
+using alerting::EventType;
 
-// The part of the DESIGN.md section 7 body the detector knows (no server_* fields, check_url,
-// status_url or test flag: the daemon adds those). Drift events add "schema": {old_fingerprint,
-// new_fingerprint, added, removed, changed}; protocol changes add "protocol": {"from":
-// {transport, protocol_version}, "to": {...}}; "note" is present only when non-empty.
-common::Json toJson(const Event& event);
+// The event's section 7 form of a failure record and of a protocol change.
+alerting::RecentFailure toRecentFailure(const FailureRecord& failure);
+alerting::ProtocolSwitch toProtocolSwitch(const ProtocolChange& change);
 
 } // namespace mcpwatch::detector

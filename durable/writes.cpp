@@ -1,6 +1,7 @@
 #include "durable/writes.hpp"
 
 #include "common/json.hpp"
+#include "common/time.hpp"
 
 namespace mcpwatch::durable {
 
@@ -35,10 +36,11 @@ std::vector<store::WriteOp> outcomeWrites(const std::string& slug, const detecto
   for (const auto& ev : outcome.events) {
     if (ev.type != detector::EventType::SchemaDrifted || !ev.schema)
       continue;
-    common::Json diff = {{"added", ev.schema->diff.added},
-                         {"removed", ev.schema->diff.removed},
-                         {"changed", ev.schema->diff.changed}};
-    ops.push_back(store::SchemaChangeRecord{0, slug, ev.occurredAt, ev.schema->oldFingerprint,
+    common::Json diff = {{"added", ev.schema->added},
+                         {"removed", ev.schema->removed},
+                         {"changed", ev.schema->changed}};
+    const auto at = common::parseRfc3339(ev.occurredAt).value_or(now);
+    ops.push_back(store::SchemaChangeRecord{0, slug, at, ev.schema->oldFingerprint,
                                             ev.schema->newFingerprint, diff.dump()});
   }
   return ops;

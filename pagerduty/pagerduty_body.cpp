@@ -8,16 +8,9 @@
 namespace mcpwatch::pagerduty {
 namespace {
 
+using alerting::Event;
+using alerting::EventType;
 using common::Json;
-
-std::string str(const Json& body, const char* key) {
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-bool isTest(const Json& body) {
-  return alerting::isTestEvent(body);
-}
 
 std::string summary(std::string text, bool test) {
   if (test)
@@ -25,28 +18,27 @@ std::string summary(std::string text, bool test) {
   return common::truncateCodePoints(text, kMaxSummaryChars);
 }
 
-Json links(const Json& body) {
+Json links(const Event& e) {
   Json out = Json::array();
-  if (auto runbook = str(body, "runbook_url"); !runbook.empty())
-    out.push_back({{"href", runbook}, {"text", "Runbook"}});
-  if (auto it = body.find("server_links"); it != body.end() && it->is_array())
-    for (const auto& link : *it)
-      if (link.is_object() && !str(link, "url").empty())
-        out.push_back({{"href", str(link, "url")}, {"text", str(link, "name")}});
-  if (auto status = str(body, "status_url"); !status.empty())
-    out.push_back({{"href", status}, {"text", "Status page"}});
-  if (auto check = str(body, "check_url"); !check.empty())
-    out.push_back({{"href", check}, {"text", "MCP endpoint"}});
+  if (!e.runbookUrl.empty())
+    out.push_back({{"href", e.runbookUrl}, {"text", "Runbook"}});
+  for (const auto& link : e.links)
+    out.push_back({{"href", link.url}, {"text", link.name}});
+  if (!e.statusUrl.empty())
+    out.push_back({{"href", e.statusUrl}, {"text", "Status page"}});
+  if (!e.checkUrl.empty())
+    out.push_back({{"href", e.checkUrl}, {"text", "MCP endpoint"}});
   return out;
 }
 
 // The server's context from the config, for the responder: only what is set.
-void addContext(Json& details, const Json& body) {
-  for (const auto& [from, to] :
-       {std::pair{"server_description", "description"}, std::pair{"server_owner", "owner"},
-        std::pair{"runbook_url", "runbook_url"}})
-    if (auto value = str(body, from); !value.empty())
-      details[to] = value;
+void addContext(Json& details, const Event& e) {
+  if (!e.description.empty())
+    details["description"] = e.description;
+  if (!e.owner.empty())
+    details["owner"] = e.owner;
+  if (!e.runbookUrl.empty())
+    details["runbook_url"] = e.runbookUrl;
 }
 
 // Fits the event under 512 KB by trimming custom_details first (as Alertmanager does): long
@@ -61,8 +53,7 @@ std::string fit(Json event) {
       value = common::truncateCodePoints(value.get<std::string>(), 1024);
   if (details.contains("recent_failures"))
     for (auto& f : details["recent_failures"])
-      if (f.is_object() && f.contains("detail") && f["detail"].is_string())
-        f["detail"] = common::truncateCodePoints(f["detail"].get<std::string>(), 256);
+      f["detail"] = common::truncateCodePoints(f["detail"].get<std::string>(), 256);
   text = event.dump();
   if (text.size() <= kMaxEventBytes)
     return text;
@@ -73,6 +64,68 @@ std::string fit(Json event) {
   return event.dump();
 }
 
+Json trigger(const config::PagerDutySinkConfig& sink, std::optional<config::Severity> severity,
+             const Event& e, std::string_view publicUrl) {
+  Json recent = Json::array();
+  for (const auto& f : e.recentFailures)
+    recent.push_back({{"at", f.at}, {"reason", f.reason}, {"detail", f.detail}});
+  Json details = {{"slug", e.slug},
+                  {"reason", e.reason},
+                  {"detail", e.detail},
+                  {"check_url", e.checkUrl},
+                  {"status_url", e.statusUrl},
+                  {"recent_failures", std::move(recent)},
+                  {"incident_id", e.incidentId},
+                  {"event_id", e.id}};
+  addContext(details, e);
+  if (!e.summary.empty())
+    details["failure"] = e.summary;
+  if (!e.dependents.empty())
+    details["dependents"] = e.dependents;
+  if (e.test)
+    details["test"] = true;
+  // The concrete failure ("HTTP 503") when the event has it; `class` keeps the stable reason.
+  Json payload = {
+      {"summary",
+       summary("MCP server down: " + e.name + " (" + alerting::whatFailed(e) + ")", e.test)},
+      {"source", sink.source},
+      {"severity", std::string(config::toString(severity.value_or(sink.severity)))},
+      {"component", e.slug},
+      {"class", e.reason},
+      {"custom_details", std::move(details)}};
+  if (!e.occurredAt.empty())
+    payload["timestamp"] = e.occurredAt;
+  return {{"routing_key", sink.routingKey.reveal()},
+          {"event_action", "trigger"},
+          {"dedup_key", dedupKeyFor(sink, e)},
+          {"payload", std::move(payload)},
+          {"links", links(e)},
+          {"client", "mcpwatch"},
+          {"client_url", std::string(publicUrl)}};
+}
+
+Json change(const config::PagerDutySinkConfig& sink, const Event& e) {
+  const bool drift = e.type == EventType::SchemaDrifted;
+  Json details = {{"slug", e.slug}, {"event_id", e.id}};
+  addContext(details, e);
+  if (drift && e.schema)
+    details["schema"] = alerting::toJson(*e.schema);
+  if (!drift && e.protocol)
+    details["protocol"] = alerting::toJson(*e.protocol);
+  std::string text =
+      drift ? "MCP server tools changed: " + e.name : "MCP server protocol changed: " + e.name;
+  if (!drift && !e.detail.empty())
+    text += " (" + e.detail + ")";
+  Json payload = {{"summary", summary(std::move(text), e.test)},
+                  {"source", sink.source},
+                  {"custom_details", std::move(details)}};
+  if (!e.occurredAt.empty())
+    payload["timestamp"] = e.occurredAt;
+  return {{"routing_key", sink.routingKey.reveal()},
+          {"payload", std::move(payload)},
+          {"links", links(e)}};
+}
+
 } // namespace
 
 std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug) {
@@ -80,12 +133,11 @@ std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view s
   return alerting::liveDedupKey(sink.dedupPrefix, slug, kMaxDedupKeyChars);
 }
 
-std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const Json& body) {
-  const std::string slug = str(body, "server_slug");
-  if (isTest(body))
-    return alerting::testDedupKey(sink.dedupPrefix, slug, str(body, "incident_id"),
+std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const Event& event) {
+  if (event.test)
+    return alerting::testDedupKey(sink.dedupPrefix, event.slug, event.incidentId,
                                   kMaxDedupKeyChars);
-  return dedupKey(sink, slug);
+  return dedupKey(sink, event.slug);
 }
 
 std::string changeEventsUrl(std::string_view eventsUrl) {
@@ -101,79 +153,21 @@ std::string changeEventsUrl(std::string_view eventsUrl) {
 }
 
 std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
-                                     std::optional<config::Severity> severity, const Json& body,
+                                     std::optional<config::Severity> severity, const Event& event,
                                      std::string_view publicUrl) {
-  const std::string type = str(body, "type");
-  const std::string slug = str(body, "server_slug");
-  std::string name = str(body, "server_name");
-  if (name.empty())
-    name = slug;
-  const bool test = isTest(body);
-  if (type == "alert.resolved") {
+  switch (event.type) {
+  case EventType::Resolved:
     return Json{{"routing_key", sink.routingKey.reveal()},
                 {"event_action", "resolve"},
-                {"dedup_key", dedupKeyFor(sink, body)}}
+                {"dedup_key", dedupKeyFor(sink, event)}}
         .dump();
-  }
-  if (type == "alert.triggered") {
-    const std::string reason = str(body, "failure_reason");
-    Json details = {{"slug", slug},
-                    {"reason", reason},
-                    {"detail", str(body, "failure_detail")},
-                    {"check_url", str(body, "check_url")},
-                    {"status_url", str(body, "status_url")},
-                    {"recent_failures", body.value("recent_failures", Json::array())},
-                    {"incident_id", str(body, "incident_id")},
-                    {"event_id", str(body, "id")}};
-    addContext(details, body);
-    if (auto summaryText = str(body, "failure_summary"); !summaryText.empty())
-      details["failure"] = summaryText;
-    if (auto it = body.find("dependents"); it != body.end() && it->is_array() && !it->empty())
-      details["dependents"] = *it;
-    if (test)
-      details["test"] = true;
-    // The concrete failure ("HTTP 503") when the body has it; `class` keeps the stable reason.
-    std::string what = str(body, "failure_summary");
-    if (what.empty())
-      what = reason;
-    Json payload = {{"summary", summary("MCP server down: " + name + " (" + what + ")", test)},
-                    {"source", sink.source},
-                    {"severity", std::string(config::toString(severity.value_or(sink.severity)))},
-                    {"component", slug},
-                    {"class", reason},
-                    {"custom_details", std::move(details)}};
-    if (auto at = str(body, "occurred_at"); !at.empty())
-      payload["timestamp"] = at;
-    Json event = {{"routing_key", sink.routingKey.reveal()},
-                  {"event_action", "trigger"},
-                  {"dedup_key", dedupKeyFor(sink, body)},
-                  {"payload", std::move(payload)},
-                  {"links", links(body)},
-                  {"client", "mcpwatch"},
-                  {"client_url", std::string(publicUrl)}};
-    return fit(std::move(event));
-  }
-  if (type == "schema.drifted" || type == "protocol.changed") {
-    const bool drift = type == "schema.drifted";
-    Json details = {{"slug", slug}, {"event_id", str(body, "id")}};
-    addContext(details, body);
-    const char* key = drift ? "schema" : "protocol";
-    if (auto it = body.find(key); it != body.end())
-      details[key] = *it;
-    std::string text =
-        drift ? "MCP server tools changed: " + name : "MCP server protocol changed: " + name;
-    if (!drift)
-      if (auto detail = str(body, "failure_detail"); !detail.empty())
-        text += " (" + detail + ")";
-    Json payload = {{"summary", summary(std::move(text), test)},
-                    {"source", sink.source},
-                    {"custom_details", std::move(details)}};
-    if (auto at = str(body, "occurred_at"); !at.empty())
-      payload["timestamp"] = at;
-    Json event = {{"routing_key", sink.routingKey.reveal()},
-                  {"payload", std::move(payload)},
-                  {"links", links(body)}};
-    return fit(std::move(event));
+  case EventType::Triggered:
+    return fit(trigger(sink, severity, event, publicUrl));
+  case EventType::SchemaDrifted:
+  case EventType::ProtocolChanged:
+    return fit(change(sink, event));
+  case EventType::Reminder:
+    break; // PagerDuty keeps paging by itself: no reminders
   }
   return std::nullopt;
 }

@@ -1,7 +1,7 @@
 // Pure PagerDuty Events API v2 bodies (DESIGN.md section 8) built from a section 7 event body.
 #pragma once
 
-#include "common/json.hpp"
+#include "alerting/event.hpp"
 #include "config/config.hpp"
 
 #include <optional>
@@ -18,13 +18,13 @@ inline constexpr std::size_t kMaxEventBytes = 512 * 1024;
 std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug);
 // The key an event uses: dedupKey() for real events; for a test alert ("test": true) its own
 // key "{prefix}-{slug}.test-{id}" (alerting/dedup_key.hpp), never a live incident's.
-std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const common::Json& event);
+std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const alerting::Event& event);
 
 // The request body for an alert.triggered / alert.resolved event, or a Change Events body for
-// schema.drifted; nullopt for any other type. `severity` is the route's override.
+// schema.drifted and protocol.changed; nullopt for reminders. `severity` is the route's override.
 std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
                                      std::optional<config::Severity> severity,
-                                     const common::Json& event, std::string_view publicUrl);
+                                     const alerting::Event& event, std::string_view publicUrl);
 
 // The Change Events URL on the same host: ".../v2/enqueue" -> ".../v2/change/enqueue".
 std::string changeEventsUrl(std::string_view eventsUrl);

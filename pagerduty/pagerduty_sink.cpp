@@ -27,14 +27,12 @@ std::string describeError(std::string_view body) {
 }
 
 Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery delivery) {
-  auto event = common::parseJson(delivery.body);
-  if (!event)
-    co_return alerting::AttemptResult{400, std::nullopt, "event body is not JSON"};
-  auto body = buildBody(config_, delivery.severity, *event, context_.publicUrl);
+  const auto& event = delivery.event;
+  auto body = buildBody(config_, delivery.severity, event, context_.publicUrl);
   if (!body)
-    co_return alerting::AttemptResult{400, std::nullopt,
-                                      "PagerDuty has no mapping for " + delivery.type};
-  const bool change = alerting::isChangeEvent(delivery.type);
+    co_return alerting::AttemptResult{
+        400, std::nullopt, "PagerDuty has no mapping for " + std::string(toString(event.type))};
+  const bool change = alerting::isChangeEvent(event.type);
   auto url = common::Url::parse(change ? changeEventsUrl(config_.eventsUrl) : config_.eventsUrl);
   if (!url)
     co_return alerting::AttemptResult{400, std::nullopt, "events_url is not a valid URL"};
@@ -42,15 +40,14 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
   request.url = *url;
   request.headers.set("Content-Type", "application/json");
   request.body = std::move(*body);
-  auto result = co_await alerting::sendOnce(context_.executor, std::move(request), config_.timeout);
-  // sendOnce quotes the raw body; PagerDuty's errors[] reads better (it never echoes the key).
-  if (result.status && alerting::classify(result) != alerting::AttemptOutcome::Delivered &&
-      result.error.starts_with("HTTP ")) {
-    const auto colon = result.error.find(": ");
-    const auto raw = colon == std::string::npos ? std::string() : result.error.substr(colon + 2);
-    result.error = "HTTP " + std::to_string(*result.status) + ": " + describeError(raw);
-  }
-  co_return result;
+  auto exchange =
+      co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
+  auto& result = exchange.result;
+  // PagerDuty's own words from its answer (message and errors[]; it never echoes the key).
+  if (result.status && alerting::classify(result) != alerting::AttemptOutcome::Delivered)
+    result.error = "HTTP " + std::to_string(*result.status) + ": " +
+                   describeError(exchange.response ? exchange.response->body : "");
+  co_return std::move(result);
 }
 
 std::unique_ptr<alerting::Sink> makePagerDutySink(const config::SinkConfig& sink,

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <set>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sstream>
@@ -29,22 +30,20 @@ SinkFactory factory() {
   return {{"webhook", makeWebhookSink}, {"pagerduty", pagerduty::makePagerDutySink}};
 }
 
-OutboundEvent event(std::string type, std::string id, std::string incident,
-                    std::string slug = "github-mcp") {
-  OutboundEvent e{id, type, incident, slug, {"thirdparty"}, {}};
-  e.body = {{"id", id},
-            {"type", type},
-            {"occurred_at", "2026-11-24T02:03:04Z"},
-            {"incident_id", incident},
-            {"server_slug", slug},
-            {"server_name", "GitHub MCP"},
-            {"check_url", "https://api.example.com/mcp"},
-            {"server_tags", {"thirdparty"}},
-            {"failure_reason", "connect_timeout"},
-            {"failure_detail", "no answer in 10s"},
-            {"recent_failures", common::Json::array()},
-            {"status_url", "https://status.example.com/status/" + slug},
-            {"test", false}};
+Event event(std::string type, std::string id, std::string incident,
+            std::string slug = "github-mcp") {
+  Event e;
+  e.type = *parseEventType(type);
+  e.id = id;
+  e.occurredAt = "2026-11-24T02:03:04Z";
+  e.incidentId = incident;
+  e.slug = slug;
+  e.name = "GitHub MCP";
+  e.checkUrl = "https://api.example.com/mcp";
+  e.tags = {"thirdparty"};
+  e.reason = "connect_timeout";
+  e.detail = "no answer in 10s";
+  e.statusUrl = "https://status.example.com/status/" + slug;
   return e;
 }
 
@@ -139,7 +138,7 @@ protected:
     ADD_FAILURE() << "no outbox row for " << eventId << " to " << sink;
     return {};
   }
-  void publish(const OutboundEvent& e) {
+  void publish(const Event& e) {
     auto r = test::publishEvent(*alerting_, *store_, e);
     ASSERT_TRUE(r) << r.error();
   }
@@ -262,7 +261,7 @@ TEST_F(Dispatcher, TriggerAndResolveInOrderThroughServerErrors) {
   EXPECT_EQ(pd_.acceptedEvents()[1].value("dedup_key", ""), "mcpwatch-github-mcp");
   // The webhook got the exact body, with the event id as webhook-id.
   EXPECT_EQ(hook_.deliveries()[0].id, "evt_1");
-  EXPECT_EQ(hook_.deliveries()[0].body, event("alert.triggered", "evt_1", "inc_1").body.dump());
+  EXPECT_EQ(hook_.deliveries()[0].body, toJson(event("alert.triggered", "evt_1", "inc_1")).dump());
   EXPECT_EQ(hook_.badSignatures(), 0u);
   auto stats = alerting_->stats();
   EXPECT_EQ(stats.sinks["pd"].pending, 0);
@@ -287,6 +286,43 @@ TEST_F(Dispatcher, PermanentFailureIsNotRetriedAndUnblocksTheNextRow) {
   auto stats = alerting_->stats();
   EXPECT_EQ(stats.sinks["hook"].failed, 1);
   EXPECT_EQ(stats.sinks["hook"].attempts["failed"], 1u);
+}
+
+TEST_F(Dispatcher, AnUnreadableStoredBodyFailsWithoutASendAndUnblocksTheNextRow) {
+  startAlerting();
+  const auto settings = sinkSettingsToJson(*config_.findSink("hook")).dump();
+  std::vector<OutboxRow> rows;
+  for (const auto& [id, body] :
+       {std::pair<std::string, std::string>{"evt_1", "{not json"},
+        {"evt_2",
+         R"({"id":"evt_2","type":"alert.triggered","server_slug":"github-mcp","server_tags":[1]})"},
+        {"evt_3", toJson(event("alert.triggered", "evt_3", "inc_1")).dump()}}) {
+    OutboxRow r;
+    r.eventId = id;
+    r.eventType = "alert.triggered";
+    r.incidentId = "inc_1";
+    r.slug = "github-mcp";
+    r.sink = "hook";
+    r.sinkSettings = settings;
+    r.body = body;
+    r.createdAt = r.nextAttemptAt = clock_.now();
+    rows.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store_->commitNow({outbox::insertRows(std::move(rows))}));
+  alerting_->notifyCommitted();
+  ASSERT_TRUE(pump([&] { return hook_.deliveries().size() == 1; }));
+  EXPECT_EQ(hookIds(), (Strings{"evt_3"})) << "only the readable event is sent";
+  EXPECT_EQ(hook_.requestCount(), 1u);
+  auto failed = outbox::rowsInState(*store_, RowState::Failed, 10);
+  ASSERT_TRUE(failed);
+  ASSERT_EQ(failed->size(), 2u);
+  std::set<std::string> errors;
+  for (const auto& row : *failed)
+    errors.insert(row.lastError);
+  EXPECT_EQ(errors, (std::set<std::string>{
+                        "the stored event body is unreadable: event body is not a JSON object",
+                        "the stored event body is unreadable: event body: server_tags must hold "
+                        "strings"}));
 }
 
 TEST_F(Dispatcher, PagerDutyBadRequestIsPermanentAndLoggedWithoutTheKey) {
@@ -467,7 +503,7 @@ TEST_F(Dispatcher, RemindersFollowTheTriggerUntilTheResolveAndNeverAfterIt) {
   EXPECT_EQ(reminder.value("occurred_at", ""), common::formatRfc3339(t0 + 30min));
   EXPECT_EQ(reminder.value("duration_seconds", 0), 1800);
   // Everything else is the trigger's.
-  auto expected = event("alert.triggered", "evt_1", "inc_1").body;
+  auto expected = toJson(event("alert.triggered", "evt_1", "inc_1"));
   for (const std::string key : {"id", "type", "occurred_at", "duration_seconds"}) {
     reminder.erase(key);
     expected.erase(key);

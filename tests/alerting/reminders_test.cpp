@@ -127,30 +127,28 @@ TEST(ReminderEvent, IdDependsOnlyOnIncidentAndOffset) {
   EXPECT_EQ(reminderEventId("other", 1min), "evt_rem_other_60");
 }
 
-TEST(ReminderEvent, BodyIsTheTriggersWithItsOwnIdTypeTimeAndDuration) {
-  const common::Json trigger = {{"id", "evt_t"},
-                                {"type", "alert.triggered"},
-                                {"occurred_at", "2026-11-24T02:00:00Z"},
-                                {"incident_id", "inc_1"},
-                                {"server_slug", "github-mcp"},
-                                {"server_name", "GitHub MCP"},
-                                {"failure_reason", "http_error"},
-                                {"failure_summary", "HTTP 503"},
-                                {"server_owner", "Team Search"},
-                                {"duration_seconds", nullptr},
-                                {"note", "trigger delayed by maintenance"},
-                                {"test", false}};
-  auto body = reminderBody(trigger.dump(), "evt_rem_1_4800", kOpened, kOpened + 80min + 400ms);
-  ASSERT_TRUE(body) << body.error();
-  common::Json expected = trigger;
-  expected["id"] = "evt_rem_1_4800";
-  expected["type"] = std::string(kReminder);
-  expected["occurred_at"] = "2026-11-24T03:20:00Z";
-  expected["duration_seconds"] = 4800;
-  expected.erase("note");
-  EXPECT_EQ(*body, expected);
-  EXPECT_FALSE(reminderBody("[1, 2]", "evt", kOpened, kOpened));
-  EXPECT_FALSE(reminderBody("not json", "evt", kOpened, kOpened));
+TEST(ReminderEvent, IsTheTriggerWithItsOwnIdTypeTimeAndDuration) {
+  Event trigger;
+  trigger.id = "evt_t";
+  trigger.occurredAt = "2026-11-24T02:00:00Z";
+  trigger.incidentId = "inc_1";
+  trigger.slug = "github-mcp";
+  trigger.name = "GitHub MCP";
+  trigger.reason = "http_error";
+  trigger.summary = "HTTP 503";
+  trigger.owner = "Team Search";
+  trigger.note = "trigger delayed by maintenance";
+  const auto reminder = reminderEvent(trigger, "evt_rem_1_4800", kOpened, kOpened + 80min + 400ms);
+  Event expected = trigger;
+  expected.id = "evt_rem_1_4800";
+  expected.type = EventType::Reminder;
+  expected.occurredAt = "2026-11-24T03:20:00Z";
+  expected.durationSeconds = 4800;
+  expected.note.clear();
+  EXPECT_EQ(reminder, expected);
+  EXPECT_EQ(toJson(reminder)["type"], kReminder);
+  // A wall clock set back before the incident opened counts as no time passed.
+  EXPECT_EQ(reminderEvent(trigger, "evt", kOpened, kOpened - 5min).durationSeconds, 0);
 }
 
 TEST(ReminderIntervalsOf, OnlySinksWithAnInterval) {

@@ -55,16 +55,17 @@ TEST(Router, Table) {
       {"protocol.changed", "drifty", {}, {"pd-changes", "hook"}},
   };
   for (const auto& r : rows)
-    EXPECT_EQ(names(routeEvent(c, r.type, r.slug, r.tags)), r.expected) << r.type << " " << r.slug;
+    EXPECT_EQ(names(routeEvent(c, *parseEventType(r.type), r.slug, r.tags)), r.expected)
+        << r.type << " " << r.slug;
 }
 
 TEST(Router, SeverityOverrideAndUnknownSinks) {
   auto c = routingConfig();
-  auto targets = routeEvent(c, "alert.triggered", "a", {"internal"});
+  auto targets = routeEvent(c, EventType::Triggered, "a", {"internal"});
   ASSERT_EQ(targets.size(), 2u);
   EXPECT_EQ(targets[0].severity, config::Severity::Warning);
   c.sinks.erase("hook");
-  EXPECT_EQ(names(routeEvent(c, "alert.triggered", "a", {})),
+  EXPECT_EQ(names(routeEvent(c, EventType::Triggered, "a", {})),
             std::vector<std::string>{"pd-default"});
 }
 
@@ -125,13 +126,13 @@ TEST(SinkSettings, DriftFollowsEachSinksSetting) {
   config::RouteConfig all;
   all.sinks = {"slack", "mail"};
   c.routes = {all};
-  auto drift = routeEvent(c, kDrifted, "a", {});
+  auto drift = routeEvent(c, EventType::SchemaDrifted, "a", {});
   ASSERT_EQ(drift.size(), 1u);
   EXPECT_EQ(drift[0].sink, "mail");
-  auto protocol = routeEvent(c, kProtocolChanged, "a", {});
+  auto protocol = routeEvent(c, EventType::ProtocolChanged, "a", {});
   ASSERT_EQ(protocol.size(), 1u);
   EXPECT_EQ(protocol[0].sink, "mail");
-  EXPECT_EQ(routeEvent(c, kTriggered, "a", {}).size(), 2u);
+  EXPECT_EQ(routeEvent(c, EventType::Triggered, "a", {}).size(), 2u);
 }
 
 } // namespace

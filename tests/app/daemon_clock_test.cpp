@@ -64,7 +64,7 @@ config::Config loadConfig(const std::string& dbPath, int servers,
 // Counts the events the daemon commits, by type.
 class CountingPublisher final : public EventPublisher {
 public:
-  std::vector<store::WriteOp> prepare(const detector::Event&, const ServerDescription&) override {
+  std::vector<store::WriteOp> prepare(const alerting::Event&) override {
     if (failPrepare > 0) {
       --failPrepare;
       throw std::runtime_error("routing failed");
@@ -72,10 +72,9 @@ public:
     return {};
   }
   int failPrepare = 0; // the next N prepare() calls throw
-  void committed(const detector::Event& event, const ServerDescription& server) override {
-    ++counts[std::string(detector::toString(event.type))];
-    events.push_back(
-        {std::string(detector::toString(event.type)), server.slug, event.note, server.dependents});
+  void committed(const alerting::Event& event) override {
+    ++counts[std::string(toString(event.type))];
+    events.push_back({std::string(toString(event.type)), event.slug, event.note, event.dependents});
   }
   struct Seen {
     std::string type;

@@ -539,10 +539,7 @@ TEST_F(DiscordAttempt, ServerErrorsRetryAndNetworkErrorsNameTheHostOnly) {
   EXPECT_TRUE(contains(r.error, "Discord (127.0.0.1)")) << r.error;
 }
 
-TEST_F(DiscordAttempt, AnUnparseableEventOrUrlIsPermanent) {
-  // No server_slug: parseEvent refuses it.
-  EXPECT_EQ(alerting::classify(attempt(Json{{"id", "evt_x"}, {"type", "alert.triggered"}})),
-            alerting::AttemptOutcome::Permanent);
+TEST_F(DiscordAttempt, ABadUrlIsPermanent) {
   const auto r =
       attempt(dcConfig("ftp://discord.com/x/" + fake_.token()), eventBody("alert.triggered"));
   EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
@@ -662,8 +659,8 @@ TEST_F(DiscordOutbox, ABurstRespectsTheBucketWithoutA429) {
 TEST_F(DiscordOutbox, HostileDetailCannotPingAnyone) {
   start();
   auto event = fakes::OutboxHarness::event("alert.triggered", "evt_1", "inc_1");
-  event.body["failure_detail"] = "@everyone the server says hi <@&1234> @here";
-  event.body["server_name"] = "@everyone";
+  event.detail = "@everyone the server says hi <@&1234> @here";
+  event.name = "@everyone";
   harness_.publish(event);
   ASSERT_TRUE(harness_.pump([&] { return fake_.messages().size() == 1; }));
   const auto m = fake_.messages()[0];

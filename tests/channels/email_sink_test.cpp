@@ -27,9 +27,9 @@ using testsupport::SmtpPeerTls;
 // 2026-11-24T02:03:04Z, a Tuesday.
 const common::WallTime kNow = common::WallTime{} + std::chrono::seconds(1795485784);
 
-EventView eventView(const std::string& type, const std::string& id = "evt_1",
-                    const std::string& incident = "inc_1") {
-  return view(OutboxHarness::event(type, id, incident).body);
+Event eventView(const std::string& type, const std::string& id = "evt_1",
+                const std::string& incident = "inc_1") {
+  return view(alerting::toJson(OutboxHarness::event(type, id, incident)));
 }
 
 config::EmailSinkConfig mailConfig() {
@@ -140,7 +140,7 @@ TEST(EmailBuilder, SubjectsSayWhatHappened) {
             "[DOWN] GitHub MCP: connect_timeout");
   EXPECT_EQ(buildEmail(eventView("alert.resolved", "evt_2"), config, "", kNow).subject,
             "[RESOLVED] GitHub MCP (down 4m 10s)");
-  auto driftBody = OutboxHarness::event("schema.drifted", "evt_3", "").body;
+  auto driftBody = alerting::toJson(OutboxHarness::event("schema.drifted", "evt_3", ""));
   driftBody["schema"]["changed"] = {"search_code", "get_issue"};
   EXPECT_EQ(buildEmail(view(driftBody), config, "", kNow).subject,
             "[SCHEMA DRIFT] GitHub MCP: 1 added, 2 changed");
@@ -297,10 +297,11 @@ TEST(EmailBuilder, MessageIdsAreStableAndThreadTheResolve) {
   EXPECT_EQ(headerValue(resolve.rfc822, "References"), trigger.messageId);
   EXPECT_EQ(headerValue(resolve.rfc822, "Message-ID"), resolve.messageId);
   const auto drift =
-      buildEmail(view(OutboxHarness::event("schema.drifted", "evt_3", "").body), config, "", kNow);
+      buildEmail(view(alerting::toJson(OutboxHarness::event("schema.drifted", "evt_3", ""))),
+                 config, "", kNow);
   EXPECT_EQ(drift.messageId, "<evt_3@example.com>");
   EXPECT_EQ(drift.inReplyTo, "");
-  auto protocolBody = OutboxHarness::event("protocol.changed", "evt_4", "").body;
+  auto protocolBody = alerting::toJson(OutboxHarness::event("protocol.changed", "evt_4", ""));
   protocolBody["protocol"] = {
       {"from", {{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}},
       {"to", {{"transport", "modern"}, {"protocol_version", "2026-07-28"}}}};
@@ -315,7 +316,7 @@ TEST(EmailBuilder, MessageIdsAreStableAndThreadTheResolve) {
 
 TEST(EmailBuilder, AReminderIsAReplyInTheTriggersThread) {
   const auto config = mailConfig();
-  auto triggerBody = OutboxHarness::event("alert.triggered", "evt_1", "inc_1").body;
+  auto triggerBody = alerting::toJson(OutboxHarness::event("alert.triggered", "evt_1", "inc_1"));
   triggerBody["failure_reason"] = "http_error";
   triggerBody["failure_summary"] = "HTTP 503";
   const auto trigger = buildEmail(view(triggerBody), config, "", kNow);
@@ -481,7 +482,7 @@ TEST_F(EmailSinkE2E, ImplicitTlsAuthLoginWithUtf8Subject) {
   harness_.addSink("mail", c);
   start();
   auto event = OutboxHarness::event("alert.triggered", "evt_1", "inc_1");
-  event.body["server_name"] = "Поиск ✓";
+  event.name = "Поиск ✓";
   harness_.publish(event);
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }))
       << peer->stderrText();
@@ -524,14 +525,10 @@ TEST_F(EmailSinkE2E, TriggerReminderAndResolveAreOneThread) {
   ASSERT_TRUE(harness_.store().commitNow({store::IncidentRecord{
       "inc_7", "github-mcp", kNow, std::nullopt, "http_error", "HTTP 503", true, ""}}));
   auto trigger = OutboxHarness::event("alert.triggered", "evt_1", "inc_7");
-  trigger.body["failure_reason"] = "http_error";
-  trigger.body["failure_summary"] = "HTTP 503";
+  trigger.reason = "http_error";
+  trigger.summary = "HTTP 503";
   harness_.publish(trigger);
-  auto reminder = trigger;
-  reminder.body = reminderOf(trigger.body);
-  reminder.id = reminder.body.value("id", "");
-  reminder.type = reminder.body.value("type", "");
-  harness_.publish(reminder);
+  harness_.publish(view(reminderOf(alerting::toJson(trigger))));
   harness_.publish(OutboxHarness::event("alert.resolved", "evt_2", "inc_7"));
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 3; }));
   ASSERT_TRUE(peer->waitForMessages(3, 10s));

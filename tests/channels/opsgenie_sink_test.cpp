@@ -498,17 +498,6 @@ TEST_F(OpsGenieAttempt, ANetworkErrorIsRetriedAndNamesTheHostOnly) {
   EXPECT_FALSE(contains(r.error, kKey)) << r.error;
 }
 
-TEST_F(OpsGenieAttempt, AnUnparseableEventIsPermanent) {
-  alerting::SinkContext context;
-  context.executor = ioc_.get_executor();
-  context.clock = &clock_;
-  OpsGenieSink sink(ogConfig(fake_.baseUrl()), context);
-  const std::optional<alerting::AttemptResult> out =
-      fakes::deliverOnce(ioc_, sink, {"evt_1", "alert.triggered", "x", "{not json", std::nullopt});
-  EXPECT_EQ(alerting::classify(*out), alerting::AttemptOutcome::Permanent);
-  EXPECT_TRUE(fake_.requests().empty());
-}
-
 // ---- through the outbox ----
 
 class OpsGenieOutbox : public ::testing::Test {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "alerting/reminders.hpp"
-#include "channels/event_view.hpp"
+#include "channels/event_text.hpp"
 #include "common/json.hpp"
 #include "common/time.hpp"
 
@@ -12,10 +12,10 @@
 namespace mcpwatch::channels {
 
 // Parses a section 7 body the way every sink does (fails the test when it does not parse).
-inline EventView view(const common::Json& body) {
-  auto e = parseEvent(body.dump());
+inline Event view(const common::Json& body) {
+  auto e = alerting::parseEvent(body.dump());
   EXPECT_TRUE(e) << e.error();
-  return e ? *e : EventView{};
+  return e ? *e : Event{};
 }
 
 // `body` with the server context of the config (description, owner, runbook, two links).
@@ -29,16 +29,18 @@ inline common::Json withServerContext(common::Json body) {
   return body;
 }
 
-// The reminder the dispatcher makes of `trigger` (alerting::reminderBody) `seconds` after its
+// The reminder the dispatcher makes of `trigger` (alerting::reminderEvent) `seconds` after its
 // incident opened, with the concrete failure "HTTP 503" as its summary: id "evt_rem_1_<seconds>".
 inline common::Json reminderOf(common::Json trigger, std::int64_t seconds = 4800) {
   trigger["failure_reason"] = "http_error";
   trigger["failure_summary"] = "HTTP 503";
   const auto opened = *common::parseRfc3339("2026-11-24T02:02:04Z");
-  auto body = alerting::reminderBody(trigger.dump(), "evt_rem_1_" + std::to_string(seconds), opened,
-                                     opened + std::chrono::seconds(seconds));
-  EXPECT_TRUE(body) << body.error();
-  return body ? *body : common::Json();
+  auto event = alerting::eventFromJson(trigger);
+  EXPECT_TRUE(event) << event.error();
+  if (!event)
+    return common::Json();
+  return alerting::toJson(alerting::reminderEvent(*event, "evt_rem_1_" + std::to_string(seconds),
+                                                  opened, opened + std::chrono::seconds(seconds)));
 }
 
 } // namespace mcpwatch::channels

@@ -548,13 +548,7 @@ TEST_F(SlackAttempt, NetworkErrorsAreRetriedAndNameTheHostOnly) {
   EXPECT_FALSE(contains(r.error, "SECRETTOKEN")) << r.error;
 }
 
-TEST_F(SlackAttempt, BadInputIsPermanentWithoutASend) {
-  alerting::SinkContext context;
-  context.executor = ioc_.get_executor();
-  SlackSink sink(slackConfig(), context);
-  const std::optional<alerting::AttemptResult> out =
-      fakes::deliverOnce(ioc_, sink, {"evt_1", "alert.triggered", "x", "{not json", std::nullopt});
-  EXPECT_EQ(alerting::classify(*out), alerting::AttemptOutcome::Permanent);
+TEST_F(SlackAttempt, ABadUrlIsPermanentWithoutASend) {
   const auto bad =
       attempt(slackConfig("not a url/services/T1/B1/SECRET"), eventBody("alert.triggered"));
   EXPECT_EQ(alerting::classify(bad), alerting::AttemptOutcome::Permanent);

@@ -1,4 +1,5 @@
 // Ledger tests of the state machine: thresholds, flapping, maintenance hold-back and removal.
+#include "common/time.hpp"
 #include "detector/detector.hpp"
 #include "detector/schedule.hpp"
 #include "detector/state.hpp"
@@ -40,19 +41,20 @@ TEST(Thresholds, DefaultTwoFailuresOpenOneSuccessCloses) {
   EXPECT_EQ(trigger.incidentId.rfind("inc_", 0), 0u);
   EXPECT_EQ(trigger.id.rfind("evt_", 0), 0u);
   EXPECT_NE(trigger.id, resolve.id);
-  EXPECT_EQ(trigger.occurredAt, t(160s));
-  EXPECT_EQ(trigger.failureReason, "connect_refused");
-  EXPECT_EQ(trigger.failureDetail, "connection refused");
+  EXPECT_EQ(trigger.occurredAt, common::formatRfc3339(t(160s)));
+  EXPECT_EQ(trigger.reason, "connect_refused");
+  EXPECT_EQ(trigger.detail, "connection refused");
   EXPECT_EQ(trigger.consecutiveFailures, 2);
-  EXPECT_EQ(trigger.downSince, t(140s)); // the first failure of the streak, not the trigger
+  EXPECT_EQ(trigger.downSince,
+            common::formatRfc3339(t(140s))); // the first failure of the streak, not the trigger
   ASSERT_EQ(trigger.recentFailures.size(), 3u);
-  EXPECT_EQ(trigger.recentFailures[0].at, t(60s));
-  EXPECT_EQ(trigger.recentFailures[2].at, t(160s));
+  EXPECT_EQ(trigger.recentFailures[0].at, common::formatRfc3339(t(60s)));
+  EXPECT_EQ(trigger.recentFailures[2].at, common::formatRfc3339(t(160s)));
   EXPECT_EQ(trigger.protocolVersion, "2025-11-25");
-  EXPECT_FALSE(trigger.duration);
-  EXPECT_EQ(resolve.occurredAt, t(200s));
-  EXPECT_EQ(resolve.duration, 60s);
-  EXPECT_EQ(resolve.downSince, t(140s));
+  EXPECT_FALSE(trigger.durationSeconds);
+  EXPECT_EQ(resolve.occurredAt, common::formatRfc3339(t(200s)));
+  EXPECT_EQ(resolve.durationSeconds, 60);
+  EXPECT_EQ(resolve.downSince, common::formatRfc3339(t(140s)));
   EXPECT_EQ(resolve.responseTimeMs, 42.0);
   EXPECT_EQ(resolve.consecutiveFailures, 0);
   EXPECT_TRUE(resolve.note.empty());
@@ -77,8 +79,8 @@ TEST(Thresholds, CustomThreeFailuresTwoSuccesses) {
                              });
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].consecutiveFailures, 3);
-  EXPECT_EQ(events[0].downSince, t(0s));
-  EXPECT_EQ(events[1].duration, 120s);
+  EXPECT_EQ(events[0].downSince, common::formatRfc3339(t(0s)));
+  EXPECT_EQ(events[1].durationSeconds, 120);
 }
 
 TEST(Thresholds, ThresholdOneTriggersOnFirstFailureFromUnknown) {
@@ -107,7 +109,7 @@ TEST(Thresholds, EmptyFailureReasonBecomesUnknown) {
   d.record(failAt(t(0s), "", ""), false);
   auto out = d.record(failAt(t(20s), "", ""), false);
   ASSERT_EQ(out.events.size(), 1u);
-  EXPECT_EQ(out.events[0].failureReason, "unknown");
+  EXPECT_EQ(out.events[0].reason, "unknown");
 }
 
 // The daemon's loop in miniature: the next check happens exactly when nextDue() says.
@@ -145,7 +147,7 @@ TEST(Flapping, AlternatingForAnHourPagesOnceAndResolvesOnceWhenStable) {
   ASSERT_EQ(sim.count(EventType::Triggered), 1);
   EXPECT_EQ(sim.count(EventType::Resolved), 0);
   const Event trigger = sim.events[0];
-  EXPECT_EQ(trigger.failureReason, "flapping");
+  EXPECT_EQ(trigger.reason, "flapping");
   EXPECT_EQ(sim.detector.state().status, HealthState::Flapping);
   EXPECT_TRUE(sim.detector.state().flapping);
 
@@ -200,7 +202,7 @@ TEST(Flapping, OutageThatStartsFlappingKeepsItsIncident) {
   sim.check(false);
   sim.check(false);
   ASSERT_EQ(sim.count(EventType::Triggered), 1);
-  EXPECT_EQ(sim.events[0].failureReason, "connect_refused");
+  EXPECT_EQ(sim.events[0].reason, "connect_refused");
   for (int i = 0; i < 30; ++i)
     sim.check(i % 2 == 0);
   EXPECT_EQ(sim.detector.state().status, HealthState::Flapping);
@@ -293,8 +295,8 @@ TEST(Maintenance, StillDownWhenTheWindowEndsTriggersThenOnce) {
   auto atEnd = d.evaluate(t(60s), false);
   ASSERT_EQ(eventTypes(atEnd.events), T);
   const Event trigger = atEnd.events[0];
-  EXPECT_EQ(trigger.occurredAt, t(60s));
-  EXPECT_EQ(trigger.downSince, t(0s));
+  EXPECT_EQ(trigger.occurredAt, common::formatRfc3339(t(60s)));
+  EXPECT_EQ(trigger.downSince, common::formatRfc3339(t(0s)));
   EXPECT_EQ(trigger.consecutiveFailures, 3);
   EXPECT_NE(trigger.note.find("held back by maintenance since 2026-11-24T02:00:20Z"),
             std::string::npos);
@@ -364,7 +366,7 @@ TEST(Maintenance, FlagFileHoldsTriggersLikeAWindow) {
   EXPECT_EQ(sim.detector.state().status, HealthState::Flapping);
   auto released = sim.detector.evaluate(sim.now, false); // flag file removed
   ASSERT_EQ(eventTypes(released.events), T);
-  EXPECT_EQ(released.events[0].failureReason, "flapping");
+  EXPECT_EQ(released.events[0].reason, "flapping");
 }
 
 // --- removal -------------------------------------------------------------------------------
@@ -381,7 +383,7 @@ TEST(Removal, OpenIncidentIsResolvedWithANote) {
   EXPECT_EQ(resolve.type, EventType::Resolved);
   EXPECT_EQ(resolve.incidentId, events[0].incidentId);
   EXPECT_EQ(resolve.note, "server removed from the configuration");
-  EXPECT_EQ(resolve.duration, 300s);
+  EXPECT_EQ(resolve.durationSeconds, 300);
   ASSERT_TRUE(removed.incident.closed);
   EXPECT_EQ(removed.incident.closed->id, events[0].incidentId);
   EXPECT_EQ(removed.incident.closed->note, "server removed from the configuration");
@@ -465,8 +467,8 @@ TEST(Events, BodyCarriesTheDetectorFieldsOfDesignSection7) {
   EXPECT_TRUE(body["response_time_ms"].is_null());
   EXPECT_FALSE(body.contains("note"));
   EXPECT_FALSE(body.contains("schema"));
-  EXPECT_EQ(parseEventType("alert.resolved"), EventType::Resolved);
-  EXPECT_FALSE(parseEventType("alert.other"));
+  EXPECT_EQ(alerting::parseEventType("alert.resolved"), EventType::Resolved);
+  EXPECT_FALSE(alerting::parseEventType("alert.other"));
 }
 
 } // namespace

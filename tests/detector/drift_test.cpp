@@ -1,4 +1,5 @@
 // Schema drift policies: warn, fail, ignore, accepting and pinning a baseline.
+#include "common/time.hpp"
 #include "detector/detector.hpp"
 #include "ledger.hpp"
 
@@ -56,9 +57,9 @@ TEST(Drift, WarnAnnouncesOnceAndAdoptsTheNewSchema) {
   ASSERT_TRUE(drift.schema);
   EXPECT_EQ(drift.schema->oldFingerprint, "sha256:v1");
   EXPECT_EQ(drift.schema->newFingerprint, "sha256:v2");
-  EXPECT_EQ(drift.schema->diff.added, std::vector<std::string>{"fresh"});
+  EXPECT_EQ(drift.schema->added, std::vector<std::string>{"fresh"});
   EXPECT_TRUE(drift.incidentId.empty());
-  EXPECT_EQ(drift.occurredAt, t(60s));
+  EXPECT_EQ(drift.occurredAt, common::formatRfc3339(t(60s)));
   EXPECT_EQ(out.state, HealthState::Up); // warn never fails a check
   EXPECT_EQ(d.state().schema.baseline->fingerprint, "sha256:v2");
   EXPECT_TRUE(d.record(okWith(t(120s), kV2), false).events.empty());
@@ -78,9 +79,9 @@ TEST(Drift, FailCountsChecksAsFailedUntilAccepted) {
   EXPECT_EQ(first.state, HealthState::Failing);
   auto second = d.record(okWith(t(80s), kV2), false);
   ASSERT_EQ(eventTypes(second.events), "alert.triggered"); // drift announced only once
-  EXPECT_EQ(second.events[0].failureReason, "schema_drift");
-  EXPECT_NE(second.events[0].failureDetail->find("1 added (fresh)"), std::string::npos);
-  EXPECT_EQ(second.events[0].downSince, t(60s));
+  EXPECT_EQ(second.events[0].reason, "schema_drift");
+  EXPECT_NE(second.events[0].detail.find("1 added (fresh)"), std::string::npos);
+  EXPECT_EQ(second.events[0].downSince, common::formatRfc3339(t(60s)));
   EXPECT_EQ(d.record(okWith(t(100s), kV2), false).state, HealthState::Down);
   EXPECT_EQ(d.state().schema.baseline->fingerprint, "sha256:v1"); // never adopted by itself
 
@@ -110,7 +111,7 @@ TEST(Drift, FailAnnouncesEachDistinctNewSchema) {
   auto v3 = d.record(okWith(t(80s), kV3), false);
   ASSERT_EQ(eventTypes(v3.events), "schema.drifted,alert.triggered");
   EXPECT_EQ(v3.events[0].schema->oldFingerprint, "sha256:v1"); // against the accepted baseline
-  EXPECT_EQ(v3.events[0].schema->diff.removed, (std::vector<std::string>{"old", "search"}));
+  EXPECT_EQ(v3.events[0].schema->removed, (std::vector<std::string>{"old", "search"}));
 }
 
 TEST(Drift, IgnoreRecordsTheLatestOnly) {
@@ -196,7 +197,7 @@ TEST(ProtocolChange, AnOkCheckInAnotherTransportIsAProtocolChangeNotDrift) {
             (common::Json{{"transport", "streamable-http"}, {"protocol_version", "2025-11-25"}}));
   EXPECT_EQ(body["protocol"]["to"]["transport"], "modern");
   EXPECT_FALSE(body.contains("schema"));
-  EXPECT_EQ(parseEventType("protocol.changed"), EventType::ProtocolChanged);
+  EXPECT_EQ(alerting::parseEventType("protocol.changed"), EventType::ProtocolChanged);
   EXPECT_EQ(d.state().transport, "modern");
   EXPECT_FALSE(d.record(modern, false).protocolChange);
 

@@ -1,4 +1,5 @@
 // Restart safety: the state round-trips through JSON and an open incident survives a restart.
+#include "common/time.hpp"
 #include "detector/detector.hpp"
 #include "ledger.hpp"
 
@@ -34,11 +35,11 @@ TEST(Restart, OpenIncidentStaysOpenAndResolvesOnceWithTheSameId) {
   auto resolved = after.record(okAt(t(120s), 17.5), false);
   ASSERT_EQ(eventTypes(resolved.events), "alert.resolved");
   EXPECT_EQ(resolved.events[0].incidentId, trigger.events[0].incidentId);
-  EXPECT_EQ(resolved.events[0].downSince, t(60s));
-  EXPECT_EQ(resolved.events[0].duration, 60s);
+  EXPECT_EQ(resolved.events[0].downSince, common::formatRfc3339(t(60s)));
+  EXPECT_EQ(resolved.events[0].durationSeconds, 60);
   EXPECT_EQ(resolved.events[0].responseTimeMs, 17.5);
   ASSERT_EQ(resolved.events[0].recentFailures.size(), 3u);
-  EXPECT_EQ(resolved.events[0].recentFailures[0].at, t(60s));
+  EXPECT_EQ(resolved.events[0].recentFailures[0].at, common::formatRfc3339(t(60s)));
 }
 
 TEST(Restart, FailureCountSurvivesMidFailing) {
@@ -50,7 +51,7 @@ TEST(Restart, FailureCountSurvivesMidFailing) {
   EXPECT_EQ(after.state().status, HealthState::Failing);
   auto out = after.record(failAt(t(80s)), false);
   ASSERT_EQ(eventTypes(out.events), "alert.triggered");
-  EXPECT_EQ(out.events[0].downSince, t(60s));
+  EXPECT_EQ(out.events[0].downSince, common::formatRfc3339(t(60s)));
   EXPECT_EQ(out.transition, Transition::Changed);
 }
 
@@ -192,7 +193,7 @@ TEST(StateJson, MissingFieldsTakeDefaults) {
   auto out = d.record(okAt(t(60s)), false);
   ASSERT_EQ(eventTypes(out.events), "alert.resolved");
   EXPECT_EQ(out.events[0].incidentId, "inc_old");
-  EXPECT_EQ(out.events[0].duration, 60s);
+  EXPECT_EQ(out.events[0].durationSeconds, 60);
 }
 
 TEST(StateJson, WrongTypesAreIgnoredAndGarbageIsAnError) {

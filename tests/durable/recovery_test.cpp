@@ -1,4 +1,5 @@
 // Start-up recovery without a store or a daemon: rows in, decisions out.
+#include "common/time.hpp"
 #include "durable/recovery.hpp"
 
 #include <gtest/gtest.h>
@@ -86,7 +87,7 @@ TEST(Recovery, AServerNoLongerMonitoredHasItsIncidentClosed) {
   const auto& resolve = gone.outcome.events[0];
   EXPECT_EQ(resolve.type, detector::EventType::Resolved);
   EXPECT_EQ(resolve.incidentId, "inc_gone");
-  EXPECT_EQ(resolve.occurredAt, kNow);
+  EXPECT_EQ(resolve.occurredAt, common::formatRfc3339(kNow));
   EXPECT_EQ(resolve.id, "evt_1");
   EXPECT_EQ(gone.outcome.incident.closed->note, resolve.note);
   EXPECT_FALSE(gone.state.incident);

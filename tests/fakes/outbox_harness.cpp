@@ -97,7 +97,7 @@ void OutboxHarness::stop() {
   EXPECT_TRUE(pump([&] { return runDone_; }, 10s)) << "the dispatcher did not stop";
 }
 
-void OutboxHarness::publish(const alerting::OutboundEvent& event) {
+void OutboxHarness::publish(const alerting::Event& event) {
   auto r = test::publishEvent(*alerting_, *store_, event);
   ASSERT_TRUE(r) << r.error();
 }
@@ -132,49 +132,61 @@ OutboxHarness::TestAlertResults OutboxHarness::testAlert(std::optional<std::stri
   return std::move(*out);
 }
 
-alerting::OutboundEvent OutboxHarness::event(std::string type, std::string id, std::string incident,
-                                             std::string slug) {
-  alerting::OutboundEvent e{id, type, incident, slug, {"thirdparty"}, {}};
+namespace {
+
+common::Json bodyOf(const std::string& type, const std::string& id, const std::string& incident,
+                    const std::string& slug) {
+  common::Json body;
   const bool resolved = type == "alert.resolved";
   const bool drift = type == "schema.drifted";
-  e.body = {{"id", id},
-            {"type", type},
-            {"occurred_at", "2026-11-24T02:03:04Z"},
-            {"incident_id", drift ? common::Json(nullptr) : common::Json(incident)},
-            {"server_slug", slug},
-            {"server_name", "GitHub MCP"},
-            {"check_url", "https://api.example.com/mcp"},
-            {"server_tags", {"thirdparty"}},
-            {"failure_reason", drift || resolved ? common::Json(nullptr) : "connect_timeout"},
-            {"failure_detail", drift || resolved ? common::Json(nullptr) : "no answer in 10s"},
-            {"consecutive_failures", resolved || drift ? 0 : 2},
-            {"recent_failures", resolved || drift
-                                    ? common::Json::array()
-                                    : common::Json::array({{{"at", "2026-11-24T02:02:04Z"},
-                                                            {"reason", "connect_timeout"},
-                                                            {"detail", "no answer in 10s"}}})},
-            {"down_since", drift ? common::Json(nullptr) : "2026-11-24T02:02:04Z"},
-            {"duration_seconds", resolved ? common::Json(250) : common::Json(nullptr)},
-            {"response_time_ms", resolved ? common::Json(42.5) : common::Json(nullptr)},
-            {"protocol_version", "2025-11-25"},
-            {"status_url", "https://status.example.com/status/" + slug},
-            {"test", false}};
+  body = {{"id", id},
+          {"type", type},
+          {"occurred_at", "2026-11-24T02:03:04Z"},
+          {"incident_id", drift ? common::Json(nullptr) : common::Json(incident)},
+          {"server_slug", slug},
+          {"server_name", "GitHub MCP"},
+          {"check_url", "https://api.example.com/mcp"},
+          {"server_tags", {"thirdparty"}},
+          {"failure_reason", drift || resolved ? common::Json(nullptr) : "connect_timeout"},
+          {"failure_detail", drift || resolved ? common::Json(nullptr) : "no answer in 10s"},
+          {"consecutive_failures", resolved || drift ? 0 : 2},
+          {"recent_failures", resolved || drift
+                                  ? common::Json::array()
+                                  : common::Json::array({{{"at", "2026-11-24T02:02:04Z"},
+                                                          {"reason", "connect_timeout"},
+                                                          {"detail", "no answer in 10s"}}})},
+          {"down_since", drift ? common::Json(nullptr) : "2026-11-24T02:02:04Z"},
+          {"duration_seconds", resolved ? common::Json(250) : common::Json(nullptr)},
+          {"response_time_ms", resolved ? common::Json(42.5) : common::Json(nullptr)},
+          {"protocol_version", "2025-11-25"},
+          {"status_url", "https://status.example.com/status/" + slug},
+          {"test", false}};
   if (drift)
-    e.body["schema"] = {{"old_fingerprint", "sha256:1111"},
-                        {"new_fingerprint", "sha256:2222"},
-                        {"added", {"create_issue"}},
-                        {"removed", common::Json::array()},
-                        {"changed", {"search_code"}}};
-  return e;
+    body["schema"] = {{"old_fingerprint", "sha256:1111"},
+                      {"new_fingerprint", "sha256:2222"},
+                      {"added", {"create_issue"}},
+                      {"removed", common::Json::array()},
+                      {"changed", {"search_code"}}};
+  return body;
+}
+
+} // namespace
+
+alerting::Event OutboxHarness::event(std::string type, std::string id, std::string incident,
+                                     std::string slug) {
+  auto e = alerting::eventFromJson(bodyOf(type, id, incident, slug));
+  EXPECT_TRUE(e) << e.error();
+  return e ? *e : alerting::Event{};
 }
 
 common::Json eventBody(const std::string& type, const std::string& id, const std::string& slug) {
-  return OutboxHarness::event(type, id, "inc_1", slug).body;
+  return bodyOf(type, id, "inc_1", slug);
 }
 
 alerting::Delivery deliveryOf(const common::Json& body) {
-  return {body.value("id", ""), body.value("type", ""), body.value("server_slug", ""), body.dump(),
-          std::nullopt};
+  auto e = alerting::eventFromJson(body);
+  EXPECT_TRUE(e) << e.error();
+  return {e ? *e : alerting::Event{}, body.dump(), std::nullopt};
 }
 
 alerting::AttemptResult deliverOnce(asio::io_context& ioc, alerting::Sink& sink,

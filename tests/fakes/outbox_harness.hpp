@@ -48,7 +48,7 @@ public:
   void start(alerting::SinkFactory factory);
   void stop(); // waits for run() to return
   // Publishes durably (fails the test on a store error).
-  void publish(const alerting::OutboundEvent& event);
+  void publish(const alerting::Event& event);
   // Publishes event(type, id, "inc_" + slug, slug).
   void publish(const std::string& type, const std::string& id,
                const std::string& slug = "github-mcp");
@@ -65,8 +65,8 @@ public:
 
   // A complete section 7 body for `type` ("alert.triggered", "alert.resolved",
   // "schema.drifted") of server "github-mcp" / "GitHub MCP" with tag "thirdparty".
-  static alerting::OutboundEvent event(std::string type, std::string id, std::string incident,
-                                       std::string slug = "github-mcp");
+  static alerting::Event event(std::string type, std::string id, std::string incident,
+                               std::string slug = "github-mcp");
 
 private:
   class SwitchableClock final : public common::Clock {

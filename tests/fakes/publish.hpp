@@ -8,14 +8,14 @@
 namespace mcpwatch::test {
 
 inline store::WriteResult publishEvent(alerting::Alerting& alerting, store::Store& store,
-                                       const alerting::OutboundEvent& event) {
+                                       const alerting::Event& event) {
   auto ops = alerting.prepare(event);
   if (!ops)
     return common::unexpected(ops.error());
   if (!ops->empty()) {
     auto committed = store.commitNow(std::move(ops.value()));
     if (!committed)
-      return common::unexpected("writing " + event.type + " " + event.id +
+      return common::unexpected("writing " + std::string(toString(event.type)) + " " + event.id +
                                 " to the outbox: " + committed.error());
   }
   alerting.notifyCommitted();

@@ -1,14 +1,20 @@
-// Parsing of the section 7 event body and the texts every channel shares.
-#include "channels/event_view.hpp"
-
-#include "common/json.hpp"
+// The section 7 event body: its one JSON writer and its one parser.
+#include "alerting/event.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
-namespace mcpwatch::channels {
+namespace mcpwatch::alerting {
 namespace {
 
 using common::Json;
+
+constexpr EventType kTypes[] = {EventType::Triggered, EventType::Resolved, EventType::SchemaDrifted,
+                                EventType::ProtocolChanged, EventType::Reminder};
+
+Json orNull(const std::string& value) {
+  return value.empty() ? Json(nullptr) : Json(value);
+}
 
 std::string optionalString(const Json& body, const char* key) {
   auto it = body.find(key);
@@ -36,26 +42,103 @@ std::vector<std::string> stringArray(const Json& body, const char* key) {
 
 } // namespace
 
-common::Expected<EventView, std::string> parseEvent(std::string_view body) {
+std::string_view toString(EventType type) {
+  switch (type) {
+  case EventType::Triggered:
+    return "alert.triggered";
+  case EventType::Resolved:
+    return "alert.resolved";
+  case EventType::SchemaDrifted:
+    return "schema.drifted";
+  case EventType::ProtocolChanged:
+    return "protocol.changed";
+  case EventType::Reminder:
+    return "alert.reminder";
+  }
+  return "alert.triggered";
+}
+
+std::optional<EventType> parseEventType(std::string_view text) {
+  for (auto type : kTypes)
+    if (toString(type) == text)
+      return type;
+  return std::nullopt;
+}
+
+Json toJson(const SchemaDrift& drift) {
+  return {{"old_fingerprint", drift.oldFingerprint},
+          {"new_fingerprint", drift.newFingerprint},
+          {"added", drift.added},
+          {"removed", drift.removed},
+          {"changed", drift.changed}};
+}
+
+Json toJson(const ProtocolSwitch& change) {
+  auto side = [](const std::string& transport, const std::string& version) {
+    return Json{{"transport", transport}, {"protocol_version", orNull(version)}};
+  };
+  return {{"from", side(change.fromTransport, change.fromVersion)},
+          {"to", side(change.toTransport, change.toVersion)}};
+}
+
+Json toJson(const Event& e) {
+  Json body = Json::object();
+  body["id"] = e.id;
+  body["type"] = toString(e.type);
+  body["occurred_at"] = e.occurredAt;
+  body["incident_id"] = orNull(e.incidentId);
+  body["server_slug"] = e.slug;
+  body["server_name"] = e.name;
+  body["check_url"] = e.checkUrl;
+  body["server_tags"] = e.tags;
+  body["failure_reason"] = orNull(e.reason);
+  body["failure_detail"] = e.reason.empty() && e.detail.empty() ? Json(nullptr) : Json(e.detail);
+  body["failure_summary"] = orNull(e.summary);
+  body["consecutive_failures"] = e.consecutiveFailures;
+  Json recent = Json::array();
+  for (const auto& f : e.recentFailures)
+    recent.push_back({{"at", f.at}, {"reason", f.reason}, {"detail", f.detail}});
+  body["recent_failures"] = std::move(recent);
+  body["down_since"] = orNull(e.downSince);
+  body["duration_seconds"] = e.durationSeconds ? Json(*e.durationSeconds) : Json(nullptr);
+  body["response_time_ms"] = e.responseTimeMs ? Json(*e.responseTimeMs) : Json(nullptr);
+  body["protocol_version"] = orNull(e.protocolVersion);
+  body["status_url"] = e.statusUrl;
+  body["server_description"] = orNull(e.description);
+  body["server_owner"] = orNull(e.owner);
+  body["runbook_url"] = orNull(e.runbookUrl);
+  Json links = Json::array();
+  for (const auto& link : e.links)
+    links.push_back({{"name", link.name}, {"url", link.url}});
+  body["server_links"] = std::move(links);
+  body["dependents"] = e.dependents;
+  if (e.schema)
+    body["schema"] = toJson(*e.schema);
+  if (e.protocol)
+    body["protocol"] = toJson(*e.protocol);
+  if (!e.note.empty())
+    body["note"] = e.note;
+  body["test"] = e.test;
+  return body;
+}
+
+common::Expected<Event, std::string> parseEvent(std::string_view body) {
   auto json = common::parseJson(body);
   if (!json || !json->is_object())
     return common::unexpected(std::string("event body is not a JSON object"));
+  return eventFromJson(*json);
+}
+
+common::Expected<Event, std::string> eventFromJson(const Json& b) {
+  if (!b.is_object())
+    return common::unexpected(std::string("event body is not a JSON object"));
   try {
-    const Json& b = *json;
-    EventView e;
+    Event e;
     const auto type = b.at("type").get<std::string>();
-    if (type == "alert.triggered")
-      e.kind = EventKind::Triggered;
-    else if (type == "alert.resolved")
-      e.kind = EventKind::Resolved;
-    else if (type == "schema.drifted")
-      e.kind = EventKind::Drifted;
-    else if (type == "protocol.changed")
-      e.kind = EventKind::ProtocolChanged;
-    else if (type == "alert.reminder")
-      e.kind = EventKind::Reminder;
-    else
+    auto parsed = parseEventType(type);
+    if (!parsed)
       return common::unexpected("unknown event type " + type);
+    e.type = *parsed;
     e.id = b.at("id").get<std::string>();
     e.occurredAt = optionalString(b, "occurred_at");
     e.incidentId = optionalString(b, "incident_id");
@@ -123,96 +206,8 @@ common::Expected<EventView, std::string> parseEvent(std::string_view body) {
   }
 }
 
-std::string_view statusWord(EventKind kind) {
-  switch (kind) {
-  case EventKind::Triggered:
-    return "DOWN";
-  case EventKind::Resolved:
-    return "RESOLVED";
-  case EventKind::Drifted:
-    return "SCHEMA DRIFT";
-  case EventKind::ProtocolChanged:
-    return "PROTOCOL CHANGED";
-  case EventKind::Reminder:
-    return "STILL DOWN";
-  }
-  return "DOWN";
-}
-
-bool isDownEvent(EventKind kind) {
-  return kind == EventKind::Triggered || kind == EventKind::Reminder;
-}
-
-std::string humanDuration(std::int64_t seconds) {
-  if (seconds < 0)
-    seconds = 0;
-  const auto d = seconds / 86400, h = seconds % 86400 / 3600, m = seconds % 3600 / 60,
-             s = seconds % 60;
-  if (d > 0)
-    return std::to_string(d) + "d " + std::to_string(h) + "h";
-  if (h > 0)
-    return std::to_string(h) + "h " + std::to_string(m) + "m";
-  if (m > 0)
-    return std::to_string(m) + "m " + std::to_string(s) + "s";
-  return std::to_string(s) + "s";
-}
-
-std::string driftSummary(const SchemaDrift& drift) {
-  std::string out;
-  auto part = [&](std::size_t n, const char* what) {
-    if (n == 0)
-      return;
-    out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + what;
-  };
-  part(drift.added.size(), "added");
-  part(drift.removed.size(), "removed");
-  part(drift.changed.size(), "changed");
-  return out.empty() ? "fingerprint changed" : out;
-}
-
-const std::string& whatFailed(const EventView& event) {
+const std::string& whatFailed(const Event& event) {
   return event.summary.empty() ? event.reason : event.summary;
 }
 
-std::string headline(const EventView& event) {
-  std::string out = event.test ? "[TEST] " : "";
-  switch (event.kind) {
-  case EventKind::Triggered:
-    out += "MCP server down: " + event.name + " (" + whatFailed(event) + ")";
-    break;
-  case EventKind::Resolved:
-    out += "MCP server recovered: " + event.name;
-    if (event.durationSeconds)
-      out += " (down " + humanDuration(*event.durationSeconds) + ")";
-    break;
-  case EventKind::Drifted:
-    out += "MCP tools changed: " + event.name;
-    if (event.schema)
-      out += " (" + driftSummary(*event.schema) + ")";
-    break;
-  case EventKind::ProtocolChanged:
-    out += "MCP protocol changed: " + event.name;
-    if (event.protocol)
-      out += " (" + protocolSummary(*event.protocol) + ")";
-    break;
-  case EventKind::Reminder:
-    out += "Still down";
-    if (event.durationSeconds)
-      out += " for " + humanDuration(*event.durationSeconds);
-    out += ": " + event.name;
-    if (!whatFailed(event).empty())
-      out += " \xE2\x80\x94 " + whatFailed(event); // —
-    break;
-  }
-  return out;
-}
-
-std::string protocolSummary(const ProtocolSwitch& change) {
-  auto side = [](const std::string& transport, const std::string& version) {
-    return version.empty() ? transport : transport + " " + version;
-  };
-  return side(change.fromTransport, change.fromVersion) + " \xE2\x86\x92 " + // →
-         side(change.toTransport, change.toVersion);
-}
-
-} // namespace mcpwatch::channels
+} // namespace mcpwatch::alerting
