@@ -104,15 +104,13 @@ void Daemon::rebuildCalendar() {
     target.servers = w.servers;
     target.tags = w.tags;
     common::Expected<detector::MaintenanceWindow, std::string> built =
-        std::holds_alternative<config::FixedWindow>(w.schedule)
-            ? detector::makeOneOffWindow(w.name, target,
-                                         std::get<config::FixedWindow>(w.schedule).start,
-                                         std::get<config::FixedWindow>(w.schedule).end)
-            : detector::makeRecurringWindow(
-                  w.name, target, std::get<config::RecurringWindow>(w.schedule).cron.text(),
-                  std::chrono::duration_cast<std::chrono::seconds>(
-                      std::get<config::RecurringWindow>(w.schedule).duration),
-                  std::get<config::RecurringWindow>(w.schedule).timezone);
+        common::unexpected(std::string());
+    if (const auto* fixed = std::get_if<config::FixedWindow>(&w.schedule))
+      built = detector::makeOneOffWindow(w.name, target, fixed->start, fixed->end);
+    else if (const auto* every = std::get_if<config::RecurringWindow>(&w.schedule))
+      built = detector::makeRecurringWindow(
+          w.name, target, every->cron,
+          std::chrono::duration_cast<std::chrono::seconds>(every->duration), every->zone);
     if (built) {
       built->comment = w.comment;
       windows.push_back(std::move(built.value()));

@@ -115,24 +115,34 @@ common::Expected<MaintenanceWindow, std::string>
 makeRecurringWindow(std::string id, WindowTarget target, std::string_view cron,
                     std::chrono::seconds duration, std::string_view timezone, WindowSource source,
                     std::string_view zoneinfoDir) {
-  if (id.empty())
-    return common::unexpected(std::string("id: must not be empty"));
   std::string error;
   auto expr = common::CronExpression::parse(cron, &error);
   if (!expr)
     return common::unexpected("cron: " + (error.empty() ? std::string("invalid") : error));
+  auto zone =
+      timezone == "UTC" ? common::TimeZone::utc() : common::TimeZone::load(timezone, zoneinfoDir);
+  if (!zone)
+    return common::unexpected(std::string("timezone: unknown IANA time zone"));
+  return makeRecurringWindow(std::move(id), std::move(target), std::move(*expr), duration,
+                             std::move(zone), source);
+}
+
+common::Expected<MaintenanceWindow, std::string>
+makeRecurringWindow(std::string id, WindowTarget target, common::CronExpression cron,
+                    std::chrono::seconds duration, std::shared_ptr<const common::TimeZone> zone,
+                    WindowSource source) {
+  if (id.empty())
+    return common::unexpected(std::string("id: must not be empty"));
   if (duration <= std::chrono::seconds(0))
     return common::unexpected(std::string("duration: must be positive"));
   if (duration > kLookahead)
     return common::unexpected(std::string("duration: must be at most 366d"));
-  auto zone =
-      timezone == "UTC" ? common::TimeZone::utc() : common::TimeZone::load(timezone, zoneinfoDir);
   if (!zone)
     return common::unexpected(std::string("timezone: unknown IANA time zone"));
   MaintenanceWindow window;
   window.id = std::move(id);
   window.target = std::move(target);
-  window.when = RecurringWindow{std::move(*expr), duration, std::move(zone)};
+  window.when = RecurringWindow{std::move(cron), duration, std::move(zone)};
   window.source = source;
   return window;
 }

@@ -68,6 +68,12 @@ makeRecurringWindow(std::string id, WindowTarget target, std::string_view cron,
                     std::chrono::seconds duration, std::string_view timezone,
                     WindowSource source = WindowSource::Config,
                     std::string_view zoneinfoDir = "/usr/share/zoneinfo");
+// The same from an expression and a zone already parsed (the config's): only the duration and
+// the zone's presence are checked.
+common::Expected<MaintenanceWindow, std::string>
+makeRecurringWindow(std::string id, WindowTarget target, common::CronExpression cron,
+                    std::chrono::seconds duration, std::shared_ptr<const common::TimeZone> zone,
+                    WindowSource source = WindowSource::Config);
 
 // The occurrence of `window` covering `at`, as [start, end) (end nullopt = open-ended).
 struct Occurrence {

@@ -169,6 +169,22 @@ TEST(MaintenanceCron, InvalidDefinitionsNameTheField) {
   EXPECT_EQ(badDuration.error(), "duration: must be positive");
 }
 
+TEST(MaintenanceCron, TheConfigsParsedExpressionAndZoneAreUsedAsGiven) {
+  auto cron = common::CronExpression::parse("0 3 * * 2");
+  ASSERT_TRUE(cron);
+  auto berlin = common::TimeZone::load("Europe/Berlin");
+  ASSERT_TRUE(berlin);
+  auto w = makeRecurringWindow("deploy", {true, {}, {}}, *cron, std::chrono::minutes(30), berlin);
+  ASSERT_TRUE(w) << w.error();
+  // Tuesday 2026-11-24 03:00 in Berlin is 02:00 UTC.
+  EXPECT_TRUE(activeOccurrence(*w, at("2026-11-24T02:10:00Z")));
+  EXPECT_FALSE(activeOccurrence(*w, at("2026-11-24T03:10:00Z")));
+  auto noZone = makeRecurringWindow("deploy", {true, {}, {}}, *cron, std::chrono::minutes(30),
+                                    std::shared_ptr<const common::TimeZone>());
+  ASSERT_FALSE(noZone);
+  EXPECT_EQ(noZone.error(), "timezone: unknown IANA time zone");
+}
+
 TEST(MaintenanceRuntime, AddListEndEarlyAndPersist) {
   MaintenanceCalendar calendar;
   ASSERT_FALSE(calendar.setConfigWindows({recurring(
