@@ -142,8 +142,8 @@ std::string remindersOff(const config::Config& config, const std::string& sink) 
 } // namespace
 
 bool TestAlertResult::ok() const {
-  return classify(trigger) == AttemptOutcome::Delivered && resolve &&
-         classify(*resolve) == AttemptOutcome::Delivered;
+  return trigger.outcome == AttemptOutcome::Delivered && resolve &&
+         resolve->outcome == AttemptOutcome::Delivered;
 }
 
 struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
@@ -341,7 +341,6 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   auto self = shared_from_this();
   const auto started = clock.now();
   AttemptResult result;
-  std::optional<AttemptOutcome> forced;
   std::string buildError;
   auto settings = common::parseJson(row.sinkSettings);
   auto sinkConfig = settings ? sinkSettingsFromJson(*settings) : std::nullopt;
@@ -355,8 +354,7 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     sink = buildSink(*sinkConfig, buildError);
   if (!sink) {
     // Retrying cannot help: fail the row so the next one for this (sink, server) can proceed.
-    forced = AttemptOutcome::Permanent;
-    result.error = buildError;
+    result = AttemptResult::permanent(buildError);
   } else {
     Delivery delivery{std::move(*event), row.body,
                       row.severity ? parseSeverity(*row.severity) : std::nullopt};
@@ -389,7 +387,7 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     result = co_await sink->deliver(std::move(delivery));
   }
   const auto now = clock.now();
-  const auto outcome = forced.value_or(classify(result));
+  const auto outcome = result.outcome;
   const auto first = row.firstAttemptAt.value_or(started);
   const int attempts = row.attempts + 1;
   const auto step =
@@ -412,8 +410,11 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     break;
   case NextKind::Permanent:
     state = RowState::Failed;
-    spdlog::error("alerting: {} {} to sink {} for {} refused permanently (attempt {}): {}",
-                  row.eventType, row.eventId, row.sink, row.slug, attempts, result.error);
+    spdlog::error("alerting: {} {} to sink {} for {} {} (attempt {}): {}", row.eventType,
+                  row.eventId, row.sink, row.slug,
+                  outcome == AttemptOutcome::Revoked ? "not delivered: the destination is revoked"
+                                                     : "refused permanently",
+                  attempts, result.error);
     break;
   case NextKind::DeadLetter:
     state = RowState::Dead;
@@ -669,7 +670,7 @@ Alerting::testAlert(std::optional<std::string> serverSlug, std::optional<std::st
       auto result = co_await sink->deliver(std::move(delivery));
       if (type == EventType::Triggered) {
         r.trigger = std::move(result);
-        if (classify(r.trigger) != AttemptOutcome::Delivered)
+        if (r.trigger.outcome != AttemptOutcome::Delivered)
           break;
       } else {
         r.resolve = std::move(result);

@@ -19,6 +19,8 @@ std::string_view toString(AttemptOutcome outcome) {
     return "retry";
   case AttemptOutcome::Permanent:
     return "permanent";
+  case AttemptOutcome::Revoked:
+    return "revoked";
   }
   return "unknown";
 }
@@ -43,15 +45,49 @@ std::string describeAnswer(const AttemptResult& result) {
   return result.status ? "HTTP " + std::to_string(*result.status) : std::string("no answer");
 }
 
-AttemptOutcome classify(const AttemptResult& result) {
-  if (!result.status)
-    return AttemptOutcome::Retry;
-  const int s = *result.status;
-  if (s >= 200 && s < 300)
-    return AttemptOutcome::Delivered;
-  if ((s >= 300 && s < 400) || s == 408 || s == 429 || s >= 500)
-    return AttemptOutcome::Retry;
-  return AttemptOutcome::Permanent;
+AttemptResult AttemptResult::delivered(std::string answer) {
+  AttemptResult r;
+  r.outcome = AttemptOutcome::Delivered;
+  r.answer = std::move(answer);
+  return r;
+}
+
+AttemptResult AttemptResult::retry(std::string error, std::optional<std::string> retryAfter) {
+  AttemptResult r;
+  r.outcome = AttemptOutcome::Retry;
+  r.error = std::move(error);
+  r.retryAfter = std::move(retryAfter);
+  return r;
+}
+
+AttemptResult AttemptResult::permanent(std::string reason) {
+  AttemptResult r;
+  r.outcome = AttemptOutcome::Permanent;
+  r.error = std::move(reason);
+  return r;
+}
+
+AttemptResult AttemptResult::revoked(std::string reason) {
+  AttemptResult r;
+  r.outcome = AttemptOutcome::Revoked;
+  r.error = std::move(reason);
+  return r;
+}
+
+AttemptResult AttemptResult::fromHttp(int status, std::optional<std::string> retryAfter,
+                                      std::string error) {
+  AttemptResult r;
+  r.status = status;
+  r.retryAfter = std::move(retryAfter);
+  if (status >= 200 && status < 300)
+    r.outcome = AttemptOutcome::Delivered;
+  else if ((status >= 300 && status < 400) || status == 408 || status == 429 || status >= 500)
+    r.outcome = AttemptOutcome::Retry;
+  else
+    r.outcome = AttemptOutcome::Permanent;
+  if (r.outcome != AttemptOutcome::Delivered)
+    r.error = std::move(error);
+  return r;
 }
 
 NextStep nextStep(const RetryPolicy& policy, AttemptOutcome outcome, int attemptsMade,
@@ -59,7 +95,7 @@ NextStep nextStep(const RetryPolicy& policy, AttemptOutcome outcome, int attempt
                   const std::optional<std::string>& retryAfter) {
   if (outcome == AttemptOutcome::Delivered)
     return {NextKind::Delivered, {}};
-  if (outcome == AttemptOutcome::Permanent)
+  if (outcome == AttemptOutcome::Permanent || outcome == AttemptOutcome::Revoked)
     return {NextKind::Permanent, {}};
   if (policy.schedule.empty())
     return {NextKind::DeadLetter, {}};

@@ -13,24 +13,33 @@ namespace mcpwatch::alerting {
 
 using Duration = std::chrono::milliseconds;
 
-// What one delivery attempt produced. No status means the request never got an HTTP answer
-// (DNS, connect, TLS, timeout, reset): always worth retrying.
+// How one delivery attempt ended, in the sink's own terms: delivered; worth retrying (no
+// answer, the receiver busy or failing: after T when it said so); refused for good (with the
+// reason); or the destination revoked (a deleted webhook: later events must not call it either).
+enum class AttemptOutcome { Delivered, Retry, Permanent, Revoked };
+std::string_view toString(AttemptOutcome outcome);
+
 struct AttemptResult {
-  std::optional<int> status;
-  std::optional<std::string> retryAfter; // the raw Retry-After header, if any
-  std::string error;                     // empty on success; never contains a secret
+  AttemptOutcome outcome = AttemptOutcome::Retry;
+  std::optional<int> status;             // the receiver's HTTP status, when it answered over HTTP
+  std::optional<std::string> retryAfter; // Retry: the receiver's wait (Retry-After syntax)
+  std::string error;                     // empty when delivered; never contains a secret
   // The receiver's answer for people when it is not HTTP ("SMTP 250"); empty: "HTTP <status>".
   std::string answer;
+
+  static AttemptResult delivered(std::string answer = {});
+  static AttemptResult retry(std::string error,
+                             std::optional<std::string> retryAfter = std::nullopt);
+  static AttemptResult permanent(std::string reason);
+  static AttemptResult revoked(std::string reason);
+  // An HTTP answer by its status: 2xx delivered; 3xx, 408, 429 and 5xx retry; any other
+  // permanent. `error` is kept only when it is not delivered.
+  static AttemptResult fromHttp(int status, std::optional<std::string> retryAfter = std::nullopt,
+                                std::string error = {});
 };
 
 // "SMTP 250", "HTTP 202" or "no answer": what the receiver said, for logs and test-alert.
 std::string describeAnswer(const AttemptResult& result);
-
-enum class AttemptOutcome { Delivered, Retry, Permanent };
-std::string_view toString(AttemptOutcome outcome);
-
-// 2xx delivered; 3xx, 408, 429, 5xx and no answer retry; any other status is permanent.
-AttemptOutcome classify(const AttemptResult& result);
 
 struct RetryPolicy {
   std::vector<Duration> schedule; // waits between attempts; the last one repeats

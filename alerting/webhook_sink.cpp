@@ -59,7 +59,7 @@ WebhookSink::WebhookSink(config::WebhookSinkConfig config, SinkContext context)
 Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
   auto url = common::Url::parse(config_.url);
   if (!url)
-    co_return AttemptResult{400, std::nullopt, "webhook url is not a valid http(s) URL"};
+    co_return AttemptResult::permanent("webhook url is not a valid http(s) URL");
   net::Request request;
   request.method = "POST";
   request.url = *url;
@@ -90,15 +90,13 @@ Awaitable<Exchange> exchangeOnce(asio::any_io_executor executor, net::Request re
   auto result = co_await client.send(std::move(request), deadline);
   Exchange out;
   if (!result) {
-    out.result = AttemptResult{std::nullopt, std::nullopt,
-                               fmt::format("{} ({}): {}", net::toString(result.error().kind), where,
-                                           result.error().detail)};
+    out.result = AttemptResult::retry(fmt::format("{} ({}): {}", net::toString(result.error().kind),
+                                                  where, result.error().detail));
     co_return out;
   }
-  out.result.status = result->head.status;
-  out.result.retryAfter = result->head.headers.get("Retry-After");
-  if (classify(out.result) != AttemptOutcome::Delivered)
-    out.result.error = fmt::format("HTTP {}: {}", *out.result.status, shortBody(result->body));
+  const int status = result->head.status;
+  out.result = AttemptResult::fromHttp(status, result->head.headers.get("Retry-After"),
+                                       fmt::format("HTTP {}: {}", status, shortBody(result->body)));
   out.response = std::move(*result);
   co_return out;
 }

@@ -3,7 +3,7 @@
 // rule, 429 holds, bucket-header holds and revoked webhooks.
 #include "channels/discord_sink.hpp"
 
-#include "alerting/webhook_sink.hpp"
+#include "channels/json_post.hpp"
 #include "channels/text.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -340,16 +340,6 @@ std::string wholeSeconds(alerting::DestinationGates::Millis wait) {
   return std::to_string(std::max<std::int64_t>(1, (wait.count() + 999) / 1000));
 }
 
-// The status a revocation was recorded with ("HTTP 404 ..."), so later attempts fail alike.
-int statusOfReason(const std::string& reason) {
-  if (reason.rfind("HTTP ", 0) == 0 && reason.size() >= 8) {
-    const int status = std::atoi(reason.c_str() + 5);
-    if (status >= 400 && status < 500)
-      return status;
-  }
-  return 404;
-}
-
 struct GateKeys {
   std::string gate;           // per webhook: pacing and its own holds
   std::string globalHoldGate; // per Discord host: holds after a global 429 (never reserved)
@@ -545,7 +535,7 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
   const Event& event = delivery.event;
   auto url = discordRequestUrl(config_.url);
   if (!url)
-    co_return alerting::AttemptResult{400, std::nullopt, "discord url is not a valid http(s) URL"};
+    co_return alerting::AttemptResult::permanent("discord url is not a valid http(s) URL");
   const std::string where = fmt::format("Discord ({})", hostOf(*url));
 
   // Keys are hashes, so the token is never kept. Per webhook (its URL without the query:
@@ -557,27 +547,23 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
                       alerting::DestinationGates::keyOf("discord-global\n" + url->host)};
   if (context_.gates) {
     if (auto reason = context_.gates->revoked(keys.gate))
-      co_return alerting::AttemptResult{
-          statusOfReason(*reason), std::nullopt,
+      co_return alerting::AttemptResult::revoked(
           fmt::format("not sent: this Discord webhook was refused earlier ({}); it is not "
                       "contacted again until its url changes or mcpwatch restarts",
-                      *reason)};
+                      *reason));
     if (auto wait = co_await waitForTurn(*context_.gates, keys))
-      co_return alerting::AttemptResult{
-          std::nullopt, wholeSeconds(*wait),
+      co_return alerting::AttemptResult::retry(
           fmt::format("{}: the webhook's rate limit is not reset yet; deferred by {}s", where,
-                      wholeSeconds(*wait))};
+                      wholeSeconds(*wait)),
+          wholeSeconds(*wait));
   }
 
-  net::Request request;
-  request.method = "POST";
-  request.url = *url;
-  request.headers.set("Content-Type", "application/json");
-  request.headers.set("Accept", "application/json");
-  request.body = discordMessage(event, context_.publicUrl, config_.username)
-                     .dump(-1, ' ', false, Json::error_handler_t::replace);
-  auto exchange =
-      co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
+  JsonPost post{*url,
+                discordMessage(event, context_.publicUrl, config_.username),
+                "application/json",
+                {{"Accept", "application/json"}},
+                config_.timeout};
+  auto exchange = co_await postJson(context_.executor, std::move(post));
   auto result = std::move(exchange.result);
   if (!exchange.response || !result.status) {
     result.error = redact(fmt::format("{}: {}", where, result.error), config_.url);
@@ -629,6 +615,7 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
     const std::string reason = fmt::format("HTTP {} from {}: {}", status, where, why);
     if (context_.gates)
       context_.gates->revoke(keys.gate, redact(reason, config_.url));
+    result.outcome = alerting::AttemptOutcome::Revoked;
     result.error =
         redact(reason + "; the webhook was deleted or its url is wrong: create a webhook in the "
                         "channel's Integrations settings and update the sink's url",

@@ -592,35 +592,40 @@ EmailMessage buildEmail(const Event& event, const config::EmailSinkConfig& confi
 
 alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::string_view reply,
                                           std::string_view curlError) {
-  // SMTP codes are not HTTP codes: the outbox sees 200 / 422 / none, people see the SMTP reply.
+  // People see the SMTP reply; the outcome says what it means for the outbox.
+  using alerting::AttemptResult;
   const std::string answer = smtpCode > 0 ? "SMTP " + std::to_string(smtpCode) : std::string();
   if (curlCode == CURLE_OK)
-    return {200, std::nullopt, "", answer.empty() ? "SMTP accepted" : answer};
+    return AttemptResult::delivered(answer.empty() ? "SMTP accepted" : answer);
   const std::string what = curlError.empty()
                                ? std::string(curl_easy_strerror(static_cast<CURLcode>(curlCode)))
                                : std::string(curlError);
   const std::string replyText =
       reply.empty() ? std::to_string(smtpCode) : common::truncateCodePoints(mailLine(reply), 300);
+  auto withAnswer = [&](AttemptResult r) {
+    r.answer = answer;
+    return r;
+  };
   if (smtpCode >= 500 && smtpCode < 600)
-    return {422, std::nullopt,
-            "SMTP server refused the message permanently (" + replyText + "): " + what, answer};
+    return withAnswer(AttemptResult::permanent("SMTP server refused the message permanently (" +
+                                               replyText + "): " + what));
   if (smtpCode >= 400 && smtpCode < 500)
-    return {std::nullopt, std::nullopt,
-            "SMTP server deferred the message (" + replyText + "): " + what, answer};
+    return withAnswer(
+        AttemptResult::retry("SMTP server deferred the message (" + replyText + "): " + what));
   switch (curlCode) {
   case CURLE_UNSUPPORTED_PROTOCOL:
   case CURLE_URL_MALFORMAT:
   case CURLE_NOT_BUILT_IN:
-    return {422, std::nullopt, "the SMTP host or port is not usable: " + what};
+    return AttemptResult::permanent("the SMTP host or port is not usable: " + what);
   case CURLE_USE_SSL_FAILED:
-    return {422, std::nullopt,
-            "the SMTP server does not offer STARTTLS (tls: starttls requires it): " + what};
+    return AttemptResult::permanent(
+        "the SMTP server does not offer STARTTLS (tls: starttls requires it): " + what);
   case CURLE_SSL_CACERT_BADFILE:
-    return {422, std::nullopt, "ca_file could not be loaded: " + what};
+    return AttemptResult::permanent("ca_file could not be loaded: " + what);
   case CURLE_LOGIN_DENIED:
-    return {422, std::nullopt, "SMTP authentication failed: " + what};
+    return AttemptResult::permanent("SMTP authentication failed: " + what);
   default:
-    return {std::nullopt, std::nullopt, "SMTP transfer failed: " + what};
+    return AttemptResult::retry("SMTP transfer failed: " + what);
   }
 }
 
@@ -851,10 +856,10 @@ public:
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override {
     const Event& event = delivery.event;
     if (!validHost(config_.host))
-      co_return alerting::AttemptResult{422, std::nullopt, "host is not a valid host name"};
+      co_return alerting::AttemptResult::permanent("host is not a valid host name");
     if (mailAddress(config_.from).empty() || config_.to.empty())
-      co_return alerting::AttemptResult{422, std::nullopt,
-                                        "the sink needs a from address and at least one to"};
+      co_return alerting::AttemptResult::permanent(
+          "the sink needs a from address and at least one to");
     const auto now = context_.clock ? context_.clock->now() : std::chrono::system_clock::now();
     auto message = buildEmail(event, config_, context_.publicUrl, now);
 

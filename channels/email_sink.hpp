@@ -41,16 +41,13 @@ std::string foldedHeader(std::string_view name, std::string_view value);
 // Quoted-printable (RFC 2045) of UTF-8 text: CRLF line ends, encoded lines of at most 76 octets.
 std::string quotedPrintable(std::string_view text);
 
-// How one SMTP transfer ended, in the terms the outbox understands (classify() knows only
-// HTTP-style statuses):
-// - accepted: status 200;
-// - SMTP 4xx reply (421, 450, 451, 452, 454 ...): no status, so the outbox retries;
-// - SMTP 5xx reply (550 mailbox unavailable, 554, 535 authentication failed, 530 ...): status
-//   422, a permanent failure (an SMTP 5xx would otherwise read as an HTTP 5xx and be retried);
+// How one SMTP transfer ended, as a delivery outcome (the SMTP reply code is its `answer`):
+// - accepted: delivered;
+// - SMTP 4xx reply (421, 450, 451, 452, 454 ...): retry;
+// - SMTP 5xx reply (550 mailbox unavailable, 554, 535 authentication failed, 530 ...): permanent;
 // - a local configuration the server can never satisfy (malformed host, no STARTTLS offered,
-//   unreadable ca_file): status 422 as well;
-// - connect failures, timeouts, TLS handshake and certificate errors, a dropped connection: no
-//   status (retried).
+//   unreadable ca_file): permanent as well;
+// - connect failures, timeouts, TLS handshake and certificate errors, a dropped connection: retry.
 // `curlCode` is the CURLcode, `smtpCode` the last SMTP reply code (0 if none), `reply` the server's
 // last reply text and `curlError` curl's error text; the error names both, never a credential.
 alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::string_view reply,

@@ -3,7 +3,7 @@
 #include "channels/opsgenie_sink.hpp"
 
 #include "alerting/dedup_key.hpp"
-#include "alerting/webhook_sink.hpp"
+#include "channels/json_post.hpp"
 #include "channels/text.hpp"
 #include "common/strings.hpp"
 
@@ -354,9 +354,8 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
   const Event& event = delivery.event;
   // The config refuses reminder_interval here; a reminder could only come from a hand-made row.
   if (event.type == EventType::Reminder)
-    co_return alerting::AttemptResult{
-        422, std::nullopt,
-        "opsgenie: reminders are not sent to OpsGenie (its own policies re-notify)"};
+    co_return alerting::AttemptResult::permanent(
+        "opsgenie: reminders are not sent to OpsGenie (its own policies re-notify)");
   const bool close = event.type == EventType::Resolved;
   const std::string alias = opsGenieAliasFor(config_, event);
   const std::string path =
@@ -364,8 +363,7 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
             : std::string("/v2/alerts");
   auto url = common::Url::parse(config_.apiUrl + path);
   if (!url)
-    co_return alerting::AttemptResult{400, std::nullopt,
-                                      "opsgenie api_url is not a valid http(s) URL"};
+    co_return alerting::AttemptResult::permanent("opsgenie api_url is not a valid http(s) URL");
   const std::string action = fmt::format("{} of alert {}", close ? "close" : "create", alias);
 
   // One gate per account (base URL and key, hashed): OpsGenie rate-limits per account, so after
@@ -376,24 +374,21 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
                                              config_.apiKey.reveal());
     if (auto wait = co_await context_.gates->pace(gate, 0ms, kMaxPaceWait)) {
       const auto seconds = (wait->count() + 999) / 1000;
-      co_return alerting::AttemptResult{
-          std::nullopt, std::to_string(seconds),
+      co_return alerting::AttemptResult::retry(
           fmt::format("OpsGenie ({}) asked to slow down (HTTP 429 earlier); {} deferred by {}s",
-                      url->host, action, seconds)};
+                      url->host, action, seconds),
+          std::to_string(seconds));
     }
   }
 
-  net::Request request;
-  request.method = "POST";
-  request.url = *url;
-  request.headers.set("Authorization", "GenieKey " + config_.apiKey.reveal());
-  request.headers.set("Content-Type", "application/json");
-  request.headers.set("Accept", "application/json");
-  const Json body = close ? closeBody(config_, event)
-                          : createBody(config_, event, delivery.severity, context_.publicUrl);
-  request.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  auto exchange =
-      co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
+  JsonPost post{
+      *url,
+      close ? closeBody(config_, event)
+            : createBody(config_, event, delivery.severity, context_.publicUrl),
+      "application/json",
+      {{"Authorization", "GenieKey " + config_.apiKey.reveal()}, {"Accept", "application/json"}},
+      config_.timeout};
+  auto exchange = co_await postJson(context_.executor, std::move(post));
   auto result = std::move(exchange.result);
   if (!exchange.response || !result.status) {
     result.error = redact(fmt::format("{}: {}", action, result.error), config_.apiKey);
@@ -406,13 +401,13 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
   if (status == 404 && close && alertDoesNotExist(answer)) {
     // Nothing is left to close: the alert was closed or deleted in OpsGenie already (by a person
     // or an expiry). The goal of a resolve, no open alert under this alias, holds, and retrying
-    // could never succeed. So this counts as delivered (a 2xx for the outbox's classify(), which
-    // reads the status alone). A 404 that is not OpsGenie's "alert does not exist" (a wrong
-    // api_url path, a proxy's page) stays a permanent failure so it gets noticed.
+    // could never succeed. So this counts as delivered. A 404 that is not OpsGenie's "alert does
+    // not exist" (a wrong api_url path, a proxy's page) stays a permanent failure so it gets
+    // noticed.
     spdlog::info("opsgenie: {}: OpsGenie says the alert does not exist (HTTP 404); nothing left "
                  "to close, counted as delivered",
                  action);
-    result.status = 200;
+    result.outcome = alerting::AttemptOutcome::Delivered;
     result.error.clear();
     co_return result;
   }

@@ -2,7 +2,7 @@
 // request per attempt with Slack's plain-text answers mapped onto the outbox's retry rule.
 #include "channels/slack_sink.hpp"
 
-#include "alerting/webhook_sink.hpp"
+#include "channels/json_post.hpp"
 #include "channels/text.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -466,8 +466,8 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
   const Event& event = delivery.event;
   auto url = common::Url::parse(config_.url.reveal());
   if (!url)
-    co_return alerting::AttemptResult{400, std::nullopt,
-                                      "slack: the webhook url is not a valid http(s) URL"};
+    co_return alerting::AttemptResult::permanent(
+        "slack: the webhook url is not a valid http(s) URL");
   const std::string host = url->host;
 
   // One gate per webhook URL (hashed): Slack's rate limit and revocations are per webhook.
@@ -475,27 +475,25 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
   if (context_.gates) {
     if (auto reason = context_.gates->revoked(gate)) {
       // Not sent at all: a revoked webhook stays revoked, and Slack asks not to keep calling it.
-      // 410 makes the outbox fail it permanently at once; the text is the original diagnosis.
-      co_return alerting::AttemptResult{410, std::nullopt, *reason + " (not sent)"};
+      // The text is the original diagnosis.
+      co_return alerting::AttemptResult::revoked(*reason + " (not sent)");
     }
     if (auto wait = co_await context_.gates->pace(gate, kSlackPaceInterval, kSlackMaxPaceWait)) {
       const auto seconds = (wait->count() + 999) / 1000;
-      co_return alerting::AttemptResult{
-          std::nullopt, std::to_string(seconds),
+      co_return alerting::AttemptResult::retry(
           fmt::format("Slack webhook ({}) is busy (one message per second, or a 429 hold); "
                       "deferred by {}s",
-                      host, seconds)};
+                      host, seconds),
+          std::to_string(seconds));
     }
   }
 
-  net::Request request;
-  request.method = "POST";
-  request.url = *url;
-  request.headers.set("Content-Type", "application/json; charset=utf-8");
-  request.body =
-      slackMessage(event, context_.publicUrl).dump(-1, ' ', false, Json::error_handler_t::replace);
-  auto exchange =
-      co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
+  JsonPost post{*url,
+                slackMessage(event, context_.publicUrl),
+                "application/json; charset=utf-8",
+                {},
+                config_.timeout};
+  auto exchange = co_await postJson(context_.executor, std::move(post));
   auto result = std::move(exchange.result);
   const auto fail = [&](std::string text) {
     result.error = redact("slack: " + std::move(text), config_.url, url->target);
@@ -518,8 +516,7 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
     // URL answering {"ok": false}) and the message was most likely not posted. It is neither a
     // success nor proof of a permanent problem, so it is retried on the outbox's backing-off
     // schedule (bounded by give-up, and paced at one per second here, so never a hammering).
-    // 502 (an invalid answer from upstream) is what makes classify() retry it.
-    result.status = 502;
+    result.outcome = alerting::AttemptOutcome::Retry;
     fail(fmt::format("HTTP 200 from {} with body \"{}\" instead of \"ok\"; not counted as "
                      "delivered (retried)",
                      host, code));
@@ -540,6 +537,7 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
         config_.url, url->target);
     if (context_.gates)
       context_.gates->revoke(gate, reason);
+    result.outcome = alerting::AttemptOutcome::Revoked;
     result.error = std::move(reason);
     break;
   }

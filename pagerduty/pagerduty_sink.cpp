@@ -30,12 +30,12 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
   const auto& event = delivery.event;
   auto body = buildBody(config_, delivery.severity, event, context_.publicUrl);
   if (!body)
-    co_return alerting::AttemptResult{
-        400, std::nullopt, "PagerDuty has no mapping for " + std::string(toString(event.type))};
+    co_return alerting::AttemptResult::permanent("PagerDuty has no mapping for " +
+                                                 std::string(toString(event.type)));
   const bool change = alerting::isChangeEvent(event.type);
   auto url = common::Url::parse(change ? changeEventsUrl(config_.eventsUrl) : config_.eventsUrl);
   if (!url)
-    co_return alerting::AttemptResult{400, std::nullopt, "events_url is not a valid URL"};
+    co_return alerting::AttemptResult::permanent("events_url is not a valid URL");
   net::Request request;
   request.url = *url;
   request.headers.set("Content-Type", "application/json");
@@ -44,7 +44,7 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
       co_await alerting::exchangeOnce(context_.executor, std::move(request), config_.timeout);
   auto& result = exchange.result;
   // PagerDuty's own words from its answer (message and errors[]; it never echoes the key).
-  if (result.status && alerting::classify(result) != alerting::AttemptOutcome::Delivered)
+  if (result.status && result.outcome != alerting::AttemptOutcome::Delivered)
     result.error = "HTTP " + std::to_string(*result.status) + ": " +
                    describeError(exchange.response ? exchange.response->body : "");
   co_return std::move(result);

@@ -11,9 +11,9 @@ using common::WallTime;
 
 const WallTime kT0 = WallTime{} + std::chrono::hours(24 * 365 * 56); // 2026
 
-TEST(Classify, StatusTable) {
+TEST(Classify, HttpStatusTable) {
   struct Row {
-    std::optional<int> status;
+    int status;
     AttemptOutcome expected;
   };
   const Row rows[] = {{200, AttemptOutcome::Delivered}, {202, AttemptOutcome::Delivered},
@@ -22,11 +22,30 @@ TEST(Classify, StatusTable) {
                       {401, AttemptOutcome::Permanent}, {404, AttemptOutcome::Permanent},
                       {408, AttemptOutcome::Retry},     {410, AttemptOutcome::Permanent},
                       {429, AttemptOutcome::Retry},     {500, AttemptOutcome::Retry},
-                      {503, AttemptOutcome::Retry},     {std::nullopt, AttemptOutcome::Retry},
-                      {100, AttemptOutcome::Permanent}};
-  for (const auto& r : rows)
-    EXPECT_EQ(classify({r.status, std::nullopt, ""}), r.expected)
-        << "status " << r.status.value_or(0);
+                      {503, AttemptOutcome::Retry},     {100, AttemptOutcome::Permanent}};
+  for (const auto& r : rows) {
+    const auto result = AttemptResult::fromHttp(r.status, std::nullopt, "HTTP error");
+    EXPECT_EQ(result.outcome, r.expected) << "status " << r.status;
+    EXPECT_EQ(result.status, r.status);
+    EXPECT_EQ(result.error.empty(), r.expected == AttemptOutcome::Delivered) << r.status;
+  }
+}
+
+TEST(Classify, OutcomesWithoutAnHttpAnswer) {
+  EXPECT_EQ(AttemptResult{}.outcome, AttemptOutcome::Retry) << "no answer is worth retrying";
+  const auto later = AttemptResult::retry("busy", "30");
+  EXPECT_EQ(later.outcome, AttemptOutcome::Retry);
+  EXPECT_EQ(later.retryAfter, "30");
+  EXPECT_FALSE(later.status);
+  EXPECT_EQ(AttemptResult::permanent("bad url").outcome, AttemptOutcome::Permanent);
+  EXPECT_EQ(AttemptResult::revoked("webhook deleted").error, "webhook deleted");
+  EXPECT_EQ(describeAnswer(AttemptResult::delivered("SMTP 250")), "SMTP 250");
+  EXPECT_EQ(describeAnswer(AttemptResult::fromHttp(202)), "HTTP 202");
+  EXPECT_EQ(describeAnswer(AttemptResult::retry("x")), "no answer");
+  // A revoked destination is refused for good, like a permanent failure: never retried.
+  const RetryPolicy policy{{1min}, 24h};
+  EXPECT_EQ(nextStep(policy, AttemptOutcome::Revoked, 1, kT0, kT0, std::nullopt).kind,
+            NextKind::Permanent);
 }
 
 TEST(NextStep, DefaultScheduleTable) {

@@ -424,7 +424,7 @@ TEST_F(DiscordAttempt, BadRequestIsPermanentWithDiscordsExplanation) {
   const auto r =
       attempt(dcConfig(fake_.webhookUrl() + "?thread_id=general"), eventBody("alert.triggered"));
   ASSERT_EQ(r.status, 400);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "Invalid Form Body (code 50035): thread_id: Value is not "
                                 "snowflake."))
       << r.error;
@@ -437,12 +437,12 @@ TEST_F(DiscordAttempt, ADeletedWebhookIsRevokedAndNotContactedAgain) {
   fake_.revoke();
   const auto first = attempt(eventBody("alert.triggered"));
   ASSERT_EQ(first.status, 404);
-  EXPECT_EQ(alerting::classify(first), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(first.outcome, alerting::AttemptOutcome::Revoked);
   EXPECT_TRUE(contains(first.error, "Unknown Webhook (code 10015)")) << first.error;
   EXPECT_TRUE(contains(first.error, "update the sink's url")) << first.error;
   const auto second = attempt(eventBody("alert.resolved", "evt_2"));
-  EXPECT_EQ(second.status, 404);
-  EXPECT_EQ(alerting::classify(second), alerting::AttemptOutcome::Permanent);
+  EXPECT_FALSE(second.status) << "not sent: nothing answered";
+  EXPECT_EQ(second.outcome, alerting::AttemptOutcome::Revoked);
   EXPECT_TRUE(contains(second.error, "refused earlier")) << second.error;
   EXPECT_TRUE(contains(second.error, "Unknown Webhook")) << second.error;
   EXPECT_EQ(fake_.requests().size(), 1u);
@@ -455,7 +455,9 @@ TEST_F(DiscordAttempt, AWrongTokenIsRevokedWithoutShowingTheToken) {
   ASSERT_EQ(r.status, 401);
   EXPECT_TRUE(contains(r.error, "Invalid Webhook Token (code 50027)")) << r.error;
   EXPECT_FALSE(contains(r.error, url.substr(url.rfind('/') + 1))) << r.error;
-  EXPECT_EQ(attempt(dcConfig(url), eventBody("alert.triggered")).status, 401);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Revoked);
+  EXPECT_EQ(attempt(dcConfig(url), eventBody("alert.triggered")).outcome,
+            alerting::AttemptOutcome::Revoked);
   EXPECT_EQ(fake_.requests().size(), 1u);
   // The right webhook is a different destination and still works.
   EXPECT_EQ(attempt(eventBody("alert.triggered")).status, 200);
@@ -465,7 +467,7 @@ TEST_F(DiscordAttempt, A429WithOnlyTheJsonRetryAfterHoldsTheWebhook) {
   fake_.failNext(1, 429, 1.25, fakes::DiscordRetryHint::BodyOnly);
   const auto first = attempt(eventBody("alert.triggered"));
   ASSERT_EQ(first.status, 429);
-  EXPECT_EQ(alerting::classify(first), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(first.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_EQ(first.retryAfter, "2"); // 1.25 s rounded up: never earlier than Discord allows
   EXPECT_TRUE(contains(first.error, "rate limited")) << first.error;
   // A header-only 429 is read too.
@@ -486,7 +488,7 @@ TEST_F(DiscordAttempt, ALongHoldIsDeferredToTheOutbox) {
   ASSERT_EQ(attempt(eventBody("alert.triggered")).retryAfter, "30");
   const auto r = attempt(eventBody("alert.triggered", "evt_2"));
   EXPECT_FALSE(r.status);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   ASSERT_TRUE(r.retryAfter);
   EXPECT_GE(std::stoi(*r.retryAfter), 29);
   EXPECT_LE(std::stoi(*r.retryAfter), 30);
@@ -522,7 +524,7 @@ TEST_F(DiscordAttempt, ServerErrorsRetryAndNetworkErrorsNameTheHostOnly) {
   fake_.failNext(1, 502);
   auto r = attempt(eventBody("alert.triggered"));
   EXPECT_EQ(r.status, 502);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "HTTP 502 from Discord (127.0.0.1): scripted failure")) << r.error;
   std::uint16_t port = 0;
   {
@@ -535,14 +537,14 @@ TEST_F(DiscordAttempt, ServerErrorsRetryAndNetworkErrorsNameTheHostOnly) {
       dcConfig("http://127.0.0.1:" + std::to_string(port) + "/api/webhooks/1/" + fake_.token()),
       eventBody("alert.triggered"));
   EXPECT_FALSE(r.status);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "Discord (127.0.0.1)")) << r.error;
 }
 
 TEST_F(DiscordAttempt, ABadUrlIsPermanent) {
   const auto r =
       attempt(dcConfig("ftp://discord.com/x/" + fake_.token()), eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(fake_.requests().empty());
 }
 

@@ -376,9 +376,8 @@ TEST(EmailBuilder, QuotedPrintableRoundTripsAndKeepsLinesShort) {
 
 TEST(EmailBuilder, SmtpRepliesMapToOutboxOutcomes) {
   using alerting::AttemptOutcome;
-  using alerting::classify;
   auto outcome = [](int curlCode, long smtpCode, const char* reply = "") {
-    return classify(smtpAttemptResult(curlCode, smtpCode, reply, "curl says"));
+    return smtpAttemptResult(curlCode, smtpCode, reply, "curl says").outcome;
   };
   EXPECT_EQ(outcome(CURLE_OK, 250), AttemptOutcome::Delivered);
   EXPECT_EQ(outcome(CURLE_SEND_ERROR, 451, "451 4.3.0 try later"), AttemptOutcome::Retry);
@@ -394,6 +393,8 @@ TEST(EmailBuilder, SmtpRepliesMapToOutboxOutcomes) {
   EXPECT_EQ(outcome(CURLE_GOT_NOTHING, 250), AttemptOutcome::Retry);
   const auto refused = smtpAttemptResult(CURLE_SEND_ERROR, 550, "550 5.1.1 no such user", "x");
   EXPECT_NE(refused.error.find("550 5.1.1 no such user"), std::string::npos) << refused.error;
+  EXPECT_FALSE(refused.status) << "an SMTP reply is no HTTP status";
+  EXPECT_EQ(refused.answer, "SMTP 550");
   EXPECT_EQ(smtpAttemptResult(CURLE_OK, 250, "", "").error, "");
 }
 
@@ -599,7 +600,7 @@ TEST_F(EmailSinkE2E, WrongPasswordIsPermanentAndNeverLogged) {
   ASSERT_TRUE(result) << result.error();
   ASSERT_EQ(result->size(), 1u);
   const auto& attempt = result->front().trigger;
-  EXPECT_EQ(alerting::classify(attempt), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(attempt.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_NE(attempt.error.find("535"), std::string::npos) << attempt.error;
 
   EXPECT_TRUE(peer->waitForAuthFailures(2, 5s)) << peer->authFailureCount();

@@ -337,7 +337,7 @@ protected:
 TEST_F(OpsGenieAttempt, WrongKeyIsPermanentWithTheRegionHintAndNoKey) {
   const auto r = attempt(ogConfig(fake_.baseUrl(), kWrongKey), eventBody("alert.triggered"));
   ASSERT_EQ(r.status, 401);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "Could not authenticate")) << r.error;
   EXPECT_TRUE(contains(r.error, "check the region")) << r.error;
   EXPECT_TRUE(contains(r.error, "127.0.0.1 (api_url)")) << r.error;
@@ -356,8 +356,8 @@ TEST_F(OpsGenieAttempt, AReminderIsRefusedWithoutARequest) {
   // The config refuses reminder_interval on OpsGenie; a hand-made row still never re-creates
   // (and so re-notifies) the alert.
   const auto r = attempt(ogConfig(fake_.baseUrl()), reminderOf(eventBody("alert.triggered")));
-  EXPECT_EQ(r.status, 422);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_FALSE(r.status) << "nothing was sent, nothing answered";
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "reminders are not sent to OpsGenie")) << r.error;
   EXPECT_TRUE(fake_.requests().empty());
 }
@@ -394,12 +394,12 @@ TEST_F(OpsGenieAttempt, AnAliasNeedingEncodingClosesTheRightAlert) {
 TEST_F(OpsGenieAttempt, CloseOfAnAlertOpsGenieNoLongerHasCountsAsDelivered) {
   fake_.failNext(1, 404, std::nullopt, "Alert does not exist");
   const auto r = attempt(ogConfig(fake_.baseUrl()), eventBody("alert.resolved"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Delivered) << r.error;
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Delivered) << r.error;
   EXPECT_TRUE(r.error.empty());
   // A 404 on create, though, is a configuration problem.
   fake_.failNext(1, 404, std::nullopt, "Alert does not exist");
   const auto create = attempt(ogConfig(fake_.baseUrl()), eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(create), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(create.outcome, alerting::AttemptOutcome::Permanent);
 }
 
 Awaitable<void> exchangeInto(asio::any_io_executor ex, net::Request request,
@@ -436,7 +436,7 @@ TEST_F(OpsGenieAttempt, A404ThatIsNotOpsGenieIsPermanent) {
   // A wrong api_url path: the fake has no route there.
   const auto r = attempt(ogConfig(fake_.baseUrl() + "/proxy"), eventBody("alert.resolved"));
   ASSERT_EQ(r.status, 404);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "check api_url")) << r.error;
 }
 
@@ -444,17 +444,17 @@ TEST_F(OpsGenieAttempt, ServerErrorsAndPlanLimitsMapOntoRetryAndPermanent) {
   const auto c = ogConfig(fake_.baseUrl());
   fake_.failNext(1, 503, std::nullopt, "Service unavailable");
   auto r = attempt(c, eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "HTTP 503")) << r.error;
   EXPECT_TRUE(contains(r.error, "Service unavailable")) << r.error;
   EXPECT_TRUE(contains(r.error, "[requestId ")) << r.error;
   fake_.failNext(1, 402, std::nullopt, "Account plan does not allow");
   r = attempt(c, eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "plan")) << r.error;
   fake_.failNext(1, 403, std::nullopt, "Forbidden");
   r = attempt(c, eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "permission")) << r.error;
   EXPECT_TRUE(fake_.alerts().empty());
 }
@@ -466,7 +466,7 @@ TEST_F(OpsGenieAttempt, A429HoldsTheAccountSoLaterAttemptsAreDeferred) {
   const auto first = attempt(c, eventBody("alert.triggered"), &gates);
   ASSERT_EQ(first.status, 429);
   EXPECT_EQ(first.retryAfter, "30");
-  EXPECT_EQ(alerting::classify(first), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(first.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(first.error, "rate limited")) << first.error;
   // Another server's event to the same account is not sent during the hold.
   const auto second = attempt(c, eventBody("alert.triggered", "evt_2", "other-mcp"), &gates);
@@ -493,7 +493,7 @@ TEST_F(OpsGenieAttempt, ANetworkErrorIsRetriedAndNamesTheHostOnly) {
   const auto r =
       attempt(ogConfig("http://127.0.0.1:" + std::to_string(port)), eventBody("alert.triggered"));
   EXPECT_FALSE(r.status);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "127.0.0.1")) << r.error;
   EXPECT_FALSE(contains(r.error, kKey)) << r.error;
 }

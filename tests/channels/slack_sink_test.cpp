@@ -406,7 +406,7 @@ TEST_F(SlackAttempt, SuccessIsA200OkAndTheRequestIsWhatSlackExpects) {
   const auto r = attempt(slackConfig(), eventBody("alert.triggered"));
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.error.empty()) << r.error;
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Delivered);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Delivered);
   ASSERT_EQ(fake_.messages().size(), 1u);
   const auto req = fake_.requests()[0];
   EXPECT_EQ(req.method, "POST");
@@ -419,7 +419,7 @@ TEST_F(SlackAttempt, SuccessIsA200OkAndTheRequestIsWhatSlackExpects) {
 TEST_F(SlackAttempt, AReminderIsPostedAndAcceptedByTheStrictFake) {
   const auto r = attempt(slackConfig(), reminderOf(eventBody("alert.triggered")));
   EXPECT_EQ(r.status, 200) << r.error;
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Delivered);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Delivered);
   ASSERT_EQ(fake_.messages().size(), 1u);
   const auto posted = fake_.messages()[0].body;
   EXPECT_EQ(posted["text"], "Still down for 1h 20m: GitHub MCP \xE2\x80\x94 HTTP 503");
@@ -429,7 +429,7 @@ TEST_F(SlackAttempt, AReminderIsPostedAndAcceptedByTheStrictFake) {
 TEST_F(SlackAttempt, A200WithAnotherBodyIsNotDeliveredButRetried) {
   fake_.failNext(1, 200, std::nullopt, "<html>captive portal</html>");
   auto r = attempt(slackConfig(), eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "instead of \"ok\"")) << r.error;
   EXPECT_TRUE(contains(r.error, "captive portal")) << r.error;
   EXPECT_TRUE(contains(r.error, "127.0.0.1")) << r.error;
@@ -437,7 +437,7 @@ TEST_F(SlackAttempt, A200WithAnotherBodyIsNotDeliveredButRetried) {
   // Slack's Web API style answer is no success either.
   fake_.failNext(1, 200, std::nullopt, R"({"ok":false,"error":"invalid_auth"})");
   r = attempt(slackConfig(), eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "invalid_auth")) << r.error;
 }
 
@@ -445,13 +445,13 @@ TEST_F(SlackAttempt, A400IsPermanentWithSlacksErrorCode) {
   fake_.failNext(1, 400, std::nullopt, "invalid_blocks");
   const auto r = attempt(slackConfig(), eventBody("alert.triggered"));
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_TRUE(contains(r.error, "HTTP 400 invalid_blocks")) << r.error;
   expectNoSecret(r.error);
   // A 500 rollup_error is retried.
   fake_.failNext(1, 500);
   const auto s = attempt(slackConfig(), eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(s), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(s.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(s.error, "rollup_error")) << s.error;
 }
 
@@ -466,7 +466,7 @@ TEST_F(SlackAttempt, GoneWebhooksAreRevokedAndNotCalledAgain) {
     const auto c = slackConfig(fake.webhookUrl());
     const auto first = attempt(c, eventBody("alert.triggered"), &gates);
     EXPECT_EQ(first.status, status);
-    EXPECT_EQ(alerting::classify(first), alerting::AttemptOutcome::Permanent);
+    EXPECT_EQ(first.outcome, alerting::AttemptOutcome::Revoked);
     EXPECT_TRUE(contains(first.error,
                          "Slack webhook revoked or channel gone (HTTP " + std::to_string(status)))
         << first.error;
@@ -475,7 +475,8 @@ TEST_F(SlackAttempt, GoneWebhooksAreRevokedAndNotCalledAgain) {
     // Another server's event is not sent at all and fails permanently with the same reason.
     const auto second = attempt(c, eventBody("alert.triggered", "evt_2", "other-mcp"), &gates);
     EXPECT_EQ(fake.requests().size(), 1u);
-    EXPECT_EQ(alerting::classify(second), alerting::AttemptOutcome::Permanent);
+    EXPECT_EQ(second.outcome, alerting::AttemptOutcome::Revoked);
+    EXPECT_FALSE(second.status) << "nothing answered: it was not sent";
     EXPECT_TRUE(contains(second.error, first.error)) << second.error;
     EXPECT_TRUE(contains(second.error, "(not sent)")) << second.error;
   }
@@ -510,7 +511,7 @@ TEST_F(SlackAttempt, A429HoldsTheWebhookForEveryServer) {
   const auto first = attempt(slackConfig(), eventBody("alert.triggered"), &gates);
   ASSERT_EQ(first.status, 429);
   EXPECT_EQ(first.retryAfter, "30");
-  EXPECT_EQ(alerting::classify(first), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(first.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(first.error, "rate limited")) << first.error;
   EXPECT_TRUE(contains(first.error, "rate_limited")) << first.error;
   const auto second = attempt(slackConfig(), eventBody("alert.triggered", "evt_2", "b"), &gates);
@@ -543,7 +544,7 @@ TEST_F(SlackAttempt, NetworkErrorsAreRetriedAndNameTheHostOnly) {
       slackConfig("http://127.0.0.1:" + std::to_string(port) + "/services/T1/B1/SECRETTOKEN"),
       eventBody("alert.triggered"));
   EXPECT_FALSE(r.status);
-  EXPECT_EQ(alerting::classify(r), alerting::AttemptOutcome::Retry);
+  EXPECT_EQ(r.outcome, alerting::AttemptOutcome::Retry);
   EXPECT_TRUE(contains(r.error, "127.0.0.1")) << r.error;
   EXPECT_FALSE(contains(r.error, "SECRETTOKEN")) << r.error;
 }
@@ -551,7 +552,7 @@ TEST_F(SlackAttempt, NetworkErrorsAreRetriedAndNameTheHostOnly) {
 TEST_F(SlackAttempt, ABadUrlIsPermanentWithoutASend) {
   const auto bad =
       attempt(slackConfig("not a url/services/T1/B1/SECRET"), eventBody("alert.triggered"));
-  EXPECT_EQ(alerting::classify(bad), alerting::AttemptOutcome::Permanent);
+  EXPECT_EQ(bad.outcome, alerting::AttemptOutcome::Permanent);
   EXPECT_FALSE(contains(bad.error, "SECRET")) << bad.error;
   EXPECT_TRUE(fake_.requests().empty());
 }
