@@ -5,6 +5,7 @@
 #include "alerting/reminders.hpp"
 #include "alerting/router.hpp"
 #include "common/crypto.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "store/awaitable.hpp"
 
@@ -94,9 +95,12 @@ ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals
     const auto id = reminderEventId(due.incidentId, due.offset);
     auto trigger = parseEvent(*c.triggerBody);
     if (!trigger) {
-      spdlog::error("alerting: reminder {} for incident {} to sink {} not queued: the trigger's "
-                    "stored body is unreadable: {}",
-                    id, due.incidentId, due.sink, trigger.error());
+      common::logRecord(spdlog::level::err,
+                        "reminder not queued: the trigger's stored body is unreadable",
+                        {{"event", id},
+                         {"incident", due.incidentId},
+                         {"sink", due.sink},
+                         {"error", trigger.error()}});
       continue;
     }
     if (trigger->test)
@@ -240,10 +244,14 @@ Awaitable<void> Alerting::State::reminders(ReminderIntervals intervals, std::uin
   }
   reminderRunning = false;
   if (!run.error.empty())
-    spdlog::error("alerting: reminders: {}", run.error);
+    common::logRecord(spdlog::level::err, "reminders failed", {{"error", run.error}});
   for (const auto& row : run.queued)
-    spdlog::info("alerting: {} {} for incident {} ({}) queued for sink {}", row.eventType,
-                 row.eventId, row.incidentId, row.slug, row.sink);
+    common::logRecord(spdlog::level::info, "reminder queued",
+                      {{"type", row.eventType},
+                       {"event", row.eventId},
+                       {"incident", row.incidentId},
+                       {"server", row.slug},
+                       {"sink", row.sink}});
   if (generation == reminderGeneration) {
     common::WallTime next = now + kReminderCheckEvery;
     if (!run.error.empty())
@@ -268,7 +276,8 @@ Awaitable<void> Alerting::State::loop() {
     startRemindersIfDue(clock.now());
     auto heads = outbox::pendingHeads(store);
     if (!heads) {
-      spdlog::error("alerting: reading the outbox failed: {}", heads.error());
+      common::logRecord(spdlog::level::err, "reading the outbox failed",
+                        {{"error", heads.error()}});
       earliest = clock.now() + std::chrono::seconds(1);
     } else {
       const auto now = clock.now();
@@ -283,8 +292,12 @@ Awaitable<void> Alerting::State::loop() {
         if (row.eventType == kReminder) {
           auto reason = row.staleReason.empty() ? remindersOff(*config, row.sink) : row.staleReason;
           if (!reason.empty()) {
-            spdlog::info("alerting: {} {} to sink {} for {} {}", row.eventType, row.eventId,
-                         row.sink, row.slug, reason);
+            common::logRecord(spdlog::level::info, "reminder not sent",
+                              {{"type", row.eventType},
+                               {"event", row.eventId},
+                               {"sink", row.sink},
+                               {"server", row.slug},
+                               {"reason", reason}});
             notSent.push_back(outbox::markNotSent(row.id, std::move(reason), now));
             continue;
           }
@@ -306,7 +319,8 @@ Awaitable<void> Alerting::State::loop() {
         // marks.
         auto committed = co_await store::commitAwaitable(store, std::move(notSent));
         if (!committed) {
-          spdlog::error("alerting: ending stale reminders failed: {}", committed.error());
+          common::logRecord(spdlog::level::err, "ending stale reminders failed",
+                            {{"error", committed.error()}});
           earliest = now + std::chrono::seconds(1);
         } else {
           dirty = true; // the rows behind them are heads now
@@ -363,17 +377,23 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     // (at-least-once), marked for people where the receiver cannot drop the repeat itself.
     if (row.attemptStartedAt) {
       if (sink->receiverDedupes()) {
-        spdlog::info(
-            "alerting: resending {} {} to sink {} for {}: an earlier attempt's outcome was "
-            "never recorded; the receiver drops the repeat if that one arrived",
-            row.eventType, row.eventId, row.sink, row.slug);
+        common::logRecord(spdlog::level::info,
+                          "resending: an earlier attempt's outcome was never recorded; the "
+                          "receiver drops the repeat if that one arrived",
+                          {{"type", row.eventType},
+                           {"event", row.eventId},
+                           {"sink", row.sink},
+                           {"server", row.slug}});
       } else {
         markPossibleRepeat(delivery.event);
         delivery.body = toJson(delivery.event).dump();
-        spdlog::warn("alerting: resending {} {} to sink {} for {} marked as a possible repeat: "
-                     "an earlier attempt's outcome was never recorded and this receiver cannot "
-                     "drop repeats",
-                     row.eventType, row.eventId, row.sink, row.slug);
+        common::logRecord(spdlog::level::warn,
+                          "resending marked as a possible repeat: an earlier attempt's outcome "
+                          "was never recorded and this receiver cannot drop repeats",
+                          {{"type", row.eventType},
+                           {"event", row.eventId},
+                           {"sink", row.sink},
+                           {"server", row.slug}});
       }
     }
     // Durably marked before the request leaves, so a crash from here on is known as "in doubt".
@@ -382,8 +402,8 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
     mark.push_back(outbox::markAttemptStarted(row.id, started));
     auto marked = co_await store::commitAwaitable(store, std::move(mark));
     if (!marked)
-      spdlog::error("alerting: marking the attempt of {} for sink {} as started failed: {}",
-                    row.eventId, row.sink, marked.error());
+      common::logRecord(spdlog::level::err, "marking the attempt as started failed",
+                        {{"event", row.eventId}, {"sink", row.sink}, {"error", marked.error()}});
     result = co_await sink->deliver(std::move(delivery));
   }
   const auto now = clock.now();
@@ -398,30 +418,49 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   switch (step.kind) {
   case NextKind::Delivered:
     state = RowState::Delivered;
-    spdlog::info("alerting: {} {} delivered to sink {} for {} (attempt {}, {})", row.eventType,
-                 row.eventId, row.sink, row.slug, attempts, describeAnswer(result));
+    common::logRecord(spdlog::level::info, "event delivered",
+                      {{"type", row.eventType},
+                       {"event", row.eventId},
+                       {"sink", row.sink},
+                       {"server", row.slug},
+                       {"attempt", attempts},
+                       {"answer", describeAnswer(result)}});
     break;
   case NextKind::RetryAt:
     next = step.at;
     doneAt.reset();
-    spdlog::warn("alerting: {} {} to sink {} for {} failed (attempt {}): {}; retrying at {}",
-                 row.eventType, row.eventId, row.sink, row.slug, attempts, result.error,
-                 common::formatRfc3339Millis(step.at));
+    common::logRecord(spdlog::level::warn, "event delivery failed; retrying",
+                      {{"type", row.eventType},
+                       {"event", row.eventId},
+                       {"sink", row.sink},
+                       {"server", row.slug},
+                       {"attempt", attempts},
+                       {"error", result.error},
+                       {"retry_at", common::formatRfc3339Millis(step.at)}});
     break;
   case NextKind::Permanent:
     state = RowState::Failed;
-    spdlog::error("alerting: {} {} to sink {} for {} {} (attempt {}): {}", row.eventType,
-                  row.eventId, row.sink, row.slug,
-                  outcome == AttemptOutcome::Revoked ? "not delivered: the destination is revoked"
-                                                     : "refused permanently",
-                  attempts, result.error);
+    common::logRecord(spdlog::level::err,
+                      outcome == AttemptOutcome::Revoked
+                          ? "event not delivered: the destination is revoked"
+                          : "event refused permanently",
+                      {{"type", row.eventType},
+                       {"event", row.eventId},
+                       {"sink", row.sink},
+                       {"server", row.slug},
+                       {"attempt", attempts},
+                       {"error", result.error}});
     break;
   case NextKind::DeadLetter:
     state = RowState::Dead;
-    spdlog::error("alerting: {} {} to sink {} for {} dead-lettered after {} attempts since {}: "
-                  "{}",
-                  row.eventType, row.eventId, row.sink, row.slug, attempts,
-                  common::formatRfc3339(first), result.error);
+    common::logRecord(spdlog::level::err, "event dead-lettered: gave up",
+                      {{"type", row.eventType},
+                       {"event", row.eventId},
+                       {"sink", row.sink},
+                       {"server", row.slug},
+                       {"attempts", attempts},
+                       {"first_attempt", common::formatRfc3339(first)},
+                       {"error", result.error}});
     break;
   }
   std::vector<store::WriteOp> record;
@@ -430,8 +469,8 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   auto committed = co_await store::commitAwaitable(store, std::move(record));
   count(row.sink, toString(step.kind)); // once the outcome is recorded (or failed to be)
   if (!committed) {
-    spdlog::error("alerting: recording the outcome of {} for sink {} failed: {}", row.eventId,
-                  row.sink, committed.error());
+    common::logRecord(spdlog::level::err, "recording the delivery outcome failed",
+                      {{"event", row.eventId}, {"sink", row.sink}, {"error", committed.error()}});
     // Hold the pair back a little so a broken disk does not turn into a resend storm.
     asio::steady_timer pause(strand, std::chrono::seconds(1));
     boost::system::error_code ec;
@@ -495,9 +534,8 @@ common::Expected<std::vector<store::WriteOp>, std::string> Alerting::prepare(con
       return common::unexpected("alerting: reading the sinks of incident " + event.incidentId +
                                 ": " + sinks.error());
     if (sinks->empty())
-      spdlog::info("alerting: {} for incident {} ({}): its trigger went to no sink, nothing to "
-                   "resolve",
-                   type, event.incidentId, event.slug);
+      common::logRecord(spdlog::level::info, "nothing to resolve: the trigger went to no sink",
+                        {{"type", type}, {"incident", event.incidentId}, {"server", event.slug}});
     for (auto& sink : sinks.value())
       rows.push_back(makeRow(sink.sink, sink.sinkSettings, sink.severity));
   } else {
@@ -513,7 +551,8 @@ common::Expected<std::vector<store::WriteOp>, std::string> Alerting::prepare(con
     if (event.type == EventType::Triggered && !event.incidentId.empty())
       ops.push_back(outbox::recordIncidentSinks(event.incidentId, std::move(told), now));
     if (rows.empty())
-      spdlog::info("alerting: {} {} for {} matched no route", type, event.id, event.slug);
+      common::logRecord(spdlog::level::info, "event matched no route",
+                        {{"type", type}, {"event", event.id}, {"server", event.slug}});
   }
   if (rows.empty() && ops.empty())
     return ops;
@@ -569,7 +608,8 @@ AlertingStats Alerting::stats() const {
       s.failed = c.failed;
     }
   } else {
-    spdlog::error("alerting: reading outbox counts failed: {}", counts.error());
+    common::logRecord(spdlog::level::err, "reading outbox counts failed",
+                      {{"error", counts.error()}});
   }
   std::lock_guard lock(state_->mu);
   for (const auto& [name, byOutcome] : state_->counters)

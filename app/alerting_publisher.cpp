@@ -1,7 +1,7 @@
 // An event -> its outbox rows, committed with the incident change.
 #include "app/alerting_publisher.hpp"
 
-#include "app/logging.hpp"
+#include "common/log.hpp"
 
 namespace mcpwatch::app {
 
@@ -10,8 +10,8 @@ std::vector<store::WriteOp> AlertingEventPublisher::prepare(const alerting::Even
   if (!ops) {
     // Only a failing read of the trigger's sinks gets here; the state change still commits and
     // the log line below keeps the event visible.
-    logRecord(spdlog::level::critical, "event could not be routed to the outbox",
-              {{"event", event.id}, {"server", event.slug}, {"error", ops.error()}});
+    common::logRecord(spdlog::level::critical, "event could not be routed to the outbox",
+                      {{"event", event.id}, {"server", event.slug}, {"error", ops.error()}});
     return {};
   }
   return std::move(ops.value());

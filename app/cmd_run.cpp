@@ -4,11 +4,11 @@
 #include "app/check_mapping.hpp"
 #include "app/commands.hpp"
 #include "app/daemon.hpp"
-#include "app/logging.hpp"
 #include "app/probe_pool.hpp"
 #include "app/sinks.hpp"
 #include "app/web_backend.hpp"
 #include "common/asio.hpp"
+#include "common/log.hpp"
 #include "config/interpolate.hpp"
 #include "config/loader.hpp"
 #include "config/routing.hpp"
@@ -47,16 +47,17 @@ std::size_t raiseDescriptorLimit(const config::Config& cfg) {
   const std::size_t cap =
       limit.rlim_cur > reserve + 2 ? static_cast<std::size_t>((limit.rlim_cur - reserve) / 2) : 1;
   const bool capped = cap < static_cast<std::size_t>(cfg.scheduler.concurrency);
-  logRecord(capped ? spdlog::level::warn : spdlog::level::info, "file descriptor limit",
-            {{"soft", static_cast<std::uint64_t>(limit.rlim_cur)},
-             {"was", static_cast<std::uint64_t>(before)},
-             {"hard", limit.rlim_max == RLIM_INFINITY
-                          ? common::Json("unlimited")
-                          : common::Json(static_cast<std::uint64_t>(limit.rlim_max))},
-             {"probes_in_flight_at_most", std::min<std::size_t>(cap, cfg.scheduler.concurrency)},
-             {"note", capped ? "scheduler.concurrency is capped by the descriptor limit (raise "
-                               "LimitNOFILE / ulimit -n)"
-                             : "enough for scheduler.concurrency"}});
+  common::logRecord(
+      capped ? spdlog::level::warn : spdlog::level::info, "file descriptor limit",
+      {{"soft", static_cast<std::uint64_t>(limit.rlim_cur)},
+       {"was", static_cast<std::uint64_t>(before)},
+       {"hard", limit.rlim_max == RLIM_INFINITY
+                    ? common::Json("unlimited")
+                    : common::Json(static_cast<std::uint64_t>(limit.rlim_max))},
+       {"probes_in_flight_at_most", std::min<std::size_t>(cap, cfg.scheduler.concurrency)},
+       {"note", capped ? "scheduler.concurrency is capped by the descriptor limit (raise "
+                         "LimitNOFILE / ulimit -n)"
+                       : "enough for scheduler.concurrency"}});
   return cap;
 }
 
@@ -79,9 +80,11 @@ void printConfigErrors(const std::string& path, const std::vector<config::Config
 // reach no sink, deprecated forms. The config is still valid, so the daemon runs.
 void logRoutingWarnings(const config::Config& cfg, const std::string& file) {
   for (const auto& w : config::deprecationWarnings(cfg))
-    logRecord(spdlog::level::warn, "config warning", {{"file", file}, {"problem", w.toString()}});
+    common::logRecord(spdlog::level::warn, "config warning",
+                      {{"file", file}, {"problem", w.toString()}});
   for (const auto& w : config::analyzeRouting(cfg).warnings)
-    logRecord(spdlog::level::warn, "config warning", {{"file", file}, {"problem", w.toString()}});
+    common::logRecord(spdlog::level::warn, "config warning",
+                      {{"file", file}, {"problem", w.toString()}});
 }
 
 int runDaemon(const RunArgs& args) {
@@ -102,11 +105,12 @@ int runDaemon(const RunArgs& args) {
       !args.logFormat.empty() ? args.logFormat : std::string(config::toString(cfg.log.format));
   std::string level =
       !args.logLevel.empty() ? args.logLevel : std::string(config::toString(cfg.log.level));
-  setupLogging(level, format == "json" ? LogFormat::Json : LogFormat::Text);
+  common::setupLogging(level, format == "json" ? common::LogFormat::Json : common::LogFormat::Text);
 
   auto opened = store::Store::open(cfg.storage.path);
   if (!opened) {
-    logRecord(spdlog::level::critical, "cannot open the database", {{"error", opened.error()}});
+    common::logRecord(spdlog::level::critical, "cannot open the database",
+                      {{"error", opened.error()}});
     std::cerr << "mcpwatch: " << opened.error() << "\n";
     return 1;
   }
@@ -155,12 +159,12 @@ int runDaemon(const RunArgs& args) {
   };
   daemon = std::make_unique<Daemon>(io.get_executor(), initialConfig, *store, clock, publisher,
                                     std::move(options));
-  logRecord(spdlog::level::info, "mcpwatch starting",
-            {{"version", MCPWATCH_VERSION},
-             {"config", args.configPath},
-             {"database", cfg.storage.path},
-             {"servers", cfg.servers.size()},
-             {"probe_threads", cfg.scheduler.probeThreads}});
+  common::logRecord(spdlog::level::info, "mcpwatch starting",
+                    {{"version", MCPWATCH_VERSION},
+                     {"config", args.configPath},
+                     {"database", cfg.storage.path},
+                     {"servers", cfg.servers.size()},
+                     {"probe_threads", cfg.scheduler.probeThreads}});
   logRoutingWarnings(cfg, args.configPath);
   daemon->start();
 
@@ -170,17 +174,18 @@ int runDaemon(const RunArgs& args) {
                                                     registry, clock);
   auto webPort = webServer->start();
   if (!webPort) {
-    logRecord(spdlog::level::critical, "cannot start the web server", {{"error", webPort.error()}});
+    common::logRecord(spdlog::level::critical, "cannot start the web server",
+                      {{"error", webPort.error()}});
     std::cerr << "mcpwatch: web server: " << webPort.error() << "\n";
     return 1;
   }
-  logRecord(spdlog::level::info, "web server listening",
-            {{"url", "http://" +
-                         (cfg.web.listenHost.find(':') != std::string::npos
-                              ? "[" + cfg.web.listenHost + "]"
-                              : cfg.web.listenHost) +
-                         ":" + std::to_string(webPort.value()) + "/"},
-             {"admin_api", cfg.web.adminToken.has_value()}});
+  common::logRecord(spdlog::level::info, "web server listening",
+                    {{"url", "http://" +
+                                 (cfg.web.listenHost.find(':') != std::string::npos
+                                      ? "[" + cfg.web.listenHost + "]"
+                                      : cfg.web.listenHost) +
+                                 ":" + std::to_string(webPort.value()) + "/"},
+                     {"admin_api", cfg.web.adminToken.has_value()}});
 
   // Process-wide gauges every second, and the web server's view of the daemon (a stalled
   // scheduler shows as growing lag, and as a failing /healthz after a while). The view costs a
@@ -201,15 +206,16 @@ int runDaemon(const RunArgs& args) {
         (!behind || now - behindSaidAt >= std::chrono::minutes(1))) {
       behind = true;
       behindSaidAt = now;
-      logRecord(spdlog::level::warn,
-                "probing is behind schedule: the engine cannot keep up (fewer servers, a longer "
-                "interval, a higher scheduler.concurrency or more CPU)",
-                {{"lag_seconds", std::chrono::duration<double>(lag).count()},
-                 {"in_flight", daemon->inFlight()},
-                 {"servers", daemon->servers().size()}});
+      common::logRecord(
+          spdlog::level::warn,
+          "probing is behind schedule: the engine cannot keep up (fewer servers, a longer "
+          "interval, a higher scheduler.concurrency or more CPU)",
+          {{"lag_seconds", std::chrono::duration<double>(lag).count()},
+           {"in_flight", daemon->inFlight()},
+           {"servers", daemon->servers().size()}});
     } else if (behind && lag < std::chrono::seconds(1)) {
       behind = false;
-      logRecord(spdlog::level::info, "probing caught up with its schedule", {});
+      common::logRecord(spdlog::level::info, "probing caught up with its schedule", {});
     }
     auto commits = daemon->commitHealth();
     metrics.setStoreCommits(commits.failedCommits, commits.waiting);
@@ -248,7 +254,7 @@ int runDaemon(const RunArgs& args) {
         },
         web::HeartbeatOptions{}, &registry);
     if (auto started = heartbeat->start(); !started)
-      logRecord(spdlog::level::err, "heartbeat not started", {{"error", started.error()}});
+      common::logRecord(spdlog::level::err, "heartbeat not started", {{"error", started.error()}});
   };
   startHeartbeat(cfg);
   // The dispatcher resumes every pending delivery at its stored time; when it returns (after
@@ -258,7 +264,8 @@ int runDaemon(const RunArgs& args) {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        logRecord(spdlog::level::critical, "alert dispatcher failed", {{"error", ex.what()}});
+        common::logRecord(spdlog::level::critical, "alert dispatcher failed",
+                          {{"error", ex.what()}});
       }
     }
     io.stop();
@@ -277,13 +284,13 @@ int runDaemon(const RunArgs& args) {
       asio::post(blocking, [&store, cutoffs] {
         auto r = store->prune(cutoffs);
         if (!r)
-          logRecord(spdlog::level::err, "retention prune failed", {{"error", r.error()}});
+          common::logRecord(spdlog::level::err, "retention prune failed", {{"error", r.error()}});
         else if (r->checks > 0 || r->rollupRows > 0)
-          logRecord(spdlog::level::info, "old history pruned",
-                    {{"checks", r->checks},
-                     {"failed_checks", r->failedChecks},
-                     {"rollup_rows", r->rollupRows},
-                     {"batches", r->batches}});
+          common::logRecord(spdlog::level::info, "old history pruned",
+                            {{"checks", r->checks},
+                             {"failed_checks", r->failedChecks},
+                             {"rollup_rows", r->rollupRows},
+                             {"batches", r->batches}});
       });
       pruneTimer.expires_after(std::chrono::hours(1));
       pruneTimer.async_wait([&](boost::system::error_code e2) {
@@ -300,25 +307,27 @@ int runDaemon(const RunArgs& args) {
   std::function<void(LoadedConfig&)> applyReload = [&](LoadedConfig& next) {
     if (!next) {
       for (const auto& e : next.error())
-        logRecord(spdlog::level::err, "config reload rejected",
-                  {{"file", args.configPath}, {"problem", e.toString()}});
-      logRecord(spdlog::level::err, "keeping the previous config",
-                {{"problems", next.error().size()}});
+        common::logRecord(spdlog::level::err, "config reload rejected",
+                          {{"file", args.configPath}, {"problem", e.toString()}});
+      common::logRecord(spdlog::level::err, "keeping the previous config",
+                        {{"problems", next.error().size()}});
     } else {
       if (auto problems = alerting::Alerting::checkSinks(next.value(), factory);
           !problems.empty()) {
         for (const auto& p : problems)
-          logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
+          common::logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
       } else {
         logRoutingWarnings(next.value(), args.configPath);
         if (next.value().scheduler.probeThreads != daemon->config().scheduler.probeThreads)
-          logRecord(spdlog::level::warn, "scheduler.probe_threads takes effect at the next restart",
-                    {{"running", daemon->config().scheduler.probeThreads}});
+          common::logRecord(spdlog::level::warn,
+                            "scheduler.probe_threads takes effect at the next restart",
+                            {{"running", daemon->config().scheduler.probeThreads}});
         const auto& web = daemon->config().web;
         if (next.value().web.listen != web.listen || next.value().web.title != web.title ||
             next.value().web.logoPath != web.logoPath)
-          logRecord(spdlog::level::warn,
-                    "web.listen, web.title and web.logo take effect at the next restart", {});
+          common::logRecord(spdlog::level::warn,
+                            "web.listen, web.title and web.logo take effect at the next restart",
+                            {});
         // One copy, shared by the daemon and the alerting side.
         const auto shared = std::make_shared<const config::Config>(std::move(next.value()));
         alerts->reload(shared);
@@ -366,7 +375,7 @@ int runDaemon(const RunArgs& args) {
         return;
       }
       stopping = true;
-      logRecord(
+      common::logRecord(
           spdlog::level::info, "shutting down",
           {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", daemon->inFlight()}});
       pruneTimer.cancel();
@@ -379,8 +388,8 @@ int runDaemon(const RunArgs& args) {
           std::chrono::milliseconds(static_cast<long long>(args.shutdownGraceSeconds * 1000)));
       graceTimer.async_wait([&](boost::system::error_code e2) {
         if (!e2) {
-          logRecord(spdlog::level::warn, "shutdown deadline reached; cancelling probes",
-                    {{"in_flight", daemon->inFlight()}});
+          common::logRecord(spdlog::level::warn, "shutdown deadline reached; cancelling probes",
+                            {{"in_flight", daemon->inFlight()}});
           io.stop();
         }
       });
@@ -409,7 +418,7 @@ int runDaemon(const RunArgs& args) {
   alerts.reset();
   store->flush();
   store.reset();
-  logRecord(spdlog::level::info, "stopped", {});
+  common::logRecord(spdlog::level::info, "stopped", {});
   return 0;
 }
 

@@ -2,7 +2,7 @@
 #include "app/daemon.hpp"
 
 #include "app/check_mapping.hpp"
-#include "app/logging.hpp"
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "config/diff.hpp"
 #include "detector/dependencies.hpp"
@@ -115,12 +115,12 @@ void Daemon::rebuildCalendar() {
       built->comment = w.comment;
       windows.push_back(std::move(built.value()));
     } else {
-      logRecord(spdlog::level::err, "maintenance window rejected",
-                {{"window", w.name}, {"error", built.error()}});
+      common::logRecord(spdlog::level::err, "maintenance window rejected",
+                        {{"window", w.name}, {"error", built.error()}});
     }
   }
   if (auto err = calendar_.setConfigWindows(std::move(windows)))
-    logRecord(spdlog::level::err, "maintenance windows rejected", {{"error", *err}});
+    common::logRecord(spdlog::level::err, "maintenance windows rejected", {{"error", *err}});
   maintenanceDirty_ = true;
 }
 
@@ -173,7 +173,7 @@ std::optional<std::string> Daemon::pause(const std::string& slug) {
     it->second.paused = true;
     it->second.generation = nextGeneration_++; // a probe in flight is discarded
     queue_.remove(slug);
-    logRecord(spdlog::level::info, "monitoring paused", {{"server", slug}});
+    common::logRecord(spdlog::level::info, "monitoring paused", {{"server", slug}});
   }
   return std::nullopt;
 }
@@ -186,7 +186,7 @@ std::optional<std::string> Daemon::resume(const std::string& slug) {
   if (it->second.paused) {
     it->second.paused = false;
     queue_.schedule(slug, clock_.monoNow());
-    logRecord(spdlog::level::info, "monitoring resumed", {{"server", slug}});
+    common::logRecord(spdlog::level::info, "monitoring resumed", {{"server", slug}});
     wake();
   }
   return std::nullopt;
@@ -197,7 +197,7 @@ std::optional<std::string> Daemon::addMaintenance(detector::MaintenanceWindow wi
   auto id = window.id;
   if (auto err = calendar_.add(std::move(window)))
     return err;
-  logRecord(spdlog::level::info, "maintenance started", {{"window", id}});
+  common::logRecord(spdlog::level::info, "maintenance started", {{"window", id}});
   maintenanceDirty_ = true;
   wake();
   return std::nullopt;
@@ -207,7 +207,7 @@ std::optional<std::string> Daemon::endMaintenance(std::string_view id, common::W
   ++viewEpoch_; // what the status page shows may change for any server
   if (auto err = calendar_.endEarly(id, at))
     return err;
-  logRecord(spdlog::level::info, "maintenance ended early", {{"window", std::string(id)}});
+  common::logRecord(spdlog::level::info, "maintenance ended early", {{"window", std::string(id)}});
   maintenanceDirty_ = true;
   wake(); // held triggers of servers still down go out at the next loop turn
   return std::nullopt;
@@ -237,8 +237,8 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   rt.storedBaseline = st.schema.baseline->fingerprint;
   rt.storedPinned = true;
   ++rt.viewVersion;
-  logRecord(spdlog::level::info, "schema baseline accepted",
-            {{"server", slug}, {"fingerprint", rt.storedBaseline}});
+  common::logRecord(spdlog::level::info, "schema baseline accepted",
+                    {{"server", slug}, {"fingerprint", rt.storedBaseline}});
   return rt.storedBaseline;
 }
 
@@ -306,21 +306,23 @@ void Daemon::start() {
     if (auto stored = store_.maintenanceWindows())
       windows = std::move(stored.value());
     else
-      logRecord(spdlog::level::err, "could not load maintenance windows",
-                {{"error", stored.error()}});
+      common::logRecord(spdlog::level::err, "could not load maintenance windows",
+                        {{"error", stored.error()}});
     std::vector<store::ServerStateRecord> states;
     if (auto stored = store_.loadServerStates())
       states = std::move(stored.value());
     else
-      logRecord(spdlog::level::err, "could not load server state", {{"error", stored.error()}});
+      common::logRecord(spdlog::level::err, "could not load server state",
+                        {{"error", stored.error()}});
     // Once here rather than per server on its first probe (a synchronous read on the loop).
     std::vector<store::BaselineRecord> baselines;
     if (auto stored = store_.baselineFingerprints()) {
       baselines = std::move(stored.value());
       baselinesKnown = true;
     } else {
-      logRecord(spdlog::level::warn, "could not load baselines (each is read on its first probe)",
-                {{"error", stored.error()}});
+      common::logRecord(spdlog::level::warn,
+                        "could not load baselines (each is read on its first probe)",
+                        {{"error", stored.error()}});
     }
     std::set<std::string> monitored;
     for (const auto& server : config_->servers)
@@ -330,7 +332,7 @@ void Daemon::start() {
   }
 
   for (const auto& problem : recovery.problems)
-    logRecord(spdlog::level::err, problem.message, problem.fields);
+    common::logRecord(spdlog::level::err, problem.message, problem.fields);
   for (auto& window : recovery.windows)
     calendar_.add(std::move(window));
   for (const auto& server : config_->servers) {
@@ -351,8 +353,8 @@ void Daemon::start() {
   // Servers that left the config while mcpwatch was stopped: close what they left open.
   for (auto& removed : recovery.removed) {
     const auto& slug = removed.slug;
-    logRecord(spdlog::level::info, "incident closed: server removed from the config",
-              {{"server", slug}, {"incident", removed.outcome.incident.closed->id}});
+    common::logRecord(spdlog::level::info, "incident closed: server removed from the config",
+                      {{"server", slug}, {"incident", removed.outcome.incident.closed->id}});
     ServerDescription desc{slug, slug, "", {}, config_->web.publicUrl + "/status/" + slug};
     submitCommit(PendingCommit{slug,
                                durable::outcomeWrites(slug, removed.outcome, now, ""),
@@ -361,14 +363,15 @@ void Daemon::start() {
   }
 
   started_ = true;
-  logRecord(spdlog::level::info, "monitoring started",
-            {{"servers", servers_.size()}, {"concurrency", config_->scheduler.concurrency}});
+  common::logRecord(
+      spdlog::level::info, "monitoring started",
+      {{"servers", servers_.size()}, {"concurrency", config_->scheduler.concurrency}});
   asio::co_spawn(executor_, loop(), [](std::exception_ptr e) {
     if (e) {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        logRecord(spdlog::level::critical, "scheduler loop failed", {{"error", ex.what()}});
+        common::logRecord(spdlog::level::critical, "scheduler loop failed", {{"error", ex.what()}});
       }
     }
   });
@@ -389,10 +392,10 @@ void Daemon::addServer(const config::ServerConfig& server,
   rt.detector = std::make_unique<detector::Detector>(detectorSettings(server), options_.ids,
                                                      std::move(state));
   if (rt.detector->state().incident)
-    logRecord(spdlog::level::info, "open incident restored",
-              {{"server", server.slug},
-               {"incident", rt.detector->state().incident->id},
-               {"state", detector::toString(rt.detector->state().status)}});
+    common::logRecord(spdlog::level::info, "open incident restored",
+                      {{"server", server.slug},
+                       {"incident", rt.detector->state().incident->id},
+                       {"state", detector::toString(rt.detector->state().status)}});
   queue_.schedule(server.slug, firstProbeAt(server, clock_.monoNow()));
   servers_[server.slug] = std::move(rt);
 }
@@ -411,7 +414,7 @@ void Daemon::removeServer(const std::string& slug, common::WallTime now) {
   handleOutcome(rt, rt.detector->resolveForRemoval(now));
   queue_.remove(slug);
   servers_.erase(it);
-  logRecord(spdlog::level::info, "server removed", {{"server", slug}});
+  common::logRecord(spdlog::level::info, "server removed", {{"server", slug}});
 }
 
 void Daemon::reload(std::shared_ptr<const config::Config> next) {
@@ -456,11 +459,11 @@ void Daemon::reload(std::shared_ptr<const config::Config> next) {
       ++updated;
     }
   }
-  logRecord(spdlog::level::info, "config reloaded",
-            {{"servers", servers_.size()},
-             {"added", added},
-             {"removed", gone.size()},
-             {"changed", updated}});
+  common::logRecord(spdlog::level::info, "config reloaded",
+                    {{"servers", servers_.size()},
+                     {"added", added},
+                     {"removed", gone.size()},
+                     {"changed", updated}});
   wake();
 }
 
@@ -527,8 +530,8 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
     rt.storedBaseline = b.fingerprint;
     rt.storedPinned = b.pinned;
     ++rt.viewVersion;
-    logRecord(spdlog::level::info, "schema baseline accepted",
-              {{"server", rt.config->slug}, {"fingerprint", b.fingerprint}});
+    common::logRecord(spdlog::level::info, "schema baseline accepted",
+                      {{"server", rt.config->slug}, {"fingerprint", b.fingerprint}});
   }
 }
 
@@ -540,12 +543,12 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
   std::vector<store::WriteOp> ops = durable::outcomeWrites(
       slug, outcome, now, st.schema.latest ? st.schema.latest->fingerprint : std::string());
   if (const auto& change = outcome.protocolChange)
-    logRecord(spdlog::level::warn, "server answers in another protocol era or transport",
-              {{"server", slug},
-               {"from", change->fromTransport},
-               {"to", change->toTransport},
-               {"from_version", change->fromVersion.value_or("")},
-               {"to_version", change->toVersion.value_or("")}});
+    common::logRecord(spdlog::level::warn, "server answers in another protocol era or transport",
+                      {{"server", slug},
+                       {"from", change->fromTransport},
+                       {"to", change->toTransport},
+                       {"from_version", change->fromVersion.value_or("")},
+                       {"to_version", change->toVersion.value_or("")}});
   if (st.schema.baseline) {
     if (!rt.baselineKnown) {
       rt.baselineKnown = true;
@@ -603,9 +606,10 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
       fields["maintenance"] = true;
     bool bad =
         st.status == detector::HealthState::Down || st.status == detector::HealthState::Flapping;
-    logRecord(outcome.transition == detector::Transition::Changed && bad ? spdlog::level::warn
-                                                                         : spdlog::level::info,
-              "state changed", fields);
+    common::logRecord(outcome.transition == detector::Transition::Changed && bad
+                          ? spdlog::level::warn
+                          : spdlog::level::info,
+                      "state changed", fields);
   }
   if (important)
     submitCommit(PendingCommit{slug, std::move(ops), std::move(*state),
@@ -745,26 +749,28 @@ std::size_t Daemon::drainCommitsNow() {
     backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
   }
   if (!backlog_.empty())
-    logRecord(spdlog::level::critical,
-              "incident changes could not be committed before exit and are lost",
-              {{"waiting", backlog_.size()}, {"error", backlog_.health().lastError}});
+    common::logRecord(spdlog::level::critical,
+                      "incident changes could not be committed before exit and are lost",
+                      {{"waiting", backlog_.size()}, {"error", backlog_.health().lastError}});
   return backlog_.size();
 }
 
 void Daemon::reportBacklog() {
   if (backlog_.shouldLog(clock_.monoNow())) {
     auto h = backlog_.health();
-    logRecord(spdlog::level::critical,
-              "database commits failing; incident changes and alerts are kept in memory and "
-              "retried until they land",
-              {{"waiting", h.waiting},
-               {"failed_commits", h.failedCommits},
-               {"probing_paused", backlog_.full()},
-               {"error", h.lastError}});
+    common::logRecord(
+        spdlog::level::critical,
+        "database commits failing; incident changes and alerts are kept in memory and "
+        "retried until they land",
+        {{"waiting", h.waiting},
+         {"failed_commits", h.failedCommits},
+         {"probing_paused", backlog_.full()},
+         {"error", h.lastError}});
   }
   if (backlog_.takeRecovered())
-    logRecord(spdlog::level::warn, "database commits recovered; every waiting change committed",
-              {{"failed_commits", backlog_.health().failedCommits}});
+    common::logRecord(spdlog::level::warn,
+                      "database commits recovered; every waiting change committed",
+                      {{"failed_commits", backlog_.health().failedCommits}});
 }
 
 Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
@@ -775,8 +781,8 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
     if (it != servers_.end())
       result = co_await options_.probe(probeOptions(it->second));
   } catch (const std::exception& e) {
-    logRecord(spdlog::level::err, "probe failed unexpectedly",
-              {{"server", slug}, {"error", e.what()}});
+    common::logRecord(spdlog::level::err, "probe failed unexpectedly",
+                      {{"server", slug}, {"error", e.what()}});
   }
   auto it = servers_.find(slug);
   if (result && result->failure && result->failure->reason == prober::FailureReason::LocalError &&
@@ -787,10 +793,11 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
     const auto now = clock_.monoNow();
     if (!lastLocalErrorLog_ || now - *lastLocalErrorLog_ >= std::chrono::minutes(1)) {
       lastLocalErrorLog_ = now;
-      logRecord(spdlog::level::err,
-                "probe not run: mcpwatch is out of sockets (raise the file descriptor limit or "
-                "lower scheduler.concurrency); not counted against the server",
-                {{"server", slug}, {"detail", result->failure->detail}, {"total", localErrors_}});
+      common::logRecord(
+          spdlog::level::err,
+          "probe not run: mcpwatch is out of sockets (raise the file descriptor limit or "
+          "lower scheduler.concurrency); not counted against the server",
+          {{"server", slug}, {"detail", result->failure->detail}, {"total", localErrors_}});
     }
     queue_.schedule(slug, now + it->second.config->check.retryInterval);
     result.reset();
@@ -805,13 +812,14 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       auto outcome =
           rt.detector->record(toCheckOutcome(*result), maint, dependencyHold(*rt.config));
       if (spdlog::should_log(spdlog::level::debug))
-        logRecord(spdlog::level::debug, "probe",
-                  {{"server", slug},
-                   {"ok", result->ok},
-                   {"reason", result->failure ? common::Json(std::string(
-                                                    prober::toString(result->failure->reason)))
-                                              : common::Json()},
-                   {"total_ms", result->timings.total}});
+        common::logRecord(
+            spdlog::level::debug, "probe",
+            {{"server", slug},
+             {"ok", result->ok},
+             {"reason", result->failure
+                            ? common::Json(std::string(prober::toString(result->failure->reason)))
+                            : common::Json()},
+             {"total_ms", result->timings.total}});
       store_.record(toCheckRecord(slug, *result));
       handleOutcome(rt, outcome);
       if (options_.onResult)
@@ -835,8 +843,8 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
       rt.lastProbe = std::move(last);
       ++rt.viewVersion;
     } catch (const std::exception& e) {
-      logRecord(spdlog::level::err, "check handling failed",
-                {{"server", slug}, {"error", e.what()}});
+      common::logRecord(spdlog::level::err, "check handling failed",
+                        {{"server", slug}, {"error", e.what()}});
       queue_.schedule(slug, clock_.monoNow() + rt.config->check.interval);
     }
   }

@@ -4,6 +4,7 @@
 
 #include "channels/text.hpp"
 #include "common/crypto.hpp"
+#include "common/log.hpp"
 #include "common/strings.hpp"
 
 #include <algorithm>
@@ -901,8 +902,11 @@ public:
       for (const auto& r : outcome.refusedRecipients)
         refused += (refused.empty() ? "" : "; ") + r;
       scrub(refused, config_);
-      spdlog::warn("email: {} {} sent, but the SMTP server refused some recipients: {}",
-                   alerting::toString(delivery.event.type), message.messageId, refused);
+      common::logRecord(spdlog::level::warn,
+                        "email sent, but the SMTP server refused some recipients",
+                        {{"type", alerting::toString(delivery.event.type)},
+                         {"message_id", message.messageId},
+                         {"refused", refused}});
     }
     co_return result;
   }

@@ -5,6 +5,7 @@
 #include "alerting/dedup_key.hpp"
 #include "channels/json_post.hpp"
 #include "channels/text.hpp"
+#include "common/log.hpp"
 #include "common/strings.hpp"
 
 #include <algorithm>
@@ -404,9 +405,10 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
     // could never succeed. So this counts as delivered. A 404 that is not OpsGenie's "alert does
     // not exist" (a wrong api_url path, a proxy's page) stays a permanent failure so it gets
     // noticed.
-    spdlog::info("opsgenie: {}: OpsGenie says the alert does not exist (HTTP 404); nothing left "
-                 "to close, counted as delivered",
-                 action);
+    common::logRecord(spdlog::level::info,
+                      "OpsGenie says the alert does not exist (HTTP 404): nothing left to close, "
+                      "counted as delivered",
+                      {{"action", action}});
     result.outcome = alerting::AttemptOutcome::Delivered;
     result.error.clear();
     co_return result;

@@ -5,6 +5,7 @@
 // clang-format on
 #include "net/http_server.hpp"
 
+#include "common/log.hpp"
 #include "common/strings.hpp"
 
 #include <algorithm>
@@ -703,8 +704,11 @@ Awaitable<void> serveConnection(std::shared_ptr<Impl> self, std::shared_ptr<Conn
     }
     conn->onClose = nullptr; // the handler is done; its callback must not outlive it
     if (!failure.empty() || !writer.responded()) {
-      spdlog::error("http server: {} {} from {}: {}", request.method, request.path, remote,
-                    failure.empty() ? "handler sent no response" : failure);
+      common::logRecord(spdlog::level::err, "http request failed",
+                        {{"method", request.method},
+                         {"path", request.path},
+                         {"remote", remote},
+                         {"error", failure.empty() ? "handler sent no response" : failure}});
       if (writer.responded() || conn->closed) {
         co_return; // a partial response cannot be repaired; closing tells the client
       }
@@ -743,7 +747,7 @@ Awaitable<void> runConnection(std::shared_ptr<Impl> self, std::shared_ptr<Connec
   try {
     co_await serveConnection(self, conn);
   } catch (const std::exception& e) {
-    spdlog::warn("http server: connection failed: {}", e.what());
+    common::logRecord(spdlog::level::warn, "http connection failed", {{"error", e.what()}});
   }
   conn->closeNow();
 }
@@ -781,7 +785,7 @@ Awaitable<void> acceptLoop(std::shared_ptr<Impl> self) {
         co_return;
       }
       // Transient (out of file descriptors, aborted handshake): back off briefly, keep serving.
-      spdlog::warn("http server: accept failed: {}", ec.message());
+      common::logRecord(spdlog::level::warn, "http accept failed", {{"error", ec.message()}});
       asio::steady_timer pause(self->acceptorStrand, std::chrono::milliseconds(50));
       co_await pause.async_wait(redirect_error(use_awaitable, ec));
       continue;

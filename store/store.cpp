@@ -1,6 +1,7 @@
 // The store: a writer thread batching queued writes into transactions, and a pool of readers.
 #include "store/store.hpp"
 
+#include "common/log.hpp"
 #include "common/time.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
@@ -706,9 +707,9 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
     failuresSinceLog += asyncFailures;
     const auto nowMono = std::chrono::steady_clock::now();
     if (!lastFailureLog || nowMono - *lastFailureLog >= std::chrono::minutes(1)) {
-      spdlog::error("store: {} queued write(s) (check history) failed since the last report; "
-                    "last: {}",
-                    failuresSinceLog, *firstFailure);
+      common::logRecord(spdlog::level::err,
+                        "queued store writes (check history) failed since the last report",
+                        {{"failed", failuresSinceLog}, {"last_error", *firstFailure}});
       lastFailureLog = nowMono;
       failuresSinceLog = 0;
     }
@@ -724,9 +725,10 @@ void Store::Impl::commitBatch(std::vector<Submission>& batch) {
         s.done(std::monostate{});
     } catch (const std::exception& e) {
       // A throwing callback must not take the writer thread (and every later write) down.
-      spdlog::error("store: write completion callback threw: {}", e.what());
+      common::logRecord(spdlog::level::err, "store write completion callback threw",
+                        {{"error", e.what()}});
     } catch (...) {
-      spdlog::error("store: write completion callback threw");
+      common::logRecord(spdlog::level::err, "store write completion callback threw", {});
     }
   }
 }
@@ -771,8 +773,8 @@ bool Store::Impl::enqueue(WriteOp op) {
       const auto n = ++dropped;
       // The first drop and then every 1000th, so a stalled disk is visible but not a log flood.
       if (n == 1 || n % 1000 == 0)
-        spdlog::error("store: write queue full for {} ms; {} write(s) dropped so far",
-                      options.maxEnqueueWait.count(), n);
+        common::logRecord(spdlog::level::err, "store write queue full: write dropped",
+                          {{"waited_ms", options.maxEnqueueWait.count()}, {"dropped", n}});
       return false;
     }
   }

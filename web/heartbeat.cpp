@@ -1,6 +1,7 @@
 // Self-heartbeat: pure ping decisions plus a thin timer loop that GETs the ping URL.
 #include "web/heartbeat.hpp"
 
+#include "common/log.hpp"
 #include "net/http_client.hpp"
 
 #include <atomic>
@@ -142,7 +143,8 @@ Awaitable<void> Heartbeat::loop() {
     auto now = clock_.monoNow();
     if (planner.due(now, decision.kind)) {
       if (decision.kind == PingKind::Fail)
-        spdlog::warn("heartbeat: sending fail ping: {}", decision.reason);
+        common::logRecord(spdlog::level::warn, "heartbeat: sending fail ping",
+                          {{"reason", decision.reason}});
       bool delivered = co_await ping(decision.kind);
       if (state->stopped)
         co_return; // `this` may be gone
@@ -169,9 +171,11 @@ Awaitable<bool> Heartbeat::ping(PingKind kind) {
   bool delivered = false;
   if (!result) {
     // The detail may contain the host; the URL itself (with its token) never goes to the log.
-    spdlog::warn("{}: ping failed: {}", which, net::toString(result.error().kind));
+    common::logRecord(spdlog::level::warn, "heartbeat ping failed",
+                      {{"ping", which}, {"error", net::toString(result.error().kind)}});
   } else if (result->head.status < 200 || result->head.status > 299) {
-    spdlog::warn("{}: ping answered HTTP {}", which, result->head.status);
+    common::logRecord(spdlog::level::warn, "heartbeat ping refused",
+                      {{"ping", which}, {"status", result->head.status}});
   } else {
     delivered = true;
   }

@@ -2,6 +2,7 @@
 #include "web/server.hpp"
 
 #include "common/crypto.hpp"
+#include "common/log.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
 #include "durable/recovery.hpp"
@@ -119,12 +120,14 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     if (in)
       body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     if (!in && !in.eof()) {
-      spdlog::warn("web: cannot read web.logo {}; the page shows no logo", *config.logoPath);
+      common::logRecord(spdlog::level::warn, "cannot read web.logo; the page shows no logo",
+                        {{"path", *config.logoPath}});
       return;
     }
     if (body.empty() || body.size() > 256 * 1024) {
-      spdlog::warn("web: web.logo {} is empty or larger than 256 KiB; the page shows no logo",
-                   *config.logoPath);
+      common::logRecord(spdlog::level::warn,
+                        "web.logo is empty or larger than 256 KiB; the page shows no logo",
+                        {{"path", *config.logoPath}});
       return;
     }
     std::string ext = std::filesystem::path(*config.logoPath).extension().string();
@@ -136,7 +139,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
                        : ext == ".webp"                  ? "image/webp"
                                                          : "";
     if (type.empty()) {
-      spdlog::warn("web: web.logo {} is not a PNG, SVG, JPEG or WebP file", *config.logoPath);
+      common::logRecord(spdlog::level::warn, "web.logo is not a PNG, SVG, JPEG or WebP file",
+                        {{"path", *config.logoPath}});
       return;
     }
     logo = Logo{std::move(body), std::move(type)};
@@ -475,7 +479,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       auto selected = selectOverviewPage(*views, q, admin);
       auto rows = gatherOverview(store, copyRows(selected.servers), now);
       for (const auto& e : rows.errors)
-        spdlog::warn("web: overview read failed: {}", e);
+        common::logRecord(spdlog::level::warn, "web: overview read failed", {{"error", e}});
       OverviewPageInfo info;
       info.title = config.title;
       info.counts = std::move(selected.counts);
@@ -517,7 +521,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       d.maintenance = std::move(windows);
       d.admin = admin;
       for (const auto& e : d.errors)
-        spdlog::warn("web: detail read failed: {}", e);
+        common::logRecord(spdlog::level::warn, "web: detail read failed", {{"error", e}});
       return renderDetailPage(d, config.title);
     };
     auto html = co_await onWorker(std::move(renderDetail));
@@ -626,7 +630,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       // Uptimes only (no 90-day bars), for this page's servers alone.
       auto rows = gatherOverview(store, copyRows(selected.servers), now, false);
       for (const auto& e : rows.errors)
-        spdlog::warn("web: server list read failed: {}", e);
+        common::logRecord(spdlog::level::warn, "web: server list read failed", {{"error", e}});
       std::sort(
           rows.servers.begin(), rows.servers.end(),
           [](const ServerSummary& a, const ServerSummary& b) { return a.view.slug < b.view.slug; });
@@ -804,7 +808,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       if (title) {
         auto r = store.setIncidentTitleSync(key, *title);
         if (!r)
-          spdlog::error("web: could not store the incident title: {}", r.error());
+          common::logRecord(spdlog::level::err, "web: could not store the incident title",
+                            {{"error", r.error()}});
         return r ? Outcome::Done : Outcome::Failed;
       }
       store::IncidentNote n;
@@ -818,7 +823,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
         return Outcome::Full;
       auto r = store.addIncidentNoteSync(std::move(n));
       if (!r)
-        spdlog::error("web: could not store the incident note: {}", r.error());
+        common::logRecord(spdlog::level::err, "web: could not store the incident note",
+                          {{"error", r.error()}});
       return r ? Outcome::Done : Outcome::Failed;
     };
     switch (*co_await onWorker(std::move(write))) {
@@ -875,7 +881,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
       auto storeWindow = [this, record] { return store.putMaintenanceSync(record); };
       auto stored = co_await onWorker(std::move(storeWindow));
       if (!*stored) {
-        spdlog::error("web: could not store maintenance window: {}", stored->error());
+        common::logRecord(spdlog::level::err, "web: could not store the maintenance window",
+                          {{"error", stored->error()}});
         co_return jsonError(500, "could not store the maintenance window");
       }
       auto added = co_await backend.addMaintenance(std::move(window.value()));
@@ -968,7 +975,8 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     auto endWindow = [this, id, now] { return store.endMaintenanceSync(id, now); };
     auto ended = co_await onWorker(std::move(endWindow));
     if (!*ended) {
-      spdlog::error("web: could not end maintenance window: {}", ended->error());
+      common::logRecord(spdlog::level::err, "web: could not end the maintenance window",
+                        {{"error", ended->error()}});
       co_return jsonError(500, "could not end the maintenance window");
     }
     auto record = *found;
@@ -1237,7 +1245,7 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     auto gather = [this, v = std::move(*view), now = clock.now()]() mutable {
       auto overview = gatherOverview(store, {std::move(v)}, now, false);
       for (const auto& e : overview.errors)
-        spdlog::warn("web: badge read failed: {}", e);
+        common::logRecord(spdlog::level::warn, "web: badge read failed", {{"error", e}});
       return std::move(overview.servers.front());
     };
     co_return *co_await onWorker(std::move(gather));
@@ -1284,8 +1292,10 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
     try {
       r = co_await route(req);
     } catch (const std::exception& e) {
-      spdlog::error("web: {} {} failed: {}", sanitizeUtf8(req.method),
-                    sanitizeUtf8(common::truncateUtf8(req.path, 200)), e.what());
+      common::logRecord(spdlog::level::err, "web: request failed",
+                        {{"method", sanitizeUtf8(req.method)},
+                         {"path", sanitizeUtf8(common::truncateUtf8(req.path, 200))},
+                         {"error", e.what()}});
       bool isApi = !req.segments.empty() && req.segments[0] == "api";
       r = isApi ? jsonError(500, "internal error")
                 : htmlResponse(500, renderErrorPage(500, "Error", "Something went wrong."));

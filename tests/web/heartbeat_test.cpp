@@ -162,7 +162,9 @@ TEST(Heartbeat, ExplicitFailUrlAndUnreachableTargetNeverLogTheUrl) {
   EXPECT_EQ(hb.failPings(), 1u);
   ASSERT_FALSE(receiver.paths.empty());
   EXPECT_EQ(receiver.paths.back(), "GET /custom/SECRET-TOKEN-2");
-  EXPECT_NE(logs.str().find("heartbeat url: ping failed"), std::string::npos) << logs.str();
+  EXPECT_NE(logs.str().find("heartbeat ping failed error=connect_refused ping=\"heartbeat url\""),
+            std::string::npos)
+      << logs.str();
   EXPECT_EQ(logs.str().find("SECRET-TOKEN"), std::string::npos) << logs.str();
 }
 

@@ -1,12 +1,12 @@
 // Structured log lines for people (text) and machines (JSON lines).
-#include "app/logging.hpp"
+#include "common/log.hpp"
 
 #include "common/time.hpp"
 
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
-namespace mcpwatch::app {
+namespace mcpwatch::common {
 namespace {
 
 LogFormat gFormat = LogFormat::Text;
@@ -51,8 +51,12 @@ std::string textValue(const common::Json& v) {
 } // namespace
 
 void setupLogging(std::string_view level, LogFormat format) {
+  setupLogging(level, format, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+}
+
+void setupLogging(std::string_view level, LogFormat format, spdlog::sink_ptr sink) {
   gFormat = format;
-  auto logger = spdlog::stderr_logger_mt("mcpwatch");
+  auto logger = std::make_shared<spdlog::logger>("mcpwatch", std::move(sink));
   if (format == LogFormat::Json)
     logger->set_formatter(std::make_unique<JsonLineFormatter>());
   else
@@ -89,4 +93,4 @@ void logRecord(spdlog::level::level_enum level, std::string_view msg, const comm
   spdlog::log(level, "{}", text);
 }
 
-} // namespace mcpwatch::app
+} // namespace mcpwatch::common
