@@ -23,6 +23,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
+#include <list>
 #include <sys/resource.h>
 
 namespace mcpwatch::app {
@@ -85,6 +86,157 @@ void logRoutingWarnings(const config::Config& cfg, const std::string& file) {
   for (const auto& w : config::analyzeRouting(cfg).warnings)
     common::logRecord(spdlog::level::warn, "config warning",
                       {{"file", file}, {"problem", w.toString()}});
+}
+
+// One cancellation scope for the process's loops. Boost 1.74's awaitables have no
+// per-operation cancellation slots: each loop sleeps on a timer made here, and stop() cancels
+// them all; a loop ends when its sleep says so.
+class Lifecycle {
+public:
+  using Clock = std::chrono::steady_clock;
+  explicit Lifecycle(asio::io_context& io) : io_(io), doneWait_(io) {}
+  bool stopping() const { return stopping_; }
+  asio::steady_timer& timer() { return timers_.emplace_back(io_); }
+  // Sleeps `d` on `timer`; false once the scope is stopping.
+  Awaitable<bool> sleep(asio::steady_timer& timer, Clock::duration d) {
+    if (stopping_)
+      co_return false;
+    timer.expires_after(d);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec && !stopping_;
+  }
+  void stop() {
+    stopping_ = true;
+    for (auto& t : timers_)
+      t.cancel();
+  }
+  // The dispatcher returned: after a stop() the shutdown is complete; without one it failed, and
+  // the process ends (what it decided is committed on the way out).
+  void dispatcherDone() {
+    dispatcherDone_ = true;
+    doneWait_.cancel();
+    if (!stopping_)
+      io_.stop();
+  }
+  // After stop(): true once the dispatcher has returned, false when `grace` passed first.
+  Awaitable<bool> waitDone(Clock::duration grace) {
+    if (!dispatcherDone_) {
+      doneWait_.expires_after(grace);
+      boost::system::error_code ec;
+      co_await doneWait_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return dispatcherDone_;
+  }
+
+private:
+  asio::io_context& io_;
+  std::list<asio::steady_timer> timers_; // stable addresses
+  asio::steady_timer doneWait_;
+  bool stopping_ = false;
+  bool dispatcherDone_ = false;
+};
+
+// Process-wide gauges every second, and the web server's view of the daemon (a stalled
+// scheduler shows as growing lag, and as a failing /healthz after a while). The view costs a
+// walk over the fleet: it is rebuilt every second, or less often on a large fleet, so that it
+// never takes more than a twentieth of the loop's time (at most every 10 s).
+struct GaugeLoop {
+  Lifecycle& life;
+  Daemon& daemon;
+  web::MonitorMetrics& metrics;
+  DaemonWebBackend& backend;
+
+  Awaitable<void> run() {
+    auto& timer = life.timer();
+    auto nextPublish = std::chrono::steady_clock::now();
+    bool behind = false; // said "behind schedule" and not yet "caught up"
+    auto behindSaidAt = std::chrono::steady_clock::time_point{};
+    do {
+      const auto lag = daemon.scheduleLag();
+      metrics.setProbesInFlight(daemon.inFlight());
+      metrics.setScheduleLag(lag);
+      backend.setScheduleLag(lag);
+      // An overloaded engine shows as lag, never as failures: say so, at most once a minute.
+      if (const auto now = std::chrono::steady_clock::now();
+          lag > std::chrono::seconds(10) &&
+          (!behind || now - behindSaidAt >= std::chrono::minutes(1))) {
+        behind = true;
+        behindSaidAt = now;
+        common::logRecord(
+            spdlog::level::warn,
+            "probing is behind schedule: the engine cannot keep up (fewer servers, a longer "
+            "interval, a higher scheduler.concurrency or more CPU)",
+            {{"lag_seconds", std::chrono::duration<double>(lag).count()},
+             {"in_flight", daemon.inFlight()},
+             {"servers", daemon.servers().size()}});
+      } else if (behind && lag < std::chrono::seconds(1)) {
+        behind = false;
+        common::logRecord(spdlog::level::info, "probing caught up with its schedule", {});
+      }
+      auto commits = daemon.commitHealth();
+      metrics.setStoreCommits(commits.failedCommits, commits.waiting);
+      if (const auto started = std::chrono::steady_clock::now(); started >= nextPublish) {
+        backend.publish();
+        const auto took = std::chrono::steady_clock::now() - started;
+        nextPublish = started + std::clamp<std::chrono::steady_clock::duration>(
+                                    took * 20, std::chrono::seconds(1), std::chrono::seconds(10));
+      }
+    } while (co_await life.sleep(timer, std::chrono::seconds(1)));
+  }
+};
+
+// Retention: old history is pruned a minute after start and then hourly (`pruneOnce` hands the
+// work to a worker thread, so the loop never waits for it).
+Awaitable<void> pruneLoop(Lifecycle& life, std::function<void()> pruneOnce) {
+  auto& timer = life.timer();
+  if (!co_await life.sleep(timer, std::chrono::minutes(1)))
+    co_return;
+  do
+    pruneOnce();
+  while (co_await life.sleep(timer, std::chrono::hours(1)));
+}
+
+struct SignalHandlers {
+  std::function<void()> reload;           // SIGHUP
+  std::function<void(int)> beginShutdown; // the first SIGTERM or SIGINT
+  std::function<void()> deadline;         // the grace period ended first
+};
+
+// SIGHUP reloads. The first SIGTERM/SIGINT stops the loops and starts the shutdown, which waits
+// for the daemon and the dispatcher up to `grace`; at the deadline, or at a second signal, the
+// loop is stopped with whatever still runs (probes are abandoned; decided changes are committed
+// on the way out). A clean shutdown ends the signal wait, and the loop runs out of work.
+Awaitable<void> signalLoop(Lifecycle& life, asio::signal_set& signals, SignalHandlers on,
+                           std::chrono::steady_clock::duration grace, asio::io_context& io) {
+  for (;;) {
+    boost::system::error_code ec;
+    const int signo = co_await signals.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec)
+      co_return;
+    if (signo == SIGHUP) {
+      if (!life.stopping())
+        on.reload();
+      continue;
+    }
+    if (life.stopping()) { // a second signal: stop now
+      io.stop();
+      co_return;
+    }
+    life.stop();
+    on.beginShutdown(signo);
+    asio::co_spawn(
+        io,
+        [&life, &signals, &io, grace, deadline = on.deadline]() -> Awaitable<void> {
+          if (co_await life.waitDone(grace)) {
+            signals.cancel(); // the last pending wait: the loop runs out of work and returns
+            co_return;
+          }
+          deadline();
+          io.stop();
+        },
+        asio::detached);
+  }
 }
 
 int runDaemon(const RunArgs& args) {
@@ -187,52 +339,6 @@ int runDaemon(const RunArgs& args) {
                                  ":" + std::to_string(webPort.value()) + "/"},
                      {"admin_api", cfg.web.adminToken.has_value()}});
 
-  // Process-wide gauges every second, and the web server's view of the daemon (a stalled
-  // scheduler shows as growing lag, and as a failing /healthz after a while). The view costs a
-  // walk over the fleet: it is rebuilt every second, or less often on a large fleet, so that it
-  // never takes more than a twentieth of the loop's time (at most every 10 s).
-  asio::steady_timer gaugeTimer(io);
-  auto nextPublish = std::chrono::steady_clock::now();
-  bool behind = false; // said "behind schedule" and not yet "caught up"
-  auto behindSaidAt = std::chrono::steady_clock::time_point{};
-  std::function<void()> refreshGauges = [&] {
-    const auto lag = daemon->scheduleLag();
-    metrics.setProbesInFlight(daemon->inFlight());
-    metrics.setScheduleLag(lag);
-    backend.setScheduleLag(lag);
-    // An overloaded engine shows as lag, never as failures: say so, at most once a minute.
-    if (const auto now = std::chrono::steady_clock::now();
-        lag > std::chrono::seconds(10) &&
-        (!behind || now - behindSaidAt >= std::chrono::minutes(1))) {
-      behind = true;
-      behindSaidAt = now;
-      common::logRecord(
-          spdlog::level::warn,
-          "probing is behind schedule: the engine cannot keep up (fewer servers, a longer "
-          "interval, a higher scheduler.concurrency or more CPU)",
-          {{"lag_seconds", std::chrono::duration<double>(lag).count()},
-           {"in_flight", daemon->inFlight()},
-           {"servers", daemon->servers().size()}});
-    } else if (behind && lag < std::chrono::seconds(1)) {
-      behind = false;
-      common::logRecord(spdlog::level::info, "probing caught up with its schedule", {});
-    }
-    auto commits = daemon->commitHealth();
-    metrics.setStoreCommits(commits.failedCommits, commits.waiting);
-    if (const auto started = std::chrono::steady_clock::now(); started >= nextPublish) {
-      backend.publish();
-      const auto took = std::chrono::steady_clock::now() - started;
-      nextPublish = started + std::clamp<std::chrono::steady_clock::duration>(
-                                  took * 20, std::chrono::seconds(1), std::chrono::seconds(10));
-    }
-    gaugeTimer.expires_after(std::chrono::seconds(1));
-    gaugeTimer.async_wait([&](boost::system::error_code ec) {
-      if (!ec)
-        refreshGauges();
-    });
-  };
-  refreshGauges();
-
   std::unique_ptr<web::Heartbeat> heartbeat;
   auto startHeartbeat = [&](const config::Config& c) {
     if (heartbeat)
@@ -257,9 +363,83 @@ int runDaemon(const RunArgs& args) {
       common::logRecord(spdlog::level::err, "heartbeat not started", {{"error", started.error()}});
   };
   startHeartbeat(cfg);
-  // The dispatcher resumes every pending delivery at its stored time; when it returns (after
-  // stop(), in-flight attempts done) the loop may end.
-  asio::co_spawn(io, alerts->run(), [&io](std::exception_ptr e) {
+
+  using LoadedConfig =
+      decltype(config::loadConfigFile(args.configPath, config::processEnvironment()));
+  // SIGHUP: a new config, parsed on `configLoader`, is checked and applied here, on the loop.
+  auto applyReload = [&](LoadedConfig& next) {
+    if (!next) {
+      for (const auto& e : next.error())
+        common::logRecord(spdlog::level::err, "config reload rejected",
+                          {{"file", args.configPath}, {"problem", e.toString()}});
+      common::logRecord(spdlog::level::err, "keeping the previous config",
+                        {{"problems", next.error().size()}});
+      return;
+    }
+    if (auto problems = alerting::Alerting::checkSinks(next.value(), factory); !problems.empty()) {
+      for (const auto& p : problems)
+        common::logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
+      return;
+    }
+    logRoutingWarnings(next.value(), args.configPath);
+    if (next.value().scheduler.probeThreads != daemon->config().scheduler.probeThreads)
+      common::logRecord(spdlog::level::warn,
+                        "scheduler.probe_threads takes effect at the next restart",
+                        {{"running", daemon->config().scheduler.probeThreads}});
+    const auto& web = daemon->config().web;
+    if (next.value().web.listen != web.listen || next.value().web.title != web.title ||
+        next.value().web.logoPath != web.logoPath)
+      common::logRecord(spdlog::level::warn,
+                        "web.listen, web.title and web.logo take effect at the next restart", {});
+    // One copy, shared by the daemon and the alerting side.
+    const auto shared = std::make_shared<const config::Config>(std::move(next.value()));
+    alerts->reload(shared);
+    webServer->setAdminToken(shared->web.adminToken);
+    metrics.setPerServerHistograms(shared->web.metricsPerServerHistograms);
+    for (const auto& [slug, rt] : daemon->servers()) {
+      const auto* kept = shared->findServer(slug);
+      if (!kept || !kept->enabled)
+        metrics.forgetServer(slug); // its series disappear from /metrics
+    }
+    startHeartbeat(*shared);
+    daemon->reload(shared);
+    backend.publish();
+    webServer->invalidateCache();
+  };
+
+  // The process's loops after start-up, each a coroutine on this loop: gauges, retention,
+  // signals (reload and shutdown) and the alert dispatcher. They share one cancellation scope
+  // (`life`): shutdown cancels the loops' timers, stops the daemon and the dispatcher, and waits
+  // for them up to the grace deadline.
+  Lifecycle life(io);
+  asio::thread_pool blocking(1);     // retention pruning, off the loop
+  asio::thread_pool configLoader(1); // config parsing on SIGHUP, off the loop
+  const auto grace =
+      std::chrono::milliseconds(static_cast<long long>(args.shutdownGraceSeconds * 1000));
+
+  GaugeLoop gauges{life, *daemon, metrics, backend};
+  asio::co_spawn(io, gauges.run(), asio::detached);
+
+  auto pruneOnce = [&] {
+    const auto& keep = daemon->config().storage.retention;
+    auto cutoffs = store::retentionCutoffs(clock.now(), keep.raw, keep.rollups, keep.failures);
+    asio::post(blocking, [&store, cutoffs] {
+      auto r = store->prune(cutoffs);
+      if (!r)
+        common::logRecord(spdlog::level::err, "retention prune failed", {{"error", r.error()}});
+      else if (r->checks > 0 || r->rollupRows > 0)
+        common::logRecord(spdlog::level::info, "old history pruned",
+                          {{"checks", r->checks},
+                           {"failed_checks", r->failedChecks},
+                           {"rollup_rows", r->rollupRows},
+                           {"batches", r->batches}});
+    });
+  };
+  asio::co_spawn(io, pruneLoop(life, pruneOnce), asio::detached);
+
+  // The dispatcher resumes every pending delivery at its stored time; it returns after stop(),
+  // once in-flight attempts are done.
+  asio::co_spawn(io, alerts->run(), [&life](std::exception_ptr e) {
     if (e) {
       try {
         std::rethrow_exception(e);
@@ -268,135 +448,39 @@ int runDaemon(const RunArgs& args) {
                           {{"error", ex.what()}});
       }
     }
-    io.stop();
+    life.dispatcherDone();
   });
 
-  // Retention: prune old history hourly on a worker thread so the event loop never waits.
-  asio::thread_pool blocking(1);
-  asio::steady_timer pruneTimer(io);
-  std::function<void()> schedulePrune = [&] {
-    pruneTimer.expires_after(std::chrono::minutes(1));
-    pruneTimer.async_wait([&](boost::system::error_code ec) {
-      if (ec)
-        return;
-      const auto& keep = daemon->config().storage.retention;
-      auto cutoffs = store::retentionCutoffs(clock.now(), keep.raw, keep.rollups, keep.failures);
-      asio::post(blocking, [&store, cutoffs] {
-        auto r = store->prune(cutoffs);
-        if (!r)
-          common::logRecord(spdlog::level::err, "retention prune failed", {{"error", r.error()}});
-        else if (r->checks > 0 || r->rollupRows > 0)
-          common::logRecord(spdlog::level::info, "old history pruned",
-                            {{"checks", r->checks},
-                             {"failed_checks", r->failedChecks},
-                             {"rollup_rows", r->rollupRows},
-                             {"batches", r->batches}});
-      });
-      pruneTimer.expires_after(std::chrono::hours(1));
-      pruneTimer.async_wait([&](boost::system::error_code e2) {
-        if (!e2)
-          schedulePrune();
+  SignalHandlers handlers;
+  handlers.reload = [&] {
+    // Renewed CA certificates are read by the next https connection, whatever the config.
+    net::reloadTlsTrust();
+    // Parsing a fleet's config takes seconds (100,000 servers: about 2 s): it runs on a thread
+    // of its own, so probing goes on meanwhile, and the result is applied on this loop. Two
+    // reloads are parsed and applied in the order of their signals.
+    asio::post(configLoader, [&] {
+      auto next = std::make_shared<LoadedConfig>(
+          config::loadConfigFile(args.configPath, config::processEnvironment()));
+      asio::post(io, [&, next] {
+        if (!life.stopping())
+          applyReload(*next);
       });
     });
   };
-  schedulePrune();
-
-  using LoadedConfig =
-      decltype(config::loadConfigFile(args.configPath, config::processEnvironment()));
-  // SIGHUP: a new config, parsed on `configLoader`, is checked and applied here, on the loop.
-  std::function<void(LoadedConfig&)> applyReload = [&](LoadedConfig& next) {
-    if (!next) {
-      for (const auto& e : next.error())
-        common::logRecord(spdlog::level::err, "config reload rejected",
-                          {{"file", args.configPath}, {"problem", e.toString()}});
-      common::logRecord(spdlog::level::err, "keeping the previous config",
-                        {{"problems", next.error().size()}});
-    } else {
-      if (auto problems = alerting::Alerting::checkSinks(next.value(), factory);
-          !problems.empty()) {
-        for (const auto& p : problems)
-          common::logRecord(spdlog::level::err, "config reload rejected", {{"problem", p}});
-      } else {
-        logRoutingWarnings(next.value(), args.configPath);
-        if (next.value().scheduler.probeThreads != daemon->config().scheduler.probeThreads)
-          common::logRecord(spdlog::level::warn,
-                            "scheduler.probe_threads takes effect at the next restart",
-                            {{"running", daemon->config().scheduler.probeThreads}});
-        const auto& web = daemon->config().web;
-        if (next.value().web.listen != web.listen || next.value().web.title != web.title ||
-            next.value().web.logoPath != web.logoPath)
-          common::logRecord(spdlog::level::warn,
-                            "web.listen, web.title and web.logo take effect at the next restart",
-                            {});
-        // One copy, shared by the daemon and the alerting side.
-        const auto shared = std::make_shared<const config::Config>(std::move(next.value()));
-        alerts->reload(shared);
-        webServer->setAdminToken(shared->web.adminToken);
-        metrics.setPerServerHistograms(shared->web.metricsPerServerHistograms);
-        for (const auto& [slug, rt] : daemon->servers()) {
-          const auto* kept = shared->findServer(slug);
-          if (!kept || !kept->enabled)
-            metrics.forgetServer(slug); // its series disappear from /metrics
-        }
-        startHeartbeat(*shared);
-        daemon->reload(shared);
-        backend.publish();
-        webServer->invalidateCache();
-      }
-    }
+  handlers.beginShutdown = [&](int signo) {
+    common::logRecord(
+        spdlog::level::info, "shutting down",
+        {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", daemon->inFlight()}});
+    if (heartbeat)
+      heartbeat->stop();
+    // Probes first (their events still reach the outbox), then the dispatcher.
+    daemon->stop([&] { alerts->stop(); });
   };
-  asio::thread_pool configLoader(1);
-
-  asio::steady_timer graceTimer(io);
-  bool stopping = false;
-  std::function<void()> waitSignal = [&] {
-    signals.async_wait([&](boost::system::error_code ec, int signo) {
-      if (ec)
-        return;
-      if (signo == SIGHUP) {
-        // Renewed CA certificates are read by the next https connection, whatever the config.
-        net::reloadTlsTrust();
-        // Parsing a fleet's config takes seconds (100,000 servers: about 2 s): it runs on a
-        // thread of its own, so probing goes on meanwhile, and the result is applied on this
-        // loop. Two reloads are parsed and applied in the order of their signals.
-        asio::post(configLoader, [&] {
-          auto next = std::make_shared<LoadedConfig>(
-              config::loadConfigFile(args.configPath, config::processEnvironment()));
-          asio::post(io, [&, next] {
-            if (!stopping)
-              applyReload(*next);
-          });
-        });
-        waitSignal();
-        return;
-      }
-      if (stopping) { // a second signal: stop now
-        io.stop();
-        return;
-      }
-      stopping = true;
-      common::logRecord(
-          spdlog::level::info, "shutting down",
-          {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"in_flight", daemon->inFlight()}});
-      pruneTimer.cancel();
-      // Probes first (their events still reach the outbox), then the dispatcher.
-      gaugeTimer.cancel();
-      if (heartbeat)
-        heartbeat->stop();
-      daemon->stop([&] { alerts->stop(); });
-      graceTimer.expires_after(
-          std::chrono::milliseconds(static_cast<long long>(args.shutdownGraceSeconds * 1000)));
-      graceTimer.async_wait([&](boost::system::error_code e2) {
-        if (!e2) {
-          common::logRecord(spdlog::level::warn, "shutdown deadline reached; cancelling probes",
-                            {{"in_flight", daemon->inFlight()}});
-          io.stop();
-        }
-      });
-      waitSignal();
-    });
+  handlers.deadline = [&] {
+    common::logRecord(spdlog::level::warn, "shutdown deadline reached; cancelling probes",
+                      {{"in_flight", daemon->inFlight()}});
   };
-  waitSignal();
+  asio::co_spawn(io, signalLoop(life, signals, std::move(handlers), grace, io), asio::detached);
 
   io.run();
   // Stopped at the deadline (or by a second signal) with changes still to commit: they are
