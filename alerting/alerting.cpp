@@ -89,8 +89,10 @@ ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals
     // The reminder goes where its trigger went, with the settings the trigger had (as the
     // resolve does); a sink that was another type then gets none.
     auto settings = common::parseJson(c.sinkSettings);
-    auto stored = settings ? sinkSettingsFromJson(*settings) : std::nullopt;
-    if (!stored || !config::supportsReminders(stored->type()))
+    auto type =
+        settings && settings->is_object() ? settings->find("type") : common::Json::iterator{};
+    if (!settings || !settings->is_object() || type == settings->end() || !type->is_string() ||
+        !config::supportsReminders(type->get<std::string>()))
       continue;
     const auto id = reminderEventId(due.incidentId, due.offset);
     auto trigger = parseEvent(*c.triggerBody);
@@ -207,7 +209,7 @@ struct Alerting::State : std::enable_shared_from_this<Alerting::State> {
     }
     SinkContext context{strand, &clock, configCopy()->web.publicUrl, &gates,
                         blocking.get_executor()};
-    auto built = it->second(sink, context);
+    auto built = it->second.build(sink, context);
     if (!built)
       error = fmt::format("sink type '{}' could not be built", sink.type());
     return built;
@@ -357,7 +359,7 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   AttemptResult result;
   std::string buildError;
   auto settings = common::parseJson(row.sinkSettings);
-  auto sinkConfig = settings ? sinkSettingsFromJson(*settings) : std::nullopt;
+  auto sinkConfig = settings ? loadSinkSettings(factory, *settings) : std::nullopt;
   auto event = parseEvent(row.body);
   std::unique_ptr<Sink> sink;
   if (!sinkConfig)
@@ -544,7 +546,7 @@ common::Expected<std::vector<store::WriteOp>, std::string> Alerting::prepare(con
     std::vector<IncidentSink> told;
     for (const auto& target : routeEvent(config, event.type, event.slug, event.tags)) {
       const auto* sink = config.findSink(target.sink);
-      auto settings = sinkSettingsToJson(*sink).dump();
+      auto settings = saveSinkSettings(s.factory, *sink).dump();
       told.push_back({target.sink, settings, severityText(target.severity)});
       rows.push_back(makeRow(target.sink, std::move(settings), severityText(target.severity)));
     }

@@ -56,13 +56,45 @@ struct SinkContext {
 
 using SinkBuilder =
     std::function<std::unique_ptr<Sink>(const config::SinkConfig&, const SinkContext&)>;
-// Sink type ("pagerduty", "webhook", ...) -> builder; the app fills it (DESIGN.md section 2).
-using SinkFactory = std::map<std::string, SinkBuilder, std::less<>>;
 
-// The sink's settings as JSON (secrets included: it is persisted in the outbox so a resolve or a
-// retry uses exactly the settings of the trigger), and back.
-common::Json sinkSettingsToJson(const config::SinkConfig& sink);
-std::optional<config::SinkConfig> sinkSettingsFromJson(const common::Json& json);
+// What one sink type brings, from its own folder: how to build its sink, and its settings
+// snapshot for the outbox (secrets included: a resolve, reminder or retry uses exactly the
+// settings of its trigger) and back. `load` gives nullopt for a snapshot it cannot read.
+struct SinkKind {
+  SinkBuilder build;
+  std::function<common::Json(const config::SinkSettings&)> save;
+  std::function<std::optional<config::SinkSettings>(const common::Json&)> load;
+};
+
+// A SinkKind for the settings type `C` from its builder and its typed snapshot pair.
+template <class C>
+SinkKind sinkKind(SinkBuilder build, common::Json (*save)(const C&),
+                  std::optional<C> (*load)(const common::Json&)) {
+  return {std::move(build),
+          [save](const config::SinkSettings& settings) {
+            const auto* own = std::get_if<C>(&settings);
+            return own ? save(*own) : common::Json::object();
+          },
+          [load](const common::Json& json) -> std::optional<config::SinkSettings> {
+            try {
+              if (auto settings = load(json))
+                return config::SinkSettings(std::move(*settings));
+            } catch (const std::exception&) {
+              // a field missing or of the wrong type: unreadable
+            }
+            return std::nullopt;
+          }};
+}
+
+// Sink type ("pagerduty", "webhook", ...) -> its kind; the app's registry fills it
+// (app/sinks.cpp: one line per sink type).
+using SinkFactory = std::map<std::string, SinkKind, std::less<>>;
+
+// The stored snapshot of `sink`: {"name", "type", ...the kind's settings}; and back (nullopt
+// when its type is unknown to `kinds` or its kind cannot read it).
+common::Json saveSinkSettings(const SinkFactory& kinds, const config::SinkConfig& sink);
+std::optional<config::SinkConfig> loadSinkSettings(const SinkFactory& kinds,
+                                                   const common::Json& json);
 
 std::optional<config::Severity> parseSeverity(std::string_view text);
 

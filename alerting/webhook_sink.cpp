@@ -71,6 +71,34 @@ Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
   co_return co_await sendOnce(context_.executor, std::move(request), config_.timeout);
 }
 
+common::Json saveWebhookSettings(const config::WebhookSinkConfig& wh) {
+  common::Json headers = common::Json::object();
+  for (const auto& [name, value] : wh.headers)
+    headers[name] = value.reveal();
+  return {{"url", wh.url},
+          {"secret", wh.secret ? common::Json(wh.secret->reveal()) : common::Json(nullptr)},
+          {"signature_header", wh.signatureHeader},
+          {"headers", std::move(headers)},
+          {"timeout_ms", wh.timeout.count()}};
+}
+
+std::optional<config::WebhookSinkConfig> loadWebhookSettings(const common::Json& json) {
+  config::WebhookSinkConfig wh;
+  wh.url = json.at("url").get<std::string>();
+  if (!json.at("secret").is_null())
+    wh.secret = common::Secret(json.at("secret").get<std::string>());
+  wh.signatureHeader = json.at("signature_header").get<std::string>();
+  for (const auto& [name, value] : json.at("headers").items())
+    wh.headers.emplace(name, common::Secret(value.get<std::string>()));
+  wh.timeout = Duration(json.at("timeout_ms").get<std::int64_t>());
+  return wh;
+}
+
+SinkKind webhookSinkKind() {
+  return sinkKind<config::WebhookSinkConfig>(makeWebhookSink, saveWebhookSettings,
+                                             loadWebhookSettings);
+}
+
 std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context) {
   const auto* wh = std::get_if<config::WebhookSinkConfig>(&sink.settings);
   if (!wh)

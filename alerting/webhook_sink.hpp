@@ -35,6 +35,10 @@ private:
 };
 
 std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context);
+// The webhook sink type: its builder and its settings snapshot (url, secret, headers, timeout).
+common::Json saveWebhookSettings(const config::WebhookSinkConfig& settings);
+std::optional<config::WebhookSinkConfig> loadWebhookSettings(const common::Json& json);
+SinkKind webhookSinkKind();
 
 // One request and, when an HTTP answer came, the response itself (for sinks that must read the
 // body of a 2xx, such as Slack's "ok", or a 429's retry_after).

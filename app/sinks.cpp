@@ -10,10 +10,11 @@
 
 namespace mcpwatch::app {
 
+// The registry: one line per sink type.
 alerting::SinkFactory sinkFactory() {
-  return {{"webhook", alerting::makeWebhookSink},   {"pagerduty", pagerduty::makePagerDutySink},
-          {"slack", channels::makeSlackSink},       {"discord", channels::makeDiscordSink},
-          {"opsgenie", channels::makeOpsGenieSink}, {"email", channels::makeEmailSink}};
+  return {{"webhook", alerting::webhookSinkKind()},   {"pagerduty", pagerduty::pagerDutySinkKind()},
+          {"slack", channels::slackSinkKind()},       {"discord", channels::discordSinkKind()},
+          {"opsgenie", channels::opsGenieSinkKind()}, {"email", channels::emailSinkKind()}};
 }
 
 } // namespace mcpwatch::app

@@ -628,6 +628,27 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
   }
 }
 
+Json saveDiscordSettings(const config::DiscordSinkConfig& discord) {
+  return {{"url", discord.url.reveal()},
+          {"username", discord.username},
+          {"schema_drift", discord.schemaDrift},
+          {"timeout_ms", discord.timeout.count()}};
+}
+
+std::optional<config::DiscordSinkConfig> loadDiscordSettings(const Json& json) {
+  config::DiscordSinkConfig discord;
+  discord.url = common::Secret(json.at("url").get<std::string>());
+  discord.username = json.at("username").get<std::string>();
+  discord.schemaDrift = json.at("schema_drift").get<bool>();
+  discord.timeout = alerting::Duration(json.at("timeout_ms").get<std::int64_t>());
+  return discord;
+}
+
+alerting::SinkKind discordSinkKind() {
+  return alerting::sinkKind<config::DiscordSinkConfig>(makeDiscordSink, saveDiscordSettings,
+                                                       loadDiscordSettings);
+}
+
 std::unique_ptr<alerting::Sink> makeDiscordSink(const config::SinkConfig& sink,
                                                 const alerting::SinkContext& context) {
   const auto* discord = std::get_if<config::DiscordSinkConfig>(&sink.settings);

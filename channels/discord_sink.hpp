@@ -75,5 +75,9 @@ private:
 
 std::unique_ptr<alerting::Sink> makeDiscordSink(const config::SinkConfig& sink,
                                                 const alerting::SinkContext& context);
+// The Discord sink type: its builder and its settings snapshot.
+common::Json saveDiscordSettings(const config::DiscordSinkConfig& settings);
+std::optional<config::DiscordSinkConfig> loadDiscordSettings(const common::Json& json);
+alerting::SinkKind discordSinkKind();
 
 } // namespace mcpwatch::channels

@@ -918,6 +918,59 @@ private:
 
 } // namespace
 
+common::Json saveEmailSettings(const config::EmailSinkConfig& mail) {
+  return {{"host", mail.host},
+          {"port", mail.port},
+          {"tls", std::string(config::toString(mail.tls))},
+          {"username", mail.username},
+          {"password", mail.password.reveal()},
+          {"auth", std::string(config::toString(mail.auth))},
+          {"from", mail.from},
+          {"to", mail.to},
+          {"ca_file", mail.caFile},
+          {"insecure", mail.insecure},
+          {"schema_drift", mail.schemaDrift},
+          {"timeout_ms", mail.timeout.count()}};
+}
+
+std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& json) {
+  config::EmailSinkConfig mail;
+  mail.host = json.at("host").get<std::string>();
+  mail.port = json.at("port").get<int>();
+  const auto tls = json.at("tls").get<std::string>();
+  if (tls == "starttls")
+    mail.tls = config::SmtpTls::StartTls;
+  else if (tls == "tls")
+    mail.tls = config::SmtpTls::Implicit;
+  else if (tls == "none")
+    mail.tls = config::SmtpTls::None;
+  else
+    return std::nullopt;
+  mail.username = json.at("username").get<std::string>();
+  mail.password = common::Secret(json.at("password").get<std::string>());
+  const auto auth = json.at("auth").get<std::string>();
+  if (auth == "auto")
+    mail.auth = config::SmtpAuth::Auto;
+  else if (auth == "plain")
+    mail.auth = config::SmtpAuth::Plain;
+  else if (auth == "login")
+    mail.auth = config::SmtpAuth::Login;
+  else
+    return std::nullopt;
+  mail.from = json.at("from").get<std::string>();
+  mail.to = json.at("to").get<std::vector<std::string>>();
+  mail.caFile = json.at("ca_file").get<std::string>();
+  mail.insecure = json.at("insecure").get<bool>();
+  mail.schemaDrift = json.at("schema_drift").get<bool>();
+  mail.timeout = alerting::Duration(json.at("timeout_ms").get<std::int64_t>());
+  return mail;
+}
+
+alerting::SinkKind emailSinkKind() {
+  return alerting::sinkKind<config::EmailSinkConfig>(makeEmailSink, saveEmailSettings,
+                                                     loadEmailSettings);
+}
+
 std::unique_ptr<alerting::Sink> makeEmailSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context) {
   const auto* email = std::get_if<config::EmailSinkConfig>(&sink.settings);

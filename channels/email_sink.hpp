@@ -55,5 +55,9 @@ alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::stri
 
 std::unique_ptr<alerting::Sink> makeEmailSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context);
+// The email sink type: its builder and its settings snapshot.
+common::Json saveEmailSettings(const config::EmailSinkConfig& settings);
+std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& json);
+alerting::SinkKind emailSinkKind();
 
 } // namespace mcpwatch::channels

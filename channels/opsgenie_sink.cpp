@@ -446,6 +446,60 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
   co_return result;
 }
 
+namespace {
+
+std::optional<config::OpsGeniePriority> parseOpsGeniePriority(std::string_view text) {
+  for (auto p :
+       {config::OpsGeniePriority::P1, config::OpsGeniePriority::P2, config::OpsGeniePriority::P3,
+        config::OpsGeniePriority::P4, config::OpsGeniePriority::P5})
+    if (config::toString(p) == text)
+      return p;
+  return std::nullopt;
+}
+
+} // namespace
+
+Json saveOpsGenieSettings(const config::OpsGenieSinkConfig& og) {
+  Json responders = Json::array();
+  for (const auto& r : og.responders)
+    responders.push_back({{"type", r.type}, {"name", r.name}});
+  return {{"api_key", og.apiKey.reveal()},
+          {"api_url", og.apiUrl},
+          {"priority", std::string(config::toString(og.priority))},
+          {"drift_priority", std::string(config::toString(og.driftPriority))},
+          {"dedup_prefix", og.dedupPrefix},
+          {"source", og.source},
+          {"tags", og.tags},
+          {"responders", std::move(responders)},
+          {"schema_drift", og.schemaDrift},
+          {"timeout_ms", og.timeout.count()}};
+}
+
+std::optional<config::OpsGenieSinkConfig> loadOpsGenieSettings(const Json& json) {
+  config::OpsGenieSinkConfig og;
+  og.apiKey = common::Secret(json.at("api_key").get<std::string>());
+  og.apiUrl = json.at("api_url").get<std::string>();
+  auto priority = parseOpsGeniePriority(json.at("priority").get<std::string>());
+  auto driftPriority = parseOpsGeniePriority(json.at("drift_priority").get<std::string>());
+  if (!priority || !driftPriority)
+    return std::nullopt;
+  og.priority = *priority;
+  og.driftPriority = *driftPriority;
+  og.dedupPrefix = json.at("dedup_prefix").get<std::string>();
+  og.source = json.at("source").get<std::string>();
+  og.tags = json.at("tags").get<std::vector<std::string>>();
+  for (const auto& r : json.at("responders"))
+    og.responders.push_back({r.at("type").get<std::string>(), r.at("name").get<std::string>()});
+  og.schemaDrift = json.at("schema_drift").get<bool>();
+  og.timeout = alerting::Duration(json.at("timeout_ms").get<std::int64_t>());
+  return og;
+}
+
+alerting::SinkKind opsGenieSinkKind() {
+  return alerting::sinkKind<config::OpsGenieSinkConfig>(makeOpsGenieSink, saveOpsGenieSettings,
+                                                        loadOpsGenieSettings);
+}
+
 std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig& sink,
                                                  const alerting::SinkContext& context) {
   const auto* og = std::get_if<config::OpsGenieSinkConfig>(&sink.settings);

@@ -70,5 +70,9 @@ private:
 
 std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig& sink,
                                                  const alerting::SinkContext& context);
+// The OpsGenie sink type: its builder and its settings snapshot.
+common::Json saveOpsGenieSettings(const config::OpsGenieSinkConfig& settings);
+std::optional<config::OpsGenieSinkConfig> loadOpsGenieSettings(const common::Json& json);
+alerting::SinkKind opsGenieSinkKind();
 
 } // namespace mcpwatch::channels

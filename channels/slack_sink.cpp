@@ -564,6 +564,25 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
   co_return result;
 }
 
+Json saveSlackSettings(const config::SlackSinkConfig& slack) {
+  return {{"url", slack.url.reveal()},
+          {"schema_drift", slack.schemaDrift},
+          {"timeout_ms", slack.timeout.count()}};
+}
+
+std::optional<config::SlackSinkConfig> loadSlackSettings(const Json& json) {
+  config::SlackSinkConfig slack;
+  slack.url = common::Secret(json.at("url").get<std::string>());
+  slack.schemaDrift = json.at("schema_drift").get<bool>();
+  slack.timeout = alerting::Duration(json.at("timeout_ms").get<std::int64_t>());
+  return slack;
+}
+
+alerting::SinkKind slackSinkKind() {
+  return alerting::sinkKind<config::SlackSinkConfig>(makeSlackSink, saveSlackSettings,
+                                                     loadSlackSettings);
+}
+
 std::unique_ptr<alerting::Sink> makeSlackSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context) {
   const auto* slack = std::get_if<config::SlackSinkConfig>(&sink.settings);

@@ -71,5 +71,9 @@ private:
 
 std::unique_ptr<alerting::Sink> makeSlackSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context);
+// The Slack sink type: its builder and its settings snapshot.
+common::Json saveSlackSettings(const config::SlackSinkConfig& settings);
+std::optional<config::SlackSinkConfig> loadSlackSettings(const common::Json& json);
+alerting::SinkKind slackSinkKind();
 
 } // namespace mcpwatch::channels

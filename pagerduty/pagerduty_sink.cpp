@@ -50,6 +50,36 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
   co_return std::move(result);
 }
 
+common::Json savePagerDutySettings(const config::PagerDutySinkConfig& pd) {
+  return {{"routing_key", pd.routingKey.reveal()},
+          {"severity", std::string(config::toString(pd.severity))},
+          {"source", pd.source},
+          {"dedup_prefix", pd.dedupPrefix},
+          {"events_url", pd.eventsUrl},
+          {"change_events", pd.changeEvents},
+          {"timeout_ms", pd.timeout.count()}};
+}
+
+std::optional<config::PagerDutySinkConfig> loadPagerDutySettings(const common::Json& json) {
+  config::PagerDutySinkConfig pd;
+  pd.routingKey = common::Secret(json.at("routing_key").get<std::string>());
+  auto severity = alerting::parseSeverity(json.at("severity").get<std::string>());
+  if (!severity)
+    return std::nullopt;
+  pd.severity = *severity;
+  pd.source = json.at("source").get<std::string>();
+  pd.dedupPrefix = json.at("dedup_prefix").get<std::string>();
+  pd.eventsUrl = json.at("events_url").get<std::string>();
+  pd.changeEvents = json.at("change_events").get<bool>();
+  pd.timeout = alerting::Duration(json.at("timeout_ms").get<std::int64_t>());
+  return pd;
+}
+
+alerting::SinkKind pagerDutySinkKind() {
+  return alerting::sinkKind<config::PagerDutySinkConfig>(makePagerDutySink, savePagerDutySettings,
+                                                         loadPagerDutySettings);
+}
+
 std::unique_ptr<alerting::Sink> makePagerDutySink(const config::SinkConfig& sink,
                                                   const alerting::SinkContext& context) {
   const auto* pd = std::get_if<config::PagerDutySinkConfig>(&sink.settings);

@@ -21,6 +21,10 @@ private:
 
 std::unique_ptr<alerting::Sink> makePagerDutySink(const config::SinkConfig& sink,
                                                   const alerting::SinkContext& context);
+// The PagerDuty sink type: its builder and its settings snapshot (routing key, severity, ...).
+common::Json savePagerDutySettings(const config::PagerDutySinkConfig& settings);
+std::optional<config::PagerDutySinkConfig> loadPagerDutySettings(const common::Json& json);
+alerting::SinkKind pagerDutySinkKind();
 
 // "Event object is invalid: <errors[] joined>" from a PagerDuty error body, for the log.
 std::string describeError(std::string_view body);

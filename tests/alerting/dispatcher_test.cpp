@@ -27,7 +27,7 @@ const std::string kKeyB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 const std::string kHookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 SinkFactory factory() {
-  return {{"webhook", makeWebhookSink}, {"pagerduty", pagerduty::makePagerDutySink}};
+  return {{"webhook", webhookSinkKind()}, {"pagerduty", pagerduty::pagerDutySinkKind()}};
 }
 
 Event event(std::string type, std::string id, std::string incident,
@@ -290,7 +290,7 @@ TEST_F(Dispatcher, PermanentFailureIsNotRetriedAndUnblocksTheNextRow) {
 
 TEST_F(Dispatcher, AnUnreadableStoredBodyFailsWithoutASendAndUnblocksTheNextRow) {
   startAlerting();
-  const auto settings = sinkSettingsToJson(*config_.findSink("hook")).dump();
+  const auto settings = saveSinkSettings(factory(), *config_.findSink("hook")).dump();
   std::vector<OutboxRow> rows;
   for (const auto& [id, body] :
        {std::pair<std::string, std::string>{"evt_1", "{not json"},

@@ -554,7 +554,7 @@ class DiscordOutbox : public ::testing::Test {
 protected:
   void start() {
     harness_.addSink("chat", dcConfig(fake_.webhookUrl()));
-    harness_.start({{"discord", makeDiscordSink}});
+    harness_.start({{"discord", discordSinkKind()}});
   }
   alerting::SinkStats stats() { return harness_.sinkStats("chat"); }
   void expectNoSecret(const std::string& log) {

@@ -426,7 +426,7 @@ protected:
   alerting::SinkStats stats(const std::string& sink = "mail") { return harness_.sinkStats(sink); }
 
   void start() {
-    harness_.start({{"email", makeEmailSink}, {"webhook", alerting::makeWebhookSink}});
+    harness_.start({{"email", emailSinkKind()}, {"webhook", alerting::webhookSinkKind()}});
   }
 
   // Captures spdlog output until stopCapture().

@@ -504,7 +504,7 @@ class OpsGenieOutbox : public ::testing::Test {
 protected:
   void start(config::OpsGenieSinkConfig c) {
     harness_.addSink("og", std::move(c));
-    harness_.start({{"opsgenie", makeOpsGenieSink}});
+    harness_.start({{"opsgenie", opsGenieSinkKind()}});
   }
   void startDefault() { start(ogConfig(fake_.baseUrl())); }
   alerting::SinkStats stats() { return harness_.sinkStats("og"); }

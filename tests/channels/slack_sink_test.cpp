@@ -566,7 +566,7 @@ protected:
     c.url = common::Secret(fake_.webhookUrl());
     c.timeout = 2s;
     harness_.addSink("slack", c);
-    harness_.start({{"slack", makeSlackSink}});
+    harness_.start({{"slack", slackSinkKind()}});
   }
   // Retries, Retry-After and the one-per-second pacing then wait for advance().
   void startOnFakeClock() {
