@@ -2,10 +2,12 @@
 #include "app/daemon.hpp"
 
 #include "app/check_mapping.hpp"
+#include "app/config_mapping.hpp"
 #include "common/log.hpp"
 #include "common/time.hpp"
 #include "config/diff.hpp"
 #include "detector/dependencies.hpp"
+#include "durable/baseline.hpp"
 #include "durable/recovery.hpp"
 #include "durable/writes.hpp"
 #include "web/api.hpp"
@@ -18,41 +20,6 @@
 
 namespace mcpwatch::app {
 namespace {
-
-detector::DriftPolicy toDriftPolicy(config::SchemaDriftPolicy p) {
-  switch (p) {
-  case config::SchemaDriftPolicy::Fail:
-    return detector::DriftPolicy::Fail;
-  case config::SchemaDriftPolicy::Ignore:
-    return detector::DriftPolicy::Ignore;
-  case config::SchemaDriftPolicy::Warn:
-    break;
-  }
-  return detector::DriftPolicy::Warn;
-}
-
-detector::ScheduleSettings scheduleOf(const config::ServerConfig& server) {
-  return {server.check.interval, server.check.retryInterval};
-}
-
-common::Json toolsJson(const detector::ToolsSnapshot& snapshot) {
-  common::Json j = common::Json::object();
-  for (const auto& [name, hash] : snapshot.tools)
-    j[name] = hash;
-  return j;
-}
-
-std::optional<detector::ToolsSnapshot> snapshotFromBaseline(const store::BaselineRecord& record) {
-  auto parsed = common::parseJson(record.toolsJson);
-  if (!parsed || !parsed->is_object())
-    return std::nullopt;
-  detector::ToolsSnapshot snapshot;
-  snapshot.fingerprint = record.fingerprint;
-  for (auto it = parsed->begin(); it != parsed->end(); ++it)
-    if (it.value().is_string())
-      snapshot.tools[it.key()] = it.value().get<std::string>();
-  return snapshot;
-}
 
 std::string baselineFingerprint(const detector::Detector& d) {
   const auto& b = d.state().schema.baseline;
@@ -97,43 +64,17 @@ std::size_t Daemon::concurrency() const {
 }
 
 void Daemon::rebuildCalendar() {
-  std::vector<detector::MaintenanceWindow> windows;
-  for (const auto& w : config_->maintenance.windows) {
-    detector::WindowTarget target;
-    target.all = w.servers.empty() && w.tags.empty();
-    target.servers = w.servers;
-    target.tags = w.tags;
-    common::Expected<detector::MaintenanceWindow, std::string> built =
-        common::unexpected(std::string());
-    if (const auto* fixed = std::get_if<config::FixedWindow>(&w.schedule))
-      built = detector::makeOneOffWindow(w.name, target, fixed->start, fixed->end);
-    else if (const auto* every = std::get_if<config::RecurringWindow>(&w.schedule))
-      built = detector::makeRecurringWindow(
-          w.name, target, every->cron,
-          std::chrono::duration_cast<std::chrono::seconds>(every->duration), every->zone);
-    if (built) {
-      built->comment = w.comment;
-      windows.push_back(std::move(built.value()));
-    } else {
-      common::logRecord(spdlog::level::err, "maintenance window rejected",
-                        {{"window", w.name}, {"error", built.error()}});
-    }
-  }
-  if (auto err = calendar_.setConfigWindows(std::move(windows)))
+  auto built = app::maintenanceWindows(*config_);
+  for (const auto& [name, why] : built.rejected)
+    common::logRecord(spdlog::level::err, "maintenance window rejected",
+                      {{"window", name}, {"error", why}});
+  if (auto err = calendar_.setConfigWindows(std::move(built.windows)))
     common::logRecord(spdlog::level::err, "maintenance windows rejected", {{"error", *err}});
   maintenanceDirty_ = true;
 }
 
 bool Daemon::inMaintenance(const config::ServerConfig& server, common::WallTime at) const {
   return flagFile_ || calendar_.active(detector::ServerRef{server.slug, server.tags}, at);
-}
-
-void Daemon::rebuildDependents() {
-  dependents_.clear();
-  for (const auto& server : config_->servers)
-    if (server.enabled)
-      for (const auto& dep : server.dependsOn)
-        dependents_[dep].push_back(server.slug);
 }
 
 std::string Daemon::dependencyHold(const config::ServerConfig& server) {
@@ -230,7 +171,7 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   // server still waiting there can never land over the accepted one.
   std::vector<store::WriteOp> ops;
   ops.push_back(store::BaselineRecord{slug, st.schema.baseline->fingerprint,
-                                      toolsJson(*st.schema.baseline).dump(), now, true});
+                                      durable::toolsJson(*st.schema.baseline), now, true});
   submitCommit(PendingCommit{
       slug, std::move(ops), store::ServerStateRecord{slug, detector::toJson(st).dump(), now}, {}});
   rt.baselineKnown = true;
@@ -242,59 +183,10 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   return rt.storedBaseline;
 }
 
-detector::DetectorSettings Daemon::detectorSettings(const config::ServerConfig& server) const {
-  detector::DetectorSettings s;
-  s.failureThreshold = server.check.failureThreshold;
-  s.successThreshold = server.check.successThreshold;
-  s.flapping.enabled = server.check.flapping.enabled;
-  s.flapping.window = static_cast<std::size_t>(server.check.flapping.window);
-  s.flapping.highThreshold = server.check.flapping.highThreshold;
-  s.flapping.lowThreshold = server.check.flapping.lowThreshold;
-  s.drift = toDriftPolicy(server.check.schemaDrift);
-  return s;
-}
-
-prober::ProbeOptions Daemon::probeOptions(const ServerRuntime& rt) const {
-  const auto& server = *rt.config;
-  prober::ProbeOptions o;
-  o.url = server.url;
-  o.transport = server.check.transport;
-  // Auto tries the era the server last answered in first: a transient error is then reported in
-  // that era instead of moving the server to another one.
-  if (const auto& last = rt.detector->state().transport)
-    o.lastTransport = prober::parseTransport(*last);
-  for (const auto& [name, value] : server.headers)
-    o.headers.emplace_back(name, value.reveal());
-  o.timeout = server.check.timeout;
-  o.insecure = server.check.insecure;
-  o.caFile = server.check.caFile;
-  o.tlsResumption = server.check.tlsResumption;
-  o.acceptedVersions = server.check.acceptedProtocolVersions;
-  if (server.call)
-    o.call = prober::ToolCall{server.call->tool, server.call->args};
-  return o;
-}
-
-ServerDescription Daemon::describe(const config::ServerConfig& server) const {
-  ServerDescription d{server.slug,
-                      server.name,
-                      server.url,
-                      server.tags,
-                      config_->web.publicUrl + "/status/" + server.slug,
-                      server.description,
-                      server.owner,
-                      server.runbookUrl,
-                      server.links};
-  // The servers whose triggers this server's incident holds (their alerts wait for it).
-  if (auto it = dependents_.find(server.slug); it != dependents_.end())
-    d.dependents = it->second;
-  return d;
-}
-
 void Daemon::start() {
   ++viewEpoch_; // what the status page shows may change for any server
   rebuildCalendar();
-  rebuildDependents();
+  dependents_ = dependentsOf(*config_);
   auto now = clock_.now();
 
   // What the store holds, read once; what comes back of it is decided by durable::recover. The
@@ -426,7 +318,7 @@ void Daemon::reload(std::shared_ptr<const config::Config> next) {
   // Kept until every runtime points into the new config (removed servers' runtimes still point
   // into this one while they are closed).
   const auto previous = std::exchange(config_, std::move(next));
-  rebuildDependents();
+  dependents_ = dependentsOf(*config_);
   queue_.setConcurrency(concurrency());
   rebuildCalendar();
 
@@ -523,7 +415,7 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
   if (b.fingerprint == baselineFingerprint(*rt.detector) &&
       b.pinned == rt.detector->state().schema.pinned)
     return;
-  if (auto snapshot = snapshotFromBaseline(b)) {
+  if (auto snapshot = durable::snapshotFromBaseline(b)) {
     rt.detector->acceptBaseline(std::move(*snapshot));
     rt.detector->setPinned(b.pinned);
     rt.baselineKnown = true;
@@ -559,7 +451,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
     }
     const auto& fp = st.schema.baseline->fingerprint;
     if (rt.storedBaseline != fp || rt.storedPinned != st.schema.pinned) {
-      ops.push_back(store::BaselineRecord{slug, fp, toolsJson(*st.schema.baseline).dump(), now,
+      ops.push_back(store::BaselineRecord{slug, fp, durable::toolsJson(*st.schema.baseline), now,
                                           st.schema.pinned});
       rt.storedBaseline = fp;
       rt.storedPinned = st.schema.pinned;
@@ -612,8 +504,9 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
                       "state changed", fields);
   }
   if (important)
-    submitCommit(PendingCommit{slug, std::move(ops), std::move(*state),
-                               withServer(outcome.events, describe(*rt.config))});
+    submitCommit(PendingCommit{
+        slug, std::move(ops), std::move(*state),
+        withServer(outcome.events, describe(*rt.config, config_->web.publicUrl, dependents_))});
 }
 
 std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch) {
@@ -779,7 +672,8 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
   try {
     auto it = servers_.find(slug);
     if (it != servers_.end())
-      result = co_await options_.probe(probeOptions(it->second));
+      result = co_await options_.probe(
+          probeOptions(*it->second.config, it->second.detector->state().transport));
   } catch (const std::exception& e) {
     common::logRecord(spdlog::level::err, "probe failed unexpectedly",
                       {{"server", slug}, {"error", e.what()}});

@@ -118,7 +118,6 @@ public:
   // empty when none of its dependencies is failing or down. A dependency not checked since this
   // server began to fail is probed now (and holds until it has been).
   std::string dependencyHold(const config::ServerConfig& server);
-  void rebuildDependents(); // dependents_ from config_ (start and reload)
   const detector::MaintenanceCalendar& calendar() const { return calendar_; }
   std::vector<std::string> maintenanceWindows(const config::ServerConfig& server,
                                               common::WallTime at) const;
@@ -157,9 +156,6 @@ private:
   void announce(PendingCommit& group);
   void reportBacklog();
   void syncBaselineFromStore(ServerRuntime& rt);
-  prober::ProbeOptions probeOptions(const ServerRuntime& rt) const;
-  detector::DetectorSettings detectorSettings(const config::ServerConfig& server) const;
-  ServerDescription describe(const config::ServerConfig& server) const;
   void rebuildCalendar();
   common::MonoTime firstProbeAt(const config::ServerConfig& server, common::MonoTime now);
   std::size_t concurrency() const;
