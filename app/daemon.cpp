@@ -37,7 +37,16 @@ Daemon::Daemon(asio::any_io_executor executor, std::shared_ptr<const config::Con
           1, options_.concurrencyCap > 0
                  ? std::min<std::size_t>(options_.concurrencyCap, config_->scheduler.concurrency)
                  : config_->scheduler.concurrency)),
-      backlog_(options_.commitBacklog), timer_(executor) {
+      timer_(executor),
+      commits_(executor, store, clock, publisher, options_.commitBacklog,
+               {[this](const std::string& slug) -> std::optional<store::ServerStateRecord> {
+                  auto it = servers_.find(slug);
+                  if (it == servers_.end())
+                    return std::nullopt;
+                  return store::ServerStateRecord{
+                      slug, detector::toJson(it->second.detector->state()).dump(), clock_.now()};
+                },
+                [this] { wake(); }, [this] { finishStopIfIdle(); }}) {
   if (!options_.probe)
     options_.probe = [](prober::ProbeOptions o) { return prober::probe(std::move(o)); };
   if (!options_.ids)
@@ -159,7 +168,7 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   if (it == servers_.end())
     return common::unexpected("unknown server \"" + slug + "\"");
   auto& rt = it->second;
-  if (const auto health = backlog_.health(); health.failing)
+  if (const auto health = commits_.health(); health.failing)
     return common::unexpected(
         std::string("database commits are failing (" + health.lastError + "); try again later"));
   if (!rt.detector->acceptBaseline())
@@ -172,7 +181,7 @@ common::Expected<std::string, std::string> Daemon::acceptBaseline(const std::str
   std::vector<store::WriteOp> ops;
   ops.push_back(store::BaselineRecord{slug, st.schema.baseline->fingerprint,
                                       durable::toolsJson(*st.schema.baseline), now, true});
-  submitCommit(PendingCommit{
+  commits_.submit(PendingCommit{
       slug, std::move(ops), store::ServerStateRecord{slug, detector::toJson(st).dump(), now}, {}});
   rt.baselineKnown = true;
   rt.storedBaseline = st.schema.baseline->fingerprint;
@@ -248,10 +257,10 @@ void Daemon::start() {
     common::logRecord(spdlog::level::info, "incident closed: server removed from the config",
                       {{"server", slug}, {"incident", removed.outcome.incident.closed->id}});
     ServerDescription desc{slug, slug, "", {}, config_->web.publicUrl + "/status/" + slug};
-    submitCommit(PendingCommit{slug,
-                               durable::outcomeWrites(slug, removed.outcome, now, ""),
-                               {slug, detector::toJson(removed.state).dump(), now},
-                               withServer(std::move(removed.outcome.events), desc)});
+    commits_.submit(PendingCommit{slug,
+                                  durable::outcomeWrites(slug, removed.outcome, now, ""),
+                                  {slug, detector::toJson(removed.state).dump(), now},
+                                  withServer(std::move(removed.outcome.events), desc)});
   }
 
   started_ = true;
@@ -370,9 +379,9 @@ void Daemon::finishStopIfIdle() {
   if (!stopping_ || queue_.inFlightCount() != 0)
     return;
   // Decided changes land (or wait in the backlog, while commits fail) before anything stops.
-  flushCommits();
-  if (commitOut_ || !onIdle_)
-    return; // commitDone() comes back here
+  commits_.flush();
+  if (commits_.busy() || !onIdle_)
+    return; // the pipeline's batchDone comes back here
   auto cb = std::move(onIdle_);
   onIdle_ = nullptr;
   asio::post(executor_, std::move(cb));
@@ -406,7 +415,7 @@ void Daemon::syncBaselineFromStore(ServerRuntime& rt) {
   // `mcpwatch baseline accept` writes the store; the store otherwise mirrors the detector, so a
   // stored baseline that differs from the detector's was accepted by a person. Not while this
   // server's own changes wait to be committed: the store is behind the detector then.
-  if (backlog_.holds(rt.config->slug))
+  if (commits_.holds(rt.config->slug))
     return;
   auto record = store_.baseline(rt.config->slug);
   if (!record || !record.value())
@@ -482,7 +491,7 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
   }
   // A group of this server still waiting writes the state it has when it lands: a queued write
   // must not overtake it (it could land before the incident it names).
-  if (!important && state && !backlog_.holds(slug))
+  if (!important && state && !commits_.holds(slug))
     store_.enqueue(std::move(*state));
 
   if (outcome.transition != detector::Transition::Unchanged) {
@@ -504,166 +513,9 @@ void Daemon::handleOutcome(ServerRuntime& rt, const detector::Outcome& outcome) 
                       "state changed", fields);
   }
   if (important)
-    submitCommit(PendingCommit{
+    commits_.submit(PendingCommit{
         slug, std::move(ops), std::move(*state),
         withServer(outcome.events, describe(*rt.config, config_->web.publicUrl, dependents_))});
-}
-
-std::vector<store::WriteOp> Daemon::batchOps(std::vector<PendingCommit*>& batch) {
-  std::vector<store::WriteOp> ops;
-  for (auto* group : batch) {
-    // A group that waited commits the server's current state, never an older one over a newer.
-    for (const auto& op : group->ops)
-      ops.push_back(op);
-    for (const auto& ev : group->events)
-      for (auto& op : publisher_.prepare(ev))
-        ops.push_back(std::move(op));
-    auto it = servers_.find(group->slug);
-    if (it != servers_.end())
-      ops.push_back(store::ServerStateRecord{
-          group->slug, detector::toJson(it->second.detector->state()).dump(), clock_.now()});
-    else
-      ops.push_back(group->state);
-  }
-  return ops;
-}
-
-void Daemon::announce(PendingCommit& group) {
-  for (const auto& ev : group.events)
-    publisher_.committed(ev);
-}
-
-void Daemon::submitCommit(PendingCommit group) {
-  // Groups commit together once the batch before them has landed: one transaction and one
-  // fsync for many incidents (a mass outage), in order, and never two of one server at once.
-  backlog_.add(std::move(group));
-  if (!flushPosted_) {
-    flushPosted_ = true;
-    asio::post(executor_, [this, alive = std::weak_ptr<int>(lifetime_)] {
-      if (alive.expired())
-        return;
-      flushPosted_ = false;
-      flushCommits();
-    });
-  }
-}
-
-void Daemon::flushCommits() {
-  // One batch at a time, committed on the store's writer thread: this loop never waits for an
-  // fsync. Groups decided meanwhile go in the next batch, when this one has landed.
-  if (commitOut_)
-    return;
-  auto batch = backlog_.takeBatch(clock_.monoNow(), kMaxCommitBatch);
-  if (batch.empty()) {
-    reportBacklog();
-    return;
-  }
-  std::vector<store::WriteOp> ops;
-  try {
-    ops = batchOps(batch);
-  } catch (const std::exception& e) {
-    // Nothing was handed to the store: the batch stays first and is retried after the backoff.
-    backlog_.batchFailed(clock_.monoNow(), clock_.now(),
-                         std::string("preparing the commit: ") + e.what());
-    reportBacklog();
-    wake();
-    return;
-  }
-  commitOut_ = true;
-  const auto seq = ++commitSeq_;
-  // The writer thread leaves the result here too, so a shutdown that no longer runs this loop
-  // can still learn it (drainCommitsNow).
-  auto outcome = std::make_shared<std::optional<store::WriteResult>>();
-  outstanding_ = outcome;
-  store_.commitAsync(
-      std::move(ops), [executor = executor_, this, seq, outcome,
-                       alive = std::weak_ptr<int>(lifetime_)](store::WriteResult result) mutable {
-        {
-          std::lock_guard lock(outcomeMutex_);
-          *outcome = result;
-        }
-        asio::post(executor, [this, alive, seq, result = std::move(result)]() mutable {
-          if (!alive.expired())
-            commitDone(seq, std::move(result));
-        });
-      });
-}
-
-void Daemon::commitDone(std::uint64_t seq, store::WriteResult result) {
-  if (!commitOut_ || seq != commitSeq_)
-    return; // already taken by drainCommitsNow()
-  commitOut_ = false;
-  outstanding_.reset();
-  if (result) {
-    backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
-    flushCommits(); // what was decided while this batch was out
-  } else {
-    backlog_.batchFailed(clock_.monoNow(), clock_.now(), result.error());
-    reportBacklog();
-    wake(); // the loop retries at the backoff's time
-  }
-  finishStopIfIdle();
-}
-
-std::size_t Daemon::drainCommitsNow() {
-  // The loop has stopped (shutdown deadline or a second signal): commit here, blocking, what was
-  // decided and not yet committed, so no incident change or outbox row is lost with the process.
-  store_.flush();   // the batch that is out has landed (or failed) on the writer thread
-  if (commitOut_) { // its completion, queued on the stopped loop, will find nothing to do
-    std::optional<store::WriteResult> result;
-    {
-      std::lock_guard lock(outcomeMutex_);
-      if (outstanding_)
-        result = *outstanding_;
-    }
-    commitOut_ = false;
-    outstanding_.reset();
-    if (result && *result)
-      backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
-    else
-      backlog_.batchFailed(clock_.monoNow(), clock_.now(),
-                           result ? result->error() : std::string("no answer from the store"));
-  }
-  while (!backlog_.empty()) {
-    auto batch = backlog_.takeBatch(clock_.monoNow() + std::chrono::hours(1), kMaxCommitBatch);
-    if (batch.empty())
-      break;
-    std::optional<std::string> error;
-    try {
-      if (auto r = store_.commitNow(batchOps(batch)); !r)
-        error = r.error();
-    } catch (const std::exception& e) {
-      error = e.what();
-    }
-    if (error) {
-      backlog_.batchFailed(clock_.monoNow(), clock_.now(), *error);
-      break;
-    }
-    backlog_.batchLanded([this](PendingCommit& g) { announce(g); });
-  }
-  if (!backlog_.empty())
-    common::logRecord(spdlog::level::critical,
-                      "incident changes could not be committed before exit and are lost",
-                      {{"waiting", backlog_.size()}, {"error", backlog_.health().lastError}});
-  return backlog_.size();
-}
-
-void Daemon::reportBacklog() {
-  if (backlog_.shouldLog(clock_.monoNow())) {
-    auto h = backlog_.health();
-    common::logRecord(
-        spdlog::level::critical,
-        "database commits failing; incident changes and alerts are kept in memory and "
-        "retried until they land",
-        {{"waiting", h.waiting},
-         {"failed_commits", h.failedCommits},
-         {"probing_paused", backlog_.full()},
-         {"error", h.lastError}});
-  }
-  if (backlog_.takeRecovered())
-    common::logRecord(spdlog::level::warn,
-                      "database commits recovered; every waiting change committed",
-                      {{"failed_commits", backlog_.health().failedCommits}});
 }
 
 Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
@@ -761,11 +613,11 @@ Awaitable<void> Daemon::loop() {
     if (const auto wall = clock_.now();
         maintenanceDirty_ || (nextSweep_ && wall >= *nextSweep_) || wall < lastSweep_)
       sweepMaintenance(wall);
-    flushCommits(); // the backlog's retry, when its backoff allows
+    commits_.flush(); // the backlog's retry, when its backoff allows
     const auto now = clock_.monoNow();
     // Past the backlog's bound nothing new is decided (so nothing can be dropped) until the
     // database takes writes again.
-    while (!stopping_ && !backlog_.full()) {
+    while (!stopping_ && !commits_.full()) {
       auto slug = queue_.takeDue(now);
       if (!slug)
         break;
@@ -775,7 +627,7 @@ Awaitable<void> Daemon::loop() {
     auto wakeAt = now + options_.tick;
     if (auto due = queue_.nextDue(); due && *due < wakeAt)
       wakeAt = *due;
-    if (auto retry = backlog_.nextRetry(); retry && *retry < wakeAt)
+    if (auto retry = commits_.nextRetry(); retry && *retry < wakeAt)
       wakeAt = *retry;
     if (nextSweep_) // a maintenance boundary (wall time) before the next tick
       if (auto left = *nextSweep_ - clock_.now(); now + left < wakeAt)

@@ -2,7 +2,7 @@
 // on one Asio event loop. Decisions live in ScheduleQueue and the detector; this only connects.
 #pragma once
 
-#include "app/commit_backlog.hpp"
+#include "app/commit_pipeline.hpp"
 #include "app/event_publisher.hpp"
 #include "app/schedule_queue.hpp"
 #include "common/asio.hpp"
@@ -101,7 +101,7 @@ public:
   void stop(std::function<void()> onIdle);
   // After the loop has stopped for good (a shutdown deadline): commits, blocking, whatever was
   // decided and not yet committed. Returns how many groups could not be committed (logged).
-  std::size_t drainCommitsNow();
+  std::size_t drainCommitsNow() { return commits_.drainNow(); }
 
   std::size_t inFlight() const { return queue_.inFlightCount(); }
   const std::map<std::string, ServerRuntime>& servers() const { return servers_; }
@@ -123,7 +123,7 @@ public:
                                               common::WallTime at) const;
   // Durable commits waiting in memory (the batch being committed, those behind it, and those
   // waiting because commits fail): for /readyz, metrics and the heartbeat.
-  CommitHealth commitHealth() const { return backlog_.health(); }
+  CommitHealth commitHealth() const { return commits_.health(); }
   std::chrono::milliseconds scheduleLag() const { return queue_.lag(clock_.monoNow()); }
   bool running() const { return started_ && !stopping_; }
   // Makes the loop look at the queue and the calendar now (after a reload, an admin action, or a
@@ -148,13 +148,7 @@ private:
   void addServer(const config::ServerConfig& server, std::optional<detector::ServerState> saved);
   void removeServer(const std::string& slug, common::WallTime now);
   void sweepMaintenance(common::WallTime now);
-  void submitCommit(PendingCommit group);
-  void flushCommits();
-  void commitDone(std::uint64_t seq, store::WriteResult result);
   void finishStopIfIdle();
-  std::vector<store::WriteOp> batchOps(std::vector<PendingCommit*>& batch);
-  void announce(PendingCommit& group);
-  void reportBacklog();
   void syncBaselineFromStore(ServerRuntime& rt);
   void rebuildCalendar();
   common::MonoTime firstProbeAt(const config::ServerConfig& server, common::MonoTime now);
@@ -167,7 +161,6 @@ private:
   EventPublisher& publisher_;
   DaemonOptions options_;
   ScheduleQueue queue_;
-  CommitBacklog backlog_;
   std::map<std::string, ServerRuntime> servers_;
   detector::MaintenanceCalendar calendar_;
   asio::steady_timer timer_;
@@ -183,20 +176,10 @@ private:
   std::uint64_t nextGeneration_ = 1;
   std::optional<common::MonoTime> lastLocalErrorLog_;
   std::uint64_t localErrors_ = 0;
-  bool flushPosted_ = false; // a flushCommits() is queued on the executor
   std::uint64_t viewEpoch_ = 1;
-  bool commitOut_ = false; // a batch is being committed on the store's writer thread
-  std::uint64_t commitSeq_ = 0;
-  std::shared_ptr<std::optional<store::WriteResult>> outstanding_; // the batch's result, once in
-  std::mutex outcomeMutex_; // guards *outstanding_ (written on the store's writer thread)
-  // Handlers queued on the executor check it: they do nothing once the daemon is gone.
-  std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
   // slug -> the enabled servers that list it in depends_on.
   std::map<std::string, std::vector<std::string>> dependents_;
+  CommitPipeline commits_; // last: its hooks use the members above
 };
-
-// Incident groups committed in one transaction at most (a mass outage's thousands of incidents
-// take a few fsyncs instead of one each).
-inline constexpr std::size_t kMaxCommitBatch = 256;
 
 } // namespace mcpwatch::app
