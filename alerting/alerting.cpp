@@ -53,8 +53,8 @@ struct ReminderRun {
   std::string error;
 };
 
-ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals,
-                         common::WallTime now) {
+ReminderRun runReminders(store::Store& store, const SinkFactory& kinds,
+                         const ReminderIntervals& intervals, common::WallTime now) {
   ReminderRun out;
   std::vector<std::string> names;
   for (const auto& [name, interval] : intervals)
@@ -89,10 +89,8 @@ ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals
     // The reminder goes where its trigger went, with the settings the trigger had (as the
     // resolve does); a sink that was another type then gets none.
     auto settings = common::parseJson(c.sinkSettings);
-    auto type =
-        settings && settings->is_object() ? settings->find("type") : common::Json::iterator{};
-    if (!settings || !settings->is_object() || type == settings->end() || !type->is_string() ||
-        !config::supportsReminders(type->get<std::string>()))
+    auto stored = settings ? loadSinkSettings(kinds, *settings) : std::nullopt;
+    if (!stored || !config::supportsReminders(stored->type()))
       continue;
     const auto id = reminderEventId(due.incidentId, due.offset);
     auto trigger = parseEvent(*c.triggerBody);
@@ -130,9 +128,9 @@ ReminderRun runReminders(store::Store& store, const ReminderIntervals& intervals
   return out;
 }
 
-Awaitable<ReminderRun> runRemindersOn(store::Store* store, ReminderIntervals intervals,
-                                      common::WallTime now) {
-  co_return runReminders(*store, intervals, now);
+Awaitable<ReminderRun> runRemindersOn(store::Store* store, const SinkFactory* kinds,
+                                      ReminderIntervals intervals, common::WallTime now) {
+  co_return runReminders(*store, *kinds, intervals, now);
 }
 
 // Why a reminder to `sink` must not go out under the current config; empty when it may.
@@ -240,7 +238,8 @@ Awaitable<void> Alerting::State::reminders(ReminderIntervals intervals, std::uin
   try {
     // On the blocking pool (store reads, and an fsync when something is due); resumes here.
     run = co_await asio::co_spawn(blocking.get_executor(),
-                                  runRemindersOn(&store, std::move(intervals), now), use_awaitable);
+                                  runRemindersOn(&store, &factory, std::move(intervals), now),
+                                  use_awaitable);
   } catch (const std::exception& error) {
     run.error = error.what();
   }

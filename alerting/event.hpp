@@ -87,7 +87,7 @@ struct Event {
   std::string slug;
   std::string name; // the server's name, else its slug
   std::string checkUrl;
-  std::string statusUrl; // empty when web.public_url is not set
+  std::string statusUrl; // public_url + "/status/" + slug (a bare path without web.public_url)
   std::vector<std::string> tags;
   std::string description;
   std::string owner;

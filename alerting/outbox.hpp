@@ -23,7 +23,7 @@ struct OutboxRow {
   std::string incidentId;
   std::string slug;
   std::string sink;
-  std::string sinkSettings; // JSON (sinkSettingsToJson), fixed when the row is written
+  std::string sinkSettings; // JSON (saveSinkSettings), fixed when the row is written
   std::optional<std::string> severity;
   std::string body;
   RowState state = RowState::Pending;

@@ -1,4 +1,4 @@
-// The pure delivery retry rule: classify an attempt's answer and compute the next attempt time.
+// Delivery attempt outcomes and the pure retry rule: the next attempt time of each outcome.
 #pragma once
 
 #include "common/clock.hpp"

@@ -1,5 +1,6 @@
 // Translations between modules (wiring only): a probe result into what the detector and the
-// store need, and a detector event into the DESIGN.md section 7 event body.
+// store need, and the detector's event completed with the server part of the DESIGN.md
+// section 7 body.
 #pragma once
 
 #include "common/json.hpp"

@@ -204,9 +204,9 @@ struct SignalHandlers {
 };
 
 // SIGHUP reloads. The first SIGTERM/SIGINT stops the loops and starts the shutdown, which waits
-// for the daemon and the dispatcher up to `grace`; at the deadline, or at a second signal, the
-// loop is stopped with whatever still runs (probes are abandoned; decided changes are committed
-// on the way out). A clean shutdown ends the signal wait, and the loop runs out of work.
+// for the daemon and the dispatcher up to `grace`, then stops the loop; a second signal stops it
+// at once. Whatever still runs then is abandoned (probes, slow deliveries: they stay pending in
+// the outbox); decided changes are committed on the way out.
 Awaitable<void> signalLoop(Lifecycle& life, asio::signal_set& signals, SignalHandlers on,
                            std::chrono::steady_clock::duration grace, asio::io_context& io) {
   for (;;) {
@@ -227,12 +227,11 @@ Awaitable<void> signalLoop(Lifecycle& life, asio::signal_set& signals, SignalHan
     on.beginShutdown(signo);
     asio::co_spawn(
         io,
-        [&life, &signals, &io, grace, deadline = on.deadline]() -> Awaitable<void> {
-          if (co_await life.waitDone(grace)) {
-            signals.cancel(); // the last pending wait: the loop runs out of work and returns
-            co_return;
-          }
-          deadline();
+        [&life, &io, grace, deadline = on.deadline]() -> Awaitable<void> {
+          // Done: the daemon is idle and the dispatcher returned (attempts that outlived its own
+          // stop grace are abandoned with the loop). Else the deadline: probes are abandoned.
+          if (!co_await life.waitDone(grace))
+            deadline();
           io.stop();
         },
         asio::detached);
@@ -409,8 +408,8 @@ int runDaemon(const RunArgs& args) {
 
   // The process's loops after start-up, each a coroutine on this loop: gauges, retention,
   // signals (reload and shutdown) and the alert dispatcher. They share one cancellation scope
-  // (`life`): shutdown cancels the loops' timers, stops the daemon and the dispatcher, and waits
-  // for them up to the grace deadline.
+  // (`life`): shutdown cancels the loops' timers, stops the daemon and the dispatcher, waits for
+  // them up to the grace deadline, and then ends the loop.
   Lifecycle life(io);
   asio::thread_pool blocking(1);     // retention pruning, off the loop
   asio::thread_pool configLoader(1); // config parsing on SIGHUP, off the loop

@@ -10,10 +10,31 @@ namespace mcpwatch::pagerduty {
 PagerDutySink::PagerDutySink(config::PagerDutySinkConfig config, alerting::SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
+namespace {
+
+// One line: error texts go into log lines and the outbox's last_error.
+std::string flattened(std::string text) {
+  for (auto& c : text)
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+  return text;
+}
+
+// A proxy in front of PagerDuty may echo the request: its key never reaches a log line.
+std::string withoutKey(std::string text, const std::string& key) {
+  if (key.empty())
+    return text;
+  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at))
+    text.replace(at, key.size(), "[routing key]");
+  return text;
+}
+
+} // namespace
+
 std::string describeError(std::string_view body) {
   auto json = common::parseJson(body);
   if (!json || !json->is_object())
-    return common::truncateCodePoints(body, 300);
+    return flattened(common::truncateCodePoints(body, 300));
   std::string out = json->value("message", std::string());
   if (auto it = json->find("errors"); it != json->end() && it->is_array()) {
     std::string errors;
@@ -23,7 +44,7 @@ std::string describeError(std::string_view body) {
     if (!errors.empty())
       out += (out.empty() ? "" : ": ") + errors;
   }
-  return common::truncateCodePoints(out.empty() ? std::string(body) : out, 1000);
+  return flattened(common::truncateCodePoints(out.empty() ? std::string(body) : out, 1000));
 }
 
 Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery delivery) {
@@ -45,8 +66,9 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
   auto& result = exchange.result;
   // PagerDuty's own words from its answer (message and errors[]; it never echoes the key).
   if (result.status && result.outcome != alerting::AttemptOutcome::Delivered)
-    result.error = "HTTP " + std::to_string(*result.status) + ": " +
-                   describeError(exchange.response ? exchange.response->body : "");
+    result.error = withoutKey("HTTP " + std::to_string(*result.status) + ": " +
+                                  describeError(exchange.response ? exchange.response->body : ""),
+                              config_.routingKey.reveal());
   co_return std::move(result);
 }
 

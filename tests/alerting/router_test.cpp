@@ -75,7 +75,6 @@ TEST(Router, SeverityOverrideAndUnknownSinks) {
 namespace mcpwatch::alerting {
 namespace {
 
-// The outbox keeps every sink's settings as JSON: each type must come back identical.
 TEST(SinkSettings, DriftFollowsEachSinksSetting) {
   config::Config c;
   c.sinks["slack"] = {"slack", config::SlackSinkConfig{common::Secret("https://h/x"), false}};

@@ -251,6 +251,9 @@ TEST(PagerDutyErrors, DescribesErrorsArray) {
           R"({"status":"invalid event","message":"Event object is invalid","errors":["a","b"]})"),
       "Event object is invalid: a; b");
   EXPECT_EQ(describeError("plain text"), "plain text");
+  EXPECT_EQ(describeError("<html>\n<body>Bad\tGateway</body>\r\n</html>"),
+            "<html> <body>Bad Gateway</body>  </html>")
+      << "a proxy's page becomes one line";
 }
 
 TEST(PagerDutyBody, TriggerCarriesTheServerContextAndItsLinks) {
