@@ -107,7 +107,7 @@ ReminderRun runReminders(store::Store& store, const SinkFactory& kinds,
       continue; // never a reminder of a test alert
     OutboxRow row;
     row.eventId = id;
-    row.eventType = std::string(kReminder);
+    row.eventType = std::string(toString(EventType::Reminder));
     row.incidentId = due.incidentId;
     row.slug = c.slug;
     row.sink = due.sink;
@@ -290,7 +290,7 @@ Awaitable<void> Alerting::State::loop() {
           continue;
         // A reminder that must not go out any more is ended at once, even while it waits for a
         // retry: whatever is queued behind it (its resolve) does not wait for it.
-        if (row.eventType == kReminder) {
+        if (row.eventType == toString(EventType::Reminder)) {
           auto reason = row.staleReason.empty() ? remindersOff(*config, row.sink) : row.staleReason;
           if (!reason.empty()) {
             common::logRecord(spdlog::level::info, "reminder not sent",

@@ -18,11 +18,6 @@
 
 namespace mcpwatch::alerting {
 
-// The wire names, for the outbox's event_type column and the router.
-inline constexpr std::string_view kTriggered = "alert.triggered";
-inline constexpr std::string_view kResolved = "alert.resolved";
-inline constexpr std::string_view kReminder = "alert.reminder";
-
 // One attempt to deliver one event to one sink.
 struct Delivery {
   Event event;                              // the stored body, parsed once by the dispatcher

@@ -525,7 +525,7 @@ TEST_F(Dispatcher, RemindersFollowTheTriggerUntilTheResolveAndNeverAfterIt) {
             (Strings{"alert.triggered", "alert.reminder", "alert.reminder", "alert.resolved"}));
   // PagerDuty has no reminder_interval (and could not have one): trigger and resolve only.
   EXPECT_EQ(pdActions(), (Strings{"trigger", "resolve"}));
-  EXPECT_EQ(rowsOfType(kReminder), 2u);
+  EXPECT_EQ(rowsOfType(toString(EventType::Reminder)), 2u);
 }
 
 TEST_F(Dispatcher, AReminderStillQueuedAtTheResolveIsNeverSent) {
@@ -580,7 +580,7 @@ TEST_F(Dispatcher, AfterAStopOnlyTheLatestReminderIsSentAndARestartRepeatsNothin
   startAlerting();
   advance(1min);
   EXPECT_FALSE(pump([&] { return hook_.requestCount() > 2; }, 400ms));
-  EXPECT_EQ(rowsOfType(kReminder), 1u);
+  EXPECT_EQ(rowsOfType(toString(EventType::Reminder)), 1u);
 }
 
 TEST_F(Dispatcher, NoRemindersAfterAReloadRemovesTheInterval) {
@@ -604,7 +604,7 @@ TEST_F(Dispatcher, NoRemindersAfterAReloadRemovesTheInterval) {
   advance(3h);
   EXPECT_FALSE(pump([&] { return hook_.requestCount() > 3; }, 400ms));
   EXPECT_EQ(hookIds(), (Strings{"evt_1", "evt_rem_1_1800"}));
-  EXPECT_EQ(rowsOfType(kReminder), 2u);
+  EXPECT_EQ(rowsOfType(toString(EventType::Reminder)), 2u);
 }
 
 } // namespace

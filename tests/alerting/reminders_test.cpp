@@ -146,7 +146,7 @@ TEST(ReminderEvent, IsTheTriggerWithItsOwnIdTypeTimeAndDuration) {
   expected.durationSeconds = 4800;
   expected.note.clear();
   EXPECT_EQ(reminder, expected);
-  EXPECT_EQ(toJson(reminder)["type"], kReminder);
+  EXPECT_EQ(toJson(reminder)["type"], toString(EventType::Reminder));
   // A wall clock set back before the incident opened counts as no time passed.
   EXPECT_EQ(reminderEvent(trigger, "evt", kOpened, kOpened - 5min).durationSeconds, 0);
 }
