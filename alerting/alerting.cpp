@@ -34,6 +34,15 @@ constexpr auto kReminderCheckEvery = std::chrono::minutes(1);
 // After a failed planner run (the store refused a read or a write).
 constexpr auto kReminderRetry = std::chrono::seconds(10);
 
+// What every log line about one outbox row names (its event, sink and server), plus `more`.
+common::Json rowFields(const OutboxRow& row, common::Json more = common::Json::object()) {
+  more["type"] = row.eventType;
+  more["event"] = row.eventId;
+  more["sink"] = row.sink;
+  more["server"] = row.slug;
+  return more;
+}
+
 RetryPolicy policyOf(const config::Config& c) {
   return {c.alerting.retrySchedule, c.alerting.giveUpAfter};
 }
@@ -248,11 +257,7 @@ Awaitable<void> Alerting::State::reminders(ReminderIntervals intervals, std::uin
     common::logRecord(spdlog::level::err, "reminders failed", {{"error", run.error}});
   for (const auto& row : run.queued)
     common::logRecord(spdlog::level::info, "reminder queued",
-                      {{"type", row.eventType},
-                       {"event", row.eventId},
-                       {"incident", row.incidentId},
-                       {"server", row.slug},
-                       {"sink", row.sink}});
+                      rowFields(row, {{"incident", row.incidentId}}));
   if (generation == reminderGeneration) {
     common::WallTime next = now + kReminderCheckEvery;
     if (!run.error.empty())
@@ -294,11 +299,7 @@ Awaitable<void> Alerting::State::loop() {
           auto reason = row.staleReason.empty() ? remindersOff(*config, row.sink) : row.staleReason;
           if (!reason.empty()) {
             common::logRecord(spdlog::level::info, "reminder not sent",
-                              {{"type", row.eventType},
-                               {"event", row.eventId},
-                               {"sink", row.sink},
-                               {"server", row.slug},
-                               {"reason", reason}});
+                              rowFields(row, {{"reason", reason}}));
             notSent.push_back(outbox::markNotSent(row.id, std::move(reason), now));
             continue;
           }
@@ -381,20 +382,14 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
         common::logRecord(spdlog::level::info,
                           "resending: an earlier attempt's outcome was never recorded; the "
                           "receiver drops the repeat if that one arrived",
-                          {{"type", row.eventType},
-                           {"event", row.eventId},
-                           {"sink", row.sink},
-                           {"server", row.slug}});
+                          rowFields(row));
       } else {
         markPossibleRepeat(delivery.event);
         delivery.body = toJson(delivery.event).dump();
         common::logRecord(spdlog::level::warn,
                           "resending marked as a possible repeat: an earlier attempt's outcome "
                           "was never recorded and this receiver cannot drop repeats",
-                          {{"type", row.eventType},
-                           {"event", row.eventId},
-                           {"sink", row.sink},
-                           {"server", row.slug}});
+                          rowFields(row));
       }
     }
     // Durably marked before the request leaves, so a crash from here on is known as "in doubt".
@@ -420,24 +415,15 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
   case NextKind::Delivered:
     state = RowState::Delivered;
     common::logRecord(spdlog::level::info, "event delivered",
-                      {{"type", row.eventType},
-                       {"event", row.eventId},
-                       {"sink", row.sink},
-                       {"server", row.slug},
-                       {"attempt", attempts},
-                       {"answer", describeAnswer(result)}});
+                      rowFields(row, {{"attempt", attempts}, {"answer", describeAnswer(result)}}));
     break;
   case NextKind::RetryAt:
     next = step.at;
     doneAt.reset();
     common::logRecord(spdlog::level::warn, "event delivery failed; retrying",
-                      {{"type", row.eventType},
-                       {"event", row.eventId},
-                       {"sink", row.sink},
-                       {"server", row.slug},
-                       {"attempt", attempts},
-                       {"error", result.error},
-                       {"retry_at", common::formatRfc3339Millis(step.at)}});
+                      rowFields(row, {{"attempt", attempts},
+                                      {"error", result.error},
+                                      {"retry_at", common::formatRfc3339Millis(step.at)}}));
     break;
   case NextKind::Permanent:
     state = RowState::Failed;
@@ -445,23 +431,14 @@ Awaitable<void> Alerting::State::attempt(OutboxRow row) {
                       outcome == AttemptOutcome::Revoked
                           ? "event not delivered: the destination is revoked"
                           : "event refused permanently",
-                      {{"type", row.eventType},
-                       {"event", row.eventId},
-                       {"sink", row.sink},
-                       {"server", row.slug},
-                       {"attempt", attempts},
-                       {"error", result.error}});
+                      rowFields(row, {{"attempt", attempts}, {"error", result.error}}));
     break;
   case NextKind::DeadLetter:
     state = RowState::Dead;
     common::logRecord(spdlog::level::err, "event dead-lettered: gave up",
-                      {{"type", row.eventType},
-                       {"event", row.eventId},
-                       {"sink", row.sink},
-                       {"server", row.slug},
-                       {"attempts", attempts},
-                       {"first_attempt", common::formatRfc3339(first)},
-                       {"error", result.error}});
+                      rowFields(row, {{"attempts", attempts},
+                                      {"first_attempt", common::formatRfc3339(first)},
+                                      {"error", result.error}}));
     break;
   }
   std::vector<store::WriteOp> record;

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -90,6 +91,16 @@ using SinkFactory = std::map<std::string, SinkKind, std::less<>>;
 common::Json saveSinkSettings(const SinkFactory& kinds, const config::SinkConfig& sink);
 std::optional<config::SinkConfig> loadSinkSettings(const SinkFactory& kinds,
                                                    const common::Json& json);
+
+// The value of `values` whose config::toString is `text` (stored snapshots name enum values as
+// the config does); nullopt for any other text.
+template <class E>
+std::optional<E> enumFromName(std::string_view text, std::initializer_list<E> values) {
+  for (auto value : values)
+    if (config::toString(value) == text)
+      return value;
+  return std::nullopt;
+}
 
 std::optional<config::Severity> parseSeverity(std::string_view text);
 

@@ -4,11 +4,8 @@
 namespace mcpwatch::alerting {
 
 std::optional<config::Severity> parseSeverity(std::string_view text) {
-  for (auto s : {config::Severity::Critical, config::Severity::Error, config::Severity::Warning,
-                 config::Severity::Info})
-    if (config::toString(s) == text)
-      return s;
-  return std::nullopt;
+  return enumFromName(text, {config::Severity::Critical, config::Severity::Error,
+                             config::Severity::Warning, config::Severity::Info});
 }
 
 common::Json saveSinkSettings(const SinkFactory& kinds, const config::SinkConfig& sink) {

@@ -937,26 +937,20 @@ std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& jso
   config::EmailSinkConfig mail;
   mail.host = json.at("host").get<std::string>();
   mail.port = json.at("port").get<int>();
-  const auto tls = json.at("tls").get<std::string>();
-  if (tls == "starttls")
-    mail.tls = config::SmtpTls::StartTls;
-  else if (tls == "tls")
-    mail.tls = config::SmtpTls::Implicit;
-  else if (tls == "none")
-    mail.tls = config::SmtpTls::None;
-  else
+  auto tls = alerting::enumFromName(
+      json.at("tls").get<std::string>(),
+      {config::SmtpTls::StartTls, config::SmtpTls::Implicit, config::SmtpTls::None});
+  if (!tls)
     return std::nullopt;
+  mail.tls = *tls;
   mail.username = json.at("username").get<std::string>();
   mail.password = common::Secret(json.at("password").get<std::string>());
-  const auto auth = json.at("auth").get<std::string>();
-  if (auth == "auto")
-    mail.auth = config::SmtpAuth::Auto;
-  else if (auth == "plain")
-    mail.auth = config::SmtpAuth::Plain;
-  else if (auth == "login")
-    mail.auth = config::SmtpAuth::Login;
-  else
+  auto auth = alerting::enumFromName(
+      json.at("auth").get<std::string>(),
+      {config::SmtpAuth::Auto, config::SmtpAuth::Plain, config::SmtpAuth::Login});
+  if (!auth)
     return std::nullopt;
+  mail.auth = *auth;
   mail.from = json.at("from").get<std::string>();
   mail.to = json.at("to").get<std::vector<std::string>>();
   mail.caFile = json.at("ca_file").get<std::string>();

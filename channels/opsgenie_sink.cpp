@@ -449,12 +449,9 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
 namespace {
 
 std::optional<config::OpsGeniePriority> parseOpsGeniePriority(std::string_view text) {
-  for (auto p :
-       {config::OpsGeniePriority::P1, config::OpsGeniePriority::P2, config::OpsGeniePriority::P3,
-        config::OpsGeniePriority::P4, config::OpsGeniePriority::P5})
-    if (config::toString(p) == text)
-      return p;
-  return std::nullopt;
+  return alerting::enumFromName(text, {config::OpsGeniePriority::P1, config::OpsGeniePriority::P2,
+                                       config::OpsGeniePriority::P3, config::OpsGeniePriority::P4,
+                                       config::OpsGeniePriority::P5});
 }
 
 } // namespace
