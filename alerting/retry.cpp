@@ -42,7 +42,12 @@ std::string_view toString(NextKind kind) {
 std::string describeAnswer(const AttemptResult& result) {
   if (!result.answer.empty())
     return result.answer;
-  return result.status ? "HTTP " + std::to_string(*result.status) : std::string("no answer");
+  if (result.status)
+    return "HTTP " + std::to_string(*result.status);
+  // Refused before anything was sent (a bad URL, a revoked destination) or no answer at all.
+  return result.outcome == AttemptOutcome::Permanent || result.outcome == AttemptOutcome::Revoked
+             ? std::string("not sent")
+             : std::string("no answer");
 }
 
 AttemptResult AttemptResult::delivered(std::string answer) {

@@ -38,7 +38,8 @@ struct AttemptResult {
                                 std::string error = {});
 };
 
-// "SMTP 250", "HTTP 202" or "no answer": what the receiver said, for logs and test-alert.
+// "SMTP 250", "HTTP 202", "not sent" (refused before sending: a bad URL, a revoked destination)
+// or "no answer": what the receiver said, for logs and test-alert.
 std::string describeAnswer(const AttemptResult& result);
 
 struct RetryPolicy {

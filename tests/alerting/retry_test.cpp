@@ -42,6 +42,11 @@ TEST(Classify, OutcomesWithoutAnHttpAnswer) {
   EXPECT_EQ(describeAnswer(AttemptResult::delivered("SMTP 250")), "SMTP 250");
   EXPECT_EQ(describeAnswer(AttemptResult::fromHttp(202)), "HTTP 202");
   EXPECT_EQ(describeAnswer(AttemptResult::retry("x")), "no answer");
+  EXPECT_EQ(describeAnswer(AttemptResult::permanent("bad url")), "not sent");
+  EXPECT_EQ(describeAnswer(AttemptResult::revoked("gone")), "not sent");
+  auto smtp = AttemptResult::permanent("550");
+  smtp.answer = "SMTP 550";
+  EXPECT_EQ(describeAnswer(smtp), "SMTP 550");
   // A revoked destination is refused for good, like a permanent failure: never retried.
   const RetryPolicy policy{{1min}, 24h};
   EXPECT_EQ(nextStep(policy, AttemptOutcome::Revoked, 1, kT0, kT0, std::nullopt).kind,
