@@ -405,15 +405,20 @@ TEST_F(DaemonClock, ASteadyServersStateIsRewrittenOnlyWhenItChangesOrEveryFiveMi
 class DaemonMaintenance : public DaemonClock {
 protected:
   void SetUp() override {} // each test starts the daemon with its own interval
+  // Starts the daemon (one failure opens an incident, nothing probes again for 10 min) with a
+  // maintenance window over every server from now for `length`.
+  void startInMaintenance(std::chrono::seconds length) {
+    startDaemon("10m", "10m", 1);
+    detector::WindowTarget all;
+    all.all = true;
+    auto window = detector::makeOneOffWindow("deploy", all, clock_.now(), clock_.now() + length);
+    ASSERT_TRUE(window) << window.error();
+    ASSERT_FALSE(daemon_->addMaintenance(std::move(window.value())));
+  }
 };
 
 TEST_F(DaemonMaintenance, AHeldTriggerGoesOutWhenTheWindowEndsWithoutWaitingForAProbe) {
-  startDaemon("10m", "10m", 1); // one failure opens the incident; nothing probes again for 10 min
-  detector::WindowTarget all;
-  all.all = true;
-  auto window = detector::makeOneOffWindow("deploy", all, clock_.now(), clock_.now() + 30s);
-  ASSERT_TRUE(window) << window.error();
-  ASSERT_FALSE(daemon_->addMaintenance(std::move(window.value())));
+  ASSERT_NO_FATAL_FAILURE(startInMaintenance(std::chrono::seconds(30)));
   healthy_ = false;
   run(20s); // the first probes fail: incidents open in maintenance, triggers held
   EXPECT_EQ(publisher_.counts["alert.triggered"], 0);
@@ -424,12 +429,7 @@ TEST_F(DaemonMaintenance, AHeldTriggerGoesOutWhenTheWindowEndsWithoutWaitingForA
 }
 
 TEST_F(DaemonMaintenance, HeldIncidentsOfServersRemovedWhileStoppedCloseWithoutAResolve) {
-  startDaemon("10m", "10m", 1);
-  detector::WindowTarget all;
-  all.all = true;
-  auto window = detector::makeOneOffWindow("deploy", all, clock_.now(), clock_.now() + 1h);
-  ASSERT_TRUE(window) << window.error();
-  ASSERT_FALSE(daemon_->addMaintenance(std::move(window.value())));
+  ASSERT_NO_FATAL_FAILURE(startInMaintenance(std::chrono::hours(1)));
   healthy_ = false;
   run(20s); // incidents open in maintenance: their triggers are held, nobody was paged
   ASSERT_EQ(publisher_.counts["alert.triggered"], 0);
