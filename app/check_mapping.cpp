@@ -89,4 +89,40 @@ std::vector<alerting::Event> withServer(std::vector<alerting::Event> events,
   return events;
 }
 
+LastProbe lastProbeAfter(const std::optional<LastProbe>& previous,
+                         const prober::ProbeResult& result) {
+  LastProbe last = result.ok ? LastProbe{} : previous.value_or(LastProbe{});
+  if (result.serverInfo) {
+    last.serverName = result.serverInfo->name;
+    last.serverVersion = result.serverInfo->version;
+  }
+  if (result.tools)
+    last.toolCount = static_cast<int>(result.tools->count);
+  if (result.tls)
+    last.tlsNotAfter = result.tls->notAfter;
+  return last;
+}
+
+std::optional<StateChangeLog> stateChangeLog(const std::string& slug,
+                                             const detector::ServerState& state,
+                                             detector::Transition transition) {
+  if (transition == detector::Transition::Unchanged)
+    return std::nullopt;
+  common::Json fields = {{"server", slug},
+                         {"state", detector::toString(state.status)},
+                         {"transition", detector::toString(transition)},
+                         {"consecutive_failures", state.consecutiveFailures}};
+  if (!state.recentFailures.empty() && state.lastOk == false) {
+    fields["reason"] = state.recentFailures.back().reason;
+    fields["detail"] = state.recentFailures.back().detail;
+  }
+  if (state.inMaintenance)
+    fields["maintenance"] = true;
+  const bool bad = state.status == detector::HealthState::Down ||
+                   state.status == detector::HealthState::Flapping;
+  return StateChangeLog{transition == detector::Transition::Changed && bad ? spdlog::level::warn
+                                                                           : spdlog::level::info,
+                        std::move(fields)};
+}
+
 } // namespace mcpwatch::app

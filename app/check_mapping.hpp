@@ -9,6 +9,8 @@
 #include "prober/probe.hpp"
 #include "store/records.hpp"
 
+#include <optional>
+#include <spdlog/common.h>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,30 @@ namespace mcpwatch::app {
 
 detector::CheckOutcome toCheckOutcome(const prober::ProbeResult& result);
 store::CheckRecord toCheckRecord(const std::string& slug, const prober::ProbeResult& result);
+
+// What the status page shows of the latest probe that got that far (not the whole result: its
+// capabilities and tool digests would cost kilobytes per server on a large fleet).
+struct LastProbe {
+  std::optional<std::string> serverName;
+  std::optional<std::string> serverVersion;
+  std::optional<int> toolCount;
+  std::optional<common::WallTime> tlsNotAfter;
+};
+
+// What the server said about itself last, after `result`: a failed probe keeps the previous
+// values (a down server's page still names it); a successful one says everything afresh (an http
+// server has no certificate, whatever an earlier https URL had).
+LastProbe lastProbeAfter(const std::optional<LastProbe>& previous,
+                         const prober::ProbeResult& result);
+
+// The log line of a state change (nullopt when the state did not change): its level and fields.
+struct StateChangeLog {
+  spdlog::level::level_enum level;
+  common::Json fields;
+};
+std::optional<StateChangeLog> stateChangeLog(const std::string& slug,
+                                             const detector::ServerState& state,
+                                             detector::Transition transition);
 
 // What the event body says about the server, from the config at the time of the event.
 struct ServerDescription {

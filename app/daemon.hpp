@@ -2,6 +2,7 @@
 // on one Asio event loop. Decisions live in ScheduleQueue and the detector; this only connects.
 #pragma once
 
+#include "app/check_mapping.hpp"
 #include "app/commit_pipeline.hpp"
 #include "app/event_publisher.hpp"
 #include "app/schedule_queue.hpp"
@@ -11,6 +12,7 @@
 #include "detector/detector.hpp"
 #include "detector/maintenance.hpp"
 #include "detector/schedule.hpp"
+#include "durable/mirror.hpp"
 #include "prober/probe.hpp"
 #include "store/store.hpp"
 
@@ -51,31 +53,14 @@ struct ServerRuntime {
   std::unique_ptr<detector::Detector> detector;
   std::uint64_t generation = 0; // bumped when the probe settings change (reload) or on pause
   bool paused = false;          // admin API: no probes (and so no triggers) until resumed
-  // What the status page shows of the latest probe that got that far (not the whole result:
-  // its capabilities and tool digests would cost kilobytes per server on a large fleet).
-  struct LastProbe {
-    std::optional<std::string> serverName;
-    std::optional<std::string> serverVersion;
-    std::optional<int> toolCount;
-    std::optional<common::WallTime> tlsNotAfter;
-  };
+  // What the status page shows of the latest probe that got that far.
   std::optional<LastProbe> lastProbe;
-  // The baseline the store holds for this server, cached so a probe does not read the store.
-  bool baselineKnown = false;
-  std::string storedBaseline;
-  bool storedPinned = false;
-  // What the store last got of the detector state (detector::durableSignature) and when: a
-  // steady server's state is rewritten only when it changes or kStateRefresh has passed.
-  std::uint64_t storedSignature = 0;
-  std::optional<common::MonoTime> storedStateAt;
+  // What the store holds of this server (its baseline, the state last written).
+  durable::StoreMirror stored;
   // Bumped whenever what the status page shows of this server changes (a probe's result, a
   // decision): the web view rebuilds only the servers whose version moved.
   std::uint64_t viewVersion = 0;
 };
-
-// How old the stored state of a steady server may get (its last check time and latency are the
-// only things that move): a restart shows them at most this old until the server's next probe.
-inline constexpr std::chrono::minutes kStateRefresh{5};
 
 class Daemon {
 public:

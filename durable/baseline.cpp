@@ -24,4 +24,9 @@ std::optional<detector::ToolsSnapshot> snapshotFromBaseline(const store::Baselin
   return snapshot;
 }
 
+std::string baselineFingerprint(const detector::ServerState& state) {
+  const auto& b = state.schema.baseline;
+  return b ? b->fingerprint : std::string();
+}
+
 } // namespace mcpwatch::durable

@@ -15,5 +15,7 @@ std::string toolsJson(const detector::ToolsSnapshot& snapshot);
 // The record's snapshot; nullopt when its tool list is not a JSON object (entries that are not
 // strings are skipped).
 std::optional<detector::ToolsSnapshot> snapshotFromBaseline(const store::BaselineRecord& record);
+// The fingerprint of the state's baseline; empty when it has none.
+std::string baselineFingerprint(const detector::ServerState& state);
 
 } // namespace mcpwatch::durable

@@ -385,7 +385,7 @@ TEST_F(DaemonClock, ASteadyServersStateIsRewrittenOnlyWhenItChangesOrEveryFiveMi
   run(60s);
   EXPECT_EQ(storedState(*store_, "s0")["last_check_at"], steady["last_check_at"])
       << "six healthy checks changed nothing that matters: not written";
-  run(kStateRefresh);
+  run(durable::kStateRefresh);
   EXPECT_NE(storedState(*store_, "s0")["last_check_at"], steady["last_check_at"])
       << "rewritten within five minutes, so a restart shows a recent last check";
 
