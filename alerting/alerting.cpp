@@ -99,7 +99,7 @@ ReminderRun runReminders(store::Store& store, const SinkFactory& kinds,
     // resolve does); a sink that was another type then gets none.
     auto settings = common::parseJson(c.sinkSettings);
     auto stored = settings ? loadSinkSettings(kinds, *settings) : std::nullopt;
-    if (!stored || !config::supportsReminders(stored->type()))
+    if (!stored || !stored->supportsReminders())
       continue;
     const auto id = reminderEventId(due.incidentId, due.offset);
     auto trigger = parseEvent(*c.triggerBody);

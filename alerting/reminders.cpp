@@ -12,8 +12,7 @@ namespace mcpwatch::alerting {
 ReminderIntervals reminderIntervals(const config::Config& config) {
   ReminderIntervals out;
   for (const auto& [name, sink] : config.sinks)
-    if (sink.reminderInterval && sink.reminderInterval->count() > 0 &&
-        config::supportsReminders(sink.type()))
+    if (sink.reminderInterval && sink.reminderInterval->count() > 0 && sink.supportsReminders())
       out.emplace(name, *sink.reminderInterval);
   return out;
 }

@@ -68,7 +68,7 @@ SinkKind sinkKind(SinkBuilder build, common::Json (*save)(const C&),
                   std::optional<C> (*load)(const common::Json&)) {
   return {std::move(build),
           [save](const config::SinkSettings& settings) {
-            const auto* own = std::get_if<C>(&settings);
+            const auto* own = settings.get<C>();
             return own ? save(*own) : common::Json::object();
           },
           [load](const common::Json& json) -> std::optional<config::SinkSettings> {
@@ -92,12 +92,13 @@ common::Json saveSinkSettings(const SinkFactory& kinds, const config::SinkConfig
 std::optional<config::SinkConfig> loadSinkSettings(const SinkFactory& kinds,
                                                    const common::Json& json);
 
-// The value of `values` whose config::toString is `text` (stored snapshots name enum values as
+// The value of `values` whose toString is `text` (stored snapshots name enum values as
 // the config does); nullopt for any other text.
 template <class E>
 std::optional<E> enumFromName(std::string_view text, std::initializer_list<E> values) {
+  using config::toString; // and the enum's own, found by argument-dependent lookup
   for (auto value : values)
-    if (config::toString(value) == text)
+    if (toString(value) == text)
       return value;
   return std::nullopt;
 }

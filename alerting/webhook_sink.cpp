@@ -1,6 +1,7 @@
 // The webhook sink (DESIGN.md section 7): signed POST of the exact body.
 #include "alerting/webhook_sink.hpp"
 
+#include "alerting/webhook_config.hpp"
 #include "common/crypto.hpp"
 #include "common/strings.hpp"
 
@@ -36,7 +37,7 @@ std::string standardWebhookSignature(const common::Secret& secret, std::string_v
   return "v1," + common::base64Encode(common::hmacSha256(key, signed_));
 }
 
-net::Headers webhookHeaders(const config::WebhookSinkConfig& config, std::string_view eventId,
+net::Headers webhookHeaders(const alerting::WebhookSinkConfig& config, std::string_view eventId,
                             std::int64_t unixTime, std::string_view body) {
   net::Headers h;
   // Static headers first so the protocol headers below always win over a same-named one.
@@ -53,7 +54,7 @@ net::Headers webhookHeaders(const config::WebhookSinkConfig& config, std::string
   return h;
 }
 
-WebhookSink::WebhookSink(config::WebhookSinkConfig config, SinkContext context)
+WebhookSink::WebhookSink(alerting::WebhookSinkConfig config, SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
@@ -71,7 +72,7 @@ Awaitable<AttemptResult> WebhookSink::deliver(Delivery delivery) {
   co_return co_await sendOnce(context_.executor, std::move(request), config_.timeout);
 }
 
-common::Json saveWebhookSettings(const config::WebhookSinkConfig& wh) {
+common::Json saveWebhookSettings(const alerting::WebhookSinkConfig& wh) {
   common::Json headers = common::Json::object();
   for (const auto& [name, value] : wh.headers)
     headers[name] = value.reveal();
@@ -82,8 +83,8 @@ common::Json saveWebhookSettings(const config::WebhookSinkConfig& wh) {
           {"timeout_ms", wh.timeout.count()}};
 }
 
-std::optional<config::WebhookSinkConfig> loadWebhookSettings(const common::Json& json) {
-  config::WebhookSinkConfig wh;
+std::optional<alerting::WebhookSinkConfig> loadWebhookSettings(const common::Json& json) {
+  alerting::WebhookSinkConfig wh;
   wh.url = json.at("url").get<std::string>();
   if (!json.at("secret").is_null())
     wh.secret = common::Secret(json.at("secret").get<std::string>());
@@ -95,12 +96,12 @@ std::optional<config::WebhookSinkConfig> loadWebhookSettings(const common::Json&
 }
 
 SinkKind webhookSinkKind() {
-  return sinkKind<config::WebhookSinkConfig>(makeWebhookSink, saveWebhookSettings,
-                                             loadWebhookSettings);
+  return sinkKind<alerting::WebhookSinkConfig>(makeWebhookSink, saveWebhookSettings,
+                                               loadWebhookSettings);
 }
 
 std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context) {
-  const auto* wh = std::get_if<config::WebhookSinkConfig>(&sink.settings);
+  const auto* wh = sink.settings.get<alerting::WebhookSinkConfig>();
   if (!wh)
     return nullptr;
   return std::make_unique<WebhookSink>(*wh, context);

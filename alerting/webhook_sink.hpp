@@ -3,6 +3,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
+#include "alerting/webhook_config.hpp"
 #include "config/config.hpp"
 #include "net/http_client.hpp"
 
@@ -20,24 +21,24 @@ std::string standardWebhookSignature(const common::Secret& secret, std::string_v
                                      std::int64_t timestamp, std::string_view body);
 
 // Every header of one webhook request (besides Host and Content-Length), for a send at `unixTime`.
-net::Headers webhookHeaders(const config::WebhookSinkConfig& config, std::string_view eventId,
+net::Headers webhookHeaders(const alerting::WebhookSinkConfig& config, std::string_view eventId,
                             std::int64_t unixTime, std::string_view body);
 
 class WebhookSink final : public Sink {
 public:
-  WebhookSink(config::WebhookSinkConfig config, SinkContext context);
+  WebhookSink(alerting::WebhookSinkConfig config, SinkContext context);
   Awaitable<AttemptResult> deliver(Delivery delivery) override;
   bool receiverDedupes() const override { return true; } // webhook-id
 
 private:
-  config::WebhookSinkConfig config_;
+  alerting::WebhookSinkConfig config_;
   SinkContext context_;
 };
 
 std::unique_ptr<Sink> makeWebhookSink(const config::SinkConfig& sink, const SinkContext& context);
 // The webhook sink type: its builder and its settings snapshot (url, secret, headers, timeout).
-common::Json saveWebhookSettings(const config::WebhookSinkConfig& settings);
-std::optional<config::WebhookSinkConfig> loadWebhookSettings(const common::Json& json);
+common::Json saveWebhookSettings(const alerting::WebhookSinkConfig& settings);
+std::optional<alerting::WebhookSinkConfig> loadWebhookSettings(const common::Json& json);
 SinkKind webhookSinkKind();
 
 // One request and, when an HTTP answer came, the response itself (for sinks that must read the

@@ -1,6 +1,7 @@
 // `mcpwatch baseline accept SLUG --config FILE`: accepts the server's current tool schema as its
 // baseline (ends a `schema_drift: fail` outage). A running daemon picks it up at its next probe.
 #include "app/commands.hpp"
+#include "app/sinks.hpp"
 #include "common/time.hpp"
 #include "config/loader.hpp"
 #include "detector/state.hpp"
@@ -20,7 +21,7 @@ struct BaselineArgs {
 };
 
 int acceptBaseline(const BaselineArgs& args) {
-  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment());
+  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment(), sinkTypes());
   if (!loaded) {
     for (const auto& e : loaded.error())
       std::fprintf(stderr, "%s: %s\n", args.configPath.c_str(), e.toString().c_str());

@@ -1,6 +1,7 @@
 // `mcpwatch check-config FILE [--strict]`: validates a config and lists every problem (exit 2),
 // then every warning about where real alerts go (exit 0, or 2 with --strict).
 #include "app/commands.hpp"
+#include "app/sinks.hpp"
 #include "config/loader.hpp"
 #include "config/routing.hpp"
 #include "config/warnings.hpp"
@@ -21,7 +22,7 @@ struct CheckConfigOptions {
 
 int runCheckConfig(const CheckConfigOptions& options) {
   const auto& file = options.file;
-  auto result = config::loadConfigFile(file, config::processEnvironment());
+  auto result = config::loadConfigFile(file, config::processEnvironment(), sinkTypes());
   if (!result) {
     for (const auto& error : result.error())
       std::fprintf(stderr, "%s: %s\n", file.c_str(), error.toString().c_str());

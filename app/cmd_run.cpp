@@ -239,7 +239,7 @@ Awaitable<void> signalLoop(Lifecycle& life, asio::signal_set& signals, SignalHan
 }
 
 int runDaemon(const RunArgs& args) {
-  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment());
+  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment(), sinkTypes());
   if (!loaded) {
     printConfigErrors(args.configPath, loaded.error());
     std::cerr << "mcpwatch: refusing to start with an invalid config (" << loaded.error().size()
@@ -364,7 +364,7 @@ int runDaemon(const RunArgs& args) {
   startHeartbeat(cfg);
 
   using LoadedConfig =
-      decltype(config::loadConfigFile(args.configPath, config::processEnvironment()));
+      decltype(config::loadConfigFile(args.configPath, config::processEnvironment(), sinkTypes()));
   // SIGHUP: a new config, parsed on `configLoader`, is checked and applied here, on the loop.
   auto applyReload = [&](LoadedConfig& next) {
     if (!next) {
@@ -459,7 +459,7 @@ int runDaemon(const RunArgs& args) {
     // reloads are parsed and applied in the order of their signals.
     asio::post(configLoader, [&] {
       auto next = std::make_shared<LoadedConfig>(
-          config::loadConfigFile(args.configPath, config::processEnvironment()));
+          config::loadConfigFile(args.configPath, config::processEnvironment(), sinkTypes()));
       asio::post(io, [&, next] {
         if (!life.stopping())
           applyReload(*next);

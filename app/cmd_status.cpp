@@ -2,6 +2,7 @@
 // daemon's JSON API (every page of /api/v1/servers). Exit 0 when every server is up, 1 otherwise
 // (or when the daemon cannot be asked), 2 on a usage or config error.
 #include "app/commands.hpp"
+#include "app/sinks.hpp"
 #include "common/json.hpp"
 #include "config/loader.hpp"
 #include "net/http_client.hpp"
@@ -50,7 +51,7 @@ std::optional<Target> targetOf(const StatusArgs& args) {
       t.token = token;
     return t;
   }
-  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment());
+  auto loaded = config::loadConfigFile(args.configPath, config::processEnvironment(), sinkTypes());
   if (!loaded) {
     for (const auto& e : loaded.error())
       std::fprintf(stderr, "%s: %s\n", args.configPath.c_str(), e.toString().c_str());

@@ -71,7 +71,8 @@ std::string describe(const alerting::AttemptResult& r) {
 }
 
 int runTestAlert(const TestAlertOptions& options) {
-  auto loaded = config::loadConfigFile(options.configFile, config::processEnvironment());
+  auto loaded =
+      config::loadConfigFile(options.configFile, config::processEnvironment(), sinkTypes());
   if (!loaded) {
     for (const auto& error : loaded.error())
       std::fprintf(stderr, "%s: %s\n", options.configFile.c_str(), error.toString().c_str());

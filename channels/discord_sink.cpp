@@ -3,6 +3,7 @@
 // rule, 429 holds, bucket-header holds and revoked webhooks.
 #include "channels/discord_sink.hpp"
 
+#include "channels/discord_config.hpp"
 #include "channels/json_post.hpp"
 #include "channels/text.hpp"
 #include "common/strings.hpp"
@@ -528,7 +529,7 @@ std::string describeDiscordError(std::string_view body) {
   return common::truncateCodePoints(out, 1000);
 }
 
-DiscordSink::DiscordSink(config::DiscordSinkConfig config, alerting::SinkContext context)
+DiscordSink::DiscordSink(channels::DiscordSinkConfig config, alerting::SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery delivery) {
@@ -628,15 +629,15 @@ Awaitable<alerting::AttemptResult> DiscordSink::deliver(alerting::Delivery deliv
   }
 }
 
-Json saveDiscordSettings(const config::DiscordSinkConfig& discord) {
+Json saveDiscordSettings(const channels::DiscordSinkConfig& discord) {
   return {{"url", discord.url.reveal()},
           {"username", discord.username},
           {"schema_drift", discord.schemaDrift},
           {"timeout_ms", discord.timeout.count()}};
 }
 
-std::optional<config::DiscordSinkConfig> loadDiscordSettings(const Json& json) {
-  config::DiscordSinkConfig discord;
+std::optional<channels::DiscordSinkConfig> loadDiscordSettings(const Json& json) {
+  channels::DiscordSinkConfig discord;
   discord.url = common::Secret(json.at("url").get<std::string>());
   discord.username = json.at("username").get<std::string>();
   discord.schemaDrift = json.at("schema_drift").get<bool>();
@@ -645,13 +646,13 @@ std::optional<config::DiscordSinkConfig> loadDiscordSettings(const Json& json) {
 }
 
 alerting::SinkKind discordSinkKind() {
-  return alerting::sinkKind<config::DiscordSinkConfig>(makeDiscordSink, saveDiscordSettings,
-                                                       loadDiscordSettings);
+  return alerting::sinkKind<channels::DiscordSinkConfig>(makeDiscordSink, saveDiscordSettings,
+                                                         loadDiscordSettings);
 }
 
 std::unique_ptr<alerting::Sink> makeDiscordSink(const config::SinkConfig& sink,
                                                 const alerting::SinkContext& context) {
-  const auto* discord = std::get_if<config::DiscordSinkConfig>(&sink.settings);
+  const auto* discord = sink.settings.get<channels::DiscordSinkConfig>();
   if (!discord)
     return nullptr;
   return std::make_unique<DiscordSink>(*discord, context);

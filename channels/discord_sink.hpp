@@ -3,6 +3,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
+#include "channels/discord_config.hpp"
 #include "channels/event_text.hpp"
 #include "common/json.hpp"
 #include "common/secret.hpp"
@@ -65,19 +66,19 @@ std::string describeDiscordError(std::string_view body);
 
 class DiscordSink final : public alerting::Sink {
 public:
-  DiscordSink(config::DiscordSinkConfig config, alerting::SinkContext context);
+  DiscordSink(channels::DiscordSinkConfig config, alerting::SinkContext context);
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
 
 private:
-  config::DiscordSinkConfig config_;
+  channels::DiscordSinkConfig config_;
   alerting::SinkContext context_;
 };
 
 std::unique_ptr<alerting::Sink> makeDiscordSink(const config::SinkConfig& sink,
                                                 const alerting::SinkContext& context);
 // The Discord sink type: its builder and its settings snapshot.
-common::Json saveDiscordSettings(const config::DiscordSinkConfig& settings);
-std::optional<config::DiscordSinkConfig> loadDiscordSettings(const common::Json& json);
+common::Json saveDiscordSettings(const channels::DiscordSinkConfig& settings);
+std::optional<channels::DiscordSinkConfig> loadDiscordSettings(const common::Json& json);
 alerting::SinkKind discordSinkKind();
 
 } // namespace mcpwatch::channels

@@ -2,6 +2,7 @@
 // libcurl's SMTP client on the blocking executor (a slow mail server never stalls the loop).
 #include "channels/email_sink.hpp"
 
+#include "channels/email_config.hpp"
 #include "channels/text.hpp"
 #include "common/crypto.hpp"
 #include "common/log.hpp"
@@ -540,7 +541,7 @@ std::string quotedPrintable(std::string_view text) {
   return out;
 }
 
-EmailMessage buildEmail(const Event& event, const config::EmailSinkConfig& config,
+EmailMessage buildEmail(const Event& event, const channels::EmailSinkConfig& config,
                         std::string_view publicUrl, common::WallTime now) {
   EmailMessage message;
   const auto domain = messageIdDomain(config.from);
@@ -838,7 +839,7 @@ bool validHost(std::string_view host) {
 }
 
 // Removes every form of the password a hostile or echoing server could put in a reply.
-void scrub(std::string& text, const config::EmailSinkConfig& config) {
+void scrub(std::string& text, const channels::EmailSinkConfig& config) {
   const auto& password = config.password.reveal();
   if (password.empty())
     return;
@@ -851,7 +852,7 @@ void scrub(std::string& text, const config::EmailSinkConfig& config) {
 
 class EmailSink final : public alerting::Sink {
 public:
-  EmailSink(config::EmailSinkConfig config, alerting::SinkContext context)
+  EmailSink(channels::EmailSinkConfig config, alerting::SinkContext context)
       : config_(std::move(config)), context_(std::move(context)) {}
 
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override {
@@ -866,15 +867,15 @@ public:
 
     Transfer transfer;
     const bool ipv6 = config_.host.find(':') != std::string::npos;
-    transfer.url = std::string(config_.tls == config::SmtpTls::Implicit ? "smtps" : "smtp") +
+    transfer.url = std::string(config_.tls == channels::SmtpTls::Implicit ? "smtps" : "smtp") +
                    "://" + (ipv6 ? "[" + config_.host + "]" : config_.host) + ":" +
                    std::to_string(config_.port) + "/" + ehloName();
-    transfer.requireTls = config_.tls != config::SmtpTls::None;
+    transfer.requireTls = config_.tls != channels::SmtpTls::None;
     transfer.username = config_.username;
     transfer.password = config_.password;
-    if (config_.auth == config::SmtpAuth::Plain)
+    if (config_.auth == channels::SmtpAuth::Plain)
       transfer.loginOptions = "AUTH=PLAIN";
-    else if (config_.auth == config::SmtpAuth::Login)
+    else if (config_.auth == channels::SmtpAuth::Login)
       transfer.loginOptions = "AUTH=LOGIN";
     transfer.caFile = config_.caFile;
     transfer.insecure = config_.insecure;
@@ -912,19 +913,19 @@ public:
   }
 
 private:
-  config::EmailSinkConfig config_;
+  channels::EmailSinkConfig config_;
   alerting::SinkContext context_;
 };
 
 } // namespace
 
-common::Json saveEmailSettings(const config::EmailSinkConfig& mail) {
+common::Json saveEmailSettings(const channels::EmailSinkConfig& mail) {
   return {{"host", mail.host},
           {"port", mail.port},
-          {"tls", std::string(config::toString(mail.tls))},
+          {"tls", std::string(toString(mail.tls))},
           {"username", mail.username},
           {"password", mail.password.reveal()},
-          {"auth", std::string(config::toString(mail.auth))},
+          {"auth", std::string(toString(mail.auth))},
           {"from", mail.from},
           {"to", mail.to},
           {"ca_file", mail.caFile},
@@ -933,13 +934,13 @@ common::Json saveEmailSettings(const config::EmailSinkConfig& mail) {
           {"timeout_ms", mail.timeout.count()}};
 }
 
-std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& json) {
-  config::EmailSinkConfig mail;
+std::optional<channels::EmailSinkConfig> loadEmailSettings(const common::Json& json) {
+  channels::EmailSinkConfig mail;
   mail.host = json.at("host").get<std::string>();
   mail.port = json.at("port").get<int>();
   auto tls = alerting::enumFromName(
       json.at("tls").get<std::string>(),
-      {config::SmtpTls::StartTls, config::SmtpTls::Implicit, config::SmtpTls::None});
+      {channels::SmtpTls::StartTls, channels::SmtpTls::Implicit, channels::SmtpTls::None});
   if (!tls)
     return std::nullopt;
   mail.tls = *tls;
@@ -947,7 +948,7 @@ std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& jso
   mail.password = common::Secret(json.at("password").get<std::string>());
   auto auth = alerting::enumFromName(
       json.at("auth").get<std::string>(),
-      {config::SmtpAuth::Auto, config::SmtpAuth::Plain, config::SmtpAuth::Login});
+      {channels::SmtpAuth::Auto, channels::SmtpAuth::Plain, channels::SmtpAuth::Login});
   if (!auth)
     return std::nullopt;
   mail.auth = *auth;
@@ -961,13 +962,13 @@ std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& jso
 }
 
 alerting::SinkKind emailSinkKind() {
-  return alerting::sinkKind<config::EmailSinkConfig>(makeEmailSink, saveEmailSettings,
-                                                     loadEmailSettings);
+  return alerting::sinkKind<channels::EmailSinkConfig>(makeEmailSink, saveEmailSettings,
+                                                       loadEmailSettings);
 }
 
 std::unique_ptr<alerting::Sink> makeEmailSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context) {
-  const auto* email = std::get_if<config::EmailSinkConfig>(&sink.settings);
+  const auto* email = sink.settings.get<channels::EmailSinkConfig>();
   if (!email)
     return nullptr;
   return std::make_unique<EmailSink>(*email, context);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "alerting/sink.hpp"
+#include "channels/email_config.hpp"
 #include "channels/event_text.hpp"
 #include "common/clock.hpp"
 
@@ -27,7 +28,7 @@ struct EmailMessage {
 // event id; a reminder's subject is "Re: " and its trigger's subject):
 // a retry after a timeout sends the same message, and mail servers and clients can drop the
 // duplicate. `now` only sets the Date header.
-EmailMessage buildEmail(const Event& event, const config::EmailSinkConfig& config,
+EmailMessage buildEmail(const Event& event, const channels::EmailSinkConfig& config,
                         std::string_view publicUrl, common::WallTime now);
 
 // "Name <a@example.com>" or "a@example.com" -> "a@example.com" (trimmed, CR/LF removed).
@@ -56,8 +57,8 @@ alerting::AttemptResult smtpAttemptResult(int curlCode, long smtpCode, std::stri
 std::unique_ptr<alerting::Sink> makeEmailSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context);
 // The email sink type: its builder and its settings snapshot.
-common::Json saveEmailSettings(const config::EmailSinkConfig& settings);
-std::optional<config::EmailSinkConfig> loadEmailSettings(const common::Json& json);
+common::Json saveEmailSettings(const channels::EmailSinkConfig& settings);
+std::optional<channels::EmailSinkConfig> loadEmailSettings(const common::Json& json);
 alerting::SinkKind emailSinkKind();
 
 } // namespace mcpwatch::channels

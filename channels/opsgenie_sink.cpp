@@ -4,6 +4,7 @@
 
 #include "alerting/dedup_key.hpp"
 #include "channels/json_post.hpp"
+#include "channels/opsgenie_config.hpp"
 #include "channels/text.hpp"
 #include "common/log.hpp"
 #include "common/strings.hpp"
@@ -36,10 +37,10 @@ std::string joinNames(const std::vector<std::string>& names, std::size_t maxChar
   return cut(out, maxChars);
 }
 
-std::string priorityOf(const config::OpsGenieSinkConfig& config, const Event& event,
+std::string priorityOf(const channels::OpsGenieSinkConfig& config, const Event& event,
                        std::optional<config::Severity> severity) {
   if (event.type == EventType::SchemaDrifted || event.type == EventType::ProtocolChanged)
-    return std::string(config::toString(config.driftPriority));
+    return std::string(toString(config.driftPriority));
   if (severity) {
     switch (*severity) {
     case config::Severity::Critical:
@@ -52,7 +53,7 @@ std::string priorityOf(const config::OpsGenieSinkConfig& config, const Event& ev
       return "P5";
     }
   }
-  return std::string(config::toString(config.priority));
+  return std::string(toString(config.priority));
 }
 
 std::string description(const Event& e, std::string_view publicUrl) {
@@ -112,7 +113,7 @@ std::string description(const Event& e, std::string_view publicUrl) {
   return cut(out, kOpsGenieMaxDescription);
 }
 
-std::vector<std::string> tagsOf(const config::OpsGenieSinkConfig& config, const Event& e) {
+std::vector<std::string> tagsOf(const channels::OpsGenieSinkConfig& config, const Event& e) {
   // The operator's tags first: OpsGenie routing rules match on them, so they must survive the cut.
   std::vector<std::string> candidates = config.tags;
   candidates.push_back("mcpwatch");
@@ -203,7 +204,7 @@ Json detailsOf(const Event& e, std::string_view publicUrl) {
   return out;
 }
 
-Json respondersOf(const config::OpsGenieSinkConfig& config) {
+Json respondersOf(const channels::OpsGenieSinkConfig& config) {
   Json out = Json::array();
   for (const auto& r : config.responders) {
     if (r.name.empty())
@@ -241,20 +242,20 @@ bool alertDoesNotExist(std::string_view body) {
 
 } // namespace
 
-std::string opsGenieAlias(const config::OpsGenieSinkConfig& config, std::string_view slug) {
+std::string opsGenieAlias(const channels::OpsGenieSinkConfig& config, std::string_view slug) {
   // A plain cut, no ellipsis: the trigger and its resolve must compute the same key. The loader
   // keeps prefix and slug short enough that the cut never happens with a loaded config.
   return common::truncateUtf8(config.dedupPrefix + "-" + std::string(slug), kOpsGenieMaxAlias);
 }
 
-std::string opsGenieDriftAlias(const config::OpsGenieSinkConfig& config, std::string_view slug,
+std::string opsGenieDriftAlias(const channels::OpsGenieSinkConfig& config, std::string_view slug,
                                std::string_view suffix) {
   return common::truncateUtf8(config.dedupPrefix + "-" + std::string(slug),
                               kOpsGenieMaxAlias - suffix.size()) +
          std::string(suffix);
 }
 
-std::string opsGenieAliasFor(const config::OpsGenieSinkConfig& config, const Event& event) {
+std::string opsGenieAliasFor(const channels::OpsGenieSinkConfig& config, const Event& event) {
   // A test alert gets the run's own alias (the same rule as PagerDuty's test dedup_key): a fixed
   // "-test" suffix would be the live alias of a server whose slug ends in "-test".
   if (event.test)
@@ -284,7 +285,7 @@ std::string opsGenieEncodePathSegment(std::string_view text) {
   return out;
 }
 
-Json createBody(const config::OpsGenieSinkConfig& config, const Event& event,
+Json createBody(const channels::OpsGenieSinkConfig& config, const Event& event,
                 std::optional<config::Severity> severity, std::string_view publicUrl) {
   Json body = {{"message", cut(oneLine(headline(event)), kOpsGenieMaxMessage)},
                {"alias", opsGenieAliasFor(config, event)},
@@ -300,7 +301,7 @@ Json createBody(const config::OpsGenieSinkConfig& config, const Event& event,
   return body;
 }
 
-Json closeBody(const config::OpsGenieSinkConfig& config, const Event& event) {
+Json closeBody(const channels::OpsGenieSinkConfig& config, const Event& event) {
   std::string note = event.test ? "[TEST] Recovered" : "Recovered";
   if (event.durationSeconds)
     note += " after " + humanDuration(*event.durationSeconds);
@@ -316,9 +317,9 @@ Json closeBody(const config::OpsGenieSinkConfig& config, const Event& event) {
 std::string opsGenieAuthHint(std::string_view apiUrl) {
   const std::string host = hostOf(apiUrl);
   std::string where;
-  if (apiUrl == config::kOpsGenieUsUrl)
+  if (apiUrl == channels::kOpsGenieUsUrl)
     where = host + " (region us); EU accounts need region: eu";
-  else if (apiUrl == config::kOpsGenieEuUrl)
+  else if (apiUrl == channels::kOpsGenieEuUrl)
     where = host + " (region eu); US accounts need region: us";
   else
     where = host + " (api_url); OpsGenie accounts live in region us (api.opsgenie.com) or eu "
@@ -348,7 +349,7 @@ std::string describeOpsGenieError(std::string_view body) {
   return cut(out, 1000);
 }
 
-OpsGenieSink::OpsGenieSink(config::OpsGenieSinkConfig config, alerting::SinkContext context)
+OpsGenieSink::OpsGenieSink(channels::OpsGenieSinkConfig config, alerting::SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery delivery) {
@@ -448,22 +449,23 @@ Awaitable<alerting::AttemptResult> OpsGenieSink::deliver(alerting::Delivery deli
 
 namespace {
 
-std::optional<config::OpsGeniePriority> parseOpsGeniePriority(std::string_view text) {
-  return alerting::enumFromName(text, {config::OpsGeniePriority::P1, config::OpsGeniePriority::P2,
-                                       config::OpsGeniePriority::P3, config::OpsGeniePriority::P4,
-                                       config::OpsGeniePriority::P5});
+std::optional<channels::OpsGeniePriority> parseOpsGeniePriority(std::string_view text) {
+  return alerting::enumFromName(text,
+                                {channels::OpsGeniePriority::P1, channels::OpsGeniePriority::P2,
+                                 channels::OpsGeniePriority::P3, channels::OpsGeniePriority::P4,
+                                 channels::OpsGeniePriority::P5});
 }
 
 } // namespace
 
-Json saveOpsGenieSettings(const config::OpsGenieSinkConfig& og) {
+Json saveOpsGenieSettings(const channels::OpsGenieSinkConfig& og) {
   Json responders = Json::array();
   for (const auto& r : og.responders)
     responders.push_back({{"type", r.type}, {"name", r.name}});
   return {{"api_key", og.apiKey.reveal()},
           {"api_url", og.apiUrl},
-          {"priority", std::string(config::toString(og.priority))},
-          {"drift_priority", std::string(config::toString(og.driftPriority))},
+          {"priority", std::string(toString(og.priority))},
+          {"drift_priority", std::string(toString(og.driftPriority))},
           {"dedup_prefix", og.dedupPrefix},
           {"source", og.source},
           {"tags", og.tags},
@@ -472,8 +474,8 @@ Json saveOpsGenieSettings(const config::OpsGenieSinkConfig& og) {
           {"timeout_ms", og.timeout.count()}};
 }
 
-std::optional<config::OpsGenieSinkConfig> loadOpsGenieSettings(const Json& json) {
-  config::OpsGenieSinkConfig og;
+std::optional<channels::OpsGenieSinkConfig> loadOpsGenieSettings(const Json& json) {
+  channels::OpsGenieSinkConfig og;
   og.apiKey = common::Secret(json.at("api_key").get<std::string>());
   og.apiUrl = json.at("api_url").get<std::string>();
   auto priority = parseOpsGeniePriority(json.at("priority").get<std::string>());
@@ -493,13 +495,13 @@ std::optional<config::OpsGenieSinkConfig> loadOpsGenieSettings(const Json& json)
 }
 
 alerting::SinkKind opsGenieSinkKind() {
-  return alerting::sinkKind<config::OpsGenieSinkConfig>(makeOpsGenieSink, saveOpsGenieSettings,
-                                                        loadOpsGenieSettings);
+  return alerting::sinkKind<channels::OpsGenieSinkConfig>(makeOpsGenieSink, saveOpsGenieSettings,
+                                                          loadOpsGenieSettings);
 }
 
 std::unique_ptr<alerting::Sink> makeOpsGenieSink(const config::SinkConfig& sink,
                                                  const alerting::SinkContext& context) {
-  const auto* og = std::get_if<config::OpsGenieSinkConfig>(&sink.settings);
+  const auto* og = sink.settings.get<channels::OpsGenieSinkConfig>();
   if (!og)
     return nullptr;
   return std::make_unique<OpsGenieSink>(*og, context);

@@ -3,6 +3,7 @@
 #include "channels/slack_sink.hpp"
 
 #include "channels/json_post.hpp"
+#include "channels/slack_config.hpp"
 #include "channels/text.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -459,7 +460,7 @@ std::string redact(std::string text, const common::Secret& url, const std::strin
 
 } // namespace
 
-SlackSink::SlackSink(config::SlackSinkConfig config, alerting::SinkContext context)
+SlackSink::SlackSink(channels::SlackSinkConfig config, alerting::SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
 Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery delivery) {
@@ -564,14 +565,14 @@ Awaitable<alerting::AttemptResult> SlackSink::deliver(alerting::Delivery deliver
   co_return result;
 }
 
-Json saveSlackSettings(const config::SlackSinkConfig& slack) {
+Json saveSlackSettings(const channels::SlackSinkConfig& slack) {
   return {{"url", slack.url.reveal()},
           {"schema_drift", slack.schemaDrift},
           {"timeout_ms", slack.timeout.count()}};
 }
 
-std::optional<config::SlackSinkConfig> loadSlackSettings(const Json& json) {
-  config::SlackSinkConfig slack;
+std::optional<channels::SlackSinkConfig> loadSlackSettings(const Json& json) {
+  channels::SlackSinkConfig slack;
   slack.url = common::Secret(json.at("url").get<std::string>());
   slack.schemaDrift = json.at("schema_drift").get<bool>();
   slack.timeout = alerting::Duration(json.at("timeout_ms").get<std::int64_t>());
@@ -579,13 +580,13 @@ std::optional<config::SlackSinkConfig> loadSlackSettings(const Json& json) {
 }
 
 alerting::SinkKind slackSinkKind() {
-  return alerting::sinkKind<config::SlackSinkConfig>(makeSlackSink, saveSlackSettings,
-                                                     loadSlackSettings);
+  return alerting::sinkKind<channels::SlackSinkConfig>(makeSlackSink, saveSlackSettings,
+                                                       loadSlackSettings);
 }
 
 std::unique_ptr<alerting::Sink> makeSlackSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context) {
-  const auto* slack = std::get_if<config::SlackSinkConfig>(&sink.settings);
+  const auto* slack = sink.settings.get<channels::SlackSinkConfig>();
   if (!slack)
     return nullptr;
   return std::make_unique<SlackSink>(*slack, context);

@@ -5,6 +5,7 @@
 
 #include "alerting/sink.hpp"
 #include "channels/event_text.hpp"
+#include "channels/slack_config.hpp"
 #include "common/json.hpp"
 #include "config/config.hpp"
 
@@ -61,19 +62,19 @@ std::size_t slackTextLength(const common::Json& message);
 
 class SlackSink final : public alerting::Sink {
 public:
-  SlackSink(config::SlackSinkConfig config, alerting::SinkContext context);
+  SlackSink(channels::SlackSinkConfig config, alerting::SinkContext context);
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
 
 private:
-  config::SlackSinkConfig config_;
+  channels::SlackSinkConfig config_;
   alerting::SinkContext context_;
 };
 
 std::unique_ptr<alerting::Sink> makeSlackSink(const config::SinkConfig& sink,
                                               const alerting::SinkContext& context);
 // The Slack sink type: its builder and its settings snapshot.
-common::Json saveSlackSettings(const config::SlackSinkConfig& settings);
-std::optional<config::SlackSinkConfig> loadSlackSettings(const common::Json& json);
+common::Json saveSlackSettings(const channels::SlackSinkConfig& settings);
+std::optional<channels::SlackSinkConfig> loadSlackSettings(const common::Json& json);
 alerting::SinkKind slackSinkKind();
 
 } // namespace mcpwatch::channels

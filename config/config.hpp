@@ -6,6 +6,7 @@
 #include "common/secret.hpp"
 #include "common/timezone.hpp"
 #include "common/transport.hpp"
+#include "config/sink_settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -130,102 +131,6 @@ struct RouteTarget {
 std::vector<RouteTarget> routeTargets(const std::vector<RouteConfig>& routes,
                                       const ServerConfig& server);
 
-inline constexpr std::string_view kDefaultPagerDutyEventsUrl =
-    "https://events.pagerduty.com/v2/enqueue";
-
-struct PagerDutySinkConfig {
-  common::Secret routingKey; // exactly 32 characters
-  Severity severity = Severity::Critical;
-  std::string source = "mcpwatch";
-  std::string dedupPrefix = "mcpwatch";
-  std::string eventsUrl = std::string(kDefaultPagerDutyEventsUrl);
-  bool changeEvents = false; // schema drift goes to the Change Events API
-  Duration timeout = std::chrono::seconds(15);
-  friend bool operator==(const PagerDutySinkConfig&, const PagerDutySinkConfig&) = default;
-};
-
-struct WebhookSinkConfig {
-  std::string url;
-  std::optional<common::Secret> secret; // HMAC key; `whsec_` secrets are base64
-  std::string signatureHeader = "X-Mcpwatch-Signature";
-  std::map<std::string, common::Secret> headers;
-  Duration timeout = std::chrono::seconds(15);
-  friend bool operator==(const WebhookSinkConfig&, const WebhookSinkConfig&) = default;
-};
-
-inline constexpr std::string_view kOpsGenieUsUrl = "https://api.opsgenie.com";
-inline constexpr std::string_view kOpsGenieEuUrl = "https://api.eu.opsgenie.com";
-
-// Slack incoming webhook. The URL is the credential, so it is a secret.
-struct SlackSinkConfig {
-  common::Secret url;      // https://hooks.slack.com/services/T.../B.../...
-  bool schemaDrift = true; // schema.drifted events are posted too
-  Duration timeout = std::chrono::seconds(15);
-  friend bool operator==(const SlackSinkConfig&, const SlackSinkConfig&) = default;
-};
-
-// Discord webhook (`?wait=true` is added when sending). The URL holds the token: a secret.
-struct DiscordSinkConfig {
-  common::Secret url;   // https://discord.com/api/webhooks/{id}/{token}
-  std::string username; // display name override; empty keeps the webhook's own
-  bool schemaDrift = true;
-  Duration timeout = std::chrono::seconds(15);
-  friend bool operator==(const DiscordSinkConfig&, const DiscordSinkConfig&) = default;
-};
-
-enum class OpsGeniePriority { P1, P2, P3, P4, P5 };
-std::string_view toString(OpsGeniePriority priority);
-
-struct OpsGenieResponder {
-  std::string type; // team, user, escalation or schedule
-  std::string name; // team/escalation/schedule name, or the user's username
-  friend bool operator==(const OpsGenieResponder&, const OpsGenieResponder&) = default;
-};
-
-// OpsGenie Alert API v2 (an API integration key).
-struct OpsGenieSinkConfig {
-  common::Secret apiKey;
-  std::string apiUrl = std::string(kOpsGenieUsUrl);      // from `region` (us, eu) or `api_url`
-  OpsGeniePriority priority = OpsGeniePriority::P1;      // of down alerts
-  OpsGeniePriority driftPriority = OpsGeniePriority::P4; // of schema drift alerts
-  std::string dedupPrefix = "mcpwatch";                  // alias "{prefix}-{slug}", as PagerDuty
-  std::string source = "mcpwatch";
-  std::vector<std::string> tags; // added to the server's tags
-  std::vector<OpsGenieResponder> responders;
-  bool schemaDrift = true;
-  Duration timeout = std::chrono::seconds(15);
-  friend bool operator==(const OpsGenieSinkConfig&, const OpsGenieSinkConfig&) = default;
-};
-
-enum class SmtpTls { StartTls, Implicit, None };
-enum class SmtpAuth { Auto, Plain, Login };
-std::string_view toString(SmtpTls tls);
-std::string_view toString(SmtpAuth auth);
-
-// Email over SMTP.
-struct EmailSinkConfig {
-  std::string host;
-  int port = 587; // default by tls: starttls 587, tls 465, none 25
-  SmtpTls tls = SmtpTls::StartTls;
-  std::string username; // empty: no AUTH
-  common::Secret password;
-  SmtpAuth auth = SmtpAuth::Auto;
-  std::string from;            // "Name <addr@example.com>" or "addr@example.com"
-  std::vector<std::string> to; // at least one address
-  std::string caFile;          // extra trust anchors (PEM); empty: the system store
-  bool insecure = false;       // skip certificate verification (tests, lab setups)
-  bool schemaDrift = true;
-  Duration timeout = std::chrono::seconds(30);
-  friend bool operator==(const EmailSinkConfig&, const EmailSinkConfig&) = default;
-};
-
-using SinkSettings = std::variant<PagerDutySinkConfig, WebhookSinkConfig, SlackSinkConfig,
-                                  DiscordSinkConfig, OpsGenieSinkConfig, EmailSinkConfig>;
-
-// The sink types that can take `reminder_interval`: they have no acknowledgement model of their
-// own (PagerDuty and OpsGenie re-notify through their escalation policies).
-bool supportsReminders(std::string_view sinkType);
-
 struct SinkConfig {
   std::string name;
   SinkSettings settings;
@@ -233,9 +138,11 @@ struct SinkConfig {
   // `reminder_interval`: while an incident whose trigger went here is open, an alert.reminder is
   // posted every interval after it opened. Unset: no reminders. Only where supportsReminders().
   std::optional<Duration> reminderInterval;
-  std::string_view type() const; // "pagerduty", "webhook", "slack", "discord", "opsgenie", "email"
+  std::string_view type() const { return settings.type(); } // "pagerduty", "webhook", ...
+  // Whether reminder_interval may be set (types without an acknowledgement model of their own).
+  bool supportsReminders() const { return settings.supportsReminders(); }
   // Whether schema.drifted events go to this sink (PagerDuty: only with change_events).
-  bool receivesSchemaDrift() const;
+  bool receivesSchemaDrift() const { return settings.receivesSchemaDrift(); }
   friend bool operator==(const SinkConfig& a, const SinkConfig& b) {
     return a.name == b.name && a.settings == b.settings && a.reminderInterval == b.reminderInterval;
   }

@@ -5,6 +5,8 @@
 #include "common/strings.hpp"
 #include "common/time.hpp"
 #include "common/url.hpp"
+#include "config/reader.hpp"
+#include "config/sink_type.hpp"
 #include "config/yaml.hpp"
 
 #include <algorithm>
@@ -21,32 +23,21 @@
 
 namespace mcpwatch::config {
 
-std::string ConfigError::toString() const {
-  std::string out = path.empty() ? message : path + ": " + message;
-  if (line > 0)
-    out += " (line " + std::to_string(line) + ")";
-  return out;
-}
-
 namespace {
 
 using common::Secret;
 using Node = yaml::Node;
 
-constexpr std::size_t kMaxQuoted = 60;
 constexpr int kMaxArgsDepth = 32;
 constexpr std::size_t kMaxArgsNodes = 10'000;
 // Server context for alerts: PagerDuty keeps custom_details small, chat messages short.
 constexpr std::size_t kMaxDescriptionBytes = 1000;
 constexpr std::size_t kMaxOwnerBytes = 200;
 constexpr std::size_t kMaxServerLinks = 10;
-constexpr std::string_view kSinkTypes = "pagerduty, webhook, slack, discord, opsgenie, email";
 
 const std::vector<std::string_view> kTopKeys = {"defaults",  "storage",     "servers", "routes",
                                                 "sinks",     "maintenance", "web",     "alerting",
                                                 "heartbeat", "scheduler",   "log"};
-// Keys every sink type accepts (readSinks checks them; the type's own parser only lets them by).
-const std::vector<std::string_view> kSinkCommonKeys = {"reminder_interval"};
 const std::vector<std::string_view> kCheckKeys = {
     "interval",          "timeout",           "retry_interval",
     "failure_threshold", "success_threshold", "accepted_protocol_versions",
@@ -58,10 +49,6 @@ const std::vector<std::string_view> kServerOwnKeys = {
 
 // The accepted range of every duration key (the README's config reference lists them). Upper
 // bounds keep schedules meaningful and every deadline far from system_clock's limits.
-struct DurationRange {
-  Duration min;
-  Duration max;
-};
 using std::chrono::days;
 using std::chrono::hours;
 using std::chrono::milliseconds;
@@ -74,7 +61,6 @@ constexpr DurationRange kRetentionRange{days(1), days(3650)}; // the deprecated 
 constexpr DurationRange kRawRetentionRange{hours(1), days(90)};
 constexpr DurationRange kRollupRetentionRange{days(1), days(3650)};
 constexpr DurationRange kFailureRetentionRange{days(1), days(3650)};
-constexpr DurationRange kSinkTimeoutRange{seconds(1), minutes(5)};
 // Under a minute is a flood in a chat channel; over a week nobody is waiting for it any more.
 constexpr DurationRange kReminderIntervalRange{minutes(1), days(7)};
 constexpr DurationRange kWindowDurationRange{minutes(1), days(366)};
@@ -82,38 +68,6 @@ constexpr DurationRange kHeartbeatIntervalRange{seconds(10), days(1)};
 constexpr DurationRange kRetryWaitRange{milliseconds(100), days(1)};
 constexpr DurationRange kGiveUpAfterRange{seconds(1), days(30)};
 constexpr DurationRange kJitterRange{Duration::zero(), hours(1)};
-
-// Non-secret user text quoted back in a message: cut short, control bytes made visible.
-std::string quote(std::string_view value) {
-  std::string cut = common::truncateCodePoints(value, kMaxQuoted);
-  std::string out = "\"";
-  for (unsigned char c : cut) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-int lineOf(const Node& node) {
-  return node.line();
-}
-
-std::string child(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string index(const std::string& path, std::size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
 
 bool isLowerWord(std::string_view s, bool allowUnderscore) {
   if (s.empty())
@@ -130,16 +84,6 @@ bool isSlug(std::string_view s) {
   return isLowerWord(s, false);
 }
 
-bool isHeaderName(std::string_view s) {
-  static constexpr std::string_view kTokenSpecials = "!#$%&'*+-.^_`|~";
-  if (s.empty())
-    return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           kTokenSpecials.find(c) != std::string_view::npos;
-  });
-}
-
 bool isProtocolVersion(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-')
     return false;
@@ -149,77 +93,6 @@ bool isProtocolVersion(std::string_view s) {
   return true;
 }
 
-bool isBase64(std::string_view s) {
-  if (s.empty() || s.size() % 4 != 0)
-    return false;
-  std::size_t pad = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '=') {
-      ++pad;
-      continue;
-    }
-    if (pad > 0)
-      return false;
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/';
-    if (!ok)
-      return false;
-  }
-  return pad <= 2;
-}
-
-// The problem with an http(s) URL, or nullopt when it is usable. Never contains the URL itself.
-std::optional<std::string> urlProblem(std::string_view url) {
-  auto parsed = common::Url::check(url);
-  if (parsed)
-    return std::nullopt;
-  return std::move(parsed.error());
-}
-
-// What an error may show of a URL: its scheme and host, never user info, path or query (a token
-// may be in any of them: some services put the key in the path).
-std::string urlOrigin(std::string_view url) {
-  std::size_t sep = url.find("://");
-  std::string_view scheme = sep == std::string_view::npos ? "" : url.substr(0, sep + 3);
-  std::string_view rest = url.substr(scheme.size());
-  std::size_t end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, end);
-  if (std::size_t at = authority.rfind('@'); at != std::string_view::npos)
-    authority.remove_prefix(at + 1);
-  std::string out = std::string(scheme) + std::string(authority);
-  if (end != std::string_view::npos)
-    out += "/…";
-  return out;
-}
-
-// A mapping's entries after checking keys: unknown and duplicate keys are reported once here.
-class Fields {
-public:
-  Fields() = default;
-  Fields(Node self, std::string path) : self_(std::move(self)), path_(std::move(path)) {}
-
-  void add(std::string key, Node value) { entries_.emplace_back(std::move(key), std::move(value)); }
-
-  // The value, or nullopt when the key is absent or explicitly empty (`key:` / `key: null`).
-  std::optional<Node> get(std::string_view key) const {
-    for (const auto& [k, v] : entries_)
-      if (k == key)
-        return v.isNull() ? std::nullopt : std::optional<Node>(v);
-    return std::nullopt;
-  }
-  bool has(std::string_view key) const { return get(key).has_value(); }
-  const std::string& path() const { return path_; }
-  std::string path(std::string_view key) const { return child(path_, key); }
-  int line() const { return lineOf(self_); }
-  const std::vector<std::pair<std::string, Node>>& entries() const { return entries_; }
-
-private:
-  Node self_;
-  std::string path_;
-  std::vector<std::pair<std::string, Node>> entries_;
-};
-
 // The timing keys one level (defaults or a server) sets itself, when they are valid.
 struct TimingKeys {
   std::optional<Node> interval;
@@ -228,27 +101,10 @@ struct TimingKeys {
   bool invalid = false; // one of them is present but was refused (already reported)
 };
 
-class Loader {
+class Loader : public Reader {
 public:
-  Loader(const EnvLookup& env, std::string baseDir) : env_(env), baseDir_(std::move(baseDir)) {}
-
-  std::vector<ConfigError> takeErrors() {
-    std::stable_sort(errors_.begin(), errors_.end(),
-                     [](const ConfigError& a, const ConfigError& b) {
-                       constexpr int kLast = std::numeric_limits<int>::max();
-                       int la = a.line == 0 ? kLast : a.line;
-                       int lb = b.line == 0 ? kLast : b.line;
-                       return la < lb;
-                     });
-    return std::move(errors_);
-  }
-
-  void error(const std::string& path, int line, std::string message) {
-    errors_.push_back({path, std::move(message), line});
-  }
-  void error(const std::string& path, const Node& node, std::string message) {
-    error(path, lineOf(node), std::move(message));
-  }
+  Loader(const EnvLookup& env, std::string baseDir, const SinkTypes& sinkTypes)
+      : Reader(env, std::move(baseDir)), sinkTypes_(sinkTypes) {}
 
   void load(const Node& root, Config& config) {
     if (!root.isDefined() || root.isNull()) {
@@ -292,9 +148,7 @@ public:
   }
 
 private:
-  const EnvLookup& env_;
-  std::string baseDir_;
-  std::vector<ConfigError> errors_;
+  const SinkTypes& sinkTypes_;
   std::set<std::string> sinkNames_; // every declared sink, even one with errors
   TimingKeys defaultTimings_;       // what `defaults:` sets itself
   // depends_on entries by server, with their key paths and nodes, checked once all servers are
@@ -367,180 +221,7 @@ private:
     }
   }
 
-  // --- structure ---------------------------------------------------------------------------
-
-  // Checks that `node` is a mapping whose keys are all in one of `allowed`; reports unknown and
-  // duplicate keys. nullopt (after reporting) when it is not a mapping.
-  std::optional<Fields> fields(const Node& node, const std::string& path,
-                               std::initializer_list<const std::vector<std::string_view>*> allowed,
-                               bool allowAnyKey = false) {
-    if (!node.isMap()) {
-      error(path.empty() ? "" : path, node,
-            path.empty() ? "the top level must be a mapping of settings (key: value)"
-                         : "must be a mapping (key: value)");
-      return std::nullopt;
-    }
-    Fields out(node, path);
-    std::set<std::string> seen;
-    for (const auto& [key, value] : node.entries()) {
-      if (!key.isScalar()) {
-        error(path, key, "keys must be plain strings");
-        continue;
-      }
-      const std::string& name = key.scalar();
-      if (!seen.insert(name).second) {
-        error(child(path, name), key, "duplicate key");
-        continue;
-      }
-      bool known = allowAnyKey;
-      for (const auto* list : allowed)
-        known = known || std::find(list->begin(), list->end(), name) != list->end();
-      if (!known) {
-        error(child(path, name), key, "unknown key");
-        continue;
-      }
-      out.add(name, value);
-    }
-    return out;
-  }
-
-  std::optional<std::vector<Node>> sequence(const Node& node, const std::string& path) {
-    if (!node.isSequence()) {
-      error(path, node, "must be a list");
-      return std::nullopt;
-    }
-    std::vector<Node> out;
-    return std::vector<Node>(node.items().begin(), node.items().end());
-  }
-
-  // --- scalars -------------------------------------------------------------------------------
-
-  // The scalar's text after ${VAR} substitution. Never quotes the text in errors (it may be a
-  // secret); callers that know the value is not secret quote it themselves.
-  std::optional<std::string> text(const Node& node, const std::string& path) {
-    if (node.isNull()) {
-      error(path, node, "must not be empty");
-      return std::nullopt;
-    }
-    if (!node.isScalar()) {
-      error(path, node,
-            node.isSequence() ? "must be a single value, not a list"
-                              : "must be a single value, not a mapping");
-      return std::nullopt;
-    }
-    auto value = interpolateEnv(node.scalar(), env_);
-    if (!value) {
-      error(path, node, value.error());
-      return std::nullopt;
-    }
-    return std::move(value.value());
-  }
-
-  std::optional<std::string> nonEmpty(const Node& node, const std::string& path) {
-    auto value = text(node, path);
-    if (value && value->empty()) {
-      error(path, node, "must not be empty");
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  std::optional<Secret> secret(const Node& node, const std::string& path) {
-    auto value = nonEmpty(node, path);
-    if (!value)
-      return std::nullopt;
-    return Secret(std::move(*value));
-  }
-
-  // A duration within `range`. Zero gets its own message when the range excludes it; a value
-  // too large to parse at all (see common::kMaxDuration) is reported as out of range.
-  std::optional<Duration> duration(const Node& node, const std::string& path, DurationRange range) {
-    auto value = text(node, path);
-    if (!value)
-      return std::nullopt;
-    const std::string_view written = common::trim(*value);
-    common::DurationProblem problem = common::DurationProblem::Invalid;
-    auto parsed = common::parseDuration(written, &problem);
-    const std::string rule = "must be between " + common::formatDuration(range.min) + " and " +
-                             common::formatDuration(range.max);
-    if (!parsed && problem == common::DurationProblem::TooLarge) {
-      error(path, node, rule + ", got " + std::string(common::truncateUtf8(written, kMaxQuoted)));
-      return std::nullopt;
-    }
-    if (!parsed) {
-      error(path, node, "invalid duration " + quote(*value));
-      return std::nullopt;
-    }
-    if (parsed->count() == 0 && range.min > Duration::zero()) {
-      error(path, node, "must be greater than 0");
-      return std::nullopt;
-    }
-    if (*parsed < range.min || *parsed > range.max) {
-      error(path, node, rule + ", got " + common::formatDuration(*parsed));
-      return std::nullopt;
-    }
-    return parsed;
-  }
-
-  std::optional<int> integer(const Node& node, const std::string& path, int min, int max) {
-    auto value = text(node, path);
-    if (!value)
-      return std::nullopt;
-    std::string_view s = common::trim(*value);
-    long long n = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
-      error(path, node, "must be a whole number, got " + quote(*value));
-      return std::nullopt;
-    }
-    if (n < min || n > max) {
-      error(path, node,
-            "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
-                std::to_string(n));
-      return std::nullopt;
-    }
-    return static_cast<int>(n);
-  }
-
-  std::optional<bool> boolean(const Node& node, const std::string& path) {
-    auto value = text(node, path);
-    if (!value)
-      return std::nullopt;
-    if (*value == "true" || *value == "True" || *value == "TRUE")
-      return true;
-    if (*value == "false" || *value == "False" || *value == "FALSE")
-      return false;
-    error(path, node, "must be true or false, got " + quote(*value));
-    return std::nullopt;
-  }
-
-  template <class E>
-  std::optional<E> choice(const Node& node, const std::string& path,
-                          const std::vector<std::pair<std::string_view, E>>& options) {
-    auto value = text(node, path);
-    if (!value)
-      return std::nullopt;
-    for (const auto& [name, v] : options)
-      if (*value == name)
-        return v;
-    std::string names;
-    for (const auto& [name, v] : options)
-      names += (names.empty() ? "" : ", ") + std::string(name);
-    error(path, node, "must be one of " + names + ", got " + quote(*value));
-    return std::nullopt;
-  }
-
-  std::optional<std::vector<std::pair<std::string, Node>>> stringList(const Node& node,
-                                                                      const std::string& path) {
-    auto items = sequence(node, path);
-    if (!items)
-      return std::nullopt;
-    std::vector<std::pair<std::string, Node>> out;
-    for (std::size_t i = 0; i < items->size(); ++i)
-      if (auto value = text((*items)[i], index(path, i)))
-        out.emplace_back(std::move(*value), (*items)[i]);
-    return out;
-  }
+  // --- values ----------------------------------------------------------------------------------
 
   std::vector<std::string> tagList(const Node& node, const std::string& path) {
     std::vector<std::string> tags;
@@ -572,76 +253,6 @@ private:
         slugs.push_back(slug);
     }
     return slugs;
-  }
-
-  std::optional<std::string> url(const Node& node, const std::string& path) {
-    auto value = nonEmpty(node, path);
-    if (!value)
-      return std::nullopt;
-    if (auto problem = urlProblem(*value)) {
-      error(path, node, "invalid URL " + quote(urlOrigin(*value)) + ": " + *problem);
-      return std::nullopt;
-    }
-    return value;
-  }
-
-  std::optional<Secret> secretUrl(const Node& node, const std::string& path) {
-    auto value = nonEmpty(node, path);
-    if (!value)
-      return std::nullopt;
-    if (auto problem = urlProblem(*value)) {
-      error(path, node, "invalid URL: " + *problem);
-      return std::nullopt;
-    }
-    return Secret(std::move(*value));
-  }
-
-  // Header names must be tokens and unique ignoring case; values are secrets and must not be
-  // able to inject further header lines.
-  std::map<std::string, Secret> headers(const Node& node, const std::string& path) {
-    std::map<std::string, Secret> out;
-    auto f = fields(node, path, {}, true);
-    if (!f)
-      return out;
-    static const std::vector<std::string_view> kReserved = {
-        "host", "content-length", "transfer-encoding", "connection", "upgrade", "te"};
-    std::set<std::string> lowerNames;
-    for (const auto& [name, value] : f->entries()) {
-      std::string keyPath = child(path, name);
-      std::string lower = common::toLower(name);
-      if (!isHeaderName(name)) {
-        error(keyPath, value, "invalid header name");
-        continue;
-      }
-      if (std::find(kReserved.begin(), kReserved.end(), lower) != kReserved.end()) {
-        error(keyPath, value, "is set by mcpwatch itself and cannot be configured");
-        continue;
-      }
-      if (!lowerNames.insert(lower).second) {
-        error(keyPath, value, "duplicate header (names are case-insensitive)");
-        continue;
-      }
-      if (value.isNull()) {
-        error(keyPath, value, "must not be empty");
-        continue;
-      }
-      auto v = text(value, keyPath);
-      if (!v)
-        continue;
-      if (v->find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-        error(keyPath, value, "header value must not contain line breaks or NUL bytes");
-        continue;
-      }
-      out.emplace(name, Secret(std::move(*v)));
-    }
-    return out;
-  }
-
-  std::string resolvePath(const std::string& path) const {
-    std::filesystem::path p(path);
-    if (baseDir_.empty() || p.is_absolute())
-      return p.lexically_normal().string();
-    return (std::filesystem::path(baseDir_) / p).lexically_normal().string();
   }
 
   // --- sections ------------------------------------------------------------------------------
@@ -1103,31 +714,21 @@ private:
           break;
         }
       if (!typeNode.isDefined() || typeNode.isNull()) {
-        error(child(path, "type"), value, "is required (one of " + std::string(kSinkTypes) + ")");
+        error(child(path, "type"), value, "is required (one of " + typeNames() + ")");
         continue;
       }
       type = text(typeNode, child(path, "type"));
       if (!type)
         continue;
-      std::optional<SinkSettings> settings;
-      if (*type == "pagerduty")
-        settings = pagerDuty(value, path);
-      else if (*type == "webhook")
-        settings = webhook(value, path);
-      else if (*type == "slack")
-        settings = slack(value, path);
-      else if (*type == "discord")
-        settings = discord(value, path);
-      else if (*type == "opsgenie")
-        settings = opsGenie(value, path);
-      else if (*type == "email")
-        settings = email(value, path);
-      else {
+      const auto kind = std::find_if(sinkTypes_.begin(), sinkTypes_.end(),
+                                     [&](const SinkType& t) { return t.name == *type; });
+      if (kind == sinkTypes_.end()) {
         error(child(path, "type"), typeNode,
-              "must be one of " + std::string(kSinkTypes) + ", got " + quote(*type));
+              "must be one of " + typeNames() + ", got " + quote(*type));
         continue;
       }
-      auto reminder = reminderInterval(reminderNode, child(path, "reminder_interval"), *type);
+      auto settings = kind->parse(*this, value, path);
+      auto reminder = reminderInterval(reminderNode, child(path, "reminder_interval"), *kind);
       if (settings) {
         SinkConfig sink{name, std::move(*settings), lineOf(value)};
         sink.reminderInterval = reminder;
@@ -1138,453 +739,31 @@ private:
 
   // `reminder_interval` of a sink of `type` (unset when the key is absent or wrong).
   std::optional<Duration> reminderInterval(const std::optional<Node>& present,
-                                           const std::string& path, std::string_view type) {
+                                           const std::string& path, const SinkType& type) {
     if (!present)
       return std::nullopt;
-    const Node& node = *present;
-    if (type == "pagerduty") {
-      error(path, node,
-            "is not supported on pagerduty sinks: PagerDuty re-notifies through the service's "
-            "escalation policy until someone acknowledges (reminders are for slack, discord, "
-            "email and webhook sinks)");
+    if (!type.noReminders.empty()) {
+      std::vector<std::string> takers; // "slack, discord and email"
+      for (const auto& t : sinkTypes_)
+        if (t.noReminders.empty())
+          takers.push_back(t.name);
+      std::string list;
+      for (std::size_t i = 0; i < takers.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == takers.size() ? " and " : ", ") + takers[i];
+      error(path, *present,
+            "is not supported on " + type.name + " sinks: " + type.noReminders +
+                " (reminders are for " + list + " sinks)");
       return std::nullopt;
     }
-    if (type == "opsgenie") {
-      error(path, node,
-            "is not supported on opsgenie sinks: OpsGenie re-notifies through its escalation and "
-            "notification policies until someone acknowledges (reminders are for slack, "
-            "discord, email and webhook sinks)");
-      return std::nullopt;
-    }
-    if (!supportsReminders(type))
-      return std::nullopt; // an unknown type: already reported
-    return duration(node, path, kReminderIntervalRange);
+    return duration(*present, path, kReminderIntervalRange);
   }
 
-  // The prefix of PagerDuty dedup keys and OpsGenie aliases: "{prefix}-{slug}" (slug at most 63)
-  // must stay within PagerDuty's 255 (OpsGenie allows 512, with "-schema" for drift).
-  std::optional<std::string> dedupPrefix(const Node& node, const std::string& path) {
-    auto v = nonEmpty(node, path);
-    if (!v)
-      return std::nullopt;
-    bool ok = std::all_of(v->begin(), v->end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-    });
-    if (!ok) {
-      error(path, node, "invalid prefix " + quote(*v) + " (use letters, digits, ., _ and -)");
-      return std::nullopt;
-    }
-    if (v->size() > 191) {
-      error(path, node, "must be at most 191 characters");
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<SinkSettings> pagerDuty(const Node& node, const std::string& path) {
-    static const std::vector<std::string_view> kKeys = {
-        "type",         "routing_key", "severity",      "source",
-        "dedup_prefix", "events_url",  "change_events", "timeout"};
-    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
-    if (!f)
-      return std::nullopt;
-    std::size_t before = errors_.size();
-    PagerDutySinkConfig pd;
-    if (auto n = f->get("routing_key")) {
-      if (auto v = secret(*n, f->path("routing_key"))) {
-        if (v->size() != 32)
-          error(f->path("routing_key"), *n, "must be 32 characters");
-        else
-          pd.routingKey = std::move(*v);
-      }
-    } else {
-      error(f->path("routing_key"), f->line(), "is required");
-    }
-    if (auto n = f->get("severity"))
-      if (auto v = severity(*n, f->path("severity")))
-        pd.severity = *v;
-    if (auto n = f->get("source"))
-      if (auto v = nonEmpty(*n, f->path("source")))
-        pd.source = *v;
-    if (auto n = f->get("dedup_prefix"))
-      if (auto v = dedupPrefix(*n, f->path("dedup_prefix")))
-        pd.dedupPrefix = *v;
-    if (auto n = f->get("events_url"))
-      if (auto v = url(*n, f->path("events_url")))
-        pd.eventsUrl = *v;
-    if (auto n = f->get("change_events"))
-      if (auto v = boolean(*n, f->path("change_events")))
-        pd.changeEvents = *v;
-    if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
-        pd.timeout = *v;
-    if (errors_.size() != before)
-      return std::nullopt;
-    return pd;
-  }
-
-  std::optional<SinkSettings> webhook(const Node& node, const std::string& path) {
-    static const std::vector<std::string_view> kKeys = {"type",    "url",     "secret",
-                                                        "headers", "timeout", "signature_header"};
-    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
-    if (!f)
-      return std::nullopt;
-    std::size_t before = errors_.size();
-    WebhookSinkConfig hook;
-    if (auto n = f->get("url")) {
-      if (auto v = url(*n, f->path("url")))
-        hook.url = *v;
-    } else {
-      error(f->path("url"), f->line(), "is required");
-    }
-    if (auto n = f->get("secret")) {
-      if (auto v = secret(*n, f->path("secret"))) {
-        constexpr std::string_view kPrefix = "whsec_";
-        if (v->reveal().starts_with(kPrefix) &&
-            !isBase64(std::string_view(v->reveal()).substr(kPrefix.size())))
-          error(f->path("secret"), *n, "a whsec_ secret must be base64 after the prefix");
-        else
-          hook.secret = std::move(*v);
-      }
-    }
-    if (auto n = f->get("signature_header")) {
-      if (auto v = nonEmpty(*n, f->path("signature_header"))) {
-        if (!isHeaderName(*v))
-          error(f->path("signature_header"), *n, "invalid header name " + quote(*v));
-        else
-          hook.signatureHeader = *v;
-      }
-    }
-    if (auto n = f->get("headers"))
-      hook.headers = headers(*n, f->path("headers"));
-    if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
-        hook.timeout = *v;
-    if (errors_.size() != before)
-      return std::nullopt;
-    return hook;
-  }
-
-  // A webhook URL that is itself the credential (Slack, Discord): https only, kept as a secret.
-  std::optional<Secret> webhookUrl(const Node& node, const std::string& path,
-                                   std::string_view service) {
-    auto v = secretUrl(node, path);
-    if (!v)
-      return std::nullopt;
-    // http:// is allowed for loopback receivers (tests, local relays) only: the URL is a token.
-    const auto& u = v->reveal();
-    if (!common::iequals(u.substr(0, 8), "https://") &&
-        !common::iequals(u.substr(0, 17), "http://127.0.0.1:") &&
-        !common::iequals(u.substr(0, 17), "http://localhost:")) {
-      error(path, node,
-            "must be an https:// URL (the " + std::string(service) + " webhook URL is a secret)");
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<SinkSettings> slack(const Node& node, const std::string& path) {
-    static const std::vector<std::string_view> kKeys = {"type", "url", "schema_drift", "timeout"};
-    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
-    if (!f)
-      return std::nullopt;
-    std::size_t before = errors_.size();
-    SlackSinkConfig slack;
-    if (auto n = f->get("url")) {
-      if (auto v = webhookUrl(*n, f->path("url"), "Slack"))
-        slack.url = std::move(*v);
-    } else {
-      error(f->path("url"), f->line(), "is required (the incoming webhook URL)");
-    }
-    if (auto n = f->get("schema_drift"))
-      if (auto v = boolean(*n, f->path("schema_drift")))
-        slack.schemaDrift = *v;
-    if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
-        slack.timeout = *v;
-    if (errors_.size() != before)
-      return std::nullopt;
-    return slack;
-  }
-
-  std::optional<SinkSettings> discord(const Node& node, const std::string& path) {
-    static const std::vector<std::string_view> kKeys = {"type", "url", "username", "schema_drift",
-                                                        "timeout"};
-    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
-    if (!f)
-      return std::nullopt;
-    std::size_t before = errors_.size();
-    DiscordSinkConfig discord;
-    if (auto n = f->get("url")) {
-      if (auto v = webhookUrl(*n, f->path("url"), "Discord"))
-        discord.url = std::move(*v);
-    } else {
-      error(f->path("url"), f->line(), "is required (the webhook URL)");
-    }
-    if (auto n = f->get("username")) {
-      if (auto v = nonEmpty(*n, f->path("username"))) {
-        // Discord refuses names over 80 characters and names containing "discord" or "clyde".
-        const auto lower = common::toLower(*v);
-        if (common::truncateCodePoints(*v, 80) != *v)
-          error(f->path("username"), *n, "must be at most 80 characters");
-        else if (lower.find("discord") != std::string::npos ||
-                 lower.find("clyde") != std::string::npos)
-          error(f->path("username"), *n, "must not contain \"discord\" or \"clyde\"");
-        else
-          discord.username = *v;
-      }
-    }
-    if (auto n = f->get("schema_drift"))
-      if (auto v = boolean(*n, f->path("schema_drift")))
-        discord.schemaDrift = *v;
-    if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
-        discord.timeout = *v;
-    if (errors_.size() != before)
-      return std::nullopt;
-    return discord;
-  }
-
-  std::optional<OpsGeniePriority> opsGeniePriority(const Node& node, const std::string& path) {
-    return choice<OpsGeniePriority>(node, path,
-                                    {{"P1", OpsGeniePriority::P1},
-                                     {"P2", OpsGeniePriority::P2},
-                                     {"P3", OpsGeniePriority::P3},
-                                     {"P4", OpsGeniePriority::P4},
-                                     {"P5", OpsGeniePriority::P5}});
-  }
-
-  std::vector<OpsGenieResponder> responders(const Node& node, const std::string& path) {
-    std::vector<OpsGenieResponder> out;
-    auto items = sequence(node, path);
-    if (!items)
-      return out;
-    static const std::vector<std::string_view> kKeys = {"type", "name"};
-    for (std::size_t i = 0; i < items->size(); ++i) {
-      const std::string itemPath = index(path, i);
-      auto f = fields((*items)[i], itemPath, {&kKeys});
-      if (!f)
-        continue;
-      OpsGenieResponder r;
-      if (auto n = f->get("type")) {
-        if (auto v = choice<std::string>(*n, f->path("type"),
-                                         {{"team", "team"},
-                                          {"user", "user"},
-                                          {"escalation", "escalation"},
-                                          {"schedule", "schedule"}}))
-          r.type = *v;
-      } else {
-        error(f->path("type"), f->line(), "is required (team, user, escalation or schedule)");
-      }
-      if (auto n = f->get("name")) {
-        if (auto v = nonEmpty(*n, f->path("name")))
-          r.name = *v;
-      } else {
-        error(f->path("name"), f->line(), "is required");
-      }
-      if (!r.type.empty() && !r.name.empty())
-        out.push_back(std::move(r));
-    }
+  // "pagerduty, webhook, ..." in the registry's order.
+  std::string typeNames() const {
+    std::string out;
+    for (const auto& t : sinkTypes_)
+      out += (out.empty() ? "" : ", ") + t.name;
     return out;
-  }
-
-  std::optional<SinkSettings> opsGenie(const Node& node, const std::string& path) {
-    static const std::vector<std::string_view> kKeys = {
-        "type",   "api_key", "region",     "api_url",      "priority", "drift_priority",
-        "source", "tags",    "responders", "dedup_prefix", "timeout",  "schema_drift"};
-    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
-    if (!f)
-      return std::nullopt;
-    std::size_t before = errors_.size();
-    OpsGenieSinkConfig og;
-    if (auto n = f->get("api_key")) {
-      if (auto v = secret(*n, f->path("api_key")))
-        og.apiKey = std::move(*v);
-    } else {
-      error(f->path("api_key"), f->line(), "is required (an API integration key)");
-    }
-    auto regionNode = f->get("region");
-    auto urlNode = f->get("api_url");
-    if (regionNode && urlNode) {
-      error(f->path("api_url"), *urlNode, "set either region or api_url, not both");
-    } else if (regionNode) {
-      if (auto v = choice<std::string_view>(*regionNode, f->path("region"),
-                                            {{"us", kOpsGenieUsUrl}, {"eu", kOpsGenieEuUrl}}))
-        og.apiUrl = std::string(*v);
-    } else if (urlNode) {
-      if (auto v = url(*urlNode, f->path("api_url"))) {
-        std::string base = *v;
-        while (!base.empty() && base.back() == '/')
-          base.pop_back();
-        og.apiUrl = base;
-      }
-    }
-    if (auto n = f->get("priority"))
-      if (auto v = opsGeniePriority(*n, f->path("priority")))
-        og.priority = *v;
-    if (auto n = f->get("drift_priority"))
-      if (auto v = opsGeniePriority(*n, f->path("drift_priority")))
-        og.driftPriority = *v;
-    if (auto n = f->get("source")) {
-      if (auto v = nonEmpty(*n, f->path("source"))) {
-        if (common::truncateCodePoints(*v, 100) != *v)
-          error(f->path("source"), *n, "must be at most 100 characters");
-        else
-          og.source = *v;
-      }
-    }
-    if (auto n = f->get("dedup_prefix"))
-      if (auto v = dedupPrefix(*n, f->path("dedup_prefix")))
-        og.dedupPrefix = *v;
-    if (auto n = f->get("tags")) {
-      if (auto items = stringList(*n, f->path("tags"))) {
-        for (std::size_t i = 0; i < items->size(); ++i) {
-          auto& [tag, item] = (*items)[i];
-          if (tag.empty() || common::truncateCodePoints(tag, 50) != tag)
-            error(index(f->path("tags"), i), item, "a tag must have 1 to 50 characters");
-          else if (std::find(og.tags.begin(), og.tags.end(), tag) == og.tags.end())
-            og.tags.push_back(tag);
-        }
-        if (og.tags.size() > 10)
-          error(f->path("tags"), *n, "at most 10 tags (OpsGenie keeps 20, the server's tags too)");
-      }
-    }
-    if (auto n = f->get("responders"))
-      og.responders = responders(*n, f->path("responders"));
-    if (auto n = f->get("schema_drift"))
-      if (auto v = boolean(*n, f->path("schema_drift")))
-        og.schemaDrift = *v;
-    if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
-        og.timeout = *v;
-    if (errors_.size() != before)
-      return std::nullopt;
-    return og;
-  }
-
-  // "addr@example.com" or "Name <addr@example.com>"; the address part is checked loosely (one @,
-  // no spaces, no control characters or angle brackets: enough to keep SMTP commands intact).
-  std::optional<std::string> mailbox(const Node& node, const std::string& path) {
-    auto v = nonEmpty(node, path);
-    if (!v)
-      return std::nullopt;
-    std::string_view addr = *v;
-    if (auto lt = addr.rfind('<'); lt != std::string_view::npos && addr.back() == '>')
-      addr = addr.substr(lt + 1, addr.size() - lt - 2);
-    const auto at = addr.find('@');
-    const bool ok = at != std::string_view::npos && at > 0 && at + 1 < addr.size() &&
-                    addr.find('@', at + 1) == std::string_view::npos &&
-                    std::none_of(addr.begin(), addr.end(), [](unsigned char c) {
-                      return c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',';
-                    });
-    if (!ok || v->find_first_of("\r\n") != std::string::npos) {
-      error(path, node, "invalid email address " + quote(*v));
-      return std::nullopt;
-    }
-    return v;
-  }
-
-  std::optional<SinkSettings> email(const Node& node, const std::string& path) {
-    static const std::vector<std::string_view> kKeys = {
-        "type", "host", "port",    "tls",      "username",     "password", "auth",
-        "from", "to",   "ca_file", "insecure", "schema_drift", "timeout"};
-    auto f = fields(node, path, {&kKeys, &kSinkCommonKeys});
-    if (!f)
-      return std::nullopt;
-    std::size_t before = errors_.size();
-    EmailSinkConfig mail;
-    if (auto n = f->get("host")) {
-      if (auto v = nonEmpty(*n, f->path("host"))) {
-        if (v->find_first_of(" /\\@\r\n\t") != std::string::npos)
-          error(f->path("host"), *n, "must be a host name or IP address");
-        else
-          mail.host = *v;
-      }
-    } else {
-      error(f->path("host"), f->line(), "is required (the SMTP server)");
-    }
-    if (auto n = f->get("tls"))
-      if (auto v = choice<SmtpTls>(*n, f->path("tls"),
-                                   {{"starttls", SmtpTls::StartTls},
-                                    {"tls", SmtpTls::Implicit},
-                                    {"none", SmtpTls::None}}))
-        mail.tls = *v;
-    mail.port = mail.tls == SmtpTls::StartTls ? 587 : mail.tls == SmtpTls::Implicit ? 465 : 25;
-    if (auto n = f->get("port"))
-      if (auto v = integer(*n, f->path("port"), 1, 65535))
-        mail.port = *v;
-    if (auto n = f->get("username"))
-      if (auto v = nonEmpty(*n, f->path("username")))
-        mail.username = *v;
-    if (auto n = f->get("password")) {
-      if (auto v = secret(*n, f->path("password")))
-        mail.password = std::move(*v);
-      if (mail.username.empty())
-        error(f->path("password"), *n, "needs username");
-    } else if (!mail.username.empty()) {
-      error(f->path("password"), f->line(), "is required with username");
-    }
-    if (!mail.username.empty() && mail.tls == SmtpTls::None)
-      error(f->path("tls"), f->line(),
-            "must be starttls or tls when username is set (the password would travel in clear)");
-    if (auto n = f->get("auth"))
-      if (auto v = choice<SmtpAuth>(
-              *n, f->path("auth"),
-              {{"auto", SmtpAuth::Auto}, {"plain", SmtpAuth::Plain}, {"login", SmtpAuth::Login}}))
-        mail.auth = *v;
-    if (auto n = f->get("from")) {
-      if (auto v = mailbox(*n, f->path("from")))
-        mail.from = *v;
-    } else {
-      error(f->path("from"), f->line(), "is required (the sender address)");
-    }
-    if (auto n = f->get("to")) {
-      if (n->isScalar()) {
-        if (auto v = mailbox(*n, f->path("to")))
-          mail.to.push_back(*v);
-      } else if (auto items = sequence(*n, f->path("to"))) {
-        if (items->empty())
-          error(f->path("to"), *n, "must list at least one recipient");
-        for (std::size_t i = 0; i < items->size(); ++i)
-          if (auto v = mailbox((*items)[i], index(f->path("to"), i)))
-            if (std::find(mail.to.begin(), mail.to.end(), *v) == mail.to.end())
-              mail.to.push_back(*v);
-        if (mail.to.size() > 50)
-          error(f->path("to"), *n, "at most 50 recipients (use a mailing list)");
-      }
-    } else {
-      error(f->path("to"), f->line(), "is required (one address or a list)");
-    }
-    if (auto n = f->get("ca_file")) {
-      if (auto v = nonEmpty(*n, f->path("ca_file"))) {
-        std::string resolved = resolvePath(*v);
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(resolved, ec))
-          error(f->path("ca_file"), *n, "file not found: " + quote(*v));
-        else
-          mail.caFile = resolved;
-      }
-    }
-    if (auto n = f->get("insecure"))
-      if (auto v = boolean(*n, f->path("insecure")))
-        mail.insecure = *v;
-    if (auto n = f->get("schema_drift"))
-      if (auto v = boolean(*n, f->path("schema_drift")))
-        mail.schemaDrift = *v;
-    if (auto n = f->get("timeout"))
-      if (auto v = duration(*n, f->path("timeout"), kSinkTimeoutRange))
-        mail.timeout = *v;
-    if (errors_.size() != before)
-      return std::nullopt;
-    return mail;
-  }
-
-  std::optional<Severity> severity(const Node& node, const std::string& path) {
-    return choice<Severity>(node, path,
-                            {{"critical", Severity::Critical},
-                             {"error", Severity::Error},
-                             {"warning", Severity::Warning},
-                             {"info", Severity::Info}});
   }
 
   void readRoutes(const Node& node, Config& config) {
@@ -1967,7 +1146,7 @@ private:
 } // namespace
 
 LoadResult loadConfigText(std::string_view text, std::string_view sourceName, const EnvLookup& env,
-                          const std::string& baseDir) {
+                          const SinkTypes& sinkTypes, const std::string& baseDir) {
   std::vector<ConfigError> errors;
   if (text.size() > kMaxConfigBytes) {
     errors.push_back({"", "the file is larger than " + std::to_string(kMaxConfigBytes) + " bytes"});
@@ -1981,7 +1160,7 @@ LoadResult loadConfigText(std::string_view text, std::string_view sourceName, co
   const Node root = document->root();
   Config config;
   config.source = std::string(sourceName);
-  Loader loader(env, baseDir);
+  Loader loader(env, baseDir, sinkTypes);
   try {
     loader.load(root, config);
   } catch (const std::exception& e) {
@@ -1994,7 +1173,8 @@ LoadResult loadConfigText(std::string_view text, std::string_view sourceName, co
   return config;
 }
 
-LoadResult loadConfigFile(const std::string& path, const EnvLookup& env) {
+LoadResult loadConfigFile(const std::string& path, const EnvLookup& env,
+                          const SinkTypes& sinkTypes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return common::unexpected(std::vector<ConfigError>{{"", "is a directory, not a file"}});
@@ -2012,7 +1192,7 @@ LoadResult loadConfigFile(const std::string& path, const EnvLookup& env) {
   if (in.bad())
     return common::unexpected(std::vector<ConfigError>{{"", "cannot read the file"}});
   std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
-  return loadConfigText(text, path, env, dir.string());
+  return loadConfigText(text, path, env, sinkTypes, dir.string());
 }
 
 } // namespace mcpwatch::config

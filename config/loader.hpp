@@ -4,22 +4,14 @@
 #include "common/expected.hpp"
 #include "config/config.hpp"
 #include "config/interpolate.hpp"
+#include "config/reader.hpp"
+#include "config/sink_type.hpp"
 
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace mcpwatch::config {
-
-struct ConfigError {
-  std::string path; // "servers[2].interval", "sinks.pd.routing_key"; empty for the whole file
-  std::string message;
-  int line = 0; // 1-based; 0 when unknown
-
-  // "path: message (line N)"
-  std::string toString() const;
-  friend bool operator==(const ConfigError&, const ConfigError&) = default;
-};
 
 using LoadResult = common::Expected<Config, std::vector<ConfigError>>;
 
@@ -28,11 +20,13 @@ using LoadResult = common::Expected<Config, std::vector<ConfigError>>;
 inline constexpr std::size_t kMaxConfigBytes = 64 * 1024 * 1024;
 
 // Reads and validates `path`; relative storage and flag-file paths resolve against its directory.
-LoadResult loadConfigFile(const std::string& path, const EnvLookup& env);
+// `sinkTypes` are the sink types `sinks:` may use (the app's registry: app::sinkTypes()).
+LoadResult loadConfigFile(const std::string& path, const EnvLookup& env,
+                          const SinkTypes& sinkTypes);
 
 // Validates YAML (or JSON) text. `sourceName` is recorded in Config::source; relative paths
 // resolve against `baseDir` (empty = keep them as written).
 LoadResult loadConfigText(std::string_view text, std::string_view sourceName, const EnvLookup& env,
-                          const std::string& baseDir = "");
+                          const SinkTypes& sinkTypes, const std::string& baseDir = "");
 
 } // namespace mcpwatch::config

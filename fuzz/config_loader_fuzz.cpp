@@ -1,7 +1,13 @@
 // Config loader: any YAML (or JSON) text, with a fixed fake environment, yields either a Config
 // or a list of errors that each name a problem; it never crashes or lets an exception escape.
+#include "alerting/webhook_config.hpp"
+#include "channels/discord_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/opsgenie_config.hpp"
+#include "channels/slack_config.hpp"
 #include "config/loader.hpp"
 #include "fuzz/fuzz_check.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -40,13 +46,24 @@ std::optional<std::string> lookup(std::string_view name) {
   return std::nullopt;
 }
 
+// Every sink type's parser, as the app's registry (app/sinks.cpp) lists them: the registry itself
+// links delivery code, which is not compiled here.
+const SinkTypes& sinkTypes() {
+  static const SinkTypes types = {
+      mcpwatch::pagerduty::pagerDutySinkType(), mcpwatch::alerting::webhookSinkType(),
+      mcpwatch::channels::slackSinkType(),      mcpwatch::channels::discordSinkType(),
+      mcpwatch::channels::opsGenieSinkType(),   mcpwatch::channels::emailSinkType()};
+  return types;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   // Relative storage and flag-file paths resolve under a directory that does not exist, so the
   // result never depends on the machine's files (time zones still come from the system).
-  auto result = loadConfigText(text, "fuzz.yaml", lookup, "/nonexistent-mcpwatch-fuzz");
+  auto result =
+      loadConfigText(text, "fuzz.yaml", lookup, sinkTypes(), "/nonexistent-mcpwatch-fuzz");
   if (!result) {
     FUZZ_CHECK(!result.error().empty());
     for (const auto& e : result.error()) {

@@ -4,6 +4,7 @@
 
 #include "alerting/dedup_key.hpp"
 #include "common/strings.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 namespace mcpwatch::pagerduty {
 namespace {
@@ -64,7 +65,7 @@ std::string fit(Json event) {
   return event.dump();
 }
 
-Json trigger(const config::PagerDutySinkConfig& sink, std::optional<config::Severity> severity,
+Json trigger(const pagerduty::PagerDutySinkConfig& sink, std::optional<config::Severity> severity,
              const Event& e, std::string_view publicUrl) {
   Json recent = Json::array();
   for (const auto& f : e.recentFailures)
@@ -104,7 +105,7 @@ Json trigger(const config::PagerDutySinkConfig& sink, std::optional<config::Seve
           {"client_url", std::string(publicUrl)}};
 }
 
-Json change(const config::PagerDutySinkConfig& sink, const Event& e) {
+Json change(const pagerduty::PagerDutySinkConfig& sink, const Event& e) {
   const bool drift = e.type == EventType::SchemaDrifted;
   Json details = {{"slug", e.slug}, {"event_id", e.id}};
   addContext(details, e);
@@ -128,12 +129,12 @@ Json change(const config::PagerDutySinkConfig& sink, const Event& e) {
 
 } // namespace
 
-std::string dedupKey(const config::PagerDutySinkConfig& sink, std::string_view slug) {
+std::string dedupKey(const pagerduty::PagerDutySinkConfig& sink, std::string_view slug) {
   // A plain cut (no ellipsis): the key must be the same for the trigger and its resolve.
   return alerting::liveDedupKey(sink.dedupPrefix, slug, kMaxDedupKeyChars);
 }
 
-std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const Event& event) {
+std::string dedupKeyFor(const pagerduty::PagerDutySinkConfig& sink, const Event& event) {
   if (event.test)
     return alerting::testDedupKey(sink.dedupPrefix, event.slug, event.incidentId,
                                   kMaxDedupKeyChars);
@@ -152,7 +153,7 @@ std::string changeEventsUrl(std::string_view eventsUrl) {
   return (slash == std::string::npos ? url : url.substr(0, slash)) + "/v2/change/enqueue";
 }
 
-std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
+std::optional<std::string> buildBody(const pagerduty::PagerDutySinkConfig& sink,
                                      std::optional<config::Severity> severity, const Event& event,
                                      std::string_view publicUrl) {
   switch (event.type) {

@@ -4,10 +4,11 @@
 #include "alerting/webhook_sink.hpp"
 #include "common/strings.hpp"
 #include "pagerduty/pagerduty_body.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 namespace mcpwatch::pagerduty {
 
-PagerDutySink::PagerDutySink(config::PagerDutySinkConfig config, alerting::SinkContext context)
+PagerDutySink::PagerDutySink(pagerduty::PagerDutySinkConfig config, alerting::SinkContext context)
     : config_(std::move(config)), context_(std::move(context)) {}
 
 namespace {
@@ -72,7 +73,7 @@ Awaitable<alerting::AttemptResult> PagerDutySink::deliver(alerting::Delivery del
   co_return std::move(result);
 }
 
-common::Json savePagerDutySettings(const config::PagerDutySinkConfig& pd) {
+common::Json savePagerDutySettings(const pagerduty::PagerDutySinkConfig& pd) {
   return {{"routing_key", pd.routingKey.reveal()},
           {"severity", std::string(config::toString(pd.severity))},
           {"source", pd.source},
@@ -82,8 +83,8 @@ common::Json savePagerDutySettings(const config::PagerDutySinkConfig& pd) {
           {"timeout_ms", pd.timeout.count()}};
 }
 
-std::optional<config::PagerDutySinkConfig> loadPagerDutySettings(const common::Json& json) {
-  config::PagerDutySinkConfig pd;
+std::optional<pagerduty::PagerDutySinkConfig> loadPagerDutySettings(const common::Json& json) {
+  pagerduty::PagerDutySinkConfig pd;
   pd.routingKey = common::Secret(json.at("routing_key").get<std::string>());
   auto severity = alerting::parseSeverity(json.at("severity").get<std::string>());
   if (!severity)
@@ -98,13 +99,13 @@ std::optional<config::PagerDutySinkConfig> loadPagerDutySettings(const common::J
 }
 
 alerting::SinkKind pagerDutySinkKind() {
-  return alerting::sinkKind<config::PagerDutySinkConfig>(makePagerDutySink, savePagerDutySettings,
-                                                         loadPagerDutySettings);
+  return alerting::sinkKind<pagerduty::PagerDutySinkConfig>(
+      makePagerDutySink, savePagerDutySettings, loadPagerDutySettings);
 }
 
 std::unique_ptr<alerting::Sink> makePagerDutySink(const config::SinkConfig& sink,
                                                   const alerting::SinkContext& context) {
-  const auto* pd = std::get_if<config::PagerDutySinkConfig>(&sink.settings);
+  const auto* pd = sink.settings.get<pagerduty::PagerDutySinkConfig>();
   if (!pd)
     return nullptr;
   return std::make_unique<PagerDutySink>(*pd, context);

@@ -3,6 +3,7 @@
 
 #include "alerting/sink.hpp"
 #include "config/config.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <memory>
 
@@ -10,20 +11,20 @@ namespace mcpwatch::pagerduty {
 
 class PagerDutySink final : public alerting::Sink {
 public:
-  PagerDutySink(config::PagerDutySinkConfig config, alerting::SinkContext context);
+  PagerDutySink(pagerduty::PagerDutySinkConfig config, alerting::SinkContext context);
   Awaitable<alerting::AttemptResult> deliver(alerting::Delivery delivery) override;
   bool receiverDedupes() const override { return true; } // dedup_key
 
 private:
-  config::PagerDutySinkConfig config_;
+  pagerduty::PagerDutySinkConfig config_;
   alerting::SinkContext context_;
 };
 
 std::unique_ptr<alerting::Sink> makePagerDutySink(const config::SinkConfig& sink,
                                                   const alerting::SinkContext& context);
 // The PagerDuty sink type: its builder and its settings snapshot (routing key, severity, ...).
-common::Json savePagerDutySettings(const config::PagerDutySinkConfig& settings);
-std::optional<config::PagerDutySinkConfig> loadPagerDutySettings(const common::Json& json);
+common::Json savePagerDutySettings(const pagerduty::PagerDutySinkConfig& settings);
+std::optional<pagerduty::PagerDutySinkConfig> loadPagerDutySettings(const common::Json& json);
 alerting::SinkKind pagerDutySinkKind();
 
 // "Event object is invalid: <errors[] joined>" from a PagerDuty error body, for the log.

@@ -9,6 +9,8 @@
 #include "pagerduty/pagerduty_sink.hpp"
 #include "tests/fakes/fake_pagerduty.hpp"
 #include "tests/fakes/publish.hpp"
+#include "alerting/webhook_config.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <filesystem>
 #include <gtest/gtest.h>
@@ -65,7 +67,7 @@ protected:
     config_.alerting.giveUpAfter = 3s;
     config_.web.publicUrl = "https://status.example.com";
     setPagerDutyKey(kKeyA);
-    config::WebhookSinkConfig hook;
+    alerting::WebhookSinkConfig hook;
     hook.url = hook_.url();
     hook.secret = common::Secret(kHookSecret);
     hook.timeout = 2s;
@@ -85,7 +87,7 @@ protected:
     store_ = std::move(opened.value());
   }
   void setPagerDutyKey(const std::string& key) {
-    config::PagerDutySinkConfig pd;
+    pagerduty::PagerDutySinkConfig pd;
     pd.routingKey = common::Secret(key);
     pd.eventsUrl = pd_.eventsUrl();
     pd.timeout = 2s;
@@ -423,7 +425,9 @@ TEST_F(Dispatcher, SchemaDriftGoesToChangeEventsOnlyWhenEnabled) {
   publish(event("schema.drifted", "evt_1", ""));
   ASSERT_TRUE(pump([&] { return hook_.deliveries().size() == 1; }));
   EXPECT_FALSE(pump([&] { return !pd_.requests().empty(); }, 200ms));
-  std::get<config::PagerDutySinkConfig>(config_.sinks["pd"].settings).changeEvents = true;
+  auto pd = config_.sinks["pd"].settings.as<pagerduty::PagerDutySinkConfig>();
+  pd.changeEvents = true;
+  config_.sinks["pd"].settings = pd;
   alerting_->reload(config_);
   publish(event("schema.drifted", "evt_2", ""));
   ASSERT_TRUE(pump([&] { return pd_.acceptedChanges().size() == 1; }));

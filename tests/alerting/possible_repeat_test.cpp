@@ -1,6 +1,7 @@
 // The note a resend to a chat or mail sink carries when an earlier attempt may have arrived.
 #include "alerting/alerting.hpp"
 #include "alerting/webhook_sink.hpp"
+#include "alerting/webhook_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,7 +22,7 @@ TEST(PossibleRepeat, PutsTheNoteFirstAndKeepsTheEventsOwnNote) {
 }
 
 TEST(PossibleRepeat, OnlyReceiversThatDropRepeatsSayTheyDo) {
-  config::WebhookSinkConfig cfg;
+  alerting::WebhookSinkConfig cfg;
   cfg.url = "http://127.0.0.1:9/hook";
   asio::io_context io;
   SinkContext ctx;

@@ -3,6 +3,9 @@
 #include "alerting/reminders.hpp"
 #include "alerting/sink.hpp"
 #include "common/time.hpp"
+#include "alerting/webhook_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/slack_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -153,10 +156,10 @@ TEST(ReminderEvent, IsTheTriggerWithItsOwnIdTypeTimeAndDuration) {
 
 TEST(ReminderIntervalsOf, OnlySinksWithAnInterval) {
   config::Config c;
-  c.sinks["chat"] = {"chat", config::SlackSinkConfig{}};
+  c.sinks["chat"] = {"chat", channels::SlackSinkConfig{}};
   c.sinks["chat"].reminderInterval = 30min;
-  c.sinks["hook"] = {"hook", config::WebhookSinkConfig{}};
-  c.sinks["mail"] = {"mail", config::EmailSinkConfig{}};
+  c.sinks["hook"] = {"hook", alerting::WebhookSinkConfig{}};
+  c.sinks["mail"] = {"mail", channels::EmailSinkConfig{}};
   c.sinks["mail"].reminderInterval = 2h;
   EXPECT_EQ(reminderIntervals(c), (ReminderIntervals{{"chat", 30min}, {"mail", 2h}}));
 }

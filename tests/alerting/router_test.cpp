@@ -1,6 +1,10 @@
 // Routing table: matching, continue:false, severity overrides, drift and PagerDuty change events.
 #include "alerting/router.hpp"
 #include "alerting/sink.hpp"
+#include "alerting/webhook_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/slack_config.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,13 +13,13 @@ namespace {
 
 config::Config routingConfig() {
   config::Config c;
-  config::PagerDutySinkConfig pd;
+  pagerduty::PagerDutySinkConfig pd;
   pd.routingKey = common::Secret(std::string(32, 'k'));
   c.sinks["pd-internal"] = {"pd-internal", pd};
   c.sinks["pd-default"] = {"pd-default", pd};
   pd.changeEvents = true;
   c.sinks["pd-changes"] = {"pd-changes", pd};
-  c.sinks["hook"] = {"hook", config::WebhookSinkConfig{.url = "http://127.0.0.1:1/x"}};
+  c.sinks["hook"] = {"hook", alerting::WebhookSinkConfig{.url = "http://127.0.0.1:1/x"}};
   config::RouteConfig internal;
   internal.match.tags = {"internal"};
   internal.sinks = {"pd-internal", "hook"};
@@ -77,8 +81,8 @@ namespace {
 
 TEST(SinkSettings, DriftFollowsEachSinksSetting) {
   config::Config c;
-  c.sinks["slack"] = {"slack", config::SlackSinkConfig{common::Secret("https://h/x"), false}};
-  c.sinks["mail"] = {"mail", config::EmailSinkConfig{}};
+  c.sinks["slack"] = {"slack", channels::SlackSinkConfig{common::Secret("https://h/x"), false}};
+  c.sinks["mail"] = {"mail", channels::EmailSinkConfig{}};
   config::RouteConfig all;
   all.sinks = {"slack", "mail"};
   c.routes = {all};

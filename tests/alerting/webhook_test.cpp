@@ -1,5 +1,6 @@
 // Webhook signing against the published Standard Webhooks test vector, and the request headers.
 #include "alerting/webhook_sink.hpp"
+#include "alerting/webhook_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,7 +30,7 @@ TEST(WebhookSigning, PlainSecretIsUsedAsBytes) {
 }
 
 TEST(WebhookHeaders, ProtocolHeadersWinOverStaticOnes) {
-  config::WebhookSinkConfig c;
+  alerting::WebhookSinkConfig c;
   c.url = "http://127.0.0.1:1/";
   c.secret = common::Secret("s3cret");
   c.signatureHeader = "X-Hub-Sig";

@@ -1,5 +1,6 @@
 // What the config means for the detector and the prober, read from a real config text.
 #include "app/config_mapping.hpp"
+#include "app/sinks.hpp"
 #include "common/time.hpp"
 #include "config/loader.hpp"
 
@@ -9,9 +10,12 @@ namespace mcpwatch::app {
 namespace {
 
 config::Config load(const std::string& yaml) {
-  auto loaded = config::loadConfigText(yaml, "test.yaml", [](std::string_view name) {
-    return name == "TOKEN" ? std::optional<std::string>("s3cret") : std::nullopt;
-  });
+  auto loaded = config::loadConfigText(
+      yaml, "test.yaml",
+      [](std::string_view name) {
+        return name == "TOKEN" ? std::optional<std::string>("s3cret") : std::nullopt;
+      },
+      sinkTypes());
   if (!loaded) {
     std::string all;
     for (const auto& e : loaded.error())

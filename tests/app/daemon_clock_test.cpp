@@ -2,6 +2,7 @@
 // (backwards or forwards) neither stops nor floods probing, and the schedule lag is measured on
 // the monotonic clock. No subprocess, no sleeping: the test moves the clock and runs the loop.
 #include "app/daemon.hpp"
+#include "app/sinks.hpp"
 #include "common/json.hpp"
 #include "config/loader.hpp"
 #include "prober/fingerprint.hpp"
@@ -51,7 +52,8 @@ config::Config loadConfig(const std::string& dbPath, int servers,
             "\n    url: http://127.0.0.1:" + std::to_string(9 + i) + "/mcp\n" +
             (perServer ? perServer(i) : std::string());
   auto loaded = config::loadConfigText(
-      yaml, "test.yaml", [](std::string_view) { return std::optional<std::string>(); });
+      yaml, "test.yaml", [](std::string_view) { return std::optional<std::string>(); },
+      sinkTypes());
   if (!loaded) {
     std::string all;
     for (const auto& e : loaded.error())
@@ -96,7 +98,7 @@ protected:
     store_ = std::move(opened.value());
     DaemonOptions options;
     options.tick = 1s;
-    options.flagFileExists = [] { return false; };
+    options.flagFileExists = [this] { return flag_; };
     options.random = [] { return std::uint64_t(0); };
     options.probe = [this](prober::ProbeOptions o) -> Awaitable<prober::ProbeResult> {
       if (script_) {
@@ -175,7 +177,8 @@ protected:
   int total_ = 0;
   bool healthy_ = true;
   bool localError_ = false;
-  int servers_ = 5; // s0..s4, set before startDaemon()
+  bool flag_ = false; // the maintenance flag file exists
+  int servers_ = 5;   // s0..s4, set before startDaemon()
   // Extra YAML for server i (e.g. its depends_on), set before startDaemon().
   std::function<std::string(int)> perServer_;
   // When set, answers every probe instead of healthy_/localError_.
@@ -640,6 +643,105 @@ TEST_F(DaemonClock, ASuccessfulProbeForgetsAnOldCertificate) {
   run(15s);
   for (const auto& [slug, rt] : daemon_->servers())
     EXPECT_FALSE(rt.lastProbe->tlsNotAfter) << slug << ": no certificate any more";
+}
+
+// The paths the subprocess tests cover (tests/daemon), here in process with the injected clock:
+// a reload, the flag file, pause and resume, schema drift and an accepted baseline.
+
+int eventsOf(const CountingPublisher& p, std::string_view type, std::string_view slug) {
+  return static_cast<int>(std::count_if(p.events.begin(), p.events.end(), [&](const auto& e) {
+    return e.type == type && e.slug == slug;
+  }));
+}
+
+TEST_F(DaemonClock, AReloadAddsAndRemovesServersAndResolvesTheRemovedOnesIncident) {
+  script_ = [](const prober::ProbeOptions& o) { // s4 (port 13) refuses
+    prober::ProbeResult r;
+    r.ok = o.url != "http://127.0.0.1:13/mcp";
+    if (!r.ok)
+      r.failure = prober::Failure{prober::FailureReason::ConnectRefused, "refused"};
+    return r;
+  };
+  run(20s);
+  ASSERT_EQ(eventsOf(publisher_, "alert.triggered", "s4"), 1);
+
+  daemon_->reload(loadConfig(dir_.file("mcpwatch.db"), 4)); // s4 leaves the config
+  settle();
+  EXPECT_EQ(daemon_->servers().count("s4"), 0u);
+  EXPECT_EQ(eventsOf(publisher_, "alert.resolved", "s4"), 1) << "its open incident is closed";
+  auto incidents = store_->openIncidents();
+  ASSERT_TRUE(incidents);
+  EXPECT_TRUE(incidents.value().empty());
+
+  daemon_->reload(loadConfig(dir_.file("mcpwatch.db"), 6)); // s4 and s5 join
+  settle();
+  run(11s); // within one interval
+  EXPECT_EQ(daemon_->servers().size(), 6u);
+  EXPECT_GT(probes_["http://127.0.0.1:14/mcp"], 0) << "the new server is probed";
+  EXPECT_EQ(eventsOf(publisher_, "alert.triggered", "s4"), 2)
+      << "s4 came back as a new server: it still refuses, so a new incident opens";
+  EXPECT_EQ(eventsOf(publisher_, "alert.resolved", "s4"), 1);
+}
+
+TEST_F(DaemonClock, TheFlagFileHoldsNewTriggersUntilItIsRemoved) {
+  flag_ = true;
+  daemon_->wake();
+  healthy_ = false;
+  run(30s);
+  for (const auto& [slug, rt] : daemon_->servers())
+    EXPECT_EQ(rt.detector->state().status, detector::HealthState::Down) << slug;
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 0) << "held while the flag file exists";
+
+  flag_ = false;
+  run(2s); // the loop sees the flag gone at its next turn, before any probe
+  EXPECT_EQ(publisher_.counts["alert.triggered"], 5) << "the held triggers go out";
+}
+
+TEST_F(DaemonClock, APausedServerIsNotProbedUntilResumed) {
+  run(5s);
+  const std::string url = "http://127.0.0.1:9/mcp";
+  const int before = probes_[url];
+  EXPECT_FALSE(daemon_->pause("s0"));
+  EXPECT_EQ(daemon_->pause("nope"), "unknown server \"nope\"");
+  run(30s);
+  EXPECT_EQ(probes_[url], before) << "paused";
+  EXPECT_GT(probes_["http://127.0.0.1:10/mcp"], before) << "the others go on";
+  EXPECT_FALSE(daemon_->resume("s0"));
+  run(500ms);
+  EXPECT_EQ(probes_[url], before + 1) << "probed at once when resumed";
+}
+
+TEST_F(DaemonClock, SchemaDriftIsOneEventAndAnAcceptedBaselineIsPinned) {
+  std::string fingerprint = "sha256:one";
+  script_ = [&](const prober::ProbeOptions&) {
+    prober::ProbeResult r;
+    r.ok = true;
+    std::vector<prober::ToolDigest> tools = {{"search", "aa"}};
+    if (fingerprint != "sha256:one")
+      tools.push_back({"delete_all", "bb"});
+    r.tools = prober::ToolsSummary{tools.size(), fingerprint, tools};
+    return r;
+  };
+  run(5s);
+  auto stored = store_->baseline("s0");
+  ASSERT_TRUE(stored && stored.value());
+  EXPECT_EQ(stored.value()->fingerprint, "sha256:one") << "the first tools are the baseline";
+  EXPECT_FALSE(stored.value()->pinned);
+
+  fingerprint = "sha256:two";
+  run(30s);
+  EXPECT_EQ(eventsOf(publisher_, "schema.drifted", "s0"), 1) << "once, not on every probe";
+  EXPECT_EQ(publisher_.counts["schema.drifted"], 5);
+
+  auto accepted = daemon_->acceptBaseline("s0");
+  ASSERT_TRUE(accepted) << accepted.error();
+  EXPECT_EQ(accepted.value(), "sha256:two");
+  settle();
+  stored = store_->baseline("s0");
+  ASSERT_TRUE(stored && stored.value());
+  EXPECT_EQ(stored.value()->fingerprint, "sha256:two");
+  EXPECT_TRUE(stored.value()->pinned);
+  EXPECT_FALSE(daemon_->acceptBaseline("nope"));
 }
 
 } // namespace

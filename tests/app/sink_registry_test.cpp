@@ -1,6 +1,12 @@
 // The registry of sink types (app/sinks.cpp): every type's builder and settings snapshot.
+#include "alerting/webhook_config.hpp"
 #include "app/sinks.hpp"
+#include "channels/discord_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/opsgenie_config.hpp"
+#include "channels/slack_config.hpp"
 #include "config/config.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,34 +15,34 @@ namespace {
 
 TEST(SinkRegistry, EveryTypesSettingsSnapshotRoundTrips) {
   const auto kinds = sinkFactory();
-  config::SlackSinkConfig slack{common::Secret("https://hooks.slack.com/services/T/B/x"), false,
-                                std::chrono::seconds(3)};
-  config::DiscordSinkConfig discord{common::Secret("https://discord.com/api/webhooks/1/t"),
-                                    "mcpwatch", true, std::chrono::seconds(4)};
-  config::OpsGenieSinkConfig og;
+  channels::SlackSinkConfig slack{common::Secret("https://hooks.slack.com/services/T/B/x"), false,
+                                  std::chrono::seconds(3)};
+  channels::DiscordSinkConfig discord{common::Secret("https://discord.com/api/webhooks/1/t"),
+                                      "mcpwatch", true, std::chrono::seconds(4)};
+  channels::OpsGenieSinkConfig og;
   og.apiKey = common::Secret("og-key");
-  og.apiUrl = std::string(config::kOpsGenieEuUrl);
-  og.priority = config::OpsGeniePriority::P2;
-  og.driftPriority = config::OpsGeniePriority::P5;
+  og.apiUrl = std::string(channels::kOpsGenieEuUrl);
+  og.priority = channels::OpsGeniePriority::P2;
+  og.driftPriority = channels::OpsGeniePriority::P5;
   og.dedupPrefix = "acme";
   og.source = "mon";
   og.tags = {"a", "b"};
   og.responders = {{"team", "sre"}};
   og.schemaDrift = false;
-  config::EmailSinkConfig mail;
+  channels::EmailSinkConfig mail;
   mail.host = "smtp.example.com";
   mail.port = 2525;
-  mail.tls = config::SmtpTls::Implicit;
+  mail.tls = channels::SmtpTls::Implicit;
   mail.username = "u";
   mail.password = common::Secret("pw");
-  mail.auth = config::SmtpAuth::Login;
+  mail.auth = channels::SmtpAuth::Login;
   mail.from = "a@example.com";
   mail.to = {"b@example.com", "c@example.com"};
   mail.caFile = "/etc/ca.pem";
   mail.insecure = true;
-  config::PagerDutySinkConfig pd;
+  pagerduty::PagerDutySinkConfig pd;
   pd.routingKey = common::Secret(std::string(32, 'k'));
-  config::WebhookSinkConfig hook{.url = "http://127.0.0.1:1/x"};
+  alerting::WebhookSinkConfig hook{.url = "http://127.0.0.1:1/x"};
   for (const config::SinkConfig& sink :
        {config::SinkConfig{"s", slack}, config::SinkConfig{"d", discord},
         config::SinkConfig{"o", og}, config::SinkConfig{"m", mail}, config::SinkConfig{"p", pd},

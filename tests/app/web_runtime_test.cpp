@@ -3,6 +3,7 @@
 // snapshot, and admin actions run on the daemon's executor.
 #include "app/daemon.hpp"
 #include "app/event_publisher.hpp"
+#include "app/sinks.hpp"
 #include "app/web_backend.hpp"
 #include "common/time.hpp"
 #include "config/loader.hpp"
@@ -77,7 +78,8 @@ config::Config runtimeConfig(const std::string& dbPath) {
                      "  - {slug: s2, name: Two, url: \"http://127.0.0.1:9/mcp\"}\n"
                      "  - {slug: s3, name: Three, url: \"http://127.0.0.1:9/mcp\"}\n";
   auto loaded = config::loadConfigText(
-      yaml, "runtime-test", [](std::string_view) { return std::optional<std::string>(); });
+      yaml, "runtime-test", [](std::string_view) { return std::optional<std::string>(); },
+      sinkTypes());
   if (!loaded)
     throw std::runtime_error("config: " + loaded.error().front().toString());
   return std::move(loaded.value());

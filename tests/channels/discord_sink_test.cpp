@@ -8,6 +8,7 @@
 #include "tests/fakes/fake_discord.hpp"
 #include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
+#include "channels/discord_config.hpp"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -24,8 +25,8 @@ using fakes::eventBody;
 const std::string kZwsp = "\xE2\x80\x8B";
 const std::string kEllipsis = "\xE2\x80\xA6";
 
-config::DiscordSinkConfig dcConfig(std::string url) {
-  config::DiscordSinkConfig c;
+channels::DiscordSinkConfig dcConfig(std::string url) {
+  channels::DiscordSinkConfig c;
   c.url = common::Secret(std::move(url));
   c.username = "mcpwatch";
   c.timeout = 2s;
@@ -368,7 +369,7 @@ TEST(DiscordFake, ValidationRefusesDiscordsLimits) {
 
 class DiscordAttempt : public ::testing::Test {
 protected:
-  alerting::AttemptResult attempt(const config::DiscordSinkConfig& c, const Json& body) {
+  alerting::AttemptResult attempt(const channels::DiscordSinkConfig& c, const Json& body) {
     alerting::SinkContext context;
     context.executor = ioc_.get_executor();
     context.clock = &clock_;

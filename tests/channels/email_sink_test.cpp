@@ -10,6 +10,8 @@
 #include "tests/fakes/fake_pagerduty.hpp"
 #include "tests/fakes/outbox_harness.hpp"
 #include "tests/support/smtp_peer.hpp"
+#include "alerting/webhook_config.hpp"
+#include "channels/email_config.hpp"
 
 #include <curl/curl.h>
 #include <gtest/gtest.h>
@@ -32,10 +34,10 @@ Event eventView(const std::string& type, const std::string& id = "evt_1",
   return view(alerting::toJson(OutboxHarness::event(type, id, incident)));
 }
 
-config::EmailSinkConfig mailConfig() {
-  config::EmailSinkConfig c;
+channels::EmailSinkConfig mailConfig() {
+  channels::EmailSinkConfig c;
   c.host = "127.0.0.1";
-  c.tls = config::SmtpTls::None;
+  c.tls = channels::SmtpTls::None;
   c.port = 25;
   c.from = "mcpwatch <alerts@example.com>";
   c.to = {"oncall@example.com", "Ops Team <ops@example.org>"};
@@ -414,11 +416,11 @@ protected:
     return peer ? std::move(*peer) : nullptr;
   }
 
-  config::EmailSinkConfig configFor(const SmtpPeer& peer, config::SmtpTls tls) {
+  channels::EmailSinkConfig configFor(const SmtpPeer& peer, channels::SmtpTls tls) {
     auto c = mailConfig();
     c.port = peer.port();
     c.tls = tls;
-    if (tls != config::SmtpTls::None)
+    if (tls != channels::SmtpTls::None)
       c.caFile = peer.caFile();
     return c;
   }
@@ -447,10 +449,10 @@ protected:
 TEST_F(EmailSinkE2E, StartTlsAuthPlainToTwoRecipients) {
   auto peer = startPeer({SmtpPeerTls::StartTls, {"plain", "login"}, "mcpwatch", "pa55word", 0ms});
   ASSERT_TRUE(peer);
-  auto c = configFor(*peer, config::SmtpTls::StartTls);
+  auto c = configFor(*peer, channels::SmtpTls::StartTls);
   c.username = "mcpwatch";
   c.password = common::Secret("pa55word");
-  c.auth = config::SmtpAuth::Plain;
+  c.auth = channels::SmtpAuth::Plain;
   harness_.addSink("mail", c);
   start();
   harness_.publish(OutboxHarness::event("alert.triggered", "evt_1", "inc_1"));
@@ -476,10 +478,10 @@ TEST_F(EmailSinkE2E, StartTlsAuthPlainToTwoRecipients) {
 TEST_F(EmailSinkE2E, ImplicitTlsAuthLoginWithUtf8Subject) {
   auto peer = startPeer({SmtpPeerTls::Implicit, {"login"}, "bot", "s3cret", 0ms});
   ASSERT_TRUE(peer);
-  auto c = configFor(*peer, config::SmtpTls::Implicit);
+  auto c = configFor(*peer, channels::SmtpTls::Implicit);
   c.username = "bot";
   c.password = common::Secret("s3cret");
-  c.auth = config::SmtpAuth::Login;
+  c.auth = channels::SmtpAuth::Login;
   harness_.addSink("mail", c);
   start();
   auto event = OutboxHarness::event("alert.triggered", "evt_1", "inc_1");
@@ -498,7 +500,7 @@ TEST_F(EmailSinkE2E, ImplicitTlsAuthLoginWithUtf8Subject) {
 TEST_F(EmailSinkE2E, TriggerThenResolveAreThreaded) {
   auto peer = startPeer({});
   ASSERT_TRUE(peer);
-  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
+  harness_.addSink("mail", configFor(*peer, channels::SmtpTls::None));
   start();
   harness_.publish(OutboxHarness::event("alert.triggered", "evt_1", "inc_7"));
   harness_.publish(OutboxHarness::event("alert.resolved", "evt_2", "inc_7"));
@@ -519,7 +521,7 @@ TEST_F(EmailSinkE2E, TriggerThenResolveAreThreaded) {
 TEST_F(EmailSinkE2E, TriggerReminderAndResolveAreOneThread) {
   auto peer = startPeer({});
   ASSERT_TRUE(peer);
-  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
+  harness_.addSink("mail", configFor(*peer, channels::SmtpTls::None));
   harness_.config().sinks["mail"].reminderInterval = 1h;
   start();
   // A reminder goes out only while its incident is open (and its sink has an interval).
@@ -550,7 +552,7 @@ TEST_F(EmailSinkE2E, TransientRefusalIsRetriedAndSendsOneMail) {
   auto peer = startPeer({});
   ASSERT_TRUE(peer);
   ASSERT_EQ(peer->failNext(1, 451, "4.3.0 try again later"), std::nullopt);
-  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
+  harness_.addSink("mail", configFor(*peer, channels::SmtpTls::None));
   start();
   harness_.publish(OutboxHarness::event("alert.triggered", "evt_1", "inc_1"));
   ASSERT_TRUE(harness_.pump([&] { return stats().attempts["delivered"] == 1; }));
@@ -564,7 +566,7 @@ TEST_F(EmailSinkE2E, PermanentRefusalIsNotRetried) {
   auto peer = startPeer({});
   ASSERT_TRUE(peer);
   ASSERT_EQ(peer->failNext(5, 550, "5.1.1 mailbox unavailable", "mail"), std::nullopt);
-  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
+  harness_.addSink("mail", configFor(*peer, channels::SmtpTls::None));
   captureLog();
   start();
   harness_.publish(OutboxHarness::event("alert.triggered", "evt_1", "inc_1"));
@@ -584,7 +586,7 @@ TEST_F(EmailSinkE2E, WrongPasswordIsPermanentAndNeverLogged) {
   const std::string password = "Wr0ng-Pa55word-xyzzy";
   auto peer = startPeer({SmtpPeerTls::StartTls, {"plain"}, "mcpwatch", "right", 0ms});
   ASSERT_TRUE(peer);
-  auto c = configFor(*peer, config::SmtpTls::StartTls);
+  auto c = configFor(*peer, channels::SmtpTls::StartTls);
   c.username = "mcpwatch";
   c.password = common::Secret(password);
   harness_.addSink("mail", c);
@@ -619,7 +621,7 @@ TEST_F(EmailSinkE2E, WrongPasswordIsPermanentAndNeverLogged) {
 TEST_F(EmailSinkE2E, TestAlertSendsATestTriggerAndItsThreadedResolve) {
   auto peer = startPeer({});
   ASSERT_TRUE(peer);
-  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
+  harness_.addSink("mail", configFor(*peer, channels::SmtpTls::None));
   start();
   const auto result = harness_.testAlert(std::nullopt, std::string("mail"));
   ASSERT_TRUE(result) << result.error();
@@ -638,7 +640,7 @@ TEST_F(EmailSinkE2E, TestAlertSendsATestTriggerAndItsThreadedResolve) {
 TEST_F(EmailSinkE2E, SlowGreetingPastTheTimeoutIsRetried) {
   auto peer = startPeer({SmtpPeerTls::None, {}, "", "", 3000ms});
   ASSERT_TRUE(peer);
-  auto c = configFor(*peer, config::SmtpTls::None);
+  auto c = configFor(*peer, channels::SmtpTls::None);
   c.timeout = 300ms;
   harness_.addSink("mail", c);
   start();
@@ -653,8 +655,8 @@ TEST_F(EmailSinkE2E, SlowServerDoesNotBlockOtherDeliveries) {
   auto peer = startPeer({SmtpPeerTls::None, {}, "", "", 1500ms});
   ASSERT_TRUE(peer);
   fakes::FakeWebhookReceiver hook(harness_.executor(), "hook-secret");
-  harness_.addSink("mail", configFor(*peer, config::SmtpTls::None));
-  config::WebhookSinkConfig webhook;
+  harness_.addSink("mail", configFor(*peer, channels::SmtpTls::None));
+  alerting::WebhookSinkConfig webhook;
   webhook.url = hook.url();
   webhook.secret = common::Secret("hook-secret");
   harness_.addSink("hook", webhook);

@@ -7,6 +7,7 @@
 #include "tests/fakes/fake_opsgenie.hpp"
 #include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
+#include "channels/opsgenie_config.hpp"
 
 #include <gtest/gtest.h>
 #include <set>
@@ -24,9 +25,9 @@ using fakes::LogCapture;
 const std::string kKey = "3f2b8a0e-5d1c-4c7a-9e2f-1a2b3c4d5e6f";
 const std::string kWrongKey = "0badc0de-1111-2222-3333-444444444444";
 
-config::OpsGenieSinkConfig ogConfig(std::string apiUrl = std::string(config::kOpsGenieUsUrl),
+channels::OpsGenieSinkConfig ogConfig(std::string apiUrl = std::string(channels::kOpsGenieUsUrl),
                                     std::string key = kKey) {
-  config::OpsGenieSinkConfig c;
+  channels::OpsGenieSinkConfig c;
   c.apiKey = common::Secret(std::move(key));
   c.apiUrl = std::move(apiUrl);
   c.tags = {"team-sre"};
@@ -136,7 +137,7 @@ TEST(OpsGenieBody, TriggerBodyHasEveryFieldAndPassesTheStrictValidation) {
 
 TEST(OpsGenieBody, RouteSeverityMapsOntoTriggerPriorityButNotDrift) {
   auto c = ogConfig();
-  c.priority = config::OpsGeniePriority::P2;
+  c.priority = channels::OpsGeniePriority::P2;
   const auto trigger = view(eventBody("alert.triggered"));
   EXPECT_EQ(createBody(c, trigger, std::nullopt, "")["priority"], "P2");
   EXPECT_EQ(createBody(c, trigger, config::Severity::Critical, "")["priority"], "P1");
@@ -150,7 +151,7 @@ TEST(OpsGenieBody, RouteSeverityMapsOntoTriggerPriorityButNotDrift) {
 
 TEST(OpsGenieBody, DriftBodyUsesTheDriftAliasPriorityAndListsTheTools) {
   auto c = ogConfig();
-  c.driftPriority = config::OpsGeniePriority::P5;
+  c.driftPriority = channels::OpsGeniePriority::P5;
   const auto body = createBody(c, view(eventBody("schema.drifted")), std::nullopt, "");
   expectValid(body);
   EXPECT_EQ(body["alias"], "mcpwatch-github-mcp-schema");
@@ -294,10 +295,10 @@ TEST(OpsGenieBody, TagsAreDeduplicatedAndOperatorTagsSurviveTheCut) {
 }
 
 TEST(OpsGenieBody, AuthHintNamesTheHostAndRegion) {
-  const auto us = opsGenieAuthHint(config::kOpsGenieUsUrl);
+  const auto us = opsGenieAuthHint(channels::kOpsGenieUsUrl);
   EXPECT_TRUE(contains(us, "api.opsgenie.com (region us); EU accounts need region: eu")) << us;
   EXPECT_TRUE(contains(us, "API integration")) << us;
-  const auto eu = opsGenieAuthHint(config::kOpsGenieEuUrl);
+  const auto eu = opsGenieAuthHint(channels::kOpsGenieEuUrl);
   EXPECT_TRUE(contains(eu, "api.eu.opsgenie.com (region eu); US accounts need region: us")) << eu;
   const auto custom = opsGenieAuthHint("https://og-proxy.internal/opsgenie");
   EXPECT_TRUE(contains(custom, "og-proxy.internal (api_url)")) << custom;
@@ -319,7 +320,7 @@ TEST(OpsGenieBody, DescribeErrorReadsOpsGenieBodies) {
 
 class OpsGenieAttempt : public ::testing::Test {
 protected:
-  alerting::AttemptResult attempt(const config::OpsGenieSinkConfig& c, const Json& body,
+  alerting::AttemptResult attempt(const channels::OpsGenieSinkConfig& c, const Json& body,
                                   alerting::DestinationGates* gates = nullptr) {
     alerting::SinkContext context;
     context.executor = ioc_.get_executor();
@@ -502,7 +503,7 @@ TEST_F(OpsGenieAttempt, ANetworkErrorIsRetriedAndNamesTheHostOnly) {
 
 class OpsGenieOutbox : public ::testing::Test {
 protected:
-  void start(config::OpsGenieSinkConfig c) {
+  void start(channels::OpsGenieSinkConfig c) {
     harness_.addSink("og", std::move(c));
     harness_.start({{"opsgenie", opsGenieSinkKind()}});
   }

@@ -8,6 +8,7 @@
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/fakes/fake_util.hpp"
 #include "tests/fakes/outbox_harness.hpp"
+#include "channels/slack_config.hpp"
 
 #include <gtest/gtest.h>
 #include <set>
@@ -375,14 +376,14 @@ TEST(SlackMessage, TheFakeRefusesWhatSlackRefuses) {
 
 class SlackAttempt : public ::testing::Test {
 protected:
-  config::SlackSinkConfig slackConfig(std::string url = "") {
-    config::SlackSinkConfig c;
+  channels::SlackSinkConfig slackConfig(std::string url = "") {
+    channels::SlackSinkConfig c;
     c.url = common::Secret(url.empty() ? fake_.webhookUrl() : std::move(url));
     c.timeout = 2s;
     return c;
   }
 
-  alerting::AttemptResult attempt(const config::SlackSinkConfig& c, const Json& body,
+  alerting::AttemptResult attempt(const channels::SlackSinkConfig& c, const Json& body,
                                   alerting::DestinationGates* gates = nullptr) {
     alerting::SinkContext context;
     context.executor = ioc_.get_executor();
@@ -562,7 +563,7 @@ TEST_F(SlackAttempt, ABadUrlIsPermanentWithoutASend) {
 class SlackOutbox : public ::testing::Test {
 protected:
   void start() {
-    config::SlackSinkConfig c;
+    channels::SlackSinkConfig c;
     c.url = common::Secret(fake_.webhookUrl());
     c.timeout = 2s;
     harness_.addSink("slack", c);

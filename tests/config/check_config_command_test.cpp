@@ -227,8 +227,8 @@ TEST_F(CheckConfigCommand, ReminderIntervalProblemsAreReported) {
                          file +
                          ": sinks.pd.reminder_interval: is not supported on pagerduty sinks: "
                          "PagerDuty re-notifies through the service's escalation policy until "
-                         "someone acknowledges (reminders are for slack, discord, email and "
-                         "webhook sinks) (line 3)\n");
+                         "someone acknowledges (reminders are for webhook, slack, discord and "
+                         "email sinks) (line 3)\n");
   std::string valid =
       write("servers:\n  - {slug: a, url: \"http://a.example/mcp\"}\n"
             "sinks:\n"

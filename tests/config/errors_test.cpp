@@ -359,11 +359,11 @@ TEST(ConfigErrors, ReminderIntervalRules) {
                       std::string(32, 'k') + "\n    reminder_interval: 1h\n"),
             "sinks.pd.reminder_interval: is not supported on pagerduty sinks: PagerDuty "
             "re-notifies through the service's escalation policy until someone acknowledges "
-            "(reminders are for slack, discord, email and webhook sinks) (line 5)");
+            "(reminders are for webhook, slack, discord and email sinks) (line 5)");
   EXPECT_EQ(onlyError("sinks:\n  og: {type: opsgenie, api_key: k, reminder_interval: 1h}\n"),
             "sinks.og.reminder_interval: is not supported on opsgenie sinks: OpsGenie "
             "re-notifies through its escalation and notification policies until someone "
-            "acknowledges (reminders are for slack, discord, email and webhook sinks) (line 2)");
+            "acknowledges (reminders are for webhook, slack, discord and email sinks) (line 2)");
   // Every problem at once: the sink's own and the interval's, of several sinks.
   EXPECT_EQ(errorsOf(load("sinks:\n"
                           "  hook: {type: webhook, reminder_interval: 10d}\n"
@@ -376,7 +376,7 @@ TEST(ConfigErrors, ReminderIntervalRules) {
                 "sinks.disc.reminder_interval: must be between 1m and 7d, got 59s (line 3)",
                 "sinks.og.reminder_interval: is not supported on opsgenie sinks: OpsGenie "
                 "re-notifies through its escalation and notification policies until someone "
-                "acknowledges (reminders are for slack, discord, email and webhook sinks) (line "
+                "acknowledges (reminders are for webhook, slack, discord and email sinks) (line "
                 "4)"}));
 }
 

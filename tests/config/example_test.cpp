@@ -1,4 +1,10 @@
 // examples/mcpwatch.yaml loads as shipped and with every commented-out block enabled.
+#include "alerting/webhook_config.hpp"
+#include "channels/discord_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/opsgenie_config.hpp"
+#include "channels/slack_config.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 #include "tests/config/test_support.hpp"
 
 #include <fstream>
@@ -6,6 +12,17 @@
 
 namespace mcpwatch::config {
 namespace {
+
+using alerting::WebhookSinkConfig;
+using channels::DiscordSinkConfig;
+using channels::EmailSinkConfig;
+using channels::OpsGeniePriority;
+using channels::OpsGenieResponder;
+using channels::OpsGenieSinkConfig;
+using channels::SlackSinkConfig;
+using channels::SmtpAuth;
+using channels::SmtpTls;
+using pagerduty::PagerDutySinkConfig;
 
 using namespace std::chrono_literals;
 using test::envOf;
@@ -50,7 +67,7 @@ EnvLookup exampleEnv() {
 TEST(ExampleConfig, LoadsAsShippedWithoutAnyEnvironment) {
   std::string text = readExample();
   ASSERT_FALSE(text.empty()) << kExample;
-  auto result = loadConfigFile(kExample, envOf({}));
+  auto result = loadConfigFile(kExample, envOf({}), app::sinkTypes());
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   const Config& c = result.value();
   ASSERT_EQ(c.servers.size(), 1u);
@@ -78,7 +95,7 @@ TEST(ExampleConfig, LoadsAsShippedWithoutAnyEnvironment) {
 TEST(ExampleConfig, EveryCommentedOutBlockIsValidWhenEnabled) {
   std::string full = uncommented(readExample());
   ASSERT_NE(full, readExample());
-  auto result = loadConfigText(full, kExample, exampleEnv());
+  auto result = loadConfigText(full, kExample, exampleEnv(), app::sinkTypes());
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   const Config& c = result.value();
   ASSERT_EQ(c.servers.size(), 4u);
@@ -98,15 +115,15 @@ TEST(ExampleConfig, EveryCommentedOutBlockIsValidWhenEnabled) {
   EXPECT_EQ(c.sinks.at("team-slack").type(), "slack");
   EXPECT_EQ(c.sinks.at("team-slack").reminderInterval, 1h);
   EXPECT_EQ(c.sinks.at("team-discord").type(), "discord");
-  EXPECT_EQ(std::get<OpsGenieSinkConfig>(c.sinks.at("opsgenie").settings).responders,
+  EXPECT_EQ(c.sinks.at("opsgenie").settings.as<OpsGenieSinkConfig>().responders,
             (std::vector<OpsGenieResponder>{{"team", "platform"}}));
-  const auto& mail = std::get<EmailSinkConfig>(c.sinks.at("oncall-mail").settings);
+  const auto& mail = c.sinks.at("oncall-mail").settings.as<EmailSinkConfig>();
   EXPECT_EQ(mail.password.reveal(), "smtp-pw");
   EXPECT_EQ(mail.to.size(), 2u);
-  const auto& pd = std::get<PagerDutySinkConfig>(c.sinks.at("pd-default").settings);
+  const auto& pd = c.sinks.at("pd-default").settings.as<PagerDutySinkConfig>();
   EXPECT_EQ(pd.routingKey.reveal(), std::string(32, 'p'));
   EXPECT_TRUE(pd.changeEvents);
-  const auto& hook = std::get<WebhookSinkConfig>(c.sinks.at("bridge").settings);
+  const auto& hook = c.sinks.at("bridge").settings.as<WebhookSinkConfig>();
   EXPECT_EQ(hook.secret->reveal(), "hook-secret");
   ASSERT_EQ(c.routes.size(), 3u);
   EXPECT_EQ(routeTargets(c.routes, search), (std::vector<RouteTarget>{{"pd-internal", {}}}));
@@ -122,7 +139,7 @@ TEST(ExampleConfig, EveryCommentedOutBlockIsValidWhenEnabled) {
 }
 
 TEST(ExampleConfig, EnabledBlocksNeedTheirEnvironment) {
-  auto result = loadConfigText(uncommented(readExample()), kExample, envOf({}));
+  auto result = loadConfigText(uncommented(readExample()), kExample, envOf({}), app::sinkTypes());
   ASSERT_FALSE(result);
   auto errors = errorsOf(result);
   for (const char* var : {"GITHUB_TOKEN", "PD_ROUTING_KEY", "PD_INTERNAL_ROUTING_KEY",

@@ -1,5 +1,11 @@
 // Loading valid configs: defaults, per-server overlay, interpolation, JSON input, files.
+#include "alerting/webhook_config.hpp"
+#include "channels/discord_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/opsgenie_config.hpp"
+#include "channels/slack_config.hpp"
 #include "common/time.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 #include "tests/config/test_support.hpp"
 
 #include <chrono>
@@ -9,6 +15,17 @@
 
 namespace mcpwatch::config {
 namespace {
+
+using alerting::WebhookSinkConfig;
+using channels::DiscordSinkConfig;
+using channels::EmailSinkConfig;
+using channels::OpsGeniePriority;
+using channels::OpsGenieResponder;
+using channels::OpsGenieSinkConfig;
+using channels::SlackSinkConfig;
+using channels::SmtpAuth;
+using channels::SmtpTls;
+using pagerduty::PagerDutySinkConfig;
 
 using namespace std::chrono_literals;
 using test::envOf;
@@ -214,7 +231,7 @@ storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   const auto& c = result.value();
   ASSERT_EQ(c.sinks.size(), 3u);
-  const auto& pd = std::get<PagerDutySinkConfig>(c.sinks.at("pd").settings);
+  const auto& pd = c.sinks.at("pd").settings.as<PagerDutySinkConfig>();
   EXPECT_EQ(pd.routingKey.reveal(), key);
   EXPECT_EQ(pd.severity, Severity::Critical);
   EXPECT_EQ(pd.source, "mcpwatch");
@@ -222,7 +239,7 @@ storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
   EXPECT_EQ(pd.eventsUrl, "https://events.pagerduty.com/v2/enqueue");
   EXPECT_FALSE(pd.changeEvents);
   EXPECT_EQ(pd.timeout, 15s);
-  const auto& eu = std::get<PagerDutySinkConfig>(c.sinks.at("pd-eu").settings);
+  const auto& eu = c.sinks.at("pd-eu").settings.as<PagerDutySinkConfig>();
   EXPECT_EQ(eu.severity, Severity::Warning);
   EXPECT_EQ(eu.source, "mon-1");
   EXPECT_EQ(eu.dedupPrefix, "acme.mon");
@@ -231,7 +248,7 @@ storage: {path: /var/lib/mcpwatch/db.sqlite, retention: 7d}
   EXPECT_EQ(eu.timeout, 5s);
   EXPECT_EQ(c.sinks.at("hook").type(), "webhook");
   EXPECT_EQ(c.sinks.at("pd").type(), "pagerduty");
-  const auto& hook = std::get<WebhookSinkConfig>(c.sinks.at("hook").settings);
+  const auto& hook = c.sinks.at("hook").settings.as<WebhookSinkConfig>();
   EXPECT_EQ(hook.url, "https://hooks.example.com/in");
   ASSERT_TRUE(hook.secret);
   EXPECT_EQ(hook.secret->reveal(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
@@ -337,23 +354,23 @@ sinks:
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   const auto& c = result.value();
   ASSERT_EQ(c.sinks.size(), 9u);
-  const auto& slack = std::get<SlackSinkConfig>(c.sinks.at("chat").settings);
+  const auto& slack = c.sinks.at("chat").settings.as<SlackSinkConfig>();
   EXPECT_EQ(slack.url.reveal(), "https://hooks.slack.com/services/T1/B1/secret");
   EXPECT_TRUE(slack.schemaDrift);
   EXPECT_EQ(slack.timeout, 15s);
-  const auto& slackMin = std::get<SlackSinkConfig>(c.sinks.at("chat-min").settings);
+  const auto& slackMin = c.sinks.at("chat-min").settings.as<SlackSinkConfig>();
   EXPECT_FALSE(slackMin.schemaDrift);
   EXPECT_FALSE(c.sinks.at("chat-min").receivesSchemaDrift());
   EXPECT_EQ(slackMin.timeout, 5s);
   EXPECT_EQ(c.sinks.at("disc").type(), "discord");
-  EXPECT_EQ(std::get<DiscordSinkConfig>(c.sinks.at("disc").settings).username, "mcpwatch");
-  const auto& og = std::get<OpsGenieSinkConfig>(c.sinks.at("og").settings);
+  EXPECT_EQ(c.sinks.at("disc").settings.as<DiscordSinkConfig>().username, "mcpwatch");
+  const auto& og = c.sinks.at("og").settings.as<OpsGenieSinkConfig>();
   EXPECT_EQ(og.apiKey.reveal(), "og-key-1");
   EXPECT_EQ(og.apiUrl, "https://api.opsgenie.com");
   EXPECT_EQ(og.priority, OpsGeniePriority::P1);
   EXPECT_EQ(og.driftPriority, OpsGeniePriority::P4);
   EXPECT_EQ(og.dedupPrefix, "mcpwatch");
-  const auto& eu = std::get<OpsGenieSinkConfig>(c.sinks.at("og-eu").settings);
+  const auto& eu = c.sinks.at("og-eu").settings.as<OpsGenieSinkConfig>();
   EXPECT_EQ(eu.apiUrl, "https://api.eu.opsgenie.com");
   EXPECT_EQ(eu.priority, OpsGeniePriority::P2);
   EXPECT_EQ(eu.driftPriority, OpsGeniePriority::P5);
@@ -362,9 +379,9 @@ sinks:
   EXPECT_EQ(eu.tags, (std::vector<std::string>{"mcp", "prod"}));
   EXPECT_EQ(eu.responders,
             (std::vector<OpsGenieResponder>{{"team", "sre"}, {"user", "ana@example.com"}}));
-  EXPECT_EQ(std::get<OpsGenieSinkConfig>(c.sinks.at("og-url").settings).apiUrl,
+  EXPECT_EQ(c.sinks.at("og-url").settings.as<OpsGenieSinkConfig>().apiUrl,
             "https://og.example.com");
-  const auto& mail = std::get<EmailSinkConfig>(c.sinks.at("mail").settings);
+  const auto& mail = c.sinks.at("mail").settings.as<EmailSinkConfig>();
   EXPECT_EQ(mail.host, "smtp.example.com");
   EXPECT_EQ(mail.port, 587);
   EXPECT_EQ(mail.tls, SmtpTls::StartTls);
@@ -374,13 +391,13 @@ sinks:
   EXPECT_EQ(mail.from, "mcpwatch <mcpwatch@example.com>");
   EXPECT_EQ(mail.to, (std::vector<std::string>{"oncall@example.com", "sre@example.com"}));
   EXPECT_EQ(mail.timeout, 30s);
-  const auto& tls = std::get<EmailSinkConfig>(c.sinks.at("mail-tls").settings);
+  const auto& tls = c.sinks.at("mail-tls").settings.as<EmailSinkConfig>();
   EXPECT_EQ(tls.port, 465);
   EXPECT_EQ(tls.tls, SmtpTls::Implicit);
   EXPECT_EQ(tls.auth, SmtpAuth::Login);
   EXPECT_TRUE(tls.insecure);
   EXPECT_EQ(tls.to, (std::vector<std::string>{"b@example.com"}));
-  EXPECT_EQ(std::get<EmailSinkConfig>(c.sinks.at("mail-plain").settings).port, 25);
+  EXPECT_EQ(c.sinks.at("mail-plain").settings.as<EmailSinkConfig>().port, 25);
   // reminder_interval: off unless set.
   EXPECT_EQ(c.sinks.at("mail-plain").reminderInterval, std::chrono::hours(24 * 7));
   for (const auto& [name, sink] : c.sinks) {
@@ -407,8 +424,7 @@ sinks:
   EXPECT_EQ(c.sinks.at("mail").reminderInterval, 2h);
   EXPECT_EQ(c.sinks.at("hook").reminderInterval, std::chrono::hours(24 * 7));
   EXPECT_FALSE(c.sinks.at("quiet").reminderInterval);
-  EXPECT_FALSE(supportsReminders("pagerduty"));
-  EXPECT_FALSE(supportsReminders("opsgenie"));
+  EXPECT_TRUE(c.sinks.at("quiet").supportsReminders());
 }
 
 TEST(ConfigLoader, MaintenanceWindowsAreRead) {
@@ -516,14 +532,14 @@ protected:
 TEST_F(ConfigFileTest, RelativePathsResolveAgainstTheFilesDirectory) {
   std::string path = write("mcpwatch.yaml", "storage: {path: data/m.db}\n"
                                             "maintenance: {flag_file: ./flag}\n");
-  auto result = loadConfigFile(path, envOf({}));
+  auto result = loadConfigFile(path, envOf({}), app::sinkTypes());
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   EXPECT_EQ(result.value().storage.path, (dir_ / "data/m.db").string());
   EXPECT_EQ(result.value().maintenance.flagFile, (dir_ / "flag").string());
   EXPECT_EQ(result.value().source, path);
 
   std::string defaulted = write("other.yaml", "log: {level: warn}\n");
-  auto second = loadConfigFile(defaulted, envOf({}));
+  auto second = loadConfigFile(defaulted, envOf({}), app::sinkTypes());
   ASSERT_TRUE(second);
   EXPECT_EQ(second.value().storage.path, (dir_ / "mcpwatch.db").string());
 }
@@ -535,7 +551,7 @@ TEST_F(ConfigFileTest, CheckCaFileResolvesAgainstTheFilesDirectoryAndResumptionI
                                        "  - {slug: a, url: \"https://a.example/mcp\"}\n"
                                        "  - {slug: b, url: \"https://b.example/mcp\", "
                                        "tls_resumption: false}\n");
-  auto result = loadConfigFile(path, envOf({}));
+  auto result = loadConfigFile(path, envOf({}), app::sinkTypes());
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   EXPECT_EQ(result.value().servers[0].check.caFile, (dir_ / "ca.pem").string());
   EXPECT_TRUE(result.value().servers[0].check.tlsResumption);
@@ -545,7 +561,7 @@ TEST_F(ConfigFileTest, CheckCaFileResolvesAgainstTheFilesDirectoryAndResumptionI
   std::string bad = write("bad.yaml", "servers:\n"
                                       "  - {slug: a, url: \"https://a.example/mcp\", "
                                       "ca_file: missing.pem, tls_resumption: sometimes}\n");
-  auto refused = loadConfigFile(bad, envOf({}));
+  auto refused = loadConfigFile(bad, envOf({}), app::sinkTypes());
   ASSERT_FALSE(refused);
   auto messages = ::testing::PrintToString(errorsOf(refused));
   EXPECT_NE(messages.find("servers[0].ca_file: file not found: \\\"missing.pem\\\""),
@@ -555,9 +571,9 @@ TEST_F(ConfigFileTest, CheckCaFileResolvesAgainstTheFilesDirectoryAndResumptionI
 }
 
 TEST_F(ConfigFileTest, MissingOrUnreadableFilesAreErrors) {
-  auto missing = loadConfigFile((dir_ / "absent.yaml").string(), envOf({}));
+  auto missing = loadConfigFile((dir_ / "absent.yaml").string(), envOf({}), app::sinkTypes());
   EXPECT_EQ(errorsOf(missing), (std::vector<std::string>{"cannot open the file"}));
-  auto directory = loadConfigFile(dir_.string(), envOf({}));
+  auto directory = loadConfigFile(dir_.string(), envOf({}), app::sinkTypes());
   EXPECT_EQ(errorsOf(directory), (std::vector<std::string>{"is a directory, not a file"}));
 }
 
@@ -565,14 +581,14 @@ TEST_F(ConfigFileTest, AFleetSizedFileIsAccepted) {
   // 9 MB: larger than a 100,000-server config written one line per server.
   std::string text = "servers:\n  - {slug: a, url: \"http://127.0.0.1:9/mcp\"}\n";
   text += "# " + std::string(9 * 1024 * 1024, 'x') + "\n";
-  auto result = loadConfigFile(write("fleet.yaml", text), envOf({}));
+  auto result = loadConfigFile(write("fleet.yaml", text), envOf({}), app::sinkTypes());
   ASSERT_TRUE(result) << ::testing::PrintToString(errorsOf(result));
   EXPECT_EQ(result->servers.size(), 1u);
 }
 
 TEST_F(ConfigFileTest, OversizedFilesAreRefused) {
   std::string path = write("big.yaml", "# " + std::string(kMaxConfigBytes, 'x') + "\n");
-  auto result = loadConfigFile(path, envOf({}));
+  auto result = loadConfigFile(path, envOf({}), app::sinkTypes());
   ASSERT_FALSE(result);
   EXPECT_NE(result.error()[0].message.find("larger than"), std::string::npos);
 }

@@ -1,6 +1,7 @@
 // Helpers shared by the config tests: injected environments and error-message extraction.
 #pragma once
 
+#include "app/sinks.hpp"
 #include "config/loader.hpp"
 
 #include <gtest/gtest.h>
@@ -20,7 +21,7 @@ inline EnvLookup envOf(std::map<std::string, std::string> vars) {
 }
 
 inline LoadResult load(std::string_view yaml, const EnvLookup& env = envOf({})) {
-  return loadConfigText(yaml, "test.yaml", env);
+  return loadConfigText(yaml, "test.yaml", env, app::sinkTypes());
 }
 
 // Every error as "path: message (line N)", or {} when the config loaded.

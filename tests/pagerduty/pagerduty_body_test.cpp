@@ -3,6 +3,7 @@
 #include "pagerduty/pagerduty_body.hpp"
 #include "pagerduty/pagerduty_sink.hpp"
 #include "tests/fakes/fake_pagerduty.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +12,8 @@ namespace {
 
 using common::Json;
 
-config::PagerDutySinkConfig sink() {
-  config::PagerDutySinkConfig c;
+pagerduty::PagerDutySinkConfig sink() {
+  pagerduty::PagerDutySinkConfig c;
   c.routingKey = common::Secret("0123456789abcdef0123456789abcdef");
   return c;
 }
@@ -39,12 +40,12 @@ alerting::Event typed(const Json& body) {
   EXPECT_TRUE(e) << e.error();
   return e ? *e : alerting::Event{};
 }
-std::optional<std::string> buildBody(const config::PagerDutySinkConfig& sink,
+std::optional<std::string> buildBody(const pagerduty::PagerDutySinkConfig& sink,
                                      std::optional<config::Severity> severity, const Json& body,
                                      std::string_view publicUrl) {
   return pagerduty::buildBody(sink, severity, typed(body), publicUrl);
 }
-std::string dedupKeyFor(const config::PagerDutySinkConfig& sink, const Json& body) {
+std::string dedupKeyFor(const pagerduty::PagerDutySinkConfig& sink, const Json& body) {
   return pagerduty::dedupKeyFor(sink, typed(body));
 }
 
