@@ -906,12 +906,6 @@ std::vector<WriteOp> one(WriteOp op) {
 }
 } // namespace
 
-WriteResult Store::putServerStateSync(ServerStateRecord state) {
-  return commitNow(one(std::move(state)));
-}
-WriteResult Store::closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote) {
-  return commitNow(one(CloseIncident{std::move(id), closedAt, std::move(resolveNote)}));
-}
 WriteResult Store::putBaselineSync(BaselineRecord baseline) {
   return commitNow(one(std::move(baseline)));
 }

@@ -138,8 +138,6 @@ public:
   // any real work to your own executor. Not bounded by queueCapacity: use it for state changes,
   // not for per-check traffic.
   void commitAsync(std::vector<WriteOp> ops, std::function<void(WriteResult)> done);
-  WriteResult putServerStateSync(ServerStateRecord state);
-  WriteResult closeIncidentSync(std::string id, WallTime closedAt, std::string resolveNote = {});
   WriteResult putBaselineSync(BaselineRecord baseline);
   // Sets an incident's public title (empty clears it); error if there is no such incident.
   WriteResult setIncidentTitleSync(std::string id, std::string title);

@@ -1,11 +1,5 @@
 // Loading valid configs: defaults, per-server overlay, interpolation, JSON input, files.
-#include "alerting/webhook_config.hpp"
-#include "channels/discord_config.hpp"
-#include "channels/email_config.hpp"
-#include "channels/opsgenie_config.hpp"
-#include "channels/slack_config.hpp"
 #include "common/time.hpp"
-#include "pagerduty/pagerduty_config.hpp"
 #include "tests/config/test_support.hpp"
 
 #include <chrono>
@@ -15,17 +9,6 @@
 
 namespace mcpwatch::config {
 namespace {
-
-using alerting::WebhookSinkConfig;
-using channels::DiscordSinkConfig;
-using channels::EmailSinkConfig;
-using channels::OpsGeniePriority;
-using channels::OpsGenieResponder;
-using channels::OpsGenieSinkConfig;
-using channels::SlackSinkConfig;
-using channels::SmtpAuth;
-using channels::SmtpTls;
-using pagerduty::PagerDutySinkConfig;
 
 using namespace std::chrono_literals;
 using test::envOf;

@@ -1,13 +1,36 @@
-// Helpers shared by the config tests: injected environments and error-message extraction.
+// Helpers shared by the config tests: injected environments, the app's sink types and
+// error-message extraction.
 #pragma once
 
+#include "alerting/webhook_config.hpp"
 #include "app/sinks.hpp"
+#include "channels/discord_config.hpp"
+#include "channels/email_config.hpp"
+#include "channels/opsgenie_config.hpp"
+#include "channels/slack_config.hpp"
 #include "config/loader.hpp"
+#include "pagerduty/pagerduty_config.hpp"
 
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
 #include <vector>
+
+namespace mcpwatch::config {
+
+// The sink types' settings, by the names the config tests use.
+using alerting::WebhookSinkConfig;
+using channels::DiscordSinkConfig;
+using channels::EmailSinkConfig;
+using channels::OpsGeniePriority;
+using channels::OpsGenieResponder;
+using channels::OpsGenieSinkConfig;
+using channels::SlackSinkConfig;
+using channels::SmtpAuth;
+using channels::SmtpTls;
+using pagerduty::PagerDutySinkConfig;
+
+} // namespace mcpwatch::config
 
 namespace mcpwatch::config::test {
 

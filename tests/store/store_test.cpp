@@ -26,6 +26,13 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// One write, committed durably (as the daemon's commit path does).
+WriteResult commitOne(Store& store, WriteOp op) {
+  std::vector<WriteOp> ops;
+  ops.push_back(std::move(op));
+  return store.commitNow(std::move(ops));
+}
+
 const WallTime kDay0 = std::chrono::sys_days{std::chrono::year{2026} / 11 / 20};
 
 class TempDir {
@@ -171,7 +178,7 @@ TEST_F(StoreTest, ReopenKeepsDataAndVersion) {
   {
     auto store = openOrDie(db_);
     ASSERT_TRUE(store->record(check("a", kDay0 + 1s, true)));
-    ASSERT_TRUE(store->putServerStateSync({"a", R"({"state":"up"})", kDay0 + 2s}));
+    ASSERT_TRUE(commitOne(*store, ServerStateRecord{"a", R"({"state":"up"})", kDay0 + 2s}));
   }
   auto store = openOrDie(db_);
   auto latest = store->latestCheck("a");
@@ -576,11 +583,11 @@ TEST_F(StoreTest, IncidentsOpenCloseAndList) {
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().find("UNIQUE"), std::string::npos) << dup.error();
 
-  ASSERT_TRUE(store->closeIncidentSync("inc_1", kDay0 + 10min, "recovered"));
-  auto again = store->closeIncidentSync("inc_1", kDay0 + 11min);
+  ASSERT_TRUE(commitOne(*store, CloseIncident{"inc_1", kDay0 + 10min, "recovered"}));
+  auto again = commitOne(*store, CloseIncident{"inc_1", kDay0 + 11min});
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().find("inc_1 is not open"), std::string::npos) << again.error();
-  EXPECT_FALSE(store->closeIncidentSync("inc_missing", kDay0));
+  EXPECT_FALSE(commitOne(*store, CloseIncident{"inc_missing", kDay0}));
 
   ASSERT_TRUE(store->commitNow({SetTriggerSent{"inc_2", true}}));
 
@@ -657,7 +664,7 @@ TEST_F(StoreTest, IncidentTitlesAndNotesAreKeptAndPrunedWithTheirIncident) {
   EXPECT_NE(over.error().find("has 200 notes already"), std::string::npos) << over.error();
 
   // Retention removes a closed incident's notes with it and keeps the open one's.
-  ASSERT_TRUE(store->closeIncidentSync("inc_1", kDay0 + 10min));
+  ASSERT_TRUE(commitOne(*store, CloseIncident{"inc_1", kDay0 + 10min}));
   ASSERT_TRUE(store->prune(kDay0 + 1h));
   EXPECT_FALSE(store->incident("inc_1")->has_value());
   EXPECT_TRUE(store->incidentNotes("inc_1")->empty());
@@ -679,10 +686,10 @@ TEST_F(StoreTest, AtomicGroupIsAllOrNothing) {
 
 TEST_F(StoreTest, ServerStateRoundTripsAndReplaces) {
   auto store = openOrDie(db_);
-  ASSERT_TRUE(store->putServerStateSync({"b", R"({"n":1})", kDay0}));
-  ASSERT_TRUE(store->putServerStateSync({"a", R"({"n":2})", kDay0 + 1s}));
-  ASSERT_TRUE(store->putServerStateSync({"b", R"({"n":3})", kDay0 + 2s}));
-  auto bad = store->putServerStateSync({"c", "{not json", kDay0});
+  ASSERT_TRUE(commitOne(*store, ServerStateRecord{"b", R"({"n":1})", kDay0}));
+  ASSERT_TRUE(commitOne(*store, ServerStateRecord{"a", R"({"n":2})", kDay0 + 1s}));
+  ASSERT_TRUE(commitOne(*store, ServerStateRecord{"b", R"({"n":3})", kDay0 + 2s}));
+  auto bad = commitOne(*store, ServerStateRecord{"c", "{not json", kDay0});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("CHECK constraint failed"), std::string::npos) << bad.error();
   auto states = store->loadServerStates();
@@ -787,7 +794,7 @@ TEST_F(StoreTest, PruneDeletesOldRowsInBatches) {
   store->flush();
   ASSERT_TRUE(
       store->commitNow({IncidentRecord{"old_closed", "a", kDay0, std::nullopt, "timeout", ""}}));
-  ASSERT_TRUE(store->closeIncidentSync("old_closed", kDay0 + 1h));
+  ASSERT_TRUE(commitOne(*store, CloseIncident{"old_closed", kDay0 + 1h}));
   ASSERT_TRUE(
       store->commitNow({IncidentRecord{"old_open", "b", kDay0, std::nullopt, "timeout", ""}}));
   ASSERT_TRUE(store->putMaintenanceSync({"mw_old", "{}", kDay0, kDay0 + 1h, "", false}));
@@ -842,7 +849,7 @@ TEST_F(StoreTest, SyncWriteCommitsEverythingQueuedBeforeIt) {
   auto store = openOrDie(db_, o);
   for (int i = 0; i < 20; ++i)
     store->record(check("a", kDay0 + std::chrono::seconds(i), false));
-  ASSERT_TRUE(store->putServerStateSync({"a", R"({"failures":20})", kDay0 + 20s}));
+  ASSERT_TRUE(commitOne(*store, ServerStateRecord{"a", R"({"failures":20})", kDay0 + 20s}));
   EXPECT_EQ(countRows(*store, "checks"), 20);
 }
 
@@ -986,7 +993,7 @@ TEST_F(StoreTest, CommitAsyncCallsBackOnceCommitted) {
   EXPECT_NE(failed.error().find("inc_404 is not open"), std::string::npos) << failed.error();
   // A throwing callback is contained; the writer keeps working.
   store->commitAsync({}, [](WriteResult) { throw std::runtime_error("callback bug"); });
-  EXPECT_TRUE(store->putServerStateSync({"b", "{}", kDay0}));
+  EXPECT_TRUE(commitOne(*store, ServerStateRecord{"b", "{}", kDay0}));
 }
 
 TEST_F(StoreTest, InvalidOptionsAreRefused) {
@@ -1524,5 +1531,5 @@ TEST_F(StoreTest, MigrationSevenDropsTheDeliveryColumnAndKeepsIncidents) {
                          "'delivery'");
   }));
   EXPECT_EQ(columns, 0);
-  ASSERT_TRUE(store->closeIncidentSync("inc_old", kDay0, "recovered"));
+  ASSERT_TRUE(commitOne(*store, CloseIncident{"inc_old", kDay0, "recovered"}));
 }

@@ -247,7 +247,8 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   old.triggerSent = true;
   if (!store.commitNow({old}))
     throw std::runtime_error("seed: open incident");
-  if (!store.closeIncidentSync(old.id, now - 72h + 15min, "recovered"))
+  if (!store.commitNow(std::vector<store::WriteOp>{
+          store::CloseIncident{old.id, now - 72h + 15min, "recovered"}}))
     throw std::runtime_error("seed: close incident");
   for (const auto& [slug, id] : {std::pair{"beta", "inc_beta1"}, {"secret", "inc_secret1"}}) {
     store::IncidentRecord r;
@@ -267,7 +268,7 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   evilIncident.reason = "not_mcp";
   evilIncident.detail = "</td><script>alert('incident')</script>";
   store.commitNow({evilIncident});
-  store.closeIncidentSync("inc_evil", now - 80min);
+  store.commitNow(std::vector<store::WriteOp>{store::CloseIncident{"inc_evil", now - 80min}});
   store::SchemaChangeRecord change;
   change.slug = "evil";
   change.at = now - 3h;
