@@ -397,6 +397,11 @@ std::string challengeError(const std::vector<std::string>& wwwAuthenticate) {
 }
 } // namespace
 
+void markCredentialSent(Failure& failure) {
+  if (failure.reason == FailureReason::AuthRequired)
+    failure.reason = FailureReason::AuthInvalid;
+}
+
 std::optional<Failure> terminalStatusFailure(std::string_view request, int status,
                                              const std::vector<std::string>& wwwAuthenticate) {
   std::string head = std::string(request) + ": " + statusText(status);
@@ -409,12 +414,22 @@ std::optional<Failure> terminalStatusFailure(std::string_view request, int statu
     f.detail = capDetail(detail);
     return f;
   }
-  case 403:
-    return Failure{FailureReason::Forbidden,
-                   capDetail(head + " Forbidden" + challengeError(wwwAuthenticate)),
-                   403,
-                   {},
-                   {}};
+  case 403: {
+    Failure f{FailureReason::Forbidden,
+              capDetail(head + " Forbidden" + challengeError(wwwAuthenticate)),
+              403,
+              {},
+              {}};
+    for (const auto& value : wwwAuthenticate)
+      for (const auto& challenge : parseWwwAuthenticate(value))
+        if (auto error = challenge.param("error"); error && *error == "insufficient_scope") {
+          f.reason = FailureReason::InsufficientScope;
+          if (auto scope = challenge.param("scope"))
+            f.detail = capDetail(f.detail + "; scope=" + sanitizeExcerpt(*scope, 150));
+          return f;
+        }
+    return f;
+  }
   case 429:
     return Failure{FailureReason::RateLimited, capDetail(head + " Too Many Requests"), 429, {}, {}};
   default:

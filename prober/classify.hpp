@@ -94,11 +94,15 @@ struct HttpReply {
   std::vector<std::string> wwwAuthenticate;
 };
 
-// Status first (401 auth_required, 403 forbidden, 429 rate_limited), then the body: a JSON-RPC
+// Status first (401 auth_required, 403 forbidden or insufficient_scope, 429 rate_limited), then
+// the body: a JSON-RPC
 // response (even on 4xx/5xx, so callers can read version errors), else not_mcp for HTML,
 // 404 pages and non-JSON 2xx, http_error for other statuses, invalid_response for bad JSON.
 Reply classifyHttpReply(std::string_view request, const HttpReply& reply,
                         const common::Json& expectedId, int maxJsonDepth);
+// A 401 after mcpwatch sent a credential (an Authorization header) is auth_invalid, not
+// auth_required: the server saw the credential and refused it.
+void markCredentialSent(Failure& failure);
 // The failure for a status that ends the probe whatever the body says, if `status` is one.
 std::optional<Failure> terminalStatusFailure(std::string_view request, int status,
                                              const std::vector<std::string>& wwwAuthenticate);

@@ -9,7 +9,7 @@
 namespace mcpwatch::prober {
 namespace {
 
-constexpr std::array<std::pair<FailureReason, std::string_view>, 24> kReasonNames = {{
+constexpr std::array<std::pair<FailureReason, std::string_view>, 26> kReasonNames = {{
     {FailureReason::DnsError, "dns_error"},
     {FailureReason::ConnectRefused, "connect_refused"},
     {FailureReason::ConnectTimeout, "connect_timeout"},
@@ -19,7 +19,9 @@ constexpr std::array<std::pair<FailureReason, std::string_view>, 24> kReasonName
     {FailureReason::ConnectionClosed, "connection_closed"},
     {FailureReason::HttpError, "http_error"},
     {FailureReason::AuthRequired, "auth_required"},
+    {FailureReason::AuthInvalid, "auth_invalid"},
     {FailureReason::Forbidden, "forbidden"},
+    {FailureReason::InsufficientScope, "insufficient_scope"},
     {FailureReason::RateLimited, "rate_limited"},
     {FailureReason::NotMcp, "not_mcp"},
     {FailureReason::InvalidResponse, "invalid_response"},
@@ -135,8 +137,12 @@ std::string failureSummary(std::string_view reason, std::string_view detail) {
   case FailureReason::AuthRequired:
     return contains(detail, "invalid_token") ? "HTTP 401: token rejected"
                                              : "HTTP 401: authentication required";
+  case FailureReason::AuthInvalid:
+    return "HTTP 401: credential rejected";
   case FailureReason::Forbidden:
     return "HTTP 403: forbidden";
+  case FailureReason::InsufficientScope:
+    return "HTTP 403: insufficient scope";
   case FailureReason::RateLimited:
     return "HTTP 429: rate limited";
   case FailureReason::NotMcp:

@@ -17,7 +17,13 @@ enum class FailureReason {
   ConnectionClosed,
   HttpError,
   AuthRequired,
+  // 401 although mcpwatch sent a credential (an Authorization header): the credential is
+  // rejected (expired, revoked, for another resource). The detail has the challenge's error.
+  AuthInvalid,
   Forbidden,
+  // 403 with error="insufficient_scope" (RFC 6750): the credential lacks a scope; the detail
+  // names the scope the challenge asks for.
+  InsufficientScope,
   RateLimited,
   NotMcp,
   InvalidResponse,

@@ -105,6 +105,10 @@ public:
     watchdog.cancel();
 
     if (failure) {
+      if (std::any_of(opts_.headers.begin(), opts_.headers.end(), [](const auto& header) {
+            return common::iequals(header.first, "Authorization");
+          }))
+        markCredentialSent(*failure);
       failure->detail = redact(failure->detail);
       result_.failure = std::move(failure);
     }

@@ -114,8 +114,14 @@ std::string nextStep(const ProbeResult& r) {
     return "look at the server's (or its proxy's) logs for this status";
   case FailureReason::AuthRequired:
     return "the server wants a token: add --header 'Authorization: Bearer <token>'";
+  case FailureReason::AuthInvalid:
+    return "the server rejects the Authorization header sent: renew the token (the detail has "
+           "the server's reason)";
   case FailureReason::Forbidden:
-    return "the credentials are accepted but lack a permission (scope) this server needs";
+    return "the credentials are accepted but lack a permission this server needs";
+  case FailureReason::InsufficientScope:
+    return "the token lacks a scope this server asks for (named in the detail): get one with "
+           "that scope";
   case FailureReason::RateLimited:
     return "the server limits requests: probe less often, or ask for a higher limit";
   case FailureReason::NotMcp:

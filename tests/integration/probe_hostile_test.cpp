@@ -98,7 +98,7 @@ TEST_F(Hostile, UnauthorizedRecordsResourceMetadata) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario(
       "unauthorized", {"--header", "Authorization: Bearer hostile-Secret-5521"}, probe));
-  expectDown(probe, "auth_required");
+  expectDown(probe, "auth_invalid"); // a credential was sent and refused
   const Json& f = failure(probe);
   EXPECT_EQ(f.value("http_status", Json()), 401) << probe.describe();
   // Assumption: the failure object carries it as `resource_metadata` (prober::Failure field).
@@ -109,11 +109,30 @@ TEST_F(Hostile, UnauthorizedRecordsResourceMetadata) {
   EXPECT_EQ(probe.run.err.find("hostile-Secret-5521"), std::string::npos) << probe.run.err;
 }
 
+TEST_F(Hostile, AChallengeWithoutACredentialIsAuthRequired) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario("unauthorized", {}, probe));
+  expectDown(probe, "auth_required");
+  EXPECT_EQ(failure(probe).value("http_status", Json()), 401) << probe.describe();
+}
+
+TEST_F(Hostile, AMissingScopeIsInsufficientScopeNamingIt) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario(
+      "insufficient-scope", {"--header", "Authorization: Bearer hostile-Secret-5521"}, probe));
+  expectDown(probe, "insufficient_scope");
+  EXPECT_EQ(failure(probe).value("detail", ""),
+            "server/discover: HTTP 403 Forbidden; error=insufficient_scope (needs write); "
+            "scope=mcp:read mcp:write")
+      << probe.describe();
+  EXPECT_EQ(probe.run.out.find("hostile-Secret-5521"), std::string::npos) << probe.run.out;
+}
+
 TEST_F(Hostile, AnExpiredTokenSaysSoInTheDetail) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario(
       "token-expired", {"--header", "Authorization: Bearer hostile-Secret-5521"}, probe));
-  expectDown(probe, "auth_required");
+  expectDown(probe, "auth_invalid");
   EXPECT_EQ(failure(probe).value("detail", ""),
             "server/discover: HTTP 401 Unauthorized; error=invalid_token (Token has expired)")
       << probe.describe();

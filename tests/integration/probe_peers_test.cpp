@@ -387,7 +387,7 @@ TEST_F(RealPeers, BearerTokenIsSentButNeverShown) {
   const std::string wrong = "Authorization: Bearer wrong-Token-9981";
   ProbeRun wrongToken;
   ASSERT_NO_FATAL_FAILURE(probeJson(url, {"--header", wrong}, wrongToken));
-  expectDown(wrongToken, "auth_required");
+  expectDown(wrongToken, "auth_invalid"); // the server saw the token and refused it
   EXPECT_EQ(wrongToken.run.out.find("wrong-Token-9981"), std::string::npos) << wrongToken.run.out;
   EXPECT_EQ(wrongToken.run.err.find("wrong-Token-9981"), std::string::npos) << wrongToken.run.err;
 }

@@ -23,6 +23,7 @@ const scenarios = {
   'token-expired': '401 with WWW-Authenticate: Bearer error="invalid_token", error_description="Token has expired"',
   'session-refused': 'legacy server that gives initialize a session id, then answers 404 -32001 Session not found to it',
   'forbidden': '403',
+  'insufficient-scope': '403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="mcp:read mcp:write"',
   'rate-limited': '429 with Retry-After',
   'server-error': '500',
   'invalid-json': 'legacy server whose initialize reply is malformed JSON',
@@ -246,6 +247,10 @@ async function handle(req, res) {
     case 'forbidden':
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden\n');
       return;
+    case 'insufficient-scope':
+      return sendJson(res, 403, { error: 'insufficient_scope' }, {
+        'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="mcp:read mcp:write", error_description="needs write"',
+      });
     case 'rate-limited':
       return sendJson(res, 429, { error: 'rate_limited', message: 'Too many requests' }, { 'Retry-After': '30' });
     case 'server-error':

@@ -193,11 +193,34 @@ TEST(ClassifyHttpReply, UnauthorizedAndForbiddenSayTheChallengesError) {
             "tools/list: HTTP 401 Unauthorized; error=invalid_token (Token has expired)");
   HttpReply scope{403, "", "", {R"(Bearer error="insufficient_scope", scope="tools:write")"}};
   auto forbidden = classifyHttpReply("tools/call x", scope, Json(1), 64);
-  EXPECT_EQ(forbidden.failure.reason, FailureReason::Forbidden);
-  EXPECT_EQ(forbidden.failure.detail, "tools/call x: HTTP 403 Forbidden; error=insufficient_scope");
+  EXPECT_EQ(forbidden.failure.reason, FailureReason::InsufficientScope);
+  EXPECT_EQ(forbidden.failure.detail,
+            "tools/call x: HTTP 403 Forbidden; error=insufficient_scope; scope=tools:write");
+  HttpReply denied{403, "", "", {R"(Bearer error="access_denied")"}};
+  auto plain = classifyHttpReply("initialize", denied, Json(1), 64);
+  EXPECT_EQ(plain.failure.reason, FailureReason::Forbidden);
+  EXPECT_EQ(plain.failure.detail, "initialize: HTTP 403 Forbidden; error=access_denied");
+  HttpReply noChallenge{403, "", "", {}};
+  EXPECT_EQ(classifyHttpReply("initialize", noChallenge, Json(1), 64).failure.reason,
+            FailureReason::Forbidden);
   HttpReply bare{401, "", "", {R"(Bearer realm="mcp")"}};
   EXPECT_EQ(classifyHttpReply("initialize", bare, Json(1), 64).failure.detail,
             "initialize: HTTP 401 Unauthorized");
+}
+
+TEST(MarkCredentialSent, A401ToACredentialIsAuthInvalid) {
+  HttpReply expired{401, "", "", {R"(Bearer error="invalid_token")"}};
+  auto failure = classifyHttpReply("server/discover", expired, Json(1), 64).failure;
+  markCredentialSent(failure);
+  EXPECT_EQ(failure.reason, FailureReason::AuthInvalid);
+  EXPECT_EQ(failure.detail, "server/discover: HTTP 401 Unauthorized; error=invalid_token");
+  EXPECT_EQ(failure.httpStatus, 401);
+  for (auto other : {FailureReason::Forbidden, FailureReason::InsufficientScope,
+                     FailureReason::Timeout, FailureReason::HttpError}) {
+    Failure f{other, "x", {}, {}, {}};
+    markCredentialSent(f);
+    EXPECT_EQ(f.reason, other) << toString(other);
+  }
 }
 
 TEST(ClassifyHttpReply, DetailIsSanitisedAndCapped) {
@@ -563,8 +586,8 @@ TEST(DecideDiscover, LegacySignals) {
 }
 
 TEST(DecideDiscover, AuthAndRateLimitStop) {
-  for (auto reason :
-       {FailureReason::AuthRequired, FailureReason::Forbidden, FailureReason::RateLimited}) {
+  for (auto reason : {FailureReason::AuthRequired, FailureReason::Forbidden,
+                      FailureReason::InsufficientScope, FailureReason::RateLimited}) {
     auto d = decideDiscover(failureReply({reason, "x", {}, {}, {}}), "2026-07-28", kAccepted,
                             {"2026-07-28"});
     EXPECT_EQ(d.verdict, DiscoverDecision::Verdict::Stop);
