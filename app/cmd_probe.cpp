@@ -21,6 +21,7 @@ struct ProbeArgs {
   std::vector<std::string> headers;
   std::string timeout = "10";
   bool insecure = false;
+  bool protectedIsUp = false;
   std::string caFile;
   bool json = false;
   std::string call;
@@ -96,6 +97,12 @@ int runProbe(const ProbeArgs& a) {
   options.timeout = *timeout;
   options.insecure = a.insecure;
   options.caFile = a.caFile;
+  if (a.protectedIsUp &&
+      std::any_of(options.headers.begin(), options.headers.end(),
+                  [](const auto& h) { return common::iequals(h.first, "Authorization"); }))
+    return usage("--protected-is-up is for servers probed without credentials: drop the "
+                 "Authorization header, or drop --protected-is-up");
+  options.protectedIsUp = a.protectedIsUp;
 
   if (!a.acceptVersions.empty()) {
     for (const auto& v : a.acceptVersions)
@@ -164,6 +171,9 @@ void addProbeCommand(CLI::App& app, int& exitCode) {
   cmd->add_option("--ca-file", a->caFile,
                   "PEM file of CA certificates trusted instead of the system store")
       ->check(CLI::ExistingFile);
+  cmd->add_flag("--protected-is-up", a->protectedIsUp,
+                "Count an OAuth challenge with valid protected resource metadata as up (alive "
+                "and protected; without credentials)");
   cmd->add_flag("--json", a->json, "Print the result as one JSON object");
   cmd->add_option("--call", a->call, "Call this tool after listing (synthetic check)");
   cmd->add_option("--args", a->args, "JSON object of arguments for --call");

@@ -48,6 +48,7 @@ prober::ProbeOptions probeOptions(const config::ServerConfig& server,
   o.caFile = server.check.caFile;
   o.tlsResumption = server.check.tlsResumption;
   o.acceptedVersions = server.check.acceptedProtocolVersions;
+  o.protectedIsUp = server.protectedIsUp;
   if (server.call)
     o.call = prober::ToolCall{server.call->tool, server.call->args};
   return o;

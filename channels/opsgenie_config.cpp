@@ -2,6 +2,8 @@
 
 #include "common/strings.hpp"
 
+#include <algorithm>
+
 namespace mcpwatch::channels {
 namespace {
 

@@ -94,7 +94,10 @@ struct ServerConfig {
   // (its resolve never is), so one upstream outage pages once.
   std::vector<std::string> dependsOn;
   std::map<std::string, common::Secret> headers; // values may carry tokens: never shown
-  bool isPublic = true;                          // `public:` (shown on the status page)
+  // `auth: {protected_is_up: true}`: an OAuth challenge with valid protected resource metadata
+  // counts as up (alive and protected), for a server mcpwatch holds no credential for.
+  bool protectedIsUp = false;
+  bool isPublic = true; // `public:` (shown on the status page)
   std::optional<ToolCallConfig> call;
   bool enabled = true;
   CheckSettings check; // defaults overlaid by this server's own keys

@@ -44,8 +44,8 @@ const std::vector<std::string_view> kCheckKeys = {
     "schema_drift",      "transport",         "insecure",
     "ca_file",           "tls_resumption",    "flapping"};
 const std::vector<std::string_view> kServerOwnKeys = {
-    "slug",    "name",  "url",         "tags",        "headers", "public",    "call",
-    "enabled", "owner", "description", "runbook_url", "links",   "depends_on"};
+    "slug",    "name",  "url",         "tags",        "headers", "public",     "call",
+    "enabled", "owner", "description", "runbook_url", "links",   "depends_on", "auth"};
 
 // The accepted range of every duration key (the README's config reference lists them). Upper
 // bounds keep schedules meaningful and every deadline far from system_clock's limits.
@@ -512,6 +512,8 @@ private:
       }
       if (auto n = f->get("headers"))
         server.headers = headers(*n, f->path("headers"));
+      if (auto n = f->get("auth"))
+        readAuth(*n, f->path("auth"), server);
       if (auto n = f->get("public"))
         if (auto v = boolean(*n, f->path("public")))
           server.isPublic = *v;
@@ -526,6 +528,26 @@ private:
       if (ok)
         config.servers.push_back(std::move(server));
     }
+  }
+
+  // A server's `auth:` (how mcpwatch deals with OAuth). `protected_is_up` is for servers probed
+  // without credentials, so it cannot go with an Authorization header.
+  void readAuth(const Node& node, const std::string& path, ServerConfig& server) {
+    static const std::vector<std::string_view> kKeys = {"protected_is_up"};
+    auto f = fields(node, path, {&kKeys});
+    if (!f)
+      return;
+    if (auto n = f->get("protected_is_up"))
+      if (auto v = boolean(*n, f->path("protected_is_up")))
+        server.protectedIsUp = *v;
+    if (server.protectedIsUp)
+      for (const auto& [name, value] : server.headers)
+        if (common::iequals(name, "Authorization")) {
+          error(f->path("protected_is_up"), *f->get("protected_is_up"),
+                "cannot be true with an Authorization header: it is for servers probed "
+                "without credentials");
+          server.protectedIsUp = false;
+        }
   }
 
   // description, owner, runbook_url and links: context for the person who gets the alert.
@@ -728,6 +750,11 @@ private:
         continue;
       }
       auto settings = kind->parse(*this, value, path);
+      if (settings && (settings->type() != kind->name ||
+                       settings->supportsReminders() != kind->noReminders.empty()))
+        throw std::logic_error("sink type \"" + kind->name +
+                               "\" is registered with settings that disagree on their type or "
+                               "on reminders");
       auto reminder = reminderInterval(reminderNode, child(path, "reminder_interval"), *kind);
       if (settings) {
         SinkConfig sink{name, std::move(*settings), lineOf(value)};
@@ -752,7 +779,7 @@ private:
         list += (i == 0 ? "" : i + 1 == takers.size() ? " and " : ", ") + takers[i];
       error(path, *present,
             "is not supported on " + type.name + " sinks: " + type.noReminders +
-                " (reminders are for " + list + " sinks)");
+                (list.empty() ? std::string() : " (reminders are for " + list + " sinks)"));
       return std::nullopt;
     }
     return duration(*present, path, kReminderIntervalRange);

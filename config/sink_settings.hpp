@@ -3,12 +3,23 @@
 // parser (config::SinkType), so adding a sink type changes nothing here.
 #pragma once
 
+#include <concepts>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 
 namespace mcpwatch::config {
+
+// What a sink type's settings struct brings (see SinkSettings).
+template <class T>
+concept SinkSettingsType = std::equality_comparable<T> && std::copy_constructible<T> &&
+    requires(const T& t) {
+  { T::kType } -> std::convertible_to<std::string_view>;
+  { T::kReminders } -> std::convertible_to<bool>;
+  { t.receivesSchemaDrift() } -> std::convertible_to<bool>;
+};
 
 class SinkSettings {
 public:
@@ -16,9 +27,8 @@ public:
   // `T` is a sink type's settings struct: `static constexpr std::string_view kType`, `static
   // constexpr bool kReminders` (reminder_interval is allowed), `bool receivesSchemaDrift() const`
   // and operator==.
-  template <class T>
-  requires(!std::is_same_v<std::decay_t<T>, SinkSettings>)
-      SinkSettings(T value) // NOLINT: implicit, as a variant's alternative
+  template <SinkSettingsType T>
+  SinkSettings(T value) // NOLINT: implicit, as a variant's alternative
       : held_(std::make_shared<const Held<T>>(std::move(value))) {}
 
   // The settings as `T`; nullptr when they are of another type (or empty).

@@ -397,6 +397,55 @@ std::string challengeError(const std::vector<std::string>& wwwAuthenticate) {
 }
 } // namespace
 
+std::vector<std::string>
+protectedResourceMetadataUrls(const common::Url& server,
+                              const std::optional<std::string>& fromChallenge) {
+  if (fromChallenge)
+    return {*fromChallenge};
+  constexpr std::string_view kWellKnown = "/.well-known/oauth-protected-resource";
+  std::string path = server.target.substr(0, server.target.find('?'));
+  while (path.size() > 1 && path.back() == '/')
+    path.pop_back();
+  std::vector<std::string> out;
+  if (path != "/" && !path.empty())
+    out.push_back(server.origin() + std::string(kWellKnown) + path);
+  out.push_back(server.origin() + std::string(kWellKnown));
+  return out;
+}
+
+namespace {
+// scheme://host[:port]/path without a trailing slash: how two resource URLs are compared.
+std::string canonicalResource(const common::Url& url) {
+  std::string out = url.origin() + url.target;
+  while (!out.empty() && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+} // namespace
+
+std::optional<std::string>
+protectedResourceProblem(const common::Json& doc, const common::Url& server,
+                         std::vector<std::string>& authorizationServers) {
+  if (!doc.is_object())
+    return "not a JSON object";
+  auto resource = doc.find("resource");
+  if (resource == doc.end() || !resource->is_string())
+    return "no \"resource\"";
+  auto named = common::Url::parse(resource->get<std::string>());
+  if (!named || canonicalResource(*named) != canonicalResource(server))
+    return "its \"resource\" is not this server's URL";
+  auto servers = doc.find("authorization_servers");
+  if (servers == doc.end() || !servers->is_array() || servers->empty())
+    return "no \"authorization_servers\"";
+  authorizationServers.clear();
+  for (const auto& as : *servers) {
+    if (!as.is_string() || !common::Url::parse(as.get<std::string>()))
+      return "an authorization server that is not an http(s) URL";
+    authorizationServers.push_back(as.get<std::string>());
+  }
+  return std::nullopt;
+}
+
 void markCredentialSent(Failure& failure) {
   if (failure.reason == FailureReason::AuthRequired)
     failure.reason = FailureReason::AuthInvalid;
@@ -423,9 +472,14 @@ std::optional<Failure> terminalStatusFailure(std::string_view request, int statu
     for (const auto& value : wwwAuthenticate)
       for (const auto& challenge : parseWwwAuthenticate(value))
         if (auto error = challenge.param("error"); error && *error == "insufficient_scope") {
-          f.reason = FailureReason::InsufficientScope;
+          // The detail from this challenge: another one may name another error.
+          std::string detail = head + " Forbidden; error=insufficient_scope";
+          if (auto description = challenge.param("error_description"))
+            detail += " (" + sanitizeExcerpt(*description, 100) + ")";
           if (auto scope = challenge.param("scope"))
-            f.detail = capDetail(f.detail + "; scope=" + sanitizeExcerpt(*scope, 150));
+            detail += "; scope=" + sanitizeExcerpt(*scope, 150);
+          f.reason = FailureReason::InsufficientScope;
+          f.detail = capDetail(detail);
           return f;
         }
     return f;

@@ -100,6 +100,20 @@ struct HttpReply {
 // 404 pages and non-JSON 2xx, http_error for other statuses, invalid_response for bad JSON.
 Reply classifyHttpReply(std::string_view request, const HttpReply& reply,
                         const common::Json& expectedId, int maxJsonDepth);
+// Where a server's protected resource metadata (RFC 9728) is looked for, in order: the
+// challenge's resource_metadata URL when it gave one (only that), else the path-aware
+// well-known URL (/.well-known/oauth-protected-resource/<path>), then the root one.
+std::vector<std::string>
+protectedResourceMetadataUrls(const common::Url& server,
+                              const std::optional<std::string>& fromChallenge);
+// What is wrong with a protected resource metadata document for `server` (nullopt: usable): it
+// must be a JSON object whose `resource` is the server's URL (scheme and host in any case, a
+// trailing slash ignored) and whose `authorization_servers` lists at least one http(s) URL,
+// returned in `authorizationServers`. Never quotes the document.
+std::optional<std::string> protectedResourceProblem(const common::Json& doc,
+                                                    const common::Url& server,
+                                                    std::vector<std::string>& authorizationServers);
+
 // A 401 after mcpwatch sent a credential (an Authorization header) is auth_invalid, not
 // auth_required: the server saw the credential and refused it.
 void markCredentialSent(Failure& failure);

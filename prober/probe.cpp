@@ -105,9 +105,7 @@ public:
     watchdog.cancel();
 
     if (failure) {
-      if (std::any_of(opts_.headers.begin(), opts_.headers.end(), [](const auto& header) {
-            return common::iequals(header.first, "Authorization");
-          }))
+      if (credentialSent())
         markCredentialSent(*failure);
       failure->detail = redact(failure->detail);
       result_.failure = std::move(failure);
@@ -124,9 +122,18 @@ public:
 private:
   // ---- the sequence ------------------------------------------------------------------------
 
+  bool credentialSent() const {
+    return std::any_of(opts_.headers.begin(), opts_.headers.end(), [](const auto& header) {
+      return common::iequals(header.first, "Authorization");
+    });
+  }
+
   Awaitable<std::optional<Failure>> runSteps() {
     auto handshake = co_await negotiate();
     result_.timings.handshake = msSince(start_);
+    if (handshake && handshake->reason == FailureReason::AuthRequired && opts_.protectedIsUp &&
+        !credentialSent())
+      co_return co_await checkProtected(std::move(*handshake));
     if (handshake)
       co_return handshake;
     const auto listStart = SteadyClock::now();
@@ -139,6 +146,52 @@ private:
       if (auto f = co_await callTool())
         co_return f;
     co_return std::nullopt;
+  }
+
+  // Alive and protected: the server's OAuth challenge counts as up when its protected resource
+  // metadata is reachable and names this server and an authorization server; otherwise the
+  // challenge's auth_required failure, saying what is wrong with the metadata.
+  Awaitable<std::optional<Failure>> checkProtected(Failure challenge) {
+    std::string problem = "not found";
+    for (const auto& location : protectedResourceMetadataUrls(url_, challenge.resourceMetadata)) {
+      auto target = common::Url::parse(location);
+      if (!target) {
+        problem = "resource_metadata is not an http(s) URL";
+        continue;
+      }
+      net::Request get;
+      get.method = "GET";
+      get.url = *target;
+      get.headers.add("Accept", "application/json");
+      auto got = co_await client_->send(std::move(get), deadline_);
+      if (!got) {
+        problem = netFailure("GET " + target->target, got.error()).detail;
+        continue;
+      }
+      if (got->head.status != 200) {
+        problem = "GET " + sanitizeExcerpt(target->target, 150) + ": HTTP " +
+                  std::to_string(got->head.status);
+        continue;
+      }
+      common::JsonParseError error;
+      auto doc = common::parseJson(got->body, &error, opts_.maxJsonDepth);
+      std::vector<std::string> servers;
+      if (!doc) {
+        problem = "GET " + sanitizeExcerpt(target->target, 150) + ": not JSON";
+        continue;
+      }
+      if (auto wrong = protectedResourceProblem(*doc, url_, servers)) {
+        problem = "GET " + sanitizeExcerpt(target->target, 150) + ": " + *wrong;
+        continue;
+      }
+      result_.protectedResource = ProtectedResource{location, std::move(servers)};
+      co_return std::nullopt;
+    }
+    // The metadata's problem before the challenge's URL (kept in resource_metadata): details are
+    // capped.
+    std::string detail = challenge.detail.substr(0, challenge.detail.find("; resource_metadata="));
+    challenge.detail = capDetail(detail + "; protected resource metadata: " + problem);
+    co_return challenge;
   }
 
   Awaitable<std::optional<Failure>> negotiate() {
@@ -955,15 +1008,28 @@ private:
   }
 
   // Header values may be secrets; a server could echo one back in an error message.
+  // Header values out of `text` (a server may echo them): each whole value, each of its words of
+  // 8 characters or more (the token of "Bearer <token>"), and the first 8 or more characters of
+  // one (a prefix a server shows, or one cut short by the detail's cap). Only on failures.
   std::string redact(std::string text) const {
+    std::vector<std::string_view> secrets;
     for (const auto& [name, value] : opts_.headers) {
       (void)name;
       auto v = common::trim(value);
-      if (v.size() < 4)
-        continue;
-      for (auto pos = text.find(v); pos != std::string::npos; pos = text.find(v, pos))
-        text.replace(pos, v.size(), "[redacted]");
+      if (v.size() >= 4)
+        secrets.push_back(v);
+      for (auto word : common::split(v, ' '))
+        if (word.size() >= 8 && word != v)
+          secrets.push_back(word);
     }
+    for (auto secret : secrets)
+      for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
+        text.replace(pos, secret.size(), "[redacted]");
+    for (auto secret : secrets)
+      for (std::size_t n = secret.size() - 1; n >= 8; --n)
+        for (auto pos = text.find(secret.substr(0, n)); pos != std::string::npos;
+             pos = text.find(secret.substr(0, n), pos))
+          text.replace(pos, n, "[redacted]");
     return text;
   }
 

@@ -47,6 +47,11 @@ struct ProbeOptions {
   // HTTP era, Sse for HTTP+SSE). Tried first, so a server keeps its era unless it really changed.
   std::optional<Transport> lastTransport;
   std::optional<ToolCall> call;
+  // A server that asks for OAuth (401 with a Bearer challenge) counts as up when its protected
+  // resource metadata (RFC 9728) is reachable and names this server and an authorization
+  // server: "alive and protected", for servers mcpwatch holds no credential for. Only without
+  // an Authorization header.
+  bool protectedIsUp = false;
   std::size_t maxPages = 100;                     // tools/list pages before pagination_loop
   std::size_t maxResponseBytes = 4 * 1024 * 1024; // per response body
   int maxJsonDepth = common::kDefaultMaxJsonDepth;
@@ -88,6 +93,12 @@ struct TlsInfo {
   long daysLeft = 0; // whole days from the probe's end to notAfter (negative once expired)
 };
 
+// A server counted up as alive and protected (ProbeOptions::protectedIsUp).
+struct ProtectedResource {
+  std::string metadataUrl;                       // where its RFC 9728 metadata was read
+  std::vector<std::string> authorizationServers; // as the metadata lists them
+};
+
 struct ProbeResult {
   std::string url;
   bool ok = false;
@@ -106,6 +117,8 @@ struct ProbeResult {
   int sseResumptions = 0;
   // The --call tool's answer: its text content (sanitised, cut), for people.
   std::optional<std::string> callText;
+  // Set when the server answered with an OAuth challenge and counted as up for it.
+  std::optional<ProtectedResource> protectedResource;
 };
 
 // Runs one probe on the caller's executor. Never throws; every failure is in the result.
@@ -114,7 +127,8 @@ Awaitable<ProbeResult> probe(ProbeOptions options);
 // `probe --json` output, exactly as DESIGN.md section 3.
 common::Json toJson(const ProbeResult& result);
 // The same as one line of text with the keys in the documented order (url, ok, status, failure,
-// era, transport, protocol_version, server_info, tools, timings_ms, sse_resumptions, tls).
+// era, transport, protocol_version, server_info, tools, timings_ms, sse_resumptions, tls,
+// protected).
 std::string toJsonText(const ProbeResult& result);
 // The readable output of `mcpwatch probe`, with a next step for a failure.
 std::string toText(const ProbeResult& result);

@@ -76,6 +76,15 @@ template <class J> J buildJson(const ProbeResult& r) {
   } else {
     j["tls"] = nullptr;
   }
+  if (r.protectedResource) {
+    J servers = J::array();
+    for (const auto& s : r.protectedResource->authorizationServers)
+      servers.push_back(s);
+    j["protected"] = {{"resource_metadata", r.protectedResource->metadataUrl},
+                      {"authorization_servers", servers}};
+  } else {
+    j["protected"] = nullptr;
+  }
   return j;
 }
 
@@ -192,8 +201,17 @@ std::string toText(const ProbeResult& r) {
       v += " (" + sanitizeExcerpt(*r.serverInfo->title) + ")";
     line("server", v);
   }
+  if (r.protectedResource) {
+    std::string servers;
+    for (const auto& s : r.protectedResource->authorizationServers)
+      servers += (servers.empty() ? "" : ", ") + sanitizeExcerpt(s, 200);
+    line("auth", "alive and protected: OAuth by " + servers + " (metadata " +
+                     sanitizeExcerpt(r.protectedResource->metadataUrl, 300) + ")");
+  }
   if (r.tools) {
     line("tools", std::to_string(r.tools->count) + ", " + r.tools->fingerprint);
+  } else if (r.protectedResource) {
+    line("tools", "not listed (no credential)");
   } else if (r.ok) {
     line("tools", "none (no tools capability)");
   }

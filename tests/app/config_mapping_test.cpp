@@ -78,6 +78,10 @@ TEST(ConfigMapping, DetectorScheduleAndProbeSettingsOfAServer) {
   ASSERT_TRUE(probe.lastTransport);
   EXPECT_EQ(*probe.lastTransport, prober::Transport::Sse);
   EXPECT_FALSE(probeOptions(api, std::nullopt).lastTransport);
+  EXPECT_FALSE(probe.protectedIsUp);
+  auto open = api;
+  open.protectedIsUp = true;
+  EXPECT_TRUE(probeOptions(open, std::nullopt).protectedIsUp);
 }
 
 TEST(ConfigMapping, WindowsDependentsAndTheServerPartOfEvents) {

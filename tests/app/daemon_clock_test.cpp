@@ -129,6 +129,7 @@ protected:
     settle();
   }
   void TearDown() override {
+    script_ = nullptr; // it may capture the test body's locals
     daemon_->stop({});
     settle();
     daemon_.reset();

@@ -125,6 +125,24 @@ TEST(ConfigErrors, ServerUrlRules) {
   EXPECT_TRUE(load("servers:\n  - {slug: a, url: \"HTTPS://[::1]:8443/mcp?x=1\"}\n"));
 }
 
+TEST(ConfigErrors, AuthRules) {
+  auto ok = load("servers:\n  - slug: a\n    url: http://a.example/mcp\n    auth: "
+                 "{protected_is_up: true}\n  - {slug: b, url: \"http://b.example/mcp\"}\n");
+  ASSERT_TRUE(ok) << ::testing::PrintToString(errorsOf(ok));
+  EXPECT_TRUE(ok->servers[0].protectedIsUp);
+  EXPECT_FALSE(ok->servers[1].protectedIsUp) << "off unless asked for";
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    headers: "
+                      "{Authorization: Bearer t}\n    auth: {protected_is_up: true}\n"),
+            "servers[0].auth.protected_is_up: cannot be true with an Authorization header: it is "
+            "for servers probed without credentials (line 5)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    auth: "
+                      "{protected_is_up: maybe}\n"),
+            "servers[0].auth.protected_is_up: must be true or false, got \"maybe\" (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    auth: "
+                      "{client_id: x}\n"),
+            "servers[0].auth.client_id: unknown key (line 4)");
+}
+
 TEST(ConfigErrors, TagsHeadersAndCall) {
   EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    tags: [ok, "
                       "NotOk]\n"),

@@ -45,6 +45,13 @@ SinkType pagerType() {
           "pagers have no acknowledgement"};
 }
 
+struct MailSinkConfig {
+  static constexpr std::string_view kType = "mail";
+  static constexpr bool kReminders = true;
+  bool receivesSchemaDrift() const { return true; }
+  friend bool operator==(const MailSinkConfig&, const MailSinkConfig&) = default;
+};
+
 SinkType mailType() { // takes reminders
   return {"mail",
           [](Reader& in, const yaml::Node& node,
@@ -52,7 +59,7 @@ SinkType mailType() { // takes reminders
             static const std::vector<std::string_view> kKeys = {"type"};
             if (!in.fields(node, path, {&kKeys, &kSinkCommonKeys}))
               return std::nullopt;
-            return PagerSinkConfig{"mail", true};
+            return MailSinkConfig{};
           },
           ""};
 }
@@ -99,6 +106,44 @@ TEST(SinkTypes, ErrorsComeFromTheTypesParserAndTheRegistry) {
                 "sinks.m.reminder_interval: must be between 1m and 7d, got 30s (line 5)"}));
   EXPECT_EQ(test::errorsOf(load("sinks:\n  x: {number: '1'}\n")),
             std::vector<std::string>{"sinks.x.type: is required (one of pager, mail) (line 2)"});
+}
+
+TEST(SinkTypes, ARegistryEntryThatDisagreesWithItsSettingsIsRefused) {
+  SinkType liar = pagerType();
+  liar.name = "beeper"; // its parser still returns pager settings
+  const SinkTypes types = {liar};
+  auto result =
+      loadConfigText("sinks:\n  b: {type: beeper, number: '1'}\n", "test.yaml", envOf({}), types);
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().front().message.find("disagree"), std::string::npos)
+      << result.error().front().toString();
+
+  SinkType forgetful = mailType();
+  forgetful.noReminders = "says no"; // but its settings take reminders
+  EXPECT_FALSE(
+      loadConfigText("sinks:\n  m: {type: mail}\n", "test.yaml", envOf({}), SinkTypes{forgetful}));
+}
+
+TEST(SinkTypes, TheAppsRegistryAgreesWithEverySinksSettings) {
+  // Each registered type's name and reminder rule are those of the settings its parser returns
+  // (the loader refuses an entry that disagrees): loading one minimal entry of each proves it.
+  EXPECT_TRUE(test::load(R"(sinks:
+  pd: {type: pagerduty, routing_key: "0123456789abcdef0123456789abcdef"}
+  hook: {type: webhook, url: "https://hooks.example.com/x"}
+  chat: {type: slack, url: "https://hooks.slack.com/services/T/B/x"}
+  disc: {type: discord, url: "https://discord.com/api/webhooks/1/t"}
+  og: {type: opsgenie, api_key: k}
+  mail: {type: email, host: smtp.example.com, from: a@example.com, to: b@example.com}
+)"));
+  std::vector<std::string> names;
+  for (const auto& type : app::sinkTypes())
+    names.push_back(type.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"pagerduty", "webhook", "slack", "discord", "opsgenie",
+                                             "email"}));
+  EXPECT_FALSE(PagerDutySinkConfig::kReminders);
+  EXPECT_FALSE(OpsGenieSinkConfig::kReminders);
+  EXPECT_TRUE(SlackSinkConfig::kReminders && DiscordSinkConfig::kReminders &&
+              EmailSinkConfig::kReminders && WebhookSinkConfig::kReminders);
 }
 
 TEST(SinkSettings, HoldAnySinkTypesSettingsAndCompareByValue) {

@@ -128,6 +128,68 @@ TEST_F(Hostile, AMissingScopeIsInsufficientScopeNamingIt) {
   EXPECT_EQ(probe.run.out.find("hostile-Secret-5521"), std::string::npos) << probe.run.out;
 }
 
+TEST_F(Hostile, ATokenTheServerEchoesNeverReachesTheOutput) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario(
+      "echo-token", {"--header", "Authorization: Bearer hostile-Secret-5521"}, probe));
+  expectDown(probe, "auth_invalid");
+  const auto detail = failure(probe).value("detail", "");
+  EXPECT_NE(detail.find("token [redacted] is unknown"), std::string::npos) << detail;
+  EXPECT_EQ(probe.run.out.find("hostile-Secret-5521"), std::string::npos) << probe.run.out;
+  EXPECT_EQ(probe.run.out.find("hostile-Secr"), std::string::npos)
+      << "a prefix of the token cut by the detail cap: " << probe.run.out;
+  EXPECT_EQ(probe.run.err.find("hostile-Secret-5521"), std::string::npos) << probe.run.err;
+}
+
+// Alive and protected (--protected-is-up, `auth: {protected_is_up: true}`): an OAuth challenge
+// whose RFC 9728 metadata names this server and an authorization server counts as up.
+TEST_F(Hostile, AProtectedServerIsUpWhenItsMetadataNamesIt) {
+  for (const std::string scenario : {"protected", "protected-no-hint"}) {
+    ProbeRun probe;
+    ASSERT_NO_FATAL_FAILURE(probeScenario(scenario, {"--protected-is-up"}, probe));
+    const std::string origin = "http://127.0.0.1:" + std::to_string(peer_->port());
+    ASSERT_TRUE(probe.json.value("ok", false)) << scenario << ": " << probe.describe();
+    const Json& p = probe.json["protected"];
+    EXPECT_EQ(p.value("resource_metadata", ""),
+              origin + "/.well-known/oauth-protected-resource/mcp")
+        << scenario;
+    EXPECT_EQ(p["authorization_servers"], Json::array({"https://auth.example.com/tenant1"}));
+    EXPECT_TRUE(probe.json["tools"].is_null()) << "no credential, no tools";
+  }
+  auto human = testsupport::runMcpwatch({"probe", peer_->url("/mcp"), "--protected-is-up"});
+  ASSERT_TRUE(human) << human.error();
+  EXPECT_EQ(human->exitCode(), 0) << human->out << human->err;
+  EXPECT_NE(human->out.find("alive and protected: OAuth by https://auth.example.com/tenant1"),
+            std::string::npos)
+      << human->out;
+
+  ProbeRun without; // the same server, not asked to: auth_required as before
+  ASSERT_NO_FATAL_FAILURE(probeScenario("protected", {}, without));
+  expectDown(without, "auth_required");
+  EXPECT_TRUE(without.json["protected"].is_null());
+
+  // A credential and --protected-is-up do not go together: a usage error.
+  auto both = testsupport::runMcpwatch({"probe", peer_->url("/mcp"), "--protected-is-up",
+                                        "--header", "Authorization: Bearer x-Token-1234"});
+  ASSERT_TRUE(both) << both.error();
+  EXPECT_EQ(both->exitCode(), 2) << both->out << both->err;
+  EXPECT_NE(both->err.find("--protected-is-up is for servers probed without credentials"),
+            std::string::npos)
+      << both->err;
+}
+
+TEST_F(Hostile, AProtectedServerWhoseMetadataNamesAnotherResourceIsDown) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario("protected-wrong-resource", {"--protected-is-up"}, probe));
+  expectDown(probe, "auth_required");
+  EXPECT_NE(failure(probe)
+                .value("detail", "")
+                .find("protected resource metadata: GET /.well-known/oauth-protected-resource/mcp: "
+                      "its \"resource\" is not this server's URL"),
+            std::string::npos)
+      << probe.describe();
+}
+
 TEST_F(Hostile, AnExpiredTokenSaysSoInTheDetail) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario(

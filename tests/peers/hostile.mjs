@@ -23,6 +23,10 @@ const scenarios = {
   'token-expired': '401 with WWW-Authenticate: Bearer error="invalid_token", error_description="Token has expired"',
   'session-refused': 'legacy server that gives initialize a session id, then answers 404 -32001 Session not found to it',
   'forbidden': '403',
+  'protected': 'OAuth-protected: 401 naming its resource_metadata, which names this server and an authorization server',
+  'protected-no-hint': 'OAuth-protected: 401 without resource_metadata; the metadata at the path-aware well-known URL',
+  'protected-wrong-resource': 'OAuth-protected: the metadata names another resource',
+  'echo-token': '401 whose error_description echoes the bearer token it was sent',
   'insufficient-scope': '403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="mcp:read mcp:write"',
   'rate-limited': '429 with Retry-After',
   'server-error': '500',
@@ -247,6 +251,32 @@ async function handle(req, res) {
     case 'forbidden':
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden\n');
       return;
+    case 'protected':
+    case 'protected-no-hint':
+    case 'protected-wrong-resource': {
+      const origin = `${flags.tls ? 'https' : 'http'}://127.0.0.1:${req.socket.localPort}`;
+      const path = req.url.split('?')[0];
+      if (path === '/.well-known/oauth-protected-resource/mcp') {
+        const resource = scenario === 'protected-wrong-resource' ? 'https://other.example/mcp' : `${origin}/mcp`;
+        return sendJson(res, 200, {
+          resource,
+          authorization_servers: ['https://auth.example.com/tenant1'],
+          scopes_supported: ['mcp:read'],
+          bearer_methods_supported: ['header'],
+        });
+      }
+      if (path.startsWith('/.well-known/')) return sendJson(res, 404, { error: 'not_found' });
+      const hint = scenario === 'protected-no-hint' ? '' : ` resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp",`;
+      return sendJson(res, 401, { error: 'invalid_request' }, {
+        'WWW-Authenticate': `Bearer${hint} scope="mcp:read"`,
+      });
+    }
+    case 'echo-token': {
+      const token = (req.headers.authorization || '').replace(/^Bearer /, '');
+      return sendJson(res, 401, { error: 'invalid_token' }, {
+        'WWW-Authenticate': `Bearer error="invalid_token", error_description="token ${token} is unknown; prefix ${token.slice(0, 12)}"`,
+      });
+    }
     case 'insufficient-scope':
       return sendJson(res, 403, { error: 'insufficient_scope' }, {
         'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="mcp:read mcp:write", error_description="needs write"',

@@ -208,6 +208,44 @@ TEST(ClassifyHttpReply, UnauthorizedAndForbiddenSayTheChallengesError) {
             "initialize: HTTP 401 Unauthorized");
 }
 
+TEST(ProtectedResource, MetadataIsLookedForWhereTheSpecSays) {
+  auto server = *common::Url::parse("https://mcp.example.com:8443/tenant/mcp/?x=1");
+  EXPECT_EQ(protectedResourceMetadataUrls(server, std::nullopt),
+            (std::vector<std::string>{
+                "https://mcp.example.com:8443/.well-known/oauth-protected-resource/tenant/mcp",
+                "https://mcp.example.com:8443/.well-known/oauth-protected-resource"}));
+  EXPECT_EQ(protectedResourceMetadataUrls(*common::Url::parse("http://a.example/"), std::nullopt),
+            std::vector<std::string>{"http://a.example/.well-known/oauth-protected-resource"});
+  EXPECT_EQ(protectedResourceMetadataUrls(server, std::string("https://meta.example/x")),
+            std::vector<std::string>{"https://meta.example/x"})
+      << "the challenge's URL only";
+}
+
+TEST(ProtectedResource, TheMetadataMustNameThisServerAndAnAuthorizationServer) {
+  auto server = *common::Url::parse("https://mcp.example.com/mcp");
+  std::vector<std::string> as;
+  auto problem = [&](const char* text) {
+    return protectedResourceProblem(*common::parseJson(text), server, as);
+  };
+  EXPECT_EQ(problem(R"({"resource": "HTTPS://MCP.example.com/mcp/",
+                        "authorization_servers": ["https://auth.example.com"]})"),
+            std::nullopt)
+      << "scheme and host in any case, a trailing slash ignored";
+  EXPECT_EQ(as, std::vector<std::string>{"https://auth.example.com"});
+  EXPECT_EQ(problem("[]"), "not a JSON object");
+  EXPECT_EQ(problem(R"({"authorization_servers": ["https://a"]})"), "no \"resource\"");
+  EXPECT_EQ(problem(R"({"resource": "https://mcp.example.com/other",
+                        "authorization_servers": ["https://a"]})"),
+            "its \"resource\" is not this server's URL");
+  EXPECT_EQ(problem(R"({"resource": "https://mcp.example.com/mcp"})"),
+            "no \"authorization_servers\"");
+  EXPECT_EQ(problem(R"({"resource": "https://mcp.example.com/mcp", "authorization_servers": []})"),
+            "no \"authorization_servers\"");
+  EXPECT_EQ(problem(R"({"resource": "https://mcp.example.com/mcp",
+                        "authorization_servers": ["ftp://x"]})"),
+            "an authorization server that is not an http(s) URL");
+}
+
 TEST(MarkCredentialSent, A401ToACredentialIsAuthInvalid) {
   HttpReply expired{401, "", "", {R"(Bearer error="invalid_token")"}};
   auto failure = classifyHttpReply("server/discover", expired, Json(1), 64).failure;
