@@ -12,14 +12,20 @@
 
 namespace mcpwatch::config {
 
+class SinkSettings;
+
 // What a sink type's settings struct brings (see SinkSettings).
 template <class T>
-concept SinkSettingsType = std::equality_comparable<T> && std::copy_constructible<T> &&
-    requires(const T& t) {
+concept SinkTraits = requires(const T& t) {
   { T::kType } -> std::convertible_to<std::string_view>;
   { T::kReminders } -> std::convertible_to<bool>;
   { t.receivesSchemaDrift() } -> std::convertible_to<bool>;
 };
+// Checked in this order so SinkSettings itself never gets as far as copy_constructible (which
+// would ask about this constructor again).
+template <class T>
+concept SinkSettingsType = !std::is_same_v<std::remove_cvref_t<T>, SinkSettings> && SinkTraits<T> &&
+                           std::equality_comparable<T> && std::copy_constructible<T>;
 
 class SinkSettings {
 public:
