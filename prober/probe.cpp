@@ -159,6 +159,13 @@ private:
         problem = "resource_metadata is not an http(s) URL";
         continue;
       }
+      // Only the server's own origin: a server must not make the monitor fetch other hosts
+      // (internal addresses included) on its say-so.
+      if (target->origin() != url_.origin()) {
+        problem = "resource_metadata is on another origin (" +
+                  sanitizeExcerpt(target->origin(), 100) + "), not fetched";
+        continue;
+      }
       net::Request get;
       get.method = "GET";
       get.url = *target;

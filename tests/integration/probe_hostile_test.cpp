@@ -190,6 +190,18 @@ TEST_F(Hostile, AProtectedServerWhoseMetadataNamesAnotherResourceIsDown) {
       << probe.describe();
 }
 
+TEST_F(Hostile, MetadataOnAnotherOriginIsNotFetched) {
+  ProbeRun probe;
+  ASSERT_NO_FATAL_FAILURE(probeScenario("protected-elsewhere", {"--protected-is-up"}, probe));
+  expectDown(probe, "auth_required");
+  EXPECT_NE(failure(probe)
+                .value("detail", "")
+                .find("protected resource metadata: resource_metadata is on another origin "
+                      "(http://127.0.0.1:1), not fetched"),
+            std::string::npos)
+      << probe.describe();
+}
+
 TEST_F(Hostile, AnExpiredTokenSaysSoInTheDetail) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario(

@@ -26,6 +26,7 @@ const scenarios = {
   'protected': 'OAuth-protected: 401 naming its resource_metadata, which names this server and an authorization server',
   'protected-no-hint': 'OAuth-protected: 401 without resource_metadata; the metadata at the path-aware well-known URL',
   'protected-wrong-resource': 'OAuth-protected: the metadata names another resource',
+  'protected-elsewhere': 'OAuth-protected: the challenge points at metadata on another origin',
   'echo-token': '401 whose error_description echoes the bearer token it was sent',
   'insufficient-scope': '403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="mcp:read mcp:write"',
   'rate-limited': '429 with Retry-After',
@@ -253,7 +254,8 @@ async function handle(req, res) {
       return;
     case 'protected':
     case 'protected-no-hint':
-    case 'protected-wrong-resource': {
+    case 'protected-wrong-resource':
+    case 'protected-elsewhere': {
       const origin = `${flags.tls ? 'https' : 'http'}://127.0.0.1:${req.socket.localPort}`;
       const path = req.url.split('?')[0];
       if (path === '/.well-known/oauth-protected-resource/mcp') {
@@ -266,7 +268,8 @@ async function handle(req, res) {
         });
       }
       if (path.startsWith('/.well-known/')) return sendJson(res, 404, { error: 'not_found' });
-      const hint = scenario === 'protected-no-hint' ? '' : ` resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp",`;
+      const metadataOrigin = scenario === 'protected-elsewhere' ? 'http://127.0.0.1:1' : origin;
+      const hint = scenario === 'protected-no-hint' ? '' : ` resource_metadata="${metadataOrigin}/.well-known/oauth-protected-resource/mcp",`;
       return sendJson(res, 401, { error: 'invalid_request' }, {
         'WWW-Authenticate': `Bearer${hint} scope="mcp:read"`,
       });
