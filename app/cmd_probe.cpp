@@ -1,5 +1,6 @@
 // `mcpwatch probe URL`: one probe from the command line, printed for a person or as JSON.
 #include "app/commands.hpp"
+#include "common/crypto.hpp"
 #include "common/duration.hpp"
 #include "common/strings.hpp"
 #include "common/url.hpp"
@@ -9,8 +10,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <memory>
+#include <sstream>
+#include <tuple>
 
 namespace mcpwatch::app {
 namespace {
@@ -27,7 +32,67 @@ struct ProbeArgs {
   std::string call;
   std::string args;
   std::vector<std::string> acceptVersions;
+  std::string oauthClientId;
+  std::string oauthSecretEnv;
+  std::string oauthPrivateKey;
+  std::string oauthScope;
+  std::string oauthTokenUrl;
+  std::string oauthIssuer;
 };
+
+// The --oauth-* flags as client credentials; nullopt with `error` unset when none is given.
+std::optional<prober::OAuthCredentials> oauthFlags(const ProbeArgs& a, std::string& error) {
+  const bool any = !a.oauthClientId.empty() || !a.oauthSecretEnv.empty() ||
+                   !a.oauthPrivateKey.empty() || !a.oauthScope.empty() ||
+                   !a.oauthTokenUrl.empty() || !a.oauthIssuer.empty();
+  if (!any)
+    return std::nullopt;
+  if (a.oauthClientId.empty()) {
+    error = "the --oauth-* flags need --oauth-client-id ID";
+    return std::nullopt;
+  }
+  if (a.oauthSecretEnv.empty() == a.oauthPrivateKey.empty()) {
+    error = "--oauth-client-id needs exactly one of --oauth-client-secret-env VAR and "
+            "--oauth-private-key FILE";
+    return std::nullopt;
+  }
+  prober::OAuthCredentials c;
+  c.clientId = a.oauthClientId;
+  c.scope = a.oauthScope;
+  if (!a.oauthSecretEnv.empty()) {
+    const char* secret = std::getenv(a.oauthSecretEnv.c_str());
+    if (!secret || !*secret) {
+      error = "--oauth-client-secret-env: the environment variable " + a.oauthSecretEnv +
+              " is not set or empty";
+      return std::nullopt;
+    }
+    c.clientSecret = secret;
+  } else {
+    std::ifstream in(a.oauthPrivateKey, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      error = "--oauth-private-key: cannot read " + a.oauthPrivateKey;
+      return std::nullopt;
+    }
+    c.privateKeyPem = text.str();
+    if (auto alg = common::jwsAlgorithm(c.privateKeyPem); !alg) {
+      error = "--oauth-private-key: " + alg.error();
+      return std::nullopt;
+    }
+  }
+  for (auto [flag, value, field] : {std::tuple{"--oauth-token-url", &a.oauthTokenUrl, &c.tokenUrl},
+                                    std::tuple{"--oauth-issuer", &a.oauthIssuer, &c.issuer}}) {
+    if (value->empty())
+      continue;
+    if (!common::Url::parse(*value)) {
+      error = std::string(flag) + " must be an absolute http:// or https:// URL";
+      return std::nullopt;
+    }
+    *field = *value;
+  }
+  return c;
+}
 
 bool isTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
@@ -103,6 +168,19 @@ int runProbe(const ProbeArgs& a) {
     return usage("--protected-is-up is for servers probed without credentials: drop the "
                  "Authorization header, or drop --protected-is-up");
   options.protectedIsUp = a.protectedIsUp;
+  std::string oauthError;
+  options.oauth = oauthFlags(a, oauthError);
+  if (!oauthError.empty())
+    return usage(oauthError);
+  if (options.oauth) {
+    if (a.protectedIsUp)
+      return usage("--protected-is-up is for servers probed without credentials: drop it, or "
+                   "drop the --oauth-* flags");
+    if (std::any_of(options.headers.begin(), options.headers.end(),
+                    [](const auto& h) { return common::iequals(h.first, "Authorization"); }))
+      return usage("the --oauth-* flags get the Authorization header themselves: drop the "
+                   "--header 'Authorization: ...'");
+  }
 
   if (!a.acceptVersions.empty()) {
     for (const auto& v : a.acceptVersions)
@@ -174,6 +252,22 @@ void addProbeCommand(CLI::App& app, int& exitCode) {
   cmd->add_flag("--protected-is-up", a->protectedIsUp,
                 "Count an OAuth challenge with valid protected resource metadata as up (alive "
                 "and protected; without credentials)");
+  cmd->add_option("--oauth-client-id", a->oauthClientId,
+                  "OAuth client id: get a token with the client-credentials grant when the "
+                  "server answers 401 (with --oauth-client-secret-env or --oauth-private-key)");
+  cmd->add_option("--oauth-client-secret-env", a->oauthSecretEnv,
+                  "Environment variable holding the OAuth client secret");
+  cmd->add_option("--oauth-private-key", a->oauthPrivateKey,
+                  "PEM private key (EC P-256 or RSA) signing a private_key_jwt client assertion")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--oauth-scope", a->oauthScope,
+                  "Scopes to ask for (default: the challenge's, else the server's "
+                  "scopes_supported)");
+  cmd->add_option("--oauth-token-url", a->oauthTokenUrl,
+                  "Token endpoint (default: discovered from the server's metadata)");
+  cmd->add_option("--oauth-issuer", a->oauthIssuer,
+                  "The only authorization server the credentials may be sent to (default: the "
+                  "first one the server names)");
   cmd->add_flag("--json", a->json, "Print the result as one JSON object");
   cmd->add_option("--call", a->call, "Call this tool after listing (synthetic check)");
   cmd->add_option("--args", a->args, "JSON object of arguments for --call");

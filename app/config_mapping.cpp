@@ -35,7 +35,8 @@ detector::ScheduleSettings scheduleOf(const config::ServerConfig& server) {
 }
 
 prober::ProbeOptions probeOptions(const config::ServerConfig& server,
-                                  const std::optional<std::string>& lastTransport) {
+                                  const std::optional<std::string>& lastTransport,
+                                  std::shared_ptr<prober::CredentialCache> credentials) {
   prober::ProbeOptions o;
   o.url = server.url;
   o.transport = server.check.transport;
@@ -49,6 +50,13 @@ prober::ProbeOptions probeOptions(const config::ServerConfig& server,
   o.tlsResumption = server.check.tlsResumption;
   o.acceptedVersions = server.check.acceptedProtocolVersions;
   o.protectedIsUp = server.protectedIsUp;
+  if (server.oauth) {
+    const auto& c = *server.oauth;
+    o.oauth = prober::OAuthCredentials{
+        c.clientId, c.clientSecret.reveal(), c.privateKeyPem.reveal(), c.scope, c.tokenUrl,
+        c.issuer};
+    o.credentials = std::move(credentials);
+  }
   if (server.call)
     o.call = prober::ToolCall{server.call->tool, server.call->args};
   return o;

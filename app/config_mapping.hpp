@@ -21,8 +21,10 @@ detector::DetectorSettings detectorSettings(const config::ServerConfig& server);
 detector::ScheduleSettings scheduleOf(const config::ServerConfig& server);
 // `lastTransport`: the transport the server last answered with (the detector's state), tried
 // first under `transport: auto` so a transient error is reported in that era.
+// `credentials`: where the server's OAuth token is kept between probes (null: per probe).
 prober::ProbeOptions probeOptions(const config::ServerConfig& server,
-                                  const std::optional<std::string>& lastTransport);
+                                  const std::optional<std::string>& lastTransport,
+                                  std::shared_ptr<prober::CredentialCache> credentials = nullptr);
 
 struct ConfigWindows {
   std::vector<detector::MaintenanceWindow> windows;

@@ -123,6 +123,8 @@ void Daemon::addServer(const config::ServerConfig& server,
   ServerRuntime rt;
   rt.config = &server;
   rt.generation = nextGeneration_++;
+  if (server.oauth)
+    rt.credentials = std::make_shared<prober::CredentialCache>();
   if (restored && state.lastCheckAt) { // the store holds this state already
     rt.stored.signature = detector::durableSignature(state, server.check.successThreshold);
     rt.stored.stateAt = clock_.monoNow();
@@ -192,6 +194,7 @@ void Daemon::reload(std::shared_ptr<const config::Config> next) {
     if (probeChanged) {
       // A probe still running with the old settings is discarded when it ends.
       rt.generation = nextGeneration_++;
+      rt.credentials = server.oauth ? std::make_shared<prober::CredentialCache>() : nullptr;
       rt.lastProbe.reset(); // another URL or settings: what the old one said no longer holds
       queue_.schedule(server.slug, firstProbeAt(server, clock_.monoNow()));
       ++updated;

@@ -51,6 +51,9 @@ struct ServerRuntime {
   // by the whole process); re-pointed by every reload.
   const config::ServerConfig* config = nullptr;
   std::unique_ptr<detector::Detector> detector;
+  // The server's OAuth token between probes (null without `auth: {type: ...}`); a new one when
+  // a reload changes the probe settings.
+  std::shared_ptr<prober::CredentialCache> credentials;
   std::uint64_t generation = 0; // bumped when the probe settings change (reload) or on pause
   bool paused = false;          // admin API: no probes (and so no triggers) until resumed
   // What the status page shows of the latest probe that got that far.

@@ -50,8 +50,8 @@ Awaitable<void> Daemon::probeOne(std::string slug, std::uint64_t generation) {
   try {
     auto it = servers_.find(slug);
     if (it != servers_.end())
-      result = co_await options_.probe(
-          probeOptions(*it->second.config, it->second.detector->state().transport));
+      result = co_await options_.probe(probeOptions(
+          *it->second.config, it->second.detector->state().transport, it->second.credentials));
   } catch (const std::exception& e) {
     common::logRecord(spdlog::level::err, "probe failed unexpectedly",
                       {{"server", slug}, {"error", e.what()}});

@@ -1,11 +1,16 @@
-// OpenSSL-backed hashing, HMAC and base64.
+// OpenSSL-backed hashing, HMAC, base64 and JWS signatures.
 #include "common/crypto.hpp"
 
 #include "common/strings.hpp"
 
+#include <memory>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <stdexcept>
 
@@ -89,6 +94,95 @@ std::string randomHex(std::size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1)
     throw std::runtime_error("RAND_bytes failed");
   return toHex(bytes);
+}
+
+std::string base64UrlEncode(std::string_view bytes) {
+  std::string s = base64Encode(bytes);
+  while (!s.empty() && s.back() == '=')
+    s.pop_back();
+  for (char& c : s)
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return s;
+}
+
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+
+Expected<Pkey, std::string> loadKey(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio)
+    return unexpected(std::string("out of memory"));
+  // No passphrase callback: an encrypted key fails here instead of prompting on a terminal.
+  Pkey key(PEM_read_bio_PrivateKey(
+      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
+  if (!key)
+    return unexpected(std::string("not an unencrypted PEM private key"));
+  return key;
+}
+
+Expected<std::string, std::string> algorithmOf(EVP_PKEY* key) {
+  switch (EVP_PKEY_get_base_id(key)) {
+  case EVP_PKEY_EC:
+    if (EVP_PKEY_get_bits(key) != 256)
+      return unexpected(std::string("an EC key must be on P-256 (ES256)"));
+    return std::string("ES256");
+  case EVP_PKEY_RSA:
+    if (EVP_PKEY_get_bits(key) < 2048)
+      return unexpected(std::string("an RSA key must have at least 2048 bits (RS256)"));
+    return std::string("RS256");
+  default:
+    return unexpected(std::string("the key must be EC P-256 (ES256) or RSA (RS256)"));
+  }
+}
+
+} // namespace
+
+Expected<std::string, std::string> jwsAlgorithm(std::string_view privateKeyPem) {
+  auto key = loadKey(privateKeyPem);
+  if (!key)
+    return unexpected(key.error());
+  return algorithmOf(key->get());
+}
+
+Expected<std::string, std::string> jwsSign(std::string_view privateKeyPem, std::string_view input) {
+  auto key = loadKey(privateKeyPem);
+  if (!key)
+    return unexpected(key.error());
+  auto alg = algorithmOf(key->get());
+  if (!alg)
+    return unexpected(alg.error());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  std::size_t size = 0;
+  const auto* data = reinterpret_cast<const unsigned char*>(input.data());
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key->get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &size, data, input.size()) != 1)
+    return unexpected(std::string("signing failed"));
+  std::string der(size, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &size, data,
+                     input.size()) != 1)
+    return unexpected(std::string("signing failed"));
+  der.resize(size);
+  if (*alg == "RS256")
+    return der;
+  // ECDSA: DER (r, s) to the fixed 64-byte r || s of RFC 7518 section 3.4.
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())), &ECDSA_SIG_free);
+  if (!sig)
+    return unexpected(std::string("signing failed"));
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  std::string raw(64, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(raw.data());
+  if (BN_bn2binpad(r, out, 32) != 32 || BN_bn2binpad(s, out + 32, 32) != 32)
+    return unexpected(std::string("signing failed"));
+  return raw;
 }
 
 } // namespace mcpwatch::common

@@ -1,5 +1,8 @@
-// Hashes and encodings on OpenSSL: SHA-256 for fingerprints, HMAC for signatures, base64.
+// Hashes and encodings on OpenSSL: SHA-256 for fingerprints, HMAC for signatures, base64, and
+// the JWS signatures of OAuth client assertions.
 #pragma once
+
+#include "common/expected.hpp"
 
 #include <optional>
 #include <string>
@@ -12,6 +15,7 @@ std::string sha256Hex(std::string_view data);                        // 64 lower
 std::string hmacSha256(std::string_view key, std::string_view data); // 32 raw bytes
 std::string base64Encode(std::string_view bytes);
 std::optional<std::string> base64Decode(std::string_view text);
+std::string base64UrlEncode(std::string_view bytes); // RFC 4648 section 5, no padding
 // Compares the SHA-256 digests of both with CRYPTO_memcmp, so the time taken leaks neither where
 // the inputs first differ nor the length of either.
 bool constantTimeEquals(std::string_view a, std::string_view b);
@@ -20,5 +24,11 @@ bool constantTimeEquals(std::string_view a, std::string_view b);
 bool matchesDigest(std::string_view candidate, std::string_view digest);
 // `n` random bytes from OpenSSL's CSPRNG, hex encoded (2n characters).
 std::string randomHex(std::size_t n);
+
+// The JWS algorithm for an unencrypted PEM private key: "ES256" (EC P-256) or "RS256" (RSA of
+// 2048 bits or more); the error says what is wrong, never quoting the key.
+Expected<std::string, std::string> jwsAlgorithm(std::string_view privateKeyPem);
+// The JWS signature of `input` with that key and algorithm (ES256 as the 64-byte r || s).
+Expected<std::string, std::string> jwsSign(std::string_view privateKeyPem, std::string_view input);
 
 } // namespace mcpwatch::common

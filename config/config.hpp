@@ -80,6 +80,19 @@ struct ServerLink {
   friend bool operator==(const ServerLink&, const ServerLink&) = default;
 };
 
+// `auth: {type: client_credentials, ...}`: mcpwatch's own OAuth client for a server (the
+// client-credentials grant). Exactly one of clientSecret and privateKeyPem is set.
+struct OAuthClientConfig {
+  std::string clientId;
+  common::Secret clientSecret;  // client_secret (a ${ENV} value)
+  std::string privateKeyFile;   // private_key_file, resolved against the config's directory
+  common::Secret privateKeyPem; // that file's content, read when the config is loaded
+  std::string scope;            // empty: the server's challenge, else its scopes_supported
+  std::string tokenUrl;         // empty: discovered
+  std::string issuer;           // empty: the first authorization server the server names
+  friend bool operator==(const OAuthClientConfig&, const OAuthClientConfig&) = default;
+};
+
 struct ServerConfig {
   std::string slug;
   std::string name;
@@ -97,7 +110,8 @@ struct ServerConfig {
   // `auth: {protected_is_up: true}`: an OAuth challenge with valid protected resource metadata
   // counts as up (alive and protected), for a server mcpwatch holds no credential for.
   bool protectedIsUp = false;
-  bool isPublic = true; // `public:` (shown on the status page)
+  std::optional<OAuthClientConfig> oauth; // `auth: {type: client_credentials, ...}`
+  bool isPublic = true;                   // `public:` (shown on the status page)
   std::optional<ToolCallConfig> call;
   bool enabled = true;
   CheckSettings check; // defaults overlaid by this server's own keys

@@ -7,7 +7,7 @@ namespace {
 
 bool probeChanged(const ServerConfig& a, const ServerConfig& b) {
   return a.url != b.url || a.headers != b.headers || !(a.check == b.check) || a.call != b.call ||
-         a.enabled != b.enabled || a.protectedIsUp != b.protectedIsUp;
+         a.enabled != b.enabled || a.protectedIsUp != b.protectedIsUp || a.oauth != b.oauth;
 }
 
 bool labelsChanged(const ServerConfig& a, const ServerConfig& b) {

@@ -1,6 +1,7 @@
 // YAML to Config: walks the document once, collecting every problem with its key path and line.
 #include "config/loader.hpp"
 
+#include "common/crypto.hpp"
 #include "common/duration.hpp"
 #include "common/strings.hpp"
 #include "common/time.hpp"
@@ -18,6 +19,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <tuple>
 #include <unordered_map>
 
@@ -530,24 +532,139 @@ private:
     }
   }
 
-  // A server's `auth:` (how mcpwatch deals with OAuth). `protected_is_up` is for servers probed
-  // without credentials, so it cannot go with an Authorization header.
+  // A server's `auth:` (how mcpwatch deals with OAuth): its own client (`type:
+  // client_credentials`), or `protected_is_up` for a server probed without credentials. Neither
+  // goes with an Authorization header.
   void readAuth(const Node& node, const std::string& path, ServerConfig& server) {
-    static const std::vector<std::string_view> kKeys = {"protected_is_up"};
+    static const std::vector<std::string_view> kKeys = {
+        "type",  "client_id", "client_secret", "private_key_file",
+        "scope", "token_url", "issuer",        "protected_is_up"};
     auto f = fields(node, path, {&kKeys});
     if (!f)
       return;
     if (auto n = f->get("protected_is_up"))
       if (auto v = boolean(*n, f->path("protected_is_up")))
         server.protectedIsUp = *v;
-    if (server.protectedIsUp)
-      for (const auto& [name, value] : server.headers)
-        if (common::iequals(name, "Authorization")) {
-          error(f->path("protected_is_up"), *f->get("protected_is_up"),
-                "cannot be true with an Authorization header: it is for servers probed "
-                "without credentials");
-          server.protectedIsUp = false;
-        }
+    auto authorizationHeader = [&] {
+      return std::any_of(server.headers.begin(), server.headers.end(),
+                         [](const auto& h) { return common::iequals(h.first, "Authorization"); });
+    };
+    if (server.protectedIsUp && authorizationHeader()) {
+      error(f->path("protected_is_up"), *f->get("protected_is_up"),
+            "cannot be true with an Authorization header: it is for servers probed "
+            "without credentials");
+      server.protectedIsUp = false;
+    }
+    auto type = f->get("type");
+    if (!type) {
+      for (auto key :
+           {"client_id", "client_secret", "private_key_file", "scope", "token_url", "issuer"})
+        if (auto n = f->get(key))
+          error(f->path(key), *n, "needs type: client_credentials");
+      return;
+    }
+    auto kind = choice<int>(*type, f->path("type"), {{"client_credentials", 1}});
+    if (!kind)
+      return;
+    if (server.protectedIsUp) {
+      error(f->path("protected_is_up"), *f->get("protected_is_up"),
+            "cannot be true with type: client_credentials: it is for servers probed without "
+            "credentials");
+      server.protectedIsUp = false;
+    }
+    if (authorizationHeader())
+      error(f->path("type"), *type,
+            "cannot go with an Authorization header: mcpwatch sends the token it gets");
+    OAuthClientConfig c;
+    bool ok = true;
+    if (auto n = f->get("client_id")) {
+      if (auto v = nonEmpty(*n, f->path("client_id")))
+        c.clientId = *v;
+      else
+        ok = false;
+    } else {
+      error(f->path("client_id"), f->line(), "is required with type: client_credentials");
+      ok = false;
+    }
+    auto secretNode = f->get("client_secret");
+    auto keyNode = f->get("private_key_file");
+    if (secretNode && keyNode) {
+      error(f->path("private_key_file"), *keyNode,
+            "give client_secret or private_key_file, not both");
+      ok = false;
+    } else if (!secretNode && !keyNode) {
+      error(f->path("client_secret"), f->line(),
+            "type: client_credentials needs client_secret or private_key_file");
+      ok = false;
+    } else if (secretNode) {
+      auto v = secret(*secretNode, f->path("client_secret"));
+      if (v && !v->empty())
+        c.clientSecret = std::move(*v);
+      else {
+        if (v)
+          error(f->path("client_secret"), *secretNode, "must not be empty");
+        ok = false;
+      }
+    } else if (auto v = nonEmpty(*keyNode, f->path("private_key_file"))) {
+      c.privateKeyFile = resolvePath(*v);
+      if (auto pem = privateKey(c.privateKeyFile, f->path("private_key_file"), *keyNode))
+        c.privateKeyPem = std::move(*pem);
+      else
+        ok = false;
+    } else {
+      ok = false;
+    }
+    if (auto n = f->get("scope")) {
+      if (auto v = nonEmpty(*n, f->path("scope")))
+        c.scope = *v;
+      else
+        ok = false;
+    }
+    for (auto [key, field] : {std::pair{"token_url", &c.tokenUrl}, std::pair{"issuer", &c.issuer}})
+      if (auto n = f->get(key)) {
+        if (auto v = url(*n, f->path(key)))
+          *field = *v;
+        else
+          ok = false;
+      }
+    if (ok)
+      server.oauth = std::move(c);
+  }
+
+  // A client's signing key: readable, not readable by others (as ssh insists), at most 64 KiB,
+  // an unencrypted EC P-256 or RSA key. Errors never show the file's content.
+  std::optional<Secret> privateKey(const std::string& file, const std::string& path,
+                                   const Node& node) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto status = fs::status(file, ec);
+    if (ec || !fs::is_regular_file(status)) {
+      error(path, node, "cannot read " + quote(file) + (ec ? ": " + ec.message() : ""));
+      return std::nullopt;
+    }
+    if ((status.permissions() & (fs::perms::group_all | fs::perms::others_all)) !=
+        fs::perms::none) {
+      error(path, node,
+            quote(file) + " is readable by other users: chmod 600 it (it holds a private key)");
+      return std::nullopt;
+    }
+    auto size = fs::file_size(file, ec);
+    if (ec || size > 64 * 1024) {
+      error(path, node, quote(file) + " is not a key file (over 64 KiB)");
+      return std::nullopt;
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      error(path, node, "cannot read " + quote(file));
+      return std::nullopt;
+    }
+    if (auto alg = common::jwsAlgorithm(text.str()); !alg) {
+      error(path, node, quote(file) + ": " + alg.error());
+      return std::nullopt;
+    }
+    return Secret(text.str());
   }
 
   // description, owner, runbook_url and links: context for the person who gets the alert.

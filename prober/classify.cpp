@@ -264,13 +264,18 @@ std::vector<AuthChallenge> parseWwwAuthenticate(std::string_view s) {
   return out;
 }
 
-std::optional<std::string> resourceMetadataFrom(const std::vector<std::string>& headerValues) {
+std::optional<std::string> bearerParam(const std::vector<std::string>& headerValues,
+                                       std::string_view name) {
   for (const auto& value : headerValues)
     for (const auto& challenge : parseWwwAuthenticate(value))
       if (common::iequals(challenge.scheme, "Bearer"))
-        if (auto rm = challenge.param("resource_metadata"))
-          return rm;
+        if (auto v = challenge.param(name))
+          return v;
   return std::nullopt;
+}
+
+std::optional<std::string> resourceMetadataFrom(const std::vector<std::string>& headerValues) {
+  return bearerParam(headerValues, "resource_metadata");
 }
 
 // ---- JSON-RPC ------------------------------------------------------------------------------
@@ -456,7 +461,9 @@ std::optional<Failure> terminalStatusFailure(std::string_view request, int statu
   std::string head = std::string(request) + ": " + statusText(status);
   switch (status) {
   case 401: {
-    Failure f{FailureReason::AuthRequired, {}, 401, {}, resourceMetadataFrom(wwwAuthenticate)};
+    Failure f{
+        FailureReason::AuthRequired,          {}, 401, {}, resourceMetadataFrom(wwwAuthenticate),
+        bearerParam(wwwAuthenticate, "scope")};
     std::string detail = head + " Unauthorized" + challengeError(wwwAuthenticate);
     if (f.resourceMetadata)
       detail += "; resource_metadata=" + sanitizeExcerpt(*f.resourceMetadata, 150);
@@ -479,6 +486,8 @@ std::optional<Failure> terminalStatusFailure(std::string_view request, int statu
           if (auto scope = challenge.param("scope"))
             detail += "; scope=" + sanitizeExcerpt(*scope, 150);
           f.reason = FailureReason::InsufficientScope;
+          f.challengeScope = challenge.param("scope");
+          f.resourceMetadata = challenge.param("resource_metadata");
           f.detail = capDetail(detail);
           return f;
         }

@@ -49,6 +49,9 @@ struct AuthChallenge {
 // Parses every challenge of one or more header values. Malformed input yields the challenges
 // parsed up to the problem; it never throws.
 std::vector<AuthChallenge> parseWwwAuthenticate(std::string_view headerValue);
+// The parameter `name` of the first Bearer challenge that has it.
+std::optional<std::string> bearerParam(const std::vector<std::string>& headerValues,
+                                       std::string_view name);
 // The resource_metadata parameter of the first Bearer challenge that has one.
 std::optional<std::string> resourceMetadataFrom(const std::vector<std::string>& headerValues);
 

@@ -9,7 +9,7 @@
 namespace mcpwatch::prober {
 namespace {
 
-constexpr std::array<std::pair<FailureReason, std::string_view>, 26> kReasonNames = {{
+constexpr std::array<std::pair<FailureReason, std::string_view>, 27> kReasonNames = {{
     {FailureReason::DnsError, "dns_error"},
     {FailureReason::ConnectRefused, "connect_refused"},
     {FailureReason::ConnectTimeout, "connect_timeout"},
@@ -35,6 +35,7 @@ constexpr std::array<std::pair<FailureReason, std::string_view>, 26> kReasonName
     {FailureReason::PaginationLoop, "pagination_loop"},
     {FailureReason::SchemaDrift, "schema_drift"},
     {FailureReason::ToolCallFailed, "tool_call_failed"},
+    {FailureReason::AuthTokenFailed, "auth_token_failed"},
     {FailureReason::LocalError, "local_error"},
 }};
 
@@ -171,6 +172,8 @@ std::string failureSummary(std::string_view reason, std::string_view detail) {
     return "tools changed from the baseline";
   case FailureReason::ToolCallFailed:
     return "tool call failed";
+  case FailureReason::AuthTokenFailed:
+    return "mcpwatch could not get an OAuth token";
   case FailureReason::LocalError:
     return "mcpwatch could not send the probe";
   }

@@ -37,6 +37,9 @@ enum class FailureReason {
   PaginationLoop,
   SchemaDrift,
   ToolCallFailed,
+  // OAuth: mcpwatch could not get an access token (discovery failed, the token endpoint refused
+  // the client or was unreachable): the monitor's credential, not the MCP server.
+  AuthTokenFailed,
   // mcpwatch itself could not make the request (out of sockets / file descriptors). Never counted
   // against the server: the daemon logs it and probes again at the retry interval.
   LocalError,
@@ -52,6 +55,7 @@ struct Failure {
   std::optional<int> httpStatus;
   std::optional<int> jsonrpcCode;
   std::optional<std::string> resourceMetadata; // from WWW-Authenticate on 401
+  std::optional<std::string> challengeScope;   // the Bearer challenge's scope (401, 403)
 };
 
 // The concrete failure in a few words, for alert headlines: "HTTP 503", "connection refused",

@@ -1065,7 +1065,9 @@ private:
 
 } // namespace
 
-Awaitable<ProbeResult> probe(ProbeOptions options) {
+namespace {
+
+Awaitable<ProbeResult> probeOnce(ProbeOptions options) {
   auto executor = co_await asio::this_coro::executor;
   std::string url = options.url;
   std::string error;
@@ -1085,6 +1087,85 @@ Awaitable<ProbeResult> probe(ProbeOptions options) {
                            {},
                            {}};
   co_return result;
+}
+
+// With OAuth credentials: the probe with the cached token (or none), then, on a 401 challenge,
+// discovery and a new token and the probe again; on a 403 insufficient_scope, one step-up.
+Awaitable<ProbeResult> probeWithOAuth(ProbeOptions options) {
+  const auto start = SteadyClock::now();
+  const auto deadline = start + options.timeout;
+  auto cache = options.credentials ? options.credentials : std::make_shared<CredentialCache>();
+  const OAuthCredentials credentials = *options.oauth;
+  AuthReport report;
+  net::ClientOptions co;
+  co.verifyTls = !options.insecure;
+  co.caFile = options.caFile;
+  co.tlsSessionResumption = options.tlsResumption;
+  co.maxBodyBytes = 256 * 1024; // metadata and token answers are small
+  net::Client authClient(co_await asio::this_coro::executor, co);
+
+  // One probe within what is left of the whole deadline, with `token` when there is one.
+  auto attempt = [&](const std::optional<AccessToken>& token) -> Awaitable<ProbeResult> {
+    ProbeOptions o = options;
+    o.oauth.reset();
+    if (token)
+      o.headers.emplace_back("Authorization", "Bearer " + token->value);
+    o.timeout = std::max(
+        std::chrono::milliseconds(1),
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()));
+    co_return co_await probeOnce(std::move(o));
+  };
+
+  std::optional<AccessToken> token = cache->usable(SteadyClock::now());
+  report.token = token ? "cached" : "new";
+  ProbeResult result = co_await attempt(token);
+  bool fresh = false, steppedUp = false;
+  while (result.failure) {
+    const Failure& f = *result.failure;
+    const bool unauthorized =
+        f.reason == FailureReason::AuthRequired || f.reason == FailureReason::AuthInvalid;
+    const bool stepUp = f.reason == FailureReason::InsufficientScope && token && !steppedUp;
+    // A token just obtained and refused is the answer (auth_invalid): no loop.
+    if (!(unauthorized && !fresh) && !stepUp)
+      break;
+    if (unauthorized)
+      cache->forget();
+    TokenRequest request;
+    request.server = *common::Url::parse(options.url);
+    request.credentials = &credentials;
+    request.resourceMetadata = f.resourceMetadata;
+    request.challengeScope = f.challengeScope;
+    if (stepUp)
+      request.previousScope = token->scope;
+    request.pinnedIssuer = cache->pinnedIssuer();
+    request.deadline = deadline;
+    request.maxJsonDepth = options.maxJsonDepth;
+    auto got = co_await obtainToken(authClient, std::move(request), report);
+    if (!got) {
+      result.failure = std::move(got.error());
+      result.ok = false;
+      break;
+    }
+    cache->store(*got);
+    token = std::move(*got);
+    fresh = true;
+    steppedUp = steppedUp || stepUp;
+    report.token = stepUp ? "stepped_up" : "new";
+    result = co_await attempt(token);
+  }
+  if (result.failure && result.failure->reason == FailureReason::AuthInvalid)
+    cache->forget(); // the next probe gets a new one
+  result.timings.total = msSince(start);
+  result.auth = std::move(report);
+  co_return result;
+}
+
+} // namespace
+
+Awaitable<ProbeResult> probe(ProbeOptions options) {
+  if (options.oauth && common::Url::parse(options.url))
+    co_return co_await probeWithOAuth(std::move(options));
+  co_return co_await probeOnce(std::move(options));
 }
 
 } // namespace mcpwatch::prober

@@ -9,6 +9,7 @@
 #include "common/json.hpp"
 #include "common/transport.hpp"
 #include "prober/failure.hpp"
+#include "prober/oauth.hpp"
 
 #include <chrono>
 #include <optional>
@@ -52,6 +53,12 @@ struct ProbeOptions {
   // server: "alive and protected", for servers mcpwatch holds no credential for. Only without
   // an Authorization header.
   bool protectedIsUp = false;
+  // OAuth client credentials: on a 401 challenge mcpwatch discovers the authorization server,
+  // gets a token and probes again with it (once); on a 403 insufficient_scope it asks once more
+  // for the union of scopes. Never together with an Authorization header.
+  std::optional<OAuthCredentials> oauth;
+  // Where the token is kept between probes (the daemon: one per server); null: this probe only.
+  std::shared_ptr<CredentialCache> credentials;
   std::size_t maxPages = 100;                     // tools/list pages before pagination_loop
   std::size_t maxResponseBytes = 4 * 1024 * 1024; // per response body
   int maxJsonDepth = common::kDefaultMaxJsonDepth;
@@ -119,6 +126,8 @@ struct ProbeResult {
   std::optional<std::string> callText;
   // Set when the server answered with an OAuth challenge and counted as up for it.
   std::optional<ProtectedResource> protectedResource;
+  // With ProbeOptions::oauth: what the auth steps did (never a token).
+  std::optional<AuthReport> auth;
 };
 
 // Runs one probe on the caller's executor. Never throws; every failure is in the result.
@@ -128,7 +137,7 @@ Awaitable<ProbeResult> probe(ProbeOptions options);
 common::Json toJson(const ProbeResult& result);
 // The same as one line of text with the keys in the documented order (url, ok, status, failure,
 // era, transport, protocol_version, server_info, tools, timings_ms, sse_resumptions, tls,
-// protected).
+// protected, auth).
 std::string toJsonText(const ProbeResult& result);
 // The readable output of `mcpwatch probe`, with a next step for a failure.
 std::string toText(const ProbeResult& result);

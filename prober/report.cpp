@@ -85,6 +85,23 @@ template <class J> J buildJson(const ProbeResult& r) {
   } else {
     j["protected"] = nullptr;
   }
+  if (r.auth) {
+    const auto& a = *r.auth;
+    auto opt = [](const auto& v) { return v ? J(*v) : J(nullptr); };
+    j["auth"] = {{"grant", a.grant},
+                 {"token", a.token},
+                 {"resource_metadata", opt(a.resourceMetadata)},
+                 {"authorization_server", opt(a.authorizationServer)},
+                 {"metadata", opt(a.metadataUrl)},
+                 {"token_endpoint", opt(a.tokenEndpoint)},
+                 {"client_auth", opt(a.clientAuth)},
+                 {"scope", opt(a.scope)},
+                 {"expires_in", opt(a.expiresIn)},
+                 {"token_requests", a.tokenRequests},
+                 {"ms", a.ms}};
+  } else {
+    j["auth"] = nullptr;
+  }
   return j;
 }
 
@@ -122,7 +139,12 @@ std::string nextStep(const ProbeResult& r) {
   case FailureReason::HttpError:
     return "look at the server's (or its proxy's) logs for this status";
   case FailureReason::AuthRequired:
-    return "the server wants a token: add --header 'Authorization: Bearer <token>'";
+    return "the server wants a token: give mcpwatch a client (--oauth-client-id with "
+           "--oauth-client-secret-env or --oauth-private-key), or --header 'Authorization: "
+           "Bearer <token>'";
+  case FailureReason::AuthTokenFailed:
+    return "mcpwatch's own OAuth client failed (the detail says at which step): check the client "
+           "id, secret or key, and that the authorization server is reachable";
   case FailureReason::AuthInvalid:
     return "the server rejects the Authorization header sent: renew the token (the detail has "
            "the server's reason)";
@@ -207,6 +229,24 @@ std::string toText(const ProbeResult& r) {
       servers += (servers.empty() ? "" : ", ") + sanitizeExcerpt(s, 200);
     line("auth", "alive and protected: OAuth by " + servers + " (metadata " +
                      sanitizeExcerpt(r.protectedResource->metadataUrl, 300) + ")");
+  }
+  if (r.auth) {
+    const auto& a = *r.auth;
+    std::string v = "OAuth " + a.grant + ", " +
+                    (a.token == "cached"       ? std::string("cached token")
+                     : a.token == "stepped_up" ? std::string("token stepped up")
+                                               : std::string("new token"));
+    if (a.authorizationServer)
+      v += " from " + sanitizeExcerpt(*a.authorizationServer, 200);
+    if (a.clientAuth)
+      v += " (" + *a.clientAuth + ")";
+    if (a.scope)
+      v += ", scope " + sanitizeExcerpt(*a.scope, 200);
+    if (a.expiresIn)
+      v += ", expires in " + std::to_string(*a.expiresIn) + " s";
+    if (a.tokenRequests > 0)
+      v += ", " + formatMs(a.ms);
+    line("auth", v);
   }
   if (r.tools) {
     line("tools", std::to_string(r.tools->count) + ", " + r.tools->fingerprint);

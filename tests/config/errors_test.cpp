@@ -1,6 +1,13 @@
 // Every validation rule, all problems reported at once with lines, and no secret in any message.
 #include "tests/config/test_support.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <unistd.h>
+
 namespace mcpwatch::config {
 namespace {
 
@@ -140,7 +147,107 @@ TEST(ConfigErrors, AuthRules) {
             "servers[0].auth.protected_is_up: must be true or false, got \"maybe\" (line 4)");
   EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    auth: "
                       "{client_id: x}\n"),
-            "servers[0].auth.client_id: unknown key (line 4)");
+            "servers[0].auth.client_id: needs type: client_credentials (line 4)");
+  EXPECT_EQ(onlyError("servers:\n  - slug: a\n    url: http://a.example/mcp\n    auth: "
+                      "{grant: x}\n"),
+            "servers[0].auth.grant: unknown key (line 4)");
+}
+
+// A private key file for the client-credentials tests, written with `mode`.
+std::string writeKey(const std::string& name, std::filesystem::perms mode, bool ec = true) {
+  EVP_PKEY* key = ec ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
+                     : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{1024});
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  EVP_PKEY_free(key);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio.get(), &data);
+  auto path = (std::filesystem::temp_directory_path() /
+               ("mcpwatch-config-test-" + std::to_string(::getpid()) + "-" + name))
+                  .string();
+  std::ofstream(path, std::ios::binary).write(data, n);
+  std::filesystem::permissions(path, mode);
+  return path;
+}
+
+TEST(ConfigErrors, ClientCredentialsRules) {
+  const std::string head = "servers:\n  - slug: a\n    url: http://a.example/mcp\n";
+  auto env = envOf({{"CLIENT_SECRET", "s3cr3t-Client-Value"}});
+  auto ok = load(head + "    auth: {type: client_credentials, client_id: probe, client_secret: "
+                        "\"${CLIENT_SECRET}\", scope: \"mcp:read\", token_url: "
+                        "\"https://as.example/token\", issuer: \"https://as.example\"}\n",
+                 env);
+  ASSERT_TRUE(ok) << ::testing::PrintToString(errorsOf(ok));
+  ASSERT_TRUE(ok->servers[0].oauth);
+  const auto& c = *ok->servers[0].oauth;
+  EXPECT_EQ(c.clientId, "probe");
+  EXPECT_EQ(c.clientSecret.reveal(), "s3cr3t-Client-Value");
+  EXPECT_TRUE(c.privateKeyPem.empty());
+  EXPECT_EQ(c.scope, "mcp:read");
+  EXPECT_EQ(c.tokenUrl, "https://as.example/token");
+  EXPECT_EQ(c.issuer, "https://as.example");
+
+  const auto privateKey = writeKey("ok.pem", std::filesystem::perms::owner_read);
+  auto withKey = load(head +
+                      "    auth: {type: client_credentials, client_id: probe, "
+                      "private_key_file: \"" +
+                      privateKey + "\"}\n");
+  ASSERT_TRUE(withKey) << ::testing::PrintToString(errorsOf(withKey));
+  EXPECT_NE(withKey->servers[0].oauth->privateKeyPem.reveal().find("PRIVATE KEY"),
+            std::string::npos);
+  EXPECT_EQ(withKey->servers[0].oauth->privateKeyFile, privateKey);
+
+  // Every problem at once, none quoting the secret or the key.
+  const auto shared = writeKey("shared.pem", std::filesystem::perms::owner_read |
+                                                 std::filesystem::perms::others_read);
+  const auto small = writeKey("small.pem", std::filesystem::perms::owner_read, false);
+  auto errors = errorsOf(load(
+      "servers:\n"
+      "  - {slug: a, url: \"http://a.example/mcp\", auth: {type: password}}\n"
+      "  - {slug: b, url: \"http://b.example/mcp\", auth: {type: client_credentials}}\n"
+      "  - {slug: c, url: \"http://c.example/mcp\", auth: {type: client_credentials, client_id: "
+      "x, client_secret: \"${CLIENT_SECRET}\", private_key_file: \"" +
+          privateKey +
+          "\"}}\n"
+          "  - {slug: d, url: \"http://d.example/mcp\", auth: {type: client_credentials, "
+          "client_id: x, private_key_file: \"" +
+          shared +
+          "\"}}\n"
+          "  - {slug: e, url: \"http://e.example/mcp\", auth: {type: client_credentials, "
+          "client_id: x, private_key_file: \"" +
+          small +
+          "\"}}\n"
+          "  - {slug: f, url: \"http://f.example/mcp\", auth: {type: client_credentials, "
+          "client_id: x, client_secret: \"${CLIENT_SECRET}\", protected_is_up: true, token_url: "
+          "\"ftp://x\"}}\n"
+          "  - slug: g\n    url: http://g.example/mcp\n    headers: {Authorization: Bearer t}\n"
+          "    auth: {type: client_credentials, client_id: x, client_secret: \"${MISSING}\"}\n"
+          "  - {slug: h, url: \"http://h.example/mcp\", auth: {type: client_credentials, "
+          "client_id: x, private_key_file: /nonexistent/key.pem}}\n",
+      env));
+  expectErrorWith(errors, "servers[0].auth.type: must be one of client_credentials, got "
+                          "\"password\" (line 2)");
+  expectErrorWith(errors, "servers[1].auth.client_id: is required with type: client_credentials");
+  expectErrorWith(errors, "servers[1].auth.client_secret: type: client_credentials needs "
+                          "client_secret or private_key_file");
+  expectErrorWith(errors, "servers[2].auth.private_key_file: give client_secret or "
+                          "private_key_file, not both");
+  expectErrorWith(errors, "servers[3].auth.private_key_file: \"" + shared +
+                              "\" is readable by other users: chmod 600 it");
+  expectErrorWith(errors, "servers[4].auth.private_key_file: \"" + small +
+                              "\": an RSA key must have at least 2048 bits (RS256)");
+  expectErrorWith(errors, "servers[5].auth.protected_is_up: cannot be true with type: "
+                          "client_credentials");
+  expectErrorWith(errors, "servers[5].auth.token_url:");
+  expectErrorWith(errors, "servers[6].auth.type: cannot go with an Authorization header");
+  expectErrorWith(errors, "servers[6].auth.client_secret:");
+  expectErrorWith(errors, "servers[7].auth.private_key_file: cannot read \"/nonexistent/key.pem\"");
+  for (const auto& e : errors) {
+    EXPECT_EQ(e.find("s3cr3t-Client-Value"), std::string::npos) << e;
+    EXPECT_EQ(e.find("BEGIN"), std::string::npos) << e;
+  }
+  for (const auto& f : {privateKey, shared, small})
+    std::filesystem::remove(f);
 }
 
 TEST(ConfigErrors, TagsHeadersAndCall) {

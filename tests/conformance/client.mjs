@@ -5,6 +5,9 @@
 // MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_PROTOCOL_VERSION (0.2 line) and, for some
 // scenarios, MCP_CONFORMANCE_CONTEXT (JSON). MCPWATCH_BIN names the binary under test.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const url = process.argv[process.argv.length - 1];
 const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
@@ -18,11 +21,11 @@ if (!bin) {
 
 let failed = false;
 // One `mcpwatch probe --json`; `expect` is 'up' or a failure reason.
-function probe(extra, expect = 'up') {
+function probe(extra, expect = 'up', env = {}) {
   const args = ['probe', url, '--json', '--timeout', '10', ...extra];
   // The version the scenario runs at is the one the client speaks.
   if (version) args.push('--accept-version', version);
-  const run = spawnSync(bin, args, { encoding: 'utf8' });
+  const run = spawnSync(bin, args, { encoding: 'utf8', env: { ...process.env, ...env } });
   let result = null;
   try {
     result = JSON.parse(run.stdout);
@@ -66,6 +69,22 @@ switch (scenario) {
     const listed = probe([]);
     for (const name of listed?.tools?.names ?? [])
       if (name.startsWith('invalid_')) probe(call(name, { value: 'x' }), 'tool_call_failed');
+    break;
+  }
+  case 'auth/client-credentials-basic': {
+    // The secret goes through the environment, as a user would pass it (never on argv).
+    const result = probe(['--oauth-client-id', context.client_id, '--oauth-client-secret-env',
+                          'CONFORMANCE_CLIENT_SECRET'],
+                         'up', { CONFORMANCE_CLIENT_SECRET: context.client_secret });
+    if (result?.auth?.client_auth !== 'client_secret_basic') failed = true;
+    break;
+  }
+  case 'auth/client-credentials-jwt': {
+    const dir = mkdtempSync(join(tmpdir(), 'mcpwatch-conformance-'));
+    const key = join(dir, 'client-key.pem');
+    writeFileSync(key, context.private_key_pem, { mode: 0o600 });
+    const result = probe(['--oauth-client-id', context.client_id, '--oauth-private-key', key]);
+    if (result?.auth?.client_auth !== 'private_key_jwt') failed = true;
     break;
   }
   default: // initialize, request-metadata, json-schema-ref-no-deref: a plain probe

@@ -14,6 +14,7 @@ using testsupport::Peer;
 using namespace std::chrono_literals;
 
 constexpr const char* kToken = "s3cret-Bearer-Token-4217";
+constexpr const char* kClientSecret = "cl1ent-Secret+With/Odd=Chars";
 
 TEST(PeersInstalled, NodeAndNodeModulesArePresent) {
   auto problem = testsupport::peersUnavailable();
@@ -35,6 +36,7 @@ protected:
     V1Resumable,
     V1Ask,
     V2Params,
+    V1OAuth,
     kCount
   };
 
@@ -52,6 +54,8 @@ protected:
     options[V1Resumable] = testsupport::v1Server({"--mode", "stateful", "--close-streams"});
     options[V1Ask] = testsupport::v1Server({"--mode", "stateful", "--ask"});
     options[V2Params] = testsupport::v2Server({"--legacy", "reject", "--param-headers"});
+    options[V1OAuth] = testsupport::v1Server({"--mode", "stateless", "--json", "--oauth-client",
+                                              std::string("mcpwatch-probe:") + kClientSecret});
     auto started = testsupport::startPeers(std::move(options));
     if (started)
       peers_ = std::move(*started);
@@ -390,6 +394,102 @@ TEST_F(RealPeers, BearerTokenIsSentButNeverShown) {
   expectDown(wrongToken, "auth_invalid"); // the server saw the token and refused it
   EXPECT_EQ(wrongToken.run.out.find("wrong-Token-9981"), std::string::npos) << wrongToken.run.out;
   EXPECT_EQ(wrongToken.run.err.find("wrong-Token-9981"), std::string::npos) << wrongToken.run.err;
+}
+
+// mcpwatch's own OAuth client against the SDK's requireBearerAuth and a client-credentials
+// authorization server: discovery from the 401, a token, the probe again; nothing secret shown.
+TEST_F(RealPeers, OAuthClientCredentialsGetATokenAndNeverShowIt) {
+  const auto url = peer(V1OAuth).url("/mcp");
+  const std::string origin = peer(V1OAuth).url("");
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", kClientSecret, 1);
+  const std::vector<std::string> client = {"--oauth-client-id", "mcpwatch-probe",
+                                           "--oauth-client-secret-env",
+                                           "MCPWATCH_TEST_CLIENT_SECRET"};
+  ProbeRun up;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, client, up));
+  expectUp(up, url, {"legacy", "streamable-http", "2025-11-25", 5});
+  const auto& auth = up.json["auth"];
+  ASSERT_TRUE(auth.is_object()) << up.describe();
+  EXPECT_EQ(auth["grant"], "client_credentials");
+  EXPECT_EQ(auth["token"], "new");
+  EXPECT_EQ(auth["resource_metadata"], origin + "/.well-known/oauth-protected-resource/mcp");
+  EXPECT_EQ(auth["authorization_server"], origin);
+  EXPECT_EQ(auth["metadata"], origin + "/.well-known/oauth-authorization-server");
+  EXPECT_EQ(auth["token_endpoint"], origin + "/token");
+  EXPECT_EQ(auth["client_auth"], "client_secret_basic");
+  EXPECT_EQ(auth["scope"], "mcp:read"); // the resource's scopes_supported
+  EXPECT_EQ(auth["expires_in"], 3600);
+  EXPECT_EQ(auth["token_requests"], 1);
+  EXPECT_EQ(up.json.dump().find("\"auth\""), up.json.dump().rfind("\"auth\"")); // one key
+  for (const auto& text : {up.run.out, up.run.err}) {
+    EXPECT_EQ(text.find(kClientSecret), std::string::npos) << text;
+    EXPECT_EQ(text.find("at-"), std::string::npos) << text; // the peer's tokens start so
+  }
+
+  auto human = testsupport::runMcpwatch([&] {
+    std::vector<std::string> args = {"probe", url};
+    args.insert(args.end(), client.begin(), client.end());
+    return args;
+  }());
+  ASSERT_TRUE(human) << human.error();
+  EXPECT_EQ(human->exitCode(), 0) << human->out << human->err;
+  EXPECT_NE(human->out.find("OAuth client_credentials, new token from " + origin),
+            std::string::npos)
+      << human->out;
+  EXPECT_EQ(human->out.find(kClientSecret), std::string::npos);
+
+  // The wrong secret: the monitor's credential fails, not the server; the secret stays hidden.
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", "wrong-Secret-0042", 1);
+  ProbeRun refused;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, client, refused));
+  expectDown(refused, "auth_token_failed");
+  EXPECT_NE(refused.json["failure"]["detail"].get<std::string>().find(
+                "token endpoint: HTTP 401 invalid_client"),
+            std::string::npos)
+      << refused.describe();
+  EXPECT_EQ(refused.run.out.find("wrong-Secret-0042"), std::string::npos);
+
+  // An unreachable token endpoint (nothing listens on the closed port): auth_token_failed too.
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", kClientSecret, 1);
+  auto closed = client;
+  closed.insert(closed.end(), {"--oauth-token-url", "http://127.0.0.1:9/token"});
+  ProbeRun unreachable;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, closed, unreachable));
+  expectDown(unreachable, "auth_token_failed");
+  EXPECT_NE(unreachable.json["failure"]["detail"].get<std::string>().find("token endpoint"),
+            std::string::npos);
+
+  // A configured issuer the server does not name: the credentials are not sent.
+  auto elsewhere = client;
+  elsewhere.insert(elsewhere.end(), {"--oauth-issuer", "https://login.example.com"});
+  ProbeRun pinned;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url, elsewhere, pinned));
+  expectDown(pinned, "auth_token_failed");
+  EXPECT_NE(pinned.json["failure"]["detail"].get<std::string>().find("credentials not sent"),
+            std::string::npos)
+      << pinned.describe();
+  EXPECT_EQ(pinned.json["auth"]["token_requests"], 0);
+}
+
+TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {
+  const auto url = peer(V1OAuth).url("/mcp");
+  ::unsetenv("MCPWATCH_TEST_UNSET_SECRET");
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--oauth-client-id", "c"},
+           {"--oauth-client-secret-env", "HOME"},
+           {"--oauth-client-id", "c", "--oauth-client-secret-env", "MCPWATCH_TEST_UNSET_SECRET"},
+           {"--oauth-client-id", "c", "--oauth-client-secret-env", "HOME", "--header",
+            "Authorization: Bearer x"},
+           {"--oauth-client-id", "c", "--oauth-client-secret-env", "HOME", "--protected-is-up"},
+           {"--oauth-client-id", "c", "--oauth-client-secret-env", "HOME", "--oauth-token-url",
+            "ftp://x"}}) {
+    std::vector<std::string> argv = {"probe", url};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto run = testsupport::runMcpwatch(argv);
+    ASSERT_TRUE(run) << run.error();
+    EXPECT_EQ(run->exitCode(), 2) << args.front() << ": " << run->out << run->err;
+    EXPECT_NE(run->err.find("mcpwatch probe: "), std::string::npos) << run->err;
+  }
 }
 
 TEST_F(RealPeers, HumanOutputShowsTheStatusAndSetsTheExitCode) {

@@ -10,6 +10,15 @@
 //          GET with Last-Event-ID, as SEP-1699 servers do)
 //   --ask (adds tool `ask_model`, whose call first sends the client sampling/createMessage on
 //          its stream and waits for the answer)
+//   --oauth-client ID:SECRET (an OAuth-protected server and its own authorization server on the
+//          same port: /mcp behind the SDK's requireBearerAuth; RFC 9728 metadata at
+//          /.well-known/oauth-protected-resource/mcp, RFC 8414 metadata at
+//          /.well-known/oauth-authorization-server, POST /token for the client_credentials grant
+//          with client_secret_basic or client_secret_post; `--log` adds one stderr line
+//          `TOKEN <status> <client auth>` per token request)
+//   --token-lifetime SECONDS (default 3600: expires_in of the tokens issued)
+//   POST /control/token-status?status=N makes /token answer N (503: the AS is down; 200
+//          again: it is back), so a test can take the authorization server away.
 import express from 'express';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -19,13 +28,16 @@ import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/in
 import {
   CallToolRequestSchema, CreateMessageResultSchema, ErrorCode, ListToolsRequestSchema, McpError,
 } from '@modelcontextprotocol/sdk/types.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { fail, listenAndAnnounce, parseFlags } from './peer-util.mjs';
 
 let flags;
 try {
   flags = parseFlags(process.argv.slice(2),
                      { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false,
-                       'close-streams': false, ask: false });
+                       'close-streams': false, ask: false, 'oauth-client': '',
+                       'token-lifetime': 3600 });
 } catch (e) {
   fail(`v1-server: ${e.message}`);
 }
@@ -129,6 +141,59 @@ if (flags.log) {
     process.stderr.write(`REQUEST ${req.method} ${req.body?.method ?? '-'}${cursor ? ` ${cursor}` : ''}\n`);
     next();
   });
+}
+
+if (flags['oauth-client']) {
+  const colon = flags['oauth-client'].indexOf(':');
+  if (colon <= 0) fail('v1-server: --oauth-client ID:SECRET');
+  const clientId = flags['oauth-client'].slice(0, colon);
+  const clientSecret = flags['oauth-client'].slice(colon + 1);
+  const tokens = new Map(); // token -> expiresAt (seconds)
+  let tokenStatus = 200;
+  const origin = (req) => `http://127.0.0.1:${req.socket.localPort}`;
+  app.get('/.well-known/oauth-protected-resource/mcp', (req, res) => res.json({
+    resource: `${origin(req)}/mcp`, authorization_servers: [origin(req)], scopes_supported: ['mcp:read'] }));
+  app.get('/.well-known/oauth-authorization-server', (req, res) => res.json({
+    issuer: origin(req), token_endpoint: `${origin(req)}/token`,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'] }));
+  app.post('/control/token-status', (req, res) => { tokenStatus = Number(req.query.status); res.json({}); });
+  app.post('/token', express.urlencoded({ extended: false }), (req, res) => {
+    let id, secret, method = 'client_secret_post';
+    const basic = req.headers.authorization;
+    if (basic?.startsWith('Basic ')) {
+      method = 'client_secret_basic';
+      const text = Buffer.from(basic.slice(6), 'base64').toString();
+      const i = text.indexOf(':');
+      id = decodeURIComponent(text.slice(0, i).replace(/\+/g, ' '));
+      secret = decodeURIComponent(text.slice(i + 1).replace(/\+/g, ' '));
+    } else {
+      id = req.body.client_id;
+      secret = req.body.client_secret;
+    }
+    const answer = (status, body) => {
+      if (flags.log) process.stderr.write(`TOKEN ${status} ${method}\n`);
+      res.status(status).set('Cache-Control', 'no-store').json(body);
+    };
+    if (tokenStatus !== 200) return answer(tokenStatus, { error: 'temporarily_unavailable' });
+    if (req.body.grant_type !== 'client_credentials') return answer(400, { error: 'unsupported_grant_type' });
+    if (id !== clientId || secret !== clientSecret)
+      return answer(401, { error: 'invalid_client', error_description: 'Invalid client credentials' });
+    if (req.body.resource !== `${origin(req)}/mcp`) return answer(400, { error: 'invalid_target' });
+    const token = `at-${randomUUID()}`;
+    tokens.set(token, Math.floor(Date.now() / 1000) + flags['token-lifetime']);
+    answer(200, { access_token: token, token_type: 'Bearer', expires_in: flags['token-lifetime'],
+                  scope: req.body.scope ?? '' });
+  });
+  const verifier = {
+    async verifyAccessToken(token) {
+      const expiresAt = tokens.get(token);
+      if (expiresAt === undefined) throw new InvalidTokenError('Unknown token');
+      return { token, clientId, scopes: ['mcp:read'], expiresAt };
+    },
+  };
+  app.use('/mcp', (req, res, next) => requireBearerAuth({
+    verifier, resourceMetadataUrl: `${origin(req)}/.well-known/oauth-protected-resource/mcp` })(req, res, next));
 }
 
 if (flags.auth) {

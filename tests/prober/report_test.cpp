@@ -188,8 +188,11 @@ TEST(ProbeText, EveryFailureSaysWhatToTryNext) {
   root.url = "https://example.com/api/mcp";
   EXPECT_EQ(nextStep(root), "something answers here, but not an MCP server: check the path");
   root.failure->reason = FailureReason::AuthRequired;
-  EXPECT_EQ(nextStep(root),
-            "the server wants a token: add --header 'Authorization: Bearer <token>'");
+  EXPECT_EQ(nextStep(root), "the server wants a token: give mcpwatch a client (--oauth-client-id "
+                            "with --oauth-client-secret-env or --oauth-private-key), or --header "
+                            "'Authorization: Bearer <token>'");
+  root.failure->reason = FailureReason::AuthTokenFailed;
+  EXPECT_NE(nextStep(root).find("mcpwatch's own OAuth client failed"), std::string::npos);
   EXPECT_EQ(nextStep(upResult()), "");
   EXPECT_EQ(toText(upResult()).find("next"), std::string::npos);
 }
