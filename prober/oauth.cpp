@@ -45,6 +45,16 @@ std::optional<std::string> CredentialCache::pinnedIssuer() const {
   return issuer_;
 }
 
+void CredentialCache::rememberChallenge(Challenge challenge) {
+  std::lock_guard lock(mutex_);
+  challenge_ = std::move(challenge);
+}
+
+std::optional<CredentialCache::Challenge> CredentialCache::lastChallenge() const {
+  std::lock_guard lock(mutex_);
+  return challenge_;
+}
+
 // ---- pure parts -------------------------------------------------------------------------------
 
 std::vector<std::string> authorizationServerMetadataUrls(const common::Url& issuer) {

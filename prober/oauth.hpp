@@ -64,10 +64,20 @@ public:
   // another one the server names later.
   std::optional<std::string> pinnedIssuer() const;
 
+  // The server's last OAuth challenge (its resource_metadata and scope): once one was seen, an
+  // expiring token is renewed before the probe instead of after a 401.
+  struct Challenge {
+    std::optional<std::string> resourceMetadata;
+    std::optional<std::string> scope;
+  };
+  void rememberChallenge(Challenge challenge);
+  std::optional<Challenge> lastChallenge() const;
+
 private:
   mutable std::mutex mutex_;
   std::optional<AccessToken> token_;
   std::optional<std::string> issuer_;
+  std::optional<Challenge> challenge_;
 };
 
 // What the auth steps of one probe did, for `probe --json` (never a token or secret).

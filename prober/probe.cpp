@@ -1091,81 +1091,156 @@ Awaitable<ProbeResult> probeOnce(ProbeOptions options) {
 
 // With OAuth credentials: the probe with the cached token (or none), then, on a 401 challenge,
 // discovery and a new token and the probe again; on a 403 insufficient_scope, one step-up.
-Awaitable<ProbeResult> probeWithOAuth(ProbeOptions options) {
-  const auto start = SteadyClock::now();
-  const auto deadline = start + options.timeout;
-  auto cache = options.credentials ? options.credentials : std::make_shared<CredentialCache>();
-  const OAuthCredentials credentials = *options.oauth;
-  AuthReport report;
-  net::ClientOptions co;
-  co.verifyTls = !options.insecure;
-  co.caFile = options.caFile;
-  co.tlsSessionResumption = options.tlsResumption;
-  co.maxBodyBytes = 256 * 1024; // metadata and token answers are small
-  net::Client authClient(co_await asio::this_coro::executor, co);
+// (A class with member coroutines, like Prober: g++ 12 mishandles lambda coroutines and
+// temporaries in a co_await's full expression, so arguments are named values.)
+class OAuthProber {
+public:
+  OAuthProber(ProbeOptions options, asio::any_io_executor executor)
+      : options_(std::move(options)), credentials_(*options_.oauth),
+        cache_(options_.credentials ? options_.credentials : std::make_shared<CredentialCache>()),
+        server_(*common::Url::parse(options_.url)), authClient_(executor, authClientOptions()) {}
+
+  Awaitable<ProbeResult> run() {
+    start_ = SteadyClock::now();
+    deadline_ = start_ + options_.timeout;
+    std::optional<AccessToken> token = cache_->usable(SteadyClock::now());
+    report_.token = token ? "cached" : "new";
+    bool fresh = false, steppedUp = false;
+    if (!token) {
+      // A token that is about to expire is renewed before the probe once the server's
+      // challenge is known (a renewal that fails is the monitor's problem, found before the
+      // server is asked); the first probe learns the challenge from the server's 401.
+      if (auto challenge = cache_->lastChallenge()) {
+        const std::string noPreviousScope;
+        auto got = co_await fetch(*challenge, noPreviousScope);
+        if (!got) {
+          ProbeResult failed;
+          failed.url = options_.url;
+          failed.startedAt = std::chrono::system_clock::now();
+          failed.failure = std::move(got.error());
+          co_return finish(std::move(failed));
+        }
+        token = std::move(*got);
+        fresh = true;
+      }
+    }
+    ProbeResult result = co_await attempt(token);
+    while (result.failure) {
+      const Failure f = *result.failure;
+      const bool unauthorized =
+          f.reason == FailureReason::AuthRequired || f.reason == FailureReason::AuthInvalid;
+      const bool stepUp = f.reason == FailureReason::InsufficientScope && token && !steppedUp;
+      // A token just obtained and refused is the answer (auth_invalid): no loop.
+      if (!(unauthorized && !fresh) && !stepUp)
+        break;
+      const CredentialCache::Challenge challenge{f.resourceMetadata, f.challengeScope};
+      if (unauthorized) {
+        cache_->forget();
+        cache_->rememberChallenge(challenge);
+      }
+      const std::string previousScope = stepUp ? token->scope : std::string();
+      auto got = co_await fetch(challenge, previousScope);
+      if (!got) {
+        result.failure = std::move(got.error());
+        result.ok = false;
+        break;
+      }
+      if (stepUp) {
+        // Renewals ask for the stepped-up scope at once.
+        auto known = cache_->lastChallenge().value_or(challenge);
+        known.scope = got->scope;
+        cache_->rememberChallenge(std::move(known));
+      }
+      token = std::move(*got);
+      fresh = true;
+      steppedUp = steppedUp || stepUp;
+      report_.token = stepUp ? "stepped_up" : "new";
+      result = co_await attempt(token);
+    }
+    if (result.failure && result.failure->reason == FailureReason::AuthInvalid)
+      cache_->forget(); // the next probe gets a new one
+    co_return finish(std::move(result));
+  }
+
+private:
+  net::ClientOptions authClientOptions() const {
+    net::ClientOptions co;
+    co.verifyTls = !options_.insecure;
+    co.caFile = options_.caFile;
+    co.tlsSessionResumption = options_.tlsResumption;
+    co.maxBodyBytes = 256 * 1024; // metadata and token answers are small
+    return co;
+  }
+
+  ProbeResult finish(ProbeResult result) {
+    result.timings.total = msSince(start_);
+    result.auth = report_;
+    return result;
+  }
 
   // One probe within what is left of the whole deadline, with `token` when there is one.
-  auto attempt = [&](const std::optional<AccessToken>& token) -> Awaitable<ProbeResult> {
-    ProbeOptions o = options;
+  Awaitable<ProbeResult> attempt(const std::optional<AccessToken>& token) {
+    ProbeOptions o = options_;
     o.oauth.reset();
     if (token)
       o.headers.emplace_back("Authorization", "Bearer " + token->value);
     o.timeout = std::max(
         std::chrono::milliseconds(1),
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()));
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - SteadyClock::now()));
     co_return co_await probeOnce(std::move(o));
-  };
-
-  std::optional<AccessToken> token = cache->usable(SteadyClock::now());
-  report.token = token ? "cached" : "new";
-  ProbeResult result = co_await attempt(token);
-  bool fresh = false, steppedUp = false;
-  while (result.failure) {
-    const Failure& f = *result.failure;
-    const bool unauthorized =
-        f.reason == FailureReason::AuthRequired || f.reason == FailureReason::AuthInvalid;
-    const bool stepUp = f.reason == FailureReason::InsufficientScope && token && !steppedUp;
-    // A token just obtained and refused is the answer (auth_invalid): no loop.
-    if (!(unauthorized && !fresh) && !stepUp)
-      break;
-    if (unauthorized)
-      cache->forget();
-    TokenRequest request;
-    request.server = *common::Url::parse(options.url);
-    request.credentials = &credentials;
-    request.resourceMetadata = f.resourceMetadata;
-    request.challengeScope = f.challengeScope;
-    if (stepUp)
-      request.previousScope = token->scope;
-    request.pinnedIssuer = cache->pinnedIssuer();
-    request.deadline = deadline;
-    request.maxJsonDepth = options.maxJsonDepth;
-    auto got = co_await obtainToken(authClient, std::move(request), report);
-    if (!got) {
-      result.failure = std::move(got.error());
-      result.ok = false;
-      break;
-    }
-    cache->store(*got);
-    token = std::move(*got);
-    fresh = true;
-    steppedUp = steppedUp || stepUp;
-    report.token = stepUp ? "stepped_up" : "new";
-    result = co_await attempt(token);
   }
-  if (result.failure && result.failure->reason == FailureReason::AuthInvalid)
-    cache->forget(); // the next probe gets a new one
-  result.timings.total = msSince(start);
-  result.auth = std::move(report);
-  co_return result;
-}
+
+  // Discovery and a token request for the challenge seen; `previousScope` for a step-up.
+  Awaitable<common::Expected<AccessToken, Failure>>
+  fetch(const CredentialCache::Challenge& challenge, const std::string& previousScope) {
+    TokenRequest request;
+    request.server = server_;
+    request.credentials = &credentials_;
+    request.resourceMetadata = challenge.resourceMetadata;
+    request.challengeScope = challenge.scope;
+    request.previousScope = previousScope;
+    request.pinnedIssuer = cache_->pinnedIssuer();
+    request.deadline = deadline_;
+    request.maxJsonDepth = options_.maxJsonDepth;
+    auto got = co_await obtainToken(authClient_, std::move(request), report_);
+    if (got)
+      cache_->store(*got);
+    co_return got;
+  }
+
+  ProbeOptions options_;
+  OAuthCredentials credentials_;
+  std::shared_ptr<CredentialCache> cache_;
+  common::Url server_;
+  net::Client authClient_;
+  AuthReport report_;
+  SteadyClock::time_point start_;
+  SteadyClock::time_point deadline_;
+};
 
 } // namespace
 
 Awaitable<ProbeResult> probe(ProbeOptions options) {
-  if (options.oauth && common::Url::parse(options.url))
-    co_return co_await probeWithOAuth(std::move(options));
-  co_return co_await probeOnce(std::move(options));
+  if (!options.oauth || !common::Url::parse(options.url))
+    co_return co_await probeOnce(std::move(options));
+  auto executor = co_await asio::this_coro::executor;
+  std::string url = options.url;
+  std::string error;
+  try {
+    OAuthProber prober(std::move(options), executor);
+    co_return co_await prober.run();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  ProbeResult result; // only resource exhaustion gets here, as in probeOnce
+  result.url = std::move(url);
+  result.startedAt = std::chrono::system_clock::now();
+  result.failure = Failure{FailureReason::InvalidResponse,
+                           capDetail("internal error: " + sanitizeExcerpt(error)),
+                           {},
+                           {},
+                           {}};
+  co_return result;
 }
 
 } // namespace mcpwatch::prober

@@ -117,6 +117,109 @@ TEST_F(DaemonE2E, KilledServerTriggersOnceAndResolvesOnceWhenBackOnTheSamePort) 
   EXPECT_EQ(daemon->events("alert.resolved").size(), 1u) << daemon->stderrTail();
 }
 
+// mcpwatch's own OAuth client in the daemon, against the SDK's requireBearerAuth and an
+// authorization server issuing client-credentials tokens (tests/peers/v1-server.mjs).
+class DaemonOAuth : public DaemonE2E {
+protected:
+  static constexpr const char* kSecret = "run-Client-Secret-7731";
+
+  std::unique_ptr<testsupport::Peer> startPeer(const std::string& lifetime) {
+    if (auto why = testsupport::peersUnavailable()) {
+      ADD_FAILURE() << *why;
+      return nullptr;
+    }
+    auto peer = testsupport::startPeer(testsupport::v1Server(
+        {"--mode", "stateless", "--json", "--oauth-client", std::string("mcpwatch-run:") + kSecret,
+         "--token-lifetime", lifetime, "--log"}));
+    EXPECT_TRUE(peer) << (peer ? "" : peer.error());
+    return peer ? std::move(*peer) : nullptr;
+  }
+
+  std::unique_ptr<DaemonProcess> startOAuthDaemon(const testsupport::Peer& peer) {
+    ServerSpec server{"secured", peer.url("/mcp"), "Secured", {}};
+    server.extraYaml = "    auth: {type: client_credentials, client_id: mcpwatch-run, "
+                       "client_secret: \"${OAUTH_CLIENT_SECRET}\"}\n";
+    writeConfig({server});
+    auto d = DaemonProcess::start(configPath(), {{"OAUTH_CLIENT_SECRET", kSecret}});
+    EXPECT_TRUE(d) << (d ? "" : d.error());
+    return d ? std::move(d.value()) : nullptr;
+  }
+
+  static std::size_t tokenRequests(testsupport::Peer& peer, const std::string& status = "200") {
+    const std::string text = peer.process().stderrText(), line = "TOKEN " + status + " ";
+    std::size_t n = 0;
+    for (auto at = text.find(line); at != std::string::npos; at = text.find(line, at + 1))
+      ++n;
+    return n;
+  }
+
+  static bool notUp(const Json& l) {
+    return isStateChange(l, "secured", "failing") || isStateChange(l, "secured", "down");
+  }
+
+  static void expectNoSecrets(DaemonProcess& daemon) {
+    const std::string logs = daemon.process().stderrText() + daemon.process().stdoutText();
+    EXPECT_EQ(logs.find(kSecret), std::string::npos);
+    EXPECT_EQ(logs.find("mcp-access-"), std::string::npos) << "an access token reached the log";
+  }
+};
+
+TEST_F(DaemonOAuth, TokenIsReusedAcrossProbesAndARevokedOneIsReplacedWithoutAFailure) {
+  auto peer = startPeer("3600");
+  ASSERT_TRUE(peer);
+  auto daemon = startOAuthDaemon(*peer);
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(
+      daemon->waitForLog([](const Json& l) { return isStateChange(l, "secured", "up"); }, 10s))
+      << daemon->stderrTail();
+  // Three more probes (1 s apart) on the same token.
+  EXPECT_FALSE(daemon->waitForLog(notUp, 3s)) << daemon->stderrTail();
+  EXPECT_EQ(tokenRequests(*peer), 1u) << peer->process().stderrText();
+
+  // The authorization server forgets every token: the next probe is refused once, gets a new
+  // token and is up; the server is never seen failing.
+  auto revoked = httpRequest(peer->port(), "POST", "/control/revoke");
+  ASSERT_TRUE(revoked) << revoked.error();
+  ASSERT_TRUE(pollUntil([&] { return tokenRequests(*peer) == 2; }, 5s))
+      << peer->process().stderrText();
+  EXPECT_FALSE(daemon->waitForLog(notUp, 2s)) << daemon->stderrTail();
+  EXPECT_EQ(tokenRequests(*peer), 2u);
+  expectCleanStop(*daemon);
+  expectNoSecrets(*daemon);
+}
+
+TEST_F(DaemonOAuth, ShortLivedTokensAreRenewedAndAnAuthorizationServerOutageIsAuthTokenFailed) {
+  auto peer = startPeer("2"); // tokens live 2 s; the daemon probes every second
+  ASSERT_TRUE(peer);
+  auto daemon = startOAuthDaemon(*peer);
+  ASSERT_TRUE(daemon);
+  ASSERT_TRUE(
+      daemon->waitForLog([](const Json& l) { return isStateChange(l, "secured", "up"); }, 10s))
+      << daemon->stderrTail();
+  EXPECT_FALSE(daemon->waitForLog(notUp, 5s)) << daemon->stderrTail();
+  // Renewed before expiry (about every 2 s), never after a refused probe.
+  EXPECT_GE(tokenRequests(*peer), 3u) << peer->process().stderrText();
+
+  // The authorization server goes away: once the token has expired the probe fails with
+  // auth_token_failed (the monitor's credential), not with a reason that blames the server.
+  auto down = httpRequest(peer->port(), "POST", "/control/token-status?status=503");
+  ASSERT_TRUE(down) << down.error();
+  ASSERT_TRUE(daemon->waitForEvents("alert.triggered", 1, "secured", 10s)) << daemon->stderrTail();
+  auto trigger = daemon->events("alert.triggered", "secured").at(0);
+  EXPECT_EQ(trigger.value("failure_reason", ""), "auth_token_failed") << trigger.dump();
+  EXPECT_NE(trigger.value("failure_detail", "").find("token endpoint: HTTP 503"), std::string::npos)
+      << trigger.dump();
+  EXPECT_EQ(trigger.value("failure_summary", ""), "mcpwatch could not get an OAuth token")
+      << trigger.dump();
+
+  // It comes back: the next renewal works and the incident resolves.
+  auto back = httpRequest(peer->port(), "POST", "/control/token-status?status=200");
+  ASSERT_TRUE(back) << back.error();
+  ASSERT_TRUE(daemon->waitForEvents("alert.resolved", 1, "secured", 10s)) << daemon->stderrTail();
+  expectCleanStop(*daemon);
+  expectNoSecrets(*daemon);
+}
+
 // `mcpwatch status --url` against the running daemon's API: what is not up, exit 1; all up, exit 0.
 TEST_F(DaemonE2E, StatusCommandListsWhatIsNotUpAndExitsZeroOnlyWhenAllAreUp) {
   auto demoA = startDemo();

@@ -37,6 +37,7 @@ protected:
     V1Ask,
     V2Params,
     V1OAuth,
+    V1OAuthStepUp,
     kCount
   };
 
@@ -56,6 +57,9 @@ protected:
     options[V2Params] = testsupport::v2Server({"--legacy", "reject", "--param-headers"});
     options[V1OAuth] = testsupport::v1Server({"--mode", "stateless", "--json", "--oauth-client",
                                               std::string("mcpwatch-probe:") + kClientSecret});
+    options[V1OAuthStepUp] = testsupport::v1Server(
+        {"--mode", "stateless", "--json", "--oauth-client",
+         std::string("mcpwatch-probe:") + kClientSecret, "--step-up-scope", "mcp:tools"});
     auto started = testsupport::startPeers(std::move(options));
     if (started)
       peers_ = std::move(*started);
@@ -423,7 +427,7 @@ TEST_F(RealPeers, OAuthClientCredentialsGetATokenAndNeverShowIt) {
   EXPECT_EQ(up.json.dump().find("\"auth\""), up.json.dump().rfind("\"auth\"")); // one key
   for (const auto& text : {up.run.out, up.run.err}) {
     EXPECT_EQ(text.find(kClientSecret), std::string::npos) << text;
-    EXPECT_EQ(text.find("at-"), std::string::npos) << text; // the peer's tokens start so
+    EXPECT_EQ(text.find("mcp-access-"), std::string::npos) << text; // the peer's tokens
   }
 
   auto human = testsupport::runMcpwatch([&] {
@@ -469,6 +473,33 @@ TEST_F(RealPeers, OAuthClientCredentialsGetATokenAndNeverShowIt) {
             std::string::npos)
       << pinned.describe();
   EXPECT_EQ(pinned.json["auth"]["token_requests"], 0);
+}
+
+// tools/list needs a scope the first token lacks: 403 insufficient_scope, one step-up with the
+// union of scopes (SEP-2350), and the probe is up.
+TEST_F(RealPeers, OAuthInsufficientScopeStepsUpOnce) {
+  const auto url = peer(V1OAuthStepUp).url("/mcp");
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", kClientSecret, 1);
+  ProbeRun up;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url,
+                                    {"--oauth-client-id", "mcpwatch-probe",
+                                     "--oauth-client-secret-env", "MCPWATCH_TEST_CLIENT_SECRET"},
+                                    up));
+  expectUp(up, url, {"legacy", "streamable-http", "2025-11-25", 5});
+  EXPECT_EQ(up.json["auth"]["token"], "stepped_up") << up.describe();
+  EXPECT_EQ(up.json["auth"]["scope"], "mcp:read mcp:tools");
+  EXPECT_EQ(up.json["auth"]["token_requests"], 2);
+
+  // A configured scope that already has it: one token, no step-up.
+  ProbeRun direct;
+  ASSERT_NO_FATAL_FAILURE(
+      probeJson(url,
+                {"--oauth-client-id", "mcpwatch-probe", "--oauth-client-secret-env",
+                 "MCPWATCH_TEST_CLIENT_SECRET", "--oauth-scope", "mcp:read mcp:tools"},
+                direct));
+  expectUp(direct, url, {"legacy", "streamable-http", "2025-11-25", 5});
+  EXPECT_EQ(direct.json["auth"]["token"], "new");
+  EXPECT_EQ(direct.json["auth"]["token_requests"], 1);
 }
 
 TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {

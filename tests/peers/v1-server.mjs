@@ -17,6 +17,10 @@
 //          with client_secret_basic or client_secret_post; `--log` adds one stderr line
 //          `TOKEN <status> <client auth>` per token request)
 //   --token-lifetime SECONDS (default 3600: expires_in of the tokens issued)
+//   --step-up-scope S (tools/list needs scope S too: 403 insufficient_scope with
+//          scope="mcp:read S" for a token without it)
+//   POST /control/revoke forgets every token issued (the next request with one gets 401
+//          invalid_token).
 //   POST /control/token-status?status=N makes /token answer N (503: the AS is down; 200
 //          again: it is back), so a test can take the authorization server away.
 import express from 'express';
@@ -37,7 +41,7 @@ try {
   flags = parseFlags(process.argv.slice(2),
                      { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false,
                        'close-streams': false, ask: false, 'oauth-client': '',
-                       'token-lifetime': 3600 });
+                       'token-lifetime': 3600, 'step-up-scope': '' });
 } catch (e) {
   fail(`v1-server: ${e.message}`);
 }
@@ -180,20 +184,31 @@ if (flags['oauth-client']) {
     if (id !== clientId || secret !== clientSecret)
       return answer(401, { error: 'invalid_client', error_description: 'Invalid client credentials' });
     if (req.body.resource !== `${origin(req)}/mcp`) return answer(400, { error: 'invalid_target' });
-    const token = `at-${randomUUID()}`;
-    tokens.set(token, Math.floor(Date.now() / 1000) + flags['token-lifetime']);
+    const token = `mcp-access-${randomUUID()}`;
+    tokens.set(token, { expiresAt: Math.floor(Date.now() / 1000) + flags['token-lifetime'],
+                        scopes: (req.body.scope ?? '').split(' ').filter(Boolean) });
     answer(200, { access_token: token, token_type: 'Bearer', expires_in: flags['token-lifetime'],
                   scope: req.body.scope ?? '' });
   });
   const verifier = {
     async verifyAccessToken(token) {
-      const expiresAt = tokens.get(token);
-      if (expiresAt === undefined) throw new InvalidTokenError('Unknown token');
-      return { token, clientId, scopes: ['mcp:read'], expiresAt };
+      const issued = tokens.get(token);
+      if (issued === undefined) throw new InvalidTokenError('Unknown token');
+      return { token, clientId, scopes: issued.scopes, expiresAt: issued.expiresAt };
     },
   };
-  app.use('/mcp', (req, res, next) => requireBearerAuth({
-    verifier, resourceMetadataUrl: `${origin(req)}/.well-known/oauth-protected-resource/mcp` })(req, res, next));
+  app.post('/control/revoke', (req, res) => { tokens.clear(); res.json({}); });
+  const prm = (req) => `${origin(req)}/.well-known/oauth-protected-resource/mcp`;
+  app.use('/mcp', (req, res, next) => requireBearerAuth({ verifier, resourceMetadataUrl: prm(req) })(req, res, next));
+  const stepUp = flags['step-up-scope'];
+  if (stepUp) {
+    app.use('/mcp', (req, res, next) => {
+      if (req.body?.method !== 'tools/list' || req.auth.scopes.includes(stepUp)) return next();
+      res.set('WWW-Authenticate', `Bearer error="insufficient_scope", error_description="tools/list needs ${stepUp}", ` +
+                                  `scope="mcp:read ${stepUp}", resource_metadata="${prm(req)}"`);
+      res.status(403).json({ error: 'insufficient_scope' });
+    });
+  }
 }
 
 if (flags.auth) {
