@@ -87,6 +87,17 @@ switch (scenario) {
     if (result?.auth?.client_auth !== 'private_key_jwt') failed = true;
     break;
   }
+  case 'auth/resource-mismatch':
+  case 'auth/metadata-issuer-mismatch': {
+    // mcpwatch's client must stop before any authorization when the resource metadata names
+    // another resource, or the authorization server metadata another issuer: the probe fails
+    // with auth_token_failed and no credential is sent anywhere.
+    const result = probe(['--oauth-client-id', 'mcpwatch-conformance', '--oauth-client-secret-env',
+                          'CONFORMANCE_CLIENT_SECRET'],
+                         'auth_token_failed', { CONFORMANCE_CLIENT_SECRET: 'not-sent-anywhere' });
+    if (result?.auth?.token_requests !== 0) failed = true;
+    break;
+  }
   default: // initialize, request-metadata, json-schema-ref-no-deref: a plain probe
     probe([]);
 }
