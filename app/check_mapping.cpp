@@ -100,6 +100,8 @@ LastProbe lastProbeAfter(const std::optional<LastProbe>& previous,
     last.toolCount = static_cast<int>(result.tools->count);
   if (result.tls)
     last.tlsNotAfter = result.tls->notAfter;
+  if (result.auth && result.auth->expiresAt)
+    last.oauthTokenExpiresAt = result.auth->expiresAt;
   return last;
 }
 

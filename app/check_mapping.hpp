@@ -26,6 +26,7 @@ struct LastProbe {
   std::optional<std::string> serverVersion;
   std::optional<int> toolCount;
   std::optional<common::WallTime> tlsNotAfter;
+  std::optional<common::WallTime> oauthTokenExpiresAt; // the access token the probe used
 };
 
 // What the server said about itself last, after `result`: a failed probe keeps the previous

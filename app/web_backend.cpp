@@ -89,6 +89,7 @@ web::ServerView DaemonWebBackend::view(const config::ServerConfig& server,
     v.serverVersion = last->serverVersion;
     v.toolCount = last->toolCount;
     v.tlsNotAfter = last->tlsNotAfter;
+    v.oauthTokenExpiresAt = last->oauthTokenExpiresAt;
   }
   return v;
 }

@@ -91,6 +91,8 @@ struct AuthReport {
   std::optional<std::string> clientAuth; // client_secret_basic, client_secret_post, ...
   std::optional<std::string> scope;      // asked for
   std::optional<long long> expiresIn;    // seconds, as the AS said
+  // When the token the probe used expires (wall clock; unset when its lifetime is unknown).
+  std::optional<std::chrono::system_clock::time_point> expiresAt;
   int tokenRequests = 0;
   double ms = 0; // spent on discovery and token requests
 };

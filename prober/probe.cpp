@@ -1118,7 +1118,7 @@ public:
           failed.url = options_.url;
           failed.startedAt = std::chrono::system_clock::now();
           failed.failure = std::move(got.error());
-          co_return finish(std::move(failed));
+          co_return finish(std::move(failed), std::nullopt);
         }
         token = std::move(*got);
         fresh = true;
@@ -1159,7 +1159,7 @@ public:
     }
     if (result.failure && result.failure->reason == FailureReason::AuthInvalid)
       cache_->forget(); // the next probe gets a new one
-    co_return finish(std::move(result));
+    co_return finish(std::move(result), token);
   }
 
 private:
@@ -1172,7 +1172,9 @@ private:
     return co;
   }
 
-  ProbeResult finish(ProbeResult result) {
+  ProbeResult finish(ProbeResult result, const std::optional<AccessToken>& token) {
+    if (token && token->lifetime)
+      report_.expiresAt = token->obtainedWall + *token->lifetime;
     result.timings.total = msSince(start_);
     result.auth = report_;
     return result;

@@ -97,6 +97,7 @@ template <class J> J buildJson(const ProbeResult& r) {
                  {"client_auth", opt(a.clientAuth)},
                  {"scope", opt(a.scope)},
                  {"expires_in", opt(a.expiresIn)},
+                 {"expires_at", a.expiresAt ? J(common::formatRfc3339(*a.expiresAt)) : J(nullptr)},
                  {"token_requests", a.tokenRequests},
                  {"ms", a.ms}};
   } else {

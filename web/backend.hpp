@@ -51,6 +51,7 @@ struct ServerView {
   std::optional<std::string> serverVersion;
   std::optional<int> toolCount;
   std::optional<common::WallTime> tlsNotAfter;
+  std::optional<common::WallTime> oauthTokenExpiresAt; // mcpwatch's OAuth token for the server
 };
 
 // The servers' views in config order, each shared and immutable. A published list shares every

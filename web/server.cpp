@@ -594,6 +594,15 @@ struct WebServer::Impl : std::enable_shared_from_this<WebServer::Impl> {
                                                v.tlsNotAfter->time_since_epoch())
                                                .count());
               });
+    perServer("mcpwatch_oauth_token_expiry_timestamp_seconds",
+              "Unix time mcpwatch's OAuth access token for the server expires (renewed before)",
+              [](const ServerView& v) -> Value {
+                if (!v.oauthTokenExpiresAt)
+                  return std::nullopt;
+                return static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                               v.oauthTokenExpiresAt->time_since_epoch())
+                                               .count());
+              });
     if (outbox) {
       MetricsRegistry live;
       auto pending =

@@ -48,6 +48,19 @@ TEST(LastProbeAfter, ASuccessfulProbeSaysEverythingAfresh) {
   EXPECT_EQ(http.serverName, "search-server");
 }
 
+TEST(LastProbeAfter, KeepsWhenTheOAuthTokenExpires) {
+  auto withToken = healthy(false);
+  withToken.auth = prober::AuthReport{};
+  withToken.auth->expiresAt = kT0 + std::chrono::hours(1);
+  auto first = lastProbeAfter(std::nullopt, withToken);
+  EXPECT_EQ(first.oauthTokenExpiresAt, kT0 + std::chrono::hours(1));
+  prober::ProbeResult renewalFailed; // auth_token_failed: the last token's expiry still counts
+  renewalFailed.auth = prober::AuthReport{};
+  EXPECT_EQ(lastProbeAfter(first, renewalFailed).oauthTokenExpiresAt, kT0 + std::chrono::hours(1));
+  EXPECT_FALSE(lastProbeAfter(first, healthy(false)).oauthTokenExpiresAt)
+      << "a server probed without a token has none";
+}
+
 TEST(StateChangeLog, NamesTheStateTheReasonAndMaintenance) {
   detector::ServerState st;
   EXPECT_FALSE(stateChangeLog("a", st, detector::Transition::Unchanged));

@@ -184,6 +184,22 @@ TEST_F(DaemonOAuth, TokenIsReusedAcrossProbesAndARevokedOneIsReplacedWithoutAFai
       << peer->process().stderrText();
   EXPECT_FALSE(daemon->waitForLog(notUp, 2s)) << daemon->stderrTail();
   EXPECT_EQ(tokenRequests(*peer), 2u);
+
+  // The token's expiry is a metric; neither it nor the token shows in the API or the page.
+  auto port = daemon->webPort();
+  ASSERT_TRUE(port) << port.error();
+  auto metrics = httpGet(*port, "/metrics");
+  ASSERT_TRUE(metrics) << metrics.error();
+  EXPECT_NE(
+      metrics->second.find("mcpwatch_oauth_token_expiry_timestamp_seconds{server=\"secured\"}"),
+      std::string::npos)
+      << metrics->second;
+  for (const std::string target : {"/api/v1/servers/secured", "/status/secured", "/metrics"}) {
+    auto got = httpGet(*port, target);
+    ASSERT_TRUE(got) << got.error();
+    EXPECT_EQ(got->second.find("mcp-access-"), std::string::npos) << target;
+    EXPECT_EQ(got->second.find(kSecret), std::string::npos) << target;
+  }
   expectCleanStop(*daemon);
   expectNoSecrets(*daemon);
 }

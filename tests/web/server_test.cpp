@@ -593,6 +593,11 @@ TEST_F(WebServerTest, MetricsScrapeIsStrictlyValidAndPassesPromtool) {
     EXPECT_EQ(p.find("mcpwatch_server_in_maintenance", {{"server", "evil"}}), 1);
     EXPECT_EQ(p.find("mcpwatch_tls_certificate_expiry_timestamp_seconds", {{"server", "alpha"}}),
               1798804800); // 2027-01-01T12:00:00Z
+    EXPECT_EQ(p.find("mcpwatch_oauth_token_expiry_timestamp_seconds", {{"server", "alpha"}}),
+              1798804800 - 38 * 86400 + 3600);
+    EXPECT_EQ(p.find("mcpwatch_oauth_token_expiry_timestamp_seconds", {{"server", "beta"}}),
+              std::nullopt)
+        << "no series for a server mcpwatch holds no token for";
     EXPECT_EQ(p.find("mcpwatch_outbox_pending", {{"sink", "pd-default"}}), 3);
     EXPECT_EQ(p.find("mcpwatch_outbox_dead", {{"sink", "pd-default"}}), 1);
     EXPECT_EQ(p.find("mcpwatch_deliveries_total", {{"sink", "pd-default"}, {"outcome", "retry"}}),

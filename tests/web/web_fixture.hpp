@@ -213,6 +213,7 @@ inline void seedDemo(store::Store& store, FakeBackend& backend, common::WallTime
   evil.inMaintenance = true;
   evil.maintenanceIds = {"<i>deploy</i>"};
   alpha.tlsNotAfter = now + 38 * 24h;
+  alpha.oauthTokenExpiresAt = now + 1h;
   alpha.owner = "Team Alpha (internal-owner)";
   alpha.runbookUrl = "https://wiki.internal.example/alpha";
   alpha.description = "Alpha search";
