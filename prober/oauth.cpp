@@ -251,6 +251,19 @@ common::Expected<AccessToken, std::string> readTokenResponse(int status, std::st
   return t;
 }
 
+std::string redactSecrets(std::string text, const std::vector<std::string_view>& secrets) {
+  for (auto secret : secrets)
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
+      text.replace(pos, secret.size(), "[redacted]");
+  // A secret cut short (by an excerpt's cap): any 8 or more of its first characters.
+  for (auto secret : secrets)
+    for (std::size_t n = secret.size() - 1; n >= 8; --n)
+      for (auto pos = text.find(secret.substr(0, n)); pos != std::string::npos;
+           pos = text.find(secret.substr(0, n), pos))
+        text.replace(pos, n, "[redacted]");
+  return text;
+}
+
 // ---- the requests -----------------------------------------------------------------------------
 
 namespace {
@@ -327,9 +340,9 @@ public:
     post.headers.add("Content-Type", "application/x-www-form-urlencoded");
     if (*method == "client_secret_basic") {
       // RFC 6749 section 2.3.1: both parts form-encoded before base64.
-      post.headers.add("Authorization",
-                       "Basic " + common::base64Encode(formEncode(creds_.clientId) + ":" +
-                                                       formEncode(creds_.clientSecret)));
+      basic_ =
+          common::base64Encode(formEncode(creds_.clientId) + ":" + formEncode(creds_.clientSecret));
+      post.headers.add("Authorization", "Basic " + basic_);
     } else if (*method == "client_secret_post") {
       form.emplace_back("client_id", creds_.clientId);
       form.emplace_back("client_secret", creds_.clientSecret);
@@ -371,14 +384,16 @@ private:
   std::string canonicalResource() const { return req_.server.toString(); }
 
   common::Unexpected<Failure> fail(std::string detail) const {
-    // A hostile endpoint may echo what it was sent: no secret survives into the detail.
-    for (const std::string* secret : {&creds_.clientSecret, &assertion_})
+    // A hostile endpoint may echo what it was sent (the secret raw or form-encoded, the Basic
+    // credential, the assertion), whole or cut short: none of it survives into the detail.
+    const std::string encoded = formEncode(creds_.clientSecret);
+    std::vector<std::string_view> secrets;
+    for (const std::string* secret : {&creds_.clientSecret, &encoded, &basic_, &assertion_})
       if (secret->size() >= 4)
-        for (auto pos = detail.find(*secret); pos != std::string::npos;
-             pos = detail.find(*secret, pos))
-          detail.replace(pos, secret->size(), "[redacted]");
-    return common::unexpected(
-        Failure{FailureReason::AuthTokenFailed, capDetail(detail), {}, {}, {}});
+        secrets.emplace_back(*secret);
+    detail = redactSecrets(std::move(detail), secrets);
+    return common::unexpected(Failure{
+        FailureReason::AuthTokenFailed, redactSecrets(capDetail(detail), secrets), {}, {}, {}});
   }
 
   Awaitable<Fetched> getJson(const std::string& location) {
@@ -485,7 +500,8 @@ private:
   TokenRequest req_;
   const OAuthCredentials& creds_;
   AuthReport& report_;
-  std::string assertion_;
+  std::string basic_;     // the Basic credential sent, to keep it out of failure details
+  std::string assertion_; // the client assertion sent, likewise
 };
 
 } // namespace

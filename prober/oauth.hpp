@@ -139,6 +139,10 @@ common::Expected<std::string, std::string>
 clientAssertion(std::string_view privateKeyPem, std::string_view clientId,
                 std::string_view audience, std::chrono::system_clock::time_point now);
 
+// `text` without any of `secrets`, whole or as a prefix of 8 or more characters ("[redacted]"
+// instead): for details a hostile server may have filled with what it was sent.
+std::string redactSecrets(std::string text, const std::vector<std::string_view>& secrets);
+
 // A token endpoint's answer: the token, or a one-line detail ("HTTP 401 invalid_client: ...").
 common::Expected<AccessToken, std::string> readTokenResponse(int status, std::string_view body,
                                                              int maxJsonDepth);

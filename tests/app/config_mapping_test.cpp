@@ -82,6 +82,24 @@ TEST(ConfigMapping, DetectorScheduleAndProbeSettingsOfAServer) {
   auto open = api;
   open.protectedIsUp = true;
   EXPECT_TRUE(probeOptions(open, std::nullopt).protectedIsUp);
+
+  // An OAuth client: its settings and the daemon's per-server cache reach the probe.
+  EXPECT_FALSE(probe.oauth);
+  auto oauth = config.servers[1];
+  oauth.headers.clear();
+  oauth.oauth = config::OAuthClientConfig{
+      "probe-client",      common::Secret("cl-secret"), "", common::Secret(), "mcp:read", "",
+      "https://as.example"};
+  auto cache = std::make_shared<prober::CredentialCache>();
+  const auto withClient = probeOptions(oauth, std::nullopt, cache);
+  ASSERT_TRUE(withClient.oauth);
+  EXPECT_EQ(withClient.oauth->clientId, "probe-client");
+  EXPECT_EQ(withClient.oauth->clientSecret, "cl-secret");
+  EXPECT_EQ(withClient.oauth->scope, "mcp:read");
+  EXPECT_EQ(withClient.oauth->issuer, "https://as.example");
+  EXPECT_EQ(withClient.credentials, cache) << "tokens are kept between probes";
+  EXPECT_FALSE(probeOptions(api, std::nullopt, cache).credentials)
+      << "no cache for a server without a client";
 }
 
 TEST(ConfigMapping, WindowsDependentsAndTheServerPartOfEvents) {

@@ -1,5 +1,7 @@
 // `mcpwatch probe` against real MCP servers: server-everything (SDK v1, stateful, SSE replies),
 // our SDK v1 test server (stateless JSON, paginated, bearer-protected) and SDK v2 (modern era).
+#include "common/crypto.hpp"
+#include "prober/oauth.hpp"
 #include "tests/integration/probe_run.hpp"
 
 #include <algorithm>
@@ -38,6 +40,7 @@ protected:
     V2Params,
     V1OAuth,
     V1OAuthStepUp,
+    V1OAuthEcho,
     kCount
   };
 
@@ -60,6 +63,9 @@ protected:
     options[V1OAuthStepUp] = testsupport::v1Server(
         {"--mode", "stateless", "--json", "--oauth-client",
          std::string("mcpwatch-probe:") + kClientSecret, "--step-up-scope", "mcp:tools"});
+    options[V1OAuthEcho] =
+        testsupport::v1Server({"--mode", "stateless", "--json", "--oauth-client",
+                               std::string("mcpwatch-probe:") + kClientSecret, "--token-echo"});
     auto started = testsupport::startPeers(std::move(options));
     if (started)
       peers_ = std::move(*started);
@@ -500,6 +506,28 @@ TEST_F(RealPeers, OAuthInsufficientScopeStepsUpOnce) {
   expectUp(direct, url, {"legacy", "streamable-http", "2025-11-25", 5});
   EXPECT_EQ(direct.json["auth"]["token"], "new");
   EXPECT_EQ(direct.json["auth"]["token_requests"], 1);
+}
+
+// A hostile authorization server echoes everything it was sent: the failure is
+// auth_token_failed and shows no secret in any form (raw, form-encoded, Basic, cut short).
+TEST_F(RealPeers, OAuthTokenEndpointThatEchoesTheCredentialsShowsNone) {
+  const auto url = peer(V1OAuthEcho).url("/mcp");
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", kClientSecret, 1);
+  const std::string basic =
+      common::base64Encode("mcpwatch-probe:" + prober::formEncode(kClientSecret));
+  ProbeRun echoed;
+  ASSERT_NO_FATAL_FAILURE(probeJson(url,
+                                    {"--oauth-client-id", "mcpwatch-probe",
+                                     "--oauth-client-secret-env", "MCPWATCH_TEST_CLIENT_SECRET"},
+                                    echoed));
+  expectDown(echoed, "auth_token_failed");
+  const auto detail = echoed.json["failure"]["detail"].get<std::string>();
+  EXPECT_NE(detail.find("HTTP 400 invalid_request (got "), std::string::npos) << detail;
+  for (const auto& text : {echoed.run.out, echoed.run.err}) {
+    EXPECT_EQ(text.find(std::string(kClientSecret).substr(0, 8)), std::string::npos) << text;
+    EXPECT_EQ(text.find(prober::formEncode(kClientSecret).substr(0, 8)), std::string::npos) << text;
+    EXPECT_EQ(text.find(basic.substr(0, 12)), std::string::npos) << text;
+  }
 }
 
 TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {

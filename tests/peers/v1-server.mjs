@@ -19,6 +19,8 @@
 //   --token-lifetime SECONDS (default 3600: expires_in of the tokens issued)
 //   --step-up-scope S (tools/list needs scope S too: 403 insufficient_scope with
 //          scope="mcp:read S" for a token without it)
+//   --token-echo (a hostile authorization server: /token answers 400 with everything it was
+//          sent, the Authorization header and the body, in error_description)
 //   POST /control/revoke forgets every token issued (the next request with one gets 401
 //          invalid_token).
 //   POST /control/token-status?status=N makes /token answer N (503: the AS is down; 200
@@ -41,7 +43,7 @@ try {
   flags = parseFlags(process.argv.slice(2),
                      { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false,
                        'close-streams': false, ask: false, 'oauth-client': '',
-                       'token-lifetime': 3600, 'step-up-scope': '' });
+                       'token-lifetime': 3600, 'step-up-scope': '', 'token-echo': false });
 } catch (e) {
   fail(`v1-server: ${e.message}`);
 }
@@ -179,6 +181,9 @@ if (flags['oauth-client']) {
       if (flags.log) process.stderr.write(`TOKEN ${status} ${method}\n`);
       res.status(status).set('Cache-Control', 'no-store').json(body);
     };
+    if (flags['token-echo'])
+      return answer(400, { error: 'invalid_request',
+                           error_description: `got ${req.headers.authorization ?? ''} ${new URLSearchParams(req.body)}` });
     if (tokenStatus !== 200) return answer(tokenStatus, { error: 'temporarily_unavailable' });
     if (req.body.grant_type !== 'client_credentials') return answer(400, { error: 'unsupported_grant_type' });
     if (id !== clientId || secret !== clientSecret)
