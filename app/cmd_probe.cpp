@@ -85,8 +85,9 @@ std::optional<prober::OAuthCredentials> oauthFlags(const ProbeArgs& a, std::stri
                                     std::tuple{"--oauth-issuer", &a.oauthIssuer, &c.issuer}}) {
     if (value->empty())
       continue;
-    if (!common::Url::parse(*value)) {
-      error = std::string(flag) + " must be an absolute http:// or https:// URL";
+    auto parsed = common::Url::parse(*value);
+    if (!parsed || !parsed->secureOrLoopback()) {
+      error = std::string(flag) + " must be an https:// URL (http:// only to a loopback host)";
       return std::nullopt;
     }
     *field = *value;

@@ -127,10 +127,15 @@ Expected<Pkey, std::string> loadKey(std::string_view pem) {
 
 Expected<std::string, std::string> algorithmOf(EVP_PKEY* key) {
   switch (EVP_PKEY_get_base_id(key)) {
-  case EVP_PKEY_EC:
-    if (EVP_PKEY_get_bits(key) != 256)
+  case EVP_PKEY_EC: {
+    char group[64] = {};
+    std::size_t length = 0;
+    const std::string_view name =
+        EVP_PKEY_get_group_name(key, group, sizeof group, &length) == 1 ? group : "";
+    if (name != "prime256v1" && name != "P-256")
       return unexpected(std::string("an EC key must be on P-256 (ES256)"));
     return std::string("ES256");
+  }
   case EVP_PKEY_RSA:
     if (EVP_PKEY_get_bits(key) < 2048)
       return unexpected(std::string("an RSA key must have at least 2048 bits (RS256)"));

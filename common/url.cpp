@@ -246,6 +246,10 @@ std::string Url::hostHeader() const {
   return out;
 }
 
+bool Url::secureOrLoopback() const {
+  return https() || host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
 std::string Url::origin() const {
   return scheme + "://" + hostHeader();
 }

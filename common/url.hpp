@@ -26,7 +26,9 @@ struct Url {
   bool defaultPort() const { return port == (https() ? 443 : 80); }
   std::string hostHeader() const; // host[:port], port omitted when default
   std::string origin() const;     // scheme://host[:port]
-  std::string toString() const;   // origin + target
+  // https, or http to a loopback host (localhost, 127.0.0.0/8, ::1): where a credential may go.
+  bool secureOrLoopback() const;
+  std::string toString() const; // origin + target
 
   // RFC 3986 reference resolution against this URL (absolute, absolute-path, relative paths,
   // query-only). Returns nullopt when the result is not a valid http(s) URL.

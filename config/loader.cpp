@@ -622,7 +622,11 @@ private:
     }
     for (auto [key, field] : {std::pair{"token_url", &c.tokenUrl}, std::pair{"issuer", &c.issuer}})
       if (auto n = f->get(key)) {
-        if (auto v = url(*n, f->path(key)))
+        auto v = url(*n, f->path(key));
+        if (v && !common::Url::parse(*v)->secureOrLoopback())
+          error(f->path(key), *n,
+                "must be https (http only to a loopback host): credentials go there");
+        if (v && common::Url::parse(*v)->secureOrLoopback())
           *field = *v;
         else
           ok = false;

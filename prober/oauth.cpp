@@ -237,12 +237,13 @@ common::Expected<AccessToken, std::string> readTokenResponse(int status, std::st
       !common::iequals(type->get<std::string>(), "Bearer"))
     return common::unexpected(head + " but the token_type is not Bearer");
   if (auto e = doc->find("expires_in"); e != doc->end()) {
+    constexpr long long kMax = 10LL * 365 * 86400; // ten years
     long long seconds = -1;
     if (e->is_number_integer())
       seconds = e->get<long long>();
-    else if (e->is_number())
-      seconds = static_cast<long long>(e->get<double>());
-    if (seconds <= 0 || seconds > 10LL * 365 * 86400)
+    else if (e->is_number() && e->get<double>() > 0 && e->get<double>() <= kMax)
+      seconds = static_cast<long long>(e->get<double>()); // range checked before the cast
+    if (seconds <= 0 || seconds > kMax)
       return common::unexpected(head + " but expires_in is not a positive number of seconds");
     t.lifetime = std::chrono::seconds(seconds);
   }
@@ -315,8 +316,13 @@ public:
       issuer = creds_.issuer.empty() ? tokenEndpoint : creds_.issuer;
     if (metadata && metadata->grantTypes && !contains(*metadata->grantTypes, "client_credentials"))
       co_return fail("the authorization server does not offer the client_credentials grant");
-    auto method = chooseClientAuth(metadata ? metadata->authMethods : std::nullopt,
-                                   !creds_.clientSecret.empty(), !creds_.privateKeyPem.empty());
+    // Without metadata (a configured token_url) the method follows what mcpwatch holds.
+    auto method =
+        metadata ? chooseClientAuth(metadata->authMethods, !creds_.clientSecret.empty(),
+                                    !creds_.privateKeyPem.empty())
+        : creds_.privateKeyPem.empty()
+            ? common::Expected<std::string, std::string>(std::string("client_secret_basic"))
+            : common::Expected<std::string, std::string>(std::string("private_key_jwt"));
     if (!method)
       co_return fail(method.error());
     report_.clientAuth = *method;
@@ -325,6 +331,9 @@ public:
     auto url = common::Url::parse(tokenEndpoint);
     if (!url)
       co_return fail("the token endpoint is not an http(s) URL");
+    if (!url->secureOrLoopback())
+      co_return fail("the token endpoint is not https (" + sanitizeExcerpt(url->origin(), 100) +
+                     "): credentials not sent");
     const std::string scope =
         chooseScope(creds_.scope, req_.challengeScope, scopesSupported, req_.previousScope);
     std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "client_credentials"},
@@ -467,6 +476,9 @@ private:
     auto url = common::Url::parse(issuer);
     if (!url)
       co_return common::unexpected(std::string("the authorization server is not an http(s) URL"));
+    if (!url->secureOrLoopback())
+      co_return common::unexpected("the authorization server is not https (" +
+                                   sanitizeExcerpt(url->origin(), 100) + "): credentials not sent");
     std::string problem = "authorization server metadata: not found";
     bool absent = true; // every location answered 404
     for (const auto& location : authorizationServerMetadataUrls(*url)) {

@@ -1103,6 +1103,20 @@ public:
   Awaitable<ProbeResult> run() {
     start_ = SteadyClock::now();
     deadline_ = start_ + options_.timeout;
+    // The same backstop as Prober's: no authorization server stretches the probe's deadline.
+    asio::steady_timer watchdog(co_await asio::this_coro::executor);
+    watchdog.expires_at(deadline_ + kWatchdogGrace);
+    watchdog.async_wait([this](boost::system::error_code ec) {
+      if (!ec)
+        authClient_.cancel();
+    });
+    ProbeResult result = co_await steps();
+    watchdog.cancel();
+    co_return result;
+  }
+
+private:
+  Awaitable<ProbeResult> steps() {
     std::optional<AccessToken> token = cache_->usable(SteadyClock::now());
     report_.token = token ? "cached" : "new";
     bool fresh = false, steppedUp = false;
@@ -1122,6 +1136,8 @@ public:
         }
         token = std::move(*got);
         fresh = true;
+        if (auto late = tooLate())
+          co_return finish(std::move(*late), token);
       }
     }
     ProbeResult result = co_await attempt(token);
@@ -1155,6 +1171,10 @@ public:
       fresh = true;
       steppedUp = steppedUp || stepUp;
       report_.token = stepUp ? "stepped_up" : "new";
+      if (auto late = tooLate()) {
+        result = std::move(*late);
+        break;
+      }
       result = co_await attempt(token);
     }
     if (result.failure && result.failure->reason == FailureReason::AuthInvalid)
@@ -1162,7 +1182,26 @@ public:
     co_return finish(std::move(result), token);
   }
 
-private:
+  // A token that took most of the probe's time leaves too little for the server: that is the
+  // authorization server's slowness (auth_token_failed), not a timeout of the MCP server.
+  std::optional<ProbeResult> tooLate() const {
+    const auto left = deadline_ - SteadyClock::now();
+    if (left >= options_.timeout / 4)
+      return std::nullopt;
+    ProbeResult late;
+    late.url = options_.url;
+    late.startedAt = std::chrono::system_clock::now();
+    late.failure = Failure{FailureReason::AuthTokenFailed,
+                           capDetail("getting a token took " +
+                                     std::to_string(static_cast<long long>(msSince(start_))) +
+                                     " ms of the " + std::to_string(options_.timeout.count()) +
+                                     " ms timeout: too little time left to probe"),
+                           {},
+                           {},
+                           {}};
+    return late;
+  }
+
   net::ClientOptions authClientOptions() const {
     net::ClientOptions co;
     co.verifyTls = !options_.insecure;
@@ -1207,6 +1246,8 @@ private:
     auto got = co_await obtainToken(authClient_, std::move(request), report_);
     if (got)
       cache_->store(*got);
+    else
+      report_.token = "failed";
     co_return got;
   }
 

@@ -223,7 +223,9 @@ TEST(ConfigErrors, ClientCredentialsRules) {
           "  - slug: g\n    url: http://g.example/mcp\n    headers: {Authorization: Bearer t}\n"
           "    auth: {type: client_credentials, client_id: x, client_secret: \"${MISSING}\"}\n"
           "  - {slug: h, url: \"http://h.example/mcp\", auth: {type: client_credentials, "
-          "client_id: x, private_key_file: /nonexistent/key.pem}}\n",
+          "client_id: x, private_key_file: /nonexistent/key.pem}}\n"
+          "  - {slug: i, url: \"http://i.example/mcp\", auth: {type: client_credentials, "
+          "client_id: x, client_secret: \"${CLIENT_SECRET}\", issuer: \"http://as.example\"}}\n",
       env));
   expectErrorWith(errors, "servers[0].auth.type: must be one of client_credentials, got "
                           "\"password\" (line 2)");
@@ -242,6 +244,7 @@ TEST(ConfigErrors, ClientCredentialsRules) {
   expectErrorWith(errors, "servers[6].auth.type: cannot go with an Authorization header");
   expectErrorWith(errors, "servers[6].auth.client_secret:");
   expectErrorWith(errors, "servers[7].auth.private_key_file: cannot read \"/nonexistent/key.pem\"");
+  expectErrorWith(errors, "servers[8].auth.issuer: must be https (http only to a loopback host)");
   for (const auto& e : errors) {
     EXPECT_EQ(e.find("s3cr3t-Client-Value"), std::string::npos) << e;
     EXPECT_EQ(e.find("BEGIN"), std::string::npos) << e;

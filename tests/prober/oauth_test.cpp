@@ -110,10 +110,12 @@ struct Key {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key{nullptr, &EVP_PKEY_free};
 };
 
-Key generate(const char* type, unsigned bits_or_zero) {
+Key generate(const char* type, unsigned bits_or_zero, const char* curve = "P-256") {
   Key k;
   EVP_PKEY* raw = bits_or_zero ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, size_t{bits_or_zero})
-                               : EVP_PKEY_Q_keygen(nullptr, nullptr, type, "P-256");
+                  : std::string_view(type) == "EC"
+                      ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve)
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
   k.key.reset(raw);
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
   PEM_write_bio_PrivateKey(bio.get(), raw, nullptr, nullptr, 0, nullptr, nullptr);
@@ -190,6 +192,10 @@ TEST(OAuthAssertion, UnusableKeysAreRefusedWithoutQuotingThem) {
   EXPECT_NE(small.error().find("2048"), std::string::npos);
   auto ed = common::jwsAlgorithm(generate("ED25519", 0).privatePem);
   EXPECT_FALSE(ed);
+  // 256 bits is not enough: ES256 is P-256 only.
+  auto k1 = common::jwsAlgorithm(generate("EC", 0, "secp256k1").privatePem);
+  ASSERT_FALSE(k1);
+  EXPECT_EQ(k1.error(), "an EC key must be on P-256 (ES256)");
   auto junk = common::jwsAlgorithm("-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXZhbHVl\n-----END "
                                    "PRIVATE KEY-----\n");
   ASSERT_FALSE(junk);
@@ -222,6 +228,21 @@ TEST(OAuthToken, ReadsTheAnswer) {
   EXPECT_FALSE(
       readTokenResponse(200, R"({"access_token":"t","token_type":"Bearer","expires_in":-5})", 64));
   EXPECT_FALSE(readTokenResponse(200, "[]", 64));
+  EXPECT_FALSE(readTokenResponse(
+      200, R"({"access_token":"t","token_type":"Bearer","expires_in":1e300})", 64));
+  EXPECT_EQ(
+      readTokenResponse(200, R"({"access_token":"t","token_type":"Bearer","expires_in":59.9})", 64)
+          ->lifetime,
+      std::chrono::seconds(59));
+}
+
+TEST(OAuthRedaction, SecretsWholeOrCutShort) {
+  const std::vector<std::string_view> secrets = {"s3cret-Value-1234", "Y2lkOnMzY3JldA=="};
+  EXPECT_EQ(redactSecrets("got s3cret-Value-1234 and Y2lkOnMzY3JldA== back", secrets),
+            "got [redacted] and [redacted] back");
+  EXPECT_EQ(redactSecrets("cut: s3cret-Va…", secrets), "cut: [redacted]…");
+  EXPECT_EQ(redactSecrets("short s3cret- stays", secrets), "short s3cret- stays")
+      << "fewer than 8 characters say nothing";
 }
 
 TEST(OAuthCache, ReusesUntilShortlyBeforeExpiry) {
