@@ -657,18 +657,25 @@ private:
       error(path, node, quote(file) + " is not a key file (over 64 KiB)");
       return std::nullopt;
     }
+    // Read at most one byte past the cap: a file whose size the system does not know (/proc)
+    // cannot make this read grow without bound.
     std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
+    std::string text(64 * 1024 + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad() || (!in && !in.eof())) {
       error(path, node, "cannot read " + quote(file));
       return std::nullopt;
     }
-    if (auto alg = common::jwsAlgorithm(text.str()); !alg) {
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > 64 * 1024) {
+      error(path, node, quote(file) + " is not a key file (over 64 KiB)");
+      return std::nullopt;
+    }
+    if (auto alg = common::jwsAlgorithm(text); !alg) {
       error(path, node, quote(file) + ": " + alg.error());
       return std::nullopt;
     }
-    return Secret(text.str());
+    return Secret(std::move(text));
   }
 
   // description, owner, runbook_url and links: context for the person who gets the alert.
