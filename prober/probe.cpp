@@ -1029,15 +1029,7 @@ private:
         if (word.size() >= 8 && word != v)
           secrets.push_back(word);
     }
-    for (auto secret : secrets)
-      for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
-        text.replace(pos, secret.size(), "[redacted]");
-    for (auto secret : secrets)
-      for (std::size_t n = secret.size() - 1; n >= 8; --n)
-        for (auto pos = text.find(secret.substr(0, n)); pos != std::string::npos;
-             pos = text.find(secret.substr(0, n), pos))
-          text.replace(pos, n, "[redacted]");
-    return text;
+    return redactSecrets(std::move(text), secrets);
   }
 
   ProbeOptions opts_;

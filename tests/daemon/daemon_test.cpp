@@ -135,6 +135,21 @@ protected:
     return peer ? std::move(*peer) : nullptr;
   }
 
+  // The peer and a daemon that has seen the server up once; either null on failure.
+  std::pair<std::unique_ptr<testsupport::Peer>, std::unique_ptr<DaemonProcess>>
+  startUp(const std::string& lifetime) {
+    auto peer = startPeer(lifetime);
+    if (!peer)
+      return {};
+    auto daemon = startOAuthDaemon(*peer);
+    if (!daemon)
+      return {};
+    EXPECT_TRUE(
+        daemon->waitForLog([](const Json& l) { return isStateChange(l, "secured", "up"); }, 10s))
+        << daemon->stderrTail();
+    return {std::move(peer), std::move(daemon)};
+  }
+
   std::unique_ptr<DaemonProcess> startOAuthDaemon(const testsupport::Peer& peer) {
     ServerSpec server{"secured", peer.url("/mcp"), "Secured", {}};
     server.extraYaml = "    auth: {type: client_credentials, client_id: mcpwatch-run, "
@@ -165,13 +180,8 @@ protected:
 };
 
 TEST_F(DaemonOAuth, TokenIsReusedAcrossProbesAndARevokedOneIsReplacedWithoutAFailure) {
-  auto peer = startPeer("3600");
-  ASSERT_TRUE(peer);
-  auto daemon = startOAuthDaemon(*peer);
-  ASSERT_TRUE(daemon);
-  ASSERT_TRUE(
-      daemon->waitForLog([](const Json& l) { return isStateChange(l, "secured", "up"); }, 10s))
-      << daemon->stderrTail();
+  auto [peer, daemon] = startUp("3600");
+  ASSERT_TRUE(peer && daemon && !HasFailure());
   // Three more probes (1 s apart) on the same token.
   EXPECT_FALSE(daemon->waitForLog(notUp, 3s)) << daemon->stderrTail();
   EXPECT_EQ(tokenRequests(*peer), 1u) << peer->process().stderrText();
@@ -205,13 +215,8 @@ TEST_F(DaemonOAuth, TokenIsReusedAcrossProbesAndARevokedOneIsReplacedWithoutAFai
 }
 
 TEST_F(DaemonOAuth, ShortLivedTokensAreRenewedAndAnAuthorizationServerOutageIsAuthTokenFailed) {
-  auto peer = startPeer("2"); // tokens live 2 s; the daemon probes every second
-  ASSERT_TRUE(peer);
-  auto daemon = startOAuthDaemon(*peer);
-  ASSERT_TRUE(daemon);
-  ASSERT_TRUE(
-      daemon->waitForLog([](const Json& l) { return isStateChange(l, "secured", "up"); }, 10s))
-      << daemon->stderrTail();
+  auto [peer, daemon] = startUp("2"); // tokens live 2 s; the daemon probes every second
+  ASSERT_TRUE(peer && daemon && !HasFailure());
   EXPECT_FALSE(daemon->waitForLog(notUp, 5s)) << daemon->stderrTail();
   // Renewed before expiry (about every 2 s), never after a refused probe.
   EXPECT_GE(tokenRequests(*peer), 3u) << peer->process().stderrText();
