@@ -202,6 +202,26 @@ TEST_F(Hostile, MetadataOnAnotherOriginIsNotFetched) {
       << probe.describe();
 }
 
+// The same hostile metadata against mcpwatch's own OAuth client: no credential leaves.
+TEST_F(Hostile, AnOAuthClientSendsNothingOnHostileMetadata) {
+  ::setenv("MCPWATCH_TEST_HOSTILE_SECRET", "hostile-Client-Secret-881", 1);
+  const std::vector<std::string> client = {"--oauth-client-id", "c", "--oauth-client-secret-env",
+                                           "MCPWATCH_TEST_HOSTILE_SECRET"};
+  const std::pair<const char*, const char*> cases[] = {
+      {"protected-wrong-resource",
+       "its \"resource\" is not this server's URL: credentials not sent"},
+      {"protected-elsewhere", "resource_metadata is on another origin (http://127.0.0.1:1), not "
+                              "fetched"}};
+  for (const auto& [scenario, detail] : cases) {
+    ProbeRun probe;
+    ASSERT_NO_FATAL_FAILURE(probeScenario(scenario, client, probe));
+    expectDown(probe, "auth_token_failed");
+    EXPECT_NE(failure(probe).value("detail", "").find(detail), std::string::npos)
+        << probe.describe();
+    EXPECT_EQ(probe.json["auth"]["token_requests"], 0) << probe.describe();
+  }
+}
+
 TEST_F(Hostile, AnExpiredTokenSaysSoInTheDetail) {
   ProbeRun probe;
   ASSERT_NO_FATAL_FAILURE(probeScenario(

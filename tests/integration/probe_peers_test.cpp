@@ -41,6 +41,8 @@ protected:
     V1OAuth,
     V1OAuthStepUp,
     V1OAuthEcho,
+    V1OAuthRefuse,
+    V1OAuthSlow,
     kCount
   };
 
@@ -66,6 +68,12 @@ protected:
     options[V1OAuthEcho] =
         testsupport::v1Server({"--mode", "stateless", "--json", "--oauth-client",
                                std::string("mcpwatch-probe:") + kClientSecret, "--token-echo"});
+    options[V1OAuthRefuse] =
+        testsupport::v1Server({"--mode", "stateless", "--json", "--oauth-client",
+                               std::string("mcpwatch-probe:") + kClientSecret, "--refuse-tokens"});
+    options[V1OAuthSlow] = testsupport::v1Server({"--mode", "stateless", "--json", "--oauth-client",
+                                                  std::string("mcpwatch-probe:") + kClientSecret,
+                                                  "--token-delay-ms", "3300"});
     auto started = testsupport::startPeers(std::move(options));
     if (started)
       peers_ = std::move(*started);
@@ -430,7 +438,6 @@ TEST_F(RealPeers, OAuthClientCredentialsGetATokenAndNeverShowIt) {
   EXPECT_EQ(auth["scope"], "mcp:read"); // the resource's scopes_supported
   EXPECT_EQ(auth["expires_in"], 3600);
   EXPECT_EQ(auth["token_requests"], 1);
-  EXPECT_EQ(up.json.dump().find("\"auth\""), up.json.dump().rfind("\"auth\"")); // one key
   for (const auto& text : {up.run.out, up.run.err}) {
     EXPECT_EQ(text.find(kClientSecret), std::string::npos) << text;
     EXPECT_EQ(text.find("mcp-access-"), std::string::npos) << text; // the peer's tokens
@@ -532,23 +539,64 @@ TEST_F(RealPeers, OAuthTokenEndpointThatEchoesTheCredentialsShowsNone) {
 
 TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {
   const auto url = peer(V1OAuth).url("/mcp");
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", kClientSecret, 1);
   ::unsetenv("MCPWATCH_TEST_UNSET_SECRET");
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--oauth-client-id", "c"},
-           {"--oauth-client-secret-env", "HOME"},
-           {"--oauth-client-id", "c", "--oauth-client-secret-env", "MCPWATCH_TEST_UNSET_SECRET"},
-           {"--oauth-client-id", "c", "--oauth-client-secret-env", "HOME", "--header",
-            "Authorization: Bearer x"},
-           {"--oauth-client-id", "c", "--oauth-client-secret-env", "HOME", "--protected-is-up"},
-           {"--oauth-client-id", "c", "--oauth-client-secret-env", "HOME", "--oauth-token-url",
-            "ftp://x"}}) {
+  const std::string secretEnv = "MCPWATCH_TEST_CLIENT_SECRET";
+  struct Case {
+    std::vector<std::string> args;
+    std::string message; // what stderr must say
+  };
+  const std::vector<Case> cases = {
+      {{"--oauth-client-id", "c"}, "needs exactly one of --oauth-client-secret-env VAR and "},
+      {{"--oauth-client-secret-env", secretEnv}, "the --oauth-* flags need --oauth-client-id ID"},
+      {{"--oauth-client-id", "c", "--oauth-client-secret-env", "MCPWATCH_TEST_UNSET_SECRET"},
+       "the environment variable MCPWATCH_TEST_UNSET_SECRET is not set or empty"},
+      {{"--oauth-client-id", "c", "--oauth-client-secret-env", secretEnv, "--header",
+        "Authorization: Bearer x"},
+       "the --oauth-* flags get the Authorization header themselves"},
+      {{"--oauth-client-id", "c", "--oauth-client-secret-env", secretEnv, "--protected-is-up"},
+       "--protected-is-up is for servers probed without credentials"},
+      {{"--oauth-client-id", "c", "--oauth-client-secret-env", secretEnv, "--oauth-token-url",
+        "http://as.example/token"},
+       "--oauth-token-url must be an https:// URL (http:// only to a loopback host)"},
+  };
+  for (const auto& c : cases) {
     std::vector<std::string> argv = {"probe", url};
-    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
     auto run = testsupport::runMcpwatch(argv);
     ASSERT_TRUE(run) << run.error();
-    EXPECT_EQ(run->exitCode(), 2) << args.front() << ": " << run->out << run->err;
+    EXPECT_EQ(run->exitCode(), 2) << c.message << ": " << run->out << run->err;
     EXPECT_NE(run->err.find("mcpwatch probe: "), std::string::npos) << run->err;
+    EXPECT_NE(run->err.find(c.message), std::string::npos) << run->err;
+    EXPECT_EQ(run->err.find(kClientSecret), std::string::npos) << run->err;
   }
+}
+
+// The limits that keep a broken setup from hammering an authorization server or blaming the
+// MCP server: a new token refused again is auth_invalid after one token request, and a token
+// endpoint that takes most of the timeout is auth_token_failed, not a timeout of the server.
+TEST_F(RealPeers, OAuthRetriesOnceAndASlowTokenEndpointIsItsOwnFailure) {
+  ::setenv("MCPWATCH_TEST_CLIENT_SECRET", kClientSecret, 1);
+  const std::vector<std::string> client = {"--oauth-client-id", "mcpwatch-probe",
+                                           "--oauth-client-secret-env",
+                                           "MCPWATCH_TEST_CLIENT_SECRET"};
+  ProbeRun refused;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V1OAuthRefuse).url("/mcp"), client, refused));
+  expectDown(refused, "auth_invalid");
+  EXPECT_EQ(refused.json["auth"]["token_requests"], 1) << refused.describe();
+  EXPECT_NE(refused.json["failure"]["detail"].get<std::string>().find("Token revoked"),
+            std::string::npos)
+      << refused.describe();
+
+  auto slowClient = client;
+  slowClient.insert(slowClient.end(), {"--timeout", "4"}); // 3.3 s of it for the token
+  ProbeRun slow;
+  ASSERT_NO_FATAL_FAILURE(probeJson(peer(V1OAuthSlow).url("/mcp"), slowClient, slow));
+  expectDown(slow, "auth_token_failed");
+  EXPECT_NE(slow.json["failure"]["detail"].get<std::string>().find(
+                "ms of the 4000 ms timeout: too little time left to probe"),
+            std::string::npos)
+      << slow.describe();
 }
 
 TEST_F(RealPeers, HumanOutputShowsTheStatusAndSetsTheExitCode) {

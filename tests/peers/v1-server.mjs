@@ -21,6 +21,8 @@
 //          scope="mcp:read S" for a token without it)
 //   --token-echo (a hostile authorization server: /token answers 400 with everything it was
 //          sent, the Authorization header and the body, in error_description)
+//   --refuse-tokens (every token is refused with 401 invalid_token, even a new one)
+//   --token-delay-ms N (the token endpoint answers after N ms)
 //   POST /control/revoke forgets every token issued (the next request with one gets 401
 //          invalid_token).
 //   POST /control/token-status?status=N makes /token answer N (503: the AS is down; 200
@@ -43,7 +45,8 @@ try {
   flags = parseFlags(process.argv.slice(2),
                      { mode: 'stateless', json: false, 'page-size': 0, tools: 5, auth: '', log: false,
                        'close-streams': false, ask: false, 'oauth-client': '',
-                       'token-lifetime': 3600, 'step-up-scope': '', 'token-echo': false });
+                       'token-lifetime': 3600, 'step-up-scope': '', 'token-echo': false,
+                       'refuse-tokens': false, 'token-delay-ms': 0 });
 } catch (e) {
   fail(`v1-server: ${e.message}`);
 }
@@ -164,7 +167,8 @@ if (flags['oauth-client']) {
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'] }));
   app.post('/control/token-status', (req, res) => { tokenStatus = Number(req.query.status); res.json({}); });
-  app.post('/token', express.urlencoded({ extended: false }), (req, res) => {
+  app.post('/token', express.urlencoded({ extended: false }), async (req, res) => {
+    if (flags['token-delay-ms'] > 0) await new Promise((r) => setTimeout(r, flags['token-delay-ms']));
     let id, secret, method = 'client_secret_post';
     const basic = req.headers.authorization;
     if (basic?.startsWith('Basic ')) {
@@ -199,6 +203,7 @@ if (flags['oauth-client']) {
     async verifyAccessToken(token) {
       const issued = tokens.get(token);
       if (issued === undefined) throw new InvalidTokenError('Unknown token');
+      if (flags['refuse-tokens']) throw new InvalidTokenError('Token revoked');
       return { token, clientId, scopes: issued.scopes, expiresAt: issued.expiresAt };
     },
   };
