@@ -1055,21 +1055,18 @@ private:
   std::optional<common::Url> postUrl_;
 };
 
-} // namespace
-
-namespace {
-
-Awaitable<ProbeResult> probeOnce(ProbeOptions options) {
+// Runs a `P` (Prober or OAuthProber) on the caller's executor; only resource exhaustion throws
+// there, and it is reported as a failed probe instead.
+template <class P> Awaitable<ProbeResult> runGuarded(ProbeOptions options) {
   auto executor = co_await asio::this_coro::executor;
   std::string url = options.url;
   std::string error;
   try {
-    Prober prober(std::move(options), executor);
+    P prober(std::move(options), executor);
     co_return co_await prober.run();
   } catch (const std::exception& e) {
     error = e.what();
   }
-  // Only resource exhaustion gets here; report it as a failed probe instead of throwing.
   ProbeResult result;
   result.url = std::move(url);
   result.startedAt = std::chrono::system_clock::now();
@@ -1079,6 +1076,10 @@ Awaitable<ProbeResult> probeOnce(ProbeOptions options) {
                            {},
                            {}};
   co_return result;
+}
+
+Awaitable<ProbeResult> probeOnce(ProbeOptions options) {
+  co_return co_await runGuarded<Prober>(std::move(options));
 }
 
 // With OAuth credentials: the probe with the cached token (or none), then, on a 401 challenge,
@@ -1257,25 +1258,8 @@ private:
 
 Awaitable<ProbeResult> probe(ProbeOptions options) {
   if (!options.oauth || !common::Url::parse(options.url))
-    co_return co_await probeOnce(std::move(options));
-  auto executor = co_await asio::this_coro::executor;
-  std::string url = options.url;
-  std::string error;
-  try {
-    OAuthProber prober(std::move(options), executor);
-    co_return co_await prober.run();
-  } catch (const std::exception& e) {
-    error = e.what();
-  }
-  ProbeResult result; // only resource exhaustion gets here, as in probeOnce
-  result.url = std::move(url);
-  result.startedAt = std::chrono::system_clock::now();
-  result.failure = Failure{FailureReason::InvalidResponse,
-                           capDetail("internal error: " + sanitizeExcerpt(error)),
-                           {},
-                           {},
-                           {}};
-  co_return result;
+    co_return co_await runGuarded<Prober>(std::move(options));
+  co_return co_await runGuarded<OAuthProber>(std::move(options));
 }
 
 } // namespace mcpwatch::prober
