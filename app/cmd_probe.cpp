@@ -12,9 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <tuple>
 
 namespace mcpwatch::app {
@@ -68,18 +66,12 @@ std::optional<prober::OAuthCredentials> oauthFlags(const ProbeArgs& a, std::stri
     }
     c.clientSecret = secret;
   } else {
-    std::ifstream in(a.oauthPrivateKey, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
-      error = "--oauth-private-key: cannot read " + a.oauthPrivateKey;
+    auto pem = common::readPrivateKeyFile(a.oauthPrivateKey);
+    if (!pem) {
+      error = "--oauth-private-key " + a.oauthPrivateKey + ": " + pem.error();
       return std::nullopt;
     }
-    c.privateKeyPem = text.str();
-    if (auto alg = common::jwsAlgorithm(c.privateKeyPem); !alg) {
-      error = "--oauth-private-key: " + alg.error();
-      return std::nullopt;
-    }
+    c.privateKeyPem = std::move(*pem);
   }
   for (auto [flag, value, field] : {std::tuple{"--oauth-token-url", &a.oauthTokenUrl, &c.tokenUrl},
                                     std::tuple{"--oauth-issuer", &a.oauthIssuer, &c.issuer}}) {

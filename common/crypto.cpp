@@ -3,6 +3,8 @@
 
 #include "common/strings.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -152,6 +154,31 @@ Expected<std::string, std::string> jwsAlgorithm(std::string_view privateKeyPem) 
   if (!key)
     return unexpected(key.error());
   return algorithmOf(key->get());
+}
+
+Expected<std::string, std::string> readPrivateKeyFile(const std::string& path) {
+  namespace fs = std::filesystem;
+  constexpr std::size_t kMaxBytes = 64 * 1024;
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec)
+    return unexpected("cannot read: " + ec.message());
+  if (!fs::is_regular_file(status))
+    return unexpected(std::string("not a regular file"));
+  if ((status.permissions() & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none)
+    return unexpected(
+        std::string("readable by other users: chmod 600 it (it holds a private key)"));
+  std::ifstream in(path, std::ios::binary);
+  std::string text(kMaxBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad() || (!in && !in.eof()))
+    return unexpected(std::string("cannot read"));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxBytes)
+    return unexpected(std::string("over 64 KiB: not a key file"));
+  if (auto alg = jwsAlgorithm(text); !alg)
+    return unexpected(alg.error());
+  return text;
 }
 
 Expected<std::string, std::string> jwsSign(std::string_view privateKeyPem, std::string_view input) {

@@ -28,6 +28,11 @@ std::string randomHex(std::size_t n);
 // The JWS algorithm for an unencrypted PEM private key: "ES256" (EC P-256) or "RS256" (RSA of
 // 2048 bits or more); the error says what is wrong, never quoting the key.
 Expected<std::string, std::string> jwsAlgorithm(std::string_view privateKeyPem);
+// Reads a private key file for jwsSign: a regular file, not readable by group or others (as
+// ssh insists), at most 64 KiB (read with that cap, whatever size the system reports), a key
+// jwsAlgorithm accepts. The error is the problem without the path ("cannot read: No such file
+// or directory"), never the file's content.
+Expected<std::string, std::string> readPrivateKeyFile(const std::string& path);
 // The JWS signature of `input` with that key and algorithm (ES256 as the 64-byte r || s).
 Expected<std::string, std::string> jwsSign(std::string_view privateKeyPem, std::string_view input);
 

@@ -19,7 +19,6 @@
 #include <functional>
 #include <limits>
 #include <set>
-#include <sstream>
 #include <tuple>
 #include <unordered_map>
 
@@ -607,10 +606,12 @@ private:
       }
     } else if (auto v = nonEmpty(*keyNode, f->path("private_key_file"))) {
       c.privateKeyFile = resolvePath(*v);
-      if (auto pem = privateKey(c.privateKeyFile, f->path("private_key_file"), *keyNode))
-        c.privateKeyPem = std::move(*pem);
-      else
+      if (auto pem = common::readPrivateKeyFile(c.privateKeyFile)) {
+        c.privateKeyPem = Secret(std::move(*pem));
+      } else {
+        error(f->path("private_key_file"), *keyNode, quote(c.privateKeyFile) + ": " + pem.error());
         ok = false;
+      }
     } else {
       ok = false;
     }
@@ -633,49 +634,6 @@ private:
       }
     if (ok)
       server.oauth = std::move(c);
-  }
-
-  // A client's signing key: readable, not readable by others (as ssh insists), at most 64 KiB,
-  // an unencrypted EC P-256 or RSA key. Errors never show the file's content.
-  std::optional<Secret> privateKey(const std::string& file, const std::string& path,
-                                   const Node& node) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    auto status = fs::status(file, ec);
-    if (ec || !fs::is_regular_file(status)) {
-      error(path, node, "cannot read " + quote(file) + (ec ? ": " + ec.message() : ""));
-      return std::nullopt;
-    }
-    if ((status.permissions() & (fs::perms::group_all | fs::perms::others_all)) !=
-        fs::perms::none) {
-      error(path, node,
-            quote(file) + " is readable by other users: chmod 600 it (it holds a private key)");
-      return std::nullopt;
-    }
-    auto size = fs::file_size(file, ec);
-    if (ec || size > 64 * 1024) {
-      error(path, node, quote(file) + " is not a key file (over 64 KiB)");
-      return std::nullopt;
-    }
-    // Read at most one byte past the cap: a file whose size the system does not know (/proc)
-    // cannot make this read grow without bound.
-    std::ifstream in(file, std::ios::binary);
-    std::string text(64 * 1024 + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad() || (!in && !in.eof())) {
-      error(path, node, "cannot read " + quote(file));
-      return std::nullopt;
-    }
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > 64 * 1024) {
-      error(path, node, quote(file) + " is not a key file (over 64 KiB)");
-      return std::nullopt;
-    }
-    if (auto alg = common::jwsAlgorithm(text); !alg) {
-      error(path, node, quote(file) + ": " + alg.error());
-      return std::nullopt;
-    }
-    return Secret(std::move(text));
   }
 
   // description, owner, runbook_url and links: context for the person who gets the alert.

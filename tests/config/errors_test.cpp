@@ -235,7 +235,7 @@ TEST(ConfigErrors, ClientCredentialsRules) {
   expectErrorWith(errors, "servers[2].auth.private_key_file: give client_secret or "
                           "private_key_file, not both");
   expectErrorWith(errors, "servers[3].auth.private_key_file: \"" + shared +
-                              "\" is readable by other users: chmod 600 it");
+                              "\": readable by other users: chmod 600 it");
   expectErrorWith(errors, "servers[4].auth.private_key_file: \"" + small +
                               "\": an RSA key must have at least 2048 bits (RS256)");
   expectErrorWith(errors, "servers[5].auth.protected_is_up: cannot be true with type: "
@@ -243,7 +243,9 @@ TEST(ConfigErrors, ClientCredentialsRules) {
   expectErrorWith(errors, "servers[5].auth.token_url:");
   expectErrorWith(errors, "servers[6].auth.type: cannot go with an Authorization header");
   expectErrorWith(errors, "servers[6].auth.client_secret:");
-  expectErrorWith(errors, "servers[7].auth.private_key_file: cannot read \"/nonexistent/key.pem\"");
+  expectErrorWith(
+      errors,
+      "servers[7].auth.private_key_file: \"/nonexistent/key.pem\": cannot read: No such file");
   expectErrorWith(errors, "servers[8].auth.issuer: must be https (http only to a loopback host)");
   for (const auto& e : errors) {
     EXPECT_EQ(e.find("s3cr3t-Client-Value"), std::string::npos) << e;

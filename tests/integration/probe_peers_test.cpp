@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 namespace mcpwatch::integration {
 namespace {
@@ -546,7 +549,7 @@ TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {
     std::vector<std::string> args;
     std::string message; // what stderr must say
   };
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {{"--oauth-client-id", "c"}, "needs exactly one of --oauth-client-secret-env VAR and "},
       {{"--oauth-client-secret-env", secretEnv}, "the --oauth-* flags need --oauth-client-id ID"},
       {{"--oauth-client-id", "c", "--oauth-client-secret-env", "MCPWATCH_TEST_UNSET_SECRET"},
@@ -560,6 +563,21 @@ TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {
         "http://as.example/token"},
        "--oauth-token-url must be an https:// URL (http:// only to a loopback host)"},
   };
+  // A key file that is no key, and one anybody may read.
+  const auto junk = std::filesystem::temp_directory_path() /
+                    ("mcpwatch-probe-junk-key-" + std::to_string(::getpid()) + ".pem");
+  std::ofstream(junk) << "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n";
+  std::filesystem::permissions(junk, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
+  cases.push_back(
+      {{"--oauth-client-id", "c", "--oauth-private-key", junk.string()},
+       "--oauth-private-key " + junk.string() + ": not an unencrypted PEM private key"});
+  const auto shared = junk.string() + ".shared";
+  std::filesystem::copy_file(junk, shared, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::permissions(shared, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  cases.push_back({{"--oauth-client-id", "c", "--oauth-private-key", shared},
+                   "readable by other users: chmod 600 it"});
   for (const auto& c : cases) {
     std::vector<std::string> argv = {"probe", url};
     argv.insert(argv.end(), c.args.begin(), c.args.end());
@@ -569,7 +587,10 @@ TEST_F(RealPeers, OAuthFlagsAreCheckedBeforeAnyRequest) {
     EXPECT_NE(run->err.find("mcpwatch probe: "), std::string::npos) << run->err;
     EXPECT_NE(run->err.find(c.message), std::string::npos) << run->err;
     EXPECT_EQ(run->err.find(kClientSecret), std::string::npos) << run->err;
+    EXPECT_EQ(run->err.find("bm90IGEga2V5"), std::string::npos) << "the key's content";
   }
+  std::filesystem::remove(junk);
+  std::filesystem::remove(shared);
 }
 
 // The limits that keep a broken setup from hammering an authorization server or blaming the
